@@ -1,0 +1,9 @@
+"""Allow ``python -m bytedance_kg``, the same as the ``bytedance-kg`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from bytedance_kg.cli import main
+
+sys.exit(main())

@@ -1,0 +1,166 @@
+"""The build pipeline: parse, verify the source, reason, validate, run the gates, write ``dist/``.
+
+Outputs are written into a fresh temporary folder beside ``dist/`` and moved into place only when
+every stage has passed, so a failed or killed build never leaves a half-written release.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from bytedance_kg.article import load_articles, verify_quotes
+from bytedance_kg.canonical import canonical_turtle
+from bytedance_kg.dataset import Sources, union
+from bytedance_kg.errors import NonConformanceError
+from bytedance_kg.gates import GateResult, run_gates
+from bytedance_kg.paths import ProjectPaths
+from bytedance_kg.reasoning import Closure, closure
+from bytedance_kg.validation import ShapeResult, validate_graph
+
+ASSERTED_FILE = "bytedance-kg.ttl"
+FULL_FILE = "bytedance-kg-full.ttl"
+
+
+@dataclass
+class CheckReport:
+    """Everything the checks found; empty lists mean the sources conform."""
+
+    shape_results: list[ShapeResult] = field(default_factory=list)
+    gate_results: list[GateResult] = field(default_factory=list)
+    quote_problems: list[str] = field(default_factory=list)
+    reasoning_problems: list[str] = field(default_factory=list)
+
+    @property
+    def failed_gates(self) -> list[GateResult]:
+        return [gate for gate in self.gate_results if not gate.passed]
+
+    @property
+    def conforms(self) -> bool:
+        violations = [r for r in self.shape_results if r.severity == "sh:Violation"]
+        return not (violations or self.failed_gates or self.quote_problems or self.reasoning_problems)
+
+
+@dataclass
+class BuildResult:
+    """A finished build: its checks, the counts, and how long each stage took."""
+
+    report: CheckReport
+    closure: Closure | None
+    timings: dict[str, float]
+    outputs: list[Path]
+    counts: dict[str, int]
+
+
+Progress = Callable[[str], None]
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterator[None]:
+    progress(f"{stage} ...")
+    started = time.perf_counter()
+    yield
+    timings[stage] = time.perf_counter() - started
+
+
+def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
+                  timings: dict[str, float] | None = None) -> tuple[Sources, CheckReport, Closure]:
+    """Parse and check the sources: quotes, reasoning, shapes, gates. Raises only on bad input."""
+    timings = {} if timings is None else timings
+    with _timed(timings, "parse", progress):
+        sources = Sources.load(paths)
+    report = CheckReport()
+    with _timed(timings, "quotes", progress):
+        articles = load_articles(sources.data, paths.root)
+        report.quote_problems = [str(p) for p in verify_quotes(sources.data, articles)]
+    with _timed(timings, "reason", progress):
+        reasoned = closure(sources.reasoning_input())
+        report.reasoning_problems = reasoned.problems
+    with _timed(timings, "validate", progress):
+        _, report.shape_results, _ = validate_graph(sources.data, sources.shapes, union(sources.ontology, sources.imports))
+    with _timed(timings, "gates", progress):
+        report.gate_results = run_gates(sources.dataset(), paths.checks_dir)
+    return sources, report, reasoned
+
+
+def _write_release(folder: Path, sources: Sources, reasoned: Closure) -> list[Path]:
+    outputs = []
+    for name, graph in ((ASSERTED_FILE, sources.asserted()), (FULL_FILE, reasoned.full)):
+        target = folder / name
+        target.write_text(canonical_turtle(graph), encoding="utf-8")
+        outputs.append(target)
+    return outputs
+
+
+def _replace_dist(staging: Path, dist: Path) -> None:
+    """Swap ``staging`` in for ``dist`` with renames, so ``dist`` is always whole or absent-then-whole."""
+    previous = dist.with_name(dist.name + ".previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if dist.exists():
+        os.replace(dist, previous)
+    os.replace(staging, dist)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def build(paths: ProjectPaths, progress: Progress = lambda _: None) -> BuildResult:
+    """Run every stage; write ``dist/`` only if all checks pass, else raise with the report."""
+    timings: dict[str, float] = {}
+    sources, report, reasoned = check_sources(paths, progress, timings)
+    if not report.conforms:
+        raise NonConformanceError(format_report(report))
+    with _timed(timings, "write", progress):
+        paths.dist.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=paths.dist.parent))
+        try:
+            written = _write_release(staging, sources, reasoned)
+            _replace_dist(staging, paths.dist)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+    outputs = [paths.dist / p.name for p in written]
+    counts = {
+        "asserted triples": len(sources.asserted()),
+        "data triples": len(sources.data),
+        "inferred triples": len(reasoned.inferred),
+        "full triples": len(reasoned.full),
+        "shapes": len(set(sources.shapes.subjects(None, None))),
+    }
+    return BuildResult(report, reasoned, timings, outputs, counts)
+
+
+def format_report(report: CheckReport) -> str:
+    """A readable report of everything that failed, grouped by shape and by gate."""
+    lines: list[str] = []
+    by_shape: dict[str, list[ShapeResult]] = {}
+    for result in report.shape_results:
+        by_shape.setdefault(result.shape, []).append(result)
+    for shape, results in sorted(by_shape.items()):
+        lines.append(f"shape {shape}: {len(results)} result(s)")
+        for r in results:
+            lines.append(f"  [{r.severity}] focus {r.focus}  path {r.path or '-'}  value {r.value or '-'}")
+            lines.append(f"      {r.message}")
+    lines += [gate.report() for gate in report.failed_gates]
+    if report.quote_problems:
+        lines.append(f"quotes: {len(report.quote_problems)} problem(s)")
+        lines += [f"  {p}" for p in report.quote_problems]
+    if report.reasoning_problems:
+        lines.append(f"reasoning: {len(report.reasoning_problems)} problem(s)")
+        lines += [f"  {p}" for p in report.reasoning_problems]
+    return "\n".join(lines)
+
+
+def graph_of(path: Path) -> Graph:
+    """Load a built distribution (for tests and tools)."""
+    graph = Graph()
+    graph.parse(path)
+    return graph

@@ -1,0 +1,43 @@
+"""The one canonical Turtle form of every source file.
+
+rdflib's ``longturtle`` serialiser is deterministic and idempotent, so a file that equals its own
+re-serialisation is in canonical form; diffs then show meaning, never layout. ``#`` comments do
+not survive it: what matters goes into triples (``rdfs:comment``, ``skos:editorialNote``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+from bytedance_kg.loading import load_turtle, read_text
+from bytedance_kg.namespaces import new_graph
+
+
+def canonical_turtle(graph: Graph) -> str:
+    """Serialise ``graph`` as longturtle with the project's prefixes (the serialiser writes only used ones)."""
+    out = new_graph()
+    for triple in graph:
+        out.add(triple)
+    text = out.serialize(format="longturtle")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def canonical_form(path: Path) -> str:
+    """The canonical text of the Turtle file at ``path``."""
+    return canonical_turtle(load_turtle(path))
+
+
+def is_canonical(path: Path) -> bool:
+    """True when the file is byte for byte its canonical form."""
+    return read_text(path) == canonical_form(path)
+
+
+def format_file(path: Path) -> bool:
+    """Rewrite ``path`` in canonical form; return True if it changed."""
+    text = canonical_form(path)
+    if read_text(path) == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True

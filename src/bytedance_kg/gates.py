@@ -1,0 +1,61 @@
+"""Quality gates: named SPARQL checks that must return no rows (OBO ODK style).
+
+Each ``checks/<rule>-violation.rq`` is one rule; which rules run is data, not code: drop a file in
+the folder and it runs. Queries see the sources as named graphs (see :mod:`bytedance_kg.dataset`),
+bound in the query as ``GRAPH <https://w3id.org/bytedance-kg/graph/data>`` and so on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset
+
+from bytedance_kg.loading import read_text
+
+
+@dataclass
+class GateResult:
+    """The rows one gate returned (none means it passed)."""
+
+    name: str
+    description: str
+    variables: list[str]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.rows
+
+    def report(self) -> str:
+        lines = [f"gate {self.name}: {len(self.rows)} violation(s) - {self.description}"]
+        lines += ["  " + "  ".join(f"{v}={val}" for v, val in zip(self.variables, row)) for row in self.rows]
+        return "\n".join(lines)
+
+
+def description_of(text: str) -> str:
+    """The first ``# `` comment line of a query: what the rule forbids."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def gate_files(checks_dir: Path) -> list[Path]:
+    return sorted(checks_dir.glob("*-violation.rq"))
+
+
+def run_gate(dataset: Dataset, path: Path) -> GateResult:
+    text = read_text(path)
+    result = dataset.query(text)
+    variables = [str(v) for v in result.vars or []]
+    rows = sorted(
+        tuple("" if value is None else value.n3(dataset.namespace_manager) for value in row) for row in result
+    )
+    return GateResult(path.name.removesuffix("-violation.rq"), description_of(text), variables, rows)
+
+
+def run_gates(dataset: Dataset, checks_dir: Path) -> list[GateResult]:
+    """Run every gate in ``checks_dir`` over ``dataset``."""
+    return [run_gate(dataset, path) for path in gate_files(checks_dir)]

@@ -1,0 +1,70 @@
+"""Where the project's files live.
+
+The repository root is found from this file (the package is installed in editable mode from
+``src/``) or from ``BYTEDANCE_KG_ROOT``, so the tools work from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def repository_root() -> Path:
+    """The repository root: ``$BYTEDANCE_KG_ROOT`` if set, else the folder above ``src/``."""
+    env = os.environ.get("BYTEDANCE_KG_ROOT")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """The source and output locations of one checkout."""
+
+    root: Path
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology" / "bytedance.ttl"
+
+    @property
+    def imports_dir(self) -> Path:
+        return self.root / "ontology" / "imports"
+
+    @property
+    def imports(self) -> list[Path]:
+        return sorted(self.imports_dir.glob("*.ttl"))
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "ontology" / "shapes.ttl"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data" / "bytedance.ttl"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / "data" / "sources"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.root / "checks"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def dist(self) -> Path:
+        return self.root / "dist"
+
+    def canonical_files(self) -> list[Path]:
+        """The Turtle files kept in canonical (longturtle) form."""
+        return [self.ontology, self.shapes, self.data, *self.imports]
+
+
+def default_paths() -> ProjectPaths:
+    return ProjectPaths(repository_root())

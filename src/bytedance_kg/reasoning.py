@@ -1,0 +1,80 @@
+"""OWL RL reasoning with owlrl, and the clean-up that makes its output publishable RDF.
+
+owlrl's closure adds, besides the useful inferences, axiomatic noise (``x owl:sameAs x`` for every
+term, the RDF and OWL vocabularies' own axioms) and triples with a literal in subject position,
+which are not RDF 1.1 and which strict parsers such as pyoxigraph reject. We keep only triples a
+consumer can use: no literal subjects, no reflexive ``owl:sameAs``, nothing about the built-in
+vocabularies unless the input said it. An inconsistency is not an exception in owlrl; it appears
+as a node typed ``agent-ont#ErrorMessage``, which :func:`consistency_problems` reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import owlrl
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from bytedance_kg.namespaces import new_graph
+
+OWLRL_ERROR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+_BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
+
+
+_REFLEXIVE_NOISE = (OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+_TRIVIAL_TYPES = (RDFS.Resource, OWL.Thing)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The outcome of reasoning: the full graph, the triples it added, and any inconsistency."""
+
+    full: Graph
+    inferred: Graph
+    problems: list[str]
+
+
+def is_noise(subject: object, predicate: object, obj: object) -> bool:
+    """True for an inferred triple that is not RDF 1.1 or tells a consumer nothing."""
+    if isinstance(subject, Literal):
+        return True  # not RDF 1.1: strict parsers reject it
+    if predicate in _REFLEXIVE_NOISE and subject == obj:
+        return True  # x owl:sameAs x, C rdfs:subClassOf C, ...
+    if predicate == RDF.type and obj in _TRIVIAL_TYPES:
+        return True  # everything is a resource and a thing
+    if isinstance(subject, URIRef) and str(subject).startswith(_BUILTIN):
+        return True  # axioms about rdf:, rdfs:, owl:, xsd: terms themselves
+    return False
+
+
+def _problems(work: Graph) -> list[str]:
+    """owlrl's error nodes and ``owl:sameAs`` links between distinct named things."""
+    problems = [
+        f"owlrl reports an inconsistency: {work.value(node, OWLRL_ERROR.error)}"
+        for node in work.subjects(RDF.type, OWLRL_ERROR.ErrorMessage)
+    ]
+    for subject, obj in work.subject_objects(OWL.sameAs):
+        if isinstance(subject, URIRef) and isinstance(obj, URIRef) and subject != obj:
+            problems.append(f"owl:sameAs merges distinct things: <{subject}> and <{obj}>")
+    return sorted(set(problems))
+
+
+def closure(asserted: Graph) -> Closure:
+    """The OWL RL closure of ``asserted``, cleaned of noise, with the inferred part alone."""
+    work = Graph()
+    for triple in asserted:
+        work.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(work)
+    problems = _problems(work)
+    full = new_graph()
+    inferred = new_graph()
+    for triple in work:
+        if triple in asserted:
+            full.add(triple)
+        elif not is_noise(*triple) and not (
+            isinstance(triple[0], BNode) and (triple[0], None, None) not in asserted
+        ) and triple[1] != OWLRL_ERROR.error and triple[2] != OWLRL_ERROR.ErrorMessage:
+            full.add(triple)
+            inferred.add(triple)
+    return Closure(full, inferred, problems)
