@@ -8,18 +8,35 @@ and malformed language tags are errors too, located by searching the file for th
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Graph, Literal
+from rdflib.namespace import XSD
 
 from bytedance_kg.errors import InputError
 from bytedance_kg.namespaces import new_graph
 
 # BCP 47 in the shape Turtle admits: a primary subtag of letters, then subtags of letters/digits.
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+# rdflib checks most XSD datatypes (``Literal.ill_typed``) but not the Gregorian partial dates.
+_TIMEZONE = r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)?"
+_GREGORIAN = {
+    XSD.gYear: re.compile(r"^-?([1-9]\d{3,}|\d{4})" + _TIMEZONE + "$"),
+    XSD.gYearMonth: re.compile(r"^-?([1-9]\d{3,}|\d{4})-(0[1-9]|1[0-2])" + _TIMEZONE + "$"),
+}
+
+
+def ill_typed(literal: Literal) -> bool:
+    """True when the literal's lexical form is not valid for its datatype."""
+    pattern = _GREGORIAN.get(literal.datatype) if literal.datatype is not None else None
+    if pattern is not None:
+        return not pattern.match(str(literal))
+    return bool(getattr(literal, "ill_typed", False))
 
 
 def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
@@ -49,7 +66,7 @@ def check_literals(path: Path, text: str, graph: Graph) -> None:
         if obj.language is not None and not _LANGUAGE_TAG.match(obj.language):
             line, column = _locate(text, "@" + obj.language)
             raise InputError(path, f"malformed language tag '@{obj.language}' on \"{obj}\"", line, column)
-        if obj.datatype is not None and getattr(obj, "ill_typed", False):
+        if obj.datatype is not None and ill_typed(obj):
             line, column = _locate(text, f'"{obj}"')
             raise InputError(
                 path, f"invalid lexical form \"{obj}\" for datatype <{obj.datatype}>", line, column
@@ -73,10 +90,15 @@ def load_turtle(path: Path, into: Graph | None = None) -> Graph:
     text = read_text(path)
     check_syntax(path, text)
     single = new_graph()
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.CRITICAL)  # ill-typed literals are reported below, once, with their place
     try:
         single.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
     except Exception as error:  # rdflib raises several types; the syntax check caught the usual ones
         raise InputError(path, f"cannot parse: {error}") from None
+    finally:
+        term_log.setLevel(level)
     check_literals(path, text, single)
     if into is None:
         return single

@@ -62,6 +62,7 @@ class KG(DefinedNamespace):
     Technology: URIRef
     Unveiling: URIRef
     UsageFigure: URIRef
+    VagueInstant: URIRef
     VaguePeriod: URIRef
     VoicingKind: URIRef
     assignedName: URIRef

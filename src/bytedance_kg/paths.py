@@ -24,6 +24,8 @@ class ProjectPaths:
     """The source and output locations of one checkout."""
 
     root: Path
+    dist_dir: Path | None = None
+    """Where ``build`` writes the release; ``dist/`` in the root unless set (tests build elsewhere)."""
 
     @property
     def ontology(self) -> Path:
@@ -59,7 +61,7 @@ class ProjectPaths:
 
     @property
     def dist(self) -> Path:
-        return self.root / "dist"
+        return self.dist_dir if self.dist_dir is not None else self.root / "dist"
 
     def canonical_files(self) -> list[Path]:
         """The Turtle files kept in canonical (longturtle) form."""

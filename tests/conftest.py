@@ -1,0 +1,68 @@
+"""Shared fixtures: the project's sources, checked once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from bytedance_kg.build import BuildResult, CheckReport, build, check_sources
+from bytedance_kg.dataset import Sources, union
+from bytedance_kg.paths import ProjectPaths, default_paths
+from bytedance_kg.reasoning import Closure
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def paths() -> ProjectPaths:
+    return default_paths()
+
+
+@pytest.fixture(scope="session")
+def checked(paths: ProjectPaths) -> tuple[Sources, CheckReport, Closure]:
+    """Sources, the check report and the OWL RL closure, computed once."""
+    return check_sources(paths)
+
+
+@pytest.fixture(scope="session")
+def sources(checked: tuple[Sources, CheckReport, Closure]) -> Sources:
+    return checked[0]
+
+
+@pytest.fixture(scope="session")
+def report(checked: tuple[Sources, CheckReport, Closure]) -> CheckReport:
+    return checked[1]
+
+
+@pytest.fixture(scope="session")
+def reasoned(checked: tuple[Sources, CheckReport, Closure]) -> Closure:
+    return checked[2]
+
+
+@pytest.fixture(scope="session")
+def full(reasoned: Closure) -> Graph:
+    """The reasoned graph, the one a consumer queries with standard vocabularies."""
+    return reasoned.full
+
+
+@pytest.fixture(scope="session")
+def ontology_graph(sources: Sources) -> Graph:
+    return union(sources.ontology, sources.imports)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, paths: ProjectPaths) -> tuple[ProjectPaths, BuildResult]:
+    """A real build of the checkout into a temporary dist folder."""
+    dist = tmp_path_factory.mktemp("release") / "dist"
+    target = ProjectPaths(paths.root, dist)
+    return target, build(target)
+
+
+def copy_sources(destination: Path) -> ProjectPaths:
+    """A scratch copy of the project's sources, for tests that break them on purpose."""
+    for folder in ("ontology", "data", "checks"):
+        shutil.copytree(ROOT / folder, destination / folder)
+    return ProjectPaths(destination)

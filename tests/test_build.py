@@ -1,0 +1,69 @@
+"""The build writes a complete release, and a failed build leaves the previous one untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from bytedance_kg.build import ASSERTED_FILE, FULL_FILE, build
+from bytedance_kg.errors import InputError, NonConformanceError
+from bytedance_kg.paths import ProjectPaths
+from tests.conftest import copy_sources
+
+
+def strict_load(path: Path) -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+def test_build_writes_both_files(built) -> None:
+    target, result = built
+    assert sorted(p.name for p in target.dist.iterdir()) == sorted([ASSERTED_FILE, FULL_FILE])
+    assert result.report.conforms
+    assert set(result.timings) >= {"parse", "quotes", "reason", "validate", "gates", "write"}
+
+
+def test_outputs_load_in_a_strict_parser(built) -> None:
+    target, result = built
+    asserted = strict_load(target.dist / ASSERTED_FILE)
+    full = strict_load(target.dist / FULL_FILE)
+    assert len(asserted) == result.counts["asserted triples"]
+    assert len(full) == result.counts["full triples"] > len(asserted)
+
+
+def test_build_is_reproducible(built, tmp_path: Path) -> None:
+    target, _ = built
+    again = ProjectPaths(target.root, tmp_path / "dist")
+    build(again)
+    for name in (ASSERTED_FILE, FULL_FILE):
+        assert (again.dist / name).read_bytes() == (target.dist / name).read_bytes()
+
+
+def _break_data(paths: ProjectPaths, old: str, new: str) -> None:
+    text = paths.data.read_text(encoding="utf-8")
+    assert old in text
+    paths.data.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:
+    scratch = copy_sources(tmp_path)
+    build(scratch)
+    before = {p.name: p.read_bytes() for p in scratch.dist.iterdir()}
+    _break_data(scratch, "org:member person:hong-dingkun ;", "")
+    with pytest.raises(NonConformanceError) as caught:
+        build(scratch)
+    assert "hong-dingkun-technical-lead-flow" in str(caught.value)
+    assert {p.name: p.read_bytes() for p in scratch.dist.iterdir()} == before
+    assert not list(tmp_path.glob(".dist-*"))
+
+
+def test_syntax_error_is_input_error_with_place(tmp_path: Path) -> None:
+    scratch = copy_sources(tmp_path)
+    _break_data(scratch, 'schema:name "Flow" ;', 'schema:name "Flow ;')
+    with pytest.raises(InputError) as caught:
+        build(scratch)
+    assert caught.value.path == scratch.data and caught.value.line is not None
+    assert not scratch.dist.exists()

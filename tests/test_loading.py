@@ -1,0 +1,61 @@
+"""Bad input files give a clear error that names the file, line and column or the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bytedance_kg.errors import InputError
+from bytedance_kg.loading import load_turtle
+
+PREFIXES = "@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "bad.ttl"
+    path.write_text(PREFIXES + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column", "words"),
+    [
+        ('ex:a ex:b "unterminated\n', 3, 11, "end of file"),
+        ("ex:a foo:b ex:c .\n", 3, 6, "foo"),
+        ("ex:a ex:b ex:c\n", 4, None, ""),
+        ('ex:a ex:b "x"@en-- .\n', 3, None, ""),
+    ],
+    ids=["unterminated-string", "undefined-prefix", "missing-dot", "malformed-language-tag"],
+)
+def test_syntax_errors_name_line_and_column(tmp_path: Path, body: str, line: int, column: int | None, words: str) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(InputError) as caught:
+        load_turtle(path)
+    error = caught.value
+    assert error.path == path
+    assert error.line == line
+    if column is not None:
+        assert error.column == column
+    assert str(error).startswith(f"{path}:{line}:")
+    assert words in str(error)
+
+
+def test_invalid_lexical_form_names_value_and_place(tmp_path: Path) -> None:
+    path = write(tmp_path, 'ex:a ex:b ex:c .\nex:a ex:when "2023-13"^^xsd:gYearMonth .\n')
+    with pytest.raises(InputError) as caught:
+        load_turtle(path)
+    assert "2023-13" in str(caught.value)
+    assert (caught.value.line, caught.value.column) == (4, 14)
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        load_turtle(tmp_path / "absent.ttl")
+
+
+def test_invalid_utf8_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.ttl"
+    path.write_bytes(b'@prefix ex: <http://example.org/> .\nex:a ex:b "caf\xe9" .\n')
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        load_turtle(path)

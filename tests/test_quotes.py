@@ -1,0 +1,87 @@
+"""Every quote's offsets slice the article to exactly its text; broken quotes are caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from bytedance_kg.anchor import anchor_quotes, locate
+from bytedance_kg.article import load_articles, verify_quotes
+from bytedance_kg.build import CheckReport
+from bytedance_kg.dataset import Sources
+from bytedance_kg.errors import InputError
+from bytedance_kg.loading import load_turtle
+from bytedance_kg.namespaces import KG, OA
+from tests.conftest import copy_sources
+
+QUOTE = URIRef("https://w3id.org/bytedance-kg/id/quote/flow-technical-lead")
+
+
+def test_all_quotes_verified(report: CheckReport) -> None:
+    assert report.quote_problems == []
+
+
+def test_every_quote_slices_to_its_exact_text(sources: Sources, paths) -> None:
+    """The check itself, spelt out: slice the article file at each selector's offsets."""
+    article = (paths.root / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
+    quotes = list(sources.data.subjects(RDF.type, KG.Quote))
+    assert len(quotes) >= 40
+    for quote in quotes:
+        position = URIRef(f"{quote}#position")
+        text = URIRef(f"{quote}#text")
+        start, end = sources.data.value(position, OA.start), sources.data.value(position, OA.end)
+        assert start.datatype == XSD.nonNegativeInteger and end.datatype == XSD.nonNegativeInteger
+        assert article[int(start) : int(end)] == str(sources.data.value(text, OA.exact)), quote
+
+
+def test_shifted_offset_is_reported(sources: Sources, paths) -> None:
+    data = sources.data
+    broken = type(data)()
+    for triple in data:
+        broken.add(triple)
+    position = URIRef(f"{QUOTE}#position")
+    start = int(broken.value(position, OA.start))
+    broken.set((position, OA.start, Literal(start + 1, datatype=XSD.nonNegativeInteger)))
+    problems = verify_quotes(broken, load_articles(broken, paths.root))
+    assert [p.quote for p in problems] == [QUOTE]
+    assert "not oa:exact" in problems[0].message
+
+
+def test_offsets_outside_the_article_are_reported(sources: Sources, paths) -> None:
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    position = URIRef(f"{QUOTE}#position")
+    broken.set((position, OA.end, Literal(99999, datatype=XSD.nonNegativeInteger)))
+    problems = verify_quotes(broken, load_articles(broken, paths.root))
+    assert len(problems) == 1 and "outside the article" in problems[0].message
+
+
+def test_changed_article_fails_the_checksum(tmp_path: Path) -> None:
+    scratch = copy_sources(tmp_path)
+    article = scratch.sources_dir / "bytedance-on-deepseeks-impact.txt"
+    article.write_text(article.read_text(encoding="utf-8").replace("Liang", "Lian", 1), encoding="utf-8")
+    with pytest.raises(InputError, match="SHA-256"):
+        load_articles(load_turtle(scratch.data), scratch.root)
+
+
+def test_locate_requires_a_unique_match() -> None:
+    assert locate("abc abc", "abc", "abc ") == 4
+    with pytest.raises(ValueError, match="more than once"):
+        locate("abc abc", "abc")
+    with pytest.raises(ValueError, match="not found"):
+        locate("abc", "xyz")
+
+
+def test_anchoring_is_idempotent(sources: Sources, paths) -> None:
+    graph = type(sources.data)()
+    for triple in sources.data:
+        graph.add(triple)
+    articles = load_articles(graph, paths.root)
+    before = set(graph)
+    for article in articles.values():
+        anchor_quotes(graph, article)
+    assert set(graph) == before

@@ -1,0 +1,41 @@
+"""The source files parse, stay in canonical form, and the article copy is the one recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from bytedance_kg.article import sha256_of
+from bytedance_kg.canonical import canonical_form
+from bytedance_kg.loading import load_turtle, read_text
+from bytedance_kg.namespaces import KG
+from bytedance_kg.paths import default_paths
+
+PATHS = default_paths()
+ARTICLE = URIRef("https://w3id.org/bytedance-kg/id/source/bytedance-on-deepseeks-impact")
+
+
+@pytest.mark.parametrize("path", PATHS.canonical_files(), ids=lambda p: str(p.relative_to(PATHS.root)))
+def test_file_parses_and_is_canonical(path: Path) -> None:
+    graph = load_turtle(path)
+    assert len(graph) > 0
+    canonical = canonical_form(path)
+    if read_text(path) != canonical:
+        pytest.fail(f"{path} drifted from its canonical form; run `bytedance-kg fmt`")
+
+
+def test_every_import_file_is_listed() -> None:
+    names = {p.name for p in PATHS.imports}
+    assert {"org.ttl", "schema.ttl", "prov.ttl", "time.ttl", "skos.ttl", "oa.ttl"} <= names
+
+
+def test_article_copy_matches_recorded_checksum() -> None:
+    data = load_turtle(PATHS.data)
+    recorded = data.value(ARTICLE, KG.sha256)
+    local = PATHS.root / str(data.value(ARTICLE, KG.localCopy))
+    assert recorded == Literal(sha256_of(local))
+    assert recorded == Literal("5f76f21efa0bc33ab1f85e15e66e3716dae21db1184b957cb73bab9ee586b3b4")
+    text = local.read_text(encoding="utf-8")
+    assert data.value(ARTICLE, KG.characterCount).toPython() == len(text)
