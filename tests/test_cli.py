@@ -37,7 +37,7 @@ def test_build_succeeds_and_summarises(tmp_path: Path) -> None:
 
 def test_malformed_turtle_exits_2_with_file_line_column(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
-    text = scratch.data.read_text(encoding="utf-8").replace('schema:name "Flow" ;', 'schema:name "Flow" ;;;', 1)
+    text = scratch.data.read_text(encoding="utf-8").replace('schema:name "Flow" ;', 'schema:name "Flow" ; ex:oops', 1)
     scratch.data.write_text(text, encoding="utf-8")
     result = run("--root", str(scratch.root), "validate")
     assert result.returncode == 2

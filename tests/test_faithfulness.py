@@ -98,7 +98,8 @@ def test_lower_bound_is_not_a_fake_exact_value(sources: Sources) -> None:
 def test_vague_periods_keep_wording_and_ordered_bounds(sources: Sources) -> None:
     found = rows(sources.data, """
         SELECT ?period ?wording ?earliest ?latest WHERE {
-          ?period a kg:VaguePeriod ; kg:wording ?wording ; kg:earliestDate ?earliest ; kg:latestDate ?latest }""")
+          VALUES ?kind { kg:VaguePeriod kg:VagueInstant }
+          ?period a ?kind ; kg:wording ?wording ; kg:earliestDate ?earliest ; kg:latestDate ?latest }""")
     wordings = {str(r[1]) for r in found}
     assert {"around mid-2023", "the latter half of 2024", "from 2018 to 2021", "Later in 2023",
             "the previous year"} <= wordings

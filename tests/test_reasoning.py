@@ -84,7 +84,8 @@ def test_inconsistency_is_reported() -> None:
         ("concept/app-factory", ["skos:Concept"]),
         ("source/bytedance-on-deepseeks-impact", ["schema:NewsArticle"]),
         ("quote/flow-technical-lead", ["oa:SpecificResource"]),
-        ("time/mid-2023", ["time:ProperInterval", "time:Interval"]),
+        ("time/latter-half-2024", ["time:ProperInterval", "time:Interval", "time:TemporalEntity"]),
+        ("time/mid-2023", ["time:Instant", "time:TemporalEntity"]),
     ],
 )
 def test_standard_typing_holds(full: Graph, thing: str, types: list[str]) -> None:

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import BNode, Graph
+from rdflib.compare import to_canonical_graph
 
 from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.namespaces import new_graph
 
 
 def canonical_turtle(graph: Graph) -> str:
-    """Serialise ``graph`` as longturtle with the project's prefixes (the serialiser writes only used ones)."""
+    """Serialise ``graph`` as longturtle with the project's prefixes (the serialiser writes only used ones).
+
+    The output is a function of the graph alone: two runs give the same bytes.
+    """
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        # Blank-node labels are random per run; relabel them from the graph's content so that the
+        # same graph always serialises to the same bytes.
+        graph = to_canonical_graph(graph)
     out = new_graph()
     for triple in graph:
         out.add(triple)

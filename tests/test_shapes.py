@@ -1,0 +1,57 @@
+"""SHACL: the real data conforms, and each shape reports exactly what it should on bad data.
+
+The negative suite follows the W3C SHACL test suite: ``tests/shapes/<shape>-<case>.ttl`` is a small
+bad-data file and ``<same>.expected.tsv`` lists the results (focus node, path, constraint
+component, source shape) that pySHACL must report, compared as a multiset.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import RDF, RDFS, SH
+
+from bytedance_kg.build import CheckReport
+from bytedance_kg.dataset import Sources
+from bytedance_kg.loading import load_turtle
+from bytedance_kg.namespaces import SHAPES
+from bytedance_kg.validation import validate_graph
+
+CASES = sorted((Path(__file__).parent / "shapes").glob("*.ttl"))
+
+
+def expected_keys(case: Path) -> Counter[tuple[str, ...]]:
+    lines = case.with_suffix(".expected.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["focus", "path", "component", "shape"]
+    return Counter(tuple(line.split("\t")) for line in lines[1:] if line.strip())
+
+
+def test_real_data_conforms(report: CheckReport) -> None:
+    assert [r for r in report.shape_results] == []
+
+
+def test_every_node_shape_has_a_negative_case(sources: Sources) -> None:
+    node_shapes = {str(s)[len(str(SHAPES)):] for s in sources.shapes.subjects(RDF.type, SH.NodeShape)}
+    covered = {case.name.split("-", 1)[0] for case in CASES}
+    assert node_shapes and node_shapes <= covered, sorted(node_shapes - covered)
+
+
+def test_every_class_used_by_the_data_is_targeted(sources: Sources, ontology_graph: Graph) -> None:
+    """Each class the data instantiates is, or specialises, some shape's sh:targetClass."""
+    targets = set(sources.shapes.objects(None, SH.targetClass))
+    untargeted = {
+        cls
+        for cls in set(sources.data.objects(None, RDF.type))
+        if not targets & set(ontology_graph.transitive_objects(cls, RDFS.subClassOf))
+    }
+    assert untargeted == set()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_negative_case(case: Path, sources: Sources, ontology_graph: Graph) -> None:
+    conforms, results, _ = validate_graph(load_turtle(case), sources.shapes, ontology_graph)
+    assert not conforms
+    assert Counter(r.key for r in results) == expected_keys(case)
