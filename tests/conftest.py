@@ -66,3 +66,10 @@ def copy_sources(destination: Path) -> ProjectPaths:
     for folder in ("ontology", "data", "checks"):
         shutil.copytree(ROOT / folder, destination / folder)
     return ProjectPaths(destination)
+
+
+def edit_data(paths: ProjectPaths, old: str, new: str) -> None:
+    """Replace the first ``old`` in the data file with ``new`` (which must be there)."""
+    text = paths.data.read_text(encoding="utf-8")
+    assert old in text, old
+    paths.data.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from bytedance_kg.build import ASSERTED_FILE, FULL_FILE, build
 from bytedance_kg.errors import InputError, NonConformanceError
 from bytedance_kg.paths import ProjectPaths
-from tests.conftest import copy_sources
+from tests.conftest import copy_sources, edit_data
 
 
 def strict_load(path: Path) -> pyoxigraph.Store:
@@ -42,17 +42,11 @@ def test_build_is_reproducible(built, tmp_path: Path) -> None:
         assert (again.dist / name).read_bytes() == (target.dist / name).read_bytes()
 
 
-def _break_data(paths: ProjectPaths, old: str, new: str) -> None:
-    text = paths.data.read_text(encoding="utf-8")
-    assert old in text
-    paths.data.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
     build(scratch)
     before = {p.name: p.read_bytes() for p in scratch.dist.iterdir()}
-    _break_data(scratch, "org:member person:hong-dingkun ;", "")
+    edit_data(scratch, "org:member person:hong-dingkun ;", "")
     with pytest.raises(NonConformanceError) as caught:
         build(scratch)
     assert "hong-dingkun-technical-lead-flow" in str(caught.value)
@@ -62,7 +56,7 @@ def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:
 
 def test_syntax_error_is_input_error_with_place(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
-    _break_data(scratch, 'schema:name "Flow" ;', 'schema:name "Flow ;')
+    edit_data(scratch, 'schema:name "Flow" ;', 'schema:name "Flow ;')
     with pytest.raises(InputError) as caught:
         build(scratch)
     assert caught.value.path == scratch.data and caught.value.line is not None

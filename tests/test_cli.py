@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, copy_sources
+from tests.conftest import ROOT, copy_sources, edit_data
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -37,8 +37,7 @@ def test_build_succeeds_and_summarises(tmp_path: Path) -> None:
 
 def test_malformed_turtle_exits_2_with_file_line_column(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
-    text = scratch.data.read_text(encoding="utf-8").replace('schema:name "Flow" ;', 'schema:name "Flow" ; ex:oops', 1)
-    scratch.data.write_text(text, encoding="utf-8")
+    edit_data(scratch, 'schema:name "Flow" ;', 'schema:name "Flow" ; ex:oops')
     result = run("--root", str(scratch.root), "validate")
     assert result.returncode == 2
     assert re.search(re.escape(str(scratch.data)) + r":\d+:\d+: ", result.stderr), result.stderr
@@ -46,8 +45,7 @@ def test_malformed_turtle_exits_2_with_file_line_column(tmp_path: Path) -> None:
 
 def test_shape_violation_exits_1_with_report(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
-    text = scratch.data.read_text(encoding="utf-8").replace("kg:evidence kg:stated ;", "", 1)
-    scratch.data.write_text(text, encoding="utf-8")
+    edit_data(scratch, "kg:evidence kg:stated ;", "")
     result = run("--root", str(scratch.root), "validate")
     assert result.returncode == 1
     assert "shape " in result.stdout and "kg:evidence" in result.stdout

@@ -1,0 +1,187 @@
+"""Running SPARQL on the release: parameters, the store, result formats, and result comparison.
+
+Queries run on an embedded pyoxigraph store (fast to load, strict, and the same engine the server
+uses). Parameters are bound by appending a SPARQL ``VALUES`` clause built from parsed, validated
+RDF terms, never by pasting text into the query, so the same query text runs on any engine.
+Results compare as multisets of rows with datatypes and language tags kept; that is how the
+expected results in ``queries/expected/`` are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bytedance_kg.catalogue import SavedQuery
+from bytedance_kg.errors import InputError, UsageError
+from bytedance_kg.namespaces import ALL_PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+Row = frozenset[tuple[str, tuple[str, str, str, str]]]
+"""One solution: (variable, (kind, value, datatype, language)) pairs, unbound variables left out."""
+
+
+def expand_iri(text: str) -> str:
+    """A full IRI from ``<...>``, a bare absolute IRI or a project prefixed name (``unit:flow``)."""
+    value = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    prefix, colon, local = value.partition(":")
+    if colon and prefix in ALL_PREFIXES and not local.startswith("//"):
+        value = ALL_PREFIXES[prefix] + local
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or _IRI_FORBIDDEN.search(value):
+        raise UsageError(f"not an IRI: {text!r} (give <https://...>, or a prefixed name such as unit:flow)")
+    return value
+
+
+def parse_param_term(query: SavedQuery, name: str, text: str) -> ox.NamedNode | ox.Literal:
+    """The RDF term for ``--param name=text``, checked against the parameter's declared type."""
+    param = query.param(name)
+    if param.type == "IRI":
+        return ox.NamedNode(expand_iri(text))
+    if param.type == "integer":
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise UsageError(f"parameter '{name}' needs an integer, not {text!r}")
+        return ox.Literal(text, datatype=ox.NamedNode(XSD_INTEGER))
+    return ox.Literal(text)
+
+
+def bind(query: SavedQuery, assignments: list[str]) -> str:
+    """The query text with a trailing VALUES clause for each ``name=value`` assignment."""
+    terms: dict[str, ox.NamedNode | ox.Literal] = {}
+    for assignment in assignments:
+        name, eq, value = assignment.partition("=")
+        if not eq or not name:
+            raise UsageError(f"--param takes name=value, not {assignment!r}")
+        terms[name] = parse_param_term(query, name, value)
+    missing = [p.name for p in query.params if p.required and p.name not in terms]
+    if missing:
+        raise UsageError(f"query '{query.name}' needs --param {missing[0]}=... ({query.param(missing[0]).doc})")
+    clauses = [f"VALUES ?{name} {{ {term} }}" for name, term in sorted(terms.items())]
+    return query.text.rstrip() + ("\n" + "\n".join(clauses) + "\n" if clauses else "\n")
+
+
+@dataclass
+class QueryOutcome:
+    """What a query returned: solutions, a boolean, or triples."""
+
+    variables: list[str]
+    rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] | None = None
+    boolean: bool | None = None
+    triples: list[ox.Triple] | None = None
+
+
+def run_query(store: ox.Store, text: str, origin: str = "query") -> QueryOutcome:
+    """Run ``text`` on ``store``; a syntax error becomes an error naming its position."""
+    try:
+        result = store.query(text)
+    except SyntaxError as error:
+        raise InputError(origin, f"SPARQL syntax error: {error.msg}", error.lineno, error.offset) from None
+    if isinstance(result, ox.QueryBoolean):
+        return QueryOutcome([], boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
+        return QueryOutcome(variables, rows=rows)
+    return QueryOutcome([], triples=list(result))
+
+
+def term_key(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, str, str, str]:
+    """A comparable form of a term: kind, value, datatype (xsd:string if none), language."""
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value, "", "")
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", "", "", "")  # labels are arbitrary; compare blank nodes by position only
+    language = term.language or ""
+    datatype = "" if language else (term.datatype.value if term.datatype else XSD_STRING)
+    return ("literal", term.value, datatype, language)
+
+
+def outcome_rows(outcome: QueryOutcome) -> Counter[Row]:
+    assert outcome.rows is not None
+    return Counter(frozenset((v, term_key(t)) for v, t in row.items()) for row in outcome.rows)
+
+
+def json_term_key(binding: dict[str, str]) -> tuple[str, str, str, str]:
+    kind = binding["type"]
+    if kind == "uri":
+        return ("uri", binding["value"], "", "")
+    if kind == "bnode":
+        return ("bnode", "", "", "")
+    language = binding.get("xml:lang", "")
+    datatype = "" if language else binding.get("datatype", XSD_STRING)
+    return ("literal", binding["value"], datatype, language)
+
+
+def expected_outcome(path: Path) -> tuple[list[str], Counter[Row] | bool]:
+    """An expected SPARQL 1.1 JSON result file: variables and rows, or the boolean of an ASK."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if "boolean" in document:
+        return [], bool(document["boolean"])
+    variables = document["head"]["vars"]
+    rows = Counter(
+        frozenset((v, json_term_key(b)) for v, b in binding.items()) for binding in document["results"]["bindings"]
+    )
+    return variables, rows
+
+
+def to_sparql_json(outcome: QueryOutcome) -> str:
+    """SPARQL 1.1 Query Results JSON, in row order, with stable key order and indentation."""
+    if outcome.boolean is not None:
+        return json.dumps({"head": {}, "boolean": outcome.boolean}, indent=2) + "\n"
+
+    def binding(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> dict[str, str]:
+        kind, value, datatype, language = term_key(term)
+        if kind != "literal":
+            return {"type": kind, "value": term.value}
+        out = {"type": "literal", "value": value}
+        if language:
+            out["xml:lang"] = language
+        elif datatype != XSD_STRING:
+            out["datatype"] = datatype
+        return out
+
+    assert outcome.rows is not None
+    document = {
+        "head": {"vars": outcome.variables},
+        "results": {"bindings": [{v: binding(t) for v, t in row.items()} for row in outcome.rows]},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_ntriples(triples: list[ox.Triple]) -> str:
+    """Sorted N-Triples, one triple a line: the engine-neutral form of a graph result."""
+    return "".join(sorted(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
+
+
+def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
+    """A short, readable form of a term for tables: prefixed names and plain literal values."""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in sorted(ALL_PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if term.value.startswith(namespace):
+                return f"{prefix}:{term.value[len(namespace):]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def to_table(outcome: QueryOutcome, width: int = 60) -> str:
+    """A plain-text table of the solutions, each cell cut to ``width`` characters."""
+    if outcome.boolean is not None:
+        return ("yes" if outcome.boolean else "no") + "\n"
+    assert outcome.rows is not None
+    cells = [[compact(row[v]) if v in row else "" for v in outcome.variables] for row in outcome.rows]
+    cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in line] for line in cells]
+    widths = [max([len(v)] + [len(line[i]) for line in cells]) for i, v in enumerate(outcome.variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(outcome.variables, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    return "\n".join(lines) + "\n"
