@@ -15,13 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
 
 from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.dataset import Sources, union
 from bytedance_kg.errors import NonConformanceError
 from bytedance_kg.gates import GateResult, run_gates
+from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.reasoning import Closure, closure
 from bytedance_kg.validation import ShapeResult, validate_graph
@@ -38,6 +40,7 @@ class CheckReport:
     gate_results: list[GateResult] = field(default_factory=list)
     quote_problems: list[str] = field(default_factory=list)
     reasoning_problems: list[str] = field(default_factory=list)
+    shacl_report: Graph | None = None
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -72,11 +75,13 @@ def _timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterato
 
 
 def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
-                  timings: dict[str, float] | None = None) -> tuple[Sources, CheckReport, Closure]:
-    """Parse and check the sources: quotes, reasoning, shapes, gates. Raises only on bad input."""
+                  timings: dict[str, float] | None = None,
+                  data_files: list[Path] | None = None) -> tuple[Sources, CheckReport, Closure]:
+    """Parse and check the sources (or other ``data_files`` against the project's ontology and
+    shapes): quotes, reasoning, shapes, gates. Raises only on bad input."""
     timings = {} if timings is None else timings
     with _timed(timings, "parse", progress):
-        sources = Sources.load(paths)
+        sources = Sources.load(paths, data_files)
     report = CheckReport()
     with _timed(timings, "quotes", progress):
         articles = load_articles(sources.data, paths.root)
@@ -85,7 +90,9 @@ def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
         reasoned = closure(sources.reasoning_input())
         report.reasoning_problems = reasoned.problems
     with _timed(timings, "validate", progress):
-        _, report.shape_results, _ = validate_graph(sources.data, sources.shapes, union(sources.ontology, sources.imports))
+        _, report.shape_results, report.shacl_report = validate_graph(
+            sources.data, sources.shapes, union(sources.ontology, sources.imports)
+        )
     with _timed(timings, "gates", progress):
         report.gate_results = run_gates(sources.dataset(), paths.checks_dir)
     return sources, report, reasoned
@@ -159,8 +166,44 @@ def format_report(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def graph_of(path: Path) -> Graph:
-    """Load a built distribution (for tests and tools)."""
-    graph = Graph()
-    graph.parse(path)
-    return graph
+def _problems(report: CheckReport) -> list[tuple[str, str]]:
+    """The non-SHACL problems as (check name, message) pairs."""
+    out = [(f"gate/{gate.name}", "  ".join(f"{v}={val}" for v, val in zip(gate.variables, row)))
+           for gate in report.failed_gates for row in gate.rows]
+    out += [("quotes", message) for message in report.quote_problems]
+    out += [("reasoning", message) for message in report.reasoning_problems]
+    return out
+
+
+def report_as_json(report: CheckReport) -> dict[str, object]:
+    """The report as a JSON-ready document: SHACL results grouped by shape, then the other checks."""
+    shapes: dict[str, list[dict[str, str]]] = {}
+    for r in report.shape_results:
+        shapes.setdefault(r.shape, []).append(
+            {"focus": r.focus, "path": r.path, "value": r.value, "component": r.component,
+             "severity": r.severity, "message": r.message})
+    return {
+        "conforms": report.conforms,
+        "shapes": shapes,
+        "checks": [{"check": name, "message": message} for name, message in _problems(report)],
+    }
+
+
+def report_as_turtle(report: CheckReport) -> str:
+    """The SHACL validation report in Turtle, with gate, quote and reasoning failures added as
+    ``sh:ValidationResult``s whose ``sh:sourceShape`` names the check."""
+    graph = new_graph()
+    if report.shacl_report is not None:
+        for triple in report.shacl_report:
+            graph.add(triple)
+    root = next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None) or BNode()
+    graph.add((root, RDF.type, SH.ValidationReport))
+    graph.set((root, SH.conforms, Literal(report.conforms)))
+    for index, (name, message) in enumerate(_problems(report)):
+        result = URIRef(f"{BASE}checks/{name}#result-{index}")
+        graph.add((root, SH.result, result))
+        graph.add((result, RDF.type, SH.ValidationResult))
+        graph.add((result, SH.resultSeverity, SH.Violation))
+        graph.add((result, SH.sourceShape, URIRef(f"{BASE}checks/{name}")))
+        graph.add((result, SH.resultMessage, Literal(message)))
+    return canonical_turtle(graph)

@@ -1,8 +1,8 @@
 """The saved queries in ``queries/``: their headers, lookup by name, and close-match suggestions.
 
 Each ``.rq`` file opens with a header of ``#`` lines (``Question:``, ``Description:`` and its
-indented continuation, ``Tags:``, ``Graph: asserted|full``, and one ``Param:`` line per run-time
-parameter). The same header drives ``bytedance-kg queries``, the README's catalogue and the web
+indented continuation, ``Tags:``, ``Graph: asserted|full``, one ``Param:`` line per run-time
+parameter, and ``Example:`` with the ``name=value`` bindings of the documented example run). The same header drives ``bytedance-kg queries``, the README's catalogue and the web
 page that lists the queries.
 """
 
@@ -46,6 +46,8 @@ class SavedQuery:
     tags: tuple[str, ...] = ()
     graph: str = "asserted"
     params: tuple[Param, ...] = field(default_factory=tuple)
+    example: tuple[str, ...] = ()
+    """``name=value`` bindings of the documented example run (also the run the expected results record)."""
 
     @property
     def form(self) -> str:
@@ -93,8 +95,9 @@ def parse_header(path: Path, text: str) -> SavedQuery:
     if graph not in GRAPHS:
         raise UsageError(f"{path}: 'Graph:' must be one of {', '.join(GRAPHS)}")
     tags = tuple(t.strip() for t in fields.get("Tags", "").split(",") if t.strip())
+    example = tuple(fields.get("Example", "").split())
     return SavedQuery(path.stem, path, text, fields["Question"], fields.get("Description", ""), tags, graph,
-                      tuple(params))
+                      tuple(params), example)
 
 
 def load_catalogue(queries_dir: Path) -> dict[str, SavedQuery]:

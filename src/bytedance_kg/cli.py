@@ -7,19 +7,28 @@ Exit codes: 0 success (or the data conforms), 1 the data does not conform, 2 usa
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from bytedance_kg import __version__
 from bytedance_kg.anchor import anchor_quotes
 from bytedance_kg.article import load_articles
-from bytedance_kg.build import build, check_sources, format_report
+from bytedance_kg.build import build, check_sources, format_report, report_as_json, report_as_turtle
 from bytedance_kg.canonical import canonical_turtle, format_file, is_canonical
-from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, KGError
-from bytedance_kg.loading import load_turtle
+from bytedance_kg.catalogue import find_query, load_catalogue
+from bytedance_kg.describe import describe, render as render_description, resolve
+from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, KGError, UsageError
+from bytedance_kg.expected import differences, expected_path, render as render_expected, run_example
+from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.paths import ProjectPaths, default_paths
+from bytedance_kg.querying import bind, run_query, to_sparql_json, to_table, used_prefixes
+from bytedance_kg.stats import compute as compute_stats, render as render_stats
+from bytedance_kg.store import load_graph, load_store
 
 EPILOG_BUILD = """examples:
   bytedance-kg build            parse, check and write dist/
@@ -28,6 +37,36 @@ EPILOG_BUILD = """examples:
 EPILOG_FMT = """examples:
   bytedance-kg fmt              rewrite every source Turtle file in canonical form
   bytedance-kg fmt --check      exit 1 and list the files that are not canonical
+"""
+EPILOG_QUERY = """examples:
+  bytedance-kg query unit-leadership --param unit=unit:flow
+  bytedance-kg query timeline --format csv
+  bytedance-kg query heads-in-org-terms --reasoned
+  bytedance-kg query my-question.rq --format json
+
+parameters are bound as SPARQL VALUES, e.g. --param unit=unit:flow or --param unit=<https://...>;
+`bytedance-kg queries` lists the saved queries and their parameters.
+"""
+EPILOG_QUERIES = """examples:
+  bytedance-kg queries              every saved query with its question and tags
+  bytedance-kg queries --tag time   only those tagged 'time'
+"""
+EPILOG_DESCRIBE = """examples:
+  bytedance-kg describe person:hong-dingkun
+  bytedance-kg describe "Zhu Wenjia"
+  bytedance-kg describe https://w3id.org/bytedance-kg/id/unit/flow
+"""
+EPILOG_STATS = """examples:
+  bytedance-kg stats
+"""
+EPILOG_EXPECTED = """examples:
+  bytedance-kg expected                    compare every saved query with its expected result
+  bytedance-kg expected --write timeline   (re)write one expected file, to review in the diff
+"""
+EPILOG_VALIDATE = """examples:
+  bytedance-kg validate                         check the project's sources
+  bytedance-kg validate --format json           the same report as JSON
+  bytedance-kg validate my-data.ttl             check another data file against the shapes
 """
 EPILOG_ANCHOR = """examples:
   bytedance-kg anchor           fill in every quote's offsets, prefix and suffix in data/bytedance.ttl
@@ -91,12 +130,90 @@ def cmd_anchor(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> 
 
 
 def cmd_validate(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    _, report, _ = check_sources(paths, out.progress)
-    if report.conforms:
+    _, report, _ = check_sources(paths, out.progress, data_files=[Path(f) for f in args.files] or None)
+    if args.format == "json":
+        print(json.dumps(report_as_json(report), indent=2, ensure_ascii=False))
+    elif args.format == "turtle":
+        print(report_as_turtle(report), end="")
+    elif report.conforms:
         print("conforms: shapes, gates, quotes and reasoning all pass")
+    else:
+        print(format_report(report))
+    return EXIT_OK if report.conforms else EXIT_NONCONFORMANT
+
+
+def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, reasoned: bool) -> ox.Store:
+    return load_store(paths, reasoned, out.progress)
+
+
+def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    query = find_query(load_catalogue(paths.queries_dir), args.query)
+    text = bind(query, args.param)
+    store = _store(args, paths, out, args.reasoned or query.graph == "full")
+    outcome = run_query(store, text, str(query.path))
+    fmt = args.format
+    if outcome.triples is not None:
+        if fmt not in ("table", "turtle", "ntriples", "jsonld"):
+            raise UsageError(f"a {query.form} query gives a graph: use --format turtle, ntriples or jsonld")
+        rdf_format = {"ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.TURTLE)
+        prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
+        sys.stdout.write(ox.serialize(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
         return EXIT_OK
-    print(format_report(report))
-    return EXIT_NONCONFORMANT
+    if fmt == "table":
+        sys.stdout.write(to_table(outcome))
+    elif fmt == "json":
+        sys.stdout.write(to_sparql_json(outcome))
+    elif fmt in ("csv", "tsv", "xml"):
+        results_format = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                          "xml": ox.QueryResultsFormat.XML}[fmt]
+        sys.stdout.write(store.query(text).serialize(format=results_format).decode("utf-8"))
+    else:
+        raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    for query in load_catalogue(paths.queries_dir).values():
+        if args.tag and args.tag not in query.tags:
+            continue
+        params = "".join(f" --param {p.name}=..." for p in query.params)
+        print(f"{query.name}{params}  [{query.form}; {', '.join(query.tags)}]")
+        print(f"    {query.question}")
+    return EXIT_OK
+
+
+def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    store = _store(args, paths, out, reasoned=True)
+    sys.stdout.write(render_description(describe(store, resolve(store, args.thing))))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    store = _store(args, paths, out, reasoned=False)
+    article = read_text(paths.sources_dir / "bytedance-on-deepseeks-impact.txt")
+    sys.stdout.write(render_stats(compute_stats(store, article)))
+    return EXIT_OK
+
+
+def cmd_expected(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    catalogue = load_catalogue(paths.queries_dir)
+    chosen = [find_query(catalogue, name) for name in args.names] or list(catalogue.values())
+    graphs = {reasoned: load_graph(paths, reasoned, out.progress) for reasoned in {q.graph == "full" for q in chosen}}
+    failed = 0
+    for query in chosen:
+        outcome = run_example(query, graphs[query.graph == "full"])
+        if args.write:
+            target = expected_path(query)
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(render_expected(query, outcome), encoding="utf-8")
+            print(f"wrote {target.relative_to(paths.root)}")
+            continue
+        problems = differences(query, outcome)
+        failed += bool(problems)
+        print(f"{'ok  ' if not problems else 'FAIL'} {query.name}")
+        for problem in problems:
+            print(f"       {problem}")
+    return EXIT_NONCONFORMANT if failed else EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:
@@ -117,8 +234,29 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("build", "parse, verify quotes, reason, validate, run the gates and write dist/", EPILOG_BUILD)
     p.set_defaults(run=cmd_build)
-    p = command("validate", "check the sources (shapes, gates, quotes, reasoning) without writing", "")
+    p = command("validate", "check the sources (shapes, gates, quotes, reasoning) without writing", EPILOG_VALIDATE)
+    p.add_argument("files", nargs="*", help="data files to check instead of data/bytedance.ttl")
+    p.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format")
     p.set_defaults(run=cmd_validate)
+    p = command("query", "run a saved query (by name) or any .rq file", EPILOG_QUERY)
+    p.add_argument("query", metavar="NAME|FILE")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a query parameter")
+    p.add_argument("--format", default="table",
+                   choices=("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"))
+    p.add_argument("--reasoned", action="store_true", help="query the reasoned graph (standard vocabularies)")
+    p.set_defaults(run=cmd_query)
+    p = command("queries", "list the saved queries with their questions and tags", EPILOG_QUERIES)
+    p.add_argument("--tag", help="only queries with this tag")
+    p.set_defaults(run=cmd_queries)
+    p = command("describe", "everything known about one thing, with the quotes that support it", EPILOG_DESCRIBE)
+    p.add_argument("thing", metavar="IRI|NAME")
+    p.set_defaults(run=cmd_describe)
+    p = command("stats", "counts by class and property, facts per quote, coverage of the article", EPILOG_STATS)
+    p.set_defaults(run=cmd_stats)
+    p = command("expected", "compare saved queries with their expected results, or --write them", EPILOG_EXPECTED)
+    p.add_argument("names", nargs="*", metavar="NAME", help="queries (default: all)")
+    p.add_argument("--write", action="store_true", help="write the expected files from the current results")
+    p.set_defaults(run=cmd_expected)
     p = command("fmt", "rewrite Turtle sources in canonical (longturtle) form", EPILOG_FMT)
     p.add_argument("files", nargs="*", help="files (default: ontology, shapes, imports, data)")
     p.add_argument("--check", action="store_true", help="only report files not in canonical form")
@@ -141,3 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.error("interrupted")
         return 130
+    except BrokenPipeError:  # the reader (``| head``) stopped early: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK

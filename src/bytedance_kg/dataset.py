@@ -8,6 +8,7 @@ graphs. The same graph names label the N-Quads/TriG distributions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
@@ -35,12 +36,13 @@ class Sources:
     data: Graph
 
     @classmethod
-    def load(cls, paths: ProjectPaths) -> Sources:
+    def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
+        """The project's sources; ``data_files`` (if given) stand in for ``data/bytedance.ttl``."""
         return cls(
             ontology=load_turtle(paths.ontology),
             imports=load_all(paths.imports),
             shapes=load_turtle(paths.shapes),
-            data=load_turtle(paths.data),
+            data=load_all(data_files) if data_files else load_turtle(paths.data),
         )
 
     def asserted(self) -> Graph:

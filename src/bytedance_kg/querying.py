@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
 from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.errors import InputError, UsageError
@@ -92,6 +93,32 @@ def run_query(store: ox.Store, text: str, origin: str = "query") -> QueryOutcome
     return QueryOutcome([], triples=list(result))
 
 
+def _from_rdflib(term: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, rdflib.Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+
+
+def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
+    """Run ``text`` with rdflib's engine, with the same outcome shape as :func:`run_query`."""
+    try:
+        result = graph.query(text)
+    except Exception as error:  # pyparsing's ParseException and rdflib's own errors
+        raise InputError(origin, f"SPARQL error: {error}") from None
+    if result.type == "ASK":
+        return QueryOutcome([], boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return QueryOutcome([], triples=[ox.Triple(*(_from_rdflib(t) for t in triple)) for triple in result])
+    variables = [str(v) for v in result.vars or []]
+    rows = [{v: _from_rdflib(row[v]) for v in variables if row[v] is not None} for row in result]
+    return QueryOutcome(variables, rows=rows)
+
+
 def term_key(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, str, str, str]:
     """A comparable form of a term: kind, value, datatype (xsd:string if none), language."""
     if isinstance(term, ox.NamedNode):
@@ -160,6 +187,14 @@ def to_ntriples(triples: list[ox.Triple]) -> str:
     return "".join(sorted(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
 
 
+def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    """The project prefixes whose namespaces occur in ``triples`` (for readable Turtle output)."""
+    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
+            if isinstance(t, ox.NamedNode)}
+    iris |= {t.datatype.value for triple in triples for t in (triple.object,) if isinstance(t, ox.Literal)}
+    return {p: ns for p, ns in sorted(ALL_PREFIXES.items()) if any(i.startswith(ns) for i in iris)}
+
+
 def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
     """A short, readable form of a term for tables: prefixed names and plain literal values."""
     if isinstance(term, ox.NamedNode):
@@ -177,7 +212,8 @@ def to_table(outcome: QueryOutcome, width: int = 60) -> str:
     if outcome.boolean is not None:
         return ("yes" if outcome.boolean else "no") + "\n"
     assert outcome.rows is not None
-    cells = [[compact(row[v]) if v in row else "" for v in outcome.variables] for row in outcome.rows]
+    cells = [[compact(row[v]).replace("\n", "↵") if v in row else "" for v in outcome.variables]
+             for row in outcome.rows]
     cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in line] for line in cells]
     widths = [max([len(v)] + [len(line[i]) for line in cells]) for i, v in enumerate(outcome.variables)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(outcome.variables, widths)).rstrip()]
