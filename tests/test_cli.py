@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT, copy_sources, edit_data
 
@@ -57,3 +60,110 @@ def test_unknown_command_exits_2() -> None:
 
 def test_format_check_passes_on_the_checkout() -> None:
     assert run("fmt", "--check").returncode == 0
+
+
+def test_query_runs_a_saved_query_with_a_parameter() -> None:
+    result = run("query", "unit-leadership", "--param", "unit=unit:flow")
+    assert result.returncode == 0, result.stderr
+    assert "Hong Dingkun as the technical lead" in result.stdout and "(9 rows)" in result.stdout
+
+
+def test_query_formats() -> None:
+    csv = run("query", "meeting-presenters", "--format", "csv")
+    assert csv.stdout.splitlines()[0] == "meeting,year,name"
+    tsv = run("query", "meeting-presenters", "--format", "tsv")
+    assert tsv.stdout.splitlines()[0] == "?meeting\t?year\t?name"
+    xml = run("query", "zhu-wenjia-reports-to-ceo", "--format", "xml")
+    assert "<boolean>true</boolean>" in xml.stdout
+    turtle = run("query", "org-chart-subgraph", "--format", "turtle")
+    assert "org:unitOf" in turtle.stdout
+    wrong = run("query", "org-chart-subgraph", "--format", "csv")
+    assert wrong.returncode == 2 and "gives a graph" in wrong.stderr
+
+
+def test_unknown_query_name_suggests_close_ones() -> None:
+    result = run("query", "org-chrt")
+    assert result.returncode == 2
+    assert "did you mean: org-chart" in result.stderr
+
+
+def test_malformed_query_prints_the_position(tmp_path: Path) -> None:
+    query = tmp_path / "bad.rq"
+    query.write_text("SELECT ?x WHERE {\n  ?x ?y\n}\n", encoding="utf-8")
+    result = run("query", str(query))
+    assert result.returncode == 2
+    assert re.search(re.escape(str(query)) + r":\d+:\d+: SPARQL syntax error", result.stderr), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["query", "unit-leadership", "--param", "unit=not an iri"], "not an IRI"),
+        (["query", "unit-leadership", "--param", "division=unit:flow"], "has no parameter 'division'"),
+        (["query", "describe"], "needs --param thing"),
+    ],
+)
+def test_bad_parameter_exits_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_queries_lists_questions_and_tags() -> None:
+    result = run("queries")
+    assert result.returncode == 0
+    assert "timeline  [SELECT; events, time, timeline]" in result.stdout
+    assert result.stdout.count("\n    ") >= 25
+
+
+def test_describe_by_label_shows_quotes() -> None:
+    result = run("describe", "Hong Dingkun")
+    assert result.returncode == 0, result.stderr
+    assert "in the article:" in result.stdout and "[2807:2841]" in result.stdout
+    assert run("describe", "Nobody Here").returncode == 2
+
+
+def test_stats_reports_coverage() -> None:
+    result = run("stats")
+    assert result.returncode == 0
+    match = re.search(r"article coverage: (\d+) of (\d+) sentences", result.stdout)
+    assert match and 0 < int(match[1]) <= int(match[2])
+
+
+def test_validate_formats() -> None:
+    as_json = run("validate", "--format", "json")
+    assert as_json.returncode == 0 and '"conforms": true' in as_json.stdout
+    as_turtle = run("validate", "--format", "turtle")
+    assert as_turtle.returncode == 0 and "sh:conforms true" in as_turtle.stdout
+
+
+def test_validate_other_file_reports_by_shape(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "<https://w3id.org/bytedance-kg/id/membership/hong-dingkun-technical-lead-flow> "
+        "<http://www.w3.org/ns/org#member> <https://w3id.org/bytedance-kg/id/person/zhu-jun> .\n",
+        encoding="utf-8",
+    )
+    result = run("validate", str(ROOT / "data/bytedance.ttl"), str(extra), "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert [r["focus"] for r in report["shapes"]["shape:Membership-member"]] == [
+        "membership:hong-dingkun-technical-lead-flow"
+    ]
+    assert any("merges distinct things" in c["message"] for c in report["checks"])
+
+
+def test_every_command_has_help_with_examples() -> None:
+    for command in ("build", "validate", "query", "queries", "describe", "stats", "expected", "fmt", "anchor", "docs"):
+        result = run(command, "--help")
+        assert result.returncode == 0 and "examples:" in result.stdout, command
+
+
+def test_readme_generated_sections_are_current() -> None:
+    result = run("docs", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_expected_results_check_passes() -> None:
+    result = run("expected")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count("ok ") >= 25

@@ -22,6 +22,7 @@ from bytedance_kg.build import build, check_sources, format_report, report_as_js
 from bytedance_kg.canonical import canonical_turtle, format_file, is_canonical
 from bytedance_kg.catalogue import find_query, load_catalogue
 from bytedance_kg.describe import describe, render as render_description, resolve
+from bytedance_kg.docs import command_examples, model_diagram, query_catalogue, replace_section
 from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, KGError, UsageError
 from bytedance_kg.expected import differences, expected_path, render as render_expected, run_example
 from bytedance_kg.loading import load_turtle, read_text
@@ -67,6 +68,10 @@ EPILOG_VALIDATE = """examples:
   bytedance-kg validate                         check the project's sources
   bytedance-kg validate --format json           the same report as JSON
   bytedance-kg validate my-data.ttl             check another data file against the shapes
+"""
+EPILOG_DOCS = """examples:
+  bytedance-kg docs           rewrite the generated sections of README.md
+  bytedance-kg docs --check   exit 1 if they are out of date
 """
 EPILOG_ANCHOR = """examples:
   bytedance-kg anchor           fill in every quote's offsets, prefix and suffix in data/bytedance.ttl
@@ -183,8 +188,9 @@ def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) ->
 
 
 def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    store = _store(args, paths, out, reasoned=True)
-    sys.stdout.write(render_description(describe(store, resolve(store, args.thing))))
+    asserted = _store(args, paths, out, reasoned=False)
+    labels = _store(args, paths, out, reasoned=True)
+    sys.stdout.write(render_description(describe(asserted, resolve(asserted, args.thing), labels)))
     return EXIT_OK
 
 
@@ -214,6 +220,23 @@ def cmd_expected(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
         for problem in problems:
             print(f"       {problem}")
     return EXIT_NONCONFORMANT if failed else EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    readme = paths.root / "README.md"
+    before = readme.read_bytes().decode("utf-8")  # bytes, so stray CRLFs count as changes
+    text = replace_section(before, "diagram", model_diagram(_store(args, paths, out, reasoned=False)))
+    text = replace_section(text, "queries", query_catalogue(load_catalogue(paths.queries_dir)))
+    text = replace_section(text, "examples", command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])))
+    if args.check:
+        if text != before:
+            out.error(f"{readme}: generated sections are out of date (run: bytedance-kg docs)")
+            return EXIT_NONCONFORMANT
+        return EXIT_OK
+    if text != before:
+        readme.write_text(text, encoding="utf-8")
+        print(f"updated {readme}")
+    return EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:
@@ -261,6 +284,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files (default: ontology, shapes, imports, data)")
     p.add_argument("--check", action="store_true", help="only report files not in canonical form")
     p.set_defaults(run=cmd_fmt)
+    p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
+    p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
+    p.set_defaults(run=cmd_docs)
     p = command("anchor", "compute quote offsets from their exact text (maintainers)", EPILOG_ANCHOR)
     p.add_argument("file", nargs="?", help="data file (default: data/bytedance.ttl)")
     p.set_defaults(run=cmd_anchor)

@@ -1,9 +1,9 @@
 """Everything known about one thing: its properties and values with labels, the links that point
 at it, and the article's words that support it.
 
-Used by ``bytedance-kg describe`` and by the HTML page of each thing. It reads the reasoned graph
-so that labels of standard-vocabulary properties (from the vendored copies) are available, but it
-lists only asserted statements about the thing unless asked for inferred ones.
+Used by ``bytedance-kg describe``. Statements come from the asserted graph (what the data says);
+labels come from the reasoned graph, which also holds the vendored vocabularies' labels of the
+standard properties.
 """
 
 from __future__ import annotations
@@ -71,13 +71,16 @@ def resolve(store: ox.Store, name: str) -> ox.NamedNode:
             iri = None
         if iri is not None and next(iter(store.quads_for_pattern(iri, None, None)), None) is not None:
             return iri
-    query = """
-        SELECT DISTINCT ?thing WHERE {
-          VALUES ?property { <http://www.w3.org/2000/01/rdf-schema#label> <https://schema.org/name> }
+    # The wanted name is used in a FILTER, so it is bound inside the pattern (a trailing VALUES
+    # clause would join only after the FILTER had run); it goes in as a serialised RDF literal.
+    query = f"""
+        SELECT DISTINCT ?thing WHERE {{
+          VALUES ?wanted {{ {ox.Literal(name)} }}
+          VALUES ?property {{ <http://www.w3.org/2000/01/rdf-schema#label> <https://schema.org/name> }}
           ?thing ?property ?name .
-          FILTER (STRSTARTS(STR(?thing), "%s") && LCASE(STR(?name)) = LCASE(?wanted))
-        } ORDER BY ?thing""" % ID_BASE
-    rows = [r["thing"] for r in store.query(query + f"\nVALUES ?wanted {{ {ox.Literal(name)} }}")]
+          FILTER (STRSTARTS(STR(?thing), "{ID_BASE}") && LCASE(STR(?name)) = LCASE(?wanted))
+        }} ORDER BY ?thing"""
+    rows = [r["thing"] for r in store.query(query)]
     if len(rows) == 1:
         return rows[0]
     if len(rows) > 1:
@@ -85,16 +88,22 @@ def resolve(store: ox.Store, name: str) -> ox.NamedNode:
     raise UsageError(f"nothing is called '{name}' (give an IRI, a prefixed name such as person:liang-rubo, or a label)")
 
 
-def describe(store: ox.Store, thing: ox.NamedNode) -> Description:
-    """Gather the description of ``thing`` from ``store``."""
-    result = Description(thing.value, _label(store, thing))
+def _property_key(labels: ox.Store, predicate: ox.NamedNode) -> str:
+    label = _label(labels, predicate)
+    return f"{label} ({compact(predicate)})" if label else compact(predicate)
+
+
+def describe(store: ox.Store, thing: ox.NamedNode, labels: ox.Store | None = None) -> Description:
+    """Gather the description of ``thing`` from ``store``, with labels from ``labels`` (or ``store``)."""
+    labels = labels or store
+    result = Description(thing.value, _label(labels, thing))
     for quad in sorted(store.quads_for_pattern(thing, None, None), key=lambda q: (q.predicate.value, str(q.object))):
-        key = _label(store, quad.predicate) or compact(quad.predicate)
-        result.properties.setdefault(key, []).append(Value(quad.object, _label(store, quad.object)))
+        key = _property_key(labels, quad.predicate)
+        result.properties.setdefault(key, []).append(Value(quad.object, _label(labels, quad.object)))
     for quad in sorted(store.quads_for_pattern(None, None, thing), key=lambda q: (q.predicate.value, str(q.subject))):
         if isinstance(quad.subject, ox.NamedNode):
-            key = _label(store, quad.predicate) or compact(quad.predicate)
-            result.referenced_by.setdefault(key, []).append(Value(quad.subject, _label(store, quad.subject)))
+            key = _property_key(labels, quad.predicate)
+            result.referenced_by.setdefault(key, []).append(Value(quad.subject, _label(labels, quad.subject)))
     query = """
         PREFIX kg: <https://w3id.org/bytedance-kg/ontology#>
         PREFIX oa: <http://www.w3.org/ns/oa#>

@@ -83,7 +83,11 @@ def run_query(store: ox.Store, text: str, origin: str = "query") -> QueryOutcome
     try:
         result = store.query(text)
     except SyntaxError as error:
-        raise InputError(origin, f"SPARQL syntax error: {error.msg}", error.lineno, error.offset) from None
+        message = str(error.msg)
+        place = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
+        if place:
+            raise InputError(origin, f"SPARQL syntax error: {place[3]}", int(place[1]), int(place[2])) from None
+        raise InputError(origin, f"SPARQL syntax error: {message}", error.lineno, error.offset) from None
     if isinstance(result, ox.QueryBoolean):
         return QueryOutcome([], boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
