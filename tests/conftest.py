@@ -63,7 +63,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, paths: ProjectPaths) -> tupl
 
 def copy_sources(destination: Path) -> ProjectPaths:
     """A scratch copy of the project's sources, for tests that break them on purpose."""
-    for folder in ("ontology", "data", "checks"):
+    for folder in ("ontology", "data", "checks", "queries"):
         shutil.copytree(ROOT / folder, destination / folder)
     return ProjectPaths(destination)
 

@@ -21,7 +21,7 @@ def strict_load(path: Path) -> pyoxigraph.Store:
 
 def test_build_writes_both_files(built) -> None:
     target, result = built
-    assert sorted(p.name for p in target.dist.iterdir()) == sorted([ASSERTED_FILE, FULL_FILE])
+    assert {ASSERTED_FILE, FULL_FILE} <= {p.name for p in target.dist.iterdir()}
     assert result.report.conforms
     assert set(result.timings) >= {"parse", "quotes", "reason", "validate", "gates", "write"}
 
@@ -32,14 +32,6 @@ def test_outputs_load_in_a_strict_parser(built) -> None:
     full = strict_load(target.dist / FULL_FILE)
     assert len(asserted) == result.counts["asserted triples"]
     assert len(full) == result.counts["full triples"] > len(asserted)
-
-
-def test_build_is_reproducible(built, tmp_path: Path) -> None:
-    target, _ = built
-    again = ProjectPaths(target.root, tmp_path / "dist")
-    build(again)
-    for name in (ASSERTED_FILE, FULL_FILE):
-        assert (again.dist / name).read_bytes() == (target.dist / name).read_bytes()
 
 
 def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:

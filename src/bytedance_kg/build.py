@@ -26,10 +26,11 @@ from bytedance_kg.gates import GateResult, run_gates
 from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.reasoning import Closure, closure
+from bytedance_kg.release import ASSERTED, FULL, write_release
 from bytedance_kg.validation import ShapeResult, validate_graph
 
-ASSERTED_FILE = "bytedance-kg.ttl"
-FULL_FILE = "bytedance-kg-full.ttl"
+ASSERTED_FILE = f"{ASSERTED}.ttl"
+FULL_FILE = f"{FULL}.ttl"
 
 
 @dataclass
@@ -98,15 +99,6 @@ def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
     return sources, report, reasoned
 
 
-def _write_release(folder: Path, sources: Sources, reasoned: Closure) -> list[Path]:
-    outputs = []
-    for name, graph in ((ASSERTED_FILE, sources.asserted()), (FULL_FILE, reasoned.full)):
-        target = folder / name
-        target.write_text(canonical_turtle(graph), encoding="utf-8")
-        outputs.append(target)
-    return outputs
-
-
 def _replace_dist(staging: Path, dist: Path) -> None:
     """Swap ``staging`` in for ``dist`` with renames, so ``dist`` is always whole or absent-then-whole."""
     previous = dist.with_name(dist.name + ".previous")
@@ -128,8 +120,9 @@ def build(paths: ProjectPaths, progress: Progress = lambda _: None) -> BuildResu
     with _timed(timings, "write", progress):
         paths.dist.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=paths.dist.parent))
+        staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:
-            written = _write_release(staging, sources, reasoned)
+            written = write_release(staging, sources, reasoned, paths.context)
             _replace_dist(staging, paths.dist)
         finally:
             if staging.exists():

@@ -108,6 +108,7 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 SHAPES = Namespace(BASE + "shapes#")
 
 STANDARD_PREFIXES: dict[str, str] = {
+    "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": str(DCTERMS),
     "foaf": str(FOAF),
     "oa": str(OA),
@@ -119,8 +120,10 @@ STANDARD_PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
     "sh": str(SH),
     "skos": str(SKOS),
+    "spdx": "http://spdx.org/rdf/terms#",
     "time": str(TIME),
     "vann": str(VANN),
+    "void": "http://rdfs.org/ns/void#",
     "xsd": str(XSD),
 }
 """The standard vocabularies' conventional prefixes."""

@@ -44,6 +44,10 @@ class ProjectPaths:
         return self.root / "ontology" / "shapes.ttl"
 
     @property
+    def context(self) -> Path:
+        return self.root / "ontology" / "context.jsonld"
+
+    @property
     def data(self) -> Path:
         return self.root / "data" / "bytedance.ttl"
 

@@ -41,8 +41,8 @@ def is_noise(subject: object, predicate: object, obj: object) -> bool:
         return True  # not RDF 1.1: strict parsers reject it
     if predicate in _REFLEXIVE_NOISE and subject == obj:
         return True  # x owl:sameAs x, C rdfs:subClassOf C, ...
-    if predicate == RDF.type and obj in _TRIVIAL_TYPES:
-        return True  # everything is a resource and a thing
+    if predicate == RDF.type and (obj in _TRIVIAL_TYPES or isinstance(obj, BNode)):
+        return True  # everything is a resource and a thing; anonymous classes (owl:unionOf) name nothing
     if isinstance(subject, URIRef) and str(subject).startswith(_BUILTIN):
         return True  # axioms about rdf:, rdfs:, owl:, xsd: terms themselves
     return False

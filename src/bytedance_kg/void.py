@@ -1,0 +1,118 @@
+"""The dataset's self-description in VoID and DCAT, computed at build time from what was built.
+
+Counts come from the asserted graph (ontology + data); each distribution is listed with its media
+type, byte size and SHA-256; the RDFC-1.0 hash identifies the content whatever the syntax. The
+description cannot list its own checksum, nor that of ``SHA256SUMS`` (which lists it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
+
+from bytedance_kg import __version__
+from bytedance_kg.namespaces import BASE, ID, ONTOLOGY_IRI, new_graph
+from bytedance_kg.release import CONTEXT_FILE, MEDIA_TYPES
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's closed DCAT namespace lacks DCAT 3 terms (dcat:version)
+DATASET = URIRef(ID + "dataset")
+FULL_DATASET = URIRef(ID + "dataset/full")
+ARTICLE = URIRef(ID + "source/bytedance-on-deepseeks-impact")
+DOWNLOADS = BASE + "dist/"
+SPARQL_ENDPOINT = URIRef(BASE + "sparql")
+EXAMPLES = ("person/liang-rubo", "unit/flow", "membership/hong-dingkun-technical-lead-flow", "event/seed-named")
+MEDIA_TYPE_BASE = "https://www.iana.org/assignments/media-types/"
+
+
+def _count(graph: Graph, query: str) -> int:
+    return int(next(iter(graph.query(query)))[0])
+
+
+def _checksum(graph: Graph, node: URIRef | BNode, value: str, comment: str | None = None) -> None:
+    checksum = BNode()
+    graph.add((node, SPDX.checksum, checksum))
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    graph.add((checksum, SPDX.checksumValue, Literal(value, datatype=XSD.hexBinary)))
+    if comment:
+        graph.add((checksum, RDFS.comment, Literal(comment, lang="en")))
+
+
+def describe_dataset(asserted: Graph, full: Graph, ontology: Graph, folder: Path, canonical_hash: str) -> Graph:
+    """The VoID/DCAT graph for the release in ``folder``."""
+    g = new_graph()
+    d = DATASET
+    for kind in (VOID.Dataset, DCAT.Dataset):
+        g.add((d, RDF.type, kind))
+    title = "ByteDance on DeepSeek's Impact: a knowledge graph"
+    g.add((d, DCTERMS.title, Literal(title, lang="en")))
+    g.add((d, RDFS.label, Literal(title, lang="en")))
+    g.add((d, DCTERMS.description, Literal(
+        "The facts of the news article 'ByteDance on DeepSeek's Impact' (ByteDance's executives and roles over "
+        "time, its AI units, meetings, launches, usage figures, a forecast, ideas and critiques), each tied to "
+        "the exact words of the article by a Web Annotation quote with verified offsets.", lang="en")))
+    for prop in (DCTERMS.license, DCTERMS.creator):
+        for value in ontology.objects(ONTOLOGY_IRI, prop):
+            g.add((d, prop, value))
+    g.add((d, DCAT.version, Literal(__version__)))
+    g.add((d, OWL.versionInfo, Literal(__version__)))
+    g.add((d, DCTERMS.issued, ontology.value(ONTOLOGY_IRI, DCTERMS.created)))
+    g.add((d, DCTERMS.modified, ontology.value(ONTOLOGY_IRI, DCTERMS.modified)))
+    g.add((d, DCTERMS.source, ARTICLE))
+    g.add((d, PROV.wasDerivedFrom, ARTICLE))
+    g.add((d, VOID.uriSpace, Literal(ID)))
+    g.add((d, VOID.sparqlEndpoint, SPARQL_ENDPOINT))
+    g.add((d, VOID.rootResource, URIRef(ID + "org/bytedance")))
+    for example in EXAMPLES:
+        g.add((d, VOID.exampleResource, URIRef(ID + example)))
+    _checksum(g, d, canonical_hash, "SHA-256 of the RDFC-1.0 canonical N-Quads of the asserted release "
+                                    "(ontology, data and shapes as named graphs)")
+
+    data_filter = f'FILTER (ISIRI(?s) && STRSTARTS(STR(?s), "{ID}"))'
+    g.add((d, VOID.triples, Literal(len(asserted))))
+    g.add((d, VOID.entities, Literal(_count(asserted, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o {data_filter} }}"))))
+    g.add((d, VOID.classes, Literal(_count(asserted, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"))))
+    g.add((d, VOID.properties, Literal(_count(asserted, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"))))
+    g.add((d, VOID.distinctSubjects, Literal(_count(asserted, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"))))
+    g.add((d, VOID.distinctObjects, Literal(_count(asserted, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))))
+    for cls, n in asserted.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"):
+        part = URIRef(f"{d}#class-{hashlib.sha1(str(cls).encode()).hexdigest()[:12]}")
+        g.add((d, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(int(n))))
+    for prop, n in asserted.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"):
+        part = URIRef(f"{d}#property-{hashlib.sha1(str(prop).encode()).hexdigest()[:12]}")
+        g.add((d, VOID.propertyPartition, part))
+        g.add((part, VOID.property, prop))
+        g.add((part, VOID.triples, Literal(int(n))))
+    namespaces = {str(ns) for _, ns in asserted.namespaces()}
+    used = {str(t) for triple in asserted for t in triple if isinstance(t, URIRef)}
+    for namespace in sorted(namespaces):
+        if not namespace.startswith(ID) and any(term.startswith(namespace) for term in used):
+            g.add((d, VOID.vocabulary, URIRef(namespace)))
+
+    g.add((d, VOID.subset, FULL_DATASET))
+    g.add((FULL_DATASET, RDF.type, VOID.Dataset))
+    g.add((FULL_DATASET, RDFS.label, Literal("the reasoned graph: ontology, vocabularies, data and OWL RL inferences", lang="en")))
+    g.add((FULL_DATASET, VOID.triples, Literal(len(full))))
+
+    for path in sorted(folder.iterdir()):
+        media_type = MEDIA_TYPES.get(path.suffix)
+        if media_type is None or not path.is_file() or path.name == CONTEXT_FILE:
+            continue
+        dist = URIRef(DOWNLOADS + path.name)
+        g.add((d, DCAT.distribution, dist))
+        if path.suffix != ".html":
+            g.add((d, VOID.dataDump, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(path.name)))
+        g.add((dist, DCAT.downloadURL, dist))
+        g.add((dist, DCAT.mediaType, URIRef(MEDIA_TYPE_BASE + media_type)))
+        g.add((dist, DCTERMS.format, Literal(media_type)))
+        g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
+        _checksum(g, dist, hashlib.sha256(path.read_bytes()).hexdigest())
+    return g

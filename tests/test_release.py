@@ -1,0 +1,173 @@
+"""The release in dist/: complete, self-describing, reproducible, and every file parses back to
+the graph it was written from (JSON-LD through two independent processors)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pyld import jsonld
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import OWL, RDF, SKOS, VOID
+
+from bytedance_kg import __version__
+from bytedance_kg.dataset import GRAPH
+from bytedance_kg.namespaces import ONTOLOGY_IRI
+from tests.conftest import copy_sources
+from bytedance_kg.void import DATASET, DCAT, FULL_DATASET, SPDX
+
+RDF_FILES = ["bytedance-kg.ttl", "bytedance-kg.nt", "bytedance-kg.jsonld", "bytedance-kg.nq", "bytedance-kg.trig",
+             "bytedance-kg-full.ttl", "bytedance-kg-full.nt", "bytedance-kg-full.jsonld", "bytedance-kg-full.nq",
+             "bytedance-kg-full.trig", "ontology.rdf"]
+ALL_FILES = sorted(RDF_FILES + ["ontology.html", "context.jsonld", "void.ttl", "SHA256SUMS"])
+FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
+
+
+@pytest.fixture(scope="module")
+def dist(built) -> Path:
+    return built[0].dist
+
+
+@pytest.fixture(scope="module")
+def void(dist: Path) -> Graph:
+    return Graph().parse(dist / "void.ttl")
+
+
+def test_every_file_is_written(dist: Path) -> None:
+    assert sorted(p.name for p in dist.iterdir()) == ALL_FILES
+
+
+def test_checksums_list_every_file(dist: Path) -> None:
+    lines = (dist / "SHA256SUMS").read_text().splitlines()
+    listed = dict(reversed(line.split("  ", 1)) for line in lines)
+    assert sorted(listed) == [f for f in ALL_FILES if f != "SHA256SUMS"]
+    for name, digest in listed.items():
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.parametrize("name", [f for f in RDF_FILES if not f.endswith((".nq", ".trig"))])
+def test_graph_files_parse_back_isomorphic(dist: Path, name: str, sources, full) -> None:
+    expected = sources.ontology if name == "ontology.rdf" else full if "-full" in name else sources.asserted()
+    parsed = Graph().parse(dist / name, format=FORMATS[Path(name).suffix])
+    assert len(parsed) == len(expected)
+    assert isomorphic(parsed, expected)
+
+
+@pytest.mark.parametrize("stem", ["bytedance-kg", "bytedance-kg-full"])
+@pytest.mark.parametrize("suffix", [".nq", ".trig"])
+def test_datasets_hold_each_source_as_a_named_graph(dist: Path, stem: str, suffix: str, sources, reasoned) -> None:
+    dataset = Dataset()
+    dataset.parse(dist / (stem + suffix), format="nquads" if suffix == ".nq" else "trig")
+    expected = {"ontology": sources.ontology, "data": sources.data, "shapes": sources.shapes}
+    if stem.endswith("full"):
+        expected |= {"imports": sources.imports, "inferred": reasoned.inferred}
+    names = {g.identifier for g in dataset.graphs() if len(g)}
+    assert names == {GRAPH[name] for name in expected}
+    for name, graph in expected.items():
+        assert isomorphic(dataset.graph(GRAPH[name]), graph), name
+
+
+@pytest.mark.parametrize("stem", ["bytedance-kg", "bytedance-kg-full"])
+def test_jsonld_reads_back_through_pyld(dist: Path, stem: str, sources, full) -> None:
+    document = json.loads((dist / f"{stem}.jsonld").read_text(encoding="utf-8"))
+    assert isinstance(document["@context"], dict), "the context is inlined: no fetch needed"
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    parsed = Graph().parse(data=nquads, format="nt")
+    assert isomorphic(parsed, full if stem.endswith("full") else sources.asserted())
+
+
+def test_jsonld_reads_naturally(dist: Path) -> None:
+    document = json.loads((dist / "bytedance-kg.jsonld").read_text(encoding="utf-8"))
+    person = next(n for n in document["@graph"] if n.get("id", "").endswith("/person/hong-dingkun"))
+    assert person["name"] == "Hong Dingkun" and person["label"] == {"en": "Hong Dingkun"}
+
+
+def test_strict_parser_loads_every_rdf_file(dist: Path) -> None:
+    formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
+               ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
+    for name in RDF_FILES:
+        store = ox.Store()
+        store.load(path=str(dist / name), format=formats[Path(name).suffix])
+        assert len(store) > 0, name
+
+
+def test_ntriples_sorted_one_triple_a_line(dist: Path) -> None:
+    lines = (dist / "bytedance-kg-full.nt").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    assert all(line.endswith(" .") for line in lines)
+
+
+def test_void_counts_match_the_files(void: Graph, sources, full) -> None:
+    asserted = sources.asserted()
+    assert int(void.value(DATASET, VOID.triples)) == len(asserted)
+    assert int(void.value(FULL_DATASET, VOID.triples)) == len(full)
+    assert int(void.value(DATASET, VOID.properties)) == len(set(asserted.predicates()))
+    partitions = {void.value(p, VOID.property): int(void.value(p, VOID.triples))
+                  for p in void.objects(DATASET, VOID.propertyPartition)}
+    assert sum(partitions.values()) == len(asserted)
+    assert partitions[URIRef("http://www.w3.org/ns/org#member")] == len(list(asserted.triples((None, URIRef("http://www.w3.org/ns/org#member"), None))))
+
+
+def test_void_checksums_and_sizes_match_the_files(void: Graph, dist: Path) -> None:
+    distributions = list(void.objects(DATASET, DCAT.distribution))
+    assert len(distributions) == len(ALL_FILES) - 3  # not void.ttl, SHA256SUMS, context.jsonld
+    for distribution in distributions:
+        path = dist / str(distribution).rsplit("/", 1)[1]
+        assert int(void.value(distribution, DCAT.byteSize)) == path.stat().st_size
+        checksum = void.value(distribution, SPDX.checksum)
+        assert str(void.value(checksum, SPDX.checksumValue)) == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert void.value(distribution, DCAT.mediaType) is not None
+
+
+def test_canonical_hash_is_the_hash_of_the_canonical_nquads(void: Graph, dist: Path) -> None:
+    checksum = void.value(DATASET, SPDX.checksum)
+    assert str(void.value(checksum, SPDX.checksumValue)) == hashlib.sha256((dist / "bytedance-kg.nq").read_bytes()).hexdigest()
+
+
+def test_void_describes_source_endpoint_and_examples(void: Graph) -> None:
+    article = URIRef("https://w3id.org/bytedance-kg/id/source/bytedance-on-deepseeks-impact")
+    assert void.value(DATASET, URIRef("http://purl.org/dc/terms/source")) == article
+    assert void.value(DATASET, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) == article
+    assert void.value(DATASET, VOID.sparqlEndpoint) is not None
+    assert len(list(void.objects(DATASET, VOID.exampleResource))) >= 3
+    assert URIRef("http://www.w3.org/ns/org#") in set(void.objects(DATASET, VOID.vocabulary))
+
+
+def test_versions_agree(void: Graph, sources, paths) -> None:
+    assert str(sources.ontology.value(ONTOLOGY_IRI, OWL.versionInfo)) == __version__
+    assert str(sources.ontology.value(ONTOLOGY_IRI, OWL.versionIRI)).endswith("/" + __version__)
+    assert void.value(DATASET, DCAT.version) == Literal(__version__)
+    changelog = (paths.root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(r"^## (\S+)", changelog, re.M).group(1) == __version__
+
+
+def test_ontology_docs_cover_every_term(dist: Path, sources) -> None:
+    html = (dist / "ontology.html").read_text(encoding="utf-8")
+    assert "<title>ByteDance knowledge graph ontology</title>" in html
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    terms = [t for kind in kinds for t in sources.ontology.subjects(RDF.type, kind)
+             if str(t).startswith("https://w3id.org/bytedance-kg/ontology#")]
+    assert len(terms) > 60
+    for term in terms:
+        assert f'https://w3id.org/bytedance-kg/ontology#{str(term).rsplit("#", 1)[1]}' in html, term
+        assert str(sources.ontology.value(term, SKOS.definition)) in html, term
+    assert "schema:Corporation" in html or "https://schema.org/Corporation" in html  # alignments shown
+
+
+def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:
+    """The second build runs in another process, so with another string-hash seed."""
+    target, _ = built
+    scratch = copy_sources(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "bytedance_kg", "--quiet", "--root", str(scratch.root), "build"],
+                            capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONHASHSEED": "random"})
+    assert result.returncode == 0, result.stderr
+    for name in ALL_FILES:
+        assert (scratch.dist / name).read_bytes() == (target.dist / name).read_bytes(), name
