@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build validate fmt fmt-check test run clean
+.PHONY: setup system-deps build validate fmt fmt-check test run clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -27,7 +27,18 @@ fmt: setup ## rewrite the Turtle sources in canonical form
 fmt-check: setup
 	$(BIN)/bytedance-kg fmt --check
 
-test: setup ## run the whole test suite
+# Debian packages the tests need: Virtuoso for the cross-engine tests.
+DEBS := virtuoso-opensource
+system-deps: ## install the Debian packages the tests need (as root, with apt-get)
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "error: the tests need Debian packages:$$missing (install them as root with apt-get)" >&2; exit 2; fi; \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: setup system-deps ## run the whole test suite
 	$(BIN)/pytest
 
 run: build ## build and validate the graph (serving arrives with the server issue)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -25,9 +26,11 @@ from bytedance_kg.describe import describe, render as render_description, resolv
 from bytedance_kg.docs import command_examples, model_diagram, query_catalogue, replace_section
 from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, KGError, UsageError
 from bytedance_kg.expected import differences, expected_path, render as render_expected, run_example
+from bytedance_kg.loader import load
 from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.paths import ProjectPaths, default_paths
 from bytedance_kg.querying import bind, run_query, to_sparql_json, to_table, used_prefixes
+from bytedance_kg.remote import Endpoint
 from bytedance_kg.stats import compute as compute_stats, render as render_stats
 from bytedance_kg.store import load_graph, load_store
 
@@ -68,6 +71,14 @@ EPILOG_VALIDATE = """examples:
   bytedance-kg validate                         check the project's sources
   bytedance-kg validate --format json           the same report as JSON
   bytedance-kg validate my-data.ttl             check another data file against the shapes
+"""
+EPILOG_LOAD = """examples:
+  bytedance-kg load --endpoint http://127.0.0.1:7878/store
+  bytedance-kg load --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth --user dba
+  bytedance-kg load --endpoint http://127.0.0.1:7878/store --graph https://example.org/kg --variant asserted
+
+each named graph of the release is replaced with an HTTP PUT, then read back and counted;
+exit code 3 if the store fails or cannot be reached (a re-run converges).
 """
 EPILOG_DOCS = """examples:
   bytedance-kg docs           rewrite the generated sections of README.md
@@ -239,15 +250,25 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
     return EXIT_OK
 
 
+def cmd_load(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    password = args.password if args.password is not None else os.environ.get("BYTEDANCE_KG_PASSWORD")
+    store = Endpoint(args.endpoint, args.user, password)
+    result = load(store, paths.dist, args.graph, args.variant, out.progress)
+    for graph, count in result.counts.items():
+        print(f"loaded {count:6d} triples into <{graph}>")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="bytedance-kg",
         description="Build, check and explore the knowledge graph of 'ByteDance on DeepSeek's Impact'.",
-        epilog="exit codes: 0 success, 1 data does not conform, 2 usage or input error",
+        epilog="exit codes: 0 success, 1 data does not conform, 2 usage or input error, 3 a remote store failed",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     top.add_argument("--root", help="repository root (default: this checkout)")
+    top.add_argument("--dist", help="release folder (default: dist/ in the root)")
     top.add_argument("-q", "--quiet", action="store_true", help="print no progress")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -284,6 +305,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files (default: ontology, shapes, imports, data)")
     p.add_argument("--check", action="store_true", help="only report files not in canonical form")
     p.set_defaults(run=cmd_fmt)
+    p = command("load", "upload the release to a SPARQL 1.1 Graph Store (replacing only its own graphs)", EPILOG_LOAD)
+    p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--graph", help="load one variant, merged, into this named graph (instead of one graph per part)")
+    p.add_argument("--variant", choices=("asserted", "full"), default="full", help="with --graph: which variant")
+    p.add_argument("--user", help="user name for HTTP basic or digest authentication")
+    p.add_argument("--password", help="password (or set BYTEDANCE_KG_PASSWORD)")
+    p.set_defaults(run=cmd_load)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
     p.set_defaults(run=cmd_docs)
@@ -297,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     out = Reporter(args.quiet)
     paths = ProjectPaths(Path(args.root).resolve()) if args.root else default_paths()
+    if args.dist:
+        paths = ProjectPaths(paths.root, Path(args.dist).resolve())
     try:
         return int(args.run(args, paths, out))
     except KGError as error:

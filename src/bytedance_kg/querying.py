@@ -53,8 +53,16 @@ def parse_param_term(query: SavedQuery, name: str, text: str) -> ox.NamedNode | 
     return ox.Literal(text)
 
 
+_OUTER_GROUP = re.compile(r"\b(WHERE|ASK)\s*\{", re.IGNORECASE)
+
+
 def bind(query: SavedQuery, assignments: list[str]) -> str:
-    """The query text with a trailing VALUES clause for each ``name=value`` assignment."""
+    """The query text with an inline ``VALUES`` block for each ``name=value`` assignment.
+
+    The block opens the query's outermost group (``WHERE {`` or ``ASK {``), so the binding is
+    joined before any FILTER runs, on every engine: a trailing VALUES clause would join only after
+    the pattern and its filters, and Virtuoso rejects it outside SELECT.
+    """
     terms: dict[str, ox.NamedNode | ox.Literal] = {}
     for assignment in assignments:
         name, eq, value = assignment.partition("=")
@@ -64,8 +72,24 @@ def bind(query: SavedQuery, assignments: list[str]) -> str:
     missing = [p.name for p in query.params if p.required and p.name not in terms]
     if missing:
         raise UsageError(f"query '{query.name}' needs --param {missing[0]}=... ({query.param(missing[0]).doc})")
-    clauses = [f"VALUES ?{name} {{ {term} }}" for name, term in sorted(terms.items())]
-    return query.text.rstrip() + ("\n" + "\n".join(clauses) + "\n" if clauses else "\n")
+    if not terms:
+        return query.text
+    body_start = _prologue_end(query.text)
+    match = _OUTER_GROUP.search(query.text, body_start)
+    if match is None:
+        raise UsageError(f"query '{query.name}' has no WHERE group to bind parameters in")
+    values = "".join(f"\n  VALUES ?{name} {{ {term} }}" for name, term in sorted(terms.items()))
+    return query.text[: match.end()] + values + query.text[match.end() :]
+
+
+def _prologue_end(text: str) -> int:
+    """Offset of the first line that is not a comment, a PREFIX/BASE declaration or blank."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith(("#", "PREFIX", "BASE")):
+            break
+        offset += len(line)
+    return offset
 
 
 @dataclass

@@ -1,0 +1,88 @@
+"""Real triple stores for the cross-engine tests, started on 127.0.0.1 and free ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, if only with an error: it is up
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"no answer from {url} within {seconds} s")
+
+
+@contextmanager
+def running(command: list[str], url: str, cwd: Path, log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_for_http(url, process)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def oxigraph_server(folder: Path) -> Iterator[str]:
+    """A read-write Oxigraph server; yields its base URL (``/store`` and ``/query`` below it)."""
+    port = free_port()
+    binary = Path(sys.executable).with_name("oxigraph")
+    base = f"http://127.0.0.1:{port}"
+    command = [str(binary), "serve", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}"]
+    with running(command, base + "/", folder, folder / "oxigraph.log"):
+        yield base
+
+
+def virtuoso_binary() -> str | None:
+    return shutil.which("virtuoso-t")
+
+
+@contextmanager
+def virtuoso_server(folder: Path) -> Iterator[str]:
+    """A Virtuoso server from Debian's virtuoso-opensource; yields its HTTP base URL."""
+    binary = virtuoso_binary()
+    assert binary is not None
+    http_port, sql_port = free_port(), free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    config = (HERE / "stores" / "virtuoso.ini").read_text(encoding="utf-8")
+    ini = folder / "virtuoso.ini"
+    ini.write_text(config.format(folder=folder, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    base = f"http://127.0.0.1:{http_port}"
+    with running([binary, "-f", "-c", str(ini)], base + "/sparql", folder, folder / "virtuoso.out"):
+        yield base
+
+
+def must_have_virtuoso() -> bool:
+    """In CI, a missing Virtuoso is a failure (the Makefile installs it); elsewhere a skip."""
+    return os.environ.get("CI", "").lower() == "true"
