@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup system-deps build validate fmt fmt-check test run clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml web/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found (the query page's editor comes from the npm registry)" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	cd web && npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the project and its test tools
@@ -27,8 +29,8 @@ fmt: setup ## rewrite the Turtle sources in canonical form
 fmt-check: setup
 	$(BIN)/bytedance-kg fmt --check
 
-# Debian packages the tests need: Virtuoso for the cross-engine tests.
-DEBS := virtuoso-opensource
+# Debian packages the tests need: Virtuoso (cross-engine tests), Chromium (browser tests).
+DEBS := virtuoso-opensource chromium chromium-driver
 system-deps: ## install the Debian packages the tests need (as root, with apt-get)
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -41,8 +43,10 @@ system-deps: ## install the Debian packages the tests need (as root, with apt-ge
 test: setup system-deps ## run the whole test suite
 	$(BIN)/pytest
 
-run: build ## build and validate the graph (serving arrives with the server issue)
-	@echo "built dist/; see README.md for what to run next"
+HOST ?= 127.0.0.1
+PORT ?= 8000
+run: build ## build and validate the graph, then serve it at http://127.0.0.1:8000/
+	$(BIN)/bytedance-kg serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf dist .dist-* .pytest_cache

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,7 +29,7 @@ from bytedance_kg.expected import differences, expected_path, render as render_e
 from bytedance_kg.loader import load
 from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.paths import ProjectPaths, default_paths
-from bytedance_kg.querying import bind, run_query, to_sparql_json, to_table, used_prefixes
+from bytedance_kg.querying import QueryOutcome, bind, run_query, to_sparql_json, to_table, used_prefixes
 from bytedance_kg.remote import Endpoint
 from bytedance_kg.stats import compute as compute_stats, render as render_stats
 from bytedance_kg.store import load_graph, load_store
@@ -79,6 +79,14 @@ EPILOG_LOAD = """examples:
 
 each named graph of the release is replaced with an HTTP PUT, then read back and counted;
 exit code 3 if the store fails or cannot be reached (a re-run converges).
+"""
+EPILOG_SERVE = """examples:
+  bytedance-kg serve                                   http://127.0.0.1:8000/ over the embedded store
+  bytedance-kg serve --port 8080
+  bytedance-kg serve --store http://127.0.0.1:7878/query   the same pages over an Oxigraph server
+
+IRIs under --base are served at the same path here: <https://w3id.org/bytedance-kg/id/unit/flow>
+is /id/unit/flow, which answers 303 See Other to /doc/unit/flow.html (or .ttl, .jsonld, .nt by Accept).
 """
 EPILOG_DOCS = """examples:
   bytedance-kg docs           rewrite the generated sections of README.md
@@ -201,7 +209,12 @@ def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) ->
 def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     asserted = _store(args, paths, out, reasoned=False)
     labels = _store(args, paths, out, reasoned=True)
-    sys.stdout.write(render_description(describe(asserted, resolve(asserted, args.thing), labels)))
+
+    def run(store: ox.Store) -> Callable[[str], QueryOutcome]:
+        return lambda text: run_query(store, text)
+
+    thing = resolve(run(asserted), args.thing)
+    sys.stdout.write(render_description(describe(run(asserted), thing, run(labels))))
     return EXIT_OK
 
 
@@ -259,6 +272,19 @@ def cmd_load(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    import uvicorn  # imported here: only this command needs the server stack
+
+    from bytedance_kg.web.app import create_app
+    from bytedance_kg.web.backend import EmbeddedBackend, RemoteBackend
+
+    backend = RemoteBackend(args.store) if args.store else EmbeddedBackend(paths.dist)
+    app = create_app(backend, paths, args.base)
+    out.progress(f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}); Ctrl-C stops")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="bytedance-kg",
@@ -312,6 +338,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="user name for HTTP basic or digest authentication")
     p.add_argument("--password", help="password (or set BYTEDANCE_KG_PASSWORD)")
     p.set_defaults(run=cmd_load)
+    p = command("serve", "serve the release: SPARQL endpoint, dereferenceable IRIs and pages", EPILOG_SERVE)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--store", help="an external SPARQL endpoint loaded with `load`, instead of the embedded store")
+    p.add_argument("--base", default="https://w3id.org/bytedance-kg/",
+                   help="public base IRI that maps onto this server (default https://w3id.org/bytedance-kg/)")
+    p.set_defaults(run=cmd_serve)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
     p.set_defaults(run=cmd_docs)

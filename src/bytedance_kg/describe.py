@@ -1,22 +1,25 @@
 """Everything known about one thing: its properties and values with labels, the links that point
 at it, and the article's words that support it.
 
-Used by ``bytedance-kg describe``. Statements come from the asserted graph (what the data says);
-labels come from the reasoned graph, which also holds the vendored vocabularies' labels of the
-standard properties.
+Used by ``bytedance-kg describe`` and by each thing's page. It only asks SPARQL questions, through
+a ``run`` function, so it works the same on the embedded store and on an external endpoint.
+Statements come from the asserted graph (what the data says); labels may come from the reasoned
+graph, which also holds the vendored vocabularies' labels of the standard properties.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from bytedance_kg.errors import UsageError
-from bytedance_kg.querying import compact, expand_iri
+from bytedance_kg.querying import QueryOutcome, compact, expand_iri
 
 ID_BASE = "https://w3id.org/bytedance-kg/id/"
-_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+Run = Callable[[str], QueryOutcome]
+"""Runs a SPARQL query on the graph the description is drawn from."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Value:
 class Support:
     """A quote that supports the thing or a fact about it."""
 
-    fact: str
+    fact: ox.NamedNode
     exact: str
     start: int
     end: int
@@ -46,33 +49,42 @@ class Support:
 class Description:
     iri: str
     label: str
-    properties: dict[str, list[Value]] = field(default_factory=dict)
-    referenced_by: dict[str, list[Value]] = field(default_factory=dict)
+    properties: dict[tuple[str, str], list[Value]] = field(default_factory=dict)
+    """Values by (property label, property IRI)."""
+    referenced_by: dict[tuple[str, str], list[Value]] = field(default_factory=dict)
     quotes: list[Support] = field(default_factory=list)
 
-
-def _label(store: ox.Store, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
-    if not isinstance(term, ox.NamedNode):
-        return ""
-    labels = sorted(
-        (q.object.language != "en", q.object.value)
-        for q in store.quads_for_pattern(term, ox.NamedNode(_LABEL[1:-1]), None)
-        if isinstance(q.object, ox.Literal)
-    )
-    return labels[0][1] if labels else ""
+    def values(self, iri: str) -> list[Value]:
+        return next((v for (label, p), v in self.properties.items() if p == iri), [])
 
 
-def resolve(store: ox.Store, name: str) -> ox.NamedNode:
-    """An IRI, prefixed name, or a label or name of a thing (case-insensitive, exact) to its IRI."""
+_LABEL = """OPTIONAL {{ {var} <http://www.w3.org/2000/01/rdf-schema#label> ?{name}En
+                      FILTER (LANGMATCHES(LANG(?{name}En), "en")) }}
+            OPTIONAL {{ {var} <http://www.w3.org/2000/01/rdf-schema#label> ?{name}Any }}"""
+
+
+def _label_of(row: dict, name: str) -> str:
+    for key in (name + "En", name + "Any"):
+        if key in row:
+            return row[key].value
+    return ""
+
+
+def _first_label(run: Run, thing: ox.NamedNode) -> str:
+    rows = run(f"SELECT * WHERE {{ VALUES ?t {{ {thing} }} {_LABEL.format(var='?t', name='l')} }}").rows or []
+    return min((_label_of(r, "l") for r in rows), default="")
+
+
+def resolve(run: Run, name: str) -> ox.NamedNode:
+    """An IRI, a prefixed name, or a label or name of a thing (case-insensitive) to its IRI."""
     if name.startswith("<") or ":" in name:
         try:
             iri = ox.NamedNode(expand_iri(name))
         except UsageError:
             iri = None
-        if iri is not None and next(iter(store.quads_for_pattern(iri, None, None)), None) is not None:
+        if iri is not None and run(f"ASK {{ {iri} ?p ?o }}").boolean:
             return iri
-    # The wanted name is used in a FILTER, so it is bound inside the pattern (a trailing VALUES
-    # clause would join only after the FILTER had run); it goes in as a serialised RDF literal.
+    # The name is compared in a FILTER, so it is bound inside the pattern, as a serialised literal.
     query = f"""
         SELECT DISTINCT ?thing WHERE {{
           VALUES ?wanted {{ {ox.Literal(name)} }}
@@ -80,7 +92,7 @@ def resolve(store: ox.Store, name: str) -> ox.NamedNode:
           ?thing ?property ?name .
           FILTER (STRSTARTS(STR(?thing), "{ID_BASE}") && LCASE(STR(?name)) = LCASE(?wanted))
         }} ORDER BY ?thing"""
-    rows = [r["thing"] for r in store.query(query)]
+    rows = [r["thing"] for r in run(query).rows or []]
     if len(rows) == 1:
         return rows[0]
     if len(rows) > 1:
@@ -88,36 +100,54 @@ def resolve(store: ox.Store, name: str) -> ox.NamedNode:
     raise UsageError(f"nothing is called '{name}' (give an IRI, a prefixed name such as person:liang-rubo, or a label)")
 
 
-def _property_key(labels: ox.Store, predicate: ox.NamedNode) -> str:
-    label = _label(labels, predicate)
-    return f"{label} ({compact(predicate)})" if label else compact(predicate)
+def _grouped(rows: list[dict], term: str, labels: Callable[[ox.NamedNode], str]) -> dict[tuple[str, str], list[Value]]:
+    groups: dict[tuple[str, str], list[Value]] = {}
+    for row in rows:
+        prop = row["p"]
+        key = (labels(prop) or compact(prop), prop.value)
+        value = row[term]
+        groups.setdefault(key, []).append(Value(value, _label_of(row, "v") if isinstance(value, ox.NamedNode) else ""))
+    return {k: groups[k] for k in sorted(groups, key=lambda k: (k[0].lower(), k[1]))}
 
 
-def describe(store: ox.Store, thing: ox.NamedNode, labels: ox.Store | None = None) -> Description:
-    """Gather the description of ``thing`` from ``store``, with labels from ``labels`` (or ``store``)."""
-    labels = labels or store
-    result = Description(thing.value, _label(labels, thing))
-    for quad in sorted(store.quads_for_pattern(thing, None, None), key=lambda q: (q.predicate.value, str(q.object))):
-        key = _property_key(labels, quad.predicate)
-        result.properties.setdefault(key, []).append(Value(quad.object, _label(labels, quad.object)))
-    for quad in sorted(store.quads_for_pattern(None, None, thing), key=lambda q: (q.predicate.value, str(q.subject))):
-        if isinstance(quad.subject, ox.NamedNode):
-            key = _property_key(labels, quad.predicate)
-            result.referenced_by.setdefault(key, []).append(Value(quad.subject, _label(labels, quad.subject)))
-    query = """
+def describe(run: Run, thing: ox.NamedNode, labels_run: Run | None = None) -> Description:
+    """Gather the description of ``thing``; property labels are looked up with ``labels_run``."""
+    labels_run = labels_run or run
+    cache: dict[str, str] = {}
+
+    def label(term: ox.NamedNode) -> str:
+        if term.value not in cache:
+            cache[term.value] = _first_label(labels_run, term)
+        return cache[term.value]
+
+    result = Description(thing.value, _first_label(labels_run, thing) or _first_label(run, thing))
+    own = run(f"""SELECT ?p ?o ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?t ?p ?o .
+                  {_LABEL.format(var='?o', name='v')} }} ORDER BY ?p ?o""").rows or []
+    result.properties = _grouped(_dedupe(own, "o"), "o", label)
+    inverse = run(f"""SELECT ?p ?s ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?s ?p ?t . FILTER (ISIRI(?s))
+                      {_LABEL.format(var='?s', name='v')} }} ORDER BY ?p ?s""").rows or []
+    result.referenced_by = _grouped(_dedupe(inverse, "s"), "s", label)
+    quotes = run(f"""
         PREFIX kg: <https://w3id.org/bytedance-kg/ontology#>
         PREFIX oa: <http://www.w3.org/ns/oa#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT DISTINCT ?fact ?exact ?start ?end WHERE {
-          { ?thing kg:mention ?quote . BIND (?thing AS ?fact) }
-          UNION { ?thing prov:wasDerivedFrom ?quote . BIND (?thing AS ?fact) }
-          UNION { ?fact ?p ?thing ; prov:wasDerivedFrom ?quote . }
+        SELECT DISTINCT ?fact ?exact ?start ?end WHERE {{
+          VALUES ?thing {{ {thing} }}
+          {{ ?thing kg:mention ?quote . BIND (?thing AS ?fact) }}
+          UNION {{ ?thing prov:wasDerivedFrom ?quote . BIND (?thing AS ?fact) }}
+          UNION {{ ?fact ?p ?thing ; prov:wasDerivedFrom ?quote . }}
           ?quote oa:hasSelector ?t , ?s . ?t oa:exact ?exact . ?s oa:start ?start ; oa:end ?end .
-        } ORDER BY ?start ?end ?fact"""
-    for row in store.query(query + f"\nVALUES ?thing {{ {thing} }}"):
-        result.quotes.append(Support(compact(row["fact"]), row["exact"].value, int(row["start"].value),
-                                     int(row["end"].value)))
+        }} ORDER BY ?start ?end ?fact""").rows or []
+    result.quotes = [Support(r["fact"], r["exact"].value, int(r["start"].value), int(r["end"].value)) for r in quotes]
     return result
+
+
+def _dedupe(rows: list[dict], term: str) -> list[dict]:
+    """One row per (property, value): a value with several labels keeps the first (English) one."""
+    seen: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        seen.setdefault((row["p"].value, str(row[term])), row)
+    return list(seen.values())
 
 
 def render(description: Description) -> str:
@@ -128,7 +158,8 @@ def render(description: Description) -> str:
             continue
         if title:
             lines.append(f"{title}:")
-        for key, values in groups.items():
+        for (label, iri), values in groups.items():
+            key = f"{label} ({compact(ox.NamedNode(iri))})" if label != compact(ox.NamedNode(iri)) else label
             shown = [v.show() for v in values]
             lines.append(f"  {key}: {shown[0]}")
             lines += [f"  {' ' * len(key)}  {s}" for s in shown[1:]]
@@ -136,5 +167,5 @@ def render(description: Description) -> str:
     if description.quotes:
         lines.append("in the article:")
         for q in description.quotes:
-            lines.append(f"  [{q.start}:{q.end}] “{q.exact}”  ({q.fact})")
+            lines.append(f"  [{q.start}:{q.end}] “{q.exact}”  ({compact(q.fact)})")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,1 @@
+"""The linked-data server: SPARQL endpoint, dereferenceable IRIs and HTML pages."""

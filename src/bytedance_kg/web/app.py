@@ -1,0 +1,333 @@
+"""The ASGI application (Starlette): SPARQL 1.1 Protocol, Cool-URI dereferencing, pages, downloads.
+
+IRIs under the public base (``--base``, default ``https://w3id.org/bytedance-kg/``) map onto
+this server's paths, so ``<base>id/person/liang-rubo`` is served at ``/id/person/liang-rubo``
+here and behind the permanent-identifier redirect alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bytedance_kg import __version__
+from bytedance_kg.catalogue import SavedQuery, load_catalogue
+from bytedance_kg.describe import describe
+from bytedance_kg.errors import KGError
+from bytedance_kg.paths import ProjectPaths
+from bytedance_kg.querying import compact
+from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
+from bytedance_kg.sentences import sentence_around, split_sentences
+from bytedance_kg.web.backend import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH_FORMATS, RESULT_FORMATS, Backend, query_form
+from bytedance_kg.web.charts import org_chart_svg, timeline_svg
+from bytedance_kg.web.negotiation import choose
+
+DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
+DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
+SERVICE_DESCRIPTION_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+
+
+@dataclass
+class Site:
+    """What the handlers share: the backend, the public base, the release folder, the templates."""
+
+    backend: Backend
+    base: str
+    dist: Path
+    paths: ProjectPaths
+    templates: Environment
+    catalogue: dict[str, SavedQuery]
+    article: str
+
+    def local(self, iri: str) -> str:
+        """The path on this server for an IRI under the public base (else the IRI itself)."""
+        return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
+
+    def run(self, graphs: list[str]):
+        return lambda text: self.backend.outcome(text, graphs)
+
+    def page(self, template: str, status: int = 200, **context: object) -> Response:
+        html = self.templates.get_template(template).render(site=self, version=__version__, **context)
+        return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    site: Site = request.app.state.site
+    if choose(request.headers.get("accept"), ["text/html", "text/plain"]) == "text/html":
+        return site.page("error.html", status=status, status_code=status, message=message)
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+# ---------------------------------------------------------------- SPARQL protocol
+
+
+async def sparql(request: Request) -> Response:
+    site: Site = request.app.state.site
+    params = list(request.query_params.multi_items())
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/sparql-query":
+            params.append(("query", (await request.body()).decode("utf-8", "replace")))
+        elif content_type == "application/x-www-form-urlencoded":
+            params += list((await request.form()).multi_items())
+        elif content_type == "application/sparql-update":
+            return _error(request, 403, "this endpoint is read-only: SPARQL Update is refused")
+        else:
+            return _error(request, 415, f"unsupported content type {content_type!r}")
+    fields: dict[str, list[str]] = {}
+    for key, value in params:
+        fields.setdefault(key, []).append(str(value))
+    if "update" in fields:
+        return _error(request, 403, "this endpoint is read-only: SPARQL Update is refused")
+    if "query" not in fields:
+        return service_description(request)
+    if len(fields["query"]) != 1:
+        return _error(request, 400, "give exactly one query")
+    text = fields["query"][0]
+    form = query_form(text)
+    offered = list(GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS)
+    media_type = choose(request.headers.get("accept"), offered)
+    if media_type is None:
+        return _error(request, 406, f"none of the acceptable types is offered for {form}: {', '.join(offered)}")
+    if "SERVICE" in text.upper() and _mentions_service(text):
+        return _error(request, 400, "federated queries (SERVICE) are not allowed on this endpoint")
+    try:
+        body = site.backend.answer(text, media_type, fields.get("default-graph-uri", []), fields.get("named-graph-uri", []))
+    except SyntaxError as error:
+        return _error(request, 400, f"malformed query: {error.msg}")
+    except (OSError, ValueError) as error:
+        return _error(request, 400, f"query failed: {error}")
+    except KGError as error:
+        return _error(request, 502, str(error))
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def _mentions_service(text: str) -> bool:
+    """Whether the query uses SERVICE (outside strings, IRIs and comments): the store would fetch it."""
+    stripped = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|<[^>\s]*>|#[^\n]*', " ", text)
+    return re.search(r"\bSERVICE\b", stripped, re.IGNORECASE) is not None
+
+
+def service_description(request: Request) -> Response:
+    """The SPARQL 1.1 Service Description of the endpoint (GET /sparql without a query)."""
+    site: Site = request.app.state.site
+    media_type = choose(request.headers.get("accept"), ["text/html", *SERVICE_DESCRIPTION_TYPES])
+    if media_type is None:
+        return _error(request, 406, "the service description is offered as " + ", ".join(SERVICE_DESCRIPTION_TYPES))
+    if media_type == "text/html":
+        return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
+    endpoint = site.base + "sparql"
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    triples = [
+        f"<{endpoint}> a <{sd}Service> .",
+        f"<{endpoint}> <{sd}endpoint> <{endpoint}> .",
+        f"<{endpoint}> <{sd}supportedLanguage> <{sd}SPARQL11Query> .",
+        f"<{endpoint}> <{sd}feature> <{sd}UnionDefaultGraph> .",
+        f"<{endpoint}> <{sd}defaultDataset> <{endpoint}#dataset> .",
+        f"<{endpoint}#dataset> a <{sd}Dataset> .",
+        f"<{endpoint}#dataset> <http://purl.org/dc/terms/description> \"The default graph merges the reasoned release: ontology, vendored vocabularies, data and inferences.\"@en .",
+        *(f"<{endpoint}> <{sd}resultFormat> <http://www.w3.org/ns/formats/{name}> ." for name in
+          ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
+           "N-Triples", "JSON-LD", "RDF_XML")),
+        *(f"<{endpoint}#dataset> <{sd}namedGraph> <{g}> ." for g in FULL_GRAPHS),
+    ]
+    graph = ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    body = ox.serialize(graph, format=GRAPH_FORMATS[media_type])
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+# ---------------------------------------------------------------- dereferencing
+
+
+async def identifier(request: Request) -> Response:
+    """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
+    site: Site = request.app.state.site
+    path = request.path_params["path"]
+    media_type = choose(request.headers.get("accept"), list(DOC_FORMATS.values()))
+    if media_type is None:
+        return _error(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
+    if not _exists(site, site.base + "id/" + path):
+        return _error(request, 404, f"nothing is known about <{site.base}id/{path}>")
+    extension = next(ext for ext, mt in DOC_FORMATS.items() if mt == media_type)
+    return RedirectResponse(f"/doc/{urllib.parse.quote(path)}.{extension}", status_code=303, headers={"Vary": "Accept"})
+
+
+def _exists(site: Site, iri: str) -> bool:
+    return bool(site.backend.outcome(f"ASK {{ {ox.NamedNode(iri)} ?p ?o }}", FULL_GRAPHS).boolean)
+
+
+async def document(request: Request) -> Response:
+    """``/doc/...[.ext]``: the document about a thing, by extension or by content negotiation."""
+    site: Site = request.app.state.site
+    path = request.path_params["path"]
+    stem, dot, extension = path.rpartition(".")
+    if dot and extension in DOC_FORMATS:
+        media_type = DOC_FORMATS[extension]
+        headers = {}
+    else:
+        stem = path
+        media_type = choose(request.headers.get("accept"), list(DOC_FORMATS.values()))
+        if media_type is None:
+            return _error(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
+        headers = {"Vary": "Accept"}
+    iri = site.base + "id/" + stem
+    try:
+        thing = ox.NamedNode(iri)
+    except ValueError:
+        return _error(request, 400, "not a valid identifier")
+    if not _exists(site, iri):
+        return _error(request, 404, f"nothing is known about <{iri}>")
+    if media_type == "text/html":
+        return thing_page(site, thing, stem)
+    query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+        ?s ?p ?o . FILTER (?s = {thing} || STRSTARTS(STR(?s), CONCAT(STR({thing}), "#"))) }}"""
+    body = site.backend.answer(query, media_type, ASSERTED_GRAPHS, [])
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
+    description = describe(site.run(ASSERTED_GRAPHS), thing, site.run(FULL_GRAPHS))
+    sentences = split_sentences(site.article)
+    quotes = []
+    for quote in description.quotes:
+        around = sentence_around(sentences, quote.start, quote.end)
+        if around:
+            start, end = around[0].start, around[-1].end
+            context = (site.article[start:quote.start], quote.exact, site.article[quote.end:end])
+        else:
+            context = ("", quote.exact, "")
+        quotes.append({"fact": quote.fact.value, "fact_label": compact(quote.fact), "before": context[0],
+                       "exact": context[1], "after": context[2], "start": quote.start, "end": quote.end})
+    jsonld = site.backend.answer(
+        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", ASSERTED_GRAPHS, [])
+    return site.page("thing.html", description=description, quotes=quotes, stem=stem, compact=compact,
+                     jsonld=jsonld.decode("utf-8").replace("</", "<\\/"), formats=DOC_FORMATS)
+
+
+# ---------------------------------------------------------------- pages, pictures, downloads
+
+
+def _counts(site: Site) -> dict[str, int]:
+    rows = site.backend.outcome("""
+        PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?triples ?entities ?classes ?properties WHERE {
+          GRAPH <https://w3id.org/bytedance-kg/graph/void> {
+            <https://w3id.org/bytedance-kg/id/dataset> void:triples ?triples ; void:entities ?entities ;
+              void:classes ?classes ; void:properties ?properties } }""").rows or []
+    return {k: int(v.value) for k, v in rows[0].items()} if rows else {}
+
+
+async def landing(request: Request) -> Response:
+    site: Site = request.app.state.site
+    downloads = sorted(p.name for p in site.dist.iterdir() if p.is_file())
+    examples = ["id/person/liang-rubo", "id/unit/flow", "id/membership/hong-dingkun-technical-lead-flow",
+                "id/event/all-staff-meeting-2025", "id/observation/deepseek-app-dau-21-days"]
+    return site.page("landing.html", counts=_counts(site), downloads=downloads, examples=examples,
+                     queries=list(site.catalogue.values()),
+                     org_chart=org_chart_svg(site.run(ASSERTED_GRAPHS), site.local),
+                     timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.local))
+
+
+async def query_page(request: Request) -> Response:
+    site: Site = request.app.state.site
+    saved = site.catalogue.get(request.query_params.get("name", ""))
+    queries = {q.name: {"question": q.question, "text": q.text, "graphs": ASSERTED_GRAPHS if q.graph == "asserted" else FULL_GRAPHS}
+               for q in site.catalogue.values()}
+    return site.page("query.html", saved=saved, queries=queries, queries_json=json.dumps(queries).replace("</", "<\\/"))
+
+
+async def chart(request: Request) -> Response:
+    site: Site = request.app.state.site
+    draw = {"org-chart.svg": org_chart_svg, "timeline.svg": timeline_svg}.get(request.path_params["name"])
+    if draw is None:
+        return _error(request, 404, "no such picture")
+    svg = draw(site.run(ASSERTED_GRAPHS), lambda iri: site.base + iri[len(site.base):] if iri.startswith(site.base) else iri)
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Content-Disposition": f'inline; filename="{request.path_params["name"]}"'})
+
+
+DOWNLOAD_TYPES = {**MEDIA_TYPES, ".jsonld": "application/ld+json"}
+
+
+async def download(request: Request) -> Response:
+    site: Site = request.app.state.site
+    name = request.path_params["name"]
+    published = {p.name: p for p in site.dist.iterdir() if p.is_file()}
+    if name not in published:  # only the release's own files: no path is ever built from the request
+        return _error(request, 404, f"no download named {name!r}")
+    media_type = "text/plain" if name == CHECKSUMS_FILE else DOWNLOAD_TYPES.get(Path(name).suffix, "application/octet-stream")
+    return FileResponse(published[name], media_type=media_type)
+
+
+async def well_known_void(request: Request) -> Response:
+    site: Site = request.app.state.site
+    return FileResponse(site.dist / VOID_FILE, media_type="text/turtle")
+
+
+async def ontology(request: Request) -> Response:
+    """The ontology IRI (and its hash terms): 303 to the HTML documentation or the Turtle."""
+    media_type = choose(request.headers.get("accept"), ["text/html", "text/turtle"])
+    if media_type is None:
+        return _error(request, 406, "offered: text/html, text/turtle")
+    target = "/ontology.html" if media_type == "text/html" else "/ontology.ttl"
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+
+
+async def ontology_document(request: Request) -> Response:
+    site: Site = request.app.state.site
+    if request.path_params["ext"] not in ("html", "ttl"):
+        return _error(request, 404, "the ontology is published as /ontology.html and /ontology.ttl")
+    if request.path_params["ext"] == "html":
+        return FileResponse(site.dist / "ontology.html", media_type="text/html")
+    body = site.backend.answer("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle",
+                               ["https://w3id.org/bytedance-kg/graph/ontology"], [])
+    return Response(body, media_type="text/turtle")
+
+
+async def context(request: Request) -> Response:
+    site: Site = request.app.state.site
+    return FileResponse(site.dist / CONTEXT_FILE, media_type="application/ld+json")
+
+
+def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE) -> Starlette:
+    """The application over ``backend``, serving the release in ``paths.dist``."""
+    templates = Environment(loader=PackageLoader("bytedance_kg.web", "templates"),
+                            autoescape=select_autoescape(["html"]))
+    article = (paths.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
+    site = Site(backend, base if base.endswith("/") else base + "/", paths.dist, paths, templates,
+                load_catalogue(paths.queries_dir), article)
+    static = Path(__file__).with_name("static")
+    codemirror = paths.root / "web" / "node_modules" / "codemirror"
+    routes = [
+        Route("/", landing),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/query", query_page),
+        Route("/id/{path:path}", identifier),
+        Route("/doc/{path:path}", document),
+        Route("/ontology", ontology),
+        Route("/ontology.{ext:str}", ontology_document),
+        Route("/context.jsonld", context),
+        Route("/charts/{name}", chart),
+        Route("/dist/{name}", download),
+        Route("/.well-known/void", well_known_void),
+        Mount("/static", StaticFiles(directory=static), name="static"),
+        Mount("/vendor/codemirror", StaticFiles(directory=codemirror, check_dir=False), name="codemirror"),
+    ]
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                             allow_headers=["*"], expose_headers=["Content-Type", "Vary"])]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.site = site
+    return app

@@ -1,0 +1,63 @@
+"""HTTP content negotiation: pick the representation an ``Accept`` header prefers (RFC 9110).
+
+Quality values are honoured, more specific ranges win over wildcards, ``q=0`` excludes, and a
+malformed header is read as far as it makes sense rather than failing the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Range:
+    type: str
+    subtype: str
+    q: float
+
+    def matches(self, media_type: str) -> bool:
+        main, _, sub = media_type.partition("/")
+        return self.type in ("*", main) and self.subtype in ("*", sub)
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+
+def parse_accept(header: str | None) -> list[Range]:
+    """The media ranges of an Accept header; an absent or empty header accepts anything."""
+    if not header or not header.strip():
+        return [Range("*", "*", 1.0)]
+    ranges = []
+    for part in header.split(",")[:64]:  # a bounded number of ranges, whatever a client sends
+        pieces = [p.strip() for p in part.split(";")]
+        main, slash, sub = pieces[0].lower().partition("/")
+        if not slash or not main or not sub:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(Range(main, sub, q))
+    return ranges
+
+
+def choose(header: str | None, offered: list[str]) -> str | None:
+    """The offered media type with the highest quality (ties: the server's order), or None."""
+    ranges = parse_accept(header)
+    best: tuple[float, int, str] | None = None
+    for position, media_type in enumerate(offered):
+        matching = [r for r in ranges if r.matches(media_type)]
+        if not matching:
+            continue
+        most_specific = max(matching, key=lambda r: r.specificity)
+        if most_specific.q <= 0:
+            continue
+        score = (most_specific.q, -position, media_type)
+        if best is None or score > best:
+            best = score
+    return best[2] if best else None
