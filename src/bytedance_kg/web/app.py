@@ -37,6 +37,7 @@ from bytedance_kg.web.negotiation import choose
 
 DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
 DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SERVICE_DESCRIPTION_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
 
@@ -97,13 +98,16 @@ async def sparql(request: Request) -> Response:
     if len(fields["query"]) != 1:
         return _error(request, 400, "give exactly one query")
     text = fields["query"][0]
-    form = query_form(text)
+    if _mentions_service(text):  # before anything parses or evaluates it: the store would fetch it
+        return _error(request, 400, "federated queries (SERVICE) are not allowed on this endpoint")
+    try:
+        form = query_form(text)
+    except SyntaxError as error:
+        return _error(request, 400, f"malformed query: {error.msg}")
     offered = list(GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS)
     media_type = choose(request.headers.get("accept"), offered)
     if media_type is None:
         return _error(request, 406, f"none of the acceptable types is offered for {form}: {', '.join(offered)}")
-    if "SERVICE" in text.upper() and _mentions_service(text):
-        return _error(request, 400, "federated queries (SERVICE) are not allowed on this endpoint")
     try:
         body = site.backend.answer(text, media_type, fields.get("default-graph-uri", []), fields.get("named-graph-uri", []))
     except SyntaxError as error:
@@ -132,12 +136,12 @@ def service_description(request: Request) -> Response:
     endpoint = site.base + "sparql"
     sd = "http://www.w3.org/ns/sparql-service-description#"
     triples = [
-        f"<{endpoint}> a <{sd}Service> .",
+        f"<{endpoint}> <{RDF_TYPE}> <{sd}Service> .",
         f"<{endpoint}> <{sd}endpoint> <{endpoint}> .",
         f"<{endpoint}> <{sd}supportedLanguage> <{sd}SPARQL11Query> .",
         f"<{endpoint}> <{sd}feature> <{sd}UnionDefaultGraph> .",
         f"<{endpoint}> <{sd}defaultDataset> <{endpoint}#dataset> .",
-        f"<{endpoint}#dataset> a <{sd}Dataset> .",
+        f"<{endpoint}#dataset> <{RDF_TYPE}> <{sd}Dataset> .",
         f"<{endpoint}#dataset> <http://purl.org/dc/terms/description> \"The default graph merges the reasoned release: ontology, vendored vocabularies, data and inferences.\"@en .",
         *(f"<{endpoint}> <{sd}resultFormat> <http://www.w3.org/ns/formats/{name}> ." for name in
           ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",

@@ -3,7 +3,6 @@ any external SPARQL 1.1 endpoint (``serve --store URL``). Both answer the same t
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from pathlib import Path
 from typing import Protocol
@@ -36,12 +35,18 @@ GRAPH_FORMATS = {
 }
 
 
+_EMPTY = ox.Store()
+
+
 def query_form(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword after the prologue."""
-    body = re.sub(r"(?m)^\s*#.*$", "", text)
-    body = re.sub(r"(?is)^\s*((PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*", "", body)
-    match = re.match(r"\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
-    return match.group(1).upper() if match else "SELECT"
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, found by parsing the query (on an empty store, which
+    evaluates it in no time); a malformed query or an update raises ``SyntaxError``."""
+    result = _EMPTY.query(text)
+    if isinstance(result, ox.QueryBoolean):
+        return "ASK"
+    if isinstance(result, ox.QueryTriples):
+        return "CONSTRUCT"
+    return "SELECT"
 
 
 class Backend(Protocol):
@@ -103,5 +108,5 @@ class RemoteBackend:
                                      {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type})
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
-        graph_form = text.lstrip().upper().startswith(("CONSTRUCT", "DESCRIBE"))
+        graph_form = query_form(text) == "CONSTRUCT"
         return remote_query(self.endpoint, text, graph_form, default_graphs or FULL_GRAPHS)

@@ -1,0 +1,97 @@
+"""The pages in a real headless browser (Debian's Chromium driven by Playwright): the landing page
+draws the org chart and the timeline, links lead to a person's page with its quotes, a saved query
+runs and shows the expected rows, and no page logs a JavaScript error. Screenshots are saved in
+``test-artifacts/``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.servers import in_ci
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        if in_ci():
+            pytest.fail("chromium is not installed; `make test` installs Debian's chromium")
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser, request) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert page.errors == [], page.errors
+
+
+def test_landing_page_draws_org_chart_and_timeline(page, server: str) -> None:
+    page.goto(server + "/")
+    org = page.locator("#org ~ figure svg")
+    assert org.count() == 1
+    assert org.locator("g.unit").count() >= 10
+    assert "Flow" in org.text_content() and "Hong Dingkun (technical lead)" in org.text_content()
+    timeline = page.locator("#time ~ figure svg")
+    assert timeline.locator("g.event").count() >= 10
+    assert timeline.locator("g.event.vague").count() >= 4
+    assert page.locator("main").count() == 1 and page.locator("nav").count() >= 1
+
+
+def test_links_reach_a_persons_page_with_quotes(page, server: str) -> None:
+    page.goto(server + "/")
+    page.locator("#org ~ figure svg a", has_text="Flow").first.click()
+    page.wait_for_url("**/doc/unit/flow.html")
+    page.get_by_role("link", name="Hong Dingkun, technical lead of Flow").first.click()
+    page.wait_for_url("**/doc/membership/hong-dingkun-technical-lead-flow.html")
+    page.locator("table.props a", has_text="Hong Dingkun").first.click()
+    page.wait_for_url("**/doc/person/hong-dingkun.html")
+    assert page.locator("h1").text_content() == "Hong Dingkun"
+    marks = page.locator("blockquote mark").all_text_contents()
+    assert "Hong Dingkun as the technical lead" in marks
+
+
+def test_a_saved_query_runs_and_shows_the_expected_rows(page, server: str) -> None:
+    page.goto(server + "/")
+    page.get_by_role("link", name="Who presented at each meeting?").click()
+    page.wait_for_selector("table.results tbody tr")
+    rows = [[cell.text_content() for cell in row.locator("td").all()] for row in page.locator("table.results tbody tr").all()]
+    expected = json.loads((ROOT / "queries/expected/meeting-presenters.srj").read_text(encoding="utf-8"))
+    wanted = [[b[v]["value"] for v in expected["head"]["vars"]] for b in expected["results"]["bindings"]]
+    assert sorted(rows) == sorted(wanted)
+    assert page.locator(".CodeMirror").count() == 1  # the editor, served by the project itself
+
+
+def test_phone_sized_screen_and_keyboard(browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, "the page itself must not scroll sideways (the charts scroll in their own frame)"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.screenshot(path=str(ARTIFACTS / "phone-landing.png"), full_page=True)
+    context.close()

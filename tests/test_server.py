@@ -1,0 +1,173 @@
+"""HTTP tests of the running server on 127.0.0.1: the SPARQL 1.1 Protocol (every format, GET and
+POST, 400, 406, Service Description, CORS), Cool-URI dereferencing (303, Vary), downloads."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+
+BASE = "https://w3id.org/bytedance-kg/"
+SELECT = "SELECT ?name WHERE { ?p a <https://w3id.org/bytedance-kg/ontology#Person> ; <https://schema.org/name> ?name } ORDER BY ?name"
+CONSTRUCT = "CONSTRUCT { ?u <http://www.w3.org/ns/org#unitOf> ?p } WHERE { ?u <http://www.w3.org/ns/org#unitOf> ?p }"
+
+
+@pytest.fixture()
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30, follow_redirects=False) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("accept", "check"), [
+    ("application/sparql-results+json", lambda b: json.loads(b)["results"]["bindings"][0]["name"]["value"] == "Hong Dingkun"),
+    ("application/sparql-results+xml", lambda b: b"<sparql" in b and b"Hong Dingkun" in b),
+    ("text/csv", lambda b: b.splitlines()[0] == b"name" and b"Hong Dingkun" in b),
+    ("text/tab-separated-values", lambda b: b.splitlines()[0] == b"?name"),
+])
+def test_select_in_every_result_format(client: httpx.Client, accept: str, check) -> None:
+    response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    assert "Accept" in response.headers["vary"]
+    assert check(response.content)
+
+
+@pytest.mark.parametrize(("accept", "rdf_format"), [
+    ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/ld+json", ox.RdfFormat.JSON_LD), ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+])
+def test_construct_in_every_graph_format(client: httpx.Client, accept: str, rdf_format) -> None:
+    response = client.post("/sparql", content=CONSTRUCT, headers={"Content-Type": "application/sparql-query", "Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
+    triples = list(ox.parse(response.content, format=rdf_format))
+    assert len(triples) == 11
+
+
+def test_post_form_and_ask(client: httpx.Client) -> None:
+    response = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.json() == {"head": {}, "boolean": True}
+
+
+def test_accept_q_values_are_honoured(client: httpx.Client) -> None:
+    accept = "application/sparql-results+json;q=0.5, text/csv;q=0.9, */*;q=0.1"
+    response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": accept})
+    assert response.headers["content-type"].startswith("text/csv")
+    default = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "*/*"})
+    assert default.headers["content-type"].startswith("application/sparql-results+json")
+
+
+def test_nothing_acceptable_is_406(client: httpx.Client) -> None:
+    response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
+    assert response.status_code == 406
+
+
+def test_malformed_query_is_400_with_the_parser_message(client: httpx.Client) -> None:
+    response = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"}, headers={"Accept": "text/plain"})
+    assert response.status_code == 400
+    assert "malformed query" in response.text and "error at" in response.text
+
+
+def test_service_description_without_a_query(client: httpx.Client) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert any(t.object == ox.NamedNode(sd + "Service") for t in graph)
+    assert any(t.predicate == ox.NamedNode(sd + "resultFormat") for t in graph)
+
+
+def test_updates_are_refused(client: httpx.Client) -> None:
+    update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
+    assert client.post("/sparql", content=update, headers={"Content-Type": "application/sparql-update"}).status_code == 403
+    assert client.post("/sparql", data={"update": update}).status_code == 403
+    assert client.get("/sparql", params={"query": update}, headers={"Accept": "text/plain"}).status_code == 400
+    count = client.get("/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"}).json()
+    assert count["boolean"] is False
+
+
+def test_cors_preflight_and_headers(client: httpx.Client) -> None:
+    response = client.options("/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+                                                  "Access-Control-Request-Headers": "content-type"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] in ("*", "https://example.org")
+    simple = client.get("/sparql", params={"query": SELECT}, headers={"Origin": "https://example.org"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize(("accept", "extension"), [
+    ("text/html", "html"), ("text/turtle", "ttl"), ("application/ld+json", "jsonld"), ("application/n-triples", "nt"),
+    ("text/turtle;q=0.4, application/ld+json", "jsonld"),
+])
+def test_identifiers_303_to_documents(client: httpx.Client, accept: str, extension: str) -> None:
+    response = client.get("/id/person/liang-rubo", headers={"Accept": accept})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/doc/person/liang-rubo.{extension}"
+    assert "Accept" in response.headers["vary"]
+
+
+@pytest.mark.parametrize(("extension", "media_type", "rdf_format"), [
+    ("ttl", "text/turtle", ox.RdfFormat.TURTLE), ("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
+    ("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+])
+def test_documents_by_extension(client: httpx.Client, extension: str, media_type: str, rdf_format) -> None:
+    response = client.get(f"/doc/person/liang-rubo.{extension}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media_type)
+    triples = [(t.subject, t.predicate, t.object) for t in ox.parse(response.content, format=rdf_format)]
+    assert (ox.NamedNode(BASE + "id/person/liang-rubo"), ox.NamedNode("https://schema.org/name"),
+            ox.Literal("Liang Rubo")) in triples
+
+
+def test_document_by_negotiation_and_unknown_things(client: httpx.Client) -> None:
+    response = client.get("/doc/unit/flow", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    assert "Accept" in response.headers["vary"]
+    assert client.get("/id/person/nobody", headers={"Accept": "text/html"}).status_code == 404
+    assert client.get("/doc/person/nobody.ttl").status_code == 404
+
+
+def test_quote_hash_iris_are_in_the_quote_document(client: httpx.Client) -> None:
+    response = client.get("/doc/quote/flow-technical-lead.nt")
+    assert f"<{BASE}id/quote/flow-technical-lead#position>".encode() in response.content
+
+
+def test_ontology_iri_resolves(client: httpx.Client) -> None:
+    html = client.get("/ontology", headers={"Accept": "text/html"})
+    assert html.status_code == 303 and html.headers["location"] == "/ontology.html"
+    turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert turtle.headers["location"] == "/ontology.ttl"
+    body = client.get("/ontology.ttl")
+    assert body.status_code == 200 and b"owl:Ontology" in body.content or b"Ontology" in body.content
+    assert client.get("/ontology.html").headers["content-type"].startswith("text/html")
+
+
+def test_void_and_downloads(client: httpx.Client, built) -> None:
+    void = client.get("/.well-known/void")
+    assert void.status_code == 200 and void.headers["content-type"].startswith("text/turtle")
+    expected = {".ttl": "text/turtle", ".nt": "application/n-triples", ".nq": "application/n-quads",
+                ".trig": "application/trig", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml",
+                ".html": "text/html"}
+    for path in built[0].dist.iterdir():
+        response = client.get(f"/dist/{path.name}")
+        assert response.status_code == 200 and response.content == path.read_bytes()
+        if path.suffix in expected:
+            assert response.headers["content-type"].startswith(expected[path.suffix]), path.name
+    assert client.get("/dist/" + urllib.parse.quote("../pyproject.toml", safe="")).status_code == 404
+
+
+def test_pages_render(client: httpx.Client) -> None:
+    landing = client.get("/")
+    assert landing.status_code == 200 and "<svg" in landing.text and "Questions to ask" in landing.text
+    person = client.get("/doc/person/hong-dingkun.html")
+    assert "<mark>Hong Dingkun as the technical lead</mark>" in person.text
+    assert 'type="application/ld+json"' in person.text
+    for name in ("org-chart.svg", "timeline.svg"):
+        chart = client.get(f"/charts/{name}")
+        assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
+        assert chart.text.startswith("<svg")
