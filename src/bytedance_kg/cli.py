@@ -277,9 +277,11 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
     from bytedance_kg.web.app import create_app
     from bytedance_kg.web.backend import EmbeddedBackend, RemoteBackend
+    from bytedance_kg.web.executor import Limits
 
-    backend = RemoteBackend(args.store) if args.store else EmbeddedBackend(paths.dist)
-    app = create_app(backend, paths, args.base)
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, workers=args.workers)
+    backend = RemoteBackend(args.store, limits) if args.store else EmbeddedBackend(paths.dist, limits)
+    app = create_app(backend, paths, args.base, limits)
     out.progress(f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}); Ctrl-C stops")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
@@ -344,6 +346,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="an external SPARQL endpoint loaded with `load`, instead of the embedded store")
     p.add_argument("--base", default="https://w3id.org/bytedance-kg/",
                    help="public base IRI that maps onto this server (default https://w3id.org/bytedance-kg/)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
+    p.add_argument("--max-rows", type=int, default=10_000, help="results returned at most (default 10000)")
+    p.add_argument("--workers", type=int, default=2, help="queries that may run at once (default 2)")
     p.set_defaults(run=cmd_serve)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")

@@ -249,3 +249,64 @@ def to_table(outcome: QueryOutcome, width: int = 60) -> str:
     lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def _csv_cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
+    if term is None:
+        return ""
+    value = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
+
+
+def to_sparql_csv(outcome: QueryOutcome) -> str:
+    """SPARQL 1.1 Query Results CSV: plain values, CRLF line ends."""
+    assert outcome.rows is not None
+    lines = [",".join(outcome.variables)]
+    lines += [",".join(_csv_cell(row.get(v)) for v in outcome.variables) for row in outcome.rows]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def to_sparql_tsv(outcome: QueryOutcome) -> str:
+    """SPARQL 1.1 Query Results TSV: terms in Turtle syntax, ``?`` before each variable."""
+    assert outcome.rows is not None
+    lines = ["\t".join("?" + v for v in outcome.variables)]
+    lines += ["\t".join(str(row[v]) if v in row else "" for v in outcome.variables) for row in outcome.rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_sparql_xml(outcome: QueryOutcome) -> str:
+    """SPARQL Query Results XML Format."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out += [f"<variable name={quoteattr(v)}/>" for v in outcome.variables]
+    out.append("</head>")
+    if outcome.boolean is not None:
+        out.append(f"<boolean>{'true' if outcome.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in outcome.rows or []:
+            out.append("<result>")
+            for v, term in row.items():
+                if isinstance(term, ox.NamedNode):
+                    inner = f"<uri>{escape(term.value)}</uri>"
+                elif isinstance(term, ox.BlankNode):
+                    inner = f"<bnode>{escape(term.value)}</bnode>"
+                elif term.language:
+                    inner = f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+                else:
+                    inner = f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+                out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
+            out.append("</result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+RESULT_SERIALISERS = {
+    "application/sparql-results+json": to_sparql_json,
+    "application/sparql-results+xml": to_sparql_xml,
+    "text/csv": to_sparql_csv,
+    "text/tab-separated-values": to_sparql_tsv,
+}
+"""SPARQL results serialisers by media type, for solutions gathered (and possibly truncated) in hand."""

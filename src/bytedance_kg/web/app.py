@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -31,8 +32,17 @@ from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact
 from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
 from bytedance_kg.sentences import sentence_around, split_sentences
-from bytedance_kg.web.backend import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH_FORMATS, RESULT_FORMATS, Backend, query_form
+from bytedance_kg.web.backend import (
+    ASSERTED_GRAPHS,
+    BOOLEAN_FORMATS,
+    FULL_GRAPHS,
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    Backend,
+    query_form,
+)
 from bytedance_kg.web.charts import org_chart_svg, timeline_svg
+from bytedance_kg.web.executor import GRAPH_SERIALISERS, Busy, Limits, QueryTimeout
 from bytedance_kg.web.negotiation import choose
 
 DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
@@ -52,6 +62,7 @@ class Site:
     templates: Environment
     catalogue: dict[str, SavedQuery]
     article: str
+    limits: Limits
 
     def local(self, iri: str) -> str:
         """The path on this server for an IRI under the public base (else the IRI itself)."""
@@ -65,25 +76,47 @@ class Site:
         return Response(html, status_code=status, media_type="text/html; charset=utf-8")
 
 
-def _error(request: Request, status: int, message: str) -> Response:
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     site: Site = request.app.state.site
     if choose(request.headers.get("accept"), ["text/html", "text/plain"]) == "text/html":
-        return site.page("error.html", status=status, status_code=status, message=message)
-    return PlainTextResponse(message + "\n", status_code=status)
+        response = site.page("error.html", status=status, status_code=status, message=message)
+    else:
+        response = PlainTextResponse(message + "\n", status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 # ---------------------------------------------------------------- SPARQL protocol
 
 
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None if it is larger than ``limit`` bytes (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
 async def sparql(request: Request) -> Response:
     site: Site = request.app.state.site
+    limit = site.limits.max_request_bytes
+    if len(request.url.query) > limit:
+        return _error(request, 414, f"the query string is longer than {limit} bytes")
     params = list(request.query_params.multi_items())
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await _body(request, limit)
+        if body is None:
+            return _error(request, 413, f"the request body is larger than {limit} bytes")
         if content_type == "application/sparql-query":
-            params.append(("query", (await request.body()).decode("utf-8", "replace")))
+            params.append(("query", body.decode("utf-8", "replace")))
         elif content_type == "application/x-www-form-urlencoded":
-            params += list((await request.form()).multi_items())
+            params += urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         elif content_type == "application/sparql-update":
             return _error(request, 403, "this endpoint is read-only: SPARQL Update is refused")
         else:
@@ -104,19 +137,28 @@ async def sparql(request: Request) -> Response:
         form = query_form(text)
     except SyntaxError as error:
         return _error(request, 400, f"malformed query: {error.msg}")
-    offered = list(GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS)
+    offered = GRAPH_FORMATS if form == "CONSTRUCT" else BOOLEAN_FORMATS if form == "ASK" else RESULT_FORMATS
     media_type = choose(request.headers.get("accept"), offered)
     if media_type is None:
         return _error(request, 406, f"none of the acceptable types is offered for {form}: {', '.join(offered)}")
     try:
-        body = site.backend.answer(text, media_type, fields.get("default-graph-uri", []), fields.get("named-graph-uri", []))
+        answer = await run_in_threadpool(site.backend.answer, text, media_type, fields.get("default-graph-uri", []),
+                                         fields.get("named-graph-uri", []))
+    except Busy:
+        return _error(request, 503, f"all {site.limits.workers} query workers are busy; try again shortly",
+                      {"Retry-After": "1"})
+    except QueryTimeout:
+        return _error(request, 504, f"the query ran longer than the limit of {site.limits.timeout:g} s and was stopped")
     except SyntaxError as error:
-        return _error(request, 400, f"malformed query: {error.msg}")
-    except (OSError, ValueError) as error:
+        return _error(request, 400, f"malformed query: {error}")
+    except ValueError as error:
         return _error(request, 400, f"query failed: {error}")
     except KGError as error:
         return _error(request, 502, str(error))
-    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers["X-Result-Truncated"] = f"true; max-rows={site.limits.max_rows}"
+    return Response(answer.body, media_type=media_type, headers=headers)
 
 
 def _mentions_service(text: str) -> bool:
@@ -149,7 +191,7 @@ def service_description(request: Request) -> Response:
         *(f"<{endpoint}#dataset> <{sd}namedGraph> <{g}> ." for g in FULL_GRAPHS),
     ]
     graph = ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    body = ox.serialize(graph, format=GRAPH_FORMATS[media_type])
+    body = ox.serialize(graph, format=GRAPH_SERIALISERS[media_type])
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
@@ -198,7 +240,7 @@ async def document(request: Request) -> Response:
         return thing_page(site, thing, stem)
     query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
         ?s ?p ?o . FILTER (?s = {thing} || STRSTARTS(STR(?s), CONCAT(STR({thing}), "#"))) }}"""
-    body = site.backend.answer(query, media_type, ASSERTED_GRAPHS, [])
+    body = site.backend.document(query, media_type, ASSERTED_GRAPHS)
     return Response(body, media_type=media_type, headers=headers)
 
 
@@ -215,8 +257,8 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
             context = ("", quote.exact, "")
         quotes.append({"fact": quote.fact.value, "fact_label": compact(quote.fact), "before": context[0],
                        "exact": context[1], "after": context[2], "start": quote.start, "end": quote.end})
-    jsonld = site.backend.answer(
-        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", ASSERTED_GRAPHS, [])
+    jsonld = site.backend.document(
+        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", ASSERTED_GRAPHS)
     return site.page("thing.html", description=description, quotes=quotes, stem=stem, compact=compact,
                      jsonld=jsonld.decode("utf-8").replace("</", "<\\/"), formats=DOC_FORMATS)
 
@@ -296,8 +338,8 @@ async def ontology_document(request: Request) -> Response:
         return _error(request, 404, "the ontology is published as /ontology.html and /ontology.ttl")
     if request.path_params["ext"] == "html":
         return FileResponse(site.dist / "ontology.html", media_type="text/html")
-    body = site.backend.answer("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle",
-                               ["https://w3id.org/bytedance-kg/graph/ontology"], [])
+    body = site.backend.document("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle",
+                                 ["https://w3id.org/bytedance-kg/graph/ontology"])
     return Response(body, media_type="text/turtle")
 
 
@@ -306,13 +348,13 @@ async def context(request: Request) -> Response:
     return FileResponse(site.dist / CONTEXT_FILE, media_type="application/ld+json")
 
 
-def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE) -> Starlette:
+def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, limits: Limits | None = None) -> Starlette:
     """The application over ``backend``, serving the release in ``paths.dist``."""
     templates = Environment(loader=PackageLoader("bytedance_kg.web", "templates"),
                             autoescape=select_autoescape(["html"]))
     article = (paths.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
     site = Site(backend, base if base.endswith("/") else base + "/", paths.dist, paths, templates,
-                load_catalogue(paths.queries_dir), article)
+                load_catalogue(paths.queries_dir), article, limits or Limits())
     static = Path(__file__).with_name("static")
     codemirror = paths.root / "web" / "node_modules" / "codemirror"
     routes = [

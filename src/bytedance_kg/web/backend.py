@@ -11,28 +11,18 @@ import pyoxigraph as ox
 
 from bytedance_kg.dataset import GRAPH
 from bytedance_kg.errors import InputError
-from bytedance_kg.loader import VOID_GRAPH
-from bytedance_kg.namespaces import ALL_PREFIXES
-from bytedance_kg.querying import QueryOutcome
-from bytedance_kg.release import FULL, VOID_FILE
+from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome
+from bytedance_kg.release import FULL
 from bytedance_kg.remote import Endpoint, query as remote_query
+from bytedance_kg.web.executor import GRAPH_SERIALISERS, Answer, Limits, QueryExecutor, execute, load_store
 
 FULL_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inferred")]
 """The default graph of a query that names none: the reasoned release."""
 ASSERTED_GRAPHS = [str(GRAPH["ontology"]), str(GRAPH["data"])]
 
-RESULT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+RESULT_FORMATS = list(RESULT_SERIALISERS)
+BOOLEAN_FORMATS = ["application/sparql-results+json", "application/sparql-results+xml"]
+GRAPH_FORMATS = list(GRAPH_SERIALISERS)
 
 
 _EMPTY = ox.Store()
@@ -52,23 +42,27 @@ def query_form(text: str) -> str:
 class Backend(Protocol):
     """What the server needs from a store."""
 
-    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> bytes:
-        """The query's results serialised as ``media_type`` (the protocol endpoint)."""
+    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
+        """The query's results serialised as ``media_type``, within the limits (the endpoint)."""
+
+    def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
+        """A page's own fixed query, serialised as ``media_type``."""
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
         """The query's results as terms (the pages)."""
 
 
 class EmbeddedBackend:
-    """An in-memory pyoxigraph store holding the full release as named graphs, plus the VoID graph."""
+    """The release in pyoxigraph: endpoint queries in worker processes (see :mod:`executor`), the
+    pages' own fixed queries on an in-process copy of the store."""
 
-    def __init__(self, dist: Path) -> None:
+    def __init__(self, dist: Path, limits: Limits | None = None) -> None:
         nquads = dist / f"{FULL}.nq"
         if not nquads.exists():
             raise InputError(nquads, "no release to serve; run `bytedance-kg build` first")
-        self.store = ox.Store()
-        self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        self.store.bulk_load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
+        self.store = load_store(dist)
+        self.limits = limits or Limits()
+        self.executor = QueryExecutor(dist, self.limits)
 
     def _query(self, text: str, default_graphs: list[str], named_graphs: list[str]) -> object:
         return self.store.query(
@@ -77,13 +71,12 @@ class EmbeddedBackend:
             named_graphs=[ox.NamedNode(g) for g in named_graphs] or None,
         )
 
-    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> bytes:
-        result = self._query(text, default_graphs, named_graphs)
-        if isinstance(result, ox.QueryTriples):
-            rdf_format = GRAPH_FORMATS[media_type]
-            prefixes = dict(ALL_PREFIXES) if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-            return ox.serialize(result, format=rdf_format, prefixes=prefixes)
-        return result.serialize(format=RESULT_FORMATS[media_type])
+    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
+        return self.executor.run(text, media_type, default_graphs or FULL_GRAPHS, named_graphs)
+
+    def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
+        """A page's own fixed query (no user input), serialised in process."""
+        return execute(self.store, text, media_type, default_graphs, [], max_rows=10**9).body
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
         result = self._query(text, default_graphs or [], [])
@@ -98,14 +91,18 @@ class EmbeddedBackend:
 class RemoteBackend:
     """Any SPARQL 1.1 endpoint, loaded with ``bytedance-kg load``: requests are passed through."""
 
-    def __init__(self, url: str) -> None:
-        self.endpoint = Endpoint(url)
+    def __init__(self, url: str, limits: Limits | None = None) -> None:
+        self.endpoint = Endpoint(url, timeout=(limits or Limits()).timeout)
 
-    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> bytes:
+    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
         fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs or FULL_GRAPHS),
                   *(("named-graph-uri", g) for g in named_graphs)]
-        return self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
+        body = self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
                                      {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type})
+        return Answer(body, False)
+
+    def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
+        return self.answer(text, media_type, default_graphs, []).body
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
         graph_form = query_form(text) == "CONSTRUCT"

@@ -1,0 +1,173 @@
+"""Running endpoint queries in worker processes, so that limits hold.
+
+pyoxigraph has no query timeout and a running query cannot be interrupted from Python: only a
+killed process stops the work. So each query of the public endpoint runs in one of a fixed set of
+worker processes, each holding its own copy of the store:
+
+* the number of workers caps concurrent queries; when all are busy the request gets 503 with a
+  ``Retry-After`` at once, rather than queueing without bound;
+* a query that outlives the time limit has its worker killed (and replaced), and the client gets
+  504 with a plain explanation, never a truncated 200;
+* results beyond the row limit are cut, and the response says so in ``X-Result-Truncated``.
+
+The event loop only waits on pipes (in a thread), so other requests, pages included, are answered
+while a query runs into its limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bytedance_kg.loader import VOID_GRAPH
+from bytedance_kg.namespaces import ALL_PREFIXES
+from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome
+from bytedance_kg.release import FULL, VOID_FILE
+
+GRAPH_SERIALISERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The endpoint's documented limits (see SECURITY.md)."""
+
+    timeout: float = 10.0
+    """Seconds a query may run before its worker is killed."""
+    max_rows: int = 10_000
+    """Solutions (or triples) returned at most; the rest are cut and the cut is stated."""
+    workers: int = 2
+    """Queries that may run at once."""
+    max_request_bytes: int = 64 * 1024
+    """Largest request body (or query string) accepted."""
+
+
+@dataclass
+class Answer:
+    body: bytes
+    truncated: bool
+
+
+class QueryTimeout(Exception):
+    """The query ran past the time limit; its worker was killed."""
+
+
+class Busy(Exception):
+    """Every worker is busy."""
+
+
+def load_store(dist: Path) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
+    return store
+
+
+def execute(store: ox.Store, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str],
+            max_rows: int) -> Answer:
+    """Run one query and serialise at most ``max_rows`` results (in the worker)."""
+    result = store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs],
+                         named_graphs=[ox.NamedNode(g) for g in named_graphs] or None)
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(RESULT_SERIALISERS[media_type](QueryOutcome([], boolean=bool(result))).encode(), False)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            if len(rows) == max_rows:
+                return Answer(RESULT_SERIALISERS[media_type](QueryOutcome(variables, rows=rows)).encode(), True)
+            rows.append({v: solution[v] for v in variables if solution[v] is not None})
+        return Answer(RESULT_SERIALISERS[media_type](QueryOutcome(variables, rows=rows)).encode(), False)
+    triples = []
+    for triple in result:
+        if len(triples) == max_rows:
+            break
+        triples.append(triple)
+    fmt = GRAPH_SERIALISERS[media_type]
+    prefixes = dict(ALL_PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return Answer(ox.serialize(triples, format=fmt, prefixes=prefixes), len(triples) == max_rows)
+
+
+def _serve(connection: Connection, dist: str, max_rows: int) -> None:
+    """A worker's loop: load the store once, then answer requests until the pipe closes."""
+    store = load_store(Path(dist))
+    connection.send(("ready", None))
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", execute(store, *request, max_rows=max_rows)))
+        except SyntaxError as error:
+            connection.send(("syntax", error.msg))
+        except Exception as error:  # the store's evaluation errors, reported to the client as 400
+            connection.send(("error", str(error)))
+
+
+class Worker:
+    def __init__(self, context: multiprocessing.context.BaseContext, dist: Path, limits: Limits) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, str(dist), limits.max_rows), daemon=True)
+        self.process.start()
+        child.close()
+        if not self.connection.poll(120) or self.connection.recv()[0] != "ready":
+            raise RuntimeError("a query worker failed to start")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class QueryExecutor:
+    """A fixed set of worker processes; ``run`` blocks (call it from a thread)."""
+
+    def __init__(self, dist: Path, limits: Limits) -> None:
+        self.dist, self.limits = dist, limits
+        self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self.idle = [Worker(self.context, dist, limits) for _ in range(limits.workers)]
+        self.lock = threading.Lock()
+
+    def run(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
+        with self.lock:
+            if not self.idle:
+                raise Busy()
+            worker = self.idle.pop()
+        try:
+            worker.connection.send((text, media_type, default_graphs, named_graphs))
+            if not worker.connection.poll(self.limits.timeout):
+                raise QueryTimeout()
+            status, value = worker.connection.recv()
+        except (QueryTimeout, EOFError, OSError):
+            # Stop the work now and answer at once; a fresh worker joins the pool when it is ready.
+            worker.kill()
+            threading.Thread(target=self._replace, daemon=True).start()
+            raise
+        with self.lock:
+            self.idle.append(worker)
+        if status == "syntax":
+            raise SyntaxError(value)
+        if status == "error":
+            raise ValueError(value)
+        return value
+
+    def _replace(self) -> None:
+        worker = Worker(self.context, self.dist, self.limits)
+        with self.lock:
+            self.idle.append(worker)
+
+    def close(self) -> None:
+        with self.lock:
+            for worker in self.idle:
+                worker.kill()
+            self.idle = []
