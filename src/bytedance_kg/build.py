@@ -1,7 +1,8 @@
 """The build pipeline: parse, verify the source, reason, validate, run the gates, write ``dist/``.
 
-Outputs are written into a fresh temporary folder beside ``dist/`` and moved into place only when
-every stage has passed, so a failed or killed build never leaves a half-written release.
+Outputs are written into a fresh folder under ``.releases/`` and published only when every stage
+has passed, by atomically pointing the ``dist`` symlink at it, so a failed or killed build never
+leaves a half-written release: ``dist`` is always the previous release or the new one.
 """
 
 from __future__ import annotations
@@ -99,16 +100,33 @@ def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
     return sources, report, reasoned
 
 
-def _replace_dist(staging: Path, dist: Path) -> None:
-    """Swap ``staging`` in for ``dist`` with renames, so ``dist`` is always whole or absent-then-whole."""
-    previous = dist.with_name(dist.name + ".previous")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if dist.exists():
-        os.replace(dist, previous)
-    os.replace(staging, dist)
-    if previous.exists():
-        shutil.rmtree(previous)
+def _releases(dist: Path) -> Path:
+    return dist.parent / ".releases"
+
+
+def _clean_stale(dist: Path) -> None:
+    """Remove release folders no ``dist`` link points to (left by a build that was killed)."""
+    current = dist.resolve() if dist.is_symlink() else None
+    for folder in _releases(dist).glob("dist-*"):
+        if folder.resolve() != current:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _publish(staging: Path, dist: Path) -> None:
+    """Point ``dist`` at ``staging`` in one atomic step (a symlink replaced by rename).
+
+    At every instant ``dist`` is either the previous complete release or the new one, whatever
+    kills the build; a ``dist`` that is still a plain folder (from an older layout) is moved aside
+    first, once.
+    """
+    if dist.exists() and not dist.is_symlink():
+        os.replace(dist, Path(tempfile.mkdtemp(prefix="dist-", dir=_releases(dist))) / "legacy")
+    link = dist.with_name(f".{dist.name}-link-{os.getpid()}")
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(os.path.relpath(staging, dist.parent))
+    os.replace(link, dist)
+    _clean_stale(dist)
 
 
 def build(paths: ProjectPaths, progress: Progress = lambda _: None) -> BuildResult:
@@ -118,15 +136,16 @@ def build(paths: ProjectPaths, progress: Progress = lambda _: None) -> BuildResu
     if not report.conforms:
         raise NonConformanceError(format_report(report))
     with _timed(timings, "write", progress):
-        paths.dist.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=paths.dist.parent))
+        _releases(paths.dist).mkdir(parents=True, exist_ok=True)
+        _clean_stale(paths.dist)
+        staging = Path(tempfile.mkdtemp(prefix="dist-", dir=_releases(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:
             written = write_release(staging, sources, reasoned, paths.context)
-            _replace_dist(staging, paths.dist)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+            _publish(staging, paths.dist)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     outputs = [paths.dist / p.name for p in written]
     counts = {
         "asserted triples": len(sources.asserted()),

@@ -212,7 +212,12 @@ async def identifier(request: Request) -> Response:
 
 
 def _exists(site: Site, iri: str) -> bool:
-    return bool(site.backend.outcome(f"ASK {{ {ox.NamedNode(iri)} ?p ?o }}", FULL_GRAPHS).boolean)
+    """Whether the graph says anything about ``iri`` (False for a string that is not a valid IRI)."""
+    try:
+        thing = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return bool(site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", FULL_GRAPHS).boolean)
 
 
 async def document(request: Request) -> Response:
@@ -230,12 +235,9 @@ async def document(request: Request) -> Response:
             return _error(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
         headers = {"Vary": "Accept"}
     iri = site.base + "id/" + stem
-    try:
-        thing = ox.NamedNode(iri)
-    except ValueError:
-        return _error(request, 400, "not a valid identifier")
     if not _exists(site, iri):
         return _error(request, 404, f"nothing is known about <{iri}>")
+    thing = ox.NamedNode(iri)
     if media_type == "text/html":
         return thing_page(site, thing, stem)
     query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
@@ -260,10 +262,16 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
     jsonld = site.backend.document(
         f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", ASSERTED_GRAPHS)
     return site.page("thing.html", description=description, quotes=quotes, stem=stem, compact=compact,
-                     jsonld=jsonld.decode("utf-8").replace("</", "<\\/"), formats=DOC_FORMATS)
+                     jsonld=_script_safe(jsonld.decode("utf-8")), formats=DOC_FORMATS)
 
 
 # ---------------------------------------------------------------- pages, pictures, downloads
+
+
+def _script_safe(json_text: str) -> str:
+    """JSON to embed in a ``<script>`` element: ``<``, ``>`` and ``&`` as JSON escapes, so no
+    literal of the data can close the element or start markup."""
+    return json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _counts(site: Site) -> dict[str, int]:
@@ -292,7 +300,7 @@ async def query_page(request: Request) -> Response:
     saved = site.catalogue.get(request.query_params.get("name", ""))
     queries = {q.name: {"question": q.question, "text": q.text, "graphs": ASSERTED_GRAPHS if q.graph == "asserted" else FULL_GRAPHS}
                for q in site.catalogue.values()}
-    return site.page("query.html", saved=saved, queries=queries, queries_json=json.dumps(queries).replace("</", "<\\/"))
+    return site.page("query.html", saved=saved, queries=queries, queries_json=_script_safe(json.dumps(queries)))
 
 
 async def chart(request: Request) -> Response:

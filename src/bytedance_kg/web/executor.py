@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -136,13 +137,22 @@ class QueryExecutor:
         self.dist, self.limits = dist, limits
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.idle = [Worker(self.context, dist, limits) for _ in range(limits.workers)]
-        self.lock = threading.Lock()
+        self.starting = 0
+        self.lock = threading.Condition()
 
-    def run(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
+    def _take(self) -> Worker:
+        """An idle worker; if none is idle but one is being restarted, wait for it (briefly). Only
+        when every worker is running a query is the request turned away."""
         with self.lock:
+            deadline = time.monotonic() + 10
+            while not self.idle and self.starting and time.monotonic() < deadline:
+                self.lock.wait(deadline - time.monotonic())
             if not self.idle:
                 raise Busy()
-            worker = self.idle.pop()
+            return self.idle.pop()
+
+    def run(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
+        worker = self._take()
         try:
             worker.connection.send((text, media_type, default_graphs, named_graphs))
             if not worker.connection.poll(self.limits.timeout):
@@ -151,10 +161,13 @@ class QueryExecutor:
         except (QueryTimeout, EOFError, OSError):
             # Stop the work now and answer at once; a fresh worker joins the pool when it is ready.
             worker.kill()
+            with self.lock:
+                self.starting += 1
             threading.Thread(target=self._replace, daemon=True).start()
             raise
         with self.lock:
             self.idle.append(worker)
+            self.lock.notify()
         if status == "syntax":
             raise SyntaxError(value)
         if status == "error":
@@ -162,9 +175,15 @@ class QueryExecutor:
         return value
 
     def _replace(self) -> None:
-        worker = Worker(self.context, self.dist, self.limits)
-        with self.lock:
-            self.idle.append(worker)
+        worker = None
+        try:
+            worker = Worker(self.context, self.dist, self.limits)
+        finally:
+            with self.lock:
+                self.starting -= 1
+                if worker is not None:
+                    self.idle.append(worker)
+                self.lock.notify_all()
 
     def close(self) -> None:
         with self.lock:
