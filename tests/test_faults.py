@@ -1,0 +1,170 @@
+"""Faults and bad input for the tools: a build killed at any moment, a store that goes away
+mid-upload, broken data files, hostile files handed to the CLI, and fuzzed CLI arguments."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bytedance_kg.cli import main
+from bytedance_kg.remote import Endpoint, count_graph
+from tests.conftest import ROOT, copy_sources, edit_data
+from tests.servers import oxigraph_server
+from tests.test_security import Canary
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bytedance_kg", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+def release_is_whole(dist: Path) -> bool:
+    """Every file listed in SHA256SUMS is there with its checksum."""
+    sums = dist / "SHA256SUMS"
+    if not sums.exists():
+        return False
+    for line in sums.read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        if hashlib.sha256((dist / name).read_bytes()).hexdigest() != digest:
+            return False
+    return True
+
+
+def test_build_killed_at_any_moment_keeps_the_previous_release(tmp_path: Path) -> None:
+    scratch = copy_sources(tmp_path)
+    assert cli("--root", str(scratch.root), "--quiet", "build").returncode == 0
+    before = (scratch.dist / "SHA256SUMS").read_bytes()
+    # A change that alters the release, so a completed kill-free build would differ.
+    edit_data(scratch, 'rdfs:label "Zhu Jun"@en ;', 'rdfs:label "Zhu Jun"@en ; rdfs:comment "changed"@en ;')
+    for delay in (0.5, 2.0, 4.0, 6.0, 8.0, 9.5):
+        process = subprocess.Popen([sys.executable, "-m", "bytedance_kg", "--root", str(scratch.root), "--quiet", "build"],
+                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert release_is_whole(scratch.dist), f"killed after {delay} s"
+        current = (scratch.dist / "SHA256SUMS").read_bytes()
+        assert current == before or release_is_whole(scratch.dist)
+        before = current
+    assert cli("--root", str(scratch.root), "--quiet", "build").returncode == 0
+    assert release_is_whole(scratch.dist)
+    assert len(list((tmp_path / ".releases").iterdir())) == 1, "stale releases are cleaned up"
+
+
+class FlakyStore:
+    """A Graph Store that accepts two PUTs and then drops every connection: a store going away."""
+
+    def __init__(self) -> None:
+        self.puts = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:  # noqa: N802
+                outer.puts += 1
+                length = int(self.headers.get("Content-Length", 0))
+                if outer.puts > 2:
+                    self.connection.shutdown(2)
+                    return
+                self.rfile.read(length)
+                self.send_response(201)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/store"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_load_into_a_store_that_goes_away_then_rerun_converges(built, tmp_path: Path) -> None:
+    flaky = FlakyStore()
+    failed = cli("--dist", str(built[0].dist), "load", "--endpoint", flaky.url)
+    assert failed.returncode == 3
+    assert "PUT" in failed.stderr and ("cannot reach the store" in failed.stderr or "HTTP" in failed.stderr)
+    assert "Traceback" not in failed.stderr
+    flaky.server.shutdown()
+    with oxigraph_server(tmp_path) as base:
+        first = cli("--dist", str(built[0].dist), "load", "--endpoint", base + "/store")
+        second = cli("--dist", str(built[0].dist), "load", "--endpoint", base + "/store")
+        assert first.returncode == second.returncode == 0
+        assert first.stdout == second.stdout
+        data = count_graph(Endpoint(base + "/store"), "https://w3id.org/bytedance-kg/graph/data")
+        assert data == sum(1 for _ in open(built[0].dist / "bytedance-kg.nq") if "/graph/data>" in _)
+
+
+BAD_FILES = {
+    "syntax-error": ('schema:name "Zhu Jun" ;', 'schema:name "Zhu Jun ;', r":\d+:\d+: "),
+    "undefined-prefix": ('schema:name "Zhu Jun" ;', 'nope:name "Zhu Jun" ;', r":\d+:\d+: .*nope"),
+    "invalid-lexical-form": ('"2023-01"^^xsd:gYearMonth', '"2023-13"^^xsd:gYearMonth', r":\d+:\d+: invalid lexical form \"2023-13\""),
+    "malformed-language-tag": ('"Zhu Jun"@en ;', '"Zhu Jun"@en-- ;', r":\d+:\d+: "),
+    "conflicting-functional-value": ("    org:member person:zhu-jun ;", "    org:member person:zhu-jun , person:li-hang ;",
+                                     r"membership:zhu-jun-product-lead-flow"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_data_files_name_the_place_and_write_nothing(tmp_path: Path, case: str) -> None:
+    import re
+
+    old, new, pattern = BAD_FILES[case]
+    scratch = copy_sources(tmp_path)
+    edit_data(scratch, old, new)
+    result = cli("--root", str(scratch.root), "build")
+    assert result.returncode in (1, 2)
+    assert re.search(pattern, result.stdout + result.stderr), result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not scratch.dist.exists()
+    if case == "conflicting-functional-value":
+        output = result.stdout + result.stderr
+        assert "merges distinct things" in output and "shape:Membership-member" in output
+
+
+def test_the_tools_fetch_nothing_named_in_a_file(tmp_path: Path) -> None:
+    """A JSON-LD file with a remote @context, or RDF/XML with an external entity, is not Turtle:
+    `validate` rejects it with a clear error and the canary hears nothing."""
+    canary = Canary()
+    try:
+        jsonld = tmp_path / "remote-context.jsonld"
+        jsonld.write_text(json.dumps({"@context": canary.url + "context.jsonld", "@id": "urn:x", "name": "x"}))
+        xml = tmp_path / "entity.rdf"
+        xml.write_text(f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "{canary.url}e">]>'
+                       '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&e;</rdf:RDF>')
+        turtle = tmp_path / "import.ttl"
+        turtle.write_text(f"<urn:x> <http://www.w3.org/2002/07/owl#imports> <{canary.url}onto.ttl> .\n")
+        for path in (jsonld, xml):
+            result = cli("validate", str(path))
+            assert result.returncode == 2 and f"{path}:1:" in result.stderr
+        assert cli("validate", str(turtle)).returncode in (0, 1)
+        time.sleep(0.3)
+        assert canary.hits == []
+    finally:
+        canary.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=st.lists(st.sampled_from(["query", "describe", "queries", "validate", "--param", "--format", "unit=",
+                                      "x=y", "timeline", "table", "<http://", "unit:flow", "--tag", "", "≠", "\\"]),
+                     max_size=5),
+       value=st.text(max_size=30))
+def test_fuzz_cli_arguments(args: list[str], value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [*args, value] if value else args
+    try:
+        code = main(["--quiet", *argv])
+    except SystemExit as exit_:  # argparse's own usage errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    assert code in (0, 1, 2), (argv, code)
+    assert "Traceback" not in captured.err
