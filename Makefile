@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps build validate fmt fmt-check test run clean
+.PHONY: setup system-deps build validate fmt fmt-check test run bench clean
 
 $(STAMP): pyproject.toml web/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -47,6 +47,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 run: build ## build and validate the graph, then serve it at http://127.0.0.1:8000/
 	$(BIN)/bytedance-kg serve --host $(HOST) --port $(PORT)
+
+BENCH_PORT ?= 8765
+bench: build ## measurements: a 60-second load test of the server with 16 clients (see SECURITY.md)
+	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) & pid=$$!; \
+	trap "kill $$pid" EXIT; \
+	for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && break; sleep 0.2; done; \
+	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 \
+	  --pid $$(pgrep -f "bytedance-kg serve --port $(BENCH_PORT)" | head -1)
 
 clean:
 	rm -rf dist .dist-* .pytest_cache

@@ -288,3 +288,13 @@ def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
             body = client.get(path).text
             assert "<script>alert" not in body and "<img src=x" not in body, path
             assert "&lt;script&gt;" in body, path
+
+
+def test_load_test_command_reports_its_figures(server: str) -> None:
+    """The load test itself (a benchmark; `make bench` runs 16 clients for 60 s), here short."""
+    result = subprocess.run([sys.executable, "-m", "bytedance_kg", "loadtest", "--url", server, "--clients", "4",
+                             "--seconds", "3"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
+    assert "errors        0" in result.stdout
+    for figure in ("throughput", "latency p50", "latency p99"):
+        assert figure in result.stdout

@@ -88,6 +88,12 @@ EPILOG_SERVE = """examples:
 IRIs under --base are served at the same path here: <https://w3id.org/bytedance-kg/id/unit/flow>
 is /id/unit/flow, which answers 303 See Other to /doc/unit/flow.html (or .ttl, .jsonld, .nt by Accept).
 """
+EPILOG_LOADTEST = """examples:
+  bytedance-kg loadtest                                   16 clients, 60 s, http://127.0.0.1:8000
+  bytedance-kg loadtest --clients 4 --seconds 10 --pid 1234
+
+exit code 1 if any request failed.
+"""
 EPILOG_DOCS = """examples:
   bytedance-kg docs           rewrite the generated sections of README.md
   bytedance-kg docs --check   exit 1 if they are out of date
@@ -287,6 +293,17 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     return EXIT_OK
 
 
+def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    from bytedance_kg import loadtest
+
+    downloads = ["void.ttl", "bytedance-kg.ttl", "bytedance-kg.jsonld"]
+    out.progress(f"{args.clients} clients for {args.seconds:g} s against {args.url}")
+    report = loadtest.run(args.url.rstrip("/"), list(load_catalogue(paths.queries_dir).values()), downloads,
+                          args.clients, args.seconds, args.pid)
+    sys.stdout.write(report.render())
+    return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="bytedance-kg",
@@ -350,6 +367,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, default=10_000, help="results returned at most (default 10000)")
     p.add_argument("--workers", type=int, default=2, help="queries that may run at once (default 2)")
     p.set_defaults(run=cmd_serve)
+    p = command("loadtest", "a bounded load test of a running server (saved queries, pages, downloads)", EPILOG_LOADTEST)
+    p.add_argument("--url", default="http://127.0.0.1:8000", help="the server (default http://127.0.0.1:8000)")
+    p.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    p.add_argument("--seconds", type=float, default=60.0, help="duration (default 60)")
+    p.add_argument("--pid", type=int, help="the server's process id, to report its memory growth")
+    p.set_defaults(run=cmd_loadtest)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
     p.set_defaults(run=cmd_docs)

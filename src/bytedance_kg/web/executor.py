@@ -4,8 +4,9 @@ pyoxigraph has no query timeout and a running query cannot be interrupted from P
 killed process stops the work. So each query of the public endpoint runs in one of a fixed set of
 worker processes, each holding its own copy of the store:
 
-* the number of workers caps concurrent queries; when all are busy the request gets 503 with a
-  ``Retry-After`` at once, rather than queueing without bound;
+* the number of workers caps concurrent queries; a request waits a moment (``queue_wait``) for a
+  free worker, and if every worker is still busy it gets 503 with a ``Retry-After`` rather than
+  queueing without bound;
 * a query that outlives the time limit has its worker killed (and replaced), and the client gets
   504 with a plain explanation, never a truncated 200;
 * results beyond the row limit are cut, and the response says so in ``X-Result-Truncated``.
@@ -50,6 +51,8 @@ class Limits:
     """Queries that may run at once."""
     max_request_bytes: int = 64 * 1024
     """Largest request body (or query string) accepted."""
+    queue_wait: float = 1.0
+    """Seconds a query waits for a free worker before it is turned away with 503."""
 
 
 @dataclass
@@ -141,14 +144,17 @@ class QueryExecutor:
         self.lock = threading.Condition()
 
     def _take(self) -> Worker:
-        """An idle worker; if none is idle but one is being restarted, wait for it (briefly). Only
-        when every worker is running a query is the request turned away."""
+        """An idle worker, waiting up to ``queue_wait`` for one (longer while a killed worker is
+        being replaced); a request that still finds every worker busy is turned away."""
         with self.lock:
-            deadline = time.monotonic() + 10
-            while not self.idle and self.starting and time.monotonic() < deadline:
-                self.lock.wait(deadline - time.monotonic())
-            if not self.idle:
-                raise Busy()
+            deadline = time.monotonic() + self.limits.queue_wait
+            while not self.idle:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 and not self.starting:
+                    raise Busy()
+                if remaining <= -10:
+                    raise Busy()
+                self.lock.wait(max(remaining, 0.1))
             return self.idle.pop()
 
     def run(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
