@@ -53,8 +53,7 @@ bench: build ## measurements: a 60-second load test of the server with 16 client
 	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && break; sleep 0.2; done; \
-	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 \
-	  --pid $$(pgrep -f "bytedance-kg serve --port $(BENCH_PORT)" | head -1)
+	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 --pid $$pid
 
 clean:
 	rm -rf dist .dist-* .pytest_cache
