@@ -118,3 +118,24 @@ def test_every_query_over_http_on_virtuoso(virtuoso: VirtuosoStore, saved) -> No
     outcome = query(Endpoint(store.base + "/sparql"), example_text(saved), saved.is_graph, [store.graph])
     problems = differences(saved, outcome, deviations=True)
     assert problems == [], "\n".join(problems)
+
+
+def test_serve_over_an_external_store(oxigraph: str, built, tmp_path: Path) -> None:
+    """`serve --store URL`: the same endpoint and pages over the Oxigraph server loaded above."""
+    import httpx
+
+    from tests.servers import free_port, running
+
+    port = free_port()
+    command = [sys.executable, "-m", "bytedance_kg", "--dist", str(built[0].dist), "serve", "--port", str(port),
+               "--store", oxigraph + "/query"]
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/sparql", ROOT, tmp_path / "serve.log"):
+        saved = next(q for q in QUERIES if q.name == "meeting-presenters")
+        response = httpx.post(base + "/sparql", data={"query": example_text(saved), "default-graph-uri": DEFAULT_GRAPHS["asserted"]},
+                              headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        assert response.status_code == 200
+        assert len(response.json()["results"]["bindings"]) == 5
+        page = httpx.get(base + "/doc/person/hong-dingkun.html", timeout=30)
+        assert page.status_code == 200 and "<mark>Hong Dingkun as the technical lead</mark>" in page.text
+        assert httpx.get(base + "/id/unit/flow", headers={"Accept": "text/turtle"}, timeout=30).status_code == 303

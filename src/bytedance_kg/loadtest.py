@@ -42,20 +42,34 @@ class Report:
             f"latency p99   {p99 * 1000:.1f} ms",
         ]
         if self.rss_before is not None and self.rss_after is not None:
-            lines.append(f"server RSS    {self.rss_before / 2**20:.1f} MiB -> {self.rss_after / 2**20:.1f} MiB "
+            lines.append(f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> {self.rss_after / 2**20:.1f} MiB "
                          f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)")
         lines += [f"  error: {e}" for e in self.errors[:10]]
         return "\n".join(lines) + "\n"
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(child) for child in text.split()]
+    return found
+
+
 def rss_of(pid: int | None) -> int | None:
-    """Resident set size of a process, from /proc (Linux), in bytes."""
+    """Resident set size of a process and all its descendants (the query workers), from /proc."""
     if pid is None:
         return None
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return None
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            pending += _children(current)
+        except OSError:
+            continue  # the process ended meanwhile
+        total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
 
 
 def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[str, str, dict]]:
