@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,21 +78,8 @@ def edit_data(paths: ProjectPaths, old: str, new: str) -> None:
 
 @pytest.fixture(scope="session")
 def server(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`bytedance-kg serve` over the built release, on 127.0.0.1 and a free port."""
-    from tests.servers import free_port, wait_for_http
+    """`bytedance-kg serve` over the built release, with the default limits."""
+    from tests.servers import our_server
 
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("wb")
-    command = [sys.executable, "-m", "bytedance_kg", "--dist", str(built[0].dist), "serve", "--host", "127.0.0.1",
-               "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/sparql", process)
+    with our_server(built[0].dist, tmp_path_factory.mktemp("server")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
-
-

@@ -54,6 +54,17 @@ def running(command: list[str], url: str, cwd: Path, log: Path) -> Iterator[subp
 
 
 @contextmanager
+def our_server(dist: Path, folder: Path, *options: str) -> Iterator[str]:
+    """`bytedance-kg serve` over the release in ``dist`` on 127.0.0.1 and a free port; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "bytedance_kg", "--dist", str(dist), "serve", "--host", "127.0.0.1",
+               "--port", str(port), *options]
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/sparql", HERE.parent, folder / "server.log"):
+        yield base
+
+
+@contextmanager
 def oxigraph_server(folder: Path) -> Iterator[str]:
     """A read-write Oxigraph server; yields its base URL (``/store`` and ``/query`` below it)."""
     port = free_port()

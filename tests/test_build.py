@@ -9,7 +9,6 @@ import pytest
 
 from bytedance_kg.build import ASSERTED_FILE, FULL_FILE, build
 from bytedance_kg.errors import InputError, NonConformanceError
-from bytedance_kg.paths import ProjectPaths
 from tests.conftest import copy_sources, edit_data
 
 

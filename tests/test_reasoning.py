@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pyoxigraph
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL
 
 from bytedance_kg.canonical import canonical_turtle
-from bytedance_kg.dataset import Sources
 from bytedance_kg.namespaces import ORG
 from bytedance_kg.reasoning import Closure, closure
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
-from tests.servers import free_port, wait_for_http
+from tests.servers import our_server
 
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 DEEP_PATH = "SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:x>|!<urn:x>)*/(<urn:y>|!<urn:y>)* ?b . ?c ?d ?e }"
@@ -34,19 +34,9 @@ TIMEOUT = 2.0
 @pytest.fixture(scope="module")
 def limited(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server with tight limits: 2 s per query, 5 rows, 2 workers."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("limited") / "server.log").open("wb")
-    command = [sys.executable, "-m", "bytedance_kg", "--dist", str(built[0].dist), "serve", "--port", str(port),
-               "--timeout", str(TIMEOUT), "--max-rows", "5", "--workers", "2"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/sparql", process)
+    with our_server(built[0].dist, tmp_path_factory.mktemp("limited"), "--timeout", str(TIMEOUT),
+                    "--max-rows", "5", "--workers", "2") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 class Canary:

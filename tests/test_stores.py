@@ -124,13 +124,9 @@ def test_serve_over_an_external_store(oxigraph: str, built, tmp_path: Path) -> N
     """`serve --store URL`: the same endpoint and pages over the Oxigraph server loaded above."""
     import httpx
 
-    from tests.servers import free_port, running
+    from tests.servers import our_server
 
-    port = free_port()
-    command = [sys.executable, "-m", "bytedance_kg", "--dist", str(built[0].dist), "serve", "--port", str(port),
-               "--store", oxigraph + "/query"]
-    base = f"http://127.0.0.1:{port}"
-    with running(command, base + "/sparql", ROOT, tmp_path / "serve.log"):
+    with our_server(built[0].dist, tmp_path, "--store", oxigraph + "/query") as base:
         saved = next(q for q in QUERIES if q.name == "meeting-presenters")
         response = httpx.post(base + "/sparql", data={"query": example_text(saved), "default-graph-uri": DEFAULT_GRAPHS["asserted"]},
                               headers={"Accept": "application/sparql-results+json"}, timeout=30)

@@ -1,5 +1,5 @@
-"""Talking to an external SPARQL store over HTTP: the Graph Store Protocol for loading, and the
-SPARQL 1.1 Protocol for queries. Standard library only (urllib), with basic and digest auth.
+"""Talking to an external SPARQL store over HTTP (httpx): the Graph Store Protocol for loading, and
+the SPARQL 1.1 Protocol for queries, with basic or digest authentication.
 
 Every HTTP failure becomes a :class:`RemoteError` that says which request failed, with the
 status and the start of the store's answer, never a traceback.
@@ -8,11 +8,10 @@ status and the start of the store's answer, never a traceback.
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import httpx
 import pyoxigraph as ox
 
 from bytedance_kg.errors import KGError
@@ -27,36 +26,45 @@ class RemoteError(KGError):
     exit_code = EXIT_REMOTE
 
 
-@dataclass(frozen=True)
+@dataclass
 class Endpoint:
-    """A URL and, optionally, credentials for HTTP basic or digest authentication."""
+    """A URL and, optionally, credentials for HTTP basic or digest authentication.
+
+    With credentials, the first request is a body-less probe that learns which scheme the store
+    asks for (and, for digest, its challenge), so that large uploads are sent once, already
+    authenticated: a store that answers 401 and closes the connection mid-body would otherwise
+    break the upload.
+    """
 
     url: str
     user: str | None = None
     password: str | None = None
     timeout: float = 60.0
+    _auth: httpx.Auth | None = field(default=None, init=False, repr=False)
 
-    def opener(self) -> urllib.request.OpenerDirector:
-        if self.user is None:
-            return urllib.request.build_opener()
-        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, self.url, self.user, self.password or "")
-        return urllib.request.build_opener(
-            urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)
-        )
+    def _authentication(self) -> httpx.Auth | None:
+        if self.user is None or self._auth is not None:
+            return self._auth
+        probe = httpx.get(graph_url(self, "urn:bytedance-kg:auth-probe"), timeout=self.timeout)
+        scheme = probe.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+        auth: httpx.Auth = httpx.DigestAuth(self.user, self.password or "") if scheme == "digest" \
+            else httpx.BasicAuth(self.user, self.password or "")
+        if scheme == "digest":  # let the digest auth learn the challenge on another body-less request
+            httpx.get(graph_url(self, "urn:bytedance-kg:auth-probe"), auth=auth, timeout=self.timeout)
+        self._auth = auth
+        return auth
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
         """Send one request; return the body of a 2xx answer or raise :class:`RemoteError`."""
-        request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
         try:
-            with self.opener().open(request, timeout=self.timeout) as response:
-                return response.read()
-        except urllib.error.HTTPError as error:
-            detail = error.read()[:300].decode("utf-8", "replace").strip()
-            raise RemoteError(f"{method} {url}: HTTP {error.code} {error.reason}: {detail}") from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise RemoteError(f"{method} {url}: cannot reach the store ({reason})") from None
+            response = httpx.request(method, url, content=body, headers=headers or {}, auth=self._authentication(),
+                                     timeout=self.timeout)
+        except httpx.HTTPError as error:
+            raise RemoteError(f"{method} {url}: cannot reach the store ({error or type(error).__name__})") from None
+        if response.status_code >= 400:
+            detail = response.text[:300].strip()
+            raise RemoteError(f"{method} {url}: HTTP {response.status_code} {response.reason_phrase}: {detail}")
+        return response.content
 
 
 def graph_url(store: Endpoint, graph: str) -> str:
