@@ -153,7 +153,7 @@ def test_the_tools_fetch_nothing_named_in_a_file(tmp_path: Path) -> None:
         canary.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=st.lists(st.sampled_from(["query", "describe", "queries", "validate", "--param", "--format", "unit=",
                                       "x=y", "timeline", "table", "<http://", "unit:flow", "--tag", "", "≠", "\\"]),
                      max_size=5),

@@ -236,10 +236,13 @@ def test_invalid_utf8_and_bad_query_strings(server: str) -> None:
         assert b"Traceback" not in response.content
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text(max_size=200), accept=st.text(max_size=60), graph=st.text(max_size=40))
 def test_fuzz_endpoint_parameters(server: str, query: str, accept: str, graph: str) -> None:
-    headers = {"Accept": accept} if accept.isascii() and accept.isprintable() else {}
+    # Only what an HTTP client can send at all: h11 refuses header values with control characters
+    # or surrounding white space before they leave the client.
+    sendable = accept.isascii() and accept.isprintable() and accept == accept.strip() and accept
+    headers = {"Accept": accept} if sendable else {}
     response = httpx.get(server + "/sparql", params={"query": query, "default-graph-uri": graph}, headers=headers,
                          timeout=30)
     assert response.status_code < 500, (query, accept, graph, response.text)
