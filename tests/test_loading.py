@@ -23,8 +23,8 @@ def write(tmp_path: Path, body: str) -> Path:
     [
         ('ex:a ex:b "unterminated\n', 3, 11, "end of file"),
         ("ex:a foo:b ex:c .\n", 3, 6, "foo"),
-        ("ex:a ex:b ex:c\n", 4, None, ""),
-        ('ex:a ex:b "x"@en-- .\n', 3, None, ""),
+        ("ex:a ex:b ex:c\n", 4, 1, "Unexpected end"),
+        ('ex:a ex:b "x"@en-- .\n', 3, 19, "base directions"),
     ],
     ids=["unterminated-string", "undefined-prefix", "missing-dot", "malformed-language-tag"],
 )

@@ -29,7 +29,7 @@ from bytedance_kg.expected import differences, expected_path, render as render_e
 from bytedance_kg.loader import load
 from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.paths import ProjectPaths, default_paths
-from bytedance_kg.querying import QueryOutcome, bind, run_query, to_sparql_json, to_table, used_prefixes
+from bytedance_kg.querying import QueryOutcome, bind, refuse_federation, run_query, to_sparql_json, to_table, used_prefixes
 from bytedance_kg.remote import Endpoint
 from bytedance_kg.stats import compute as compute_stats, render as render_stats
 from bytedance_kg.store import load_graph, load_store
@@ -179,6 +179,7 @@ def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, reasone
 def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     query = find_query(load_catalogue(paths.queries_dir), args.query)
     text = bind(query, args.param)
+    refuse_federation(text, str(query.path))
     store = _store(args, paths, out, args.reasoned or query.graph == "full")
     outcome = run_query(store, text, str(query.path))
     fmt = args.format

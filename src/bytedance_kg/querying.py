@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,55 @@ def _prologue_end(text: str) -> int:
     return offset
 
 
+_PARSER_LOCK = threading.Lock()
+"""rdflib's SPARQL parser (pyparsing) is not thread-safe: concurrent parses fail at random."""
+
+
+class FederatedQueryError(UsageError):
+    """A query that uses SERVICE: running it would make the store fetch from the network."""
+
+
+def inspect_query(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, by *parsing* the query (nothing is evaluated).
+
+    A query that does not parse (updates included) raises ``SyntaxError`` with its position; one
+    that uses ``SERVICE`` anywhere, in any letter case or nesting, raises
+    :class:`FederatedQueryError`, because pyoxigraph would execute it against the network.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        with _PARSER_LOCK:
+            parsed = parseQuery(text)
+    except ParseException as error:
+        raise SyntaxError(f"error at {error.lineno}:{error.col}: {error.msg}") from None
+    except Exception as error:  # rdflib raises a few other types on odd input
+        raise SyntaxError(str(error) or type(error).__name__) from None
+    pending: list[object] = [parsed]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                raise FederatedQueryError("federated queries (SERVICE) are not allowed")
+            pending.extend(node.values())
+        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
+            pending.extend(node)
+    form = parsed[1].name
+    return {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT"}.get(form, "DESCRIBE")
+
+
+def refuse_federation(text: str, origin: str) -> None:
+    """Raise an input error if a user's query uses SERVICE (its syntax errors are left to the engine)."""
+    try:
+        inspect_query(text)
+    except FederatedQueryError as error:
+        raise InputError(origin, str(error)) from None
+    except SyntaxError:
+        pass
+
+
 @dataclass
 class QueryOutcome:
     """What a query returned: solutions, a boolean, or triples."""
@@ -102,10 +152,12 @@ class QueryOutcome:
     triples: list[ox.Triple] | None = None
 
 
-def run_query(store: ox.Store, text: str, origin: str = "query") -> QueryOutcome:
-    """Run ``text`` on ``store``; a syntax error becomes an error naming its position."""
+def run_query(store: ox.Store, text: str, origin: str = "query",
+              default_graphs: list[str] | None = None) -> QueryOutcome:
+    """Run ``text`` on ``store`` (over ``default_graphs`` if given); a syntax error becomes an error
+    naming its position. Text from users goes through :func:`refuse_federation` first."""
     try:
-        result = store.query(text)
+        result = store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None)
     except SyntaxError as error:
         message = str(error.msg)
         place = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)

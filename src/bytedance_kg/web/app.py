@@ -8,7 +8,6 @@ here and behind the permanent-identifier redirect alike.
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from bytedance_kg.catalogue import SavedQuery, load_catalogue
 from bytedance_kg.describe import describe
 from bytedance_kg.errors import KGError
 from bytedance_kg.paths import ProjectPaths
-from bytedance_kg.querying import compact
+from bytedance_kg.querying import FederatedQueryError, compact, inspect_query
 from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
 from bytedance_kg.sentences import sentence_around, split_sentences
 from bytedance_kg.web.backend import (
@@ -39,10 +38,9 @@ from bytedance_kg.web.backend import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
     Backend,
-    query_form,
 )
 from bytedance_kg.web.charts import org_chart_svg, timeline_svg
-from bytedance_kg.web.executor import GRAPH_SERIALISERS, Busy, Limits, QueryTimeout
+from bytedance_kg.web.executor import GRAPH_SERIALISERS, Busy, Limits, QueryTimeout, WorkerFailed
 from bytedance_kg.web.negotiation import choose
 
 DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
@@ -67,6 +65,13 @@ class Site:
     def local(self, iri: str) -> str:
         """The path on this server for an IRI under the public base (else the IRI itself)."""
         return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
+
+    def href(self, iri: str) -> str | None:
+        """Where a link to ``iri`` may point: this server for our IRIs, http(s) IRIs as they are,
+        and nowhere for any other scheme (``javascript:`` in the data must not become a link)."""
+        if iri.startswith(self.base):
+            return self.local(iri)
+        return iri if iri.lower().startswith(("http://", "https://")) else None
 
     def run(self, graphs: list[str]):
         return lambda text: self.backend.outcome(text, graphs)
@@ -131,13 +136,13 @@ async def sparql(request: Request) -> Response:
     if len(fields["query"]) != 1:
         return _error(request, 400, "give exactly one query")
     text = fields["query"][0]
-    if _mentions_service(text):  # before anything parses or evaluates it: the store would fetch it
+    try:  # parsed, never evaluated, in a thread: a federated query is refused before any store sees it
+        form = await run_in_threadpool(inspect_query, text)
+    except FederatedQueryError:
         return _error(request, 400, "federated queries (SERVICE) are not allowed on this endpoint")
-    try:
-        form = query_form(text)
     except SyntaxError as error:
-        return _error(request, 400, f"malformed query: {error.msg}")
-    offered = GRAPH_FORMATS if form == "CONSTRUCT" else BOOLEAN_FORMATS if form == "ASK" else RESULT_FORMATS
+        return _error(request, 400, f"malformed query: {error}")
+    offered = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else BOOLEAN_FORMATS if form == "ASK" else RESULT_FORMATS
     media_type = choose(request.headers.get("accept"), offered)
     if media_type is None:
         return _error(request, 406, f"none of the acceptable types is offered for {form}: {', '.join(offered)}")
@@ -153,18 +158,14 @@ async def sparql(request: Request) -> Response:
         return _error(request, 400, f"malformed query: {error}")
     except ValueError as error:
         return _error(request, 400, f"query failed: {error}")
+    except WorkerFailed:
+        return _error(request, 503, "the query could not be completed (its worker failed); try again")
     except KGError as error:
         return _error(request, 502, str(error))
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-Result-Truncated"] = f"true; max-rows={site.limits.max_rows}"
     return Response(answer.body, media_type=media_type, headers=headers)
-
-
-def _mentions_service(text: str) -> bool:
-    """Whether the query uses SERVICE (outside strings, IRIs and comments): the store would fetch it."""
-    stripped = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|<[^>\s]*>|#[^\n]*', " ", text)
-    return re.search(r"\bSERVICE\b", stripped, re.IGNORECASE) is not None
 
 
 def service_description(request: Request) -> Response:
@@ -291,8 +292,8 @@ async def landing(request: Request) -> Response:
                 "id/event/all-staff-meeting-2025", "id/observation/deepseek-app-dau-21-days"]
     return site.page("landing.html", counts=_counts(site), downloads=downloads, examples=examples,
                      queries=list(site.catalogue.values()),
-                     org_chart=org_chart_svg(site.run(ASSERTED_GRAPHS), site.local),
-                     timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.local))
+                     org_chart=org_chart_svg(site.run(ASSERTED_GRAPHS), site.href),
+                     timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.href))
 
 
 async def query_page(request: Request) -> Response:
@@ -308,7 +309,7 @@ async def chart(request: Request) -> Response:
     draw = {"org-chart.svg": org_chart_svg, "timeline.svg": timeline_svg}.get(request.path_params["name"])
     if draw is None:
         return _error(request, 404, "no such picture")
-    svg = draw(site.run(ASSERTED_GRAPHS), lambda iri: site.base + iri[len(site.base):] if iri.startswith(site.base) else iri)
+    svg = draw(site.run(ASSERTED_GRAPHS), lambda iri: iri if iri.lower().startswith(("http://", "https://")) else None)
     return Response(svg, media_type="image/svg+xml",
                     headers={"Content-Disposition": f'inline; filename="{request.path_params["name"]}"'})
 

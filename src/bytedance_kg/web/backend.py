@@ -7,11 +7,10 @@ import urllib.parse
 from pathlib import Path
 from typing import Protocol
 
-import pyoxigraph as ox
 
 from bytedance_kg.dataset import GRAPH
 from bytedance_kg.errors import InputError
-from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome
+from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome, inspect_query, run_query
 from bytedance_kg.release import FULL
 from bytedance_kg.remote import Endpoint, query as remote_query
 from bytedance_kg.web.executor import GRAPH_SERIALISERS, Answer, Limits, QueryExecutor, execute, load_store
@@ -23,20 +22,6 @@ ASSERTED_GRAPHS = [str(GRAPH["ontology"]), str(GRAPH["data"])]
 RESULT_FORMATS = list(RESULT_SERIALISERS)
 BOOLEAN_FORMATS = ["application/sparql-results+json", "application/sparql-results+xml"]
 GRAPH_FORMATS = list(GRAPH_SERIALISERS)
-
-
-_EMPTY = ox.Store()
-
-
-def query_form(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE, found by parsing the query (on an empty store, which
-    evaluates it in no time); a malformed query or an update raises ``SyntaxError``."""
-    result = _EMPTY.query(text)
-    if isinstance(result, ox.QueryBoolean):
-        return "ASK"
-    if isinstance(result, ox.QueryTriples):
-        return "CONSTRUCT"
-    return "SELECT"
 
 
 class Backend(Protocol):
@@ -64,13 +49,6 @@ class EmbeddedBackend:
         self.limits = limits or Limits()
         self.executor = QueryExecutor(dist, self.limits)
 
-    def _query(self, text: str, default_graphs: list[str], named_graphs: list[str]) -> object:
-        return self.store.query(
-            text,
-            default_graph=[ox.NamedNode(g) for g in default_graphs or FULL_GRAPHS],
-            named_graphs=[ox.NamedNode(g) for g in named_graphs] or None,
-        )
-
     def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
         return self.executor.run(text, media_type, default_graphs or FULL_GRAPHS, named_graphs)
 
@@ -79,13 +57,7 @@ class EmbeddedBackend:
         return execute(self.store, text, media_type, default_graphs, [], max_rows=10**9).body
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
-        result = self._query(text, default_graphs or [], [])
-        if isinstance(result, ox.QueryBoolean):
-            return QueryOutcome([], boolean=bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            return QueryOutcome(variables, rows=[{v: s[v] for v in variables if s[v] is not None} for s in result])
-        return QueryOutcome([], triples=list(result))
+        return run_query(self.store, text, "page query", default_graphs or FULL_GRAPHS)
 
 
 class RemoteBackend:
@@ -105,5 +77,5 @@ class RemoteBackend:
         return self.answer(text, media_type, default_graphs, []).body
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
-        graph_form = query_form(text) == "CONSTRUCT"
+        graph_form = inspect_query(text) in ("CONSTRUCT", "DESCRIBE")
         return remote_query(self.endpoint, text, graph_form, default_graphs or FULL_GRAPHS)

@@ -59,7 +59,11 @@ def _width(node: Node, box: int, gap: int) -> int:
     return max(box, sum(_width(c, box, gap) for c in node.children) + gap * (len(node.children) - 1))
 
 
-def org_chart_svg(run: Run, link: Callable[[str], str]) -> str:
+def _linked(href: str | None, inner: str) -> str:
+    return f"<a href={quoteattr(href)}>{inner}</a>" if href else inner
+
+
+def org_chart_svg(run: Run, link: Callable[[str], str | None]) -> str:
     """The org chart as SVG: one box per unit (with its leads), lines to the parent."""
     root = org_tree(run)
     box_w, box_h, gap, level_h = 190, 78, 14, 130
@@ -79,11 +83,9 @@ def org_chart_svg(run: Run, link: Callable[[str], str]) -> str:
             f'<tspan x="{x + 8}" dy="{16 if i else 20}" class="{"name" if i == 0 else "lead"}">{escape(_cut(t, 30))}</tspan>'
             for i, t in enumerate(lines)
         )
-        parts.append(
-            f'<a href={quoteattr(link(node.iri))}><g class="unit"><title>{escape(node.label)}</title>'
-            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="8"/>'
-            f'<text x="{x + 8}" y="{y}">{text}</text></g></a>'
-        )
+        parts.append(_linked(link(node.iri), f'<g class="unit"><title>{escape(node.label)}</title>'
+                             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="8"/>'
+                             f'<text x="{x + 8}" y="{y}">{text}</text></g>'))
         return x, y
 
     width = _width(root, box_w, gap) + 40
@@ -106,7 +108,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def timeline_svg(run: Run, link: Callable[[str], str]) -> str:
+def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
     """Dated events on a time axis; a vague date is a bar from its earliest to its latest day."""
     rows = run(PREFIXES + """
         SELECT ?event ?label ?when ?earliest ?latest WHERE {
@@ -135,12 +137,10 @@ def timeline_svg(run: Run, link: Callable[[str], str]) -> str:
         y = top + i * row_h
         start, end = x(earliest), x(latest + dt.timedelta(days=1))
         vague = (latest - earliest).days > 31
-        parts.append(
-            f'<a href={quoteattr(link(iri))}><g class="event{" vague" if vague else ""}">'
-            f"<title>{escape(label)}: {escape(when)} ({earliest} to {latest})</title>"
-            f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
-            f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g></a>'
-        )
+        parts.append(_linked(link(iri), f'<g class="event{" vague" if vague else ""}">'
+                             f"<title>{escape(label)}: {escape(when)} ({earliest} to {latest})</title>"
+                             f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
+                             f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g>'))
     height = top + row_h * len(events) + 20
     return _svg(left + axis_w + 30, height, "Timeline of the article's dated events; vague dates drawn as ranges", parts, """
         .grid { stroke: #d0d6e0; }

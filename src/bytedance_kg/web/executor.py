@@ -69,6 +69,10 @@ class Busy(Exception):
     """Every worker is busy."""
 
 
+class WorkerFailed(Exception):
+    """The worker died while running the query (it was replaced)."""
+
+
 def load_store(dist: Path) -> ox.Store:
     store = ox.Store()
     store.bulk_load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
@@ -91,14 +95,15 @@ def execute(store: ox.Store, text: str, media_type: str, default_graphs: list[st
                 return Answer(RESULT_SERIALISERS[media_type](QueryOutcome(variables, rows=rows)).encode(), True)
             rows.append({v: solution[v] for v in variables if solution[v] is not None})
         return Answer(RESULT_SERIALISERS[media_type](QueryOutcome(variables, rows=rows)).encode(), False)
-    triples = []
+    triples, truncated = [], False
     for triple in result:
         if len(triples) == max_rows:
+            truncated = True
             break
         triples.append(triple)
     fmt = GRAPH_SERIALISERS[media_type]
     prefixes = dict(ALL_PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    return Answer(ox.serialize(triples, format=fmt, prefixes=prefixes), len(triples) == max_rows)
+    return Answer(ox.serialize(triples, format=fmt, prefixes=prefixes), truncated)
 
 
 def _serve(connection: Connection, dist: str, max_rows: int) -> None:
@@ -124,7 +129,12 @@ class Worker:
         self.process = context.Process(target=_serve, args=(child, str(dist), limits.max_rows), daemon=True)
         self.process.start()
         child.close()
-        if not self.connection.poll(120) or self.connection.recv()[0] != "ready":
+        try:
+            ready = self.connection.poll(120) and self.connection.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
             raise RuntimeError("a query worker failed to start")
 
     def kill(self) -> None:
@@ -164,13 +174,15 @@ class QueryExecutor:
             if not worker.connection.poll(self.limits.timeout):
                 raise QueryTimeout()
             status, value = worker.connection.recv()
-        except (QueryTimeout, EOFError, OSError):
+        except (QueryTimeout, EOFError, OSError) as error:
             # Stop the work now and answer at once; a fresh worker joins the pool when it is ready.
             worker.kill()
             with self.lock:
                 self.starting += 1
             threading.Thread(target=self._replace, daemon=True).start()
-            raise
+            if isinstance(error, QueryTimeout):
+                raise
+            raise WorkerFailed() from None
         with self.lock:
             self.idle.append(worker)
             self.lock.notify()
@@ -183,7 +195,12 @@ class QueryExecutor:
     def _replace(self) -> None:
         worker = None
         try:
-            worker = Worker(self.context, self.dist, self.limits)
+            for attempt in range(3):
+                try:
+                    worker = Worker(self.context, self.dist, self.limits)
+                    break
+                except (RuntimeError, OSError, EOFError):
+                    time.sleep(0.5 * (attempt + 1))
         finally:
             with self.lock:
                 self.starting -= 1

@@ -32,9 +32,9 @@
   function cell(term) {
     const td = document.createElement("td");
     if (!term) return td;
-    if (term.type === "uri") {
+    const base = document.body.dataset.base;
+    if (term.type === "uri" && /^https?:\/\//i.test(term.value)) {
       const a = document.createElement("a");
-      const base = "https://w3id.org/bytedance-kg/";
       a.href = term.value.startsWith(base) ? "/" + term.value.slice(base.length) : term.value;
       a.textContent = term.value.startsWith(base) ? term.value.slice(base.length) : term.value;
       td.appendChild(a);
