@@ -52,8 +52,9 @@ BENCH_PORT ?= 8765
 bench: build ## measurements: a 60-second load test of the server with 16 clients (see SECURITY.md)
 	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) & pid=$$!; \
 	trap "kill $$pid" EXIT; \
-	for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && break; sleep 0.2; done; \
+	up=""; for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && up=1 && break; sleep 0.2; done; \
+	[ -n "$$up" ] || { echo "error: the server did not answer on port $(BENCH_PORT)" >&2; exit 1; }; \
 	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 --pid $$pid
 
 clean:
-	rm -rf dist .dist-* .pytest_cache
+	rm -rf dist .releases .dist-link-* .pytest_cache test-artifacts

@@ -21,8 +21,8 @@ from rdflib.namespace import OWL, RDF, SKOS, VOID
 from bytedance_kg import __version__
 from bytedance_kg.dataset import GRAPH
 from bytedance_kg.namespaces import ONTOLOGY_IRI
-from tests.conftest import copy_sources
 from bytedance_kg.void import DATASET, DCAT, FULL_DATASET, SPDX
+from tests.conftest import copy_sources
 
 RDF_FILES = ["bytedance-kg.ttl", "bytedance-kg.nt", "bytedance-kg.jsonld", "bytedance-kg.nq", "bytedance-kg.trig",
              "bytedance-kg-full.ttl", "bytedance-kg-full.nt", "bytedance-kg-full.jsonld", "bytedance-kg-full.nq",

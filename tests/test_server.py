@@ -11,7 +11,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-
 BASE = "https://w3id.org/bytedance-kg/"
 SELECT = "SELECT ?name WHERE { ?p a <https://w3id.org/bytedance-kg/ontology#Person> ; <https://schema.org/name> ?name } ORDER BY ?name"
 CONSTRUCT = "CONSTRUCT { ?u <http://www.w3.org/ns/org#unitOf> ?p } WHERE { ?u <http://www.w3.org/ns/org#unitOf> ?p }"

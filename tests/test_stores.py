@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.dataset import GRAPH
+from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS
 from bytedance_kg.expected import differences, example_text
 from bytedance_kg.loader import OWNED_GRAPHS
 from bytedance_kg.paths import default_paths
@@ -27,10 +27,7 @@ from tests.conftest import ROOT
 from tests.servers import in_ci, oxigraph_server, virtuoso_binary, virtuoso_server
 
 QUERIES = list(load_catalogue(default_paths().queries_dir).values())
-DEFAULT_GRAPHS = {
-    "asserted": [str(GRAPH["ontology"]), str(GRAPH["data"])],
-    "full": [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inferred")],
-}
+DEFAULT_GRAPHS = {"asserted": ASSERTED_GRAPHS, "full": FULL_GRAPHS}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

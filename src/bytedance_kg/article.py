@@ -17,6 +17,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from bytedance_kg.errors import InputError
+from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import KG, OA
 
 
@@ -56,13 +57,15 @@ def load_articles(graph: Graph, root: Path) -> dict[URIRef, Article]:
         recorded = graph.value(iri, KG.sha256)
         if local is None or recorded is None:
             raise InputError(str(iri), "source article lacks kg:localCopy or kg:sha256")
-        path = root / str(local)
+        path = (root / str(local)).resolve()
+        if not path.is_relative_to(root.resolve()):
+            raise InputError(str(iri), f"kg:localCopy {local!r} points outside the repository")
         if not path.is_file():
             raise InputError(path, f"local copy of <{iri}> is missing")
         actual = sha256_of(path)
         if actual != str(recorded):
             raise InputError(path, f"SHA-256 is {actual}, but the graph records {recorded}: the article changed")
-        text = path.read_bytes().decode("utf-8")
+        text = read_text(path)
         articles[URIRef(iri)] = Article(URIRef(iri), path, text, actual)
     return articles
 

@@ -104,11 +104,13 @@ def _releases(dist: Path) -> Path:
     return dist.parent / ".releases"
 
 
-def _clean_stale(dist: Path) -> None:
-    """Remove release folders no ``dist`` link points to (left by a build that was killed)."""
-    current = dist.resolve() if dist.is_symlink() else None
+def _clean_stale(dist: Path, keep: Path | None = None) -> None:
+    """Remove release folders that neither ``dist`` nor ``keep`` points to (left by a build that was
+    killed, or older than the previous release). The previous release is kept, so a server that
+    started on it keeps working across one rebuild."""
+    kept = {p.resolve() for p in (dist, keep) if p is not None and (p.is_symlink() or p.exists())}
     for folder in _releases(dist).glob("dist-*"):
-        if folder.resolve() != current:
+        if folder.resolve() not in kept:
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -125,8 +127,9 @@ def _publish(staging: Path, dist: Path) -> None:
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(os.path.relpath(staging, dist.parent))
+    previous = dist.resolve() if dist.is_symlink() else None
     os.replace(link, dist)
-    _clean_stale(dist)
+    _clean_stale(dist, previous)
 
 
 def build(paths: ProjectPaths, progress: Progress = lambda _: None) -> BuildResult:
@@ -137,7 +140,6 @@ def build(paths: ProjectPaths, progress: Progress = lambda _: None) -> BuildResu
         raise NonConformanceError(format_report(report))
     with _timed(timings, "write", progress):
         _releases(paths.dist).mkdir(parents=True, exist_ok=True)
-        _clean_stale(paths.dist)
         staging = Path(tempfile.mkdtemp(prefix="dist-", dir=_releases(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:

@@ -7,6 +7,7 @@ not survive it: what matters goes into triples (``rdfs:comment``, ``skos:editori
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rdflib import BNode, Graph
@@ -42,10 +43,17 @@ def is_canonical(path: Path) -> bool:
     return read_text(path) == canonical_form(path)
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: a killed writer leaves the old file whole."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def format_file(path: Path) -> bool:
     """Rewrite ``path`` in canonical form; return True if it changed."""
     text = canonical_form(path)
     if read_text(path) == text:
         return False
-    path.write_text(text, encoding="utf-8")
+    write_atomically(path, text)
     return True

@@ -20,18 +20,29 @@ from bytedance_kg import __version__
 from bytedance_kg.anchor import anchor_quotes
 from bytedance_kg.article import load_articles
 from bytedance_kg.build import build, check_sources, format_report, report_as_json, report_as_turtle
-from bytedance_kg.canonical import canonical_turtle, format_file, is_canonical
+from bytedance_kg.canonical import canonical_turtle, format_file, is_canonical, write_atomically
 from bytedance_kg.catalogue import find_query, load_catalogue
-from bytedance_kg.describe import describe, render as render_description, resolve
+from bytedance_kg.describe import describe, resolve
+from bytedance_kg.describe import render as render_description
 from bytedance_kg.docs import command_examples, model_diagram, query_catalogue, replace_section
-from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, KGError, UsageError
-from bytedance_kg.expected import differences, expected_path, render as render_expected, run_example
+from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
+from bytedance_kg.expected import differences, expected_path, run_example
+from bytedance_kg.expected import render as render_expected
 from bytedance_kg.loader import load
 from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.paths import ProjectPaths, default_paths
-from bytedance_kg.querying import QueryOutcome, bind, refuse_federation, run_query, to_sparql_json, to_table, used_prefixes
+from bytedance_kg.querying import (
+    QueryOutcome,
+    bind,
+    refuse_federation,
+    run_query,
+    to_sparql_json,
+    to_table,
+    used_prefixes,
+)
 from bytedance_kg.remote import Endpoint
-from bytedance_kg.stats import compute as compute_stats, render as render_stats
+from bytedance_kg.stats import compute as compute_stats
+from bytedance_kg.stats import render as render_stats
 from bytedance_kg.store import load_graph, load_store
 
 EPILOG_BUILD = """examples:
@@ -154,7 +165,7 @@ def cmd_anchor(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> 
     count = 0
     for article in articles.values():
         count += anchor_quotes(graph, article)
-    path.write_text(canonical_turtle(graph), encoding="utf-8")
+    write_atomically(path, canonical_turtle(graph))
     print(f"anchored {count} quotes in {path}")
     return EXIT_OK
 
@@ -265,7 +276,7 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
             return EXIT_NONCONFORMANT
         return EXIT_OK
     if text != before:
-        readme.write_text(text, encoding="utf-8")
+        write_atomically(readme, text)
         print(f"updated {readme}")
     return EXIT_OK
 
@@ -286,6 +297,9 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     from bytedance_kg.web.backend import EmbeddedBackend, RemoteBackend
     from bytedance_kg.web.executor import Limits
 
+    if not (paths.dist / "void.ttl").exists():
+        raise InputError(paths.dist, "no release to serve; run `bytedance-kg build` first")
+    paths = ProjectPaths(paths.root, paths.dist.resolve())  # hold on to this release, even if rebuilt
     limits = Limits(timeout=args.timeout, max_rows=args.max_rows, workers=args.workers)
     backend = RemoteBackend(args.store, limits) if args.store else EmbeddedBackend(paths.dist, limits)
     app = create_app(backend, paths, args.base, limits)

@@ -24,6 +24,12 @@ GRAPH = {
     "inferred": URIRef(BASE + "graph/inferred"),
 }
 """Names of the graphs in the dataset, one per kind of source, plus the inferences."""
+VOID_GRAPH = BASE + "graph/void"
+"""The graph a store holds the VoID description in (``load`` and ``serve`` put it there)."""
+ASSERTED_GRAPHS = [str(GRAPH["ontology"]), str(GRAPH["data"])]
+"""The asserted variant as named graphs: what the saved queries marked ``Graph: asserted`` read."""
+FULL_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inferred")]
+"""The reasoned variant as named graphs: the endpoint's default graph."""
 
 
 @dataclass

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bytedance_kg.dataset import GRAPH
+from bytedance_kg.dataset import GRAPH, VOID_GRAPH
 from bytedance_kg.errors import InputError
 from bytedance_kg.release import ASSERTED, FULL, VOID_FILE
 from bytedance_kg.remote import Endpoint, RemoteError, count_graph, put_graph
-
-VOID_GRAPH = "https://w3id.org/bytedance-kg/graph/void"
 
 
 @dataclass

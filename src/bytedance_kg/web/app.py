@@ -25,20 +25,14 @@ from starlette.staticfiles import StaticFiles
 
 from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery, load_catalogue
+from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.describe import describe
 from bytedance_kg.errors import KGError
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import FederatedQueryError, compact, inspect_query
 from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
 from bytedance_kg.sentences import sentence_around, split_sentences
-from bytedance_kg.web.backend import (
-    ASSERTED_GRAPHS,
-    BOOLEAN_FORMATS,
-    FULL_GRAPHS,
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    Backend,
-)
+from bytedance_kg.web.backend import BOOLEAN_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Backend
 from bytedance_kg.web.charts import org_chart_svg, timeline_svg
 from bytedance_kg.web.executor import GRAPH_SERIALISERS, Busy, Limits, QueryTimeout, WorkerFailed
 from bytedance_kg.web.negotiation import choose
@@ -197,9 +191,11 @@ def service_description(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- dereferencing
+# The handlers below are plain functions: Starlette runs them in its thread pool, so a slow store
+# (an external one behind --store) never blocks the event loop.
 
 
-async def identifier(request: Request) -> Response:
+def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
@@ -221,7 +217,7 @@ def _exists(site: Site, iri: str) -> bool:
     return bool(site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", FULL_GRAPHS).boolean)
 
 
-async def document(request: Request) -> Response:
+def document(request: Request) -> Response:
     """``/doc/...[.ext]``: the document about a thing, by extension or by content negotiation."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
@@ -276,16 +272,16 @@ def _script_safe(json_text: str) -> str:
 
 
 def _counts(site: Site) -> dict[str, int]:
-    rows = site.backend.outcome("""
+    rows = site.backend.outcome(f"""
         PREFIX void: <http://rdfs.org/ns/void#>
-        SELECT ?triples ?entities ?classes ?properties WHERE {
-          GRAPH <https://w3id.org/bytedance-kg/graph/void> {
+        SELECT ?triples ?entities ?classes ?properties WHERE {{
+          GRAPH <{VOID_GRAPH}> {{
             <https://w3id.org/bytedance-kg/id/dataset> void:triples ?triples ; void:entities ?entities ;
-              void:classes ?classes ; void:properties ?properties } }""").rows or []
+              void:classes ?classes ; void:properties ?properties }} }}""").rows or []
     return {k: int(v.value) for k, v in rows[0].items()} if rows else {}
 
 
-async def landing(request: Request) -> Response:
+def landing(request: Request) -> Response:
     site: Site = request.app.state.site
     downloads = sorted(p.name for p in site.dist.iterdir() if p.is_file())
     examples = ["id/person/liang-rubo", "id/unit/flow", "id/membership/hong-dingkun-technical-lead-flow",
@@ -296,7 +292,7 @@ async def landing(request: Request) -> Response:
                      timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.href))
 
 
-async def query_page(request: Request) -> Response:
+def query_page(request: Request) -> Response:
     site: Site = request.app.state.site
     saved = site.catalogue.get(request.query_params.get("name", ""))
     queries = {q.name: {"question": q.question, "text": q.text, "graphs": ASSERTED_GRAPHS if q.graph == "asserted" else FULL_GRAPHS}
@@ -304,7 +300,7 @@ async def query_page(request: Request) -> Response:
     return site.page("query.html", saved=saved, queries=queries, queries_json=_script_safe(json.dumps(queries)))
 
 
-async def chart(request: Request) -> Response:
+def chart(request: Request) -> Response:
     site: Site = request.app.state.site
     draw = {"org-chart.svg": org_chart_svg, "timeline.svg": timeline_svg}.get(request.path_params["name"])
     if draw is None:
@@ -317,7 +313,7 @@ async def chart(request: Request) -> Response:
 DOWNLOAD_TYPES = {**MEDIA_TYPES, ".jsonld": "application/ld+json"}
 
 
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     site: Site = request.app.state.site
     name = request.path_params["name"]
     published = {p.name: p for p in site.dist.iterdir() if p.is_file()}
@@ -327,12 +323,12 @@ async def download(request: Request) -> Response:
     return FileResponse(published[name], media_type=media_type)
 
 
-async def well_known_void(request: Request) -> Response:
+def well_known_void(request: Request) -> Response:
     site: Site = request.app.state.site
     return FileResponse(site.dist / VOID_FILE, media_type="text/turtle")
 
 
-async def ontology(request: Request) -> Response:
+def ontology(request: Request) -> Response:
     """The ontology IRI (and its hash terms): 303 to the HTML documentation or the Turtle."""
     media_type = choose(request.headers.get("accept"), ["text/html", "text/turtle"])
     if media_type is None:
@@ -341,18 +337,18 @@ async def ontology(request: Request) -> Response:
     return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
-async def ontology_document(request: Request) -> Response:
+def ontology_document(request: Request) -> Response:
     site: Site = request.app.state.site
     if request.path_params["ext"] not in ("html", "ttl"):
         return _error(request, 404, "the ontology is published as /ontology.html and /ontology.ttl")
     if request.path_params["ext"] == "html":
         return FileResponse(site.dist / "ontology.html", media_type="text/html")
     body = site.backend.document("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle",
-                                 ["https://w3id.org/bytedance-kg/graph/ontology"])
+                                 [str(GRAPH["ontology"])])
     return Response(body, media_type="text/turtle")
 
 
-async def context(request: Request) -> Response:
+def context(request: Request) -> Response:
     site: Site = request.app.state.site
     return FileResponse(site.dist / CONTEXT_FILE, media_type="application/ld+json")
 

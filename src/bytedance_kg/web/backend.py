@@ -7,17 +7,13 @@ import urllib.parse
 from pathlib import Path
 from typing import Protocol
 
-
-from bytedance_kg.dataset import GRAPH
+from bytedance_kg.dataset import FULL_GRAPHS
 from bytedance_kg.errors import InputError
 from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome, inspect_query, run_query
 from bytedance_kg.release import FULL
-from bytedance_kg.remote import Endpoint, query as remote_query
+from bytedance_kg.remote import Endpoint
+from bytedance_kg.remote import query as remote_query
 from bytedance_kg.web.executor import GRAPH_SERIALISERS, Answer, Limits, QueryExecutor, execute, load_store
-
-FULL_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inferred")]
-"""The default graph of a query that names none: the reasoned release."""
-ASSERTED_GRAPHS = [str(GRAPH["ontology"]), str(GRAPH["data"])]
 
 RESULT_FORMATS = list(RESULT_SERIALISERS)
 BOOLEAN_FORMATS = ["application/sparql-results+json", "application/sparql-results+xml"]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bytedance_kg.loader import VOID_GRAPH
+from bytedance_kg.dataset import VOID_GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome
 from bytedance_kg.release import FULL, VOID_FILE

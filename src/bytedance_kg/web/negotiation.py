@@ -39,9 +39,10 @@ def parse_accept(header: str | None) -> list[Range]:
             key, _, value = param.partition("=")
             if key.strip().lower() == "q":
                 try:
-                    q = min(max(float(value), 0.0), 1.0)
+                    q = float(value)
                 except ValueError:
                     q = 0.0
+                q = min(max(q, 0.0), 1.0) if q == q else 0.0  # NaN (q != q) counts as "not acceptable"
         ranges.append(Range(main, sub, q))
     return ranges
 
