@@ -9,6 +9,7 @@ expected results in ``queries/expected/`` are checked.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -101,12 +102,15 @@ class FederatedQueryError(UsageError):
     """A query that uses SERVICE: running it would make the store fetch from the network."""
 
 
+@functools.lru_cache(maxsize=1024)
 def inspect_query(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE, by *parsing* the query (nothing is evaluated).
 
     A query that does not parse (updates included) raises ``SyntaxError`` with its position; one
     that uses ``SERVICE`` anywhere, in any letter case or nesting, raises
     :class:`FederatedQueryError`, because pyoxigraph would execute it against the network.
+    rdflib's parser takes milliseconds, so the forms of recent queries are cached by their text
+    (errors are not cached, and they are cheap to find again).
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
