@@ -1,0 +1,53 @@
+"""The synthetic data of the benchmarks is valid by construction, and each injected violation is
+caught by the check named for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bytedance_kg.build import check_sources
+from bytedance_kg.loading import load_turtle
+from bytedance_kg.synthetic import INJECTIONS, generate, write
+from tests.conftest import ROOT, copy_sources
+
+ARTICLE = (ROOT / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
+
+
+def checked(tmp_path: Path, articles: int, inject: tuple[str, ...] = ()):
+    scratch = copy_sources(tmp_path)
+    synthetic = generate(load_turtle(ROOT / "data/bytedance.ttl"), ARTICLE, articles, seed=7, inject=inject)
+    data = tmp_path / "synthetic.ttl"
+    write(synthetic, scratch.root, data)
+    return synthetic, check_sources(scratch, data_files=[data])[1]
+
+
+def test_generation_is_deterministic() -> None:
+    data = load_turtle(ROOT / "data/bytedance.ttl")
+    first, second = generate(data, ARTICLE, 2, seed=3), generate(data, ARTICLE, 2, seed=3)
+    assert set(first.graph) == set(second.graph) and first.texts == second.texts
+    assert set(generate(data, ARTICLE, 2, seed=4).graph) != set(first.graph)  # the seed varies the figures
+
+
+def test_synthetic_articles_conform(tmp_path: Path) -> None:
+    synthetic, report = checked(tmp_path, 2)
+    assert len(synthetic.graph) == 2 * len(load_turtle(ROOT / "data/bytedance.ttl"))
+    assert report.shape_results == [] and report.quote_problems == [] and report.reasoning_problems == []
+    assert report.failed_gates == [], "\n".join(g.report() for g in report.failed_gates)
+
+
+EXPECTED = {
+    "missing-quote": lambda r: any(x.path == "prov:wasDerivedFrom" for x in r.shape_results),
+    "shifted-offset": lambda r: any("flow-technical-lead-1" in p for p in r.quote_problems),
+    "self-report": lambda r: any(x.shape == "shape:ReportsToShape" for x in r.shape_results),
+    "bounds-reversed": lambda r: any(x.path == "kg:earliestDate" for x in r.shape_results),
+    "two-members": lambda r: any("merges distinct things" in p for p in r.reasoning_problems),
+}
+
+
+@pytest.mark.parametrize("injection", INJECTIONS)
+def test_each_injected_violation_is_caught(tmp_path: Path, injection: str) -> None:
+    _, report = checked(tmp_path, 1, (injection,))
+    assert not report.conforms
+    assert EXPECTED[injection](report), injection
