@@ -49,7 +49,8 @@ run: build ## build and validate the graph, then serve it at http://127.0.0.1:80
 	$(BIN)/bytedance-kg serve --host $(HOST) --port $(PORT)
 
 BENCH_PORT ?= 8765
-bench: build ## measurements: a 60-second load test of the server with 16 clients (see SECURITY.md)
+bench: build ## measurements: build vs naive pipeline (BENCHMARKS.md), then a 60-second load test
+	$(BIN)/bytedance-kg bench --articles 0,6 --repeats 3 --save
 	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	up=""; for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && up=1 && break; sleep 0.2; done; \

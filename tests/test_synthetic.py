@@ -51,3 +51,15 @@ def test_each_injected_violation_is_caught(tmp_path: Path, injection: str) -> No
     _, report = checked(tmp_path, 1, (injection,))
     assert not report.conforms
     assert EXPECTED[injection](report), injection
+
+
+def test_bench_smoke(tmp_path: Path) -> None:
+    """`bytedance-kg bench` itself, on the smallest size, once (the real runs are `make bench`)."""
+    from bytedance_kg import bench
+    from bytedance_kg.paths import default_paths
+
+    rows = bench.run(default_paths(), [0], repeats=1, timeout=600, progress=lambda _: None)
+    assert [r["pipeline"] for r in rows] == ["ours", "naive"] and all(r["completed"] for r in rows)
+    assert {"parse", "reason", "validate", "queries"} <= set(rows[1]["stages"])
+    assert all(r["peak_rss"] > 10 * 2**20 for r in rows)
+    assert "naive / ours" in bench.render(rows)

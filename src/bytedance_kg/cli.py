@@ -105,6 +105,10 @@ EPILOG_LOADTEST = """examples:
 
 exit code 1 if any request failed.
 """
+EPILOG_BENCH = """examples:
+  bytedance-kg bench                         the article and 6 synthetic articles (~10k triples), 3 runs each
+  bytedance-kg bench --articles 0 --repeats 1
+"""
 EPILOG_DOCS = """examples:
   bytedance-kg docs           rewrite the generated sections of README.md
   bytedance-kg docs --check   exit 1 if they are out of date
@@ -319,6 +323,18 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
 
 
+def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    from bytedance_kg import bench
+
+    sizes = [int(n) for n in args.articles.split(",")]
+    rows = bench.run(paths, sizes, args.repeats, args.timeout, out.progress)
+    table = bench.render(rows)
+    sys.stdout.write(table)
+    if args.save:
+        bench.save(rows, paths.root)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="bytedance-kg",
@@ -388,6 +404,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=60.0, help="duration (default 60)")
     p.add_argument("--pid", type=int, help="the server's process id, to report its memory growth")
     p.set_defaults(run=cmd_loadtest)
+    p = command("bench", "time the build against the naive pipeline, on the article and synthetic graphs", EPILOG_BENCH)
+    p.add_argument("--articles", default="0,6", help="comma-separated sizes: 0 is the article, N is N synthetic articles")
+    p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median reported)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is abandoned")
+    p.add_argument("--save", action="store_true", help="write bench-results.json")
+    p.set_defaults(run=cmd_bench)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
     p.set_defaults(run=cmd_docs)
