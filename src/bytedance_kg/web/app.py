@@ -50,7 +50,6 @@ class Site:
     backend: Backend
     base: str
     dist: Path
-    paths: ProjectPaths
     templates: Environment
     catalogue: dict[str, SavedQuery]
     article: str
@@ -358,7 +357,7 @@ def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, 
     templates = Environment(loader=PackageLoader("bytedance_kg.web", "templates"),
                             autoescape=select_autoescape(["html"]))
     article = (paths.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
-    site = Site(backend, base if base.endswith("/") else base + "/", paths.dist, paths, templates,
+    site = Site(backend, base if base.endswith("/") else base + "/", paths.dist, templates,
                 load_catalogue(paths.queries_dir), article, limits or Limits())
     static = Path(__file__).with_name("static")
     codemirror = paths.root / "web" / "node_modules" / "codemirror"

@@ -13,7 +13,7 @@ from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome, inspect_quer
 from bytedance_kg.release import FULL
 from bytedance_kg.remote import Endpoint
 from bytedance_kg.remote import query as remote_query
-from bytedance_kg.web.executor import GRAPH_SERIALISERS, Answer, Limits, QueryExecutor, execute, load_store
+from bytedance_kg.web.executor import GRAPH_SERIALISERS, Answer, Limits, QueryExecutor, execute, release_store
 
 RESULT_FORMATS = list(RESULT_SERIALISERS)
 BOOLEAN_FORMATS = ["application/sparql-results+json", "application/sparql-results+xml"]
@@ -41,7 +41,7 @@ class EmbeddedBackend:
         nquads = dist / f"{FULL}.nq"
         if not nquads.exists():
             raise InputError(nquads, "no release to serve; run `bytedance-kg build` first")
-        self.store = load_store(dist)
+        self.store = release_store(dist)
         self.limits = limits or Limits()
         self.executor = QueryExecutor(dist, self.limits)
 

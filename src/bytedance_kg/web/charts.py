@@ -10,17 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import QueryOutcome
 
 Run = Callable[[str], QueryOutcome]
-PREFIXES = """
-PREFIX kg: <https://w3id.org/bytedance-kg/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX time: <http://www.w3.org/2006/time#>
-"""
+PREFIXES = "".join(f"PREFIX {p}: <{ALL_PREFIXES[p]}>\n" for p in ("kg", "org", "rdfs", "schema", "skos", "time"))
 ROOT = "https://w3id.org/bytedance-kg/id/org/bytedance"
 
 

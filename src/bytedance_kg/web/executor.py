@@ -73,7 +73,8 @@ class WorkerFailed(Exception):
     """The worker died while running the query (it was replaced)."""
 
 
-def load_store(dist: Path) -> ox.Store:
+def release_store(dist: Path) -> ox.Store:
+    """The full release's named graphs and the VoID graph, as served."""
     store = ox.Store()
     store.bulk_load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
     store.bulk_load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
@@ -108,7 +109,7 @@ def execute(store: ox.Store, text: str, media_type: str, default_graphs: list[st
 
 def _serve(connection: Connection, dist: str, max_rows: int) -> None:
     """A worker's loop: load the store once, then answer requests until the pipe closes."""
-    store = load_store(Path(dist))
+    store = release_store(Path(dist))
     connection.send(("ready", None))
     while True:
         try:
