@@ -60,7 +60,6 @@ class Variant:
     """One graph published in several syntaxes."""
 
     stem: str
-    title: str
     graph: rdflib.Graph
     named: Named
 
@@ -72,8 +71,8 @@ def variants(sources: Sources, reasoned: Closure) -> list[Variant]:
     full_named: Named = {**asserted_named, str(GRAPH["imports"]): sources.imports,
                          str(GRAPH["inferred"]): reasoned.inferred}
     return [
-        Variant(ASSERTED, "ontology and data, as asserted", sources.asserted(), asserted_named),
-        Variant(FULL, "ontology, vocabularies, data and OWL RL inferences", reasoned.full, full_named),
+        Variant(ASSERTED, sources.asserted(), asserted_named),
+        Variant(FULL, reasoned.full, full_named),
     ]
 
 
@@ -124,11 +123,6 @@ def write_variant(folder: Path, variant: Variant, context: dict) -> list[Path]:
         _write(folder / f"{variant.stem}.nq", nquads(quads)),
         _write(folder / f"{variant.stem}.trig", trig_bytes(quads)),
     ]
-
-
-def canonical_hash(variant: Variant) -> str:
-    """SHA-256 of the RDFC-1.0 canonical N-Quads of the variant's named graphs."""
-    return hashlib.sha256(nquads(canonical_quads(variant.named)).encode("utf-8")).hexdigest()
 
 
 def write_checksums(folder: Path) -> Path:
@@ -188,7 +182,9 @@ def write_release(folder: Path, sources: Sources, reasoned: Closure, context_pat
     written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
     written.append(_write(folder / "ontology.html", ontology_docs_html(sources.ontology)))
     written.append(_write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n"))
-    void = describe_dataset(sources.asserted(), reasoned.full, sources.ontology, folder, canonical_hash(all_variants[0]))
+    # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
+    canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
+    void = describe_dataset(all_variants[0].graph, reasoned.full, sources.ontology, folder, canonical_hash)
     written.append(_write(folder / VOID_FILE, canonical_turtle(void)))
     written.append(write_checksums(folder))
     return written
