@@ -58,4 +58,4 @@ bench: build ## measurements: build vs naive pipeline (BENCHMARKS.md), then a 60
 	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 --pid $$pid
 
 clean:
-	rm -rf dist .releases .dist-link-* .pytest_cache test-artifacts
+	rm -rf dist .releases .dist-link-* .pytest_cache test-artifacts .cache

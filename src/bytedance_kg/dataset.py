@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from bytedance_kg.loading import load_all, load_turtle
 from bytedance_kg.namespaces import BASE, bind_prefixes, new_graph
 from bytedance_kg.paths import ProjectPaths
+from bytedance_kg.rdfio import to_quads, with_content_labels
 
 GRAPH = {
     "ontology": URIRef(BASE + "graph/ontology"),
@@ -44,9 +46,11 @@ class Sources:
     @classmethod
     def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
         """The project's sources; ``data_files`` (if given) stand in for ``data/bytedance.ttl``."""
+        # Content-only blank-node labels make the terminology the same terms on every parse, which
+        # the reasoner's cache of its closure relies on (see bytedance_kg.rules).
         return cls(
-            ontology=load_turtle(paths.ontology),
-            imports=load_all(paths.imports),
+            ontology=with_content_labels(load_turtle(paths.ontology), "ontology-"),
+            imports=with_content_labels(load_all(paths.imports), "imports-"),
             shapes=load_turtle(paths.shapes),
             data=load_all(data_files) if data_files else load_turtle(paths.data),
         )
@@ -55,9 +59,21 @@ class Sources:
         """Ontology and data together: what the project asserts (the release's asserted file)."""
         return union(self.ontology, self.data)
 
+    def terminology(self) -> Graph:
+        """Ontology and vendored vocabularies: what the reasoner closes once and caches."""
+        return union(self.ontology, self.imports)
+
     def reasoning_input(self) -> Graph:
         """Ontology, vendored vocabularies and data: the input of OWL RL reasoning."""
         return union(self.ontology, self.imports, self.data)
+
+    def store(self) -> ox.Store:
+        """All sources as named graphs in a pyoxigraph store (what the build runs the gates on)."""
+        store = ox.Store()
+        parts = {"ontology": self.ontology, "imports": self.imports, "shapes": self.shapes, "data": self.data}
+        for name, graph in parts.items():
+            store.bulk_extend(to_quads(graph, str(GRAPH[name])))
+        return store
 
     def dataset(self, inferred: Graph | None = None) -> Dataset:
         """All sources as named graphs (and the inferences, when given)."""

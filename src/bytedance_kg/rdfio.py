@@ -12,18 +12,43 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import rdflib
 
-from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.namespaces import new_graph
 
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 Named = dict[str | None, rdflib.Graph]
 """Graphs by graph name (an IRI), ``None`` for the default graph."""
 
 
+def to_ox(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """One rdflib term as a pyoxigraph term (lexical form, datatype and language kept)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
 def to_quads(graph: rdflib.Graph, name: str | None = None) -> list[ox.Quad]:
-    """The triples of an rdflib graph as pyoxigraph quads in graph ``name`` (datatypes kept)."""
+    """The triples of an rdflib graph as pyoxigraph quads in graph ``name``."""
     graph_name = ox.NamedNode(name) if name else ox.DefaultGraph()
-    triples = ox.parse(canonical_turtle(graph).encode("utf-8"), format=ox.RdfFormat.TURTLE)
-    return [ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in triples]
+    return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in graph]
+
+
+def with_content_labels(graph: rdflib.Graph, prefix: str) -> rdflib.Graph:
+    """The same graph with blank-node labels that depend on its content alone (RDFC-1.0 labels
+    after ``prefix``), so that a file parsed twice gives the same terms: what a cache of anything
+    derived from it needs. ``prefix`` keeps the labels of different files apart."""
+    dataset = ox.Dataset(to_quads(graph))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    out = new_graph()
+    out.namespace_manager = graph.namespace_manager
+    for s, p, o in to_rdflib(dataset, prefix):
+        out.add((s, p, o))
+    return out
 
 
 def canonical_quads(named: Named) -> list[ox.Quad]:
@@ -41,19 +66,22 @@ def nquads(quads: Iterable[ox.Quad]) -> str:
     return "".join(f"{quad} .\n" for quad in quads)
 
 
-def to_rdflib(quads: Iterable[ox.Quad]) -> rdflib.Graph:
-    """An rdflib graph of the quads' triples, keeping blank-node labels (canonical ones stay so)."""
+def from_ox(value: ox.NamedNode | ox.BlankNode | ox.Literal, prefix: str = "") -> rdflib.term.Node:
+    """One pyoxigraph term as an rdflib term (blank-node labels after ``prefix``)."""
+    if isinstance(value, ox.NamedNode):
+        return rdflib.URIRef(value.value)
+    if isinstance(value, ox.BlankNode):
+        return rdflib.BNode(prefix + value.value)
+    if value.language:
+        return rdflib.Literal(value.value, lang=value.language)
+    if value.datatype == _XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string; rdflib keeps it untyped
+        return rdflib.Literal(value.value)
+    return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value))
+
+
+def to_rdflib(quads: Iterable[ox.Quad], prefix: str = "") -> rdflib.Graph:
+    """An rdflib graph of the quads' triples, keeping blank-node labels (after ``prefix``)."""
     graph = new_graph()
-
-    def term(value: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
-        if isinstance(value, ox.NamedNode):
-            return rdflib.URIRef(value.value)
-        if isinstance(value, ox.BlankNode):
-            return rdflib.BNode(value.value)
-        if value.language:
-            return rdflib.Literal(value.value, lang=value.language)
-        return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value))
-
     for quad in quads:
-        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+        graph.add((from_ox(quad.subject, prefix), from_ox(quad.predicate), from_ox(quad.object, prefix)))
     return graph

@@ -10,11 +10,13 @@ as a node typed ``agent-ont#ErrorMessage``, which :func:`consistency_problems` r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import owlrl
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
 
 from bytedance_kg.namespaces import new_graph
 
@@ -60,21 +62,35 @@ def _problems(work: Graph) -> list[str]:
     return sorted(set(problems))
 
 
-def closure(asserted: Graph) -> Closure:
-    """The OWL RL closure of ``asserted``, cleaned of noise, with the inferred part alone."""
+def owlrl_closure(asserted: Graph) -> Graph:
+    """owlrl's raw OWL RL closure of a copy of ``asserted`` (noise included)."""
     work = Graph()
     for triple in asserted:
         work.add(triple)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(work)
-    problems = _problems(work)
+    return work
+
+
+def clean_closure(triples: Iterable[tuple[Node, Node, Node]], asserted: set[tuple[Node, Node, Node]],
+                  problems: list[str]) -> Closure:
+    """The published closure: asserted triples plus the inferences that are RDF 1.1 and tell a
+    consumer something (see :func:`is_noise`); a blank node the input never described is dropped
+    with everything said about it (owlrl's anonymous helper nodes)."""
+    described = {s for s, _, _ in asserted if isinstance(s, BNode)}
     full = new_graph()
     inferred = new_graph()
-    for triple in work:
+    for triple in triples:
         if triple in asserted:
             full.add(triple)
         elif not is_noise(*triple) and not (
-            isinstance(triple[0], BNode) and (triple[0], None, None) not in asserted
+            isinstance(triple[0], BNode) and triple[0] not in described
         ) and triple[1] != OWLRL_ERROR.error and triple[2] != OWLRL_ERROR.ErrorMessage:
             full.add(triple)
             inferred.add(triple)
     return Closure(full, inferred, problems)
+
+
+def closure(asserted: Graph) -> Closure:
+    """The OWL RL closure of ``asserted`` by owlrl, cleaned of noise, with the inferred part alone."""
+    work = owlrl_closure(asserted)
+    return clean_closure(work, set(asserted), _problems(work))

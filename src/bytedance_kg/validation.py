@@ -80,10 +80,15 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
 
     No inference is asked of pySHACL: the class hierarchy that ``sh:class`` needs comes from the
     ontology graph, and the standard-vocabulary contract is checked on the reasoned graph instead.
+    pySHACL adds triples to the shapes graph it is given (``owl:Class rdfs:subClassOf rdfs:Class``),
+    so it gets a copy: the caller's graph is what gets published.
     """
+    shapes_copy = Graph()
+    for triple in shapes:
+        shapes_copy.add(triple)
     conforms, report, _ = pyshacl_validate(
         data,
-        shacl_graph=shapes,
+        shacl_graph=shapes_copy,
         ont_graph=ontology,
         inference="none",
         advanced=True,
