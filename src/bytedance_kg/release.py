@@ -149,38 +149,55 @@ sys.stdout.write(OntPub(ontology=graph).make_html())
 """
 
 
-def ontology_docs_html(ontology: rdflib.Graph) -> str:
-    """HTML documentation of the ontology (every class and property, definition, alignments), by pyLODE.
+class OntologyDocs:
+    """HTML documentation of the ontology (every class and property, definition, alignments), by
+    pyLODE, made in a child process that runs while the other files are written.
 
-    pyLODE's output depends on Python's string-hash order, so it runs in a child process with a
-    fixed ``PYTHONHASHSEED``: the same ontology then always gives the same bytes. It also takes
+    pyLODE's output depends on Python's string-hash order, so the child has a fixed
+    ``PYTHONHASHSEED``: the same ontology then always gives the same bytes. pyLODE also takes
     every ``skos:ConceptScheme`` in its input for the document's subject (title and metadata), so
     it is given the ontology without that typing.
     """
-    graph = rdflib.Graph()
-    for triple in ontology:
-        if triple[1:] != (RDF.type, SKOS.ConceptScheme):
-            graph.add(triple)
-    result = subprocess.run(
-        [sys.executable, "-c", _PYLODE], input=graph.serialize(format="turtle"), capture_output=True, text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"}, check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"pyLODE failed: {result.stderr.strip()[-2000:]}")
-    return result.stdout
+
+    def __init__(self, ontology: rdflib.Graph) -> None:
+        graph = rdflib.Graph()
+        for triple in ontology:
+            if triple[1:] != (RDF.type, SKOS.ConceptScheme):
+                graph.add(triple)
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _PYLODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        self._input = graph.serialize(format="turtle")
+
+    def result(self) -> str:
+        """The HTML, once pyLODE has finished (raises if it failed)."""
+        stdout, stderr = self._process.communicate(self._input)
+        if self._process.returncode != 0:
+            raise RuntimeError(f"pyLODE failed: {stderr.strip()[-2000:]}")
+        return stdout
+
+    def cancel(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
 
 
 def write_release(folder: Path, sources: Sources, reasoned: Closure, context_path: Path) -> list[Path]:
     """Every distribution, the VoID description and the checksums, into ``folder``."""
     from bytedance_kg.void import describe_dataset  # void.py reads MEDIA_TYPES from this module
 
-    context = load_context(context_path)
-    written: list[Path] = []
-    all_variants = variants(sources, reasoned)
-    for variant in all_variants:
-        written += write_variant(folder, variant, context)
-    written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
-    written.append(_write(folder / "ontology.html", ontology_docs_html(sources.ontology)))
+    docs = OntologyDocs(sources.ontology)  # runs alongside the writing below
+    try:
+        context = load_context(context_path)
+        written: list[Path] = []
+        all_variants = variants(sources, reasoned)
+        for variant in all_variants:
+            written += write_variant(folder, variant, context)
+        written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
+        written.append(_write(folder / "ontology.html", docs.result()))
+    finally:
+        docs.cancel()
     written.append(_write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n"))
     # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
