@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml web/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found (the query page's editor comes from the npm registry)" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	cd web && npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
@@ -49,8 +49,8 @@ run: build ## build and validate the graph, then serve it at http://127.0.0.1:80
 	$(BIN)/bytedance-kg serve --host $(HOST) --port $(PORT)
 
 BENCH_PORT ?= 8765
-bench: build ## measurements: build vs naive pipeline (BENCHMARKS.md), then a 60-second load test
-	$(BIN)/bytedance-kg bench --articles 0,6 --repeats 3 --save
+bench: build ## measurements: build vs naive pipeline up to ~1M triples, endpoints, then a 60-second load test (BENCHMARKS.md)
+	$(BIN)/bytedance-kg bench --articles 0,6,64,645 --repeats 3 --endpoint-seconds 10 --save
 	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	up=""; for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && up=1 && break; sleep 0.2; done; \
@@ -58,4 +58,4 @@ bench: build ## measurements: build vs naive pipeline (BENCHMARKS.md), then a 60
 	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 --pid $$pid
 
 clean:
-	rm -rf dist .releases .dist-link-* .pytest_cache test-artifacts .cache
+	rm -rf dist .releases .dist-link-* .pytest_cache test-artifacts

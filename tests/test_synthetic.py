@@ -59,7 +59,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     from bytedance_kg.paths import default_paths
 
     rows = bench.run(default_paths(), [0], repeats=1, timeout=600, progress=lambda _: None)
-    assert [r["pipeline"] for r in rows] == ["ours", "naive"] and all(r["completed"] for r in rows)
+    assert [r["pipeline"] for r in rows] == ["ours", "naive", "parse"] and all(r["completed"] for r in rows)
     assert {"parse", "reason", "validate", "queries"} <= set(rows[1]["stages"])
     assert all(r["peak_rss"] > 10 * 2**20 for r in rows)
     assert "naive / ours" in bench.render(rows)

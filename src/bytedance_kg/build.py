@@ -79,7 +79,7 @@ def _timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterato
 
 
 ENGINES = ("fast", "reference")
-"""``fast``: cached terminology closure + targeted rules, the ``shacl`` engine + SPARQL constraints
+"""``fast``: targeted OWL RL rules, the ``shacl`` engine + SPARQL constraints
 on pyoxigraph, gates on pyoxigraph. ``reference``: owlrl's full closure, pySHACL, gates on rdflib.
 The differential tests prove the two give the same results."""
 
@@ -101,7 +101,7 @@ def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
         report.quote_problems = [str(p) for p in verify_quotes(sources.data, articles)]
     with _timed(timings, "reason", progress):
         if fast:
-            reasoned = fast_closure(sources.terminology(), sources.data, paths.cache_dir)
+            reasoned = fast_closure(sources.terminology(), sources.data)
         else:
             reasoned = closure(sources.reasoning_input())
         report.reasoning_problems = reasoned.problems

@@ -107,7 +107,8 @@ exit code 1 if any request failed.
 """
 EPILOG_BENCH = """examples:
   bytedance-kg bench                         the article and 6 synthetic articles (~10k triples), 3 runs each
-  bytedance-kg bench --articles 0 --repeats 1
+  bytedance-kg bench --articles 0 --repeats 1 --endpoint-seconds 0
+  bytedance-kg bench --articles 0,6,64,645 --save    what `make bench` runs: up to ~1M triples, then the endpoints
 """
 EPILOG_DOCS = """examples:
   bytedance-kg docs           rewrite the generated sections of README.md
@@ -329,10 +330,17 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
     sizes = [int(n) for n in args.articles.split(",")]
     rows = bench.run(paths, sizes, args.repeats, args.timeout, out.progress)
-    table = bench.render(rows)
-    sys.stdout.write(table)
+    sys.stdout.write(bench.render(rows))
+    endpoints = None
+    if args.endpoint_seconds > 0:
+        from bytedance_kg import endpointbench
+
+        if not (paths.dist / "bytedance-kg-full.nt").exists():
+            raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
+        endpoints = endpointbench.run(paths, args.endpoint_seconds, progress=out.progress)
+        sys.stdout.write("\n" + endpointbench.render(endpoints))
     if args.save:
-        bench.save(rows, paths.root)
+        bench.save(rows, paths.root, endpoints)
     return EXIT_OK
 
 
@@ -414,7 +422,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", default="0,6", help="comma-separated sizes: 0 is the article, N is N synthetic articles")
     p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median reported)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is abandoned")
-    p.add_argument("--save", action="store_true", help="write bench-results.json")
+    p.add_argument("--endpoint-seconds", type=float, default=10.0,
+                   help="seconds per endpoint load run against Oxigraph and rdflib-endpoint (0 skips them)")
+    p.add_argument("--save", action="store_true", help="write bench-results.json, BENCHMARKS.md and docs/benchmarks.svg")
     p.set_defaults(run=cmd_bench)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")

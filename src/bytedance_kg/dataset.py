@@ -16,7 +16,7 @@ from rdflib import Dataset, Graph, URIRef
 from bytedance_kg.loading import load_all, load_turtle
 from bytedance_kg.namespaces import BASE, bind_prefixes, new_graph
 from bytedance_kg.paths import ProjectPaths
-from bytedance_kg.rdfio import to_quads, with_content_labels
+from bytedance_kg.rdfio import to_quads
 
 GRAPH = {
     "ontology": URIRef(BASE + "graph/ontology"),
@@ -46,11 +46,9 @@ class Sources:
     @classmethod
     def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
         """The project's sources; ``data_files`` (if given) stand in for ``data/bytedance.ttl``."""
-        # Content-only blank-node labels make the terminology the same terms on every parse, which
-        # the reasoner's cache of its closure relies on (see bytedance_kg.rules).
         return cls(
-            ontology=with_content_labels(load_turtle(paths.ontology), "ontology-"),
-            imports=with_content_labels(load_all(paths.imports), "imports-"),
+            ontology=load_turtle(paths.ontology),
+            imports=load_all(paths.imports),
             shapes=load_turtle(paths.shapes),
             data=load_all(data_files) if data_files else load_turtle(paths.data),
         )
@@ -60,7 +58,7 @@ class Sources:
         return union(self.ontology, self.data)
 
     def terminology(self) -> Graph:
-        """Ontology and vendored vocabularies: what the reasoner closes once and caches."""
+        """Ontology and vendored vocabularies: the reasoner's terminology."""
         return union(self.ontology, self.imports)
 
     def reasoning_input(self) -> Graph:

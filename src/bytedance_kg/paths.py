@@ -67,11 +67,6 @@ class ProjectPaths:
     def dist(self) -> Path:
         return self.dist_dir if self.dist_dir is not None else self.root / "dist"
 
-    @property
-    def cache_dir(self) -> Path:
-        """Derived data reused across builds (the closed terminology), safe to delete."""
-        return self.root / ".cache"
-
     def canonical_files(self) -> list[Path]:
         """The Turtle files kept in canonical (longturtle) form."""
         return [self.ontology, self.shapes, self.data, *self.imports]

@@ -38,19 +38,6 @@ def to_quads(graph: rdflib.Graph, name: str | None = None) -> list[ox.Quad]:
     return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in graph]
 
 
-def with_content_labels(graph: rdflib.Graph, prefix: str) -> rdflib.Graph:
-    """The same graph with blank-node labels that depend on its content alone (RDFC-1.0 labels
-    after ``prefix``), so that a file parsed twice gives the same terms: what a cache of anything
-    derived from it needs. ``prefix`` keeps the labels of different files apart."""
-    dataset = ox.Dataset(to_quads(graph))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    out = new_graph()
-    out.namespace_manager = graph.namespace_manager
-    for s, p, o in to_rdflib(dataset, prefix):
-        out.add((s, p, o))
-    return out
-
-
 def canonical_quads(named: Named) -> list[ox.Quad]:
     """The RDFC-1.0 canonical form of a dataset, quads sorted by their N-Quads text."""
     dataset = ox.Dataset()

@@ -1,45 +1,40 @@
-"""The fast reasoner: owlrl closes the vocabularies once, then targeted OWL RL rules close the data.
+"""The fast reasoner: targeted OWL RL rules, for the constructs our vocabularies use, in place of
+owlrl's full closure.
 
-owlrl's full closure re-derives the schema (subclass, subproperty, domain and range entailments
-of ~1,400 vocabulary triples) on every build and joins every rule against every triple, so it
-grows faster than the data. Here the work is split where OWL RL itself splits it:
+owlrl joins every OWL RL rule against every triple, schema and data alike, until nothing changes,
+so its cost grows faster than the data. OWL RL splits naturally in two, and so does this module:
 
-1. The *terminology* (ontology + vendored vocabularies) is closed by owlrl itself, so its schema
-   entailments are the reference's by construction. That closure depends only on the vocabulary
-   files, so it is cached on disk under a key made of their content and owlrl's version.
-2. From that closure we read the handful of axioms the instance rules use (subclass and
-   subproperty sets, domains, ranges, inverses, symmetric and transitive properties, functional
-   and inverse-functional properties, keys, disjoint classes) and run only those rules over the
-   data, semi-naively: each new triple is joined once with what is already known.
-   Any OWL construct the terminology uses that these rules do not cover is refused by
-   :func:`compile_terminology`, so the fast path cannot silently miss inferences when the
-   ontology grows.
+1. The *terminology* (ontology + vendored vocabularies, and any schema axiom the data states) is
+   closed with the ``scm-*`` rules of the OWL 2 RL profile: subclass and subproperty hierarchies
+   (equivalences included, both ways; ``scm-uni`` for unions; ``scm-cls`` making every
+   ``owl:Class`` a subclass of ``owl:Thing``), and domains and ranges inherited along both. The
+   result gives the sets the instance rules need, computed once.
+2. The instance rules then run semi-naively over the terminology's own triples and the data: each
+   new triple is joined once with what is already known: ``cax-sco`` (through the closed hierarchy),
+   ``prp-spo1``, ``prp-dom``, ``prp-rng``, ``prp-inv1/2``, ``prp-symp``, ``prp-trp``; and the
+   consistency rules ``prp-fp``, ``prp-ifp``, ``prp-key`` (which would make distinct things
+   ``owl:sameAs``) and ``cax-dw`` are reported as problems.
 
-The result is the same :class:`~bytedance_kg.reasoning.Closure` the owlrl path gives, cleaned by
-the same rules; ``tests/test_fastpath.py`` proves the two equal on the real data and synthetic
-graphs, with and without injected violations. The one deliberate difference: when the data makes
-two distinct things ``owl:sameAs`` (a functional property with two values, a shared key), this
-path reports it as a problem and does not go on to copy every triple of one onto the other, as
-owlrl does; the build stops on the problem either way, so that copy is never published.
+Any OWL construct outside these rules is refused by :func:`compile_terminology`, so the fast path
+cannot silently miss an inference when an ontology grows. The result is the same
+:class:`~bytedance_kg.reasoning.Closure` the owlrl path gives, cleaned by the same rules;
+``tests/test_fastpath.py`` proves the two equal on the real data and on synthetic graphs, with and
+without injected violations. The one deliberate difference: when the data makes two distinct things
+``owl:sameAs``, this path reports it and does not go on to copy every triple of one onto the other
+as owlrl does; the build refuses such data either way, so that copy is never published.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import owlrl
-import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from bytedance_kg.canonical import write_atomically
-from bytedance_kg.rdfio import nquads, to_quads, to_rdflib
-from bytedance_kg.reasoning import Closure, clean_closure, owlrl_closure
+from bytedance_kg.reasoning import Closure, clean_closure
 
 Triple = tuple[Node, Node, Node]
 
@@ -81,14 +76,14 @@ def _list(graph: Graph, head: Node) -> list[Node]:
 
 
 def compile_terminology(closed: Graph) -> Terminology:
-    """The instance-rule axioms of an owlrl-closed terminology; refuses constructs not covered."""
+    """The instance-rule axioms of a closed terminology; refuses constructs not covered."""
     for predicate in UNSUPPORTED:
         if (None, predicate, None) in closed:
-            raise UnsupportedTerminology(f"the fast reasoner has no rule for {predicate.n3()}; use --reasoner owlrl")
+            raise UnsupportedTerminology(f"the fast reasoner has no rule for {predicate.n3()}; use --engine reference")
     for kind in UNSUPPORTED_TYPES:
         if (None, RDF.type, kind) in closed:
-            raise UnsupportedTerminology(f"the fast reasoner has no rule for {kind.n3()}; use --reasoner owlrl")
-    if any(s != o for s, o in closed.subject_objects(OWL.sameAs)):  # owlrl adds x sameAs x for every x
+            raise UnsupportedTerminology(f"the fast reasoner has no rule for {kind.n3()}; use --engine reference")
+    if any(s != o for s, o in closed.subject_objects(OWL.sameAs)):
         raise UnsupportedTerminology("the fast reasoner has no rule for owl:sameAs between distinct terms")
     t = Terminology()
     for s, o in closed.subject_objects(RDFS.subClassOf):
@@ -114,30 +109,71 @@ def compile_terminology(closed: Graph) -> Terminology:
     return t
 
 
-def terminology_key(terminology: Graph) -> str:
-    """A cache key: the terminology's sorted N-Triples (blank-node labels included: they must be
-    the content-only ones of :func:`~bytedance_kg.rdfio.with_content_labels`) and owlrl's version."""
-    digest = hashlib.sha256(f"owlrl {owlrl.__version__}\n".encode())
-    for line in sorted(nquads(to_quads(terminology)).splitlines()):
-        digest.update(line.encode("utf-8") + b"\n")
-    return digest.hexdigest()
+SCHEMA_PREDICATES = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
+                     OWL.equivalentProperty, OWL.inverseOf, OWL.unionOf, OWL.hasKey, OWL.disjointWith)
+SCHEMA_TYPES = (OWL.Class, OWL.SymmetricProperty, OWL.TransitiveProperty, OWL.FunctionalProperty,
+                OWL.InverseFunctionalProperty)
 
 
-def closed_terminology(terminology: Graph, cache_dir: Path | None) -> Graph:
-    """owlrl's closure of the terminology alone (kept raw but for literal subjects), from the cache
-    when the same vocabularies were closed before."""
-    cached = cache_dir / f"terminology-{terminology_key(terminology)}.nt" if cache_dir else None
-    if cached is not None and cached.exists():
-        return to_rdflib(ox.parse(path=cached, format=ox.RdfFormat.N_TRIPLES))  # keeps blank-node labels
-    work = owlrl_closure(terminology)
-    closed = Graph()
-    for triple in work:
-        if not isinstance(triple[0], Literal):
-            closed.add(triple)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(cached, nquads(to_quads(closed)))
-    return closed
+def is_schema(triple: Triple) -> bool:
+    """True for a triple the terminology rules read (wherever it is stated)."""
+    _, p, o = triple
+    return p in SCHEMA_PREDICATES or (p == RDF.type and o in SCHEMA_TYPES) or p in (RDF.first, RDF.rest)
+
+
+def _reachable(edges: dict[Node, set[Node]]) -> dict[Node, set[Node]]:
+    """The transitive closure of a relation given as adjacency sets (reflexive pairs only on cycles)."""
+    out: dict[Node, set[Node]] = {}
+    for start, direct in edges.items():
+        seen: set[Node] = set()
+        stack = list(direct)
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(edges.get(node, ()))
+        out[start] = seen
+    return out
+
+
+def _hierarchy(graph: Graph, sub: Node, equivalent: Node, extra: Iterable[tuple[Node, Node]] = ()) -> dict[Node, set[Node]]:
+    edges: dict[Node, set[Node]] = defaultdict(set)
+    for a, b in (*graph.subject_objects(sub), *extra):
+        edges[a].add(b)
+    for a, b in graph.subject_objects(equivalent):
+        edges[a].add(b)
+        edges[b].add(a)
+    return _reachable(edges)
+
+
+def close_terminology(terminology: Graph) -> set[Triple]:
+    """The triples the ``scm-*`` rules add to ``terminology``: scm-cls, scm-sco, scm-eqc1/2, scm-uni,
+    scm-spo, scm-eqp1/2, scm-dom1/2, scm-rng1/2 (the reflexive ones included; cleaning drops them)."""
+    out: set[Triple] = set()
+    things = [(c, OWL.Thing) for c in terminology.subjects(RDF.type, OWL.Class)]  # scm-cls
+    unions = [(member, union) for union, head in terminology.subject_objects(OWL.unionOf)
+              for member in terminology.items(head)]  # scm-uni
+    for sub, equivalent, kind in ((RDFS.subClassOf, OWL.equivalentClass, "class"),
+                                  (RDFS.subPropertyOf, OWL.equivalentProperty, "property")):
+        above = _hierarchy(terminology, sub, equivalent, [*things, *unions] if kind == "class" else ())
+        for a, supers in above.items():
+            for b in supers:
+                out.add((a, sub, b))
+                if a in above.get(b, ()):
+                    out.add((a, equivalent, b))
+        if kind == "class":
+            classes_above = above
+        else:
+            properties_above = above
+    for axiom in (RDFS.domain, RDFS.range):  # scm-dom1/2, scm-rng1/2
+        direct: dict[Node, set[Node]] = defaultdict(set)
+        for prop, cls in terminology.subject_objects(axiom):
+            direct[prop].add(cls)
+        for prop in set(direct) | set(properties_above):
+            for ancestor in {prop} | properties_above.get(prop, set()):
+                for cls in direct.get(ancestor, ()):
+                    out |= {(prop, axiom, d) for d in {cls} | classes_above.get(cls, set())}
+    return out
 
 
 class _Chainer:
@@ -151,6 +187,8 @@ class _Chainer:
         self.forward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.backward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.types: dict[Node, set[Node]] = defaultdict(set)
+        self.joined = t.transitive | t.functional | t.inverse_functional | {p for keys in t.keys.values()
+                                                                           for key in keys for p in key}
         for triple in known:
             self._index(triple)
 
@@ -159,17 +197,9 @@ class _Chainer:
         self.triples.add(triple)
         if p == RDF.type:
             self.types[s].add(o)
-        elif p in self.t.transitive or p in self.t.functional or p in self.t.inverse_functional or p in self._key_properties:
+        elif p in self.joined:
             self.forward[(p, s)].add(o)
             self.backward[(p, o)].add(s)
-
-    @property
-    def _key_properties(self) -> set[Node]:
-        cached = getattr(self, "_keys_cache", None)
-        if cached is None:
-            cached = {p for keys in self.t.keys.values() for key in keys for p in key}
-            self._keys_cache = cached
-        return cached
 
     def add(self, triple: Triple) -> None:
         if triple not in self.triples:
@@ -245,19 +275,26 @@ def _product(values: list[set[Node]]) -> list[tuple[Node, ...]]:
     return combos
 
 
-def fast_closure(terminology: Graph, data: Graph, cache_dir: Path | None = None) -> Closure:
+def fast_closure(terminology: Graph, data: Graph) -> Closure:
     """The OWL RL closure of terminology + data, as :func:`reasoning.closure` computes it."""
-    closed = closed_terminology(terminology, cache_dir)
-    chainer = _Chainer(compile_terminology(closed), closed)
+    schema = Graph()
+    for triple in terminology:
+        schema.add(triple)
+    for triple in data:
+        if is_schema(triple):
+            schema.add(triple)
+    for triple in close_terminology(schema):
+        schema.add(triple)
+    chainer = _Chainer(compile_terminology(schema), ())
+    chainer.run(schema)
     chainer.run(data)
+    same = chainer.same_as()
     problems = sorted(
-        {f"owl:sameAs merges distinct things: <{a}> and <{b}>" for a, b in chainer.same_as()
+        {f"owl:sameAs merges distinct things: <{a}> and <{b}>" for a, b in same
          if isinstance(a, URIRef) and isinstance(b, URIRef)}
-        | {f"the data makes distinct non-IRI terms the same: {a.n3()} and {b.n3()}" for a, b in chainer.same_as()
+        | {f"the data makes distinct non-IRI terms the same: {a.n3()} and {b.n3()}" for a, b in same
            if not (isinstance(a, URIRef) and isinstance(b, URIRef))
            and not isinstance(a, Literal) and not isinstance(b, Literal)}
         | set(chainer.disjoint_members())
     )
-    asserted = set(terminology) | set(data)
-    return clean_closure(chainer.triples, asserted, problems)
-
+    return clean_closure(chainer.triples, set(terminology) | set(data), problems)

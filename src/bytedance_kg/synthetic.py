@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from bytedance_kg.anchor import anchor_quotes
 from bytedance_kg.article import Article
 from bytedance_kg.namespaces import ID, KG, OA, ORG, SCHEMA, new_graph
+from bytedance_kg.rdfio import nquads, to_quads
 
 NAMES = [
     "Guohai Securities", "Liang Rubo", "Zhang Yiming", "Kang Zeyu", "Zhu Wenjia", "Zhou Shouzi", "Hong Dingkun",
@@ -124,10 +125,11 @@ def _inject(graph: Graph, name: str) -> None:
 
 
 def write(synthetic: Synthetic, root: Path, data_file: Path) -> None:
-    """Write the texts under ``root`` and the graph to ``data_file`` (N-Triples for speed)."""
+    """Write the texts under ``root`` and the graph to ``data_file`` (sorted N-Triples, which is Turtle
+    too, for speed)."""
     for relative, text in synthetic.texts.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     assert not any(isinstance(t, BNode) for triple in synthetic.graph for t in triple)
-    data_file.write_text(synthetic.graph.serialize(format="turtle"), encoding="utf-8")
+    data_file.write_text(nquads(sorted(to_quads(synthetic.graph), key=str)), encoding="utf-8")
