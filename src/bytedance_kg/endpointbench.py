@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ import httpx
 
 from bytedance_kg.catalogue import SavedQuery, load_catalogue
 from bytedance_kg.expected import example_text
+from bytedance_kg.loadtest import drive
 from bytedance_kg.paths import ProjectPaths
 
 _RDFLIB_ENDPOINT = """
@@ -116,7 +116,7 @@ def answer_size(client: httpx.Client, url: str, query: SavedQuery) -> int:
 
 @dataclass
 class Load:
-    """One load run: latencies of successful requests and the failures."""
+    """One load run: the latency of every request and the number that failed."""
 
     server: str
     clients: int
@@ -139,42 +139,17 @@ class Load:
                 "p99_ms": round(self.percentile(0.99) * 1000, 2)}
 
 
-MAX_REQUESTS = 1_000_000
-
-
 def load(url: str, server: str, queries: list[SavedQuery], clients: int, seconds: float) -> Load:
-    """``clients`` threads cycling through the queries for ``seconds`` (bounded in count too)."""
+    """``clients`` threads cycling through the saved queries for ``seconds``."""
     requests = [_request(q) for q in queries]
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
 
-    def client(offset: int) -> None:
-        with httpx.Client(timeout=60) as session:
-            for i in range(MAX_REQUESTS):
-                if time.monotonic() >= deadline:
-                    return
-                data, headers = requests[(offset + i) % len(requests)]
-                started = time.monotonic()
-                try:
-                    ok = session.post(url, data=data, headers=headers).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                elapsed = time.monotonic() - started
-                with lock:
-                    if ok:
-                        latencies.append(elapsed)
-                    else:
-                        errors[0] += 1
+    def request(session: httpx.Client, i: int) -> str | None:
+        data, headers = requests[i % len(requests)]
+        status = session.post(url, data=data, headers=headers).status_code
+        return None if status == 200 else f"HTTP {status}"
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i * 5,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Load(server, clients, time.monotonic() - started, latencies, errors[0])
+    latencies, errors, took = drive(clients, seconds, request)
+    return Load(server, clients, took, latencies, len(errors))
 
 
 def run(paths: ProjectPaths, seconds: float, client_counts: tuple[int, ...] = (1, 8),

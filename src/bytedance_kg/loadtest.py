@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,31 +89,33 @@ def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[
     return mix
 
 
-def run(base: str, queries: list[SavedQuery], downloads: list[str], clients: int, seconds: float,
-        pid: int | None = None) -> Report:
-    report = Report(rss_before=rss_of(pid))
-    mix = requests_mix(queries, downloads)
+Request = Callable[[httpx.Client, int], "str | None"]
+"""Sends request number ``i`` of one client; returns None on success, else what went wrong."""
+
+
+def drive(clients: int, seconds: float, request: Request, base_url: str = "") -> tuple[list[float], list[str], float]:
+    """``clients`` threads sending requests for ``seconds`` (and at most ``MAX_REQUESTS_PER_CLIENT``
+    each): the latency of every request, the failures, and the time it all took."""
+    latencies: list[float] = []
+    errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def client(offset: int) -> None:
-        with httpx.Client(base_url=base, timeout=30) as session:
+        with httpx.Client(base_url=base_url, timeout=30) as session:
             for i in range(MAX_REQUESTS_PER_CLIENT):
                 if time.monotonic() >= deadline:
                     return
-                method, path, options = mix[(offset + i) % len(mix)]
                 started = time.monotonic()
                 try:
-                    response = session.request(method, path, **options)
-                    ok = response.status_code == 200
-                    problem = f"{method} {path}: HTTP {response.status_code}"
+                    problem = request(session, offset + i)
                 except httpx.HTTPError as error:
-                    ok, problem = False, f"{method} {path}: {error}"
+                    problem = str(error)
                 elapsed = time.monotonic() - started
                 with lock:
-                    report.latencies.append(elapsed)
-                    if not ok:
-                        report.errors.append(problem)
+                    latencies.append(elapsed)
+                    if problem is not None:
+                        errors.append(problem)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i * 7,)) for i in range(clients)]
@@ -120,6 +123,22 @@ def run(base: str, queries: list[SavedQuery], downloads: list[str], clients: int
         thread.start()
     for thread in threads:
         thread.join()
-    report.seconds = time.monotonic() - started
+    return latencies, errors, time.monotonic() - started
+
+
+def run(base: str, queries: list[SavedQuery], downloads: list[str], clients: int, seconds: float,
+        pid: int | None = None) -> Report:
+    report = Report(rss_before=rss_of(pid))
+    mix = requests_mix(queries, downloads)
+
+    def request(session: httpx.Client, i: int) -> str | None:
+        method, path, options = mix[i % len(mix)]
+        try:
+            status = session.request(method, path, **options).status_code
+        except httpx.HTTPError as error:
+            return f"{method} {path}: {error}"
+        return None if status == 200 else f"{method} {path}: HTTP {status}"
+
+    report.latencies, report.errors, report.seconds = drive(clients, seconds, request, base)
     report.rss_after = rss_of(pid)
     return report
