@@ -211,10 +211,12 @@ def test_request_size_is_limited(server: str) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70_000
     assert httpx.post(server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"},
                       timeout=30).status_code == 413
+    # 70 KB of query string: the HTTP parser (httptools) refuses a request line this long with 400
+    # before the application sees it (its own limit is close to ours, 64 KiB, which answers 414).
     request = urllib.request.Request(server + "/sparql?" + urllib.parse.urlencode({"query": big}))
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=30)
-    assert caught.value.code in (413, 414)
+    assert caught.value.code in (400, 414)
 
 
 # ---------------------------------------------------------------- robust parsing
