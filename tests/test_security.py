@@ -245,7 +245,8 @@ def test_hostile_paths_get_4xx_never_a_file_outside(server: str, path: str) -> N
 def test_hostile_accept_headers(server: str, accept: str) -> None:
     response = httpx.get(server + "/sparql", params={"query": SMALL}, headers={"Accept": accept.encode("latin-1")},
                          timeout=30)
-    assert response.status_code in (200, 406)
+    # A control character is not allowed in a header value (RFC 9110): the HTTP parser answers 400.
+    assert response.status_code in ((400,) if accept == "\x7f" else (200, 406))
 
 
 def test_invalid_utf8_and_bad_query_strings(server: str) -> None:
