@@ -13,9 +13,10 @@
 | ``void.ttl`` | the VoID/DCAT description of all of the above |
 | ``SHA256SUMS`` | the SHA-256 of every file |
 
-Reproducibility: Turtle comes from the canonical longturtle serialiser; every other RDF file is
-written from the RDFC-1.0 canonical form of its dataset in sorted order; JSON is written with
-sorted keys and sorted arrays. Nothing records the time of the build.
+Reproducibility: every RDF file is written from the RDFC-1.0 canonical form of its dataset in
+sorted order (Turtle, N-Triples, N-Quads, TriG and RDF/XML by pyoxigraph's serialisers, JSON-LD
+by :mod:`bytedance_kg.jsonldwriter` with sorted keys and arrays); ``void.ttl`` is longturtle.
+Nothing records the time of the build.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from rdflib.namespace import RDF, SKOS
 
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.dataset import GRAPH, Sources
+from bytedance_kg.jsonldwriter import jsonld_text
 from bytedance_kg.namespaces import ALL_PREFIXES
-from bytedance_kg.rdfio import Named, canonical_quads, nquads, to_rdflib
+from bytedance_kg.rdfio import Named, canonical_quads, nquads
 from bytedance_kg.reasoning import Closure
 
 ASSERTED = "bytedance-kg"
@@ -81,35 +83,28 @@ def _write(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def _sorted_json(value: object) -> object:
-    """JSON with every array sorted by its items' serialisation (RDF graphs are unordered)."""
-    if isinstance(value, dict):
-        return {key: _sorted_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        items = [_sorted_json(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-    return value
+PREFIXES = dict(sorted(ALL_PREFIXES.items()))
 
 
-def jsonld_text(graph: rdflib.Graph, context: dict) -> str:
-    """Compacted JSON-LD of ``graph`` with the project context inlined, in a stable order."""
-    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    document["@context"] = context
-    body = {key: _sorted_json(value) if key != "@context" else value for key, value in document.items()}
-    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
 def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
     """RDF/XML of ``graph`` from its canonical triples, in sorted order."""
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in canonical_quads({None: graph})]
-    prefixes = {p: ns for p, ns in sorted(ALL_PREFIXES.items())}
-    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
+    return ox.serialize(as_triples(canonical_quads({None: graph})), format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+
+
+def turtle_bytes(quads: list[ox.Quad]) -> bytes:
+    """Turtle of canonical sorted triples, by pyoxigraph's serialiser (subjects grouped, prefixed
+    names): byte-stable because its input is. rdflib's longturtle, which keeps the source files
+    canonical, took most of the time of writing a large release."""
+    return ox.serialize(as_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def trig_bytes(quads: list[ox.Quad]) -> bytes:
-    prefixes = {p: ns for p, ns in sorted(ALL_PREFIXES.items())}
     ordered = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-    return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
 def write_variant(folder: Path, variant: Variant, context: dict) -> list[Path]:
@@ -117,9 +112,9 @@ def write_variant(folder: Path, variant: Variant, context: dict) -> list[Path]:
     quads = canonical_quads(variant.named)
     triples = canonical_quads({None: variant.graph})
     return [
-        _write(folder / f"{variant.stem}.ttl", canonical_turtle(variant.graph)),
+        _write(folder / f"{variant.stem}.ttl", turtle_bytes(triples)),
         _write(folder / f"{variant.stem}.nt", nquads(triples)),
-        _write(folder / f"{variant.stem}.jsonld", jsonld_text(to_rdflib(triples), context)),
+        _write(folder / f"{variant.stem}.jsonld", jsonld_text(triples, context)),
         _write(folder / f"{variant.stem}.nq", nquads(quads)),
         _write(folder / f"{variant.stem}.trig", trig_bytes(quads)),
     ]
