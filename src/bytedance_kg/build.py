@@ -167,7 +167,7 @@ def build(paths: ProjectPaths, progress: Progress = lambda _: None, engine: str 
             raise
     outputs = [paths.dist / p.name for p in written]
     counts = {
-        "asserted triples": len(sources.asserted()),
+        "asserted triples": len(sources.asserted_triples()),
         "data triples": len(sources.data),
         "inferred triples": len(reasoned.inferred),
         "full triples": len(reasoned.full),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
 
 from bytedance_kg.loading import load_all, load_turtle
 from bytedance_kg.namespaces import BASE, bind_prefixes, new_graph
@@ -56,6 +57,10 @@ class Sources:
     def asserted(self) -> Graph:
         """Ontology and data together: what the project asserts (the release's asserted file)."""
         return union(self.ontology, self.data)
+
+    def asserted_triples(self) -> set[tuple[Node, Node, Node]]:
+        """The triples of :meth:`asserted` as a set: for counting, without building a graph."""
+        return set(self.ontology) | set(self.data)
 
     def terminology(self) -> Graph:
         """Ontology and vendored vocabularies: the reasoner's terminology."""

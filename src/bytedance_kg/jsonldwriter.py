@@ -36,6 +36,7 @@ class Context:
     """(property IRI, datatype IRI) to a term that coerces that datatype."""
     language_maps: dict[str, str] = field(default_factory=dict)
     """Property IRI to a term whose values are a language map."""
+    _compacted: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, context: dict) -> Context:
@@ -63,12 +64,17 @@ class Context:
         return self.prefixes[prefix] + local if colon and prefix in self.prefixes else value
 
     def compact(self, iri: str) -> str:
-        """A compact IRI with the longest matching prefix, or the IRI itself."""
+        """A compact IRI with the longest matching prefix, or the IRI itself (remembered: the
+        same IRIs come back on every node)."""
+        known = self._compacted.get(iri)
+        if known is not None:
+            return known
         best = ""
         for name, namespace in self.prefixes.items():
             if iri.startswith(namespace) and len(namespace) > len(self.prefixes.get(best, "")) and iri != namespace:
                 best = name
-        return f"{best}:{iri[len(self.prefixes[best]):]}" if best else iri
+        self._compacted[iri] = f"{best}:{iri[len(self.prefixes[best]):]}" if best else iri
+        return self._compacted[iri]
 
 
 def _node(term: ox.NamedNode | ox.BlankNode, context: Context) -> str:
@@ -125,9 +131,10 @@ def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) ->
             if key in languages[subject]:
                 node[key] = {lang: items[0] if len(items) == 1 else sorted(items)
                              for lang, items in sorted(languages[subject][key].items())}
+            elif len(values) == 1:
+                node[key] = values[0]
             else:
-                ordered = sorted(values, key=_sort_key)
-                node[key] = ordered[0] if len(ordered) == 1 else ordered
+                node[key] = sorted(values, key=_sort_key)
         graph.append(node)
     return {"@context": context, "@graph": graph}
 

@@ -38,14 +38,16 @@ def to_quads(graph: rdflib.Graph, name: str | None = None) -> list[ox.Quad]:
     return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in graph]
 
 
-def canonical_quads(named: Named) -> list[ox.Quad]:
-    """The RDFC-1.0 canonical form of a dataset, quads sorted by their N-Quads text."""
-    dataset = ox.Dataset()
-    for name, graph in named.items():
-        for quad in to_quads(graph, name):
-            dataset.add(quad)
+def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The RDFC-1.0 canonical form of a dataset (duplicates merged), sorted by N-Quads text."""
+    dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(dataset, key=lambda quad: str(quad))
+    return sorted(dataset, key=str)
+
+
+def canonical_quads(named: Named) -> list[ox.Quad]:
+    """The RDFC-1.0 canonical form of rdflib graphs as a dataset, sorted by N-Quads text."""
+    return canonical(quad for name, graph in named.items() for quad in to_quads(graph, name))
 
 
 def nquads(quads: Iterable[ox.Quad]) -> str:

@@ -37,7 +37,7 @@ from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.dataset import GRAPH, Sources
 from bytedance_kg.jsonldwriter import jsonld_text
 from bytedance_kg.namespaces import ALL_PREFIXES
-from bytedance_kg.rdfio import Named, canonical_quads, nquads
+from bytedance_kg.rdfio import canonical, canonical_quads, nquads, to_quads
 from bytedance_kg.reasoning import Closure
 
 ASSERTED = "bytedance-kg"
@@ -59,23 +59,27 @@ MEDIA_TYPES = {
 
 @dataclass(frozen=True)
 class Variant:
-    """One graph published in several syntaxes."""
+    """One graph published in several syntaxes: as named graphs, and merged into one graph."""
 
     stem: str
-    graph: rdflib.Graph
-    named: Named
+    graphs: tuple[str, ...]
+    """The named graphs of the N-Quads and TriG files (see ``dataset.GRAPH``)."""
+    merged: tuple[str, ...]
+    """The graphs merged into the one graph of the Turtle, N-Triples and JSON-LD files."""
 
 
-def variants(sources: Sources, reasoned: Closure) -> list[Variant]:
-    """The asserted and the full (reasoned) variants, as one graph and as named graphs."""
-    asserted_named: Named = {str(GRAPH["ontology"]): sources.ontology, str(GRAPH["data"]): sources.data,
-                             str(GRAPH["shapes"]): sources.shapes}
-    full_named: Named = {**asserted_named, str(GRAPH["imports"]): sources.imports,
-                         str(GRAPH["inferred"]): reasoned.inferred}
-    return [
-        Variant(ASSERTED, sources.asserted(), asserted_named),
-        Variant(FULL, reasoned.full, full_named),
-    ]
+VARIANTS = (
+    Variant(ASSERTED, ("ontology", "data", "shapes"), ("ontology", "data")),
+    Variant(FULL, ("ontology", "data", "shapes", "imports", "inferred"), ("ontology", "imports", "data", "inferred")),
+)
+"""The asserted and the full (reasoned) variants."""
+
+
+def source_quads(sources: Sources, reasoned: Closure) -> dict[str, list[ox.Quad]]:
+    """Every named graph of the release as pyoxigraph quads, converted once."""
+    graphs = {"ontology": sources.ontology, "data": sources.data, "shapes": sources.shapes,
+              "imports": sources.imports, "inferred": reasoned.inferred}
+    return {name: to_quads(graph, str(GRAPH[name])) for name, graph in graphs.items()}
 
 
 def _write(path: Path, text: str | bytes) -> Path:
@@ -107,10 +111,12 @@ def trig_bytes(quads: list[ox.Quad]) -> bytes:
     return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
-def write_variant(folder: Path, variant: Variant, context: dict) -> list[Path]:
+def write_variant(folder: Path, variant: Variant, converted: dict[str, list[ox.Quad]], context: dict) -> list[Path]:
     """All syntaxes of one variant."""
-    quads = canonical_quads(variant.named)
-    triples = canonical_quads({None: variant.graph})
+    quads = canonical(q for name in variant.graphs for q in converted[name])
+    default = ox.DefaultGraph()
+    triples = canonical(ox.Quad(q.subject, q.predicate, q.object, default)
+                        for name in variant.merged for q in converted[name])
     return [
         _write(folder / f"{variant.stem}.ttl", turtle_bytes(triples)),
         _write(folder / f"{variant.stem}.nt", nquads(triples)),
@@ -186,9 +192,9 @@ def write_release(folder: Path, sources: Sources, reasoned: Closure, context_pat
     try:
         context = load_context(context_path)
         written: list[Path] = []
-        all_variants = variants(sources, reasoned)
-        for variant in all_variants:
-            written += write_variant(folder, variant, context)
+        converted = source_quads(sources, reasoned)
+        for variant in VARIANTS:
+            written += write_variant(folder, variant, converted, context)
         written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
         written.append(_write(folder / "ontology.html", docs.result()))
     finally:
@@ -196,7 +202,7 @@ def write_release(folder: Path, sources: Sources, reasoned: Closure, context_pat
     written.append(_write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n"))
     # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
-    void = describe_dataset(all_variants[0].graph, reasoned.full, sources.ontology, folder, canonical_hash)
+    void = describe_dataset(sources.asserted_triples(), len(reasoned.full), sources.ontology, folder, canonical_hash)
     written.append(_write(folder / VOID_FILE, canonical_turtle(void)))
     written.append(write_checksums(folder))
     return written

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
 from rdflib.term import Node
 
 from bytedance_kg import __version__
-from bytedance_kg.namespaces import BASE, ID, ONTOLOGY_IRI, new_graph
+from bytedance_kg.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
 from bytedance_kg.release import CONTEXT_FILE, MEDIA_TYPES
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -42,9 +43,9 @@ class Statistics:
     triples_by_property: Counter[Node] = field(default_factory=Counter)
 
     @classmethod
-    def of(cls, graph: Graph) -> Statistics:
+    def of(cls, triples: Iterable[tuple[Node, Node, Node]]) -> Statistics:
         stats = cls()
-        for s, p, o in graph:
+        for s, p, o in triples:
             stats.subjects.add(s)
             stats.objects.add(o)
             stats.triples_by_property[p] += 1
@@ -63,8 +64,9 @@ def _checksum(graph: Graph, node: URIRef | BNode, value: str, comment: str | Non
         graph.add((checksum, RDFS.comment, Literal(comment, lang="en")))
 
 
-def describe_dataset(asserted: Graph, full: Graph, ontology: Graph, folder: Path, canonical_hash: str) -> Graph:
-    """The VoID/DCAT graph for the release in ``folder``."""
+def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ontology: Graph, folder: Path,
+                     canonical_hash: str) -> Graph:
+    """The VoID/DCAT graph for the release in ``folder``, from the asserted triples (ontology + data)."""
     g = new_graph()
     d = DATASET
     for kind in (VOID.Dataset, DCAT.Dataset):
@@ -110,7 +112,7 @@ def describe_dataset(asserted: Graph, full: Graph, ontology: Graph, folder: Path
         g.add((d, VOID.propertyPartition, part))
         g.add((part, VOID.property, prop))
         g.add((part, VOID.triples, Literal(n)))
-    namespaces = {str(ns) for _, ns in asserted.namespaces()}
+    namespaces = set(ALL_PREFIXES.values())
     used = {str(t) for triple in asserted for t in triple if isinstance(t, URIRef)}
     for namespace in sorted(namespaces):
         if not namespace.startswith(ID) and any(term.startswith(namespace) for term in used):
@@ -119,7 +121,7 @@ def describe_dataset(asserted: Graph, full: Graph, ontology: Graph, folder: Path
     g.add((d, VOID.subset, FULL_DATASET))
     g.add((FULL_DATASET, RDF.type, VOID.Dataset))
     g.add((FULL_DATASET, RDFS.label, Literal("the reasoned graph: ontology, vocabularies, data and OWL RL inferences", lang="en")))
-    g.add((FULL_DATASET, VOID.triples, Literal(len(full))))
+    g.add((FULL_DATASET, VOID.triples, Literal(full_size)))
 
     for path in sorted(folder.iterdir()):
         media_type = MEDIA_TYPES.get(path.suffix)
