@@ -63,3 +63,15 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert {"parse", "reason", "validate", "queries"} <= set(rows[1]["stages"])
     assert all(r["peak_rss"] > 10 * 2**20 for r in rows)
     assert "naive / ours" in bench.render(rows)
+
+
+def test_endpoint_benchmark_smoke(built) -> None:
+    """The endpoint comparison itself, briefly: the three servers start on 127.0.0.1, give answers
+    of the same size to every saved query (run() raises otherwise), and serve without errors."""
+    from bytedance_kg import endpointbench
+
+    paths, _ = built
+    result = endpointbench.run(paths, seconds=0.5, client_counts=(1,))
+    assert [r["server"] for r in result["runs"]] == ["ours", "oxigraph", "rdflib"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in result["runs"])
+    assert "ours / oxigraph" in endpointbench.render(result)

@@ -1,0 +1,48 @@
+"""The JSON-LD writer compacts exactly: every kind of value, read back by pyLD (an independent
+JSON-LD processor), gives the triples it was written from."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+from pyld import jsonld
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from bytedance_kg.jsonldwriter import compact_document
+from bytedance_kg.release import load_context
+from tests.conftest import ROOT
+
+CONTEXT = load_context(ROOT / "ontology/context.jsonld")
+TURTLE = """
+@prefix kg: <https://w3id.org/bytedance-kg/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+<https://w3id.org/bytedance-kg/id/person/a> a kg:Person , schema:Person ;
+    rdfs:label "A"@en , "甲"@zh , "A again"@en ;        # a language map with a list
+    rdfs:label "no language" ;                          # not for the language map
+    schema:name "A" , "Ay"@en ;                         # a plain term with a tagged value too
+    org:memberOf <https://w3id.org/bytedance-kg/id/org/x> ;   # an IRI under a compact IRI key
+    schema:founder "not an IRI" ;                       # a literal under an IRI-valued term
+    oa:start "5"^^xsd:integer ;                         # another datatype than the term's
+    oa:end "7"^^xsd:nonNegativeInteger ;                # the term's datatype
+    kg:evidence _:b .
+_:b rdfs:label "blank"@en .
+<https://example.org/outside> <https://example.org/p> "x"^^<https://example.org/dt> .
+"""
+
+
+def test_every_kind_of_value_round_trips_through_pyld() -> None:
+    graph = Graph().parse(data=TURTLE, format="turtle")
+    triples = list(ox.parse(TURTLE.encode(), format=ox.RdfFormat.TURTLE))
+    document = compact_document(triples, CONTEXT)
+    person = next(n for n in document["@graph"] if n["id"].endswith("/person/a"))
+    assert person["label"] == {"en": ["A", "A again"], "zh": "甲"}
+    assert person["end"] == "7" and person["type"] == ["kg:Person", "schema:Person"]
+    back = Graph().parse(data=jsonld.to_rdf(json.loads(json.dumps(document)), {"format": "application/n-quads"}),
+                         format="nt")
+    assert isomorphic(back, graph)
