@@ -7,6 +7,7 @@ leaves a half-written release: ``dist`` is always the previous release or the ne
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -71,6 +72,22 @@ Progress = Callable[[str], None]
 
 
 @contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run CPython's cyclic garbage collector less often while building.
+
+    A build makes millions of long-lived objects (graph terms, tuples, index sets); with the default
+    thresholds the collector walks all of them again and again, which was a third of the build's
+    time at 100k triples and made it grow faster than the data. The thresholds are restored after.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+@contextmanager
 def _timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterator[None]:
     progress(f"{stage} ...")
     started = time.perf_counter()
@@ -91,7 +108,12 @@ def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
     shapes): quotes, reasoning, shapes, gates. Raises only on bad input."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-    fast = engine == "fast"
+    with fewer_collections():
+        return _check_sources(paths, progress, timings, data_files, engine == "fast")
+
+
+def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, float] | None,
+                   data_files: list[Path] | None, fast: bool) -> tuple[Sources, CheckReport, Closure]:
     timings = {} if timings is None else timings
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
@@ -155,7 +177,7 @@ def build(paths: ProjectPaths, progress: Progress = lambda _: None, engine: str 
     sources, report, reasoned = check_sources(paths, progress, timings, engine=engine)
     if not report.conforms:
         raise NonConformanceError(format_report(report))
-    with _timed(timings, "write", progress):
+    with _timed(timings, "write", progress), fewer_collections():
         _releases(paths.dist).mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix="dist-", dir=_releases(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read

@@ -35,7 +35,6 @@ from bytedance_kg.rdfio import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.validation import ShapeResult
 
 
-
 @dataclass(frozen=True)
 class Finding:
     """One validation result as RDF terms: a :class:`ShapeResult` and a report node are made from it."""
@@ -100,8 +99,9 @@ def _prefixes(shapes: Graph, node: Node) -> str:
 
 
 def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
-    """Every active SPARQL-based constraint with its shape's targets (class and node targets only:
-    the ones our shapes use; others are refused rather than ignored)."""
+    """Every active SPARQL-based constraint with its shape's targets (class, implicit class, node,
+    subjects-of and objects-of targets; a SHACL-AF ``sh:target`` or a query this module cannot run
+    exactly is refused rather than ignored)."""
     out = []
     for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
         if shapes.value(shape, SH.deactivated) == Literal(True) or shapes.value(constraint, SH.deactivated) == Literal(True):
