@@ -55,7 +55,7 @@ bench: build ## measurements: build vs naive pipeline up to ~1M triples, endpoin
 	trap "kill $$pid" EXIT; \
 	up=""; for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && up=1 && break; sleep 0.2; done; \
 	[ -n "$$up" ] || { echo "error: the server did not answer on port $(BENCH_PORT)" >&2; exit 1; }; \
-	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 --pid $$pid
+	$(BIN)/bytedance-kg loadtest --url http://127.0.0.1:$(BENCH_PORT) --clients 16 --seconds 60 --pid $$pid --save
 
 clean:
 	rm -rf dist .releases .dist-link-* .pytest_cache test-artifacts

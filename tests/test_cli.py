@@ -167,3 +167,13 @@ def test_expected_results_check_passes() -> None:
     result = run("expected")
     assert result.returncode == 0, result.stdout
     assert result.stdout.count("ok ") >= 25
+
+
+def test_synthetic_writes_a_project_copy_that_validate_checks(tmp_path: Path) -> None:
+    valid, broken = tmp_path / "valid", tmp_path / "broken"
+    assert run("synthetic", "--articles", "2", "--out", str(valid)).returncode == 0
+    assert run("--root", str(valid), "-q", "validate").returncode == 0
+    assert run("synthetic", "--articles", "1", "--inject", "self-report", "--out", str(broken)).returncode == 0
+    result = run("--root", str(broken), "-q", "validate")
+    assert result.returncode == 1 and "ReportsToShape" in result.stdout
+    assert run("synthetic", "--articles", "1", "--out", str(broken)).returncode == 2  # never over a non-empty folder

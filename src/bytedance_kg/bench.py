@@ -117,8 +117,10 @@ def measure(pipeline: str, paths: ProjectPaths, timeout: float) -> tuple[Stages,
     return queue.get() if not queue.empty() else None
 
 
-def workspace(source: ProjectPaths, folder: Path, articles: int) -> ProjectPaths:
-    """A copy of the project's sources whose data is the article itself (0) or ``articles`` synthetic ones."""
+def workspace(source: ProjectPaths, folder: Path, articles: int, seed: int = 1,
+              inject: tuple[str, ...] = ()) -> ProjectPaths:
+    """A copy of the project's sources whose data is the article itself (0) or ``articles``
+    synthetic ones (with the ``inject``-ed violations, if any)."""
     from bytedance_kg.loading import load_turtle
     from bytedance_kg.synthetic import generate, write
 
@@ -127,7 +129,7 @@ def workspace(source: ProjectPaths, folder: Path, articles: int) -> ProjectPaths
     paths = ProjectPaths(folder, folder / "dist")
     if articles:
         text = (source.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
-        write(generate(load_turtle(source.data), text, articles, seed=1), folder, paths.data)
+        write(generate(load_turtle(source.data), text, articles, seed=seed, inject=inject), folder, paths.data)
     return paths
 
 

@@ -44,6 +44,7 @@ from bytedance_kg.remote import Endpoint
 from bytedance_kg.stats import compute as compute_stats
 from bytedance_kg.stats import render as render_stats
 from bytedance_kg.store import load_graph, load_store
+from bytedance_kg.synthetic import INJECTIONS
 
 EPILOG_BUILD = """examples:
   bytedance-kg build            parse, check and write dist/
@@ -109,6 +110,11 @@ EPILOG_BENCH = """examples:
   bytedance-kg bench                         the article and 6 synthetic articles (~10k triples), 3 runs each
   bytedance-kg bench --articles 0 --repeats 1 --endpoint-seconds 0
   bytedance-kg bench --articles 0,6,64,645 --save    what `make bench` runs: up to ~1M triples, then the endpoints
+"""
+EPILOG_SYNTHETIC = """examples:
+  bytedance-kg synthetic --articles 6 --out /tmp/kg-10k              about 10k triples, valid by construction
+  bytedance-kg synthetic --articles 1 --inject two-members --out /tmp/kg-bad
+  bytedance-kg --root /tmp/kg-bad validate                            exit 1, naming the violation
 """
 EPILOG_DOCS = """examples:
   bytedance-kg docs           rewrite the generated sections of README.md
@@ -322,7 +328,25 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     report = loadtest.run(args.url.rstrip("/"), list(load_catalogue(paths.queries_dir).values()), downloads,
                           args.clients, args.seconds, args.pid)
     sys.stdout.write(report.render())
+    if args.save:
+        document = paths.root / "BENCHMARKS.md"
+        write_atomically(document, replace_section(document.read_text(encoding="utf-8"), "loadtest",
+                                                   report.markdown(args.clients, args.seconds)))
     return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
+
+
+def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    from bytedance_kg import bench
+
+    target = Path(args.out)
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"{target} exists and is not empty; give a new folder")
+    target.mkdir(parents=True, exist_ok=True)
+    out.progress(f"generating {args.articles} synthetic articles into {target}")
+    made = bench.workspace(paths, target, args.articles, seed=args.seed, inject=tuple(args.inject))
+    print(f"wrote {made.data} ({bench.count_triples(made)} triples with the ontology) and its article texts")
+    print(f"check it:  bytedance-kg --root {target} validate")
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
@@ -417,7 +441,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     p.add_argument("--seconds", type=float, default=60.0, help="duration (default 60)")
     p.add_argument("--pid", type=int, help="the server's process id, to report its memory growth")
+    p.add_argument("--save", action="store_true", help="write the figures into BENCHMARKS.md")
     p.set_defaults(run=cmd_loadtest)
+    p = command("synthetic", "write a copy of the project whose data is N synthetic articles (for benchmarks and tests)",
+                EPILOG_SYNTHETIC)
+    p.add_argument("--articles", type=int, required=True, help="how many renamed copies of the article (~1,550 triples each)")
+    p.add_argument("--seed", type=int, default=1, help="varies the reported figures (default 1)")
+    p.add_argument("--inject", action="append", default=[], choices=INJECTIONS,
+                   help="add a known violation to article 1 (repeatable)")
+    p.add_argument("--out", required=True, help="a new folder for the copy")
+    p.set_defaults(run=cmd_synthetic)
     p = command("bench", "time the build against the naive pipeline, on the article and synthetic graphs", EPILOG_BENCH)
     p.add_argument("--articles", default="0,6", help="comma-separated sizes: 0 is the article, N is N synthetic articles")
     p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median reported)")

@@ -49,6 +49,22 @@ class Report:
         lines += [f"  error: {e}" for e in self.errors[:10]]
         return "\n".join(lines) + "\n"
 
+    def markdown(self, clients: int, seconds: float) -> str:
+        """The figures as the table ``BENCHMARKS.md`` shows."""
+        ordered = sorted(self.latencies) or [0.0]
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        memory = (f"{self.rss_before / 2**20:.1f} → {self.rss_after / 2**20:.1f} MiB "
+                  f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
+                  if self.rss_before is not None and self.rss_after is not None else "not measured")
+        return "\n".join([
+            f"{clients} clients for {seconds:g} s:",
+            "",
+            "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
+            "|---|---|---|---|---|---|",
+            f"| {len(self.latencies):,} | {len(self.errors)} | {len(self.latencies) / self.seconds:.1f} requests/s | "
+            f"{statistics.median(ordered) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {memory} |",
+        ])
+
 
 def _children(pid: int) -> list[int]:
     found = []
