@@ -125,3 +125,44 @@ def test_the_fast_reasoner_refuses_what_it_has_no_rule_for(sources: Sources) -> 
     terminology.add((restriction, OWL.hasValue, URIRef("http://example.org/v")))
     with pytest.raises(UnsupportedTerminology, match="hasValue"):
         compile_terminology(terminology)
+
+
+def test_a_stated_same_as_is_a_problem_in_both_engines(sources: Sources) -> None:
+    from rdflib import URIRef
+    from rdflib.namespace import OWL
+
+    from bytedance_kg.dataset import union
+    from bytedance_kg.namespaces import ID
+
+    data = union(sources.data)
+    data.add((URIRef(ID + "person/zhu-jun"), OWL.sameAs, URIRef(ID + "person/li-hang")))
+    reference = closure(union(sources.terminology(), data)).problems
+    fast = fast_closure(sources.terminology(), data).problems
+    assert any("merges distinct things" in p for p in fast)
+    assert {p for p in fast if "merges" in p} <= set(reference)
+
+
+def test_an_unsupported_construct_in_the_data_is_refused(sources: Sources) -> None:
+    from rdflib import URIRef
+    from rdflib.namespace import OWL, RDF
+
+    from bytedance_kg.dataset import union
+
+    data = union(sources.data)
+    data.add((URIRef("http://example.org/p"), RDF.type, OWL.IrreflexiveProperty))
+    with pytest.raises(UnsupportedTerminology, match="IrreflexiveProperty"):
+        fast_closure(sources.terminology(), data)
+
+
+def test_a_sparql_constraint_without_targets_of_its_own_is_refused(sources: Sources) -> None:
+    from rdflib import BNode, Literal, URIRef
+
+    from bytedance_kg.dataset import union
+    from bytedance_kg.fastvalidation import UnsupportedShapes, sparql_constraints
+
+    shapes = union(sources.shapes)
+    nested, constraint = URIRef("http://example.org/nested"), BNode()
+    shapes.add((nested, SH.sparql, constraint))
+    shapes.add((constraint, SH.select, Literal("SELECT $this WHERE { $this ?p ?o }")))
+    with pytest.raises(UnsupportedShapes, match="targets of their own"):
+        sparql_constraints(shapes)

@@ -27,12 +27,17 @@ from functools import lru_cache
 import pyoxigraph as ox
 import shacl
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH, NamespaceManager
+from rdflib.namespace import OWL, RDF, RDFS, SH, NamespaceManager
 from rdflib.term import Node
 
+from bytedance_kg.errors import KGError
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.rdfio import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.validation import ShapeResult
+
+
+class UnsupportedShapes(KGError):
+    """The shapes use something the fast validator cannot run exactly: the build stops (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -107,16 +112,21 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
         if shapes.value(shape, SH.deactivated) == Literal(True) or shapes.value(constraint, SH.deactivated) == Literal(True):
             continue
         if (shape, SH.target, None) in shapes:
-            raise ValueError(f"the fast validator does not run SHACL-AF sh:target targets ({shape})")
+            raise UnsupportedShapes(f"the fast validator does not run SHACL-AF sh:target targets ({shape})")
         select = str(shapes.value(constraint, SH.select))
         if (re.search(r"\{\s*SELECT", select, re.IGNORECASE) or "$currentShape" in select or "$shapesGraph" in select
                 or not re.search(r"WHERE\s*\{\s*\$this\s", select, re.IGNORECASE)):
-            raise ValueError(f"the fast validator runs only queries whose first triple pattern binds $this "
+            raise UnsupportedShapes(f"the fast validator runs only queries whose first triple pattern binds $this "
                              f"and that have no sub-query ({constraint})")
         prefixes = "\n".join(_prefixes(shapes, node) for node in shapes.objects(constraint, SH.prefixes))
         classes = list(shapes.objects(shape, SH.targetClass))
-        if (shape, RDF.type, RDFS.Class) in shapes:  # implicit class target
+        if (shape, RDF.type, RDFS.Class) in shapes or (shape, RDF.type, OWL.Class) in shapes:  # implicit class target
             classes.append(shape)
+        targeted = classes or any((shape, t, None) in shapes
+                                  for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf))
+        if not targeted:  # e.g. a property shape reached through sh:property: its focus nodes are its parent's
+            raise UnsupportedShapes(f"the fast validator runs SPARQL constraints only on shapes with targets of their "
+                             f"own ({shape}); use --engine reference")
         out.append(SparqlConstraint(
             shape=shape,
             query=prefixes + "\n" + select.replace("$this", "?this"),
@@ -206,7 +216,7 @@ def _path(text: str | None) -> URIRef | None:
     if not text:
         return None
     if not (text.startswith("<") and text.endswith(">") and text.count("<") == 1):
-        raise ValueError(f"the fast validator reports only predicate paths, not {text}")
+        raise UnsupportedShapes(f"the fast validator reports only predicate paths, not {text}")
     return URIRef(text[1:-1])
 
 

@@ -34,6 +34,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from bytedance_kg.errors import KGError
 from bytedance_kg.reasoning import Closure, clean_closure
 
 Triple = tuple[Node, Node, Node]
@@ -50,8 +51,9 @@ UNSUPPORTED_TYPES = (OWL.IrreflexiveProperty, OWL.AsymmetricProperty, OWL.AllDis
                      OWL.AllDisjointProperties, OWL.AllDifferent, OWL.NegativePropertyAssertion)
 
 
-class UnsupportedTerminology(ValueError):
-    """The terminology uses an OWL construct the targeted rules do not implement."""
+class UnsupportedTerminology(KGError):
+    """The terminology (or the data) uses an OWL construct the targeted rules do not implement:
+    the build stops (exit 2) and says to use ``--engine reference``."""
 
 
 @dataclass
@@ -83,8 +85,6 @@ def compile_terminology(closed: Graph) -> Terminology:
     for kind in UNSUPPORTED_TYPES:
         if (None, RDF.type, kind) in closed:
             raise UnsupportedTerminology(f"the fast reasoner has no rule for {kind.n3()}; use --engine reference")
-    if any(s != o for s, o in closed.subject_objects(OWL.sameAs)):
-        raise UnsupportedTerminology("the fast reasoner has no rule for owl:sameAs between distinct terms")
     t = Terminology()
     for s, o in closed.subject_objects(RDFS.subClassOf):
         t.superclasses[s].add(o)
@@ -109,16 +109,17 @@ def compile_terminology(closed: Graph) -> Terminology:
     return t
 
 
-SCHEMA_PREDICATES = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
+SCHEMA_PREDICATES = (OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
                      OWL.equivalentProperty, OWL.inverseOf, OWL.unionOf, OWL.hasKey, OWL.disjointWith)
 SCHEMA_TYPES = (OWL.Class, OWL.SymmetricProperty, OWL.TransitiveProperty, OWL.FunctionalProperty,
                 OWL.InverseFunctionalProperty)
 
 
 def is_schema(triple: Triple) -> bool:
-    """True for a triple the terminology rules read (wherever it is stated)."""
+    """True for a triple the terminology rules read, or must refuse, wherever it is stated."""
     _, p, o = triple
-    return p in SCHEMA_PREDICATES or (p == RDF.type and o in SCHEMA_TYPES) or p in (RDF.first, RDF.rest)
+    return (p in SCHEMA_PREDICATES or p in UNSUPPORTED or p in (RDF.first, RDF.rest)
+            or (p == RDF.type and (o in SCHEMA_TYPES or o in UNSUPPORTED_TYPES)))
 
 
 def _reachable(edges: dict[Node, set[Node]]) -> dict[Node, set[Node]]:
@@ -262,8 +263,10 @@ class _Chainer:
         """cax-dw: things typed with two disjoint classes."""
         out = []
         for x, classes in self.types.items():
+            if OWL.Nothing in classes:
+                out.append(f"{x.n3()} is an instance of owl:Nothing")
             for a, b in self.t.disjoint:
-                if a in classes and b in classes and str(a) < str(b):
+                if a in classes and b in classes and str(a) <= str(b):
                     out.append(f"{x.n3()} is an instance of the disjoint classes {a.n3()} and {b.n3()}")
         return out
 
@@ -288,7 +291,8 @@ def fast_closure(terminology: Graph, data: Graph) -> Closure:
     chainer = _Chainer(compile_terminology(schema), ())
     chainer.run(schema)
     chainer.run(data)
-    same = chainer.same_as()
+    same = chainer.same_as() | {(a, b) for a, b in schema.subject_objects(OWL.sameAs) if a != b}
+    same |= {(b, a) for a, b in same}  # owl:sameAs is symmetric; owlrl reports both directions
     problems = sorted(
         {f"owl:sameAs merges distinct things: <{a}> and <{b}>" for a, b in same
          if isinstance(a, URIRef) and isinstance(b, URIRef)}

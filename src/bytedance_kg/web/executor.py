@@ -17,7 +17,6 @@ while a query runs into its limit.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import threading
 import time
@@ -82,27 +81,12 @@ def release_store(dist: Path) -> ox.Store:
     return store
 
 
-SPARQL_JSON = "application/sparql-results+json"
-
-
 def execute(store: ox.Store, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str],
             max_rows: int) -> Answer:
-    """Run one query and serialise at most ``max_rows`` results (in the worker).
-
-    SPARQL JSON, the common case, is written by pyoxigraph's own serialiser (in Rust; the Python
-    serialiser was half the cost of a request); reading the rows back with the C JSON parser is
-    cheap, and only an answer of more than ``max_rows`` solutions runs the query again through the
-    path below, which cuts it."""
-    def run() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        return store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs],
-                           named_graphs=[ox.NamedNode(g) for g in named_graphs] or None)
-
-    result = run()
-    if isinstance(result, ox.QuerySolutions) and media_type == SPARQL_JSON:
-        body = result.serialize(format=ox.QueryResultsFormat.JSON)
-        if len(json.loads(body)["results"]["bindings"]) <= max_rows:
-            return Answer(body, False)
-        result = run()
+    """Run one query and serialise at most ``max_rows`` results (in the worker). Solutions are read
+    one at a time and reading stops at the limit, so a huge result costs no more than the limit."""
+    result = store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs],
+                         named_graphs=[ox.NamedNode(g) for g in named_graphs] or None)
     if isinstance(result, ox.QueryBoolean):
         return Answer(RESULT_SERIALISERS[media_type](QueryOutcome([], boolean=bool(result))).encode(), False)
     if isinstance(result, ox.QuerySolutions):
