@@ -34,6 +34,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from bytedance_kg.dataset import union
 from bytedance_kg.errors import KGError
 from bytedance_kg.reasoning import Closure, clean_closure
 
@@ -154,18 +155,15 @@ def close_terminology(terminology: Graph) -> set[Triple]:
     things = [(c, OWL.Thing) for c in terminology.subjects(RDF.type, OWL.Class)]  # scm-cls
     unions = [(member, union) for union, head in terminology.subject_objects(OWL.unionOf)
               for member in terminology.items(head)]  # scm-uni
-    for sub, equivalent, kind in ((RDFS.subClassOf, OWL.equivalentClass, "class"),
-                                  (RDFS.subPropertyOf, OWL.equivalentProperty, "property")):
-        above = _hierarchy(terminology, sub, equivalent, [*things, *unions] if kind == "class" else ())
+    classes_above = _hierarchy(terminology, RDFS.subClassOf, OWL.equivalentClass, [*things, *unions])
+    properties_above = _hierarchy(terminology, RDFS.subPropertyOf, OWL.equivalentProperty)
+    for above, sub, equivalent in ((classes_above, RDFS.subClassOf, OWL.equivalentClass),
+                                   (properties_above, RDFS.subPropertyOf, OWL.equivalentProperty)):
         for a, supers in above.items():
             for b in supers:
                 out.add((a, sub, b))
                 if a in above.get(b, ()):
                     out.add((a, equivalent, b))
-        if kind == "class":
-            classes_above = above
-        else:
-            properties_above = above
     for axiom in (RDFS.domain, RDFS.range):  # scm-dom1/2, scm-rng1/2
         direct: dict[Node, set[Node]] = defaultdict(set)
         for prop, cls in terminology.subject_objects(axiom):
@@ -180,7 +178,7 @@ def close_terminology(terminology: Graph) -> set[Triple]:
 class _Chainer:
     """Semi-naive forward chaining of the instance rules over a set of triples."""
 
-    def __init__(self, t: Terminology, known: Iterable[Triple]) -> None:
+    def __init__(self, t: Terminology) -> None:
         self.t = t
         self.triples: set[Triple] = set()
         self.agenda: list[Triple] = []
@@ -190,8 +188,6 @@ class _Chainer:
         self.types: dict[Node, set[Node]] = defaultdict(set)
         self.joined = t.transitive | t.functional | t.inverse_functional | {p for keys in t.keys.values()
                                                                            for key in keys for p in key}
-        for triple in known:
-            self._index(triple)
 
     def _index(self, triple: Triple) -> None:
         s, p, o = triple
@@ -280,15 +276,13 @@ def _product(values: list[set[Node]]) -> list[tuple[Node, ...]]:
 
 def fast_closure(terminology: Graph, data: Graph) -> Closure:
     """The OWL RL closure of terminology + data, as :func:`reasoning.closure` computes it."""
-    schema = Graph()
-    for triple in terminology:
-        schema.add(triple)
+    schema = union(terminology)
     for triple in data:
         if is_schema(triple):
             schema.add(triple)
     for triple in close_terminology(schema):
         schema.add(triple)
-    chainer = _Chainer(compile_terminology(schema), ())
+    chainer = _Chainer(compile_terminology(schema))
     chainer.run(schema)
     chainer.run(data)
     same = chainer.same_as() | {(a, b) for a, b in schema.subject_objects(OWL.sameAs) if a != b}
