@@ -1,19 +1,20 @@
-"""The endpoint and the tools under bad input, hostile requests and load (see SECURITY.md).
+"""The endpoint under hostile requests and load (see SECURITY.md: every claim there has a test here
+or in test_guard, test_sandbox, test_protocol, test_releases and test_faults that tries it).
 
-Every claim in SECURITY.md has a test here that tries it.
+Servers bind to 127.0.0.1. Distinct clients are distinct loopback source addresses (127.0.0.2,
+127.0.0.3, ...), which Linux routes to the same loopback interface: nothing leaves the machine.
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import http.server
+import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,18 +26,26 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.servers import our_server
+from tests.test_guard import disguises
 
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 DEEP_PATH = "SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:x>|!<urn:x>)*/(<urn:y>|!<urn:y>)* ?b . ?c ?d ?e }"
+MEMORY_BOMB = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 SMALL = "SELECT ?s WHERE { ?s a <https://w3id.org/bytedance-kg/ontology#Person> } LIMIT 1"
+ASK = "ASK { ?s a <https://w3id.org/bytedance-kg/ontology#Person> }"
 TIMEOUT = 2.0
+
+
+def client(url: str, address: str = "127.0.0.1", timeout: float = 60) -> httpx.Client:
+    """An HTTP client whose connections come from ``address`` (a loopback address: one client)."""
+    return httpx.Client(base_url=url, timeout=timeout, transport=httpx.HTTPTransport(local_address=address))
 
 
 @pytest.fixture(scope="module")
 def limited(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server with tight limits: 2 s per query, 5 rows, 2 workers."""
+    """Tight limits: 2 s per query, 5 rows, 2 workers, 2 queries per client."""
     with our_server(built[0].dist, tmp_path_factory.mktemp("limited"), "--timeout", str(TIMEOUT),
-                    "--max-rows", "5", "--workers", "2") as url:
+                    "--max-rows", "5", "--workers", "2", "--client-queries", "2") as url:
         yield url
 
 
@@ -50,9 +59,9 @@ class Canary:
             def do_GET(self) -> None:  # noqa: N802
                 hits.append(self.path)
                 self.send_response(200)
-                self.send_header("Content-Type", "text/turtle")
+                self.send_header("Content-Type", "application/sparql-results+json")
                 self.end_headers()
-                self.wfile.write(b"<urn:canary> <urn:was> <urn:fetched> .\n")
+                self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"urn:fetched"}}]}}')
 
             do_POST = do_GET  # noqa: N815
 
@@ -63,6 +72,12 @@ class Canary:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def proven(self) -> None:
+        """The canary works: a direct request reaches it (so an empty log means something)."""
+        httpx.get(self.url + "proof", timeout=10)
+        assert self.hits == ["/proof"]
+        self.hits.clear()
+
     def close(self) -> None:
         self.server.shutdown()
 
@@ -70,6 +85,7 @@ class Canary:
 @pytest.fixture()
 def canary() -> Iterator[Canary]:
     listener = Canary()
+    listener.proven()
     yield listener
     listener.close()
 
@@ -87,56 +103,80 @@ def single_worker(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 @pytest.mark.parametrize("how", ["query-param", "update-param", "form-update", "form-query", "sparql-update-body"])
 def test_updates_are_refused_in_every_form(single_worker: str, how: str) -> None:
     update = "INSERT DATA { <urn:evil> <urn:is> <urn:here> }"
-    with httpx.Client(base_url=single_worker, timeout=30) as client:
+    with client(single_worker) as http_:
         response = {
-            "query-param": lambda: client.get("/sparql", params={"query": update}),
-            "update-param": lambda: client.get("/sparql", params={"update": update}),
-            "form-update": lambda: client.post("/sparql", data={"update": update}),
-            "form-query": lambda: client.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}),
-            "sparql-update-body": lambda: client.post("/sparql", content=update,
-                                                      headers={"Content-Type": "application/sparql-update"}),
+            "query-param": lambda: http_.get("/sparql", params={"query": update}),
+            "update-param": lambda: http_.get("/sparql", params={"update": update}),
+            "form-update": lambda: http_.post("/sparql", data={"update": update}),
+            "form-query": lambda: http_.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}),
+            "sparql-update-body": lambda: http_.post("/sparql", content=update,
+                                                     headers={"Content-Type": "application/sparql-update"}),
         }[how]()
         assert response.status_code in (400, 403)
-        ask = client.get("/sparql", params={"query": "ASK { <urn:evil> ?p ?o }"}).json()
+        ask = http_.get("/sparql", params={"query": "ASK { <urn:evil> ?p ?o }"}).json()
         assert ask["boolean"] is False
-        count = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}).json()
+        count = http_.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}).json()
         assert int(count["results"]["bindings"][0]["n"]["value"]) > 4000
 
 
 # ---------------------------------------------------------------- no outbound requests
 
 
-def _variants(canary: str) -> list[str]:
-    return [
-        f"SELECT * WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
-        f"select * where {{ service <{canary}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ SeRvIcE SILENT <{canary}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }} }} }}",
-        f"SELECT * WHERE {{ OPTIONAL {{ ?x ?y ?z . SERVICE <{canary}> {{ ?s ?p ?o }} }} }}",
-        f"SELECT * FROM <{canary}> WHERE {{ ?s ?p ?o }}",
-        f"SELECT * FROM NAMED <{canary}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-        f"select * from <{canary}data.ttl> where {{ ?s ?p ?o }}",
-        f"LOAD <{canary}>",
-        f"load <{canary}> into graph <urn:g>",
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
-        f"ASK {{ SERVICE <{canary}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x<2)SERVICE<{canary}>{{ ?s ?p ?o }} }}",
-        f"ASK {{ ?s ?p ?x FILTER(?x<2)SERVICE<{canary}>{{ ?s ?p ?o }} }}",
-        f'SELECT * WHERE {{ BIND("<" AS ?x) SERVICE <{canary}> {{ ?s ?p ?o }} }} # >',
-        f"SELECT * WHERE {{ # }} SERVICE\n SERVICE <{canary}> {{ ?s ?p ?o }} }}",
-    ]
-
-
 def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> None:
-    with httpx.Client(base_url=server, timeout=30) as client:
-        for text in _variants(canary.url):
-            for response in (client.get("/sparql", params={"query": text}),
-                             client.post("/sparql", data={"query": text}),
-                             client.post("/sparql", data={"update": text})):
-                assert response.status_code in (200, 400, 403, 406), (text, response.status_code)
+    fetchers = [f"SELECT * FROM <{canary.url}> WHERE {{ ?s ?p ?o }}",
+                f"SELECT * FROM NAMED <{canary.url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+                f"LOAD <{canary.url}>", f"SELECT * WHERE {{ <{canary.url}> ?p ?o }}"]
+    with client(server) as http_:
+        for text in disguises(canary.url) + fetchers:
+            for response in (http_.get("/sparql", params={"query": text}),
+                             http_.post("/sparql", data={"query": text}),
+                             http_.post("/sparql", content=text, headers={"Content-Type": "application/sparql-query"}),
+                             http_.post("/sparql", data={"update": text})):
+                assert response.status_code in (200, 400, 403), (text[:80], response.status_code)
                 assert b"urn:fetched" not in response.content
-        client.get("/sparql", params={"query": f"SELECT * WHERE {{ <{canary.url}> ?p ?o }}"})
+            # the protocol's own dataset parameters name graphs of the store, never fetched
+            http_.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": canary.url,
+                                         "named-graph-uri": canary.url + "n"})
     time.sleep(0.5)
+    assert canary.hits == []
+
+
+def test_a_query_that_bypasses_the_guard_still_cannot_reach_out(built, canary: Canary) -> None:
+    """The sandbox alone: SERVICE handed straight to a query worker (no guard) fails, and nothing
+    reaches the canary. This is what makes the guard's correctness a second line, not the only one."""
+    from bytedance_kg.web.executor import Limits, QueryFailed, QueryService
+
+    async def attempt() -> list[str]:
+        service = QueryService(built[0].dist.resolve(), Limits(workers=1), "https://w3id.org/bytedance-kg/")
+        await service.start()
+        outcomes = []
+        try:
+            for text in (f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}",
+                         f"SELECT * WHERE {{ SERVICE <{canary.url.replace('127.0.0.1', 'localhost')}> {{ ?s ?p ?o }} }}"):
+                try:
+                    await service.run("test", text, "application/sparql-results+json", None, None)
+                    outcomes.append("answered")
+                except QueryFailed as failure:
+                    outcomes.append(failure.message)
+        finally:
+            service.close()
+        return outcomes
+
+    outcomes = asyncio.run(attempt())
+    assert all("answered" != o for o in outcomes), outcomes
+    assert all("urn:fetched" not in o and "200" not in o for o in outcomes), outcomes
+    time.sleep(0.3)
+    assert canary.hits == []
+
+
+def test_no_outbound_requests_from_the_command_line(tmp_path: Path, canary: Canary) -> None:
+    for index, text in enumerate(disguises(canary.url)[:16]):
+        query = tmp_path / f"q{index}.rq"
+        query.write_text(text, encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "bytedance_kg", "query", str(query)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2, (text, result.stderr)
+        assert "Traceback" not in result.stderr and str(query) in result.stderr
     assert canary.hits == []
 
 
@@ -145,13 +185,13 @@ def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> 
 
 def wait_until_idle(url: str, workers: int = 2) -> None:
     """Wait until every worker is back (a killed worker's replacement takes a moment to start)."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
+    codes: list[int] = []
     while time.monotonic() < deadline:
         with ThreadPoolExecutor(workers) as pool:
-            responses = list(pool.map(lambda _: httpx.get(url + "/sparql", params={"query": SMALL}, timeout=30),
-                                  range(workers)))
-        codes = [(r.status_code, r.text[r.text.find("<main"):][:400]) for r in responses]
-        if [c for c, _ in codes] == [200] * workers:
+            codes = list(pool.map(lambda i: client(url, f"127.0.0.{10 + i}").get("/sparql", params={"query": SMALL})
+                                  .status_code, range(workers)))
+        if codes == [200] * workers:
             return
         time.sleep(0.3)
     raise AssertionError(f"workers did not come back: {codes}")
@@ -159,26 +199,34 @@ def wait_until_idle(url: str, workers: int = 2) -> None:
 
 def test_pathological_queries_stop_within_the_limit(limited: str) -> None:
     wait_until_idle(limited)
-    with httpx.Client(base_url=limited, timeout=60) as client:
+    with client(limited) as http_:
         for text in (CROSS_PRODUCT, DEEP_PATH):
             started = time.monotonic()
-            response = client.get("/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"})
+            response = http_.get("/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"})
             elapsed = time.monotonic() - started
             assert response.status_code == 504, response.text
             assert "limit" in response.text and elapsed < TIMEOUT + 1.0, elapsed
 
 
+def test_a_query_over_its_memory_gets_507_and_the_server_goes_on(server: str) -> None:
+    with client(server) as http_:
+        response = http_.get("/sparql", params={"query": MEMORY_BOMB}, headers={"Accept": "text/csv"})
+        assert response.status_code == 507, response.text
+        assert "memory" in response.text
+        assert http_.get("/sparql", params={"query": ASK}).json()["boolean"] is True
+
+
 def test_other_requests_are_answered_while_a_query_runs_into_its_limit(limited: str) -> None:
     wait_until_idle(limited)
-    with httpx.Client(base_url=limited, timeout=60) as client, ThreadPoolExecutor(1) as pool:
-        slow = pool.submit(client.get, "/sparql", params={"query": CROSS_PRODUCT})
+    with client(limited) as http_, client(limited, "127.0.0.2") as other, ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(http_.get, "/sparql", params={"query": CROSS_PRODUCT})
         time.sleep(0.3)
         for path in ("/", "/doc/person/liang-rubo.ttl"):
             started = time.monotonic()
-            assert client.get(path).status_code == 200
+            assert other.get(path).status_code == 200
             assert time.monotonic() - started < 1.0
         started = time.monotonic()
-        assert client.get("/sparql", params={"query": SMALL}).status_code == 200
+        assert other.get("/sparql", params={"query": SMALL}).status_code == 200
         assert time.monotonic() - started < 1.0
         assert slow.result().status_code == 504
 
@@ -186,14 +234,27 @@ def test_other_requests_are_answered_while_a_query_runs_into_its_limit(limited: 
 def test_concurrency_cap_answers_503_with_retry_after(limited: str) -> None:
     wait_until_idle(limited)
     with ThreadPoolExecutor(3) as pool:
-        def get(text: str) -> httpx.Response:
-            return httpx.get(limited + "/sparql", params={"query": text}, timeout=60)
-        busy = [pool.submit(get, CROSS_PRODUCT) for _ in range(2)]
+        busy = [pool.submit(client(limited, f"127.0.0.{20 + i}").get, "/sparql", params={"query": CROSS_PRODUCT})
+                for i in range(2)]
         time.sleep(0.5)
-        third = get(SMALL)
+        third = client(limited, "127.0.0.30").get("/sparql", params={"query": SMALL})
         codes = [f.result().status_code for f in busy]
-        assert (third.status_code, codes) == (503, [504, 504]), [f.result().text for f in busy]
-        assert third.headers["retry-after"] == "1"
+    assert (third.status_code, codes) == (503, [504, 504]), third.text
+    assert third.headers["retry-after"] == "1"
+
+
+def test_one_client_gets_its_share_and_no_more(server: str) -> None:
+    """``--client-queries 1`` (the default): a client's second concurrent query waits, then gets 429,
+    while another client is served at once."""
+    wait_until_idle(server, 4)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(client(server, "127.0.0.40").get, "/sparql", params={"query": CROSS_PRODUCT})
+        time.sleep(0.4)
+        second = client(server, "127.0.0.40").get("/sparql", params={"query": SMALL})
+        other = client(server, "127.0.0.41").get("/sparql", params={"query": SMALL})
+        assert (second.status_code, other.status_code) == (429, 200), second.text
+        assert second.headers["retry-after"] == "1"
+        assert first.result().status_code == 504
 
 
 def test_row_limit_cuts_and_says_so(limited: str) -> None:
@@ -207,16 +268,191 @@ def test_row_limit_cuts_and_says_so(limited: str) -> None:
     assert "x-result-truncated" not in small.headers
 
 
+@pytest.fixture(scope="module")
+def byte_capped(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with our_server(built[0].dist, tmp_path_factory.mktemp("bytes"), "--max-bytes", "100000",
+                    "--max-rows", "1000000") as url:
+        yield url
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                                    "text/tab-separated-values", "text/turtle", "application/n-triples"])
+def test_byte_limit_cuts_at_a_solution_and_says_so(byte_capped: str, accept: str) -> None:
+    graph = accept in ("text/turtle", "application/n-triples")
+    text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }" if graph else "SELECT * WHERE { ?s ?p ?o }"
+    response = httpx.get(byte_capped + "/sparql", params={"query": text}, headers={"Accept": accept}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["x-result-truncated"] == "true; max-bytes=100000"
+    assert 50_000 < len(response.content) <= 100_000
+    if accept.endswith("json"):
+        assert response.json()["results"]["bindings"]
+    elif graph:
+        import pyoxigraph as ox
+        fmt = ox.RdfFormat.TURTLE if accept == "text/turtle" else ox.RdfFormat.N_TRIPLES
+        assert len(list(ox.parse(response.content, format=fmt))) > 100
+
+
 def test_request_size_is_limited(server: str) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70_000
     assert httpx.post(server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"},
                       timeout=30).status_code == 413
-    # 70 KB of query string: the HTTP parser (httptools) refuses a request line this long with 400
-    # before the application sees it (its own limit is close to ours, 64 KiB, which answers 414).
-    request = urllib.request.Request(server + "/sparql?" + urllib.parse.urlencode({"query": big}))
-    with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=30)
-    assert caught.value.code in (400, 414)
+    just_over = "ASK {} #" + "x" * (64 * 1024 - 8)
+    assert httpx.get(server + "/sparql", params={"query": just_over}, timeout=30).status_code == 414
+    far_over = "ASK {} #" + "x" * 200_000
+    assert httpx.get(server + "/sparql", params={"query": far_over}, timeout=30).status_code == 414
+
+
+def _raw(server: str, payload: bytes, read_timeout: float = 15) -> tuple[bytes, float]:
+    """Send raw bytes; return what the server answers before it closes, and how long that took."""
+    host, port = server.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=read_timeout) as sock:
+        try:
+            sock.sendall(payload)
+        except OSError:
+            pass  # the server may close before it has read everything: that is the point
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+    return answer, time.monotonic() - started
+
+
+def test_header_section_size_and_count_are_limited(server: str) -> None:
+    one_big = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n"
+    assert _raw(server, one_big)[0].startswith(b"HTTP/1.1 431")
+    many = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n"
+    assert _raw(server, many)[0].startswith(b"HTTP/1.1 431")
+    huge = b"GET / HTTP/1.1\r\nHost: x\r\nX-Huge: " + b"a" * (8 * 1024 * 1024)  # never finished
+    answer, elapsed = _raw(server, huge)
+    assert answer.startswith(b"HTTP/1.1 431") and elapsed < 5
+    line = b"GET /sparql?query=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert _raw(server, line)[0].startswith(b"HTTP/1.1 414")
+    assert httpx.get(server + "/", timeout=10).status_code == 200
+
+
+def test_idle_and_half_sent_connections_are_closed(server: str) -> None:
+    """A connection that sends nothing, and one that stops half-way through its headers, are closed
+    within the head timeout (10 s), the second with 408."""
+    with ThreadPoolExecutor(2) as pool:
+        idle = pool.submit(_raw, server, b"", 30)
+        half = pool.submit(_raw, server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a", 30)
+        (idle_answer, idle_time), (half_answer, half_time) = idle.result(), half.result()
+    assert idle_time < 13 and half_time < 13, (idle_time, half_time)
+    assert half_answer.startswith(b"HTTP/1.1 408")
+
+
+def test_a_reader_that_stops_holds_no_answer_in_the_server(byte_capped: str) -> None:
+    """Ten clients ask for large answers and read nothing: the server's own memory does not grow
+    by their size (answers are spooled and streamed with back-pressure)."""
+    pid = _server_pid(byte_capped)
+    before = _rss(pid)
+    host, port = byte_capped.removeprefix("http://").split(":")
+    request = ("GET /sparql?query=CONSTRUCT%20%7B%3Fs%20%3Fp%20%3Fo%7D%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\n"
+               "Host: x\r\nAccept: application/n-triples\r\n\r\n").encode()
+    sockets = []
+    for i in range(10):
+        sock = socket.create_connection((host, int(port)), source_address=(f"127.0.0.{50 + i}", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(request)
+        sockets.append(sock)
+    time.sleep(3)
+    grown = _rss(pid) - before
+    for sock in sockets:
+        sock.close()
+    assert grown < 30 * 1024 * 1024, grown
+
+
+def _server_pid(url: str) -> int:
+    port = url.rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True).stdout.split()
+    return int(found[0])
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _family_rss(pid: int) -> int:
+    """The resident memory of a process and all its children."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return _rss(pid) + sum(_family_rss(int(c)) for c in children)
+
+
+# ---------------------------------------------------------------- fair share under attack
+
+
+@pytest.fixture(scope="module")
+def attacked(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The default limits but 3 s per query and 512 MiB per worker (so the test is short)."""
+    with our_server(built[0].dist, tmp_path_factory.mktemp("attacked"), "--timeout", "3",
+                    "--worker-memory", "512") as url:
+        yield url
+
+
+def _pathological() -> list[str]:
+    """64 KiB queries of the kinds that took the old server down, and a 1.4 KiB memory bomb."""
+    sums = "(" + "+".join(["1"] * 999) + ")"
+    accepted = "SELECT ?x WHERE { BIND(" + "+".join([sums] * 31) + " AS ?x) }"
+    flat = "SELECT ?x WHERE { BIND(" + "+".join(["1"] * 32_000) + " AS ?x) }"
+    deep = "SELECT * WHERE " + "{" * 30_000 + "}" * 30_000
+    values = "SELECT * WHERE { VALUES ?x { " + " ".join(f"<urn:{i}>" for i in range(6000)) + " } ?x ?p ?o }"
+    return [q for q in (accepted, flat, deep, values) if len(q.encode()) <= 64 * 1024] + [MEMORY_BOMB]
+
+
+def test_a_third_client_is_served_while_two_others_attack(attacked: str) -> None:
+    """One client sends 64 KiB pathological queries (two at a time), another keeps two slow queries
+    in flight; a third client's simple ASK is answered within 2 s at least 19 times in 20, and
+    `GET /` within 1 s every time; the server's memory (with its workers) stays under 3 GiB:
+    4 workers x 512 MiB, plus the server process."""
+    wait_until_idle(attacked, 4)
+    pid = _server_pid(attacked)
+    stop = threading.Event()
+    peak = [0]
+
+    def attacker(address: str, queries: list[str]) -> None:
+        with client(attacked, address, timeout=30) as http_:
+            while not stop.is_set():
+                for text in queries:
+                    if stop.is_set():
+                        return
+                    http_.post("/sparql", data={"query": text})
+
+    def watch_memory() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _family_rss(pid))
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=attacker, args=("127.0.0.2", _pathological())) for _ in range(2)]
+    threads += [threading.Thread(target=attacker, args=("127.0.0.3", [CROSS_PRODUCT])) for _ in range(2)]
+    threads.append(threading.Thread(target=watch_memory))
+    for thread in threads:
+        thread.start()
+    asks, pages = [], []
+    try:
+        time.sleep(1.0)
+        with client(attacked, "127.0.0.4", timeout=30) as victim:
+            for _ in range(20):
+                started = time.monotonic()
+                response = victim.get("/sparql", params={"query": ASK})
+                asks.append((response.status_code, time.monotonic() - started))
+                started = time.monotonic()
+                response = victim.get("/")
+                pages.append((response.status_code, time.monotonic() - started))
+                time.sleep(0.25)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    good = [a for a in asks if a[0] == 200 and a[1] < 2.0]
+    assert len(good) >= 19, asks
+    assert all(code == 200 and took < 1.0 for code, took in pages), pages
+    assert peak[0] < 3 * 1024 ** 3, peak[0]
 
 
 # ---------------------------------------------------------------- robust parsing
@@ -250,10 +486,15 @@ def test_hostile_accept_headers(server: str, accept: str) -> None:
 
 
 def test_invalid_utf8_and_bad_query_strings(server: str) -> None:
-    for query in ("query=%ff%fe%fd", "query=SELECT%20*%20WHERE%20%7B", "query=" + "%" * 100, "default-graph-uri=%00&query=ASK{}"):
+    for query in ("query=%ff%fe%fd", "query=SELECT%20*%20WHERE%20%7B", "query=" + "%" * 100,
+                  "default-graph-uri=%00&query=ASK{}", "query=ASK{}&default-graph-uri=not%20an%20iri"):
         response = httpx.get(f"{server}/sparql?{query}", timeout=30)
         assert 400 <= response.status_code < 500 or response.status_code == 200, query
         assert b"Traceback" not in response.content
+    utf16 = "ASK {}".encode("utf-16")
+    for content_type in ("application/sparql-query", "application/sparql-query; charset=UTF-16"):
+        response = httpx.post(server + "/sparql", content=utf16, headers={"Content-Type": content_type}, timeout=30)
+        assert response.status_code in (400, 415), response.text
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -269,7 +510,19 @@ def test_fuzz_endpoint_parameters(server: str, query: str, accept: str, graph: s
     assert b"Traceback" not in response.content
 
 
-# ---------------------------------------------------------------- escaping
+# ---------------------------------------------------------------- pages
+
+
+def test_security_headers_on_every_response(server: str) -> None:
+    for path in ("/", "/query", "/doc/person/liang-rubo.html", "/no/such/page", "/sparql?query=ASK%7B%7D",
+                 "/charts/org-chart.svg"):
+        headers = httpx.get(server + path, timeout=30).headers
+        policy = headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
 
 
 def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
@@ -296,24 +549,37 @@ def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
     dist.mkdir()
     (dist / "bytedance-kg-full.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (dist / "void.ttl").write_text("", encoding="utf-8")
+    (dist / "SHA256SUMS").write_text("", encoding="utf-8")
     backend = EmbeddedBackend(dist, Limits(workers=1))
-    try:
-        with TestClient(create_app(backend, ProjectPaths(ROOT, dist))) as client:
-            for path in ("/doc/person/evil.html", "/", "/charts/org-chart.svg"):
-                body = client.get(path).text
-                assert "<script>alert" not in body and "<img src=x" not in body, path
-                assert "&lt;script&gt;" in body, path
-            page = client.get("/doc/person/evil.html").text
-            assert 'href="javascript:' not in page
-    finally:
-        backend.executor.close()
+    with TestClient(create_app(backend, ProjectPaths(ROOT, dist))) as http_:
+        for path in ("/doc/person/evil.html", "/", "/charts/org-chart.svg"):
+            body = http_.get(path).text
+            assert "<script>alert" not in body and "<img src=x" not in body, path
+            assert "&lt;script&gt;" in body, path
+        page = http_.get("/doc/person/evil.html").text
+        assert 'href="javascript:' not in page
 
 
-def test_load_test_command_reports_its_figures(server: str) -> None:
-    """The load test itself (a benchmark; `make bench` runs 16 clients for 60 s), here short."""
-    result = subprocess.run([sys.executable, "-m", "bytedance_kg", "loadtest", "--url", server, "--clients", "4",
-                             "--seconds", "3"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def test_load_test_command_reports_its_figures(built, tmp_path: Path) -> None:
+    """The load test itself (a benchmark; `make bench` runs 16 clients for 60 s), here short. All
+    its clients come from one address, so the server is given a share that admits them."""
+    with our_server(built[0].dist, tmp_path, "--client-queries", "4") as url:
+        result = subprocess.run([sys.executable, "-m", "bytedance_kg", "loadtest", "--url", url, "--clients", "4",
+                                 "--seconds", "3"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
     assert "errors        0" in result.stdout
     for figure in ("throughput", "latency p50", "latency p99"):
         assert figure in result.stdout
+
+
+def test_serve_refuses_bad_options_and_a_busy_port(server: str) -> None:
+    port = server.rsplit(":", 1)[1]
+    for options in (["--max-rows", "-1"], ["--timeout", "inf"], ["--timeout", "nan"], ["--port", "99999"],
+                    ["--port", "-1"], ["--workers", "0"], ["--client-queries", "9", "--workers", "2"],
+                    ["--port", port], ["--worker-memory", "10"]):
+        result = subprocess.run([sys.executable, "-m", "bytedance_kg", "serve", *options], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, (options, result.stderr)
+        assert "Traceback" not in result.stderr and "serving on" not in result.stderr, options
+        assert result.stderr.strip(), options
+

@@ -68,9 +68,11 @@ def test_nothing_acceptable_is_406(client: httpx.Client) -> None:
 
 
 def test_malformed_query_is_400_with_the_parser_message(client: httpx.Client) -> None:
-    response = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"}, headers={"Accept": "text/plain"})
+    response = client.get("/sparql", params={"query": "SELECT ?x WHERE {\n  ?x ?y }"},
+                          headers={"Accept": "application/sparql-results+json, text/plain;q=0.5"})
     assert response.status_code == 400
-    assert "malformed query" in response.text and "error at" in response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "malformed query" in response.text and "(line 2, column" in response.text
 
 
 def test_service_description_without_a_query(client: httpx.Client) -> None:

@@ -127,7 +127,8 @@ def workspace(source: ProjectPaths, folder: Path, articles: int, seed: int = 1,
     for name in ("ontology", "data", "checks", "queries"):
         shutil.copytree(source.root / name, folder / name)
     paths = ProjectPaths(folder, folder / "dist")
-    if articles:
+    if articles:  # the recorded answers are the article's: synthetic data answers differently
+        shutil.rmtree(folder / "queries" / "expected")
         text = (source.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
         write(generate(load_turtle(source.data), text, articles, seed=seed, inject=inject), folder, paths.data)
     return paths

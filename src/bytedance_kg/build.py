@@ -17,20 +17,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
+from bytedance_kg.catalogue import load_catalogue
+from bytedance_kg.expected import check_answers, expected_path
 from bytedance_kg.dataset import Sources
 from bytedance_kg.fastvalidation import validate_fast
 from bytedance_kg.errors import NonConformanceError
 from bytedance_kg.gates import GateResult, run_gates
 from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
+from bytedance_kg.rdfio import to_quads
 from bytedance_kg.reasoning import Closure, closure
 from bytedance_kg.rules import fast_closure
 from bytedance_kg.release import ASSERTED, FULL, write_release
+from bytedance_kg.releases import build_lock, releases_dir, remove_unused
 from bytedance_kg.validation import ShapeResult, validate_graph
 
 ASSERTED_FILE = f"{ASSERTED}.ttl"
@@ -45,6 +50,8 @@ class CheckReport:
     gate_results: list[GateResult] = field(default_factory=list)
     quote_problems: list[str] = field(default_factory=list)
     reasoning_problems: list[str] = field(default_factory=list)
+    answer_problems: list[str] = field(default_factory=list)
+    """Saved queries whose results differ from ``queries/expected/`` (see :func:`check_answers`)."""
     shacl_report: Graph | None = None
 
     @property
@@ -54,7 +61,8 @@ class CheckReport:
     @property
     def conforms(self) -> bool:
         violations = [r for r in self.shape_results if r.severity == "sh:Violation"]
-        return not (violations or self.failed_gates or self.quote_problems or self.reasoning_problems)
+        return not (violations or self.failed_gates or self.quote_problems or self.reasoning_problems
+                    or self.answer_problems)
 
 
 @dataclass
@@ -136,21 +144,17 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
                 sources.data, sources.shapes, sources.terminology())
     with _timed(timings, "gates", progress):
         report.gate_results = run_gates(sources.store() if fast else sources.dataset(), paths.checks_dir)
+    with _timed(timings, "answers", progress):
+        queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
+        if queries and data_files is None:
+            report.answer_problems = check_answers(queries, _store(sources.asserted()), _store(reasoned.full))
     return sources, report, reasoned
 
 
-def _releases(dist: Path) -> Path:
-    return dist.parent / ".releases"
-
-
-def _clean_stale(dist: Path, keep: Path | None = None) -> None:
-    """Remove release folders that neither ``dist`` nor ``keep`` points to (left by a build that was
-    killed, or older than the previous release). The previous release is kept, so a server that
-    started on it keeps working across one rebuild."""
-    kept = {p.resolve() for p in (dist, keep) if p is not None and (p.is_symlink() or p.exists())}
-    for folder in _releases(dist).glob("dist-*"):
-        if folder.resolve() not in kept:
-            shutil.rmtree(folder, ignore_errors=True)
+def _store(graph: Graph) -> ox.Store:
+    store = ox.Store()
+    store.bulk_extend(to_quads(graph))
+    return store
 
 
 def _publish(staging: Path, dist: Path) -> None:
@@ -161,25 +165,32 @@ def _publish(staging: Path, dist: Path) -> None:
     first, once.
     """
     if dist.exists() and not dist.is_symlink():
-        os.replace(dist, Path(tempfile.mkdtemp(prefix="dist-", dir=_releases(dist))) / "legacy")
+        os.replace(dist, Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(dist))) / "legacy")
     link = dist.with_name(f".{dist.name}-link-{os.getpid()}")
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(os.path.relpath(staging, dist.parent))
     previous = dist.resolve() if dist.is_symlink() else None
     os.replace(link, dist)
-    _clean_stale(dist, previous)
+    # Folders left by killed builds and releases older than the previous one go, unless a
+    # running server holds a lease on them (see :mod:`bytedance_kg.releases`).
+    remove_unused(dist, {p for p in (dist.resolve(), previous) if p is not None})
 
 
 def build(paths: ProjectPaths, progress: Progress = lambda _: None, engine: str = "fast") -> BuildResult:
-    """Run every stage; write ``dist/`` only if all checks pass, else raise with the report."""
+    """Run every stage; write ``dist/`` only if all checks pass, else raise with the report.
+    One build at a time per ``dist``: a second one waits for the first (:func:`build_lock`)."""
+    with build_lock(paths.dist, progress):
+        return _build(paths, progress, engine)
+
+
+def _build(paths: ProjectPaths, progress: Progress, engine: str) -> BuildResult:
     timings: dict[str, float] = {}
     sources, report, reasoned = check_sources(paths, progress, timings, engine=engine)
     if not report.conforms:
         raise NonConformanceError(format_report(report))
     with _timed(timings, "write", progress), fewer_collections():
-        _releases(paths.dist).mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="dist-", dir=_releases(paths.dist)))
+        staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:
             written = write_release(staging, sources, reasoned, paths.context)
@@ -216,6 +227,10 @@ def format_report(report: CheckReport) -> str:
     if report.reasoning_problems:
         lines.append(f"reasoning: {len(report.reasoning_problems)} problem(s)")
         lines += [f"  {p}" for p in report.reasoning_problems]
+    if report.answer_problems:
+        lines.append(f"saved queries no longer give their expected answers: {len(report.answer_problems)} "
+                     "(an empty or gutted data file, or expected results to rewrite with `bytedance-kg expected --write`)")
+        lines += [f"  {p}" for p in report.answer_problems]
     return "\n".join(lines)
 
 
@@ -225,6 +240,7 @@ def _problems(report: CheckReport) -> list[tuple[str, str]]:
            for gate in report.failed_gates for row in gate.rows]
     out += [("quotes", message) for message in report.quote_problems]
     out += [("reasoning", message) for message in report.reasoning_problems]
+    out += [("answers", message) for message in report.answer_problems]
     return out
 
 

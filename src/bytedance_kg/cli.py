@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -34,17 +36,21 @@ from bytedance_kg.paths import ProjectPaths, default_paths
 from bytedance_kg.querying import (
     QueryOutcome,
     bind,
-    refuse_federation,
     run_query,
-    to_sparql_json,
+    run_user_query,
+    serialise,
     to_table,
     used_prefixes,
 )
 from bytedance_kg.remote import Endpoint
+from bytedance_kg.sandbox import forbid_network
 from bytedance_kg.stats import compute as compute_stats
 from bytedance_kg.stats import render as render_stats
 from bytedance_kg.store import load_graph, load_store
 from bytedance_kg.synthetic import INJECTIONS
+
+SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                    "csv": "text/csv", "tsv": "text/tab-separated-values"}
 
 EPILOG_BUILD = """examples:
   bytedance-kg build            parse, check and write dist/
@@ -202,9 +208,9 @@ def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, reasone
 def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     query = find_query(load_catalogue(paths.queries_dir), args.query)
     text = bind(query, args.param)
-    refuse_federation(text, str(query.path))
     store = _store(args, paths, out, args.reasoned or query.graph == "full")
-    outcome = run_query(store, text, str(query.path))
+    forbid_network()  # from here on this process cannot open a network socket, whatever the query says
+    outcome = run_user_query(store, text, str(query.path))
     fmt = args.format
     if outcome.triples is not None:
         if fmt not in ("table", "turtle", "ntriples", "jsonld"):
@@ -215,12 +221,8 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
         return EXIT_OK
     if fmt == "table":
         sys.stdout.write(to_table(outcome))
-    elif fmt == "json":
-        sys.stdout.write(to_sparql_json(outcome))
-    elif fmt in ("csv", "tsv", "xml"):
-        results_format = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-                          "xml": ox.QueryResultsFormat.XML}[fmt]
-        sys.stdout.write(store.query(text).serialize(format=results_format).decode("utf-8"))
+    elif fmt in SOLUTION_FORMATS:
+        sys.stdout.write(serialise(outcome, SOLUTION_FORMATS[fmt]))
     else:
         raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
     return EXIT_OK
@@ -302,21 +304,61 @@ def cmd_load(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
     return EXIT_OK
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before anything is printed (a busy port is an error, not a claim)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(1024)
+    except (OSError, OverflowError) as error:
+        sock.close()
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
+    return sock
+
+
 def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    import asyncio
+
     import uvicorn  # imported here: only this command needs the server stack
 
+    from bytedance_kg.sandbox import SandboxUnavailable, require_confinement
     from bytedance_kg.web.app import create_app
-    from bytedance_kg.web.backend import EmbeddedBackend, RemoteBackend
-    from bytedance_kg.web.executor import Limits
+    from bytedance_kg.web.backend import Backend, EmbeddedBackend, RemoteBackend
+    from bytedance_kg.web.executor import MiB, Limits
+    from bytedance_kg.web.hardening import protocol_class
 
-    if not (paths.dist / "void.ttl").exists():
+    if not (paths.dist / "SHA256SUMS").exists():
         raise InputError(paths.dist, "no release to serve; run `bytedance-kg build` first")
-    paths = ProjectPaths(paths.root, paths.dist.resolve())  # hold on to this release, even if rebuilt
-    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, workers=args.workers)
-    backend = RemoteBackend(args.store, limits) if args.store else EmbeddedBackend(paths.dist, limits)
-    app = create_app(backend, paths, args.base, limits)
-    out.progress(f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}); Ctrl-C stops")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    if args.client_queries > args.workers:
+        raise UsageError(f"--client-queries ({args.client_queries}) cannot exceed --workers ({args.workers})")
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers,
+                    per_client=args.client_queries, worker_memory=args.worker_memory * MiB)
+    sock = _listen(args.host, args.port)
+    base = args.base if args.base.endswith("/") else args.base + "/"
+    backend: Backend
+    if args.store:
+        backend = RemoteBackend(args.store, paths.dist, limits, base)
+        engine = f"the store at {args.store}"
+    else:
+        try:  # the server process itself: bound already, and it never needs to open a socket again
+            require_confinement(forbid_network())
+        except SandboxUnavailable as error:
+            raise KGError(str(error)) from None
+        backend = EmbeddedBackend(paths.dist, limits, base)
+        try:
+            asyncio.run(backend.start())
+        except RuntimeError as error:
+            backend.close()
+            raise KGError(str(error)) from None
+        engine = f"{args.workers} query workers, network closed by {backend.service.confinement}"
+    app = create_app(backend, paths, base, limits)
+    config = uvicorn.Config(app, log_level="warning", http=protocol_class(limits), lifespan="on",
+                            timeout_keep_alive=int(limits.keep_alive), limit_concurrency=2048)
+    out.progress(f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}; {engine}); Ctrl-C stops")
+    uvicorn.Server(config).run(sockets=[sock])
     return EXIT_OK
 
 
@@ -366,6 +408,21 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     if args.save:
         bench.save(rows, paths.root, endpoints)
     return EXIT_OK
+
+
+def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], int | float]:
+    """An argparse type: a finite number of ``kind`` between ``low`` and ``high``."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is outside {low:g} to {high:g}")
+        return value
+
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -428,13 +485,21 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_load)
     p = command("serve", "serve the release: SPARQL endpoint, dereferenceable IRIs and pages", EPILOG_SERVE)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=bounded(int, 1, 65535), default=8000, help="port, 1 to 65535 (default 8000)")
     p.add_argument("--store", help="an external SPARQL endpoint loaded with `load`, instead of the embedded store")
     p.add_argument("--base", default="https://w3id.org/bytedance-kg/",
                    help="public base IRI that maps onto this server (default https://w3id.org/bytedance-kg/)")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
-    p.add_argument("--max-rows", type=int, default=10_000, help="results returned at most (default 10000)")
-    p.add_argument("--workers", type=int, default=2, help="queries that may run at once (default 2)")
+    p.add_argument("--timeout", type=bounded(float, 0.1, 3600), default=10.0,
+                   help="seconds a query may run, 0.1 to 3600 (default 10)")
+    p.add_argument("--max-rows", type=bounded(int, 1, 10_000_000), default=10_000,
+                   help="solutions or triples returned at most (default 10000)")
+    p.add_argument("--max-bytes", type=bounded(int, 4096, 2**31), default=16 * 1024 * 1024,
+                   help="bytes of an answer at most (default 16 MiB)")
+    p.add_argument("--workers", type=bounded(int, 1, 64), default=4, help="queries that may run at once (default 4)")
+    p.add_argument("--client-queries", type=bounded(int, 1, 64), default=1,
+                   help="queries one client address may run at once (default 1)")
+    p.add_argument("--worker-memory", type=bounded(int, 512, 65536), default=1024,
+                   help="MiB of memory per query worker, 512 to 65536 (default 1024)")
     p.set_defaults(run=cmd_serve)
     p = command("loadtest", "a bounded load test of a running server (saved queries, pages, downloads)", EPILOG_LOADTEST)
     p.add_argument("--url", default="http://127.0.0.1:8000", help="the server (default http://127.0.0.1:8000)")

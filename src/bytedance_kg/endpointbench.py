@@ -86,7 +86,8 @@ def servers(paths: ProjectPaths, folder: Path) -> Iterator[dict[str, str]]:
                    capture_output=True)
     ports = {name: free_port() for name in ("ours", "oxigraph", "rdflib")}
     ours = [str(Path(sys.executable).with_name("bytedance-kg")), "--root", str(paths.root), "--dist", str(paths.dist),
-            "-q", "serve", "--host", "127.0.0.1", "--port", str(ports["ours"])]
+            "-q", "serve", "--host", "127.0.0.1", "--port", str(ports["ours"]),
+            "--client-queries", "4"]  # every benchmark client comes from 127.0.0.1
     raw = [str(binary), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{ports['oxigraph']}"]
     rdflib = [sys.executable, "-c", _RDFLIB_ENDPOINT, str(full), str(ports["rdflib"])]
     urls = {"ours": f"http://127.0.0.1:{ports['ours']}/sparql",

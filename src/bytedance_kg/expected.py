@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import rdflib
 
 from bytedance_kg.catalogue import SavedQuery
+from bytedance_kg.errors import KGError
 from bytedance_kg.querying import (
     QueryOutcome,
     bind,
@@ -100,4 +101,24 @@ def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = Fal
         problems.append(f"missing ({count}x): {dict(sorted(row))}")
     for row, count in sorted((actual - rows).items(), key=str):
         problems.append(f"unexpected ({count}x): {dict(sorted(row))}")
+    return problems
+
+
+def check_answers(queries: list[SavedQuery], asserted: ox.Store, full: ox.Store) -> list[str]:
+    """Every saved query that has an expected-results file must still give those results (with
+    :data:`ENGINE_DEVIATIONS`): the build's last check, which an empty or gutted data file fails
+    even where every shape and gate passes (both are vacuously true of no data)."""
+    problems = []
+    for query in queries:
+        if not expected_path(query).exists():
+            continue
+        try:
+            outcome = run_example(query, full if query.graph == "full" else asserted)
+        except KGError as error:
+            problems.append(f"{query.name}: {error}")
+            continue
+        found = differences(query, outcome, deviations=True)
+        if found:
+            problems.append(f"{query.name}: {len(found)} difference(s) from {expected_path(query).name}, "
+                            f"first: {found[0]}")
     return problems

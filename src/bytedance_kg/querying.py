@@ -9,10 +9,8 @@ expected results in ``queries/expected/`` are checked.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,9 @@ import rdflib
 
 from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.errors import InputError, UsageError
+from bytedance_kg.guard import CheckedQuery, QueryRefused, check_query
+from bytedance_kg.results import WRITERS, JsonWriter
+from bytedance_kg.stack import with_engine_stack
 from bytedance_kg.namespaces import ALL_PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -94,58 +95,6 @@ def _prologue_end(text: str) -> int:
     return offset
 
 
-_PARSER_LOCK = threading.Lock()
-"""rdflib's SPARQL parser (pyparsing) is not thread-safe: concurrent parses fail at random."""
-
-
-class FederatedQueryError(UsageError):
-    """A query that uses SERVICE: running it would make the store fetch from the network."""
-
-
-@functools.lru_cache(maxsize=1024)
-def inspect_query(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE, by *parsing* the query (nothing is evaluated).
-
-    A query that does not parse (updates included) raises ``SyntaxError`` with its position; one
-    that uses ``SERVICE`` anywhere, in any letter case or nesting, raises
-    :class:`FederatedQueryError`, because pyoxigraph would execute it against the network.
-    rdflib's parser takes milliseconds, so the forms of recent queries are cached by their text
-    (errors are not cached, and they are cheap to find again).
-    """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    try:
-        with _PARSER_LOCK:
-            parsed = parseQuery(text)
-    except ParseException as error:
-        raise SyntaxError(f"error at {error.lineno}:{error.col}: {error.msg}") from None
-    except Exception as error:  # rdflib raises a few other types on odd input
-        raise SyntaxError(str(error) or type(error).__name__) from None
-    pending: list[object] = [parsed]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                raise FederatedQueryError("federated queries (SERVICE) are not allowed")
-            pending.extend(node.values())
-        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
-            pending.extend(node)
-    form = parsed[1].name
-    return {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT"}.get(form, "DESCRIBE")
-
-
-def refuse_federation(text: str, origin: str) -> None:
-    """Raise an input error if a user's query uses SERVICE (its syntax errors are left to the engine)."""
-    try:
-        inspect_query(text)
-    except FederatedQueryError as error:
-        raise InputError(origin, str(error)) from None
-    except SyntaxError:
-        pass
-
-
 @dataclass
 class QueryOutcome:
     """What a query returned: solutions, a boolean, or triples."""
@@ -156,25 +105,61 @@ class QueryOutcome:
     triples: list[ox.Triple] | None = None
 
 
-def run_query(store: ox.Store, text: str, origin: str = "query",
-              default_graphs: list[str] | None = None) -> QueryOutcome:
+def engine_error(error: SyntaxError, checked: CheckedQuery | None = None) -> tuple[str, int | None, int | None]:
+    """A one-line message and the (original) line and column of a pyoxigraph syntax error.
+
+    pyoxigraph lists every character class it would have accepted (``['A' ..= 'Z' | ...]``), which
+    is noise to a person; the list is cut to the names of what was expected.
+    """
+    message = str(error.msg if hasattr(error, "msg") else error)
+    place = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
+    line, column = (int(place[1]), int(place[2])) if place else (error.lineno, error.offset)
+    if place:
+        message = place[3]
+    message = re.sub(r"\[[^\]]*\.\.=[^\]]*\]", "a name", " ".join(message.split()))
+    if len(message) > 200:
+        message = message[:199] + "…"
+    if checked is not None and line is not None:
+        line, column = checked.place(line, column or 1)
+    return message, line, column
+
+
+def run_query(store: ox.Store, text: str, origin: str = "query", default_graphs: list[str] | None = None,
+              checked: CheckedQuery | None = None) -> QueryOutcome:
     """Run ``text`` on ``store`` (over ``default_graphs`` if given); a syntax error becomes an error
-    naming its position. Text from users goes through :func:`refuse_federation` first."""
+    naming its position (in the client's text, when ``checked`` maps it back). Only the project's
+    own query texts come here directly; a user's goes through :func:`run_user_query`."""
     try:
         result = store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome([], boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
+            return QueryOutcome(variables, rows=rows)
+        return QueryOutcome([], triples=list(result))
     except SyntaxError as error:
-        message = str(error.msg)
-        place = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
-        if place:
-            raise InputError(origin, f"SPARQL syntax error: {place[3]}", int(place[1]), int(place[2])) from None
-        raise InputError(origin, f"SPARQL syntax error: {message}", error.lineno, error.offset) from None
-    if isinstance(result, ox.QueryBoolean):
-        return QueryOutcome([], boolean=bool(result))
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
-        return QueryOutcome(variables, rows=rows)
-    return QueryOutcome([], triples=list(result))
+        message, line, column = engine_error(error, checked)
+        raise InputError(origin, f"SPARQL syntax error: {message}", line, column) from None
+    except (OSError, RuntimeError, ValueError) as error:  # evaluation errors (a bad regex, a custom function)
+        raise InputError(origin, f"the query failed: {' '.join(str(error).split())[:300]}") from None
+
+
+def guard(text: str, origin: str) -> CheckedQuery:
+    """The guard's verdict on a user's query text, as an input error naming the place."""
+    try:
+        return check_query(text)
+    except QueryRefused as refused:
+        raise InputError(origin, refused.message, refused.line, refused.column) from None
+
+
+def run_user_query(store: ox.Store, text: str, origin: str = "query",
+                   default_graphs: list[str] | None = None) -> QueryOutcome:
+    """Run a query a user wrote: through the guard (only its canonical text reaches the engine),
+    on a thread with the engine's large stack. The caller confines the process first where it can
+    (:func:`bytedance_kg.sandbox.forbid_network`)."""
+    checked = guard(text, origin)
+    return with_engine_stack(lambda: run_query(store, checked.text, origin, default_graphs, checked))
 
 
 def _from_rdflib(term: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
@@ -242,28 +227,18 @@ def expected_outcome(path: Path) -> tuple[list[str], Counter[Row] | bool]:
     return variables, rows
 
 
-def to_sparql_json(outcome: QueryOutcome) -> str:
-    """SPARQL 1.1 Query Results JSON, in row order, with stable key order and indentation."""
+def serialise(outcome: QueryOutcome, media_type: str) -> str:
+    """A whole solutions or boolean outcome in one of the SPARQL results formats (:mod:`results`)."""
+    writer = WRITERS[media_type]
     if outcome.boolean is not None:
-        return json.dumps({"head": {}, "boolean": outcome.boolean}, indent=2) + "\n"
-
-    def binding(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> dict[str, str]:
-        kind, value, datatype, language = term_key(term)
-        if kind != "literal":
-            return {"type": kind, "value": term.value}
-        out = {"type": "literal", "value": value}
-        if language:
-            out["xml:lang"] = language
-        elif datatype != XSD_STRING:
-            out["datatype"] = datatype
-        return out
-
+        return writer.boolean(outcome.boolean)
     assert outcome.rows is not None
-    document = {
-        "head": {"vars": outcome.variables},
-        "results": {"bindings": [{v: binding(t) for v, t in row.items()} for row in outcome.rows]},
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return writer(outcome.variables).whole(outcome.rows)
+
+
+def to_sparql_json(outcome: QueryOutcome) -> str:
+    """SPARQL 1.1 Query Results JSON, in row order, indented (the expected files' form)."""
+    return serialise(outcome, JsonWriter.media_type)
 
 
 def to_ntriples(triples: list[ox.Triple]) -> str:
@@ -305,64 +280,3 @@ def to_table(outcome: QueryOutcome, width: int = 60) -> str:
     lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(lines) + "\n"
-
-
-def _csv_cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
-    if term is None:
-        return ""
-    value = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
-    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
-
-
-def to_sparql_csv(outcome: QueryOutcome) -> str:
-    """SPARQL 1.1 Query Results CSV: plain values, CRLF line ends."""
-    assert outcome.rows is not None
-    lines = [",".join(outcome.variables)]
-    lines += [",".join(_csv_cell(row.get(v)) for v in outcome.variables) for row in outcome.rows]
-    return "\r\n".join(lines) + "\r\n"
-
-
-def to_sparql_tsv(outcome: QueryOutcome) -> str:
-    """SPARQL 1.1 Query Results TSV: terms in Turtle syntax, ``?`` before each variable."""
-    assert outcome.rows is not None
-    lines = ["\t".join("?" + v for v in outcome.variables)]
-    lines += ["\t".join(str(row[v]) if v in row else "" for v in outcome.variables) for row in outcome.rows]
-    return "\n".join(lines) + "\n"
-
-
-def to_sparql_xml(outcome: QueryOutcome) -> str:
-    """SPARQL Query Results XML Format."""
-    from xml.sax.saxutils import escape, quoteattr
-
-    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
-    out += [f"<variable name={quoteattr(v)}/>" for v in outcome.variables]
-    out.append("</head>")
-    if outcome.boolean is not None:
-        out.append(f"<boolean>{'true' if outcome.boolean else 'false'}</boolean>")
-    else:
-        out.append("<results>")
-        for row in outcome.rows or []:
-            out.append("<result>")
-            for v, term in row.items():
-                if isinstance(term, ox.NamedNode):
-                    inner = f"<uri>{escape(term.value)}</uri>"
-                elif isinstance(term, ox.BlankNode):
-                    inner = f"<bnode>{escape(term.value)}</bnode>"
-                elif term.language:
-                    inner = f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-                else:
-                    inner = f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-                out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
-            out.append("</result>")
-        out.append("</results>")
-    out.append("</sparql>")
-    return "\n".join(out) + "\n"
-
-
-RESULT_SERIALISERS = {
-    "application/sparql-results+json": to_sparql_json,
-    "application/sparql-results+xml": to_sparql_xml,
-    "text/csv": to_sparql_csv,
-    "text/tab-separated-values": to_sparql_tsv,
-}
-"""SPARQL results serialisers by media type, for solutions gathered (and possibly truncated) in hand."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import pyoxigraph as ox
 
-from bytedance_kg.errors import KGError
+from bytedance_kg.errors import KGError, UsageError
 from bytedance_kg.querying import QueryOutcome
 
 EXIT_REMOTE = 3
@@ -42,6 +42,9 @@ class Endpoint:
     timeout: float = 60.0
     _auth: httpx.Auth | None = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        checked_url(self.url)
+
     def _authentication(self) -> httpx.Auth | None:
         if self.user is None or self._auth is not None:
             return self._auth
@@ -54,17 +57,41 @@ class Endpoint:
         self._auth = auth
         return auth
 
-    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
-        """Send one request; return the body of a 2xx answer or raise :class:`RemoteError`."""
+    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+                limit: int | None = None) -> bytes:
+        """Send one request; return the body of a 2xx answer or raise :class:`RemoteError`. With
+        ``limit``, an answer longer than that many bytes is refused without being read further."""
         try:
-            response = httpx.request(method, url, content=body, headers=headers or {}, auth=self._authentication(),
-                                     timeout=self.timeout)
+            with httpx.stream(method, url, content=body, headers=headers or {}, auth=self._authentication(),
+                              timeout=self.timeout) as response:
+                if response.status_code >= 400:
+                    detail = " ".join(response.read()[:300].decode("utf-8", "replace").split())
+                    raise RemoteError(f"{method} {url}: HTTP {response.status_code} {response.reason_phrase}: {detail}")
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if limit is not None and size > limit:
+                        raise RemoteError(f"{method} {url}: the store's answer is larger than {limit} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
         except httpx.HTTPError as error:
             raise RemoteError(f"{method} {url}: cannot reach the store ({error or type(error).__name__})") from None
-        if response.status_code >= 400:
-            detail = response.text[:300].strip()
-            raise RemoteError(f"{method} {url}: HTTP {response.status_code} {response.reason_phrase}: {detail}")
-        return response.content
+        except (httpx.InvalidURL, ValueError) as error:  # an unusable URL that got past the check
+            raise RemoteError(f"{method} {url}: {error}") from None
+
+
+def checked_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL with a host (and a valid port), else a usage error."""
+    try:
+        parsed = httpx.URL(url)
+        port = parsed.port
+    except (httpx.InvalidURL, ValueError, TypeError) as error:
+        raise UsageError(f"not a usable URL: {url!r} ({error})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"not an http(s) URL with a host: {url!r}")
+    if port is not None and not 0 < port < 65536:
+        raise UsageError(f"port out of range in {url!r}")
+    return url
 
 
 def graph_url(store: Endpoint, graph: str) -> str:
@@ -79,8 +106,16 @@ def put_graph(store: Endpoint, graph: str, ntriples: bytes) -> None:
 
 def count_graph(store: Endpoint, graph: str) -> int:
     """The number of triples the store holds in one named graph (Graph Store Protocol GET)."""
-    body = store.request("GET", graph_url(store, graph), headers={"Accept": "application/n-triples"})
-    return sum(1 for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    url = graph_url(store, graph)
+    body = store.request("GET", url, headers={"Accept": "application/n-triples"})
+    try:
+        return sum(1 for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as error:
+        raise RemoteError(f"GET {url}: the store's answer is not N-Triples ({_short(error)})") from None
+
+
+def _short(error: BaseException) -> str:
+    return " ".join(str(error).split())[:200]
 
 
 def _term(binding: dict[str, str]) -> ox.NamedNode | ox.Literal | ox.BlankNode:
@@ -102,6 +137,13 @@ def query(endpoint: Endpoint, text: str, graph_form: bool, default_graphs: list[
     accept = "application/n-triples" if graph_form else "application/sparql-results+json"
     body = endpoint.request("POST", endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
                             {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+    try:
+        return _outcome(body, graph_form)
+    except (SyntaxError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RemoteError(f"POST {endpoint.url}: the store's answer is not a SPARQL result ({_short(error)})") from None
+
+
+def _outcome(body: bytes, graph_form: bool) -> QueryOutcome:
     if graph_form:
         return QueryOutcome([], triples=list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)))
     document = json.loads(body)

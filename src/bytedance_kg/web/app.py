@@ -7,19 +7,21 @@ here and behind the permanent-identifier redirect alike.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import urllib.parse
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -27,18 +29,31 @@ from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery, load_catalogue
 from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.describe import describe
-from bytedance_kg.errors import KGError
+from bytedance_kg.guard import CheckedQuery, FederatedQueryRefused, QueryRefused, UpdateRefused, check_query
 from bytedance_kg.paths import ProjectPaths
-from bytedance_kg.querying import FederatedQueryError, compact, inspect_query
+from bytedance_kg.querying import compact
+from bytedance_kg.remote import RemoteError
 from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
 from bytedance_kg.sentences import sentence_around, split_sentences
-from bytedance_kg.web.backend import BOOLEAN_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Backend
-from bytedance_kg.web.charts import org_chart_svg, timeline_svg
-from bytedance_kg.web.executor import GRAPH_SERIALISERS, Busy, Limits, QueryTimeout, WorkerFailed
+from bytedance_kg.web.backend import BOOLEAN_FORMATS, GRAPH_FORMAT_TYPES, RESULT_FORMATS, Backend
+from bytedance_kg.web.charts import INLINE_STYLES, org_chart_svg, timeline_svg
+from bytedance_kg.web.executor import (
+    MiB,
+    Busy,
+    ClientBusy,
+    Limits,
+    OutOfMemory,
+    QueryFailed,
+    QueryTimeout,
+    WorkerFailed,
+    serialise_triples,
+)
+from bytedance_kg.web.hardening import SecurityHeaders
 from bytedance_kg.web.negotiation import choose
 
 DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
-DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples"}
+DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
+               "rdf": "application/rdf+xml"}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SERVICE_DESCRIPTION_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
@@ -49,11 +64,15 @@ class Site:
 
     backend: Backend
     base: str
-    dist: Path
     templates: Environment
     catalogue: dict[str, SavedQuery]
     article: str
     limits: Limits
+
+    @property
+    def dist(self) -> Path:
+        """The release being served (it follows rebuilds: :class:`bytedance_kg.releases.ReleaseTracker`)."""
+        return self.backend.dist
 
     def local(self, iri: str) -> str:
         """The path on this server for an IRI under the public base (else the IRI itself)."""
@@ -87,78 +106,164 @@ def _error(request: Request, status: int, message: str, headers: dict[str, str] 
 # ---------------------------------------------------------------- SPARQL protocol
 
 
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None if it is larger than ``limit`` bytes (read no further than that)."""
+class BodyTooLarge(Exception):
+    """The request body is larger than the limit."""
+
+
+async def _body(request: Request, limits: Limits) -> bytes:
+    """The request body, read no further than the size limit and within the time limit."""
+    limit = limits.max_request_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return body
+        raise BodyTooLarge()
+    body = bytearray()
+    async with asyncio.timeout(limits.body_timeout):
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise BodyTooLarge()
+    return bytes(body)
 
 
-async def sparql(request: Request) -> Response:
-    site: Site = request.app.state.site
-    limit = site.limits.max_request_bytes
-    if len(request.url.query) > limit:
-        return _error(request, 414, f"the query string is longer than {limit} bytes")
+def _media_type(header: str) -> tuple[str, dict[str, str]]:
+    """A Content-Type header's media type (lower case) and its parameters."""
+    main, *rest = header.split(";")
+    params = {}
+    for part in rest:
+        key, _, value = part.partition("=")
+        params[key.strip().lower()] = value.strip().strip('"').lower()
+    return main.strip().lower(), params
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolRefusal(400, f"the request body is not UTF-8 (byte {error.start})") from None
+
+
+class ProtocolRefusal(Exception):
+    """A request the SPARQL protocol does not allow: its status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[str]]:
+    """The operation's parameters from the query string and, for POST, the body (SPARQL 1.1
+    Protocol section 2.1): ``query``, ``update``, ``default-graph-uri``, ``named-graph-uri``."""
+    if len(request.url.query) > limits.max_request_bytes:
+        raise ProtocolRefusal(414, f"the query string is longer than {limits.max_request_bytes} bytes")
     params = list(request.query_params.multi_items())
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await _body(request, limit)
-        if body is None:
-            return _error(request, 413, f"the request body is larger than {limit} bytes")
+    if request.method == "GET":
+        if request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers:
+            raise ProtocolRefusal(400, "a GET request carries its query in the URL, not in a body")
+    else:
+        content_type, options = _media_type(request.headers.get("content-type", ""))
+        if content_type == "application/sparql-update":
+            raise ProtocolRefusal(403, "this endpoint is read-only: SPARQL Update is refused")
+        if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            raise ProtocolRefusal(415, f"unsupported content type {content_type or '(none)'!r}: send "
+                                       "application/sparql-query or application/x-www-form-urlencoded")
+        if options.get("charset", "utf-8") != "utf-8":
+            raise ProtocolRefusal(415, f"the request body must be UTF-8, not {options['charset']}")
+        try:
+            body = _utf8(await _body(request, limits))
+        except BodyTooLarge:
+            raise ProtocolRefusal(413, f"the request body is larger than {limits.max_request_bytes} bytes") from None
+        except TimeoutError:
+            raise ProtocolRefusal(408, f"the request body did not arrive within {limits.body_timeout:g} s") from None
         if content_type == "application/sparql-query":
-            params.append(("query", body.decode("utf-8", "replace")))
-        elif content_type == "application/x-www-form-urlencoded":
-            params += urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        elif content_type == "application/sparql-update":
-            return _error(request, 403, "this endpoint is read-only: SPARQL Update is refused")
+            params.append(("query", body))
         else:
-            return _error(request, 415, f"unsupported content type {content_type!r}")
+            params += urllib.parse.parse_qsl(body, keep_blank_values=True)
     fields: dict[str, list[str]] = {}
     for key, value in params:
         fields.setdefault(key, []).append(str(value))
     if "update" in fields:
-        return _error(request, 403, "this endpoint is read-only: SPARQL Update is refused")
+        raise ProtocolRefusal(403, "this endpoint is read-only: SPARQL Update is refused")
+    if "query" in fields and len(fields["query"]) != 1:
+        raise ProtocolRefusal(400, "give exactly one query")
+    return fields
+
+
+def dataset(fields: dict[str, list[str]], checked: CheckedQuery) -> tuple[list[str] | None, list[str] | None]:
+    """The RDF dataset a query runs on, as the SPARQL 1.1 Protocol (2.1.4) and Query (13.2) say:
+    graphs given as protocol parameters win over the query's FROM / FROM NAMED; a query that names
+    its own dataset gets exactly that (``None, None``: unknown graphs are empty, nothing is
+    fetched; FROM NAMED alone leaves the default graph empty); otherwise the service default,
+    the reasoned release as the default graph, with every graph of the store available by name."""
+    if "default-graph-uri" in fields or "named-graph-uri" in fields:
+        return fields.get("default-graph-uri", []), fields.get("named-graph-uri", [])
+    if checked.has_dataset:
+        return None, None
+    return list(FULL_GRAPHS), None
+
+
+async def sparql(request: Request) -> Response:
+    site: Site = request.app.state.site
+    limits = site.limits
+    try:
+        fields = await _protocol_fields(request, limits)
+    except ProtocolRefusal as refusal:
+        return _error(request, refusal.status, refusal.message)
     if "query" not in fields:
         return service_description(request)
-    if len(fields["query"]) != 1:
-        return _error(request, 400, "give exactly one query")
-    text = fields["query"][0]
-    try:  # parsed, never evaluated, in a thread: a federated query is refused before any store sees it
-        form = await run_in_threadpool(inspect_query, text)
-    except FederatedQueryError:
-        return _error(request, 400, "federated queries (SERVICE) are not allowed on this endpoint")
-    except SyntaxError as error:
-        return _error(request, 400, f"malformed query: {error}")
-    offered = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else BOOLEAN_FORMATS if form == "ASK" else RESULT_FORMATS
+    try:
+        checked = check_query(fields["query"][0])
+    except QueryRefused as refused:
+        prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
+        return _error(request, 400, prefix + str(refused))
+    form = checked.form
+    offered = GRAPH_FORMAT_TYPES if form in ("CONSTRUCT", "DESCRIBE") else BOOLEAN_FORMATS if form == "ASK" \
+        else RESULT_FORMATS
     media_type = choose(request.headers.get("accept"), offered)
     if media_type is None:
         return _error(request, 406, f"none of the acceptable types is offered for {form}: {', '.join(offered)}")
+    default_graphs, named_graphs = dataset(fields, checked)
+    for graph in (default_graphs or []) + (named_graphs or []):
+        if not _is_iri(graph):
+            return _error(request, 400, f"not an IRI: {graph[:200]!r}")
+    client = request.client.host if request.client else "unknown"
+    retry = {"Retry-After": "1"}
     try:
-        answer = await run_in_threadpool(site.backend.answer, text, media_type, fields.get("default-graph-uri", []),
-                                         fields.get("named-graph-uri", []))
+        answer = await site.backend.answer(client, checked.text, media_type, default_graphs, named_graphs)
     except Busy:
-        return _error(request, 503, f"all {site.limits.workers} query workers are busy; try again shortly",
-                      {"Retry-After": "1"})
+        return _error(request, 503, "the query workers are all busy; try again shortly", retry)
+    except ClientBusy:
+        return _error(request, 429, f"you already have {limits.per_client} queries running; wait for them", retry)
     except QueryTimeout:
-        return _error(request, 504, f"the query ran longer than the limit of {site.limits.timeout:g} s and was stopped")
-    except SyntaxError as error:
-        return _error(request, 400, f"malformed query: {error}")
-    except ValueError as error:
-        return _error(request, 400, f"query failed: {error}")
+        return _error(request, 504, f"the query ran longer than the limit of {limits.timeout:g} s and was stopped")
+    except OutOfMemory:
+        return _error(request, 507, f"the query needed more than the limit of {limits.worker_memory // MiB} MiB "
+                                    "of memory and was stopped")
     except WorkerFailed:
-        return _error(request, 503, "the query could not be completed (its worker failed); try again")
-    except KGError as error:
+        return _error(request, 503, "the query could not be completed (its worker failed); try again", retry)
+    except QueryFailed as failure:
+        where = ""
+        if failure.line is not None:
+            line, column = checked.place(failure.line, failure.column or 1)
+            where = f" (line {line}, column {column})"
+        return _error(request, 400, failure.message + where)
+    except RemoteError as error:
         return _error(request, 502, str(error))
     headers = {"Vary": "Accept"}
     if answer.truncated:
-        headers["X-Result-Truncated"] = f"true; max-rows={site.limits.max_rows}"
-    return Response(answer.body, media_type=media_type, headers=headers)
+        limit = f"max-rows={limits.max_rows}" if answer.truncated == "rows" else f"max-bytes={limits.max_bytes}"
+        headers["X-Result-Truncated"] = f"true; {limit}"
+    if answer.body is not None:
+        return Response(answer.body, media_type=media_type, headers=headers)
+    headers["Content-Length"] = str(answer.size)
+    return StreamingResponse(site.backend.stream(answer), media_type=media_type, headers=headers)
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def service_description(request: Request) -> Response:
@@ -184,8 +289,8 @@ def service_description(request: Request) -> Response:
            "N-Triples", "JSON-LD", "RDF_XML")),
         *(f"<{endpoint}#dataset> <{sd}namedGraph> <{g}> ." for g in FULL_GRAPHS),
     ]
-    graph = ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    body = ox.serialize(graph, format=GRAPH_SERIALISERS[media_type])
+    graph = list(ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    body = serialise_triples(graph, media_type)
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
@@ -352,12 +457,25 @@ def context(request: Request) -> Response:
     return FileResponse(site.dist / CONTEXT_FILE, media_type="application/ld+json")
 
 
+RELEASE_CHECK_SECONDS = 1.0
+"""How often the server looks whether ``dist`` points at a new release."""
+
+
+async def _follow_releases(backend: Backend) -> None:
+    while True:
+        await asyncio.sleep(RELEASE_CHECK_SECONDS)
+        try:
+            await backend.follow_release()
+        except OSError:  # a release vanishing mid-load: the next look finds the newest
+            continue
+
+
 def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, limits: Limits | None = None) -> Starlette:
-    """The application over ``backend``, serving the release in ``paths.dist``."""
+    """The application over ``backend`` (which knows the release it serves, and follows rebuilds)."""
     templates = Environment(loader=PackageLoader("bytedance_kg.web", "templates"),
                             autoescape=select_autoescape(["html"]))
     article = (paths.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
-    site = Site(backend, base if base.endswith("/") else base + "/", paths.dist, templates,
+    site = Site(backend, base if base.endswith("/") else base + "/", templates,
                 load_catalogue(paths.queries_dir), article, limits or Limits())
     static = Path(__file__).with_name("static")
     codemirror = paths.root / "web" / "node_modules" / "codemirror"
@@ -376,8 +494,22 @@ def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, 
         Mount("/static", StaticFiles(directory=static), name="static"),
         Mount("/vendor/codemirror", StaticFiles(directory=codemirror, check_dir=False), name="codemirror"),
     ]
-    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
-                             allow_headers=["*"], expose_headers=["Content-Type", "Vary"])]
-    app = Starlette(routes=routes, middleware=middleware)
+    middleware = [
+        Middleware(SecurityHeaders, inline_styles=INLINE_STYLES),
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                   allow_headers=["*"], expose_headers=["Content-Type", "Vary", "X-Result-Truncated"]),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await backend.start()
+        follower = asyncio.create_task(_follow_releases(backend))
+        try:
+            yield
+        finally:
+            follower.cancel()
+            backend.close()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.site = site
     return app

@@ -1,77 +1,175 @@
 """Where the server's answers come from: the embedded pyoxigraph store loaded from ``dist/``, or
-any external SPARQL 1.1 endpoint (``serve --store URL``). Both answer the same two calls."""
+any external SPARQL 1.1 endpoint (``serve --store URL``). Both answer the same calls.
+
+Endpoint queries arrive already checked by the guard (:mod:`bytedance_kg.guard`); only the guard's
+canonical text is run or forwarded. The pages' own fixed queries (``document``, ``outcome``) run
+in the server process, which is itself confined when the store is embedded.
+"""
 
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
-from bytedance_kg.dataset import FULL_GRAPHS
-from bytedance_kg.errors import InputError
-from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome, inspect_query, run_query
-from bytedance_kg.release import FULL
-from bytedance_kg.remote import Endpoint
-from bytedance_kg.remote import query as remote_query
-from bytedance_kg.web.executor import GRAPH_SERIALISERS, Answer, Limits, QueryExecutor, execute, release_store
+import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
 
-RESULT_FORMATS = list(RESULT_SERIALISERS)
-BOOLEAN_FORMATS = ["application/sparql-results+json", "application/sparql-results+xml"]
-GRAPH_FORMATS = list(GRAPH_SERIALISERS)
+from bytedance_kg.dataset import FULL_GRAPHS, GRAPH, VOID_GRAPH
+from bytedance_kg.guard import check_query
+from bytedance_kg.querying import QueryOutcome, run_query
+from bytedance_kg.releases import ReleaseTracker
+from bytedance_kg.remote import Endpoint, RemoteError
+from bytedance_kg.remote import query as remote_query
+from bytedance_kg.results import BOOLEAN_MEDIA_TYPES, WRITERS
+from bytedance_kg.web.executor import (
+    GRAPH_FORMATS,
+    Answer,
+    FairScheduler,
+    Limits,
+    QueryService,
+    release_store,
+    serialise_triples,
+)
+
+RESULT_FORMATS = list(WRITERS)
+BOOLEAN_FORMATS = BOOLEAN_MEDIA_TYPES
+GRAPH_FORMAT_TYPES = list(GRAPH_FORMATS)
+ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), VOID_GRAPH]
+"""Every graph the release puts in a store (``load`` uploads these)."""
 
 
 class Backend(Protocol):
     """What the server needs from a store."""
 
-    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
-        """The query's results serialised as ``media_type``, within the limits (the endpoint)."""
+    dist: Path
+    """The release folder the pages and downloads come from (it follows rebuilds)."""
+
+    async def start(self) -> None: ...
+
+    async def follow_release(self) -> bool:
+        """Move to a newly published release, if there is one; True if it moved."""
+
+    async def answer(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
+                     named_graphs: list[str] | None) -> Answer:
+        """A checked query's answer within the limits; ``None`` graphs mean the query's own dataset
+        (if it names one) or the service's default."""
+
+    def stream(self, answer: Answer) -> AsyncIterator[bytes]: ...
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
-        """A page's own fixed query, serialised as ``media_type``."""
+        """A page's own fixed CONSTRUCT, serialised as ``media_type``."""
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
-        """The query's results as terms (the pages)."""
+        """A page's own fixed query, as terms."""
+
+    def close(self) -> None: ...
 
 
 class EmbeddedBackend:
-    """The release in pyoxigraph: endpoint queries in worker processes (see :mod:`executor`), the
-    pages' own fixed queries on an in-process copy of the store."""
+    """The release in pyoxigraph: endpoint queries in confined worker processes (:mod:`executor`),
+    the pages' own queries on an in-process copy of the store."""
 
-    def __init__(self, dist: Path, limits: Limits | None = None) -> None:
-        nquads = dist / f"{FULL}.nq"
-        if not nquads.exists():
-            raise InputError(nquads, "no release to serve; run `bytedance-kg build` first")
-        self.store = release_store(dist)
+    def __init__(self, dist: Path, limits: Limits | None = None, base: str = "") -> None:
+        self.tracker = ReleaseTracker(dist)
         self.limits = limits or Limits()
-        self.executor = QueryExecutor(dist, self.limits)
+        self.store = release_store(self.dist)
+        self.service = QueryService(self.dist, self.limits, base + "sparql")  # relative IRIs: against the endpoint
 
-    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
-        return self.executor.run(text, media_type, default_graphs or FULL_GRAPHS, named_graphs)
+    @property
+    def dist(self) -> Path:
+        assert self.tracker.current is not None
+        return self.tracker.current
+
+    async def start(self) -> None:
+        await self.service.start()
+
+    async def follow_release(self) -> bool:
+        if not self.tracker.refresh():
+            return False
+        self.store = await run_in_threadpool(release_store, self.dist)
+        self.service.release = self.dist  # workers load it with their next query
+        return True
+
+    async def answer(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
+                     named_graphs: list[str] | None) -> Answer:
+        return await self.service.run(client, text, media_type, default_graphs, named_graphs)
+
+    def stream(self, answer: Answer) -> AsyncIterator[bytes]:
+        return self.service.stream(answer)
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
-        """A page's own fixed query (no user input), serialised in process."""
-        return execute(self.store, text, media_type, default_graphs, [], max_rows=10**9).body
+        result = self.store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs])
+        return serialise_triples(list(result), media_type)
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
         return run_query(self.store, text, "page query", default_graphs or FULL_GRAPHS)
 
+    def close(self) -> None:
+        self.service.close()
+        self.tracker.close()
+
 
 class RemoteBackend:
-    """Any SPARQL 1.1 endpoint, loaded with ``bytedance-kg load``: requests are passed through."""
+    """Any SPARQL 1.1 endpoint loaded with ``bytedance-kg load``: checked queries are forwarded, at
+    most ``workers`` at once and ``per_client`` per client, and answers larger than ``max_bytes``
+    are refused. The dataset is sent explicitly, so the store's own defaults do not matter:
+    the service default is the reasoned release as default graph and every release graph as a
+    named graph; a query that names its own (FROM) is forwarded without protocol graphs."""
 
-    def __init__(self, url: str, limits: Limits | None = None) -> None:
-        self.endpoint = Endpoint(url, timeout=(limits or Limits()).timeout)
+    def __init__(self, url: str, dist: Path, limits: Limits | None = None, base: str = "") -> None:
+        self.limits = limits or Limits()
+        self.endpoint = Endpoint(url, timeout=self.limits.timeout)
+        self.tracker = ReleaseTracker(dist)
+        self.base = base
+        self.scheduler = FairScheduler(self.limits.workers, self.limits.per_client, self.limits.max_waiting)
 
-    def answer(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
-        fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs or FULL_GRAPHS),
-                  *(("named-graph-uri", g) for g in named_graphs)]
-        body = self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
-                                     {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type})
-        return Answer(body, False)
+    @property
+    def dist(self) -> Path:
+        assert self.tracker.current is not None
+        return self.tracker.current
+
+    async def start(self) -> None:
+        return None
+
+    async def follow_release(self) -> bool:
+        return self.tracker.refresh()
+
+    def _dataset(self, default_graphs: list[str] | None, named_graphs: list[str] | None) -> list[tuple[str, str]]:
+        if default_graphs is None:
+            return []  # the query's own FROM / FROM NAMED apply at the store
+        named = ALL_GRAPHS if named_graphs is None else named_graphs
+        return [*(("default-graph-uri", g) for g in default_graphs or []), *(("named-graph-uri", g) for g in named)]
+
+    async def answer(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
+                     named_graphs: list[str] | None) -> Answer:
+        fields = [("query", f"BASE <{self.base}sparql> {text}"), *self._dataset(default_graphs, named_graphs)]
+        await self.scheduler.acquire(client, self.limits.queue_wait)
+        try:
+            body = await run_in_threadpool(
+                self.endpoint.request, "POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
+                {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type}, self.limits.max_bytes)
+        finally:
+            self.scheduler.release(client)
+        return Answer(len(body), body=body)
+
+    async def stream(self, answer: Answer) -> AsyncIterator[bytes]:
+        yield answer.body or b""
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
-        return self.answer(text, media_type, default_graphs, []).body
+        fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs)]
+        return self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
+                                     {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type},
+                                     self.limits.max_bytes)
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
-        graph_form = inspect_query(text) in ("CONSTRUCT", "DESCRIBE")
+        graph_form = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
         return remote_query(self.endpoint, text, graph_form, default_graphs or FULL_GRAPHS)
+
+    def close(self) -> None:
+        self.tracker.close()
+
+
+__all__ = ["Backend", "EmbeddedBackend", "RemoteBackend", "RemoteError", "RESULT_FORMATS", "BOOLEAN_FORMATS",
+           "GRAPH_FORMAT_TYPES"]

@@ -16,6 +16,20 @@ from bytedance_kg.querying import QueryOutcome
 Run = Callable[[str], QueryOutcome]
 PREFIXES = "".join(f"PREFIX {p}: <{ALL_PREFIXES[p]}>\n" for p in ("kg", "org", "rdfs", "schema", "skos", "time"))
 ROOT = "https://w3id.org/bytedance-kg/id/org/bytedance"
+ORG_CHART_STYLE = """
+        .edge { stroke: #7a869a; stroke-width: 1.5; }
+        .unit rect { fill: #eef4ff; stroke: #3b6fd6; stroke-width: 1.5; }
+        .unit:hover rect, .unit:focus rect { fill: #dbe7ff; }
+        .name { font: bold 13px sans-serif; fill: #10213f; }
+        .lead { font: 11px sans-serif; fill: #334; }"""
+TIMELINE_STYLE = """
+        .grid { stroke: #d0d6e0; }
+        .year { font: 12px sans-serif; fill: #445; text-anchor: middle; }
+        .label { font: 12px sans-serif; fill: #10213f; text-anchor: end; }
+        .event rect { fill: #3b6fd6; }
+        .event.vague rect { fill: #9db8ee; stroke: #3b6fd6; stroke-dasharray: 3 2; }"""
+INLINE_STYLES = [ORG_CHART_STYLE, TIMELINE_STYLE, ""]
+"""Every ``<style>`` the charts write: the pages' Content-Security-Policy allows exactly these, by hash."""
 
 
 @dataclass
@@ -86,12 +100,7 @@ def org_chart_svg(run: Run, link: Callable[[str], str | None]) -> str:
     depth = _depth(root)
     place(root, 20, 0)
     height = 40 + depth * level_h + box_h
-    return _svg(width, height, "Org chart of ByteDance's units and their leads, drawn from the graph", parts, """
-        .edge { stroke: #7a869a; stroke-width: 1.5; }
-        .unit rect { fill: #eef4ff; stroke: #3b6fd6; stroke-width: 1.5; }
-        .unit:hover rect, .unit:focus rect { fill: #dbe7ff; }
-        .name { font: bold 13px sans-serif; fill: #10213f; }
-        .lead { font: 11px sans-serif; fill: #334; }""")
+    return _svg(width, height, "Org chart of ByteDance's units and their leads, drawn from the graph", parts, ORG_CHART_STYLE)
 
 
 def _depth(node: Node) -> int:
@@ -136,12 +145,7 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
                              f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
                              f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g>'))
     height = top + row_h * len(events) + 20
-    return _svg(left + axis_w + 30, height, "Timeline of the article's dated events; vague dates drawn as ranges", parts, """
-        .grid { stroke: #d0d6e0; }
-        .year { font: 12px sans-serif; fill: #445; text-anchor: middle; }
-        .label { font: 12px sans-serif; fill: #10213f; text-anchor: end; }
-        .event rect { fill: #3b6fd6; }
-        .event.vague rect { fill: #9db8ee; stroke: #3b6fd6; stroke-dasharray: 3 2; }""")
+    return _svg(left + axis_w + 30, height, "Timeline of the article's dated events; vague dates drawn as ranges", parts, TIMELINE_STYLE)
 
 
 def _svg(width: int, height: int, title: str, parts: list[str], style: str) -> str:

@@ -1,26 +1,39 @@
-"""Running endpoint queries in worker processes, so that limits hold.
+"""Running endpoint queries in confined worker processes, so that every limit holds.
 
-pyoxigraph has no query timeout and a running query cannot be interrupted from Python: only a
-killed process stops the work. So each query of the public endpoint runs in one of a fixed set of
-worker processes, each holding its own copy of the store:
+pyoxigraph has no query timeout, no memory limit and no switch for ``SERVICE``, and a running
+query cannot be interrupted from Python. So each query of the public endpoint runs in one of a
+fixed set of worker processes, and the limits are properties of those processes:
 
-* the number of workers caps concurrent queries; a request waits a moment (``queue_wait``) for a
-  free worker, and if every worker is still busy it gets 503 with a ``Retry-After`` rather than
-  queueing without bound;
-* a query that outlives the time limit has its worker killed (and replaced), and the client gets
-  504 with a plain explanation, never a truncated 200;
-* results beyond the row limit are cut, and the response says so in ``X-Result-Truncated``.
+* **no network**: a worker confines itself before it loads anything
+  (:func:`bytedance_kg.sandbox.forbid_network`: a seccomp filter on ``socket()`` and, where
+  permitted, an empty network namespace); a worker that cannot be confined never starts;
+* **time**: a worker that outlives ``timeout`` is killed (and replaced), and the client gets 504;
+* **memory**: each worker's address space is capped (``RLIMIT_AS``); a query that needs more
+  dies alone, and the client gets 507;
+* **stack**: queries run on a 256 MiB stack (:mod:`bytedance_kg.stack`) behind the guard's depth limits;
+* **size of the answer**: the worker writes at most ``max_rows`` solutions (or triples) and
+  ``max_bytes`` bytes, and says which limit cut it; a large answer is spooled to a file that the
+  server streams with back-pressure, so a slow reader holds no more than a small buffer;
+* **fair share**: :class:`FairScheduler` hands workers out round-robin among client addresses,
+  at most ``per_client`` at once each; a request waits up to ``queue_wait`` and is then turned away
+  (429 if its own client holds its share, 503 if every worker is busy), never queued without bound.
 
-The event loop only waits on pipes (in a thread), so other requests, pages included, are answered
-while a query runs into its limit.
+The event loop never blocks on a worker: it waits on the workers' pipes with ``add_reader``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import multiprocessing
-import threading
-import time
-from dataclasses import dataclass
+import os
+import resource
+import shutil
+import signal
+import tempfile
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -28,37 +41,86 @@ import pyoxigraph as ox
 
 from bytedance_kg.dataset import VOID_GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES
-from bytedance_kg.querying import RESULT_SERIALISERS, QueryOutcome
+from bytedance_kg.querying import engine_error
 from bytedance_kg.release import FULL, VOID_FILE
+from bytedance_kg.results import WRITERS, Cut, write_limited
+from bytedance_kg.sandbox import forbid_network
+from bytedance_kg.stack import with_engine_stack
 
-GRAPH_SERIALISERS = {
+GRAPH_FORMATS = {
     "text/turtle": ox.RdfFormat.TURTLE,
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
+"""CONSTRUCT and DESCRIBE answers by media type, in the server's order of preference."""
+INLINE_BYTES = 256 * 1024
+"""Answers up to this size travel through the pipe; larger ones through a spool file."""
+MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The endpoint's documented limits (see SECURITY.md)."""
+    """The endpoint's documented limits and knobs (see SECURITY.md and ``serve --help``)."""
 
     timeout: float = 10.0
-    """Seconds a query may run before its worker is killed."""
+    """Seconds a query may run before its worker is killed (504)."""
     max_rows: int = 10_000
-    """Solutions (or triples) returned at most; the rest are cut and the cut is stated."""
-    workers: int = 2
-    """Queries that may run at once."""
-    max_request_bytes: int = 64 * 1024
-    """Largest request body (or query string) accepted."""
+    """Solutions (or triples) returned at most; the cut is stated in ``X-Result-Truncated``."""
+    max_bytes: int = 16 * MiB
+    """Bytes of an answer at most, cut at a solution boundary and stated the same way."""
+    workers: int = 4
+    """Queries that may run at once (one worker process each)."""
+    per_client: int = 1
+    """Queries one client address may run at once."""
+    worker_memory: int = 1024 * MiB
+    """Address space of each worker (the store, the query, its answer); more ends the query (507)."""
     queue_wait: float = 1.0
-    """Seconds a query waits for a free worker before it is turned away with 503."""
+    """Seconds a query waits for a worker before it is turned away (503, or 429 for its client's share)."""
+    max_waiting: int = 64
+    """Queries waiting at once over all clients; more are turned away at once (503)."""
+    max_request_bytes: int = 64 * 1024
+    """Largest request body or query string (413 / 414)."""
+    max_header_bytes: int = 16 * 1024
+    """Largest header section (431); the request line has its own limit, ``max_request_bytes``."""
+    max_headers: int = 100
+    """Most header fields in one request (431)."""
+    head_timeout: float = 10.0
+    """Seconds for a request line and headers to arrive, counted from the connection or the previous response (408)."""
+    body_timeout: float = 10.0
+    """Seconds for a request body to arrive (408)."""
+    stall_timeout: float = 20.0
+    """Seconds a client may take nothing of a response before its connection is dropped."""
+    keep_alive: float = 5.0
+    """Seconds an idle keep-alive connection stays open."""
+    max_streams: int = 64
+    """Spooled answers being sent at once; more queries are turned away (503)."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class Request:
+    """One query for a worker."""
+
+    release: str
+    text: str
+    media_type: str
+    default_graphs: tuple[str, ...] | None
+    """``None``: the query's own dataset (FROM) or, without one, the whole store's default."""
+    named_graphs: tuple[str, ...] | None
+    base: str
+    spool: str
+    """Where to write an answer larger than :data:`INLINE_BYTES`."""
+
+
+@dataclass(frozen=True)
 class Answer:
-    body: bytes
-    truncated: bool
+    """A worker's answer: inline bytes or a spooled file, and whether and why it was cut."""
+
+    size: int
+    body: bytes | None = None
+    path: str | None = None
+    truncated: str | None = None
+    """``None``, ``"rows"`` or ``"bytes"``."""
 
 
 class QueryTimeout(Exception):
@@ -66,152 +128,361 @@ class QueryTimeout(Exception):
 
 
 class Busy(Exception):
-    """Every worker is busy."""
+    """Every worker is busy (or too many queries wait)."""
+
+
+class ClientBusy(Exception):
+    """The client already runs its share of queries."""
+
+
+class OutOfMemory(Exception):
+    """The query needed more than a worker's memory; its worker died."""
 
 
 class WorkerFailed(Exception):
     """The worker died while running the query (it was replaced)."""
 
 
+class QueryFailed(Exception):
+    """The engine refused or failed the query: a message, and its place when it is a syntax error."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+# ---------------------------------------------------------------- in the worker process
+
+
 def release_store(dist: Path) -> ox.Store:
-    """The full release's named graphs and the VoID graph, as served."""
+    """The full release's named graphs and the VoID graph, as served. (``load``, not ``bulk_load``:
+    the bulk loader reserves a 200 MB buffer, which a worker under its memory cap cannot.)"""
     store = ox.Store()
-    store.bulk_load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
-    store.bulk_load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
+    store.load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
+    store.load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
     return store
 
 
-def execute(store: ox.Store, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str],
-            max_rows: int) -> Answer:
-    """Run one query and serialise at most ``max_rows`` results (in the worker). Solutions are read
-    one at a time and reading stops at the limit, so a huge result costs no more than the limit."""
-    result = store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs],
-                         named_graphs=[ox.NamedNode(g) for g in named_graphs] or None)
-    if isinstance(result, ox.QueryBoolean):
-        return Answer(RESULT_SERIALISERS[media_type](QueryOutcome([], boolean=bool(result))).encode(), False)
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            if len(rows) == max_rows:
-                return Answer(RESULT_SERIALISERS[media_type](QueryOutcome(variables, rows=rows)).encode(), True)
-            rows.append({v: solution[v] for v in variables if solution[v] is not None})
-        return Answer(RESULT_SERIALISERS[media_type](QueryOutcome(variables, rows=rows)).encode(), False)
-    triples, truncated = [], False
-    for triple in result:
-        if len(triples) == max_rows:
-            truncated = True
-            break
-        triples.append(triple)
-    fmt = GRAPH_SERIALISERS[media_type]
+def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
+    """A graph answer in one of :data:`GRAPH_FORMATS`, with the project's prefixes where the syntax has them."""
+    fmt = GRAPH_FORMATS[media_type]
     prefixes = dict(ALL_PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    return Answer(ox.serialize(triples, format=fmt, prefixes=prefixes), truncated)
+    return ox.serialize(triples, format=fmt, prefixes=prefixes)
 
 
-def _serve(connection: Connection, dist: str, max_rows: int) -> None:
-    """A worker's loop: load the store once, then answer requests until the pipe closes."""
-    store = release_store(Path(dist))
-    connection.send(("ready", None))
+def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -> tuple[bytes, bool]:
+    """The serialisation of as many leading triples as fit in ``max_bytes`` (halving until they do)."""
+    count, cut = len(triples), False
+    while True:
+        body = serialise_triples(triples[:count], media_type)
+        if len(body) <= max_bytes or count == 0:
+            return body, cut
+        count, cut = count // 2, True
+
+
+def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) -> Answer:
+    """Run one query and write its answer within the limits (in the worker). Solutions are read one
+    at a time and reading stops at a limit, so a huge result costs no more than the limits."""
+    options: dict[str, object] = {"base_iri": request.base}
+    if request.default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+    if request.named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    result = store.query(request.text, **options)
+    truncated: str | None = None
+    if isinstance(result, ox.QueryBoolean):
+        body = WRITERS[request.media_type].boolean(bool(result)).encode("utf-8")
+    elif isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows: Iterator[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] = (
+            {v: s[v] for v in variables if s[v] is not None} for s in result)
+        cut: Cut = write_limited(WRITERS[request.media_type](variables), rows, max_rows, max_bytes)
+        body, truncated = cut.text.encode("utf-8"), cut.truncated
+    else:
+        triples = list(itertools.islice(result, max_rows + 1))
+        if len(triples) > max_rows:
+            triples, truncated = triples[:max_rows], "rows"
+        body, over = _triples_within(triples, request.media_type, max_bytes)
+        truncated = "bytes" if over else truncated
+    if len(body) <= INLINE_BYTES:
+        return Answer(len(body), body=body, truncated=truncated)
+    with open(request.spool, "wb") as spool:
+        spool.write(body)
+    return Answer(len(body), path=request.spool, truncated=truncated)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _answer_requests(connection: Connection, release: str, max_rows: int, max_bytes: int, confinement: str) -> None:
+    """A worker's loop (on the large-stack thread): answer requests until the pipe closes."""
+    stores = {release: release_store(Path(release))}
+    connection.send(("ready", confinement))
     while True:
         try:
-            request = connection.recv()
-        except EOFError:
+            request: Request = connection.recv()
+        except (EOFError, OSError):
             return
         try:
-            connection.send(("ok", execute(store, *request, max_rows=max_rows)))
+            if request.release not in stores:  # the server moved to a new release
+                stores = {request.release: release_store(Path(request.release))}
+            reply: tuple[str, object] = ("ok", execute(stores[request.release], request, max_rows, max_bytes))
         except SyntaxError as error:
-            connection.send(("syntax", error.msg))
-        except Exception as error:  # the store's evaluation errors, reported to the client as 400
-            connection.send(("error", str(error)))
+            reply = ("syntax", engine_error(error))
+        except MemoryError:
+            reply = ("memory", None)
+        except Exception as error:  # the engine's evaluation errors, reported to the client as 400
+            reply = ("error", _one_line(str(error)))
+        connection.send(reply)
+
+
+def _worker_main(connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int) -> None:
+    """A worker process: confine, cap memory, load the release, serve the pipe."""
+    os.environ["RUST_BACKTRACE"] = "0"  # an allocation failure ends the worker with one line, not a backtrace
+    confinement = forbid_network(new_namespace=True)
+    if not confinement.confined:
+        connection.send(("failed", "the worker could not be confined (no seccomp, no network namespace)"))
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    with_engine_stack(lambda: _answer_requests(connection, release, max_rows, max_bytes, confinement.describe()))
+
+
+# ---------------------------------------------------------------- in the server process
+
+
+async def _receive(connection: Connection, timeout: float) -> tuple[str, object]:
+    """The next message on a worker's pipe, waiting without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    readable = loop.create_future()
+    descriptor = connection.fileno()
+    loop.add_reader(descriptor, lambda: readable.done() or readable.set_result(None))
+    try:
+        await asyncio.wait_for(readable, timeout)
+    finally:
+        loop.remove_reader(descriptor)
+        # uvloop made the pipe non-blocking; the rest of a long message must be waited for, not
+        # refused with EAGAIN (the worker is writing it right now).
+        os.set_blocking(descriptor, True)
+    return connection.recv()  # type: ignore[no-any-return]
 
 
 class Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, dist: Path, limits: Limits) -> None:
-        self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, str(dist), limits.max_rows), daemon=True)
-        self.process.start()
+    """One worker process and its pipe, seen from the server."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, connection: Connection) -> None:
+        self.process, self.connection = process, connection
+        self.confinement = ""
+
+    @classmethod
+    async def start(cls, context: multiprocessing.context.SpawnContext, release: Path, limits: Limits) -> Worker:
+        connection, child = context.Pipe()
+        process = context.Process(target=_worker_main, daemon=True,
+                                  args=(child, str(release), limits.worker_memory, limits.max_rows, limits.max_bytes))
+        process.start()
         child.close()
+        worker = cls(process, connection)
         try:
-            ready = self.connection.poll(120) and self.connection.recv()[0] == "ready"
-        except (EOFError, OSError):
-            ready = False
-        if not ready:
-            self.kill()
-            raise RuntimeError("a query worker failed to start")
+            status, detail = await _receive(connection, 120)
+        except (TimeoutError, EOFError, OSError):
+            status, detail = "failed", f"the worker exited with {process.exitcode}"
+        if status != "ready":
+            worker.kill()
+            raise RuntimeError(f"a query worker failed to start: {detail}")
+        worker.confinement = str(detail)
+        return worker
+
+    async def ask(self, request: Request, timeout: float) -> tuple[str, object]:
+        self.connection.send(request)
+        return await _receive(self.connection, timeout)
 
     def kill(self) -> None:
-        self.process.kill()
+        if self.process.is_alive():
+            self.process.kill()
         self.process.join(5)
         self.connection.close()
 
+    @property
+    def ran_out_of_memory(self) -> bool:
+        """A Rust allocation failure aborts the process (SIGABRT)."""
+        return self.process.exitcode == -signal.SIGABRT
 
-class QueryExecutor:
-    """A fixed set of worker processes; ``run`` blocks (call it from a thread)."""
 
-    def __init__(self, dist: Path, limits: Limits) -> None:
-        self.dist, self.limits = dist, limits
-        self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-        self.idle = [Worker(self.context, dist, limits) for _ in range(limits.workers)]
-        self.starting = 0
-        self.lock = threading.Condition()
+@dataclass
+class FairScheduler:
+    """Worker slots handed out round-robin among clients, at most ``per_client`` each at once."""
 
-    def _take(self) -> Worker:
-        """An idle worker, waiting up to ``queue_wait`` for one (longer while a killed worker is
-        being replaced); a request that still finds every worker busy is turned away."""
-        with self.lock:
-            deadline = time.monotonic() + self.limits.queue_wait
-            while not self.idle:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 and not self.starting:
-                    raise Busy()
-                if remaining <= -10:
-                    raise Busy()
-                self.lock.wait(max(remaining, 0.1))
-            return self.idle.pop()
+    slots: int
+    per_client: int
+    max_waiting: int
+    running: Counter[str] = field(default_factory=Counter)
+    queues: dict[str, deque[asyncio.Future[None]]] = field(default_factory=dict)
+    waiting: int = 0
 
-    def run(self, text: str, media_type: str, default_graphs: list[str], named_graphs: list[str]) -> Answer:
-        worker = self._take()
+    async def acquire(self, client: str, wait: float) -> None:
+        """Take a slot for ``client``, waiting up to ``wait`` seconds; raise :class:`ClientBusy` or
+        :class:`Busy` if none comes."""
+        if self.slots > 0 and self.running[client] < self.per_client:
+            self._grant(client)
+            return
+        if self.waiting >= self.max_waiting:
+            raise Busy()
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queues.setdefault(client, deque()).append(granted)
+        self.waiting += 1
         try:
-            worker.connection.send((text, media_type, default_graphs, named_graphs))
-            if not worker.connection.poll(self.limits.timeout):
-                raise QueryTimeout()
-            status, value = worker.connection.recv()
-        except (QueryTimeout, EOFError, OSError) as error:
-            # Stop the work now and answer at once; a fresh worker joins the pool when it is ready.
-            worker.kill()
-            with self.lock:
-                self.starting += 1
-            threading.Thread(target=self._replace, daemon=True).start()
-            if isinstance(error, QueryTimeout):
-                raise
-            raise WorkerFailed() from None
-        with self.lock:
-            self.idle.append(worker)
-            self.lock.notify()
-        if status == "syntax":
-            raise SyntaxError(value)
-        if status == "error":
-            raise ValueError(value)
-        return value
-
-    def _replace(self) -> None:
-        worker = None
-        try:
-            for attempt in range(3):
-                try:
-                    worker = Worker(self.context, self.dist, self.limits)
-                    break
-                except (RuntimeError, OSError, EOFError):
-                    time.sleep(0.5 * (attempt + 1))
+            await asyncio.wait_for(asyncio.shield(granted), wait)
+        except TimeoutError:
+            if granted.done():
+                return
+            granted.cancel()
+            raise ClientBusy() if self.running[client] >= self.per_client else Busy() from None
+        except asyncio.CancelledError:  # the client went away while waiting
+            if granted.done() and not granted.cancelled():
+                self.release(client)
+            granted.cancel()
+            raise
         finally:
-            with self.lock:
-                self.starting -= 1
-                if worker is not None:
-                    self.idle.append(worker)
-                self.lock.notify_all()
+            self.waiting -= 1
+            queue = self.queues.get(client)
+            if queue is not None and granted in queue:
+                queue.remove(granted)
+            if queue is not None and not queue:
+                del self.queues[client]
+
+    def _grant(self, client: str) -> None:
+        self.slots -= 1
+        self.running[client] += 1
+
+    def release(self, client: str, slot: bool = True) -> None:
+        """``client``'s query is over; ``slot`` False if its worker is not free again yet."""
+        self.running[client] -= 1
+        if self.running[client] <= 0:
+            del self.running[client]
+        if slot:
+            self.slots += 1
+        self._dispatch()
+
+    def add_slot(self) -> None:
+        """A worker joined (a replacement is ready)."""
+        self.slots += 1
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self.slots > 0:
+            for client in list(self.queues):
+                queue = self.queues[client]
+                while queue and queue[0].done():
+                    queue.popleft()
+                if queue and self.running[client] < self.per_client:
+                    queue.popleft().set_result(None)
+                    self._grant(client)
+                    del self.queues[client]  # to the back of the round
+                    if queue:
+                        self.queues[client] = queue
+                    break
+            else:
+                return
+
+
+class QueryService:
+    """The worker pool: runs checked queries for clients, within the limits."""
+
+    def __init__(self, release: Path, limits: Limits, base: str) -> None:
+        self.release, self.limits, self.base = release, limits, base
+        self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self.idle: list[Worker] = []
+        self.scheduler = FairScheduler(0, limits.per_client, limits.max_waiting)
+        self.spool = Path(tempfile.mkdtemp(prefix="bytedance-kg-answers-"))
+        self.streams = 0
+        self._serial = itertools.count()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Start every worker (in parallel); fail if none can start."""
+        workers = await asyncio.gather(*(Worker.start(self.context, self.release, self.limits)
+                                         for _ in range(self.limits.workers)))
+        self.idle = list(workers)
+        self.scheduler.slots = len(self.idle)
+
+    @property
+    def confinement(self) -> str:
+        return self.idle[0].confinement if self.idle else ""
+
+    async def run(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
+                  named_graphs: list[str] | None) -> Answer:
+        """Run one checked query for ``client``; raise one of this module's exceptions when a limit
+        or the engine stops it."""
+        if self.streams >= self.limits.max_streams:
+            raise Busy()
+        await self.scheduler.acquire(client, self.limits.queue_wait)
+        worker = self.idle.pop()
+        request = Request(str(self.release), text, media_type,
+                          None if default_graphs is None else tuple(default_graphs),
+                          None if named_graphs is None else tuple(named_graphs),
+                          self.base, str(self.spool / f"answer-{next(self._serial)}"))
+        try:
+            status, value = await worker.ask(request, self.limits.timeout)
+        except TimeoutError:
+            self._retire(worker, client)
+            Path(request.spool).unlink(missing_ok=True)
+            raise QueryTimeout() from None
+        except (EOFError, OSError):
+            self._retire(worker, client)
+            Path(request.spool).unlink(missing_ok=True)
+            raise OutOfMemory() if worker.ran_out_of_memory else WorkerFailed() from None
+        except asyncio.CancelledError:  # the client went away: the worker's answer is not wanted
+            self._retire(worker, client)
+            raise
+        self.idle.append(worker)
+        self.scheduler.release(client)
+        if status == "ok":
+            assert isinstance(value, Answer)
+            return value
+        if status == "memory":
+            raise OutOfMemory()
+        if status == "syntax":
+            message, line, column = value  # type: ignore[misc]
+            raise QueryFailed(f"malformed query: {message}", line, column)
+        raise QueryFailed(f"query failed: {value}")
+
+    def _retire(self, worker: Worker, client: str) -> None:
+        """Kill a worker that overran or died, free its client's share now, and start a replacement."""
+        worker.kill()
+        self.scheduler.release(client, slot=False)
+        task = asyncio.get_running_loop().create_task(self._replace())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self) -> None:
+        for attempt in range(5):
+            try:
+                worker = await Worker.start(self.context, self.release, self.limits)
+            except RuntimeError:
+                await asyncio.sleep(0.5 * (attempt + 1))
+                continue
+            self.idle.append(worker)
+            self.scheduler.add_slot()
+            return
+
+    async def stream(self, answer: Answer, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
+        """The bytes of a spooled answer, a chunk at a time (the server's send waits for the client
+        between chunks); the file goes as soon as it is open."""
+        assert answer.path is not None
+        self.streams += 1
+        try:
+            with open(answer.path, "rb") as source:
+                os.unlink(answer.path)  # gone from the folder at once; the open handle still reads
+                while block := source.read(chunk):
+                    yield block
+        finally:
+            self.streams -= 1
 
     def close(self) -> None:
-        with self.lock:
-            for worker in self.idle:
-                worker.kill()
-            self.idle = []
+        for worker in self.idle:
+            worker.kill()
+        self.idle = []
+        for task in self._tasks:
+            task.cancel()
+        shutil.rmtree(self.spool, ignore_errors=True)

@@ -1,0 +1,182 @@
+"""SPARQL query results written one solution at a time (JSON, XML, CSV, TSV).
+
+The endpoint must stop at a row limit *and* a byte limit without ever holding more than that, and
+a cut document must still be valid: so each format is a writer with a head, one piece of text per
+solution and a tail, and whoever drives it decides after each solution whether to go on. The
+command line and the expected-results files use the same writers on whole results.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.Literal | ox.BlankNode
+Solution = dict[str, Term]
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def json_binding(term: Term) -> dict[str, str]:
+    """A term as a SPARQL 1.1 JSON results binding."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype is not None and term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+class SolutionWriter:
+    """Head, one piece per solution, tail; ``boolean`` for ASK. Subclasses are the formats."""
+
+    media_type = ""
+
+    def __init__(self, variables: list[str]) -> None:
+        self.variables = variables
+        self.count = 0
+
+    def head(self) -> str:
+        raise NotImplementedError
+
+    def row(self, solution: Solution) -> str:
+        text = self._row(solution)
+        self.count += 1
+        return text
+
+    def _row(self, solution: Solution) -> str:
+        raise NotImplementedError
+
+    def tail(self) -> str:
+        return ""
+
+    @staticmethod
+    def boolean(value: bool) -> str:
+        raise NotImplementedError(f"this format has no boolean form: {value}")
+
+    def whole(self, solutions: Iterable[Solution]) -> str:
+        return self.head() + "".join(self.row(s) for s in solutions) + self.tail()
+
+
+class JsonWriter(SolutionWriter):
+    """SPARQL 1.1 Query Results JSON, indented as ``json.dumps(..., indent=2)`` would write it."""
+
+    media_type = "application/sparql-results+json"
+
+    def head(self) -> str:
+        vars_ = json.dumps({"vars": self.variables}, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        return '{\n  "head": ' + vars_ + ',\n  "results": {\n    "bindings": ['
+
+    def _row(self, solution: Solution) -> str:
+        binding = {v: json_binding(t) for v, t in solution.items()}
+        text = json.dumps(binding, indent=2, ensure_ascii=False).replace("\n", "\n      ")
+        return (",\n      " if self.count else "\n      ") + text
+
+    def tail(self) -> str:
+        return ("\n    " if self.count else "") + "]\n  }\n}\n"
+
+    @staticmethod
+    def boolean(value: bool) -> str:
+        return json.dumps({"head": {}, "boolean": value}, indent=2) + "\n"
+
+
+class XmlWriter(SolutionWriter):
+    """SPARQL Query Results XML Format."""
+
+    media_type = "application/sparql-results+xml"
+    _OPEN = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n'
+
+    def head(self) -> str:
+        return self._OPEN + "".join(f"<variable name={quoteattr(v)}/>\n" for v in self.variables) + "</head>\n<results>\n"
+
+    def _row(self, solution: Solution) -> str:
+        parts = ["<result>\n"]
+        for variable, term in solution.items():
+            if isinstance(term, ox.NamedNode):
+                inner = f"<uri>{escape(term.value)}</uri>"
+            elif isinstance(term, ox.BlankNode):
+                inner = f"<bnode>{escape(term.value)}</bnode>"
+            elif term.language:
+                inner = f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            else:
+                inner = f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            parts.append(f"<binding name={quoteattr(variable)}>{inner}</binding>\n")
+        parts.append("</result>\n")
+        return "".join(parts)
+
+    def tail(self) -> str:
+        return "</results>\n</sparql>\n"
+
+    @staticmethod
+    def boolean(value: bool) -> str:
+        return XmlWriter._OPEN + "</head>\n" + f"<boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n"
+
+
+def _csv_cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    value = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
+
+
+class CsvWriter(SolutionWriter):
+    """SPARQL 1.1 Query Results CSV: plain values, CRLF line ends."""
+
+    media_type = "text/csv"
+
+    def head(self) -> str:
+        return ",".join(self.variables) + "\r\n"
+
+    def _row(self, solution: Solution) -> str:
+        return ",".join(_csv_cell(solution.get(v)) for v in self.variables) + "\r\n"
+
+
+class TsvWriter(SolutionWriter):
+    """SPARQL 1.1 Query Results TSV: terms in Turtle syntax, ``?`` before each variable."""
+
+    media_type = "text/tab-separated-values"
+
+    def head(self) -> str:
+        return "\t".join("?" + v for v in self.variables) + "\n"
+
+    def _row(self, solution: Solution) -> str:
+        return "\t".join(str(solution[v]) if v in solution else "" for v in self.variables) + "\n"
+
+
+WRITERS: dict[str, type[SolutionWriter]] = {w.media_type: w for w in (JsonWriter, XmlWriter, CsvWriter, TsvWriter)}
+"""Solution formats by media type, in the server's order of preference."""
+BOOLEAN_MEDIA_TYPES = [JsonWriter.media_type, XmlWriter.media_type]
+"""The formats that have a boolean form (ASK)."""
+
+
+@dataclass
+class Cut:
+    """A document written under limits, and whether (and why) it was cut."""
+
+    text: str
+    truncated: str | None = None
+    """``None``, ``"rows"`` or ``"bytes"``."""
+
+
+def write_limited(writer: SolutionWriter, solutions: Iterable[Solution], max_rows: int, max_bytes: int) -> Cut:
+    """Write solutions until the next one would pass ``max_rows`` or ``max_bytes`` (UTF-8); the
+    solutions are read one at a time, so a huge result costs no more than the limits."""
+    parts = [writer.head()]
+    size = len(parts[0].encode("utf-8")) + len(writer.tail().encode("utf-8")) + 8
+    for solution in solutions:
+        if writer.count == max_rows:
+            return Cut("".join(parts) + writer.tail(), "rows")
+        piece = writer.row(solution)
+        size += len(piece.encode("utf-8"))
+        if size > max_bytes:
+            writer.count -= 1
+            return Cut("".join(parts) + writer.tail(), "bytes")
+        parts.append(piece)
+    return Cut("".join(parts) + writer.tail())

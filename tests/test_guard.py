@@ -1,0 +1,194 @@
+"""The query guard (bytedance_kg.guard): what it refuses, what it lets through, and that the text it
+hands the engine means what the client's text meant (pyoxigraph runs both and must agree)."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bytedance_kg.guard import (
+    MAX_DEPTH,
+    MAX_OPERATORS,
+    MAX_QUERY_BYTES,
+    FederatedQueryRefused,
+    QueryRefused,
+    UpdateRefused,
+    check_query,
+)
+from bytedance_kg.stack import with_engine_stack
+
+CANARY = "http://127.0.0.1:9/canary"
+
+
+def disguises(target: str = CANARY) -> list[str]:
+    """Ways of writing SERVICE that a guard reading another grammar than the engine's might miss."""
+    pattern = f"<{target}> {{ ?s ?p ?o }}"
+    return [
+        f"SELECT * WHERE {{ SERVICE {pattern} }}",
+        f"select * where {{ service {pattern} }}",
+        f"SELECT * WHERE {{ SeRvIcE SILENT {pattern} }}",
+        f"SELECT * WHERE {{\n # a comment ended by a carriage return\r SERVICE {pattern}\n}}",
+        f"SELECT * WHERE {{ # }} SERVICE\n SERVICE {pattern} }}",
+        f"SELECT * WHERE {{ \\u0053ERVICE {pattern} }}",
+        f"SELECT * WHERE {{ \\U00000053\\U00000045RVICE {pattern} }}",
+        f"SELECT * WHERE {{ S\\u0045RV\\u0049CE {pattern} }}",
+        f"SELECT * WHERE {{ ?s ?p trueSERVICE {pattern} }}",
+        f"SELECT * WHERE {{ ?s ?p 1SERVICE {pattern} }}",
+        f'SELECT * WHERE {{ ?s ?p "x"SERVICE {pattern} }}',
+        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x<2)SERVICE<{target}>{{ ?s ?p ?o }} }}",
+        f'SELECT * WHERE {{ BIND("<" AS ?x) SERVICE {pattern} }} # >',
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE {pattern} }} }} }}",
+        f"SELECT * WHERE {{ OPTIONAL {{ ?x ?y ?z . SERVICE {pattern} }} }}",
+        f"SELECT * WHERE {{ ?a ?b ?c MINUS {{ SERVICE {pattern} }} FILTER EXISTS {{ SERVICE {pattern} }} }}",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE {pattern} }}",
+        f"ASK {{ SERVICE {pattern} }}",
+        f"DESCRIBE ?s WHERE {{ SERVICE {pattern} }}",
+        f"SELECT * WHERE {{ SERVICE ?endpoint {{ ?s ?p ?o }} VALUES ?endpoint {{ <{target}> }} }}",
+        f"SELECT * WHERE {{ ſervice {pattern} }}",  # long s: upper-cases to S
+        f"SELECT * WHERE {{ servıce {pattern} }}",  # dotless i: upper-cases to I
+        "SELECT * WHERE { " + "?s ?p ?o . " * 5000 + f"SERVICE {pattern} }}",
+        "# " + "x" * 60_000 + f"\nSELECT * WHERE {{ SERVICE {pattern} }}",
+    ]
+
+
+@pytest.mark.parametrize("text", disguises())
+def test_every_service_disguise_is_refused(text: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text)
+    # Letters outside ASCII are not SPARQL keywords at all (pyoxigraph refuses them too).
+    assert isinstance(refused.value, FederatedQueryRefused) or not text.isascii()
+
+
+def test_the_engine_really_runs_the_disguises_the_guard_refuses() -> None:
+    """The disguises are real: pyoxigraph reads a SERVICE pattern in them (it fails to reach the
+    unused port, which shows it tried). So a guard reading a different grammar would be bypassed."""
+    store = ox.Store()
+    for value in (ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+                  ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")), ox.Literal("x")):
+        store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), value))
+    tried = 0
+    # Port 9 of the loopback: pyoxigraph's HTTP client refuses that port before connecting, so
+    # the engine shows it read a SERVICE pattern without any packet being sent.
+    for text in [d for d in disguises("http://127.0.0.1:9/") if len(d) < 1000]:  # the long ones are cross products
+        try:
+            list(store.query(text))
+        except SyntaxError:
+            continue
+        except (OSError, RuntimeError):  # the port refused, or an unbound service variable
+            tried += 1
+    assert tried >= 15, tried
+
+
+def test_the_word_service_in_a_string_is_fine() -> None:
+    checked = check_query('SELECT ?x WHERE { BIND("customer service" AS ?x) }')
+    assert checked.form == "SELECT"
+    assert [s["x"].value for s in ox.Store().query(checked.text)] == ["customer service"]
+
+
+@pytest.mark.parametrize("text", [
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DELETE WHERE { ?s ?p ?o }", "LOAD <http://127.0.0.1:9/>",
+    "PREFIX ex: <urn:x> CLEAR ALL", "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+])
+def test_updates_are_refused(text: str) -> None:
+    with pytest.raises(UpdateRefused):
+        check_query(text)
+
+
+@pytest.mark.parametrize("text, where", [
+    ("SELECT * WHERE { BIND(" + "+".join(["1"] * (MAX_OPERATORS + 2)) + " AS ?x) }", "operators"),
+    ("SELECT * WHERE " + "{" * (MAX_DEPTH + 1) + "}" * (MAX_DEPTH + 1), "nesting"),
+    ("SELECT * WHERE { BIND(" + "(" * 8000 + "1" + ")" * 8000 + " AS ?x) }", "nesting"),
+    ("SELECT * WHERE { BIND(" + "!" * 8000 + "true AS ?x) }", "nesting"),
+    ("SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 8000) + " ?o }", "operators"),
+    ("SELECT * WHERE { ?s ?p ?o } #" + "x" * MAX_QUERY_BYTES, "bytes"),
+])
+def test_deep_or_huge_expressions_are_refused_before_the_engine(text: str, where: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text)
+    assert where in str(refused.value)
+
+
+def test_valid_large_queries_are_accepted_and_run() -> None:
+    """What rdflib's recursive parser refused (85+ triple patterns) and what is large but flat."""
+    store = ox.Store()
+    patterns = "SELECT * WHERE { " + " ".join(f"?s ?p{i} ?o{i} ." for i in range(120)) + " }"
+    values = "SELECT * WHERE { VALUES ?x { " + " ".join(f"<urn:x:{i}>" for i in range(4000)) + " } }"
+    in_list = "ASK { FILTER(1 IN (" + ",".join(str(i) for i in range(5000)) + ")) }"
+    for text in (patterns, values, in_list):
+        checked = check_query(text)
+        with_engine_stack(lambda: list(store.query(checked.text)) if checked.form == "SELECT"
+                          else bool(store.query(checked.text)))
+
+
+def test_errors_name_the_place_in_the_clients_text() -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_query('SELECT * WHERE {\n  ?s ?p "unterminated\n}')
+    assert (refused.value.line, refused.value.column) == (2, 9)
+    checked = check_query("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o = )\n}")
+    with pytest.raises(SyntaxError) as caught:
+        ox.Store().query(checked.text)
+    line, column = _position(str(caught.value))
+    assert checked.place(line, column)[0] in (3, 4)
+
+
+def _position(message: str) -> tuple[int, int]:
+    line, column = message.removeprefix("error at ").split(":")[:2]
+    return int(line), int(column)
+
+
+SAME_MEANING = [
+    "SELECT (1-1 AS ?a) (2 -1 AS ?b) (?x+1 AS ?c) WHERE { BIND(2 AS ?x) }",
+    "SELECT * WHERE { BIND('''it's a \"long\"\nstring''' AS ?x) BIND(\"tab\\there\" AS ?y) }",
+    "SELECT (CONCAT('a', \"b\") AS ?x) (COALESCE(?u, 3) AS ?y) (STR (1) AS ?z) WHERE {}",
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { VALUES (?a ?b) { (ex:x 1.5e3) (UNDEF \"x\"@en-GB) } }",
+    "BASE <http://example.org/> SELECT * WHERE { BIND(<relative> AS ?x) BIND(\"é\"^^<dt> AS ?y) }",
+    "SELECT * WHERE { BIND(\"\\u00e9\" AS ?x) BIND(<http://example.org/\\u00e9> AS ?y) }",
+    "ASK { FILTER(2 >= 1 && 1 <= 2 && 1 != 2 && !false || false) }",
+    "SELECT ?x WHERE { VALUES ?x { 3 1 2 } } ORDER BY DESC(?x) LIMIT 2 OFFSET 0",
+    "SELECT (GROUP_CONCAT(?x; SEPARATOR=\", \") AS ?all) WHERE { VALUES ?x { \"a\" \"b\" } }",
+    "SELECT * WHERE { VALUES ?x { <<( <urn:a> <urn:b> <urn:c> )>> } }",
+]
+
+
+@pytest.mark.parametrize("text", SAME_MEANING)
+def test_the_canonical_text_means_what_the_original_meant(text: str) -> None:
+    store = ox.Store()
+    checked = check_query(text)
+
+    def answers(query: str) -> object:
+        result = store.query(query, base_iri="http://example.org/base")
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        return [{v.value: str(s[v]) for v in result.variables if s[v] is not None and not isinstance(s[v], ox.BlankNode)}
+                for s in result]
+
+    assert answers(checked.text) == answers(text)
+    assert check_query(checked.text).text == checked.text  # a fixed point: nothing left to rewrite
+
+
+def test_a_space_before_a_functions_parenthesis_is_no_error() -> None:
+    """pyoxigraph refuses ``COALESCE (``; the canonical text glues the parenthesis on."""
+    checked = check_query("SELECT (CONCAT ('a', 'b') AS ?x) (COALESCE (?u, 3) AS ?y) (BNODE ( ) AS ?z) WHERE {}")
+    assert len(list(ox.Store().query(checked.text))) == 1
+
+
+TOKENS = ["SELECT", "*", "WHERE", "{", "}", "?s", "?p", "<urn:x>", '"s"', "'q'", "#c\n", "\r", "\\u0053", "ERVICE",
+          "service", "true", "1", "(", ")", ".", ";", "<", ">", "FILTER", "ex:a", "_:b", "@en", "^^", " ", "\n", "!"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30))
+def test_no_accepted_text_carries_service_outside_strings(pieces: list[str]) -> None:
+    """Whatever the client writes, if the guard accepts it, the text the engine gets has no
+    SERVICE outside string literals, and the engine parses it no differently a second time."""
+    try:
+        checked = check_query("".join(pieces))
+    except QueryRefused:
+        return
+    outside = re.sub(r'"(?:[^"\\]|\\.)*"', '""', checked.text)
+    assert "SERVICE" not in outside.upper()
+    assert check_query(checked.text).text == checked.text
