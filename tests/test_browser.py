@@ -94,3 +94,23 @@ def test_phone_sized_screen_and_keyboard(browser, server: str) -> None:
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.screenshot(path=str(ARTIFACTS / "phone-landing.png"), full_page=True)
     context.close()
+
+
+def test_the_content_security_policy_is_enforced_and_the_pages_satisfy_it(browser, server: str) -> None:
+    """Every other test here fails on any console error, which is where a browser reports a CSP
+    violation: so the pages (CodeMirror included) run under the policy. This one shows the policy
+    is in force: an inline script, which no page of ours has, is refused."""
+    context = browser.new_context()
+    page = context.new_page()
+    refusals: list[str] = []
+    page.on("console", lambda message: refusals.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(server + "/query")
+    page.wait_for_selector(".CodeMirror")
+    assert refusals == []
+    try:
+        page.add_script_tag(content="window.injected = true")
+    except Exception:  # Playwright reports the refused script as an error too
+        pass
+    assert page.evaluate("window.injected === undefined")
+    assert any("Content Security Policy" in text for text in refusals)
+    context.close()

@@ -175,3 +175,80 @@ def test_fuzz_cli_arguments(args: list[str], value: str, capsys: pytest.CaptureF
     captured = capsys.readouterr()
     assert code in (0, 1, 2), (argv, code)
     assert "Traceback" not in captured.err
+
+
+class GarbageStore:
+    """A Graph Store that accepts every PUT and answers every GET with bytes that are not RDF."""
+
+    def __init__(self) -> None:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(201)
+                self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/n-triples")
+                self.end_headers()
+                self.wfile.write(b"\x00\xff this is not N-Triples <<<\n")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/store"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+
+
+def test_hostile_inputs_get_a_message_and_their_exit_code(built, tmp_path: Path) -> None:
+    """Every input of the attack report's point 8: one line, the documented code, no traceback."""
+    deep = tmp_path / "deep.rq"
+    deep.write_text("SELECT ?x WHERE { BIND(" + "+".join(["1"] * 8000) + " AS ?x) }")
+    nested = tmp_path / "nested.rq"
+    nested.write_text("SELECT ?x WHERE { BIND(" + "(" * 8000 + "1" + ")" * 8000 + " AS ?x) }")
+    for query in (deep, nested):
+        _one_line_error(cli("--dist", str(built[0].dist), "query", str(query)), 2)
+    literal = tmp_path / "literal.ttl"
+    literal.write_text('<urn:a> <urn:b> "' + "x" * (17 * 1024 * 1024) + '" .\n')
+    _one_line_error(cli("validate", str(literal)), 2)
+    _one_line_error(cli("validate", "/dev/zero"), 2)
+    fifo = tmp_path / "fifo.ttl"
+    os.mkfifo(fifo)
+    _one_line_error(cli("validate", str(fifo)), 2)
+    _one_line_error(cli("validate", str(tmp_path)), 2)
+    _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", "http://[::1"), 2)
+    garbage = GarbageStore()
+    try:
+        _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url), 3)
+    finally:
+        garbage.server.shutdown()
+
+
+def test_large_valid_queries_run_from_the_command_line(built, tmp_path: Path) -> None:
+    """rdflib's parser refused 85 or more triple patterns as malformed; they are valid."""
+    many = tmp_path / "many.rq"
+    many.write_text("SELECT * WHERE {\n" + "".join(f"  ?s <urn:p{i}> ?o{i} .\n" for i in range(120)) + "}\n")
+    assert cli("--dist", str(built[0].dist), "query", str(many)).returncode == 0
+
+
+def test_an_empty_or_gutted_data_file_fails_the_build(tmp_path: Path) -> None:
+    """Shapes and gates are vacuously true of no data; the saved queries' recorded answers are not."""
+    scratch = copy_sources(tmp_path)
+    scratch.data.write_text("", encoding="utf-8")
+    result = cli("--root", str(scratch.root), "build")
+    assert result.returncode == 1 and "saved queries no longer give their expected answers" in result.stdout + result.stderr
+    assert not scratch.dist.exists()
+    gutted = copy_sources(tmp_path / "gutted")
+    text = gutted.data.read_text(encoding="utf-8")
+    gutted.data.write_text(text[: len(text) // 3].rsplit("\n\n", 1)[0] + "\n", encoding="utf-8")
+    result = cli("--root", str(gutted.root), "build")
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+    assert not gutted.dist.exists()

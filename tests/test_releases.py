@@ -53,6 +53,7 @@ def test_a_server_follows_two_rebuilds(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
     assert build(scratch.root).returncode == 0
     first = scratch.dist.resolve()
+    (tmp_path / "log").mkdir()
     with our_server(scratch.dist, tmp_path / "log", "--client-queries", "4") as url:
         edits = [('rdfs:label "Zhu Jun"@en ;', 'rdfs:label "Zhu Jun"@en ; rdfs:comment "rebuilt 1"@en ;'),
                  ('rdfs:comment "rebuilt 1"@en', 'rdfs:comment "rebuilt 2"@en')]

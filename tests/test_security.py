@@ -128,11 +128,12 @@ def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> 
                 f"LOAD <{canary.url}>", f"SELECT * WHERE {{ <{canary.url}> ?p ?o }}"]
     with client(server) as http_:
         for text in disguises(canary.url) + fetchers:
-            for response in (http_.get("/sparql", params={"query": text}),
+            short = len(text) < 8000  # httpx refuses longer query strings itself; POST carries those
+            for response in ([http_.get("/sparql", params={"query": text})] if short else []) + [
                              http_.post("/sparql", data={"query": text}),
                              http_.post("/sparql", content=text, headers={"Content-Type": "application/sparql-query"}),
-                             http_.post("/sparql", data={"update": text})):
-                assert response.status_code in (200, 400, 403), (text[:80], response.status_code)
+                             http_.post("/sparql", data={"update": text})]:
+                assert response.status_code in (200, 400, 403, 413), (text[:80], response.status_code)
                 assert b"urn:fetched" not in response.content
             # the protocol's own dataset parameters name graphs of the store, never fetched
             http_.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": canary.url,
@@ -296,10 +297,9 @@ def test_request_size_is_limited(server: str) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70_000
     assert httpx.post(server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"},
                       timeout=30).status_code == 413
-    just_over = "ASK {} #" + "x" * (64 * 1024 - 8)
-    assert httpx.get(server + "/sparql", params={"query": just_over}, timeout=30).status_code == 414
-    far_over = "ASK {} #" + "x" * 200_000
-    assert httpx.get(server + "/sparql", params={"query": far_over}, timeout=30).status_code == 414
+    for size in (64 * 1024 + 10, 200_000):  # just over the limit, and far over it
+        line = b"GET /sparql?query=" + b"x" * size + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        assert _raw(server, line)[0].startswith(b"HTTP/1.1 414"), size
 
 
 def _raw(server: str, payload: bytes, read_timeout: float = 15) -> tuple[bytes, float]:
@@ -367,7 +367,7 @@ def test_a_reader_that_stops_holds_no_answer_in_the_server(byte_capped: str) -> 
 
 def _server_pid(url: str) -> int:
     port = url.rsplit(":", 1)[1]
-    found = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True).stdout.split()
+    found = subprocess.run(["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True).stdout.split()
     return int(found[0])
 
 

@@ -538,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Reporter(args.quiet)
     paths = ProjectPaths(Path(args.root).resolve()) if args.root else default_paths()
     if args.dist:
-        paths = ProjectPaths(paths.root, Path(args.dist).resolve())
+        paths = ProjectPaths(paths.root, Path(args.dist).absolute())  # not resolved: a dist link is followed
     try:
         return int(args.run(args, paths, out))
     except KGError as error:

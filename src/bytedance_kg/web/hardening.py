@@ -5,8 +5,9 @@ it: a 128 MiB header was accepted and parsed for 19 s, and a connection that sen
 open. The application only sees a request once its headers are complete, so these limits live in
 the protocol (:func:`protocol_class`), measured on the raw bytes before the parser buffers them:
 
-* the request line is capped at ``max_request_bytes`` plus 1 KiB (414), the header section at
-  ``max_header_bytes`` (431) and at ``max_headers`` fields (431);
+* the request target is capped at :data:`MAX_TARGET_BYTES` (414; the application caps the query
+  string at ``max_request_bytes``, also 414), the header section at ``max_header_bytes`` and at
+  ``max_headers`` fields (431);
 * the request line and headers must arrive within ``head_timeout`` of the connection or of the
   previous response (408); an idle keep-alive connection closes after ``keep_alive``;
 * a client that takes nothing of a response for ``stall_timeout`` is disconnected, so a reader
@@ -27,6 +28,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from bytedance_kg.web.executor import Limits
 
 _REASONS = {408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+MAX_TARGET_BYTES = 65_535
+"""The longest request target httptools can parse (its URL parser counts in 16 bits): a longer one is
+answered 414 here, before the parser fails on it with a bare 400."""
 
 
 def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
@@ -39,6 +43,7 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
             self._head_bytes = 0
             self._url_bytes = 0
             self._header_count = 0
+            self._header_bytes = 0
             self._refusal: tuple[int, str] | None = None
             self._head_timer: asyncio.TimerHandle | None = None
             self._stall_timer: asyncio.TimerHandle | None = None
@@ -63,19 +68,23 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._head_open, self._head_bytes, self._url_bytes, self._header_count = True, 0, 0, 0
+            self._head_open, self._head_bytes, self._url_bytes = True, 0, 0
+            self._header_count = self._header_bytes = 0
 
         def on_url(self, url: bytes) -> None:
             self._url_bytes += len(url)
-            if self._url_bytes > limits.max_request_bytes + 1024 and self._refusal is None:
-                self._refusal = (414, f"the request line is longer than {limits.max_request_bytes} bytes")
+            if self._url_bytes > MAX_TARGET_BYTES and self._refusal is None:
+                self._refusal = (414, f"the request target is longer than {MAX_TARGET_BYTES} bytes")
                 return
             super().on_url(url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
             self._header_count += 1
+            self._header_bytes += len(name) + len(value) + 4
             if self._header_count > limits.max_headers and self._refusal is None:
                 self._refusal = (431, f"more than {limits.max_headers} header fields")
+            if self._header_bytes > limits.max_header_bytes and self._refusal is None:
+                self._refusal = (431, f"the header section is larger than {limits.max_header_bytes} bytes")
             if self._refusal is None:
                 super().on_header(name, value)
 
@@ -99,8 +108,8 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
             super().data_received(data)
             if self._refusal is None and self._head_open:
                 self._head_bytes += len(data)
-                if self._head_bytes > limits.max_request_bytes + 1024 + limits.max_header_bytes:
-                    long_url = self._url_bytes > limits.max_request_bytes + 1024
+                if self._head_bytes > MAX_TARGET_BYTES + 64 + limits.max_header_bytes:
+                    long_url = self._url_bytes > MAX_TARGET_BYTES
                     self._refusal = (414, "the request line is too long") if long_url else \
                         (431, f"the header section is larger than {limits.max_header_bytes} bytes")
             if self._refusal is not None:
