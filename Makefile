@@ -51,7 +51,7 @@ run: build ## build and validate the graph, then serve it at http://127.0.0.1:80
 BENCH_PORT ?= 8765
 bench: build ## measurements: build vs naive pipeline up to ~1M triples, endpoints, then a 60-second load test (BENCHMARKS.md)
 	$(BIN)/bytedance-kg bench --articles 0,6,64,645 --repeats 3 --endpoint-seconds 10 --save
-	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) & pid=$$!; \
+	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) --client-queries 4 & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	up=""; for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && up=1 && break; sleep 0.2; done; \
 	[ -n "$$up" ] || { echo "error: the server did not answer on port $(BENCH_PORT)" >&2; exit 1; }; \

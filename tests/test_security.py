@@ -334,14 +334,17 @@ def test_header_section_size_and_count_are_limited(server: str) -> None:
 
 
 def test_idle_and_half_sent_connections_are_closed(server: str) -> None:
-    """A connection that sends nothing, and one that stops half-way through its headers, are closed
-    within the head timeout (10 s), the second with 408."""
-    with ThreadPoolExecutor(2) as pool:
+    """A connection that sends nothing, one that stops half-way through its headers, and one that
+    stops half-way through its body are closed within the timeouts (10 s), the last two with 408."""
+    body = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100\r\n\r\nASK {")
+    with ThreadPoolExecutor(3) as pool:
         idle = pool.submit(_raw, server, b"", 30)
         half = pool.submit(_raw, server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a", 30)
-        (idle_answer, idle_time), (half_answer, half_time) = idle.result(), half.result()
-    assert idle_time < 13 and half_time < 13, (idle_time, half_time)
-    assert half_answer.startswith(b"HTTP/1.1 408")
+        stalled = pool.submit(_raw, server, body, 30)
+        results = [idle.result(), half.result(), stalled.result()]
+    assert all(took < 13 for _, took in results), results
+    assert results[1][0].startswith(b"HTTP/1.1 408") and results[2][0].startswith(b"HTTP/1.1 408"), results
 
 
 def test_a_reader_that_stops_holds_no_answer_in_the_server(byte_capped: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,33 @@ def test_serve_over_an_external_store(oxigraph: str, built, tmp_path: Path) -> N
         page = httpx.get(base + "/doc/person/hong-dingkun.html", timeout=30)
         assert page.status_code == 200 and "<mark>Hong Dingkun as the technical lead</mark>" in page.text
         assert httpx.get(base + "/id/unit/flow", headers={"Accept": "text/turtle"}, timeout=30).status_code == 303
+
+
+def test_serve_over_a_store_forwards_only_checked_queries(oxigraph: str, built, tmp_path: Path) -> None:
+    """`serve --store`: every SERVICE disguise is refused before anything is forwarded (the canary,
+    which answers a direct request, hears nothing), and the dataset semantics hold over the store:
+    `GRAPH ?g` sees the release's graphs, `FROM` chooses the default graph."""
+    import httpx
+
+    from tests.servers import our_server
+    from tests.test_guard import disguises
+    from tests.test_security import Canary
+
+    canary = Canary()
+    canary.proven()
+    try:
+        with our_server(built[0].dist, tmp_path, "--store", oxigraph + "/query") as base:
+            for text in disguises(canary.url):
+                response = httpx.post(base + "/sparql", data={"query": text}, timeout=30)
+                assert response.status_code in (400, 413), (text[:80], response.status_code)
+            graphs = httpx.get(base + "/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                               timeout=30).json()["results"]["bindings"]
+            assert {b["g"]["value"] for b in graphs} == set(OWNED_GRAPHS)
+            count = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/bytedance-kg/graph/data> WHERE { ?s ?p ?o }"
+            data = httpx.get(base + "/sparql", params={"query": count}, timeout=30).json()
+            lines = sum(1 for line in open(built[0].dist / "bytedance-kg.nq", encoding="utf-8") if "/graph/data>" in line)
+            assert int(data["results"]["bindings"][0]["n"]["value"]) == lines
+        time.sleep(0.3)
+        assert canary.hits == []
+    finally:
+        canary.close()

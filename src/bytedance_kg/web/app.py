@@ -207,7 +207,9 @@ async def sparql(request: Request) -> Response:
     try:
         fields = await _protocol_fields(request, limits)
     except ProtocolRefusal as refusal:
-        return _error(request, refusal.status, refusal.message)
+        # a body not read to its end (too large, too slow) leaves the connection unusable: close it
+        closing = {"Connection": "close"} if refusal.status in (408, 413) else None
+        return _error(request, refusal.status, refusal.message, closing)
     if "query" not in fields:
         return service_description(request)
     try:
