@@ -18,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -29,13 +30,12 @@ from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery, load_catalogue
 from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.describe import describe
-from bytedance_kg.guard import CheckedQuery, FederatedQueryRefused, QueryRefused, UpdateRefused, check_query
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact
 from bytedance_kg.remote import RemoteError
 from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
 from bytedance_kg.sentences import sentence_around, split_sentences
-from bytedance_kg.web.backend import BOOLEAN_FORMATS, GRAPH_FORMAT_TYPES, RESULT_FORMATS, Backend
+from bytedance_kg.web.backend import Backend
 from bytedance_kg.web.charts import INLINE_STYLES, org_chart_svg, timeline_svg
 from bytedance_kg.web.executor import (
     MiB,
@@ -49,6 +49,7 @@ from bytedance_kg.web.executor import (
     serialise_triples,
 )
 from bytedance_kg.web.hardening import SecurityHeaders
+from bytedance_kg.web.operation import Refused
 from bytedance_kg.web.negotiation import choose
 
 DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
@@ -188,19 +189,6 @@ async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[s
     return fields
 
 
-def dataset(fields: dict[str, list[str]], checked: CheckedQuery) -> tuple[list[str] | None, list[str] | None]:
-    """The RDF dataset a query runs on, as the SPARQL 1.1 Protocol (2.1.4) and Query (13.2) say:
-    graphs given as protocol parameters win over the query's FROM / FROM NAMED; a query that names
-    its own dataset gets exactly that (``None, None``: unknown graphs are empty, nothing is
-    fetched; FROM NAMED alone leaves the default graph empty); otherwise the service default,
-    the reasoned release as the default graph, with every graph of the store available by name."""
-    if "default-graph-uri" in fields or "named-graph-uri" in fields:
-        return fields.get("default-graph-uri", []), fields.get("named-graph-uri", [])
-    if checked.has_dataset:
-        return None, None
-    return list(FULL_GRAPHS), None
-
-
 async def sparql(request: Request) -> Response:
     site: Site = request.app.state.site
     limits = site.limits
@@ -212,25 +200,16 @@ async def sparql(request: Request) -> Response:
         return _error(request, refusal.status, refusal.message, closing)
     if "query" not in fields:
         return service_description(request)
-    try:
-        checked = check_query(fields["query"][0])
-    except QueryRefused as refused:
-        prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
-        return _error(request, 400, prefix + str(refused))
-    form = checked.form
-    offered = GRAPH_FORMAT_TYPES if form in ("CONSTRUCT", "DESCRIBE") else BOOLEAN_FORMATS if form == "ASK" \
-        else RESULT_FORMATS
-    media_type = choose(request.headers.get("accept"), offered)
-    if media_type is None:
-        return _error(request, 406, f"none of the acceptable types is offered for {form}: {', '.join(offered)}")
-    default_graphs, named_graphs = dataset(fields, checked)
-    for graph in (default_graphs or []) + (named_graphs or []):
+    for graph in fields.get("default-graph-uri", []) + fields.get("named-graph-uri", []):
         if not _is_iri(graph):
             return _error(request, 400, f"not an IRI: {graph[:200]!r}")
     client = request.client.host if request.client else "unknown"
     retry = {"Retry-After": "1"}
-    try:
-        answer = await site.backend.answer(client, checked.text, media_type, default_graphs, named_graphs)
+    try:  # the guard, the format and the dataset are worked out where the query runs (web.operation)
+        answer = await site.backend.answer(client, fields["query"][0], request.headers.get("accept"),
+                                           fields.get("default-graph-uri"), fields.get("named-graph-uri"))
+    except Refused as refusal:
+        return _error(request, refusal.status, refusal.message)
     except Busy:
         return _error(request, 503, "the query workers are all busy; try again shortly", retry)
     except ClientBusy:
@@ -243,13 +222,12 @@ async def sparql(request: Request) -> Response:
     except WorkerFailed:
         return _error(request, 503, "the query could not be completed (its worker failed); try again", retry)
     except QueryFailed as failure:
-        where = ""
-        if failure.line is not None:
-            line, column = checked.place(failure.line, failure.column or 1)
-            where = f" (line {line}, column {column})"
-        return _error(request, 400, failure.message + where)
+        if failure.line is None:
+            return _error(request, 400, f"query failed: {failure.message}")
+        return _error(request, 400, f"malformed query: {failure.message} (line {failure.line}, column {failure.column})")
     except RemoteError as error:
         return _error(request, 502, str(error))
+    media_type = answer.media_type
     headers = {"Vary": "Accept"}
     if answer.truncated:
         limit = f"max-rows={limits.max_rows}" if answer.truncated == "rows" else f"max-bytes={limits.max_bytes}"
@@ -257,7 +235,9 @@ async def sparql(request: Request) -> Response:
     if answer.body is not None:
         return Response(answer.body, media_type=media_type, headers=headers)
     headers["Content-Length"] = str(answer.size)
-    return StreamingResponse(site.backend.stream(answer), media_type=media_type, headers=headers)
+    assert answer.path is not None
+    return StreamingResponse(site.backend.stream(answer), media_type=media_type, headers=headers,
+                             background=BackgroundTask(Path(answer.path).unlink, missing_ok=True))
 
 
 def _is_iri(text: str) -> bool:

@@ -22,9 +22,8 @@ from bytedance_kg.querying import QueryOutcome, run_query
 from bytedance_kg.releases import ReleaseTracker
 from bytedance_kg.remote import Endpoint, RemoteError
 from bytedance_kg.remote import query as remote_query
-from bytedance_kg.results import BOOLEAN_MEDIA_TYPES, WRITERS
+from bytedance_kg.web.operation import prepare
 from bytedance_kg.web.executor import (
-    GRAPH_FORMATS,
     Answer,
     FairScheduler,
     Limits,
@@ -33,9 +32,6 @@ from bytedance_kg.web.executor import (
     serialise_triples,
 )
 
-RESULT_FORMATS = list(WRITERS)
-BOOLEAN_FORMATS = BOOLEAN_MEDIA_TYPES
-GRAPH_FORMAT_TYPES = list(GRAPH_FORMATS)
 ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), VOID_GRAPH]
 """Every graph the release puts in a store (``load`` uploads these)."""
 
@@ -49,12 +45,13 @@ class Backend(Protocol):
     async def start(self) -> None: ...
 
     async def follow_release(self) -> bool:
-        """Move to a newly published release, if there is one; True if it moved."""
+        """Move to a newly published release, if there is one; True if it moved. (Called every
+        second: also the place for other housekeeping.)"""
 
-    async def answer(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
-                     named_graphs: list[str] | None) -> Answer:
-        """A checked query's answer within the limits; ``None`` graphs mean the query's own dataset
-        (if it names one) or the service's default."""
+    async def answer(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
+                     named_param: list[str] | None) -> Answer:
+        """A protocol request's answer within the limits (the query as the client sent it, its Accept
+        header, its ``default-graph-uri`` and ``named-graph-uri`` values or ``None``)."""
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]: ...
 
@@ -86,15 +83,16 @@ class EmbeddedBackend:
         await self.service.start()
 
     async def follow_release(self) -> bool:
+        self.service.sweep()
         if not self.tracker.refresh():
             return False
         self.store = await run_in_threadpool(release_store, self.dist)
         self.service.release = self.dist  # workers load it with their next query
         return True
 
-    async def answer(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
-                     named_graphs: list[str] | None) -> Answer:
-        return await self.service.run(client, text, media_type, default_graphs, named_graphs)
+    async def answer(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
+                     named_param: list[str] | None) -> Answer:
+        return await self.service.run(client, text, accept, default_param, named_param)
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]:
         return self.service.stream(answer)
@@ -142,17 +140,24 @@ class RemoteBackend:
         named = ALL_GRAPHS if named_graphs is None else named_graphs
         return [*(("default-graph-uri", g) for g in default_graphs or []), *(("named-graph-uri", g) for g in named)]
 
-    async def answer(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
-                     named_graphs: list[str] | None) -> Answer:
-        fields = [("query", f"BASE <{self.base}sparql> {text}"), *self._dataset(default_graphs, named_graphs)]
+    async def answer(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
+                     named_param: list[str] | None) -> Answer:
         await self.scheduler.acquire(client, self.limits.queue_wait)
         try:
-            body = await run_in_threadpool(
-                self.endpoint.request, "POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
-                {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type}, self.limits.max_bytes)
+            return await run_in_threadpool(self._forward, text, accept, default_param, named_param)
         finally:
             self.scheduler.release(client)
-        return Answer(len(body), body=body)
+
+    def _forward(self, text: str, accept: str | None, default_param: list[str] | None,
+                 named_param: list[str] | None) -> Answer:
+        """Check the query (on a pool thread, under the client's share) and forward the guard's text."""
+        operation = prepare(text, accept, default_param, named_param)
+        fields = [("query", f"BASE <{self.base}sparql> {operation.checked.text}"),
+                  *self._dataset(operation.default_graphs, operation.named_graphs)]
+        body = self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
+                                     {"Content-Type": "application/x-www-form-urlencoded",
+                                      "Accept": operation.media_type}, self.limits.max_bytes)
+        return Answer(len(body), operation.media_type, body=body)
 
     async def stream(self, answer: Answer) -> AsyncIterator[bytes]:
         yield answer.body or b""
@@ -171,5 +176,3 @@ class RemoteBackend:
         self.tracker.close()
 
 
-__all__ = ["Backend", "EmbeddedBackend", "RemoteBackend", "RemoteError", "RESULT_FORMATS", "BOOLEAN_FORMATS",
-           "GRAPH_FORMAT_TYPES"]

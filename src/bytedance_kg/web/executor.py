@@ -31,6 +31,7 @@ import resource
 import shutil
 import signal
 import tempfile
+import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -44,16 +45,10 @@ from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import engine_error
 from bytedance_kg.release import FULL, VOID_FILE
 from bytedance_kg.results import WRITERS, Cut, write_limited
-from bytedance_kg.sandbox import forbid_network
+from bytedance_kg.sandbox import Confinement, forbid_network
 from bytedance_kg.stack import with_engine_stack
+from bytedance_kg.web.operation import GRAPH_FORMATS, Refused, prepare
 
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-"""CONSTRUCT and DESCRIBE answers by media type, in the server's order of preference."""
 INLINE_BYTES = 256 * 1024
 """Answers up to this size travel through the pipe; larger ones through a spool file."""
 MiB = 1024 * 1024
@@ -99,14 +94,14 @@ class Limits:
 
 @dataclass(frozen=True)
 class Request:
-    """One query for a worker."""
+    """One protocol request for a worker: the client's query text as sent, and what it asked for."""
 
     release: str
     text: str
-    media_type: str
-    default_graphs: tuple[str, ...] | None
-    """``None``: the query's own dataset (FROM) or, without one, the whole store's default."""
-    named_graphs: tuple[str, ...] | None
+    accept: str | None
+    default_param: list[str] | None
+    """The protocol's ``default-graph-uri`` values, ``None`` if the request gave none."""
+    named_param: list[str] | None
     base: str
     spool: str
     """Where to write an answer larger than :data:`INLINE_BYTES`."""
@@ -117,6 +112,7 @@ class Answer:
     """A worker's answer: inline bytes or a spooled file, and whether and why it was cut."""
 
     size: int
+    media_type: str = ""
     body: bytes | None = None
     path: str | None = None
     truncated: str | None = None
@@ -181,34 +177,40 @@ def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -
 
 
 def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) -> Answer:
-    """Run one query and write its answer within the limits (in the worker). Solutions are read one
-    at a time and reading stops at a limit, so a huge result costs no more than the limits."""
+    """Check, negotiate and run one request, and write its answer within the limits (in the worker).
+    Solutions are read one at a time and reading stops at a limit, so a huge result costs no more
+    than the limits. Raises :class:`Refused` or :class:`QueryFailed` (positions in the client's text)."""
+    operation = prepare(request.text, request.accept, request.default_param, request.named_param)
     options: dict[str, object] = {"base_iri": request.base}
-    if request.default_graphs is not None:
-        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-    if request.named_graphs is not None:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    result = store.query(request.text, **options)
+    if operation.default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in operation.default_graphs]
+    if operation.named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in operation.named_graphs]
+    media_type = operation.media_type
+    try:
+        result = store.query(operation.checked.text, **options)
+    except SyntaxError as error:
+        raise QueryFailed(*engine_error(error, operation.checked)) from None
     truncated: str | None = None
     if isinstance(result, ox.QueryBoolean):
-        body = WRITERS[request.media_type].boolean(bool(result)).encode("utf-8")
+        body = WRITERS[media_type].boolean(bool(result)).encode("utf-8")
     elif isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows: Iterator[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] = (
             {v: s[v] for v in variables if s[v] is not None} for s in result)
-        cut: Cut = write_limited(WRITERS[request.media_type](variables), rows, max_rows, max_bytes)
+        cut: Cut = write_limited(WRITERS[media_type](variables), rows, max_rows, max_bytes)
         body, truncated = cut.text.encode("utf-8"), cut.truncated
     else:
         triples = list(itertools.islice(result, max_rows + 1))
         if len(triples) > max_rows:
             triples, truncated = triples[:max_rows], "rows"
-        body, over = _triples_within(triples, request.media_type, max_bytes)
+        body, over = _triples_within(triples, media_type, max_bytes)
         truncated = "bytes" if over else truncated
     if len(body) <= INLINE_BYTES:
-        return Answer(len(body), body=body, truncated=truncated)
+        return Answer(len(body), media_type, body=body, truncated=truncated)
     with open(request.spool, "wb") as spool:
         spool.write(body)
-    return Answer(len(body), path=request.spool, truncated=truncated)
+    return Answer(len(body), media_type, path=request.spool, truncated=truncated)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -229,23 +231,33 @@ def _answer_requests(connection: Connection, release: str, max_rows: int, max_by
             if request.release not in stores:  # the server moved to a new release
                 stores = {request.release: release_store(Path(request.release))}
             reply: tuple[str, object] = ("ok", execute(stores[request.release], request, max_rows, max_bytes))
-        except SyntaxError as error:
-            reply = ("syntax", engine_error(error))
+        except Refused as refusal:
+            reply = ("refused", (refusal.status, refusal.message))
+        except QueryFailed as failure:
+            reply = ("failed", (failure.message, failure.line, failure.column))
         except MemoryError:
             reply = ("memory", None)
         except Exception as error:  # the engine's evaluation errors, reported to the client as 400
-            reply = ("error", _one_line(str(error)))
+            reply = ("failed", (_one_line(str(error)), None, None))
         connection.send(reply)
 
 
-def _worker_main(connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int) -> None:
-    """A worker process: confine, cap memory, load the release, serve the pipe."""
-    os.environ["RUST_BACKTRACE"] = "0"  # an allocation failure ends the worker with one line, not a backtrace
+def confine_worker(memory: int) -> Confinement:
+    """What a worker does to itself before it loads anything: close the network (or report that it
+    could not), cap its address space, and end an allocation failure with one line."""
+    os.environ["RUST_BACKTRACE"] = "0"
     confinement = forbid_network(new_namespace=True)
+    if confinement.confined:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return confinement
+
+
+def _worker_main(connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int) -> None:
+    """A worker process: confine, load the release, serve the pipe (on the engine's large stack)."""
+    confinement = confine_worker(memory)
     if not confinement.confined:
         connection.send(("failed", "the worker could not be confined (no seccomp, no network namespace)"))
         return
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     with_engine_stack(lambda: _answer_requests(connection, release, max_rows, max_bytes, confinement.describe()))
 
 
@@ -328,6 +340,8 @@ class FairScheduler:
             return
         if self.waiting >= self.max_waiting:
             raise Busy()
+        if len(self.queues.get(client, ())) >= 2 * self.per_client:
+            raise ClientBusy()  # one client's pile of waiting queries would crowd the others out
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.queues.setdefault(client, deque()).append(granted)
         self.waiting += 1
@@ -410,18 +424,16 @@ class QueryService:
     def confinement(self) -> str:
         return self.idle[0].confinement if self.idle else ""
 
-    async def run(self, client: str, text: str, media_type: str, default_graphs: list[str] | None,
-                  named_graphs: list[str] | None) -> Answer:
-        """Run one checked query for ``client``; raise one of this module's exceptions when a limit
-        or the engine stops it."""
+    async def run(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
+                  named_param: list[str] | None) -> Answer:
+        """Run one protocol request for ``client``; raise :class:`Refused`, :class:`QueryFailed` or
+        one of the limit exceptions of this module."""
         if self.streams >= self.limits.max_streams:
             raise Busy()
         await self.scheduler.acquire(client, self.limits.queue_wait)
         worker = self.idle.pop()
-        request = Request(str(self.release), text, media_type,
-                          None if default_graphs is None else tuple(default_graphs),
-                          None if named_graphs is None else tuple(named_graphs),
-                          self.base, str(self.spool / f"answer-{next(self._serial)}"))
+        request = Request(str(self.release), text, accept, default_param, named_param, self.base,
+                          str(self.spool / f"answer-{next(self._serial)}"))
         try:
             status, value = await worker.ask(request, self.limits.timeout)
         except TimeoutError:
@@ -434,6 +446,7 @@ class QueryService:
             raise OutOfMemory() if worker.ran_out_of_memory else WorkerFailed() from None
         except asyncio.CancelledError:  # the client went away: the worker's answer is not wanted
             self._retire(worker, client)
+            Path(request.spool).unlink(missing_ok=True)
             raise
         self.idle.append(worker)
         self.scheduler.release(client)
@@ -442,10 +455,9 @@ class QueryService:
             return value
         if status == "memory":
             raise OutOfMemory()
-        if status == "syntax":
-            message, line, column = value  # type: ignore[misc]
-            raise QueryFailed(f"malformed query: {message}", line, column)
-        raise QueryFailed(f"query failed: {value}")
+        if status == "refused":
+            raise Refused(*value)  # type: ignore[misc]
+        raise QueryFailed(*value)  # type: ignore[misc]
 
     def _retire(self, worker: Worker, client: str) -> None:
         """Kill a worker that overran or died, free its client's share now, and start a replacement."""
@@ -478,6 +490,16 @@ class QueryService:
                     yield block
         finally:
             self.streams -= 1
+
+    def sweep(self, older_than: float = 300.0) -> None:
+        """Delete spooled answers nobody came to read (a client gone before its answer was sent)."""
+        cutoff = time.time() - older_than
+        for path in self.spool.glob("answer-*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except FileNotFoundError:
+                continue
 
     def close(self) -> None:
         for worker in self.idle:
