@@ -32,16 +32,16 @@ from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.describe import describe
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact
-from bytedance_kg.remote import RemoteError
 from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
+from bytedance_kg.remote import RemoteError
 from bytedance_kg.sentences import sentence_around, split_sentences
 from bytedance_kg.web.backend import Backend
 from bytedance_kg.web.charts import INLINE_STYLES, org_chart_svg, timeline_svg
 from bytedance_kg.web.executor import (
-    MiB,
     Busy,
     ClientBusy,
     Limits,
+    MiB,
     OutOfMemory,
     QueryFailed,
     QueryTimeout,
@@ -49,8 +49,8 @@ from bytedance_kg.web.executor import (
     serialise_triples,
 )
 from bytedance_kg.web.hardening import SecurityHeaders
-from bytedance_kg.web.operation import Refused
 from bytedance_kg.web.negotiation import choose
+from bytedance_kg.web.operation import Refused
 
 DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
 DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",

@@ -20,9 +20,8 @@ from bytedance_kg.dataset import FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.guard import check_query
 from bytedance_kg.querying import QueryOutcome, run_query
 from bytedance_kg.releases import ReleaseTracker
-from bytedance_kg.remote import Endpoint, RemoteError
+from bytedance_kg.remote import Endpoint
 from bytedance_kg.remote import query as remote_query
-from bytedance_kg.web.operation import prepare
 from bytedance_kg.web.executor import (
     Answer,
     FairScheduler,
@@ -31,6 +30,7 @@ from bytedance_kg.web.executor import (
     release_store,
     serialise_triples,
 )
+from bytedance_kg.web.operation import prepare
 
 ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), VOID_GRAPH]
 """Every graph the release puts in a store (``load`` uploads these)."""

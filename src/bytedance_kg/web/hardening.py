@@ -19,8 +19,8 @@ the protocol (:func:`protocol_class`), measured on the raw bytes before the pars
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import base64
+import hashlib
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
