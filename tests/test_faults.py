@@ -184,6 +184,11 @@ class GarbageStore:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_PUT(self) -> None:  # noqa: N802
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if "redirect" in self.path:  # "moved": a redirect is no success, and is not followed
+                    self.send_response(307)
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                    self.end_headers()
+                    return
                 self.send_response(201)
                 self.end_headers()
 
@@ -225,9 +230,12 @@ def test_hostile_inputs_get_a_message_and_their_exit_code(built, tmp_path: Path)
     _one_line_error(cli("validate", str(fifo)), 2)
     _one_line_error(cli("validate", str(tmp_path)), 2)
     _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", "http://[::1"), 2)
+    _one_line_error(cli("query", "unit-leadership", "--param", "unit=unit:flow", "--param", "unit=unit:seed"), 2)
     garbage = GarbageStore()
     try:
         _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url), 3)
+        _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url, "--graph", "not an iri"), 2)
+        _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url + "?redirect=1"), 3)
     finally:
         garbage.server.shutdown()
 
@@ -252,3 +260,40 @@ def test_an_empty_or_gutted_data_file_fails_the_build(tmp_path: Path) -> None:
     result = cli("--root", str(gutted.root), "build")
     assert result.returncode in (1, 2) and "Traceback" not in result.stderr
     assert not gutted.dist.exists()
+
+
+FEDERATED = "SELECT ?x WHERE { SERVICE SILENT <http://127.0.0.1:9/x> { ?x ?p ?o } }\n"
+
+
+@pytest.mark.parametrize("where", ["gate", "saved-query", "shape"])
+def test_service_in_a_project_file_is_an_input_error(tmp_path: Path, where: str) -> None:
+    """A gate, a saved query or a SHACL-SPARQL constraint that uses SERVICE is refused by name
+    before the build runs anything (a pull request cannot make CI fetch from the network)."""
+    scratch = copy_sources(tmp_path)
+    if where == "gate":
+        target = scratch.checks_dir / "zz-canary-violation.rq"
+        target.write_text("# canary\n" + FEDERATED, encoding="utf-8")
+    elif where == "saved-query":
+        target = scratch.queries_dir / "zz-canary.rq"
+        target.write_text("# Question: canary?\n# Tags: x\n# Graph: asserted\n\n" + FEDERATED, encoding="utf-8")
+    else:
+        target = scratch.shapes
+        text = target.read_text(encoding="utf-8")
+        marker = "sh:select \"\"\""
+        assert marker in text
+        target.write_text(text.replace(marker, marker + " SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } } #", 1),
+                          encoding="utf-8")
+    for command in ("validate", "build"):
+        result = cli("--root", str(scratch.root), command)
+        _one_line_error(result, 2)
+        assert str(target) in result.stderr and "SERVICE" in result.stderr
+
+
+def test_offline_commands_run_without_network() -> None:
+    """From the command line, the commands that need no network cannot open a network socket."""
+    probe = ("import socket, sys\nfrom bytedance_kg.cli import main\nmain(['--quiet', sys.argv[1]], confine=True)\n"
+             "try:\n    socket.socket(socket.AF_INET)\n    print('open')\nexcept OSError:\n    print('closed')\n")
+    for command, expected in (("queries", "closed"), ("stats", "closed")):
+        result = subprocess.run([sys.executable, "-c", probe, command], cwd=ROOT, capture_output=True, text=True,
+                                timeout=120)
+        assert result.stdout.strip().splitlines()[-1] == expected, (command, result.stdout, result.stderr)

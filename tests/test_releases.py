@@ -81,3 +81,31 @@ def test_two_builds_at_once_never_crash(tmp_path: Path) -> None:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((scratch.dist / name).read_bytes()).hexdigest() == digest
     assert os.path.islink(scratch.dist)
+
+
+def test_code_changed_under_a_running_server_is_said_not_garbled(tmp_path: Path) -> None:
+    """After the package's code changes on disk (a pull, an upgrade), a worker that has to be
+    replaced would run other code than the server: it refuses to start, and queries get a 503 that
+    says to restart the server, not a confusing error."""
+    import shutil
+
+    from tests.servers import free_port, running
+
+    code = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "bytedance_kg", code / "bytedance_kg",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    port = free_port()
+    dist = ROOT / "dist"
+    env_command = ["env", f"PYTHONPATH={code}", f"BYTEDANCE_KG_ROOT={ROOT}", sys.executable, "-m", "bytedance_kg", "--dist", str(dist), "serve",
+                   "--port", str(port), "--workers", "1", "--timeout", "1"]
+    url = f"http://127.0.0.1:{port}"
+    with running(env_command, url + "/sparql", ROOT, tmp_path / "server.log"):
+        assert httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+        with open(code / "bytedance_kg" / "guard.py", "a", encoding="utf-8") as changed:
+            changed.write("\n# changed while the server runs\n")
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        assert httpx.get(url + "/sparql", params={"query": slow}, timeout=30).status_code == 504
+        time.sleep(2)
+        response = httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30)
+        assert response.status_code == 503 and "restart the server" in response.text, response.text
+        assert httpx.get(url + "/", timeout=30).status_code == 200  # the pages go on

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from bytedance_kg.cli import main
+from bytedance_kg.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

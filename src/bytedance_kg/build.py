@@ -24,18 +24,20 @@ from rdflib.namespace import RDF, SH
 from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.expected import check_answers, expected_path
 from bytedance_kg.dataset import Sources
-from bytedance_kg.fastvalidation import validate_fast
 from bytedance_kg.errors import NonConformanceError
-from bytedance_kg.gates import GateResult, run_gates
+from bytedance_kg.expected import check_answers, expected_path
+from bytedance_kg.fastvalidation import validate_fast
+from bytedance_kg.gates import GateResult, gate_files, run_gates
+from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
+from bytedance_kg.querying import guard
 from bytedance_kg.rdfio import to_quads
 from bytedance_kg.reasoning import Closure, closure
-from bytedance_kg.rules import fast_closure
 from bytedance_kg.release import ASSERTED, FULL, write_release
 from bytedance_kg.releases import build_lock, releases_dir, remove_unused
+from bytedance_kg.rules import fast_closure
 from bytedance_kg.validation import ShapeResult, validate_graph
 
 ASSERTED_FILE = f"{ASSERTED}.ttl"
@@ -125,6 +127,7 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
     timings = {} if timings is None else timings
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
+        check_project_queries(paths, sources.shapes)
     report = CheckReport()
     with _timed(timings, "quotes", progress):
         articles = load_articles(sources.data, paths.root)
@@ -149,6 +152,18 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
         if queries and data_files is None:
             report.answer_problems = check_answers(queries, _store(sources.asserted()), _store(reasoned.full))
     return sources, report, reasoned
+
+
+def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
+    """Every query the build runs (the gates, the saved queries, the shapes' SPARQL) through the
+    guard: a ``SERVICE`` (or an expression too deep for the engine) in a project file is an input
+    error naming the file, before anything runs it. (The build's process cannot reach the network
+    anyway when run from the command line: :data:`bytedance_kg.cli.OFFLINE_COMMANDS`.)"""
+    for path in [*gate_files(paths.checks_dir), *sorted(paths.queries_dir.glob("*.rq"))]:
+        guard(read_text(path), str(path))
+    for predicate in (SH.select, SH.ask, SH.construct):
+        for node, text in sorted(shapes.subject_objects(predicate)):
+            guard(str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})")
 
 
 def _store(graph: Graph) -> ox.Store:

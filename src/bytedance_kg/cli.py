@@ -36,13 +36,14 @@ from bytedance_kg.paths import ProjectPaths, default_paths
 from bytedance_kg.querying import (
     QueryOutcome,
     bind,
+    expand_iri,
     run_query,
     run_user_query,
     serialise,
     to_table,
     used_prefixes,
 )
-from bytedance_kg.remote import Endpoint
+from bytedance_kg.remote import Endpoint, checked_url
 from bytedance_kg.sandbox import forbid_network
 from bytedance_kg.stats import compute as compute_stats
 from bytedance_kg.stats import render as render_stats
@@ -209,7 +210,6 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     query = find_query(load_catalogue(paths.queries_dir), args.query)
     text = bind(query, args.param)
     store = _store(args, paths, out, args.reasoned or query.graph == "full")
-    forbid_network()  # from here on this process cannot open a network socket, whatever the query says
     outcome = run_user_query(store, text, str(query.path))
     fmt = args.format
     if outcome.triples is not None:
@@ -298,6 +298,8 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
 def cmd_load(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     password = args.password if args.password is not None else os.environ.get("BYTEDANCE_KG_PASSWORD")
     store = Endpoint(args.endpoint, args.user, password)
+    if args.graph is not None:
+        expand_iri(f"<{args.graph}>")  # a usage error unless it is an absolute IRI
     result = load(store, paths.dist, args.graph, args.variant, out.progress)
     for graph, count in result.counts.items():
         print(f"loaded {count:6d} triples into <{graph}>")
@@ -327,7 +329,7 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     from bytedance_kg.sandbox import SandboxUnavailable, require_confinement
     from bytedance_kg.web.app import create_app
     from bytedance_kg.web.backend import Backend, EmbeddedBackend, RemoteBackend
-    from bytedance_kg.web.executor import MiB, Limits
+    from bytedance_kg.web.executor import Limits, MiB
     from bytedance_kg.web.hardening import protocol_class
 
     if not (paths.dist / "SHA256SUMS").exists():
@@ -335,9 +337,10 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     if args.client_queries > args.workers:
         raise UsageError(f"--client-queries ({args.client_queries}) cannot exceed --workers ({args.workers})")
     limits = Limits(timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers,
-                    per_client=args.client_queries, worker_memory=args.worker_memory * MiB)
+                    per_client=args.client_queries, worker_memory=args.worker_memory * MiB,
+                    stall_timeout=args.stall_timeout)
     sock = _listen(args.host, args.port)
-    base = args.base if args.base.endswith("/") else args.base + "/"
+    base = checked_url(args.base if args.base.endswith("/") else args.base + "/")
     backend: Backend
     if args.store:
         backend = RemoteBackend(args.store, paths.dist, limits, base)
@@ -355,8 +358,11 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
             raise KGError(str(error)) from None
         engine = f"{args.workers} query workers, network closed by {backend.service.confinement}"
     app = create_app(backend, paths, base, limits)
+    # X-Forwarded-For names the client only when it comes from a proxy the operator trusts: otherwise
+    # any client could claim to be many and take every worker (the fair share is by address).
     config = uvicorn.Config(app, log_level="warning", http=protocol_class(limits), lifespan="on",
-                            timeout_keep_alive=int(limits.keep_alive), limit_concurrency=2048)
+                            timeout_keep_alive=int(limits.keep_alive), limit_concurrency=2048,
+                            proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
     out.progress(f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}; {engine}); Ctrl-C stops")
     uvicorn.Server(config).run(sockets=[sock])
     return EXIT_OK
@@ -500,6 +506,10 @@ def parser() -> argparse.ArgumentParser:
                    help="queries one client address may run at once (default 1)")
     p.add_argument("--worker-memory", type=bounded(int, 512, 65536), default=1024,
                    help="MiB of memory per query worker, 512 to 65536 (default 1024)")
+    p.add_argument("--trusted-proxy", metavar="ADDRESS",
+                   help="a reverse proxy's address whose X-Forwarded-For names the client (default: none is trusted)")
+    p.add_argument("--stall-timeout", type=bounded(float, 1, 600), default=20.0,
+                   help="seconds a client may take nothing of an answer before it is disconnected (default 20)")
     p.set_defaults(run=cmd_serve)
     p = command("loadtest", "a bounded load test of a running server (saved queries, pages, downloads)", EPILOG_LOADTEST)
     p.add_argument("--url", default="http://127.0.0.1:8000", help="the server (default http://127.0.0.1:8000)")
@@ -533,12 +543,24 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+OFFLINE_COMMANDS = {"build", "validate", "query", "queries", "describe", "stats", "expected", "fmt", "anchor", "docs",
+                    "synthetic"}
+"""Commands that need no network: run from the command line, their process cannot open a network
+socket (:func:`bytedance_kg.sandbox.forbid_network`), so no query in a data, query, gate or shapes
+file can reach out, whichever engine runs it. ``serve`` confines itself once it has bound its socket
+(unless it serves over ``--store``); ``load``, ``loadtest`` and ``bench`` talk to servers."""
+
+
+def main(argv: Sequence[str] | None = None, *, confine: bool = False) -> int:
+    """Run one command. ``confine`` is what the command-line entry points pass: the offline commands
+    then run without network (tests call ``main`` in their own process, which must keep it)."""
     args = parser().parse_args(argv)
     out = Reporter(args.quiet)
     paths = ProjectPaths(Path(args.root).resolve()) if args.root else default_paths()
     if args.dist:
         paths = ProjectPaths(paths.root, Path(args.dist).absolute())  # not resolved: a dist link is followed
+    if confine and args.command in OFFLINE_COMMANDS:
+        forbid_network()
     try:
         return int(args.run(args, paths, out))
     except KGError as error:
@@ -550,3 +572,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (``| head``) stopped early: not an error of ours
         sys.stderr.close()
         return EXIT_OK
+
+
+def entry() -> int:
+    """The ``bytedance-kg`` command (console script, ``python -m bytedance_kg``, ``scripts/bytedance-kg``)."""
+    return main(confine=True)

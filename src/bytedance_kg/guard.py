@@ -186,7 +186,7 @@ def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
         if token.kind == "string":
             continue
         if "service" in token.text.casefold() or "SERVICE" in token.text.upper():
-            raise FederatedQueryRefused("federated queries (SERVICE) are not allowed on this endpoint",
+            raise FederatedQueryRefused("federated queries (SERVICE) are refused: the engine would fetch from the network",
                                         *_line_column(original, token.offset))
         if any(c in token.text for c in "\\'\""):
             raise QueryRefused(f"escapes and quotes are not accepted outside strings: {token.text!r}",

@@ -58,7 +58,8 @@ def load(store: Endpoint, dist: Path, single_graph: str | None = None, variant: 
         put_graph(store, graph, body)
     counts = {}
     for graph, body in graphs.items():
-        expected, actual = body.count(b"\n"), count_graph(store, graph)
+        # the store's N-Triples of the same graph may escape differently, but not four times longer
+        expected, actual = body.count(b"\n"), count_graph(store, graph, limit=4 * len(body) + 1024 * 1024)
         if actual != expected:
             raise RemoteError(f"after loading, the store holds {actual} triples in <{graph}>, expected {expected}")
         counts[graph] = actual

@@ -71,6 +71,8 @@ def bind(query: SavedQuery, assignments: list[str]) -> str:
         name, eq, value = assignment.partition("=")
         if not eq or not name:
             raise UsageError(f"--param takes name=value, not {assignment!r}")
+        if name in terms:
+            raise UsageError(f"--param {name} is given twice")
         terms[name] = parse_param_term(query, name, value)
     missing = [p.name for p in query.params if p.required and p.name not in terms]
     if missing:

@@ -64,7 +64,7 @@ class Endpoint:
         try:
             with httpx.stream(method, url, content=body, headers=headers or {}, auth=self._authentication(),
                               timeout=self.timeout) as response:
-                if response.status_code >= 400:
+                if response.status_code >= 300:  # a redirect is not followed (it could lead anywhere)
                     detail = " ".join(response.read()[:300].decode("utf-8", "replace").split())
                     raise RemoteError(f"{method} {url}: HTTP {response.status_code} {response.reason_phrase}: {detail}")
                 chunks, size = [], 0
@@ -104,10 +104,11 @@ def put_graph(store: Endpoint, graph: str, ntriples: bytes) -> None:
     store.request("PUT", graph_url(store, graph), ntriples, {"Content-Type": "application/n-triples"})
 
 
-def count_graph(store: Endpoint, graph: str) -> int:
-    """The number of triples the store holds in one named graph (Graph Store Protocol GET)."""
+def count_graph(store: Endpoint, graph: str, limit: int | None = None) -> int:
+    """The number of triples the store holds in one named graph (Graph Store Protocol GET); an
+    answer longer than ``limit`` bytes is an error, not read to its end."""
     url = graph_url(store, graph)
-    body = store.request("GET", url, headers={"Accept": "application/n-triples"})
+    body = store.request("GET", url, headers={"Accept": "application/n-triples"}, limit=limit)
     try:
         return sum(1 for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as error:

@@ -40,11 +40,13 @@ from bytedance_kg.web.charts import INLINE_STYLES, org_chart_svg, timeline_svg
 from bytedance_kg.web.executor import (
     Busy,
     ClientBusy,
+    InternalError,
     Limits,
     MiB,
     OutOfMemory,
     QueryFailed,
     QueryTimeout,
+    Unavailable,
     WorkerFailed,
     serialise_triples,
 )
@@ -221,6 +223,10 @@ async def sparql(request: Request) -> Response:
                                     "of memory and was stopped")
     except WorkerFailed:
         return _error(request, 503, "the query could not be completed (its worker failed); try again", retry)
+    except Unavailable as reason:
+        return _error(request, 503, f"queries cannot be run: {reason}")
+    except InternalError:
+        return _error(request, 500, "an internal error stopped the query (it is logged on the server)")
     except QueryFailed as failure:
         if failure.line is None:
             return _error(request, 400, f"query failed: {failure.message}")
@@ -414,21 +420,25 @@ def well_known_void(request: Request) -> Response:
     return FileResponse(site.dist / VOID_FILE, media_type="text/turtle")
 
 
+ONTOLOGY_FORMATS = {"text/html": "html", "text/turtle": "ttl", "application/rdf+xml": "rdf"}
+
+
 def ontology(request: Request) -> Response:
-    """The ontology IRI (and its hash terms): 303 to the HTML documentation or the Turtle."""
-    media_type = choose(request.headers.get("accept"), ["text/html", "text/turtle"])
+    """The ontology IRI (and its hash terms): 303 to the HTML documentation, the Turtle or the RDF/XML."""
+    media_type = choose(request.headers.get("accept"), list(ONTOLOGY_FORMATS))
     if media_type is None:
-        return _error(request, 406, "offered: text/html, text/turtle")
-    target = "/ontology.html" if media_type == "text/html" else "/ontology.ttl"
-    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+        return _error(request, 406, "offered: " + ", ".join(ONTOLOGY_FORMATS))
+    return RedirectResponse(f"/ontology.{ONTOLOGY_FORMATS[media_type]}", status_code=303, headers={"Vary": "Accept"})
 
 
 def ontology_document(request: Request) -> Response:
     site: Site = request.app.state.site
-    if request.path_params["ext"] not in ("html", "ttl"):
-        return _error(request, 404, "the ontology is published as /ontology.html and /ontology.ttl")
+    if request.path_params["ext"] not in ONTOLOGY_FORMATS.values():
+        return _error(request, 404, "the ontology is published as /ontology.html, /ontology.ttl and /ontology.rdf")
     if request.path_params["ext"] == "html":
         return FileResponse(site.dist / "ontology.html", media_type="text/html")
+    if request.path_params["ext"] == "rdf":
+        return FileResponse(site.dist / "ontology.rdf", media_type="application/rdf+xml")
     body = site.backend.document("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle",
                                  [str(GRAPH["ontology"])])
     return Response(body, media_type="text/turtle")

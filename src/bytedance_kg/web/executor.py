@@ -24,12 +24,15 @@ The event loop never blocks on a worker: it waits on the workers' pipes with ``a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import itertools
 import multiprocessing
 import os
 import resource
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections import Counter, deque
@@ -114,6 +117,8 @@ class Answer:
     size: int
     media_type: str = ""
     body: bytes | None = None
+    client: str = ""
+    """Who asked (set by the server): spooled answers being sent are counted per client."""
     path: str | None = None
     truncated: str | None = None
     """``None``, ``"rows"`` or ``"bytes"``."""
@@ -137,6 +142,14 @@ class OutOfMemory(Exception):
 
 class WorkerFailed(Exception):
     """The worker died while running the query (it was replaced)."""
+
+
+class Unavailable(Exception):
+    """No worker can be started any more (the message says why: the code changed under the server)."""
+
+
+class InternalError(Exception):
+    """A worker failed in a way that is a fault of ours, not of the query (a bug)."""
 
 
 class QueryFailed(Exception):
@@ -167,13 +180,26 @@ def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
 
 
 def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -> tuple[bytes, bool]:
-    """The serialisation of as many leading triples as fit in ``max_bytes`` (halving until they do)."""
-    count, cut = len(triples), False
-    while True:
+    """The serialisation of as many leading triples as fit in ``max_bytes``, within 3% of it: each
+    try scales the count by how far the last one missed, kept between the largest count that fitted
+    and the smallest that did not (a few serialisations, each at most about the limit's size)."""
+    body = serialise_triples(triples, media_type)
+    if len(body) <= max_bytes:
+        return body, False
+    fits, fitted, too_many = 0, serialise_triples([], media_type), len(triples)
+    count = len(triples)
+    for _ in range(8):
+        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
+            break
+        count = int(count * 0.99 * max_bytes / max(len(body), 1))
+        if not fits < count < too_many:
+            count = (fits + too_many) // 2
         body = serialise_triples(triples[:count], media_type)
-        if len(body) <= max_bytes or count == 0:
-            return body, cut
-        count, cut = count // 2, True
+        if len(body) <= max_bytes:
+            fits, fitted = count, body
+        else:
+            too_many = count
+    return fitted, True
 
 
 def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) -> Answer:
@@ -237,8 +263,11 @@ def _answer_requests(connection: Connection, release: str, max_rows: int, max_by
             reply = ("failed", (failure.message, failure.line, failure.column))
         except MemoryError:
             reply = ("memory", None)
-        except Exception as error:  # the engine's evaluation errors, reported to the client as 400
+        except (OSError, RuntimeError, ValueError) as error:  # the engine's evaluation errors: the query's fault
             reply = ("failed", (_one_line(str(error)), None, None))
+        except Exception as error:  # anything else is a fault of ours: no detail to the client
+            print(f"query worker: internal error: {type(error).__name__}: {_one_line(str(error))}", file=sys.stderr)
+            reply = ("internal", None)
         connection.send(reply)
 
 
@@ -252,8 +281,27 @@ def confine_worker(memory: int) -> Confinement:
     return confinement
 
 
-def _worker_main(connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int) -> None:
-    """A worker process: confine, load the release, serve the pipe (on the engine's large stack)."""
+def code_version() -> str:
+    """A digest of this package's source files as they are on disk now. A worker started after the
+    code was changed under a running server would speak another protocol: it compares its digest
+    with the server's and refuses to start."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+SERVER_CODE = code_version()
+"""The code the server process runs (computed when this module is first imported)."""
+
+
+def _worker_main(connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int,
+                 server_code: str) -> None:
+    """A worker process: check it runs the server's code, confine itself, load the release, serve
+    the pipe (on the engine's large stack)."""
+    if SERVER_CODE != server_code:
+        connection.send(("changed", "the code on disk changed since the server started: restart the server"))
+        return
     confinement = confine_worker(memory)
     if not confinement.confined:
         connection.send(("failed", "the worker could not be confined (no seccomp, no network namespace)"))
@@ -291,7 +339,8 @@ class Worker:
     async def start(cls, context: multiprocessing.context.SpawnContext, release: Path, limits: Limits) -> Worker:
         connection, child = context.Pipe()
         process = context.Process(target=_worker_main, daemon=True,
-                                  args=(child, str(release), limits.worker_memory, limits.max_rows, limits.max_bytes))
+                                  args=(child, str(release), limits.worker_memory, limits.max_rows, limits.max_bytes,
+                                        SERVER_CODE))
         process.start()
         child.close()
         worker = cls(process, connection)
@@ -299,6 +348,9 @@ class Worker:
             status, detail = await _receive(connection, 120)
         except (TimeoutError, EOFError, OSError):
             status, detail = "failed", f"the worker exited with {process.exitcode}"
+        if status == "changed":
+            worker.kill()
+            raise Unavailable(str(detail))
         if status != "ready":
             worker.kill()
             raise RuntimeError(f"a query worker failed to start: {detail}")
@@ -410,6 +462,9 @@ class QueryService:
         self.scheduler = FairScheduler(0, limits.per_client, limits.max_waiting)
         self.spool = Path(tempfile.mkdtemp(prefix="bytedance-kg-answers-"))
         self.streams = 0
+        self.client_streams: Counter[str] = Counter()
+        self.unavailable = ""
+        """Why no replacement worker can start, once that is so (the server must be restarted)."""
         self._serial = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -428,8 +483,12 @@ class QueryService:
                   named_param: list[str] | None) -> Answer:
         """Run one protocol request for ``client``; raise :class:`Refused`, :class:`QueryFailed` or
         one of the limit exceptions of this module."""
+        if self.unavailable and not self.idle:
+            raise Unavailable(self.unavailable)
         if self.streams >= self.limits.max_streams:
             raise Busy()
+        if self.client_streams[client] >= 2 * self.limits.per_client:
+            raise ClientBusy()  # its earlier answers are still being sent (or not read)
         await self.scheduler.acquire(client, self.limits.queue_wait)
         worker = self.idle.pop()
         request = Request(str(self.release), text, accept, default_param, named_param, self.base,
@@ -452,11 +511,13 @@ class QueryService:
         self.scheduler.release(client)
         if status == "ok":
             assert isinstance(value, Answer)
-            return value
+            return dataclasses.replace(value, client=client)
         if status == "memory":
             raise OutOfMemory()
         if status == "refused":
             raise Refused(*value)  # type: ignore[misc]
+        if status == "internal":
+            raise InternalError()
         raise QueryFailed(*value)  # type: ignore[misc]
 
     def _retire(self, worker: Worker, client: str) -> None:
@@ -471,6 +532,9 @@ class QueryService:
         for attempt in range(5):
             try:
                 worker = await Worker.start(self.context, self.release, self.limits)
+            except Unavailable as reason:
+                self.unavailable = str(reason)
+                return
             except RuntimeError:
                 await asyncio.sleep(0.5 * (attempt + 1))
                 continue
@@ -483,6 +547,7 @@ class QueryService:
         between chunks); the file goes as soon as it is open."""
         assert answer.path is not None
         self.streams += 1
+        self.client_streams[answer.client] += 1
         try:
             with open(answer.path, "rb") as source:
                 os.unlink(answer.path)  # gone from the folder at once; the open handle still reads
@@ -490,6 +555,7 @@ class QueryService:
                     yield block
         finally:
             self.streams -= 1
+            self.client_streams[answer.client] -= 1
 
     def sweep(self, older_than: float = 300.0) -> None:
         """Delete spooled answers nobody came to read (a client gone before its answer was sent)."""

@@ -27,7 +27,16 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bytedance_kg.web.executor import Limits
 
-_REASONS = {408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+PLAIN_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+"""The browser-facing headers every response carries (with a Content-Security-Policy)."""
+PLAIN_POLICY = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+"""The policy of responses written by the protocol itself (plain text: nothing may load)."""
 MAX_TARGET_BYTES = 65_535
 """The longest request target httptools can parse (its URL parser counts in 16 bits): a longer one is
 answered 414 here, before the parser fails on it with a bare 400."""
@@ -45,6 +54,7 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
             self._header_count = 0
             self._header_bytes = 0
             self._refusal: tuple[int, str] | None = None
+            self._deferred: tuple[int, str] | None = None
             self._head_timer: asyncio.TimerHandle | None = None
             self._stall_timer: asyncio.TimerHandle | None = None
 
@@ -116,24 +126,53 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
                 self._refuse(*self._refusal)
 
         def _refuse(self, status: int, message: str) -> None:
-            """Answer with ``status`` and close, whatever the parser still holds."""
+            """Answer with ``status`` and close, whatever the parser still holds; a request of the
+            same connection still being answered is answered first (pipelining)."""
             self._refusal = (status, message)
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._deferred = (status, message)
+                self.flow.pause_reading()
+                return
+            self._write_refusal(status, message)
+
+        def _write_refusal(self, status: int, message: str) -> None:
             body = (message + "\n").encode("utf-8")
+            headers = b"".join(name + b": " + value + b"\r\n" for name, value in
+                               [*PLAIN_HEADERS, (b"content-security-policy", PLAIN_POLICY)])
             head = (b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
-                    b"connection: close\r\n\r\n" % (status, _REASONS[status], len(body)))
+                    b"%sconnection: close\r\n\r\n" % (status, _REASONS[status], len(body), headers))
             self.transport.write(head + body)
+            self._detach()
             self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:  # the HTTP parser's own refusals
+            self._write_refusal(400, msg)
+
+        def _detach(self) -> None:
+            """Tell a request still being answered on this connection that it is gone, now (the
+            transport reports the loss only on a later turn of the loop, and a write to it before
+            then raises)."""
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.disconnected = True
+                self.cycle.message_event.set()
+            self.flow.resume_writing()
+
+        def _drop(self) -> None:
+            self._detach()
+            self.transport.abort()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
+            if self._deferred is not None:  # a pipelined request was refused while this one was answered
+                self._write_refusal(*self._deferred)
+            elif not self.transport.is_closing():
                 self._arm_head_timer()  # the next request's head must come in time too
 
         # -- the response: a reader that takes nothing is dropped
         def pause_writing(self) -> None:
             super().pause_writing()
             self._cancel(self._stall_timer)
-            self._stall_timer = self.loop.call_later(limits.stall_timeout, self.transport.abort)
+            self._stall_timer = self.loop.call_later(limits.stall_timeout, self._drop)
 
         def resume_writing(self) -> None:
             super().resume_writing()
