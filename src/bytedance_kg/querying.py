@@ -21,9 +21,9 @@ import rdflib
 from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.errors import InputError, UsageError
 from bytedance_kg.guard import CheckedQuery, QueryRefused, check_query
+from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.results import WRITERS, JsonWriter
 from bytedance_kg.stack import with_engine_stack
-from bytedance_kg.namespaces import ALL_PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
