@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -265,7 +266,7 @@ def test_an_empty_or_gutted_data_file_fails_the_build(tmp_path: Path) -> None:
 FEDERATED = "SELECT ?x WHERE { SERVICE SILENT <http://127.0.0.1:9/x> { ?x ?p ?o } }\n"
 
 
-@pytest.mark.parametrize("where", ["gate", "saved-query", "shape"])
+@pytest.mark.parametrize("where", ["gate", "saved-query", "shape", "gate-from-file", "shape-prefix"])
 def test_service_in_a_project_file_is_an_input_error(tmp_path: Path, where: str) -> None:
     """A gate, a saved query or a SHACL-SPARQL constraint that uses SERVICE is refused by name
     before the build runs anything (a pull request cannot make CI fetch from the network)."""
@@ -276,6 +277,16 @@ def test_service_in_a_project_file_is_an_input_error(tmp_path: Path, where: str)
     elif where == "saved-query":
         target = scratch.queries_dir / "zz-canary.rq"
         target.write_text("# Question: canary?\n# Tags: x\n# Graph: asserted\n\n" + FEDERATED, encoding="utf-8")
+    elif where == "gate-from-file":  # rdflib (the reference engine) would load the file a FROM names
+        secret = Path(tempfile.mkdtemp(prefix="leak-")) / "secret.ttl"  # a path without the letters "service"
+        secret.write_text('<urn:s> <urn:p> "SECRET" .\n', encoding="utf-8")
+        target = scratch.checks_dir / "zz-from-violation.rq"
+        target.write_text(f"# leaks a file\nSELECT ?o FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
+    elif where == "shape-prefix":  # a declared namespace is pasted into the shapes' queries: it must be an IRI
+        target = scratch.shapes
+        with target.open("a", encoding="utf-8") as shapes:
+            shapes.write('\n<https://w3id.org/bytedance-kg/shapes> sh:declare [ sh:prefix "zz" ; sh:namespace '
+                         '"http://x/> SELECT * WHERE { ?a ?b ?c } #"^^xsd:anyURI ] .\n')
     else:
         target = scratch.shapes
         text = target.read_text(encoding="utf-8")
@@ -283,10 +294,12 @@ def test_service_in_a_project_file_is_an_input_error(tmp_path: Path, where: str)
         assert marker in text
         target.write_text(text.replace(marker, marker + " SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } } #", 1),
                           encoding="utf-8")
-    for command in ("validate", "build"):
-        result = cli("--root", str(scratch.root), command)
+    for command in (["validate"], ["build"], ["validate", "--engine", "reference"]):
+        result = cli("--root", str(scratch.root), *command)
         _one_line_error(result, 2)
-        assert str(target) in result.stderr and "SERVICE" in result.stderr
+        assert str(target) in result.stderr and "SECRET" not in result.stdout + result.stderr
+        assert ("SERVICE" if where in ("gate", "saved-query", "shape") else "FROM" if where == "gate-from-file"
+                else "not an absolute IRI") in result.stderr
 
 
 def test_offline_commands_run_without_network() -> None:

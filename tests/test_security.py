@@ -410,6 +410,23 @@ def test_a_stalled_reader_is_disconnected_without_an_error(built, tmp_path: Path
     assert "Traceback" not in log and "Exception" not in log, log[-3000:]
 
 
+def test_a_client_that_reads_nothing_holds_at_most_twice_its_share_of_spooled_answers(server: str) -> None:
+    wait_until_idle(server, 4)
+    host, port = server.removeprefix("http://").split(":")
+    request = (b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%7D HTTP/1.1\r\n"
+               b"Host: x\r\nAccept: application/sparql-results+json\r\n\r\n")
+    sockets, statuses = [], []
+    for _ in range(5):
+        sock = socket.create_connection((host, int(port)), source_address=("127.0.0.70", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(request)
+        statuses.append(sock.recv(12)[9:12])  # the status line only: the body stays unread
+        sockets.append(sock)
+    for sock in sockets:
+        sock.close()
+    assert statuses.count(b"200") == 2 and statuses.count(b"429") == 3, statuses
+
+
 def _server_pid(url: str) -> int:
     port = url.rsplit(":", 1)[1]
     found = subprocess.run(["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True).stdout.split()
@@ -621,7 +638,8 @@ def test_serve_refuses_bad_options_and_a_busy_port(server: str) -> None:
     port = server.rsplit(":", 1)[1]
     for options in (["--max-rows", "-1"], ["--timeout", "inf"], ["--timeout", "nan"], ["--port", "99999"],
                     ["--port", "-1"], ["--workers", "0"], ["--client-queries", "9", "--workers", "2"],
-                    ["--port", port], ["--worker-memory", "10"]):
+                    ["--port", port], ["--worker-memory", "10"], ["--base", 'http://x/"><script>/'],
+                    ["--base", "http://x/?q=1"], ["--base", "http://x/ y"], ["--trusted-proxy", "not-an-address"]):
         result = subprocess.run([sys.executable, "-m", "bytedance_kg", "serve", *options], cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2, (options, result.stderr)

@@ -25,10 +25,11 @@ from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import load_catalogue
 from bytedance_kg.dataset import Sources
-from bytedance_kg.errors import NonConformanceError
+from bytedance_kg.errors import InputError, NonConformanceError
 from bytedance_kg.expected import check_answers, expected_path
 from bytedance_kg.fastvalidation import validate_fast
 from bytedance_kg.gates import GateResult, gate_files, run_gates
+from bytedance_kg.guard import PREFIX_NAME
 from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
@@ -155,15 +156,36 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
 
 
 def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
-    """Every query the build runs (the gates, the saved queries, the shapes' SPARQL) through the
-    guard: a ``SERVICE`` (or an expression too deep for the engine) in a project file is an input
-    error naming the file, before anything runs it. (The build's process cannot reach the network
-    anyway when run from the command line: :data:`bytedance_kg.cli.OFFLINE_COMMANDS`.)"""
-    for path in [*gate_files(paths.checks_dir), *sorted(paths.queries_dir.glob("*.rq"))]:
-        guard(read_text(path), str(path))
+    """Every query the build runs (the gates, the saved queries, the shapes' SPARQL and the prefixes
+    the shapes declare for it) through the guard, before anything runs them: a ``SERVICE``, an
+    expression too deep for the engine, or a ``FROM``/``FROM NAMED`` (rdflib, the reference engine,
+    loads whatever those name, files included) in a project file is an input error naming the
+    file. (The build's process cannot reach the network anyway when run from the command line:
+    :data:`bytedance_kg.cli.OFFLINE_COMMANDS`.)"""
+    queries = [(read_text(path), str(path)) for path in
+               [*gate_files(paths.checks_dir), *sorted(paths.queries_dir.glob("*.rq"))]]
     for predicate in (SH.select, SH.ask, SH.construct):
-        for node, text in sorted(shapes.subject_objects(predicate)):
-            guard(str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})")
+        queries += [(str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})")
+                    for node, text in sorted(shapes.subject_objects(predicate))]
+    for text, origin in queries:
+        if guard(text, origin).has_dataset:
+            raise InputError(origin, "FROM and FROM NAMED are not accepted in a project query: the reference "
+                                     "engine would load what they name")
+    for declaration in sorted(shapes.objects(None, SH.declare)):
+        prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+        origin = f"{paths.shapes} (sh:declare {prefix!s})"
+        if prefix is None or not PREFIX_NAME.fullmatch(str(prefix)):
+            raise InputError(origin, f"not a SPARQL prefix name: {str(prefix)!r}")
+        if namespace is None or not _is_iri(str(namespace)):
+            raise InputError(origin, f"not an absolute IRI: {str(namespace)!r}")
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return not any(c in text for c in '<>"{}|^`\\ ')
 
 
 def _store(graph: Graph) -> ox.Store:

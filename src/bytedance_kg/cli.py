@@ -7,6 +7,7 @@ Exit codes: 0 success (or the data conforms), 1 the data does not conform, 2 usa
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import math
 import os
@@ -321,6 +322,26 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _base_iri(text: str) -> str:
+    """``--base``: an absolute http(s) IRI with no query or fragment, ending in a slash."""
+    base = checked_url(text if text.endswith("/") else text + "/")
+    try:
+        ox.NamedNode(base)
+    except ValueError as error:
+        raise UsageError(f"--base is not an IRI: {text!r} ({error})") from None
+    if any(c in base for c in "?#<>\"{}|^`\\ "):
+        raise UsageError(f"--base must be a plain IRI without a query, a fragment or quotes: {text!r}")
+    return base
+
+
+def _addresses(text: str) -> str:
+    """``--trusted-proxy``: IP addresses or networks, separated by commas."""
+    try:
+        return ",".join(str(ipaddress.ip_network(part.strip(), strict=False)) for part in text.split(","))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     import asyncio
 
@@ -340,7 +361,7 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
                     per_client=args.client_queries, worker_memory=args.worker_memory * MiB,
                     stall_timeout=args.stall_timeout)
     sock = _listen(args.host, args.port)
-    base = checked_url(args.base if args.base.endswith("/") else args.base + "/")
+    base = _base_iri(args.base)
     backend: Backend
     if args.store:
         backend = RemoteBackend(args.store, paths.dist, limits, base)
@@ -506,7 +527,7 @@ def parser() -> argparse.ArgumentParser:
                    help="queries one client address may run at once (default 1)")
     p.add_argument("--worker-memory", type=bounded(int, 512, 65536), default=1024,
                    help="MiB of memory per query worker, 512 to 65536 (default 1024)")
-    p.add_argument("--trusted-proxy", metavar="ADDRESS",
+    p.add_argument("--trusted-proxy", metavar="ADDRESS", type=_addresses,
                    help="a reverse proxy's address whose X-Forwarded-For names the client (default: none is trusted)")
     p.add_argument("--stall-timeout", type=bounded(float, 1, 600), default=20.0,
                    help="seconds a client may take nothing of an answer before it is disconnected (default 20)")

@@ -174,7 +174,11 @@ def run_sparql_constraints(store: ox.Store, graphs: list[Graph], constraints: li
         focus_nodes = set(_focus_nodes(store, constraint))
         if not focus_nodes:
             continue
-        solutions = store.query(constraint.query)
+        try:
+            solutions = store.query(constraint.query)
+        except SyntaxError as error:  # a malformed query in the shapes: their fault, said in one line
+            raise UnsupportedShapes(f"the SPARQL constraint of {constraint.shape} does not parse: "
+                                    f"{' '.join(str(error).split())[:300]}") from None
         variables = {v.value for v in solutions.variables}
         for row in solutions:
             if row["this"] not in focus_nodes:

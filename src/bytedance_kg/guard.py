@@ -4,8 +4,8 @@ A guard that parses with one grammar while the engine runs another can be bypass
 two disagree (a ``#`` comment ended by ``\\r``, a keyword glued to a literal as in ``trueSERVICE``,
 an escape one side decodes and the other does not). So the guard does not hand the engine the
 client's text at all: it hands it the guard's own **canonical re-serialisation** of the tokens it
-read (comments dropped, ``\\u`` escapes decoded, every string written in one plain form, tokens
-separated by single spaces). Whatever the engine makes of that text, it is made of the tokens
+read (comments dropped, ``\\u`` escapes decoded, every string written in one plain form, white space
+between tokens one space). Whatever the engine makes of that text, it is made of the tokens
 the guard checked, and the checks are chosen so that they hold whichever way a token is read:
 
 * ``SERVICE`` can only be written as those seven letters in a non-string token (escapes are
@@ -42,6 +42,8 @@ _U = _BASE + "_"
 _CHARS = _U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
 _PREFIX = f"[{_BASE}](?:\\.*+[{_CHARS}])*+"
+PREFIX_NAME = re.compile(_PREFIX)
+"""A SPARQL prefix name (PN_PREFIX), for checking prefixes declared outside a query text."""
 _LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:\\.*+(?:[{_CHARS}:]|{_PLX}))*+"
 _VARNAME = f"[{_U}0-9][{_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
 _EXPONENT = r"[eE][+-]?[0-9]++"
@@ -100,6 +102,9 @@ class Token:
     """The token as the engine receives it (strings in canonical form)."""
     offset: int
     """Where it starts in the decoded original text."""
+    spaced: bool = True
+    """Whether white space or a comment came before it in the original (adjacency is kept: some
+    parsers want a path's ``*`` right after its step, as it was written)."""
 
 
 @dataclass(frozen=True)
@@ -166,17 +171,21 @@ def tokenize(text: str) -> list[Token]:
     """The tokens of ``text`` (escapes already decoded), comments and white space dropped."""
     tokens: list[Token] = []
     position, end = 0, len(text)
+    gap = True
     while position < end:
         match = _TOKENS.match(text, position)
         if match is None or match.end() == position:
             what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
             raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
         kind = match.lastgroup or ""
-        if kind not in ("ws", "comment"):
+        if kind in ("ws", "comment"):
+            gap = True
+        else:
             value = match[0]
             if kind in ("long1", "long2", "string1", "string2"):
                 value, kind = _canonical_string(value, kind), "string"
-            tokens.append(Token(kind, value, position))
+            tokens.append(Token(kind, value, position, gap))
+            gap = False
         position = match.end()
     return tokens
 
@@ -258,14 +267,16 @@ def check_query(text: str) -> CheckedQuery:
 
 
 def _serialise(tokens: list[Token]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """The tokens separated by single spaces, except that a ``(`` follows a keyword directly:
-    pyoxigraph's grammar refuses ``COALESCE (``, ``CONCAT (`` and ``BNODE (`` with a space."""
+    """The tokens, one space where the original had white space or a comment between them and
+    none where it had none, except that a ``(`` follows a keyword directly: pyoxigraph's grammar
+    refuses ``COALESCE (``, ``CONCAT (`` and ``BNODE (`` with a space. (Gluing is safe: no token
+    can absorb a quote, and every string is written in the one plain form.)"""
     pieces: list[str] = []
     offsets: list[tuple[int, int]] = []
     length = 0
     previous = ""
     for token in tokens:
-        if pieces and not (token.text == "(" and previous == "word"):
+        if pieces and token.spaced and not (token.text == "(" and previous == "word"):
             pieces.append(" ")
             length += 1
         offsets.append((length, token.offset))

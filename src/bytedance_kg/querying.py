@@ -177,8 +177,11 @@ def _from_rdflib(term: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
 
 def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
     """Run ``text`` with rdflib's engine, with the same outcome shape as :func:`run_query`."""
+    checked = guard(text, origin)
+    if checked.has_dataset:  # rdflib would load what FROM names (files, URLs): never from a query text
+        raise InputError(origin, "FROM and FROM NAMED are not accepted with rdflib's engine: it would load what they name")
     try:
-        result = graph.query(text)
+        result = graph.query(checked.text)
     except Exception as error:  # pyparsing's ParseException and rdflib's own errors
         raise InputError(origin, f"SPARQL error: {error}") from None
     if result.type == "ASK":

@@ -14,6 +14,8 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from bytedance_kg.errors import InputError
+
 
 @dataclass(frozen=True, order=True)
 class ShapeResult:
@@ -86,13 +88,18 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
     shapes_copy = Graph()
     for triple in shapes:
         shapes_copy.add(triple)
-    conforms, report, _ = pyshacl_validate(
-        data,
-        shacl_graph=shapes_copy,
-        ont_graph=ontology,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
+    try:
+        conforms, report, _ = pyshacl_validate(
+            data,
+            shacl_graph=shapes_copy,
+            ont_graph=ontology,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+        )
+    except Exception as error:  # pySHACL raises its own and pyparsing's types on shapes it cannot run
+        raise InputError("shapes", f"pySHACL cannot run the shapes: {' '.join(str(error).split())[:300]}") from None
+    if not isinstance(report, Graph):  # pySHACL returns a failure object instead of a report in some cases
+        raise InputError("shapes", f"pySHACL cannot run the shapes: {' '.join(str(report).split())[:300]}")
     report.namespace_manager = data.namespace_manager
     return bool(conforms), results_of(report), report

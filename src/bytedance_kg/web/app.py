@@ -243,7 +243,7 @@ async def sparql(request: Request) -> Response:
     headers["Content-Length"] = str(answer.size)
     assert answer.path is not None
     return StreamingResponse(site.backend.stream(answer), media_type=media_type, headers=headers,
-                             background=BackgroundTask(Path(answer.path).unlink, missing_ok=True))
+                             background=BackgroundTask(site.backend.done, answer))
 
 
 def _is_iri(text: str) -> bool:

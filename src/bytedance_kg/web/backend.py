@@ -55,6 +55,9 @@ class Backend(Protocol):
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]: ...
 
+    def done(self, answer: Answer) -> None:
+        """The answer was sent, or its client went away (called once, after the response)."""
+
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
         """A page's own fixed CONSTRUCT, serialised as ``media_type``."""
 
@@ -96,6 +99,9 @@ class EmbeddedBackend:
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]:
         return self.service.stream(answer)
+
+    def done(self, answer: Answer) -> None:
+        self.service.done(answer)
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
         result = self.store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs])
@@ -161,6 +167,9 @@ class RemoteBackend:
 
     async def stream(self, answer: Answer) -> AsyncIterator[bytes]:
         yield answer.body or b""
+
+    def done(self, answer: Answer) -> None:
+        return None
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
         fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs)]

@@ -461,8 +461,8 @@ class QueryService:
         self.idle: list[Worker] = []
         self.scheduler = FairScheduler(0, limits.per_client, limits.max_waiting)
         self.spool = Path(tempfile.mkdtemp(prefix="bytedance-kg-answers-"))
-        self.streams = 0
-        self.client_streams: Counter[str] = Counter()
+        self.spooled: dict[str, tuple[str, float]] = {}
+        """Spooled answers not yet sent: path -> (client, when)."""
         self.unavailable = ""
         """Why no replacement worker can start, once that is so (the server must be restarted)."""
         self._serial = itertools.count()
@@ -485,9 +485,9 @@ class QueryService:
         one of the limit exceptions of this module."""
         if self.unavailable and not self.idle:
             raise Unavailable(self.unavailable)
-        if self.streams >= self.limits.max_streams:
+        if len(self.spooled) >= self.limits.max_streams:
             raise Busy()
-        if self.client_streams[client] >= 2 * self.limits.per_client:
+        if sum(1 for owner, _ in self.spooled.values() if owner == client) >= 2 * self.limits.per_client:
             raise ClientBusy()  # its earlier answers are still being sent (or not read)
         await self.scheduler.acquire(client, self.limits.queue_wait)
         worker = self.idle.pop()
@@ -511,6 +511,8 @@ class QueryService:
         self.scheduler.release(client)
         if status == "ok":
             assert isinstance(value, Answer)
+            if value.path is not None:  # counted from now until it is sent or given up (:meth:`done`)
+                self.spooled[value.path] = (client, time.monotonic())
             return dataclasses.replace(value, client=client)
         if status == "memory":
             raise OutOfMemory()
@@ -546,26 +548,24 @@ class QueryService:
         """The bytes of a spooled answer, a chunk at a time (the server's send waits for the client
         between chunks); the file goes as soon as it is open."""
         assert answer.path is not None
-        self.streams += 1
-        self.client_streams[answer.client] += 1
-        try:
-            with open(answer.path, "rb") as source:
-                os.unlink(answer.path)  # gone from the folder at once; the open handle still reads
-                while block := source.read(chunk):
-                    yield block
-        finally:
-            self.streams -= 1
-            self.client_streams[answer.client] -= 1
+        with open(answer.path, "rb") as source:
+            os.unlink(answer.path)  # gone from the folder at once; the open handle still reads
+            while block := source.read(chunk):
+                yield block
+
+    def done(self, answer: Answer) -> None:
+        """A spooled answer was sent, or its client went away: its file and its count go."""
+        if answer.path is not None:
+            self.spooled.pop(answer.path, None)
+            Path(answer.path).unlink(missing_ok=True)
 
     def sweep(self, older_than: float = 300.0) -> None:
-        """Delete spooled answers nobody came to read (a client gone before its answer was sent)."""
-        cutoff = time.time() - older_than
-        for path in self.spool.glob("answer-*"):
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except FileNotFoundError:
-                continue
+        """Forget spooled answers nobody came to read (a response that never started)."""
+        cutoff = time.monotonic() - older_than
+        for path, (_, created) in list(self.spooled.items()):
+            if created < cutoff:
+                self.spooled.pop(path, None)
+                Path(path).unlink(missing_ok=True)
 
     def close(self) -> None:
         for worker in self.idle:
