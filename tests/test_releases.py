@@ -83,7 +83,7 @@ def test_two_builds_at_once_never_crash(tmp_path: Path) -> None:
     assert os.path.islink(scratch.dist)
 
 
-def test_code_changed_under_a_running_server_is_said_not_garbled(tmp_path: Path) -> None:
+def test_code_changed_under_a_running_server_is_said_not_garbled(built, tmp_path: Path) -> None:
     """After the package's code changes on disk (a pull, an upgrade), a worker that has to be
     replaced would run other code than the server: it refuses to start, and queries get a 503 that
     says to restart the server, not a confusing error."""
@@ -95,7 +95,7 @@ def test_code_changed_under_a_running_server_is_said_not_garbled(tmp_path: Path)
     shutil.copytree(ROOT / "src" / "bytedance_kg", code / "bytedance_kg",
                     ignore=shutil.ignore_patterns("__pycache__"))
     port = free_port()
-    dist = ROOT / "dist"
+    dist = built[0].dist
     env_command = ["env", f"PYTHONPATH={code}", f"BYTEDANCE_KG_ROOT={ROOT}", sys.executable, "-m", "bytedance_kg", "--dist", str(dist), "serve",
                    "--port", str(port), "--workers", "1", "--timeout", "1"]
     url = f"http://127.0.0.1:{port}"
