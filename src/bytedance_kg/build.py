@@ -135,7 +135,7 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
         report.quote_problems = [str(p) for p in verify_quotes(sources.data, articles)]
     with _timed(timings, "reason", progress):
         if fast:
-            reasoned = fast_closure(sources.terminology(), sources.data)
+            reasoned = fast_closure(sources.terminology(), sources.stated)
         else:
             reasoned = closure(sources.reasoning_input())
         report.reasoning_problems = reasoned.problems
@@ -239,6 +239,7 @@ def _build(paths: ProjectPaths, progress: Progress, engine: str) -> BuildResult:
     counts = {
         "asserted triples": len(sources.asserted_triples()),
         "data triples": len(sources.data),
+        "implied triples": len(sources.implied),
         "inferred triples": len(reasoned.inferred),
         "full triples": len(reasoned.full),
         "shapes": len(set(sources.shapes.subjects(None, None))),

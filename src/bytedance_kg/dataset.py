@@ -7,13 +7,14 @@ graphs. The same graph names label the N-Quads/TriG distributions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from bytedance_kg.evidence import Split, split
 from bytedance_kg.loading import load_all, load_turtle
 from bytedance_kg.namespaces import BASE, bind_prefixes, new_graph
 from bytedance_kg.paths import ProjectPaths
@@ -25,6 +26,7 @@ GRAPH = {
     "shapes": URIRef(BASE + "graph/shapes"),
     "data": URIRef(BASE + "graph/data"),
     "inferred": URIRef(BASE + "graph/inferred"),
+    "implied": URIRef(BASE + "graph/implied"),
 }
 """Names of the graphs in the dataset, one per kind of source, plus the inferences."""
 VOID_GRAPH = BASE + "graph/void"
@@ -43,6 +45,8 @@ class Sources:
     imports: Graph
     shapes: Graph
     data: Graph
+    """The data as written: stated and implied facts, each with its record (see :mod:`evidence`)."""
+    _split: Split | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
@@ -54,21 +58,36 @@ class Sources:
             data=load_all(data_files) if data_files else load_turtle(paths.data),
         )
 
+    def evidence(self) -> Split:
+        """The data routed into what the article states and what it only implies (computed once)."""
+        if self._split is None:
+            self._split = split(self.data)
+        return self._split
+
+    @property
+    def stated(self) -> Graph:
+        return self.evidence().stated
+
+    @property
+    def implied(self) -> Graph:
+        return self.evidence().implied
+
     def asserted(self) -> Graph:
-        """Ontology and data together: what the project asserts (the release's asserted file)."""
-        return union(self.ontology, self.data)
+        """Ontology and stated data together: what the saved queries' ``asserted`` graph holds."""
+        return union(self.ontology, self.stated)
 
     def asserted_triples(self) -> set[tuple[Node, Node, Node]]:
         """The triples of :meth:`asserted` as a set: for counting, without building a graph."""
-        return set(self.ontology) | set(self.data)
+        return set(self.ontology) | set(self.stated)
 
     def terminology(self) -> Graph:
         """Ontology and vendored vocabularies: the reasoner's terminology."""
         return union(self.ontology, self.imports)
 
     def reasoning_input(self) -> Graph:
-        """Ontology, vendored vocabularies and data: the input of OWL RL reasoning."""
-        return union(self.ontology, self.imports, self.data)
+        """Ontology, vendored vocabularies and the stated data: the input of OWL RL reasoning (nothing
+        inferred rests on an implied fact)."""
+        return union(self.ontology, self.imports, self.stated)
 
     def store(self) -> ox.Store:
         """All sources as named graphs in a pyoxigraph store (what the build runs the gates on)."""

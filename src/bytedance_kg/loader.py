@@ -66,4 +66,4 @@ def load(store: Endpoint, dist: Path, single_graph: str | None = None, variant: 
     return LoadResult(counts)
 
 
-OWNED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "shapes", "data", "inferred")] + [VOID_GRAPH]
+OWNED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "shapes", "data", "inferred", "implied")] + [VOID_GRAPH]

@@ -42,6 +42,7 @@ from bytedance_kg.reasoning import Closure
 
 ASSERTED = "bytedance-kg"
 FULL = "bytedance-kg-full"
+IMPLIED = "bytedance-kg-implied"
 CONTEXT_FILE = "context.jsonld"
 VOID_FILE = "void.ttl"
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -69,16 +70,20 @@ class Variant:
 
 
 VARIANTS = (
-    Variant(ASSERTED, ("ontology", "data", "shapes"), ("ontology", "data")),
-    Variant(FULL, ("ontology", "data", "shapes", "imports", "inferred"), ("ontology", "imports", "data", "inferred")),
+    Variant(ASSERTED, ("ontology", "data", "shapes", "imports", "implied"), ("ontology", "imports", "data")),
+    Variant(FULL, ("ontology", "data", "shapes", "imports", "inferred", "implied"),
+            ("ontology", "imports", "data", "inferred")),
+    Variant(IMPLIED, ("implied",), ("implied",)),
 )
-"""The asserted and the full (reasoned) variants."""
+"""The asserted and the full (reasoned) variants hold what the article states (with the vocabularies,
+so that they validate on their own); what it only implies is the third, and a named graph of the
+first two's datasets (see :mod:`bytedance_kg.evidence`)."""
 
 
 def source_quads(sources: Sources, reasoned: Closure) -> dict[str, list[ox.Quad]]:
     """Every named graph of the release as pyoxigraph quads, converted once."""
-    graphs = {"ontology": sources.ontology, "data": sources.data, "shapes": sources.shapes,
-              "imports": sources.imports, "inferred": reasoned.inferred}
+    graphs = {"ontology": sources.ontology, "data": sources.stated, "shapes": sources.shapes,
+              "imports": sources.imports, "inferred": reasoned.inferred, "implied": sources.implied}
     return {name: to_quads(graph, str(GRAPH[name])) for name, graph in graphs.items()}
 
 

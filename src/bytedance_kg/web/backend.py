@@ -32,7 +32,7 @@ from bytedance_kg.web.executor import (
 )
 from bytedance_kg.web.operation import prepare
 
-ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), VOID_GRAPH]
+ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GRAPH]
 """Every graph the release puts in a store (``load`` uploads these)."""
 
 
