@@ -10,8 +10,9 @@ Wikidata keeps its "truthy" direct claims apart from the full statements:
   inferred rests on an implied fact.
 * ``graph/implied``: what the article only **implies**: each implied record with all its triples,
   the plain triple an implied ``kg:Statement`` reifies, the ``org:headOf``/``org:memberOf``
-  shortcuts of an implied membership (unless a stated record backs the same shortcut), and the time
-  entities that only implied records use.
+  shortcuts of an implied membership (unless a stated record backs the same shortcut), every triple
+  that points at an implied record (an event whose time is only read from context), and the time
+  entities that only implied triples use.
 
 A consumer leaves implied facts out by querying the default graph, and lists them with one query
 over ``graph/implied`` (or the ``bytedance-kg-implied`` files).
@@ -28,7 +29,8 @@ from rdflib.term import Node
 from bytedance_kg.namespaces import KG, new_graph
 
 Triple = tuple[Node, Node, Node]
-TIME_TYPES = (TIME.Instant, TIME.Interval, TIME.ProperInterval, TIME.TemporalEntity, KG.VagueInstant, KG.VaguePeriod)
+TIME_TYPES = (TIME.Instant, TIME.Interval, TIME.ProperInterval, TIME.TemporalEntity, TIME.DateTimeDescription,
+              KG.VagueInstant, KG.VaguePeriod, KG.RelativeInstant)
 SHORTCUTS = (ORG.headOf, ORG.memberOf)
 """Plain triples that restate a membership (its member, and its organisation)."""
 
@@ -58,6 +60,8 @@ def split(data: Graph) -> Split:
             if reified in data:
                 implied.add(reified)  # type: ignore[arg-type]
         implied |= _shortcuts(data, record)
+    # a triple that points at an implied record (an event's time that is only read from context) is implied too
+    implied |= {t for t in data.triples((None, None, None)) if t[2] in implied_records}
     backed = {t for record in stated_records for t in _shortcuts(data, record)}
     implied -= backed
     # time entities that only implied triples refer to go with them (and so on, down their parts)
