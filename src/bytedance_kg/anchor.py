@@ -74,7 +74,7 @@ def anchor_quotes(graph: Graph, article: Article) -> int:
             if context:
                 graph.add((text_iri, prop, Literal(context)))
         graph.add((position_iri, RDF.type, OA.TextPositionSelector))
-        graph.add((position_iri, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-        graph.add((position_iri, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+        graph.add((position_iri, OA.start, Literal(start, datatype=XSD.integer)))
+        graph.add((position_iri, OA.end, Literal(end, datatype=XSD.integer)))
         count += 1
     return count

@@ -93,7 +93,6 @@ class KG(DefinedNamespace):
     revival: URIRef
     roleWording: URIRef
     sha256: URIRef
-    shortcutOf: URIRef
     stated: URIRef
     validDuring: URIRef
     valueWording: URIRef

@@ -77,7 +77,7 @@ def _copy(data: Graph, article_iri: URIRef, text: str, k: int, rng: random.Rando
         out.add((s2, p, o2))
     source = _iri(article_iri, k)
     out.set((source, KG.sha256, Literal(hashlib.sha256(new_text.encode("utf-8")).hexdigest())))
-    out.set((source, KG.characterCount, Literal(len(new_text), datatype=XSD.nonNegativeInteger)))
+    out.set((source, KG.characterCount, Literal(len(new_text), datatype=XSD.integer)))
     out.set((source, KG.localCopy, Literal(path)))
     # Contexts were cut at fixed widths, possibly inside a name; every exact text is unique, so the
     # quotes are anchored from it alone and get fresh contexts.
@@ -112,7 +112,7 @@ def _inject(graph: Graph, name: str) -> None:
     elif name == "shifted-offset":
         position = URIRef(ID + "quote/flow-technical-lead-1#position")
         start = int(graph.value(position, OA.start))
-        graph.set((position, OA.start, Literal(start + 1, datatype=XSD.nonNegativeInteger)))
+        graph.set((position, OA.start, Literal(start + 1, datatype=XSD.integer)))
     elif name == "self-report":
         graph.add((URIRef(ID + "person/zhu-jun-1"), ORG.reportsTo, URIRef(ID + "person/zhu-jun-1")))
     elif name == "bounds-reversed":

@@ -136,6 +136,6 @@ def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ont
         g.add((dist, DCAT.downloadURL, dist))
         g.add((dist, DCAT.mediaType, URIRef(MEDIA_TYPE_BASE + media_type)))
         g.add((dist, DCTERMS.format, Literal(media_type)))
-        g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
+        g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.integer)))
         _checksum(g, dist, hashlib.sha256(path.read_bytes()).hexdigest())
     return g
