@@ -78,7 +78,7 @@ def ours(paths: ProjectPaths) -> Stages:
 
     result = build(paths)
     stages = dict(result.timings)
-    stores = {"asserted": load_store(paths, False), "full": load_store(paths, True)}
+    stores = {mode: load_store(paths, mode) for mode in ("asserted", "full", "all")}
     stages["queries"] = _queries(paths, lambda text, graph: run_query(stores[graph], text))
     return stages
 

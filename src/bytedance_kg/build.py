@@ -24,7 +24,7 @@ from rdflib.namespace import RDF, SH
 from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.dataset import Sources
+from bytedance_kg.dataset import Sources, union
 from bytedance_kg.errors import InputError, NonConformanceError
 from bytedance_kg.expected import check_answers, expected_path
 from bytedance_kg.fastvalidation import validate_fast
@@ -151,7 +151,9 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
     with _timed(timings, "answers", progress):
         queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
         if queries and data_files is None:
-            report.answer_problems = check_answers(queries, _store(sources.asserted()), _store(reasoned.full))
+            stores = {"asserted": _store(sources.asserted()), "full": _store(reasoned.full),
+                      "all": _store(union(sources.asserted(), sources.implied))}
+            report.answer_problems = check_answers(queries, stores)
     return sources, report, reasoned
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bytedance_kg.errors import UsageError
+from bytedance_kg.guard import check_query
 from bytedance_kg.loading import read_text
 
-GRAPHS = ("asserted", "full")
+GRAPHS = ("asserted", "full", "all")
 PARAM_TYPES = ("IRI", "string", "integer")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*) \((?P<type>\w+)\) - (?P<doc>.+)$")
 
@@ -52,9 +53,7 @@ class SavedQuery:
     @property
     def form(self) -> str:
         """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword after the prologue."""
-        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "BASE")))
-        match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body)
-        return match.group(1) if match else "SELECT"
+        return check_query(self.text).form  # the one reading of query texts
 
     @property
     def is_graph(self) -> bool:

@@ -203,14 +203,14 @@ def cmd_validate(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     return EXIT_OK if report.conforms else EXIT_NONCONFORMANT
 
 
-def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, reasoned: bool) -> ox.Store:
-    return load_store(paths, reasoned, out.progress)
+def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, mode: str) -> ox.Store:
+    return load_store(paths, mode, out.progress)
 
 
 def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     query = find_query(load_catalogue(paths.queries_dir), args.query)
     text = bind(query, args.param)
-    store = _store(args, paths, out, args.reasoned or query.graph == "full")
+    store = _store(args, paths, out, "full" if args.reasoned else query.graph)
     outcome = run_user_query(store, text, str(query.path))
     fmt = args.format
     if outcome.triples is not None:
@@ -240,8 +240,8 @@ def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) ->
 
 
 def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    asserted = _store(args, paths, out, reasoned=False)
-    labels = _store(args, paths, out, reasoned=True)
+    asserted = _store(args, paths, out, "all")  # what the article states and what it implies, each marked
+    labels = _store(args, paths, out, "full")
 
     def run(store: ox.Store) -> Callable[[str], QueryOutcome]:
         return lambda text: run_query(store, text)
@@ -252,7 +252,7 @@ def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
 
 
 def cmd_stats(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    store = _store(args, paths, out, reasoned=False)
+    store = _store(args, paths, out, "asserted")
     article = read_text(paths.sources_dir / "bytedance-on-deepseeks-impact.txt")
     sys.stdout.write(render_stats(compute_stats(store, article)))
     return EXIT_OK
@@ -261,10 +261,10 @@ def cmd_stats(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 def cmd_expected(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     catalogue = load_catalogue(paths.queries_dir)
     chosen = [find_query(catalogue, name) for name in args.names] or list(catalogue.values())
-    graphs = {reasoned: load_graph(paths, reasoned, out.progress) for reasoned in {q.graph == "full" for q in chosen}}
+    graphs = {mode: load_graph(paths, mode, out.progress) for mode in {q.graph for q in chosen}}
     failed = 0
     for query in chosen:
-        outcome = run_example(query, graphs[query.graph == "full"])
+        outcome = run_example(query, graphs[query.graph])
         if args.write:
             target = expected_path(query)
             target.parent.mkdir(exist_ok=True)
@@ -282,7 +282,7 @@ def cmd_expected(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
 def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     readme = paths.root / "README.md"
     before = readme.read_bytes().decode("utf-8")  # bytes, so stray CRLFs count as changes
-    text = replace_section(before, "diagram", model_diagram(_store(args, paths, out, reasoned=False)))
+    text = replace_section(before, "diagram", model_diagram(_store(args, paths, out, "asserted")))
     text = replace_section(text, "queries", query_catalogue(load_catalogue(paths.queries_dir)))
     text = replace_section(text, "examples", command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])))
     if args.check:

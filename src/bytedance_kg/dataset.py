@@ -35,6 +35,10 @@ ASSERTED_GRAPHS = [str(GRAPH["ontology"]), str(GRAPH["data"])]
 """The asserted variant as named graphs: what the saved queries marked ``Graph: asserted`` read."""
 FULL_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inferred")]
 """The reasoned variant as named graphs: the endpoint's default graph."""
+WITH_IMPLIED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "data", "implied")]
+"""What the article states and what it only implies, as written (no reasoning)."""
+QUERY_GRAPHS = {"asserted": ASSERTED_GRAPHS, "full": FULL_GRAPHS, "all": WITH_IMPLIED_GRAPHS}
+"""The default graph a saved query runs on, by its ``Graph:`` header."""
 
 
 @dataclass

@@ -104,7 +104,7 @@ def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = Fal
     return problems
 
 
-def check_answers(queries: list[SavedQuery], asserted: ox.Store, full: ox.Store) -> list[str]:
+def check_answers(queries: list[SavedQuery], stores: dict[str, ox.Store]) -> list[str]:
     """Every saved query that has an expected-results file must still give those results (with
     :data:`ENGINE_DEVIATIONS`): the build's last check, which an empty or gutted data file fails
     even where every shape and gate passes (both are vacuously true of no data)."""
@@ -113,7 +113,7 @@ def check_answers(queries: list[SavedQuery], asserted: ox.Store, full: ox.Store)
         if not expected_path(query).exists():
             continue
         try:
-            outcome = run_example(query, full if query.graph == "full" else asserted)
+            outcome = run_example(query, stores[query.graph])
         except KGError as error:
             problems.append(f"{query.name}: {error}")
             continue

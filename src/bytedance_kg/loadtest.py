@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bytedance_kg.catalogue import SavedQuery
-from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS
+from bytedance_kg.dataset import QUERY_GRAPHS
 from bytedance_kg.expected import example_text
 
 MAX_REQUESTS_PER_CLIENT = 100_000
@@ -94,7 +94,7 @@ def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[
     """The mix each client cycles through: every saved query, a few pages, a few downloads."""
     mix = []
     for query in queries:
-        graphs = FULL_GRAPHS if query.graph == "full" else ASSERTED_GRAPHS
+        graphs = QUERY_GRAPHS[query.graph]
         accept = "text/turtle" if query.is_graph else "application/sparql-results+json"
         mix.append(("POST", "/sparql", {"data": {"query": example_text(query), "default-graph-uri": graphs},
                                         "headers": {"Accept": accept}}))

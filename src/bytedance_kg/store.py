@@ -1,8 +1,9 @@
 """The graphs that queries run on: the release in ``dist/``, or the sources if it is stale.
 
-Loading the built Turtle takes a fraction of a second; reasoning does not. So the release file is
-read when it is newer than every source, and otherwise the graph is built in memory from the
-sources (as ``build`` would, without writing anything). Two engines read it: an embedded
+Loading the built N-Quads takes a fraction of a second; reasoning does not. So the release is read
+when it is newer than every source, and otherwise built in memory from the sources (as ``build``
+would, without writing anything). A saved query's ``Graph:`` header chooses which named graphs make
+its default graph (:data:`bytedance_kg.dataset.QUERY_GRAPHS`). Two engines read them: an embedded
 pyoxigraph store (fast; what the command line and the server use) and rdflib (the reference the
 expected results are recorded with; see :mod:`bytedance_kg.expected` for why).
 """
@@ -14,12 +15,14 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from bytedance_kg.build import ASSERTED_FILE, FULL_FILE
-from bytedance_kg.canonical import canonical_turtle
-from bytedance_kg.dataset import Sources
+from bytedance_kg.dataset import GRAPH, QUERY_GRAPHS, Sources
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.paths import ProjectPaths
-from bytedance_kg.reasoning import closure
+from bytedance_kg.rdfio import from_ox, to_quads
+from bytedance_kg.rules import fast_closure
+from bytedance_kg.release import FULL
+
+Progress = Callable[[str], None]
 
 
 def _sources_mtime(paths: ProjectPaths) -> float:
@@ -27,26 +30,33 @@ def _sources_mtime(paths: ProjectPaths) -> float:
     return max(f.stat().st_mtime for f in files if f.exists())
 
 
-def release_turtle(paths: ProjectPaths, reasoned: bool, progress: Callable[[str], None] = lambda _: None) -> bytes:
-    """The Turtle of the asserted (or, if ``reasoned``, the full) graph, from ``dist/`` if fresh."""
-    path = paths.dist / (FULL_FILE if reasoned else ASSERTED_FILE)
+def release_quads(paths: ProjectPaths, progress: Progress = lambda _: None) -> list[ox.Quad]:
+    """Every named graph of the release: from ``dist/`` if it is fresh, else from the sources."""
+    path = paths.dist / f"{FULL}.nq"
     if path.exists() and path.stat().st_mtime >= _sources_mtime(paths):
-        return path.read_bytes()
+        return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
     progress("dist/ is missing or older than the sources; reading the sources ...")
     sources = Sources.load(paths)
-    graph = closure(sources.reasoning_input()).full if reasoned else sources.asserted()
-    return canonical_turtle(graph).encode("utf-8")
+    graphs = {"ontology": sources.ontology, "imports": sources.imports, "data": sources.stated,
+              "implied": sources.implied, "inferred": fast_closure(sources.terminology(), sources.stated).inferred}
+    return [q for name, graph in graphs.items() for q in to_quads(graph, str(GRAPH[name]))]
 
 
-def load_store(paths: ProjectPaths, reasoned: bool, progress: Callable[[str], None] = lambda _: None) -> ox.Store:
-    """An in-memory pyoxigraph store of the asserted graph, or the reasoned one when ``reasoned``."""
+def _triples(paths: ProjectPaths, mode: str, progress: Progress) -> list[ox.Triple]:
+    wanted = {ox.NamedNode(g) for g in QUERY_GRAPHS[mode]}
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in release_quads(paths, progress) if q.graph_name in wanted]
+
+
+def load_store(paths: ProjectPaths, mode: str, progress: Progress = lambda _: None) -> ox.Store:
+    """An in-memory pyoxigraph store whose default graph is the query graph ``mode`` (asserted, full, all)."""
     store = ox.Store()
-    store.bulk_load(release_turtle(paths, reasoned, progress), format=ox.RdfFormat.TURTLE)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _triples(paths, mode, progress))
     return store
 
 
-def load_graph(paths: ProjectPaths, reasoned: bool, progress: Callable[[str], None] = lambda _: None) -> Graph:
+def load_graph(paths: ProjectPaths, mode: str, progress: Progress = lambda _: None) -> Graph:
     """The same graph in rdflib."""
     graph = new_graph()
-    graph.parse(data=release_turtle(paths, reasoned, progress).decode("utf-8"), format="turtle")
+    for t in _triples(paths, mode, progress):
+        graph.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
     return graph

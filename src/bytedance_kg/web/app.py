@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery, load_catalogue
-from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH, VOID_GRAPH
+from bytedance_kg.dataset import ASSERTED_GRAPHS, FULL_GRAPHS, GRAPH, QUERY_GRAPHS, VOID_GRAPH, WITH_IMPLIED_GRAPHS
 from bytedance_kg.describe import describe
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact
@@ -306,7 +306,15 @@ def _exists(site: Site, iri: str) -> bool:
         thing = ox.NamedNode(iri)
     except ValueError:
         return False
-    return bool(site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", FULL_GRAPHS).boolean)
+    return bool(site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", [*FULL_GRAPHS, str(GRAPH["implied"])]).boolean)
+
+
+def _document_graphs(site: Site, thing: ox.NamedNode) -> list[str]:
+    """A thing's document holds what the article states about it; a record of an implied fact (which
+    has no stated triples) is served from the implied graph, where it lives."""
+    if site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", ASSERTED_GRAPHS).boolean:
+        return ASSERTED_GRAPHS
+    return [str(GRAPH["implied"])]
 
 
 def document(request: Request) -> Response:
@@ -331,12 +339,12 @@ def document(request: Request) -> Response:
         return thing_page(site, thing, stem)
     query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
         ?s ?p ?o . FILTER (?s = {thing} || STRSTARTS(STR(?s), CONCAT(STR({thing}), "#"))) }}"""
-    body = site.backend.document(query, media_type, ASSERTED_GRAPHS)
+    body = site.backend.document(query, media_type, _document_graphs(site, thing))
     return Response(body, media_type=media_type, headers=headers)
 
 
 def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
-    description = describe(site.run(ASSERTED_GRAPHS), thing, site.run(FULL_GRAPHS))
+    description = describe(site.run(WITH_IMPLIED_GRAPHS), thing, site.run(FULL_GRAPHS))
     sentences = split_sentences(site.article)
     quotes = []
     for quote in description.quotes:
@@ -349,7 +357,7 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
         quotes.append({"fact": quote.fact.value, "fact_label": compact(quote.fact), "before": context[0],
                        "exact": context[1], "after": context[2], "start": quote.start, "end": quote.end})
     jsonld = site.backend.document(
-        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", ASSERTED_GRAPHS)
+        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", _document_graphs(site, thing))
     return site.page("thing.html", description=description, quotes=quotes, stem=stem, compact=compact,
                      jsonld=_script_safe(jsonld.decode("utf-8")), formats=DOC_FORMATS)
 
@@ -387,7 +395,7 @@ def landing(request: Request) -> Response:
 def query_page(request: Request) -> Response:
     site: Site = request.app.state.site
     saved = site.catalogue.get(request.query_params.get("name", ""))
-    queries = {q.name: {"question": q.question, "text": q.text, "graphs": ASSERTED_GRAPHS if q.graph == "asserted" else FULL_GRAPHS}
+    queries = {q.name: {"question": q.question, "text": q.text, "graphs": QUERY_GRAPHS[q.graph]}
                for q in site.catalogue.values()}
     return site.page("query.html", saved=saved, queries=queries, queries_json=_script_safe(json.dumps(queries)))
 

@@ -44,7 +44,8 @@ def org_tree(run: Run) -> Node:
     """ByteDance and its units, each with its parent and the people leading it (and their roles)."""
     units = run(PREFIXES + f"""
         SELECT ?unit ?name ?parent WHERE {{
-          ?unit org:unitOf+ <{ROOT}> ; org:unitOf ?parent ; rdfs:label ?name . FILTER (LANG(?name) = "en")
+          ?unit (org:unitOf|org:subOrganizationOf)+ <{ROOT}> ; org:unitOf|org:subOrganizationOf ?parent ;
+            rdfs:label ?name . FILTER (LANG(?name) = "en")
         }} ORDER BY ?name""").rows or []
     leads = run(PREFIXES + """
         SELECT ?unit ?name ?role WHERE {
