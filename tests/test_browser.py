@@ -52,7 +52,7 @@ def test_landing_page_draws_org_chart_and_timeline(page, server: str) -> None:
     page.goto(server + "/")
     org = page.locator("#org ~ figure svg")
     assert org.count() == 1
-    assert org.locator("g.unit").count() >= 10
+    assert org.locator("g.unit").count() >= 8  # the units the article gives as ByteDance's (stated)
     assert "Flow" in org.text_content() and "Hong Dingkun (technical lead)" in org.text_content()
     timeline = page.locator("#time ~ figure svg")
     assert timeline.locator("g.event").count() >= 10

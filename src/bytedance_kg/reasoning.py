@@ -75,19 +75,44 @@ def clean_closure(triples: Iterable[tuple[Node, Node, Node]], asserted: set[tupl
                   problems: list[str]) -> Closure:
     """The published closure: asserted triples plus the inferences that are RDF 1.1 and tell a
     consumer something (see :func:`is_noise`); a blank node the input never described is dropped
-    with everything said about it (owlrl's anonymous helper nodes)."""
-    described = {s for s, _, _ in asserted if isinstance(s, BNode)}
+    with everything said about it (owlrl's anonymous helper nodes), and so is every inference that
+    names a blank node or restates an equivalence as subclass pairs (see :func:`_equivalence_classes`)."""
+    triples = list(triples)
+    equivalent = _equivalence_classes(triples)
     full = new_graph()
     inferred = new_graph()
     for triple in triples:
         if triple in asserted:
             full.add(triple)
-        elif not is_noise(*triple) and not (
-            isinstance(triple[0], BNode) and triple[0] not in described
-        ) and triple[1] != OWLRL_ERROR.error and triple[2] != OWLRL_ERROR.ErrorMessage:
+        elif not is_noise(*triple) and not any(isinstance(t, BNode) for t in triple) \
+                and triple[1] != OWLRL_ERROR.error and triple[2] != OWLRL_ERROR.ErrorMessage \
+                and not (triple[1] == RDFS.subClassOf and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])):
             full.add(triple)
             inferred.add(triple)
     return Closure(full, inferred, problems)
+
+
+def _equivalence_classes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Node]:
+    """Each class that is owl:equivalentClass to another, mapped to one representative of its group.
+
+    The published closure leaves out the ``rdfs:subClassOf`` pairs that merely restate an
+    equivalence (A and B each a subclass of the other): such cycles make SHACL engines that follow
+    the hierarchy without a guard (rdf-validate-shacl) recurse forever, and they say nothing the
+    ``owl:equivalentClass`` axiom does not. Inferences about blank nodes (the vocabularies' list
+    cells) are left out too, so that no blank node spans two named graphs of the release."""
+    parent: dict[Node, Node] = {}
+
+    def find(node: Node) -> Node:
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    for s, p, o in triples:
+        if p == OWL.equivalentClass and s != o:
+            parent.setdefault(s, s)
+            parent.setdefault(o, o)
+            parent[find(s)] = find(o)
+    return {node: find(node) for node in parent}
 
 
 def closure(asserted: Graph) -> Closure:

@@ -1,0 +1,194 @@
+"""The release as a contract: every published variant conforms to the shapes it is published with,
+in pySHACL (no inference) and in a second engine the build does not use (rdf-validate-shacl, npm);
+what a consumer sees by default is what the article states; terms read one way; dates sort; and
+the common questions have standard-vocabulary answers that rdflib and pyoxigraph agree on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pyshacl import validate
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, TIME
+
+from bytedance_kg.dataset import GRAPH
+from bytedance_kg.rdfio import to_ox
+from tests.conftest import ROOT
+from tests.servers import in_ci
+
+B = "https://w3id.org/bytedance-kg/"
+NODE = shutil.which("node")
+SHAPES = ROOT / "ontology" / "shapes.ttl"
+
+
+@pytest.fixture(scope="module")
+def dist(built) -> Path:
+    return built[0].dist
+
+
+def variants(dist: Path) -> dict[str, list[Path]]:
+    """Each published variant with the files that make it up (the implied facts are published to be
+    loaded with the stated ones)."""
+    return {
+        "asserted": [dist / "bytedance-kg.ttl"],
+        "full": [dist / "bytedance-kg-full.ttl"],
+        "asserted+implied": [dist / "bytedance-kg.ttl", dist / "bytedance-kg-implied.ttl"],
+    }
+
+
+def merged(paths: list[Path]) -> Graph:
+    graph = Graph()
+    for path in paths:
+        graph.parse(path)
+    return graph
+
+
+def pyshacl_results(graph: Graph) -> list[str]:
+    conforms, report, _ = validate(graph, shacl_graph=Graph().parse(SHAPES), inference="none", advanced=True,
+                                   allow_warnings=True)
+    return [] if conforms else [str(m) for m in report.objects(None, URIRef("http://www.w3.org/ns/shacl#resultMessage"))]
+
+
+def js_results(paths: list[Path]) -> list[dict[str, str]]:
+    if NODE is None or not (ROOT / "web" / "node_modules" / "rdf-validate-shacl").exists():
+        if in_ci():
+            pytest.fail("node and web/node_modules are needed (make setup installs them)")
+        pytest.skip("node or rdf-validate-shacl is not installed (make setup installs them)")
+    result = subprocess.run([NODE, str(ROOT / "web" / "validate-shacl.mjs"), str(SHAPES), *map(str, paths)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    document = json.loads(result.stdout)
+    assert document["conforms"] == (not document["results"])
+    return document["results"]
+
+
+@pytest.mark.parametrize("variant", ["asserted", "full", "asserted+implied"])
+def test_every_variant_conforms_in_pyshacl(dist: Path, variant: str) -> None:
+    assert pyshacl_results(merged(variants(dist)[variant])) == []
+
+
+@pytest.mark.parametrize("variant", ["asserted", "full", "asserted+implied"])
+def test_every_variant_conforms_in_rdf_validate_shacl(dist: Path, variant: str) -> None:
+    assert js_results(variants(dist)[variant]) == []
+
+
+def test_the_named_graph_files_conform(dist: Path) -> None:
+    """The .nq datasets: every graph but the shapes, validated against the shapes graph they carry."""
+    for name in ("bytedance-kg.nq", "bytedance-kg-full.nq"):
+        dataset = Dataset()
+        dataset.parse(dist / name, format="nquads")
+        data = Graph()
+        for graph in dataset.graphs():
+            if graph.identifier != GRAPH["shapes"]:
+                for triple in graph:
+                    data.add(triple)
+        assert pyshacl_results(data) == [], name
+
+
+def test_each_engine_catches_an_injected_violation(dist: Path, tmp_path: Path) -> None:
+    """A person without a name in the asserted file: both engines say so."""
+    graph = Graph().parse(dist / "bytedance-kg.ttl")
+    person = URIRef(B + "id/person/zhu-jun")
+    graph.remove((person, URIRef("https://schema.org/name"), None))
+    broken = tmp_path / "broken.nt"
+    graph.serialize(broken, format="nt")
+    assert any("schema:name" in m for m in pyshacl_results(graph))
+    assert any(r["focus"] == str(person) for r in js_results([broken]))
+
+
+def test_no_local_thing_has_two_labels_in_one_language(dist: Path) -> None:
+    for name in ("bytedance-kg.ttl", "bytedance-kg-full.ttl", "bytedance-kg-implied.ttl"):
+        labels: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+        for thing, label in Graph().parse(dist / name).subject_objects(RDFS.label):
+            if str(thing).startswith(B):
+                assert isinstance(label, Literal) and label.language == "en", (name, thing, label)
+                labels[(str(thing), label.language)].add(str(label))
+        assert {k: v for k, v in labels.items() if len(v) > 1} == {}, name
+
+
+def test_sort_keys_have_one_datatype_and_time_entities_no_time(dist: Path) -> None:
+    full = Graph().parse(dist / "bytedance-kg-full.ttl")
+    schema_start = URIRef("https://schema.org/startDate")
+    assert not list(full.triples((None, schema_start, None)))  # it mixed gYear and gYearMonth
+    for prop in (URIRef(B + "ontology#earliestDate"), URIRef(B + "ontology#latestDate"), TIME.inXSDDate, TIME.year,
+                 TIME.month, TIME.day):
+        datatypes = {o.datatype for o in full.objects(None, prop)}
+        assert len(datatypes) <= 1, (prop, datatypes)
+    temporal = set(full.subjects(RDF.type, TIME.TemporalEntity))
+    assert temporal and not [t for t in temporal if (t, TIME.hasTime, None) in full]
+
+
+def test_implied_facts_are_kept_out_of_the_default_graphs(dist: Path) -> None:
+    implied = set(Graph().parse(dist / "bytedance-kg-implied.ttl"))
+    assert len(implied) > 50
+    for name in ("bytedance-kg.ttl", "bytedance-kg-full.ttl"):
+        assert not implied & set(Graph().parse(dist / name)), name
+    implied_facts = {
+        (B + "id/person/zhu-wenjia", "http://www.w3.org/ns/org#headOf", B + "id/unit/seed"),
+        (B + "id/product/doubao", "https://schema.org/creator", B + "id/org/bytedance"),
+        (B + "id/unit/e-commerce-division", "http://www.w3.org/ns/org#subOrganizationOf", B + "id/org/bytedance"),
+    }
+    assert implied_facts <= {tuple(map(str, t)) for t in implied}
+
+
+STANDARD = {
+    "who leads what, since when": """
+        SELECT ?person ?unit ?since WHERE {
+          ?m org:member ?person ; org:organization ?unit ; org:role ?role .
+          ?person org:headOf ?unit .
+          OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inDateTime/time:year ?since } }""",
+    "who reports to whom": "SELECT ?a ?b WHERE { ?a org:reportsTo ?b }",
+    "who is a member of ByteDance": "SELECT ?p WHERE { ?p org:memberOf <https://w3id.org/bytedance-kg/id/org/bytedance> }",
+    "what was measured when": """
+        SELECT ?o ?about ?what ?value ?year WHERE {
+          ?o a schema:Observation ; schema:observationAbout ?about ; schema:variableMeasured ?what .
+          OPTIONAL { ?o schema:value ?value } OPTIONAL { ?o time:hasTime/time:inDateTime/time:year ?year } }""",
+    "who forecast what": "SELECT ?who ?text WHERE { ?c a schema:Claim ; schema:author ?who ; schema:description ?text }",
+    "the events in order": """
+        SELECT ?e ?year ?month WHERE {
+          ?e a schema:Event ; time:hasTime/time:inDateTime ?d . ?d time:year ?year .
+          OPTIONAL { ?d time:month ?month } } ORDER BY ?year ?month ?e""",
+    "where each fact is written": """
+        SELECT ?fact ?exact WHERE {
+          ?fact prov:wasDerivedFrom/oa:hasSelector/oa:exact ?exact }""",
+}
+PREFIXES = """PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+"""
+
+
+@pytest.mark.parametrize("question", sorted(STANDARD))
+def test_common_questions_in_standard_terms_agree_across_engines(dist: Path, question: str) -> None:
+    text = PREFIXES + STANDARD[question]
+    store = ox.Store()
+    store.load(path=str(dist / "bytedance-kg-full.nt"), format=ox.RdfFormat.N_TRIPLES)
+    solutions = store.query(text)
+    names = solutions.variables
+    ox_rows = [tuple(str(s[v]) if s[v] is not None else "" for v in names) for s in solutions]
+    rdflib_rows = [tuple(str(to_ox(t)) if t is not None else "" for t in row)
+                   for row in Graph().parse(dist / "bytedance-kg-full.nt").query(text)]
+    assert ox_rows, question
+    if "ORDER BY" in text:
+        assert ox_rows == rdflib_rows, question
+    else:
+        assert sorted(ox_rows) == sorted(rdflib_rows), question
+    if question == "who is a member of ByteDance":
+        assert (f"<{B}id/person/liang-rubo>",) in ox_rows
+
+
+def test_implied_facts_are_listed_in_one_query_and_left_out_in_another(dist: Path) -> None:
+    store = ox.Store()
+    store.load(path=str(dist / "bytedance-kg-full.nq"), format=ox.RdfFormat.N_QUADS)
+    implied = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{B}graph/implied> {{ ?s ?p ?o }} }}"
+    stated = f"ASK {{ GRAPH <{B}graph/data> {{ <{B}id/product/doubao> <https://schema.org/creator> ?maker }} }}"
+    assert len(list(store.query(implied))) > 50
+    assert bool(store.query(stated)) is False
