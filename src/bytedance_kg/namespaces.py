@@ -64,7 +64,7 @@ class KG(DefinedNamespace):
     UsageFigure: URIRef
     VagueInstant: URIRef
     VaguePeriod: URIRef
-    VoicingKind: URIRef
+    KindOfVoicing: URIRef
     assignedName: URIRef
     authorDescription: URIRef
     characterCount: URIRef

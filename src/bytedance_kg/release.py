@@ -24,19 +24,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.dataset import GRAPH, Sources
 from bytedance_kg.jsonldwriter import jsonld_text
-from bytedance_kg.namespaces import ALL_PREFIXES
+from bytedance_kg.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
 from bytedance_kg.rdfio import canonical, canonical_quads, nquads, to_quads
 from bytedance_kg.reasoning import Closure
 
@@ -175,18 +177,49 @@ class OntologyDocs:
             text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
         )
         self._input = graph.serialize(format="turtle")
+        self._ontology = ontology
 
     def result(self) -> str:
-        """The HTML, once pyLODE has finished (raises if it failed)."""
+        """The HTML, once pyLODE has finished (raises if it failed), with :func:`complete_docs` applied."""
         stdout, stderr = self._process.communicate(self._input)
         if self._process.returncode != 0:
             raise RuntimeError(f"pyLODE failed: {stderr.strip()[-2000:]}")
-        return stdout
+        return complete_docs(stdout, self._ontology)
 
     def cancel(self) -> None:
         if self._process.poll() is None:
             self._process.kill()
             self._process.communicate()
+
+
+def complete_docs(html: str, ontology: rdflib.Graph) -> str:
+    """What pyLODE leaves out: anchors under the terms' own local names (pyLODE lower-cases its ids,
+    so the IRI ``ontology#Company`` would land on no ``id="Company"``), and the named individuals
+    (``kg:stated``, ``kg:implied``, ...) and concept schemes, with their definitions and an example query each."""
+    namespace = str(ONTOLOGY_IRI) + "#"
+    terms = sorted({str(t) for t in ontology.subjects() if str(t).startswith(namespace)})
+    for term in terms:
+        local = term[len(namespace):]
+        if local != local.lower() and f'id="{local}"' not in html:
+            html = re.sub(rf'(<[^>]*\sid="{re.escape(local.lower())}"[^>]*>)', rf'\1<span id="{local}"></span>', html,
+                          count=1)
+    rows = []
+    for term in terms:
+        node = rdflib.URIRef(term)
+        if (node, RDF.type, OWL.NamedIndividual) not in ontology and (node, RDF.type, SKOS.ConceptScheme) not in ontology:
+            continue
+        local = term[len(namespace):]
+        kinds = ", ".join(sorted(str(k)[len(namespace):] for k in ontology.objects(node, RDF.type)
+                                 if str(k).startswith(namespace)))
+        definition = ontology.value(node, SKOS.definition) or ""
+        example = ontology.value(node, SKOS.example) or ""
+        rows.append(f'<div class="entity" id="{local}"><h3>{escape(str(ontology.value(node, RDFS.label) or local))}</h3>'
+                    f"<table><tr><th>IRI</th><td><code>{escape(term)}</code></td></tr>"
+                    f"<tr><th>Type</th><td>{escape(kinds)}</td></tr>"
+                    f"<tr><th>Definition</th><td>{escape(str(definition))}</td></tr>"
+                    f"<tr><th>Example</th><td><pre>{escape(str(example))}</pre></td></tr></table></div>")
+    section = '<h2 id="individuals">Named individuals and concept schemes</h2>\n' + "\n".join(rows) + "\n"
+    return html.replace("<h2>Namespaces</h2>", section + "<h2>Namespaces</h2>", 1)
 
 
 def write_release(folder: Path, sources: Sources, reasoned: Closure, context_path: Path) -> list[Path]:
