@@ -232,7 +232,8 @@ def _build(paths: ProjectPaths, progress: Progress, engine: str) -> BuildResult:
         staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:
-            written = write_release(staging, sources, reasoned, paths.context)
+            written = write_release(staging, sources, reasoned, paths.context,
+                                    list(load_catalogue(paths.queries_dir).values()))
             _publish(staging, paths.dist)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

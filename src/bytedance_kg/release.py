@@ -36,11 +36,13 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from bytedance_kg.canonical import canonical_turtle
+from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.dataset import GRAPH, Sources
 from bytedance_kg.jsonldwriter import jsonld_text
 from bytedance_kg.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
 from bytedance_kg.rdfio import canonical, canonical_quads, nquads, to_quads
 from bytedance_kg.reasoning import Closure
+from bytedance_kg.reified import reifications
 
 ASSERTED = "bytedance-kg"
 FULL = "bytedance-kg-full"
@@ -192,6 +194,19 @@ class OntologyDocs:
             self._process.communicate()
 
 
+REIFIED = "bytedance-kg-reified"
+
+
+def write_reified(folder: Path, sources: Sources) -> list[Path]:
+    """The RDF 1.2 variant (:mod:`bytedance_kg.reified`): the data, stated and implied, each fact
+    naming its record; in N-Triples 1.2 and Turtle 1.2. The RDF 1.1 files stay as they are."""
+    data = [ox.Triple(q.subject, q.predicate, q.object)
+            for q in to_quads(sources.data)]
+    triples = sorted(set(data) | set(reifications(sources.data)), key=str)
+    return [_write(folder / f"{REIFIED}.nt", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)),
+            _write(folder / f"{REIFIED}.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))]
+
+
 def complete_docs(html: str, ontology: rdflib.Graph) -> str:
     """What pyLODE leaves out: anchors under the terms' own local names (pyLODE lower-cases its ids,
     so the IRI ``ontology#Company`` would land on no ``id="Company"``), and the named individuals
@@ -222,7 +237,8 @@ def complete_docs(html: str, ontology: rdflib.Graph) -> str:
     return html.replace("<h2>Namespaces</h2>", section + "<h2>Namespaces</h2>", 1)
 
 
-def write_release(folder: Path, sources: Sources, reasoned: Closure, context_path: Path) -> list[Path]:
+def write_release(folder: Path, sources: Sources, reasoned: Closure, context_path: Path,
+                  queries: list[SavedQuery] | None = None) -> list[Path]:
     """Every distribution, the VoID description and the checksums, into ``folder``."""
     from bytedance_kg.void import describe_dataset  # void.py reads MEDIA_TYPES from this module
 
@@ -233,6 +249,7 @@ def write_release(folder: Path, sources: Sources, reasoned: Closure, context_pat
         converted = source_quads(sources, reasoned)
         for variant in VARIANTS:
             written += write_variant(folder, variant, converted, context)
+        written += write_reified(folder, sources)
         written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
         written.append(_write(folder / "ontology.html", docs.result()))
     finally:
@@ -240,7 +257,8 @@ def write_release(folder: Path, sources: Sources, reasoned: Closure, context_pat
     written.append(_write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n"))
     # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
-    void = describe_dataset(sources.asserted_triples(), len(reasoned.full), sources.ontology, folder, canonical_hash)
+    void = describe_dataset(sources.asserted_triples(), len(reasoned.full), sources.ontology, folder, canonical_hash,
+                            queries or [])
     written.append(_write(folder / VOID_FILE, canonical_turtle(void)))
     written.append(write_checksums(folder))
     return written

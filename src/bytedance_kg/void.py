@@ -18,13 +18,13 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
 from rdflib.term import Node
 
 from bytedance_kg import __version__
+from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
 from bytedance_kg.release import CONTEXT_FILE, MEDIA_TYPES
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's closed DCAT namespace lacks DCAT 3 terms (dcat:version)
 DATASET = URIRef(ID + "dataset")
-FULL_DATASET = URIRef(ID + "dataset/full")
 ARTICLE = URIRef(ID + "source/bytedance-on-deepseeks-impact")
 DOWNLOADS = BASE + "dist/"
 SPARQL_ENDPOINT = URIRef(BASE + "sparql")
@@ -64,8 +64,84 @@ def _checksum(graph: Graph, node: URIRef | BNode, value: str, comment: str | Non
         graph.add((checksum, RDFS.comment, Literal(comment, lang="en")))
 
 
+SHAPES = URIRef(BASE + "shapes")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+GRAPH_DESCRIPTIONS = {
+    "ontology": "the bytedance-kg OWL ontology",
+    "imports": "the trimmed copies of the standard vocabularies the ontology reuses",
+    "shapes": "the SHACL shapes the data satisfies",
+    "data": "what the article states, each fact with its record and quote (the default for consumers)",
+    "implied": "what the article only implies, each fact with its record, quote and editorial note",
+    "inferred": "the OWL RL inferences drawn from the ontology, the vocabularies and the stated data",
+}
+VARIANT_DESCRIPTIONS = {
+    "asserted": ("bytedance-kg", ("ontology", "imports", "data"),
+                 "What the article states, with the ontology and the vocabularies, as asserted (no inferences)."),
+    "full": ("bytedance-kg-full", ("ontology", "imports", "data", "inferred"),
+             "What the article states, with the ontology, the vocabularies and the OWL RL inferences: the file to "
+             "query with standard vocabularies alone."),
+    "implied": ("bytedance-kg-implied", ("implied",),
+                "What the article only implies: load it with either of the others to include those facts; it "
+                "conforms to the shapes together with them."),
+    "reified": ("bytedance-kg-reified", ("data", "implied"),
+                "RDF 1.2: what the article states and what it implies, each fact naming the record that carries its "
+                "quote and evidence (record rdf:reifies <<( s p o )>>). For engines that read RDF 1.2."),
+}
+
+
+def _describe_parts(g: Graph, d: URIRef, folder: Path, full_size: int) -> None:
+    """The named graphs, the three variants and the shapes, and how they relate (DCAT, VoID, SPARQL SD)."""
+    from bytedance_kg.dataset import GRAPH
+
+    for name, text in GRAPH_DESCRIPTIONS.items():
+        part = URIRef(f"{ID}dataset/graph/{name}")
+        g.add((d, VOID.subset, part))
+        g.add((d, DCTERMS.hasPart, part))
+        for kind in (VOID.Dataset, SD.NamedGraph):
+            g.add((part, RDF.type, kind))
+        g.add((part, SD.name, GRAPH[name]))
+        g.add((part, RDFS.label, Literal(f"graph/{name}: {text}", lang="en")))
+    for key, (stem, graphs, text) in VARIANT_DESCRIPTIONS.items():
+        variant = URIRef(f"{ID}dataset/{key}")
+        g.add((d, DCTERMS.hasPart, variant))
+        for kind in (VOID.Dataset, DCAT.Dataset):
+            g.add((variant, RDF.type, kind))
+        g.add((variant, RDFS.label, Literal(f"{stem}: the {key} variant", lang="en")))
+        g.add((variant, DCTERMS.description, Literal(text, lang="en")))
+        g.add((variant, DCTERMS.conformsTo, SHAPES))
+        for name in graphs:
+            g.add((variant, DCTERMS.hasPart, URIRef(f"{ID}dataset/graph/{name}")))
+        for path in sorted(folder.glob(f"{stem}.*")):
+            if path.suffix in (".ttl", ".nt", ".jsonld"):
+                g.add((variant, DCAT.distribution, URIRef(DOWNLOADS + path.name)))
+    g.add((URIRef(f"{ID}dataset/full"), PROV.wasDerivedFrom, URIRef(f"{ID}dataset/asserted")))
+    g.add((URIRef(f"{ID}dataset/full"), VOID.triples, Literal(full_size)))
+    g.add((SHAPES, RDF.type, DCTERMS.Standard))  # what DCAT names with dct:conformsTo
+    g.add((SHAPES, RDFS.label, Literal("the bytedance-kg SHACL shapes", lang="en")))
+    g.add((SHAPES, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/shacl/")))
+    g.add((SHAPES, RDFS.seeAlso, URIRef(f"{ID}dataset/graph/shapes")))
+
+
+def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> None:
+    """The saved queries as example queries, the way the SIB sparql-examples describe theirs: an
+    ``sh:SPARQLExecutable`` with the question as ``rdfs:comment``, the text, and the endpoint."""
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    kinds = {"SELECT": (sh.SPARQLSelectExecutable, sh.select), "ASK": (sh.SPARQLAskExecutable, sh.ask),
+             "CONSTRUCT": (sh.SPARQLConstructExecutable, sh.construct), "DESCRIBE": (sh.SPARQLExecutable, sh.select)}
+    for query in queries:
+        node = URIRef(f"{BASE}queries/{query.name}")
+        kind, text_property = kinds[query.form]
+        g.add((d, DCTERMS.relation, node))
+        g.add((node, RDF.type, sh.SPARQLExecutable))
+        g.add((node, RDF.type, kind))
+        g.add((node, RDFS.label, Literal(query.name)))
+        g.add((node, RDFS.comment, Literal(query.question, lang="en")))
+        g.add((node, text_property, Literal(query.text)))
+        g.add((node, URIRef("https://schema.org/target"), SPARQL_ENDPOINT))
+
+
 def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ontology: Graph, folder: Path,
-                     canonical_hash: str) -> Graph:
+                     canonical_hash: str, queries: Iterable[SavedQuery] = ()) -> Graph:
     """The VoID/DCAT graph for the release in ``folder``, from the asserted triples (ontology + data)."""
     g = new_graph()
     d = DATASET
@@ -118,10 +194,8 @@ def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ont
         if not namespace.startswith(ID) and any(term.startswith(namespace) for term in used):
             g.add((d, VOID.vocabulary, URIRef(namespace)))
 
-    g.add((d, VOID.subset, FULL_DATASET))
-    g.add((FULL_DATASET, RDF.type, VOID.Dataset))
-    g.add((FULL_DATASET, RDFS.label, Literal("the reasoned graph: ontology, vocabularies, data and OWL RL inferences", lang="en")))
-    g.add((FULL_DATASET, VOID.triples, Literal(full_size)))
+    _describe_parts(g, d, folder, full_size)
+    _describe_examples(g, d, queries)
 
     for path in sorted(folder.iterdir()):
         media_type = MEDIA_TYPES.get(path.suffix)

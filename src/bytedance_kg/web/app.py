@@ -264,19 +264,28 @@ def service_description(request: Request) -> Response:
         return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
     endpoint = site.base + "sparql"
     sd = "http://www.w3.org/ns/sparql-service-description#"
+    dataset = f"{endpoint}#dataset"
+    default = f"{endpoint}#default-graph"
     triples = [
         f"<{endpoint}> <{RDF_TYPE}> <{sd}Service> .",
         f"<{endpoint}> <{sd}endpoint> <{endpoint}> .",
         f"<{endpoint}> <{sd}supportedLanguage> <{sd}SPARQL11Query> .",
-        f"<{endpoint}> <{sd}feature> <{sd}UnionDefaultGraph> .",
-        f"<{endpoint}> <{sd}defaultDataset> <{endpoint}#dataset> .",
-        f"<{endpoint}#dataset> <{RDF_TYPE}> <{sd}Dataset> .",
-        f"<{endpoint}#dataset> <http://purl.org/dc/terms/description> \"The default graph merges the reasoned release: ontology, vendored vocabularies, data and inferences.\"@en .",
+        f"<{endpoint}> <{sd}defaultDataset> <{dataset}> .",
+        f"<{dataset}> <{RDF_TYPE}> <{sd}Dataset> .",
+        f"<{dataset}> <{sd}defaultGraph> <{default}> .",
+        f"<{default}> <{RDF_TYPE}> <{sd}Graph> .",
+        f"<{default}> <http://purl.org/dc/terms/description> \"The merge of four of the named graphs: "
+        f"{', '.join(g.rsplit('/', 1)[1] for g in FULL_GRAPHS)} (the reasoned release of what the article states). "
+        f"The shapes, the implied facts and the VoID description are named graphs only.\"@en .",
+        *(f"<{default}> <http://www.w3.org/ns/prov#wasDerivedFrom> <{g}> ." for g in FULL_GRAPHS),
         *(f"<{endpoint}> <{sd}resultFormat> <http://www.w3.org/ns/formats/{name}> ." for name in
           ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
            "N-Triples", "JSON-LD", "RDF_XML")),
-        *(f"<{endpoint}#dataset> <{sd}namedGraph> <{g}> ." for g in FULL_GRAPHS),
     ]
+    for graph in [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GRAPH]:
+        node = f"{graph}#named-graph"
+        triples += [f"<{dataset}> <{sd}namedGraph> <{node}> .", f"<{node}> <{RDF_TYPE}> <{sd}NamedGraph> .",
+                    f"<{node}> <{sd}name> <{graph}> ."]
     graph = list(ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
     body = serialise_triples(graph, media_type)
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
@@ -439,6 +448,14 @@ def ontology(request: Request) -> Response:
     return RedirectResponse(f"/ontology.{ONTOLOGY_FORMATS[media_type]}", status_code=303, headers={"Vary": "Accept"})
 
 
+def ontology_version(request: Request) -> Response:
+    """The ontology's version IRI (``/ontology/0.3.0``): the current version answers as the ontology
+    IRI does; an earlier one gets 404 saying which versions this server has."""
+    if request.path_params["version"] != __version__:
+        return _error(request, 404, f"this server publishes ontology version {__version__} only")
+    return ontology(request)
+
+
 def ontology_document(request: Request) -> Response:
     site: Site = request.app.state.site
     if request.path_params["ext"] not in ONTOLOGY_FORMATS.values():
@@ -487,6 +504,7 @@ def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, 
         Route("/doc/{path:path}", document),
         Route("/ontology", ontology),
         Route("/ontology.{ext:str}", ontology_document),
+        Route("/ontology/{version:str}", ontology_version),
         Route("/context.jsonld", context),
         Route("/charts/{name}", chart),
         Route("/dist/{name}", download),

@@ -1,0 +1,53 @@
+"""The RDF 1.2 variant: every direct fact names the record that carries its quote and evidence.
+
+RDF 1.1 consumers find a fact's provenance through a record beside it (a ``kg:Statement`` that
+reifies it, the membership an ``org:headOf`` restates, the event an ``schema:performer`` belongs
+to). RDF 1.2 lets a triple name its reifier directly: ``record rdf:reifies <<( s p o )>>``, so one
+query asks which quote supports this very triple and whether it is stated or implied::
+
+    SELECT ?quote ?evidence WHERE {
+      person:zhu-wenjia org:headOf unit:seed ~ ?record .
+      ?record prov:wasDerivedFrom ?quote ; kg:evidence ?evidence }
+
+The variant holds what the article states and what it implies (each record says which), with a
+reifier for: every triple a ``kg:Statement`` reifies; every ``org:headOf``/``org:memberOf`` that
+restates a membership; and every fact-bearing triple of a record itself (its participants, values,
+times, what it is about), whose reifier is the record.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.namespace import ORG, PROV, RDF, RDFS, SKOS
+
+from bytedance_kg.namespaces import KG
+from bytedance_kg.rdfio import to_ox
+
+REIFIES = ox.NamedNode(str(RDF) + "reifies")
+BOOKKEEPING = {RDF.type, RDFS.label, PROV.wasDerivedFrom, KG.evidence, SKOS.editorialNote, RDF.subject, RDF.predicate,
+               RDF.object}
+"""A record's own description, not facts it carries."""
+
+
+def reifications(data: Graph) -> list[ox.Triple]:
+    """``record rdf:reifies <<( s p o )>>`` for every fact of ``data`` (stated and implied) that has a record."""
+    out: set[ox.Triple] = set()
+
+    def add(record, s, p, o) -> None:  # type: ignore[no-untyped-def]
+        if (s, p, o) in data:
+            out.add(ox.Triple(to_ox(record), REIFIES, ox.Triple(to_ox(s), to_ox(p), to_ox(o))))
+
+    records = set(data.subjects(KG.evidence, None))
+    for record in records:
+        if (record, RDF.type, KG.Statement) in data:
+            add(record, data.value(record, RDF.subject), data.value(record, RDF.predicate), data.value(record, RDF.object))
+            continue
+        member, organisation = data.value(record, ORG.member), data.value(record, ORG.organization)
+        if member is not None and organisation is not None:
+            for shortcut in (ORG.headOf, ORG.memberOf):
+                add(record, member, shortcut, organisation)
+        for p, o in data.predicate_objects(record):
+            if p not in BOOKKEEPING:
+                add(record, record, p, o)
+    return sorted(out, key=str)
