@@ -47,7 +47,7 @@ def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:
 
 def test_syntax_error_is_input_error_with_place(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
-    edit_data(scratch, 'schema:name "Flow" ;', 'schema:name "Flow ;')
+    edit_data(scratch, 'schema:name "Flow"@en ;', 'schema:name "Flow@en ;')
     with pytest.raises(InputError) as caught:
         build(scratch)
     assert caught.value.path == scratch.data and caught.value.line is not None

@@ -40,7 +40,7 @@ def test_build_succeeds_and_summarises(tmp_path: Path) -> None:
 
 def test_malformed_turtle_exits_2_with_file_line_column(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
-    edit_data(scratch, 'schema:name "Flow" ;', 'schema:name "Flow" ; ex:oops')
+    edit_data(scratch, 'schema:name "Flow"@en ;', 'schema:name "Flow"@en ; ex:oops')
     result = run("--root", str(scratch.root), "validate")
     assert result.returncode == 2
     assert re.search(re.escape(str(scratch.data)) + r":\d+:\d+: ", result.stderr), result.stderr
@@ -70,9 +70,9 @@ def test_query_runs_a_saved_query_with_a_parameter() -> None:
 
 def test_query_formats() -> None:
     csv = run("query", "meeting-presenters", "--format", "csv")
-    assert csv.stdout.splitlines()[0] == "meeting,year,name"
+    assert csv.stdout.splitlines()[0] == "meeting,year,name,evidence"
     tsv = run("query", "meeting-presenters", "--format", "tsv")
-    assert tsv.stdout.splitlines()[0] == "?meeting\t?year\t?name"
+    assert tsv.stdout.splitlines()[0] == "?meeting\t?year\t?name\t?evidence"
     xml = run("query", "zhu-wenjia-reports-to-ceo", "--format", "xml")
     assert "<boolean>true</boolean>" in xml.stdout
     turtle = run("query", "org-chart-subgraph", "--format", "turtle")

@@ -64,7 +64,7 @@ def test_implied_facts_are_marked_and_explained(sources: Sources) -> None:
         URIRef(ID + "statement/doubao-creator-bytedance"),
         URIRef(ID + "statement/deepseek-app-creator-deepseek"),
         URIRef(ID + "membership/zhu-wenjia-head-seed"),
-        URIRef(ID + "statement/search-department-unit-of-bytedance"),
+        URIRef(ID + "statement/search-department-part-of-bytedance"),
     }
     assert expected <= implied
     for fact in implied:

@@ -114,8 +114,8 @@ def test_load_into_a_store_that_goes_away_then_rerun_converges(built, tmp_path: 
 
 
 BAD_FILES = {
-    "syntax-error": ('schema:name "Zhu Jun" ;', 'schema:name "Zhu Jun ;', r":\d+:\d+: "),
-    "undefined-prefix": ('schema:name "Zhu Jun" ;', 'nope:name "Zhu Jun" ;', r":\d+:\d+: .*nope"),
+    "syntax-error": ('schema:name "Zhu Jun"@en ;', 'schema:name "Zhu Jun ;', r":\d+:\d+: "),
+    "undefined-prefix": ('schema:name "Zhu Jun"@en ;', 'nope:name "Zhu Jun"@en ;', r":\d+:\d+: .*nope"),
     "invalid-lexical-form": ('"2023-01"^^xsd:gYearMonth', '"2023-13"^^xsd:gYearMonth', r":\d+:\d+: invalid lexical form \"2023-13\""),
     "malformed-language-tag": ('"Zhu Jun"@en ;', '"Zhu Jun"@en-- ;', r":\d+:\d+: "),
     "conflicting-functional-value": ("    org:member person:zhu-jun ;", "    org:member person:zhu-jun , person:li-hang ;",

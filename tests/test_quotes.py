@@ -33,7 +33,7 @@ def test_every_quote_slices_to_its_exact_text(sources: Sources, paths) -> None:
         position = URIRef(f"{quote}#position")
         text = URIRef(f"{quote}#text")
         start, end = sources.data.value(position, OA.start), sources.data.value(position, OA.end)
-        assert start.datatype == XSD.nonNegativeInteger and end.datatype == XSD.nonNegativeInteger
+        assert start.datatype == XSD.integer and end.datatype == XSD.integer
         assert article[int(start) : int(end)] == str(sources.data.value(text, OA.exact)), quote
 
 
@@ -44,7 +44,7 @@ def test_shifted_offset_is_reported(sources: Sources, paths) -> None:
         broken.add(triple)
     position = URIRef(f"{QUOTE}#position")
     start = int(broken.value(position, OA.start))
-    broken.set((position, OA.start, Literal(start + 1, datatype=XSD.nonNegativeInteger)))
+    broken.set((position, OA.start, Literal(start + 1, datatype=XSD.integer)))
     problems = verify_quotes(broken, load_articles(broken, paths.root))
     assert {p.quote for p in problems} == {QUOTE}
     assert any("not oa:exact" in p.message for p in problems)
@@ -55,7 +55,7 @@ def test_offsets_outside_the_article_are_reported(sources: Sources, paths) -> No
     for triple in sources.data:
         broken.add(triple)
     position = URIRef(f"{QUOTE}#position")
-    broken.set((position, OA.end, Literal(99999, datatype=XSD.nonNegativeInteger)))
+    broken.set((position, OA.end, Literal(99999, datatype=XSD.integer)))
     problems = verify_quotes(broken, load_articles(broken, paths.root))
     assert len(problems) == 1 and "outside the article" in problems[0].message
 

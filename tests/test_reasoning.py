@@ -95,7 +95,8 @@ def test_unit_hierarchy_in_org_terms(full: Graph) -> None:
     assert ask(full, f"<{ID}unit/flow> org:unitOf <{ID}unit/ai-innovation-unit>")
     assert ask(full, f"<{ID}unit/flow> org:subOrganizationOf <{ID}unit/ai-innovation-unit>")
     assert ask(full, f"<{ID}unit/flow> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
-    assert ask(full, f"<{ID}org/bytedance> org:hasUnit <{ID}unit/first-large-model-team>")
+    assert ask(full, f"<{ID}unit/first-large-model-team> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
+    assert ask(full, f"<{ID}unit/first-large-model-team> org:hasUnit <{ID}unit/image-model-group>")
     assert ask(full, f"<{ID}unit/image-model-group> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
     assert ask(full, f"<{ID}unit/flow> schema:parentOrganization <{ID}unit/ai-innovation-unit>")
     # Transitivity is only on the transitive property: Flow is not a direct unit of ByteDance.
@@ -107,7 +108,7 @@ def test_who_leads_flows_technical_side_and_where_it_is_written(full: Graph) -> 
         SELECT ?name ?roleLabel ?exact ?start ?end WHERE {
           ?membership a org:Membership ; org:member ?person ; org:organization ?unit ; org:role ?role ;
                       prov:wasDerivedFrom ?quote .
-          ?unit schema:name "Flow" . ?person schema:name ?name . ?role skos:prefLabel ?roleLabel .
+          ?unit schema:name "Flow"@en . ?person schema:name ?name . ?role skos:prefLabel ?roleLabel .
           FILTER (CONTAINS(LCASE(?roleLabel), "technical"))
           ?quote oa:hasSelector ?t , ?p . ?t oa:exact ?exact . ?p oa:start ?start ; oa:end ?end .
         }""")
@@ -121,11 +122,13 @@ def test_roles_over_time_in_owl_time(full: Graph) -> None:
     rows = select(full, """
         SELECT ?begin WHERE {
           ?m org:member ?p ; org:organization ?u ; org:memberDuring ?i .
-          ?p schema:name "Zhu Wenjia" . ?u org:transitiveSubOrganizationOf ?company .
-          ?company schema:name "ByteDance" .
+          ?p schema:name "Zhu Wenjia"@en . ?u org:transitiveSubOrganizationOf ?company .
+          ?company schema:name "ByteDance"@en .
           ?i a time:Interval ; time:hasBeginning|time:inside ?b . ?b time:inXSDgYearMonth ?begin .
         }""")
-    assert {str(r[0]) for r in rows} >= {"2023-01", "2024-04"}
+    begins = {str(r[0]) for r in rows}
+    assert "2023-01" in begins  # at the helm of the first team from January 2023: stated
+    assert "2024-04" not in begins  # 'In April': the year is only implied, so not in what the article states
 
 
 def test_head_of_and_reporting_line(full: Graph) -> None:
@@ -139,9 +142,10 @@ def test_head_of_and_reporting_line(full: Graph) -> None:
 def test_meetings_and_presenters(full: Graph) -> None:
     rows = select(full, """
         SELECT ?name WHERE {
-          ?meeting a schema:Event ; schema:startDate ?d ; schema:performer ?p .
-          FILTER (STR(?d) = "2025") ?p schema:name ?name }""")
-    assert {str(r[0]) for r in rows} == {"Liang Rubo", "Kang Zeyu", "Zhu Wenjia", "Zhou Shouzi"}
+          ?meeting a schema:Event ; time:hasTime/time:inDateTime/time:year ?y ; schema:performer ?p .
+          FILTER (STR(?y) = "2025") ?p schema:name ?name }""")
+    # stated: Liang spoke at the 2025 meeting; the other presenters are read from context (graph/implied)
+    assert {str(r[0]) for r in rows} == {"Liang Rubo"}
 
 
 def test_observations_and_claims(full: Graph) -> None:
@@ -167,5 +171,5 @@ def test_every_fact_is_derived_from_a_quote(full: Graph) -> None:
 def test_no_blank_node_facts(full: Graph) -> None:
     """Every fact (anything derived from a quote) has an IRI, so consumers can cite and dereference it."""
     facts = set(full.subjects(PROV.wasDerivedFrom, None))
-    assert len(facts) >= 77
+    assert len(facts) >= 60
     assert not any(isinstance(s, BNode) for s in facts)

@@ -240,7 +240,7 @@ def _build(paths: ProjectPaths, progress: Progress, engine: str) -> BuildResult:
             raise
     outputs = [paths.dist / p.name for p in written]
     counts = {
-        "asserted triples": len(sources.asserted_triples()),
+        "asserted triples": len(sources.asserted_triples() | set(sources.imports)),
         "data triples": len(sources.data),
         "implied triples": len(sources.implied),
         "inferred triples": len(reasoned.inferred),
