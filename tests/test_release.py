@@ -21,7 +21,7 @@ from rdflib.namespace import OWL, RDF, SKOS, VOID
 from bytedance_kg import __version__
 from bytedance_kg.dataset import GRAPH
 from bytedance_kg.namespaces import ONTOLOGY_IRI
-from bytedance_kg.void import DATASET, DCAT, FULL_DATASET, SPDX
+from bytedance_kg.void import DATASET, DCAT, SPDX
 from tests.conftest import copy_sources
 
 RDF_FILES = ["bytedance-kg.ttl", "bytedance-kg.nt", "bytedance-kg.jsonld", "bytedance-kg.nq", "bytedance-kg.trig",
@@ -108,7 +108,7 @@ def test_ntriples_sorted_one_triple_a_line(dist: Path) -> None:
 def test_void_counts_match_the_files(void: Graph, sources, full) -> None:
     asserted = sources.asserted()
     assert int(void.value(DATASET, VOID.triples)) == len(asserted)
-    assert int(void.value(FULL_DATASET, VOID.triples)) == len(full)
+    assert int(void.value(URIRef(str(DATASET) + "/full"), VOID.triples)) == len(full)
     assert int(void.value(DATASET, VOID.properties)) == len(set(asserted.predicates()))
     partitions = {void.value(p, VOID.property): int(void.value(p, VOID.triples))
                   for p in void.objects(DATASET, VOID.propertyPartition)}

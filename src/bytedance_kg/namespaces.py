@@ -63,6 +63,7 @@ class KG(DefinedNamespace):
     Unveiling: URIRef
     UsageFigure: URIRef
     VagueInstant: URIRef
+    NamedEntity: URIRef
     VaguePeriod: URIRef
     KindOfVoicing: URIRef
     assignedName: URIRef
