@@ -113,6 +113,72 @@ def test_load_into_a_store_that_goes_away_then_rerun_converges(built, tmp_path: 
         assert data == sum(1 for _ in open(built[0].dist / "bytedance-kg.nq") if "/graph/data>" in _)
 
 
+class DistortingStore:
+    """A Graph Store that keeps what is PUT and answers a GET with it after ``distort``: a store
+    that loses something while every count still matches."""
+
+    def __init__(self, distort) -> None:
+        graphs: dict[str, bytes] = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:  # noqa: N802
+                graphs[self.path] = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(201)
+                self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802
+                body = distort(graphs.get(self.path, b""))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/n-triples")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/store"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def split_one_blank_node(body: bytes) -> bytes:
+    """The first line naming a blank node names a fresh one instead: same count, another graph."""
+    lines = body.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.startswith(b"_:"):
+            lines[index] = b"_:elsewhere" + line[line.index(b" "):]
+            break
+    return b"".join(lines)
+
+
+def rewrite_durations(body: bytes) -> bytes:
+    """What Virtuoso does to xsd:dayTimeDuration (seen here): the value written as seconds."""
+    return body.replace(b'"P21D"^^<http://www.w3.org/2001/XMLSchema#dayTimeDuration>',
+                        b'"1.8144e+06"^^<http://www.w3.org/2001/XMLSchema#dayTimeDuration>')
+
+
+def test_load_checks_the_graph_read_back_not_only_its_count(built) -> None:
+    split = DistortingStore(split_one_blank_node)
+    try:
+        result = cli("--dist", str(built[0].dist), "load", "--endpoint", split.url)
+        assert result.returncode == 3 and "is not the release's graph" in result.stderr, result.stderr
+        assert "split a blank node" in result.stderr and "Traceback" not in result.stderr
+        lenient = cli("--dist", str(built[0].dist), "load", "--endpoint", split.url, "--allow-rewritten-literals")
+        assert lenient.returncode == 3, "a split blank node is never a rewritten literal"
+    finally:
+        split.server.shutdown()
+    rewriting = DistortingStore(rewrite_durations)
+    try:
+        strict = cli("--dist", str(built[0].dist), "load", "--endpoint", rewriting.url)
+        assert strict.returncode == 3 and "P21D" in strict.stderr and "--allow-rewritten-literals" in strict.stderr
+        lenient = cli("--dist", str(built[0].dist), "load", "--endpoint", rewriting.url, "--allow-rewritten-literals")
+        assert lenient.returncode == 0, lenient.stderr
+        assert 'warning: the store rewrote a literal' in lenient.stderr and '"1.8144e+06"' in lenient.stderr
+    finally:
+        rewriting.server.shutdown()
+
+
 BAD_FILES = {
     "syntax-error": ('schema:name "Zhu Jun"@en ;', 'schema:name "Zhu Jun ;', r":\d+:\d+: "),
     "undefined-prefix": ('schema:name "Zhu Jun"@en ;', 'nope:name "Zhu Jun"@en ;', r":\d+:\d+: .*nope"),

@@ -25,11 +25,12 @@ TURTLE = """
 <https://w3id.org/bytedance-kg/id/person/a> a kg:Person , schema:Person ;
     rdfs:label "A"@en , "甲"@zh , "A again"@en ;        # a language map with a list
     rdfs:label "no language" ;                          # not for the language map
-    schema:name "A" , "Ay"@en ;                         # a plain term with a tagged value too
+    schema:name "A" , "Ay"@en , "Ah"@fr ;               # a term fixing English; other values under the IRI
     org:memberOf <https://w3id.org/bytedance-kg/id/org/x> ;   # an IRI under a compact IRI key
     schema:founder "not an IRI" ;                       # a literal under an IRI-valued term
-    oa:start "5"^^xsd:integer ;                         # another datatype than the term's
-    oa:end "7"^^xsd:nonNegativeInteger ;                # the term's datatype
+    oa:start "5"^^xsd:integer ;                         # a canonical integer: a JSON number
+    oa:end "07"^^xsd:integer , "7"^^xsd:nonNegativeInteger ;   # not canonical, another datatype
+    schema:observationDate "2025-01-01"^^xsd:date ;     # the term's datatype
     kg:evidence _:b .
 _:b rdfs:label "blank"@en .
 <https://example.org/outside> <https://example.org/p> "x"^^<https://example.org/dt> .
@@ -42,7 +43,9 @@ def test_every_kind_of_value_round_trips_through_pyld() -> None:
     document = compact_document(triples, CONTEXT)
     person = next(n for n in document["@graph"] if n["id"].endswith("/person/a"))
     assert person["label"] == {"en": ["A", "A again"], "zh": "甲"}
-    assert person["end"] == "7" and person["type"] == ["kg:Person", "schema:Person"]
+    assert person["start"] == 5 and person["observationDate"] == "2025-01-01" and person["name"] == "Ay"
+    assert person["type"] == ["kg:Person", "schema:Person"]
+    assert {"@value": "07", "@type": "xsd:integer"} in person["end"]
     back = Graph().parse(data=jsonld.to_rdf(json.loads(json.dumps(document)), {"format": "application/n-quads"}),
                          format="nt")
     assert isomorphic(back, graph)

@@ -211,7 +211,7 @@ def test_protocol_graphs_override_the_querys_dataset(server: str) -> None:
 
 def test_graph_variable_sees_every_graph_by_default(server: str) -> None:
     graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-    assert count(server, graphs) == 6  # ontology, imports, shapes, data, inferred, void
+    assert count(server, graphs) == 7  # ontology, imports, shapes, data, inferred, implied, void
 
 
 def test_relative_iris_resolve_against_the_endpoint(server: str) -> None:

@@ -19,14 +19,14 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS, VOID
 
 from bytedance_kg import __version__
-from bytedance_kg.dataset import GRAPH
+from bytedance_kg.dataset import GRAPH, union
 from bytedance_kg.namespaces import ONTOLOGY_IRI
 from bytedance_kg.void import DATASET, DCAT, SPDX
 from tests.conftest import copy_sources
 
-RDF_FILES = ["bytedance-kg.ttl", "bytedance-kg.nt", "bytedance-kg.jsonld", "bytedance-kg.nq", "bytedance-kg.trig",
-             "bytedance-kg-full.ttl", "bytedance-kg-full.nt", "bytedance-kg-full.jsonld", "bytedance-kg-full.nq",
-             "bytedance-kg-full.trig", "ontology.rdf"]
+STEMS = ["bytedance-kg", "bytedance-kg-full", "bytedance-kg-implied"]
+RDF_FILES = [stem + suffix for stem in STEMS for suffix in (".ttl", ".nt", ".jsonld", ".nq", ".trig")] + [
+    "bytedance-kg-reified.ttl", "bytedance-kg-reified.nt", "ontology.rdf"]
 ALL_FILES = sorted(RDF_FILES + ["ontology.html", "context.jsonld", "void.ttl", "SHA256SUMS"])
 FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
 
@@ -53,41 +53,54 @@ def test_checksums_list_every_file(dist: Path) -> None:
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
 
 
-@pytest.mark.parametrize("name", [f for f in RDF_FILES if not f.endswith((".nq", ".trig"))])
+def merged(stem: str, sources, full) -> Graph:
+    """What the one-graph files of a variant hold: the stated facts with the vocabularies they use
+    (and their closure, in the full variant), or the implied facts alone."""
+    if stem.endswith("-implied"):
+        return sources.implied
+    return full if stem.endswith("-full") else union(sources.ontology, sources.imports, sources.stated)
+
+
+@pytest.mark.parametrize("name", [f for f in RDF_FILES if not f.endswith((".nq", ".trig")) and "reified" not in f])
 def test_graph_files_parse_back_isomorphic(dist: Path, name: str, sources, full) -> None:
-    expected = sources.ontology if name == "ontology.rdf" else full if "-full" in name else sources.asserted()
+    expected = sources.ontology if name == "ontology.rdf" else merged(name.split(".")[0], sources, full)
     parsed = Graph().parse(dist / name, format=FORMATS[Path(name).suffix])
     assert len(parsed) == len(expected)
     assert isomorphic(parsed, expected)
 
 
-@pytest.mark.parametrize("stem", ["bytedance-kg", "bytedance-kg-full"])
+@pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("suffix", [".nq", ".trig"])
 def test_datasets_hold_each_source_as_a_named_graph(dist: Path, stem: str, suffix: str, sources, reasoned) -> None:
     dataset = Dataset()
     dataset.parse(dist / (stem + suffix), format="nquads" if suffix == ".nq" else "trig")
-    expected = {"ontology": sources.ontology, "data": sources.data, "shapes": sources.shapes}
+    expected = {"implied": sources.implied}
+    if not stem.endswith("-implied"):
+        expected |= {"ontology": sources.ontology, "data": sources.stated, "shapes": sources.shapes,
+                     "imports": sources.imports}
     if stem.endswith("full"):
-        expected |= {"imports": sources.imports, "inferred": reasoned.inferred}
+        expected |= {"inferred": reasoned.inferred}
     names = {g.identifier for g in dataset.graphs() if len(g)}
     assert names == {GRAPH[name] for name in expected}
     for name, graph in expected.items():
         assert isomorphic(dataset.graph(GRAPH[name]), graph), name
 
 
-@pytest.mark.parametrize("stem", ["bytedance-kg", "bytedance-kg-full"])
+@pytest.mark.parametrize("stem", STEMS)
 def test_jsonld_reads_back_through_pyld(dist: Path, stem: str, sources, full) -> None:
     document = json.loads((dist / f"{stem}.jsonld").read_text(encoding="utf-8"))
     assert isinstance(document["@context"], dict), "the context is inlined: no fetch needed"
     nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
     parsed = Graph().parse(data=nquads, format="nt")
-    assert isomorphic(parsed, full if stem.endswith("full") else sources.asserted())
+    assert isomorphic(parsed, merged(stem, sources, full))
 
 
 def test_jsonld_reads_naturally(dist: Path) -> None:
     document = json.loads((dist / "bytedance-kg.jsonld").read_text(encoding="utf-8"))
     person = next(n for n in document["@graph"] if n.get("id", "").endswith("/person/hong-dingkun"))
     assert person["name"] == "Hong Dingkun" and person["label"] == {"en": "Hong Dingkun"}
+    selector = next(n for n in document["@graph"] if n.get("id", "").endswith("/quote/flow-technical-lead#position"))
+    assert isinstance(selector["start"], int) and isinstance(selector["end"], int)
 
 
 def test_strict_parser_loads_every_rdf_file(dist: Path) -> None:

@@ -150,6 +150,9 @@ class Reporter:
     def error(self, message: str) -> None:
         print(self.paint("error: ", "31;1") + message, file=sys.stderr)
 
+    def warn(self, message: str) -> None:
+        print(self.paint("warning: ", "33;1") + message, file=sys.stderr)
+
 
 def cmd_build(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     started = time.perf_counter()
@@ -301,9 +304,13 @@ def cmd_load(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
     store = Endpoint(args.endpoint, args.user, password)
     if args.graph is not None:
         expand_iri(f"<{args.graph}>")  # a usage error unless it is an absolute IRI
-    result = load(store, paths.dist, args.graph, args.variant, out.progress)
+    result = load(store, paths.dist, args.graph, args.variant, out.progress, args.allow_rewritten_literals)
     for graph, count in result.counts.items():
         print(f"loaded {count:6d} triples into <{graph}>")
+    for graph, pairs in result.rewritten.items():
+        for sent, held in pairs:
+            out.warn(f"the store rewrote a literal in <{graph}>: sent {sent.object}, holds {held.object} "
+                     f"(subject {sent.subject}, predicate {sent.predicate})")
     return EXIT_OK
 
 
@@ -506,7 +513,10 @@ def parser() -> argparse.ArgumentParser:
     p = command("load", "upload the release to a SPARQL 1.1 Graph Store (replacing only its own graphs)", EPILOG_LOAD)
     p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
     p.add_argument("--graph", help="load one variant, merged, into this named graph (instead of one graph per part)")
-    p.add_argument("--variant", choices=("asserted", "full"), default="full", help="with --graph: which variant")
+    p.add_argument("--variant", choices=("asserted", "full", "all"), default="full",
+                   help="with --graph: stated facts (asserted), with their closure (full), or stated and implied (all)")
+    p.add_argument("--allow-rewritten-literals", action="store_true",
+                   help="accept a store that writes literals back in another lexical form (warned, one line each)")
     p.add_argument("--user", help="user name for HTTP basic or digest authentication")
     p.add_argument("--password", help="password (or set BYTEDANCE_KG_PASSWORD)")
     p.set_defaults(run=cmd_load)

@@ -104,15 +104,20 @@ def put_graph(store: Endpoint, graph: str, ntriples: bytes) -> None:
     store.request("PUT", graph_url(store, graph), ntriples, {"Content-Type": "application/n-triples"})
 
 
-def count_graph(store: Endpoint, graph: str, limit: int | None = None) -> int:
-    """The number of triples the store holds in one named graph (Graph Store Protocol GET); an
-    answer longer than ``limit`` bytes is an error, not read to its end."""
+def read_graph(store: Endpoint, graph: str, limit: int | None = None) -> list[ox.Triple]:
+    """The triples the store holds in one named graph (Graph Store Protocol GET); an answer longer
+    than ``limit`` bytes is an error, not read to its end."""
     url = graph_url(store, graph)
     body = store.request("GET", url, headers={"Accept": "application/n-triples"}, limit=limit)
     try:
-        return sum(1 for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as error:
         raise RemoteError(f"GET {url}: the store's answer is not N-Triples ({_short(error)})") from None
+
+
+def count_graph(store: Endpoint, graph: str, limit: int | None = None) -> int:
+    """The number of triples the store holds in one named graph."""
+    return len(read_graph(store, graph, limit))
 
 
 def _short(error: BaseException) -> str:
