@@ -1,17 +1,20 @@
 """The release as a contract: every published variant conforms to the shapes it is published with,
-in pySHACL (no inference) and in a second engine the build does not use (rdf-validate-shacl, npm);
+in pySHACL (no inference) and in engines the build does not use: rudof (Rust, pyrudof) and
+rdf-validate-shacl (npm; one defect of its datatype checks is pinned below, not hidden);
 what a consumer sees by default is what the article states; terms read one way; dates sort; and
 the common questions have standard-vocabulary answers that rdflib and pyoxigraph agree on."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
+import pyrudof
 import pytest
 from pyshacl import validate
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -68,14 +71,62 @@ def js_results(paths: list[Path]) -> list[dict[str, str]]:
     return document["results"]
 
 
+def rudof_results(paths: list[Path]) -> list[tuple[str, str]]:
+    """rudof's SHACL validation (SHACL Core; it leaves the shapes' SHACL-SPARQL constraints out):
+    each result as (focus node, constraint component)."""
+    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+    for path in paths:
+        rudof.read_data(str(path), merge=True)
+    rudof.read_shacl(str(SHAPES))
+    report = rudof.validate_shacl()
+    results = [(entry.focus_node, entry.constraint_component) for entry in report.violations]
+    assert report.conforms == (not results)
+    return results
+
+
+GDAY = "http://www.w3.org/2001/XMLSchema#gDay"
+XSD_GDAY = re.compile(r"---(0[1-9]|[12][0-9]|3[01])(Z|[+-]\d{2}:\d{2})?")
+"""The lexical space of xsd:gDay (XML Schema 1.1 Part 2, 3.3.13): three hyphens, then the day."""
+
+
+def engine_defect(result: dict[str, str]) -> bool:
+    """rdf-validate-datatype 0.2.2 (under rdf-validate-shacl) takes xsd:gDay without its leading
+    "---" and so rejects every valid one: the data's "---28"^^xsd:gDay (OWL-Time's time:day) is
+    reported. Only that result is set aside, and only for a value that is a valid gDay."""
+    return (result["component"] == "http://www.w3.org/ns/shacl#DatatypeConstraintComponent"
+            and result["path"] == str(TIME.day) and XSD_GDAY.fullmatch(result.get("value") or "") is not None)
+
+
 @pytest.mark.parametrize("variant", ["asserted", "full", "asserted+implied"])
 def test_every_variant_conforms_in_pyshacl(dist: Path, variant: str) -> None:
     assert pyshacl_results(merged(variants(dist)[variant])) == []
 
 
 @pytest.mark.parametrize("variant", ["asserted", "full", "asserted+implied"])
+def test_every_variant_conforms_in_rudof(dist: Path, variant: str) -> None:
+    assert rudof_results(variants(dist)[variant]) == []
+
+
+@pytest.mark.parametrize("variant", ["asserted", "full", "asserted+implied"])
 def test_every_variant_conforms_in_rdf_validate_shacl(dist: Path, variant: str) -> None:
-    assert js_results(variants(dist)[variant]) == []
+    """Conforms but for the engine's gDay defect, which the next test pins."""
+    assert [r for r in js_results(variants(dist)[variant]) if not engine_defect(r)] == []
+
+
+def test_rdf_validate_shacl_still_rejects_valid_gdays(tmp_path: Path) -> None:
+    """The defect set aside above, shown on its own: a valid "---28" is rejected and an invalid "28"
+    accepted. When an upgrade fixes it this test fails, and the allowance goes."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(f"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+<urn:s> a sh:NodeShape ; sh:targetNode <urn:a> , <urn:b> ;
+  sh:property [ sh:path <{TIME.day}> ; sh:datatype <{GDAY}> ] .""")
+    data = tmp_path / "data.nt"
+    data.write_text(f'<urn:a> <{TIME.day}> "---28"^^<{GDAY}> .\n<urn:b> <{TIME.day}> "28"^^<{GDAY}> .\n')
+    result = subprocess.run([NODE or "node", str(ROOT / "web" / "validate-shacl.mjs"), str(shapes), str(data)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    if NODE is None or result.returncode != 0 and not in_ci():
+        pytest.skip("node or rdf-validate-shacl is not installed (make setup installs them)")
+    assert [r["focus"] for r in json.loads(result.stdout)["results"]] == ["urn:a"]
 
 
 def test_the_named_graph_files_conform(dist: Path) -> None:
@@ -92,14 +143,24 @@ def test_the_named_graph_files_conform(dist: Path) -> None:
 
 
 def test_each_engine_catches_an_injected_violation(dist: Path, tmp_path: Path) -> None:
-    """A person without a name in the asserted file: both engines say so."""
+    """A person without a name, and a claim timed by a person, in the asserted file: every engine
+    says so (the second needs the imports' subclass chains to tell a time from a person)."""
     graph = Graph().parse(dist / "bytedance-kg.ttl")
     person = URIRef(B + "id/person/zhu-jun")
+    claim = URIRef(B + "id/claim/external-critiques")
     graph.remove((person, URIRef("https://schema.org/name"), None))
+    assert (claim, TIME.hasTime, None) not in graph
+    graph.add((claim, TIME.hasTime, URIRef(B + "id/person/liang-rubo")))
     broken = tmp_path / "broken.nt"
     graph.serialize(broken, format="nt")
+    class_component = "http://www.w3.org/ns/shacl#ClassConstraintComponent"
     assert any("schema:name" in m for m in pyshacl_results(graph))
-    assert any(r["focus"] == str(person) for r in js_results([broken]))
+    assert any("time:hasTime" in m for m in pyshacl_results(graph))
+    rudof = rudof_results([broken])
+    assert any(focus == str(person) for focus, _ in rudof) and (str(claim), class_component) in rudof
+    js = js_results([broken])
+    assert any(r["focus"] == str(person) for r in js)
+    assert any(r["focus"] == str(claim) and r["component"] == class_component for r in js)
 
 
 def test_no_local_thing_has_two_labels_in_one_language(dist: Path) -> None:

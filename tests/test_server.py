@@ -174,3 +174,21 @@ def test_pages_render(client: httpx.Client) -> None:
         chart = client.get(f"/charts/{name}")
         assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
         assert chart.text.startswith("<svg")
+
+
+def test_timeline_draws_a_date_with_only_an_upper_bound_as_open() -> None:
+    """"By 2024" has a latest date and no earliest: drawn from the axis' start, marked open, and
+    said so in its title, not dropped and not given a start the article does not give."""
+    from types import SimpleNamespace
+
+    from bytedance_kg.web.charts import timeline_svg
+
+    def row(name: str, earliest: str | None, latest: str) -> dict[str, ox.NamedNode | ox.Literal]:
+        out = {"event": ox.NamedNode(BASE + "id/event/" + name), "label": ox.Literal(name, language="en"),
+               "when": ox.Literal(name + " time"), "latest": ox.Literal(latest)}
+        return out | ({"earliest": ox.Literal(earliest)} if earliest else {})
+
+    rows = [row("bounded", "2023-01-01", "2023-01-31"), row("by-2024", None, "2024-12-31")]
+    svg = timeline_svg(lambda _: SimpleNamespace(rows=rows), lambda iri: iri)
+    assert svg.count('class="event') == 2 and svg.count('class="event vague open"') == 1
+    assert "by-2024 time (no earliest date recorded; by 2024-12-31)" in svg

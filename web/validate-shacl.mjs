@@ -1,6 +1,6 @@
 // SHACL Core validation by rdf-validate-shacl, a second engine beside the build's (the Rust `shacl`
 // package and pySHACL): `node validate-shacl.mjs SHAPES DATA...` prints one JSON document with
-// `conforms` and the results (focus node, path, component, message). rdf-validate-shacl implements
+// `conforms` and the results (focus node, path, component, value, message). rdf-validate-shacl implements
 // SHACL Core only, so the shapes' SHACL-SPARQL constraints (sh:sparql) are left out of its shapes graph.
 import rdf from '@zazuko/env-node'
 import SHACLValidator from 'rdf-validate-shacl'
@@ -21,6 +21,7 @@ const results = report.results.map(r => ({
   focus: r.focusNode?.value,
   path: r.path?.value,
   component: r.sourceConstraintComponent?.value,
+  value: r.value?.value,
   message: r.message.map(m => m.value).join(' ')
 }))
 process.stdout.write(JSON.stringify({ conforms: report.conforms, results }, null, 1) + '\n')

@@ -27,7 +27,8 @@ TIMELINE_STYLE = """
         .year { font: 12px sans-serif; fill: #445; text-anchor: middle; }
         .label { font: 12px sans-serif; fill: #10213f; text-anchor: end; }
         .event rect { fill: #3b6fd6; }
-        .event.vague rect { fill: #9db8ee; stroke: #3b6fd6; stroke-dasharray: 3 2; }"""
+        .event.vague rect { fill: #9db8ee; stroke: #3b6fd6; stroke-dasharray: 3 2; }
+        .event.open rect { fill-opacity: 0.45; stroke-dasharray: 1 3; }"""
 INLINE_STYLES = [ORG_CHART_STYLE, TIMELINE_STYLE, ""]
 """Every ``<style>`` the charts write: the pages' Content-Security-Policy allows exactly these, by hash."""
 
@@ -113,19 +114,25 @@ def _cut(text: str, limit: int) -> str:
 
 
 def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
-    """Dated events on a time axis; a vague date is a bar from its earliest to its latest day."""
+    """Dated events on a time axis; a vague date is a bar from its earliest to its latest day, and a
+    date with only an upper bound ("by 2024") a bar from the axis' start, marked open."""
     rows = run(PREFIXES + """
         SELECT ?event ?label ?when ?earliest ?latest WHERE {
           ?event a/rdfs:subClassOf* kg:Event ; rdfs:label ?label ; time:hasTime ?time .
-          ?time rdfs:label ?when ; kg:earliestDate ?earliest ; kg:latestDate ?latest .
+          ?time rdfs:label ?when ; kg:latestDate ?latest .
+          OPTIONAL { ?time kg:earliestDate ?earliest }
           FILTER (LANG(?label) = "en")
-        } ORDER BY ?earliest ?latest ?label""").rows or []
-    events = [(r["event"].value, r["label"].value, r["when"].value, dt.date.fromisoformat(r["earliest"].value),
-               dt.date.fromisoformat(r["latest"].value)) for r in rows]
-    if not events:
+        } ORDER BY ?latest ?earliest ?label""").rows or []
+    if not rows:
         return _svg(400, 60, "Timeline (no dated events)", ['<text x="10" y="30">No dated events.</text>'], "")
-    first_year = min(e[3].year for e in events)
+    bounded = [dt.date.fromisoformat(r["earliest"].value) for r in rows if r.get("earliest") is not None]
+    first_year = min(bounded or [dt.date.fromisoformat(r["latest"].value) for r in rows]).year
+    events = [(r["event"].value, r["label"].value, r["when"].value,
+               dt.date.fromisoformat(r["earliest"].value) if r.get("earliest") is not None else None,
+               dt.date.fromisoformat(r["latest"].value)) for r in rows]
+    events.sort(key=lambda e: (e[3] or dt.date(first_year, 1, 1), e[4], e[1]))
     last_year = max(e[4].year for e in events) + 1
+    axis_start = dt.date(first_year, 1, 1)
     left, axis_w, row_h, top = 330, 560, 26, 40
     span = (dt.date(last_year, 1, 1) - dt.date(first_year, 1, 1)).days
 
@@ -139,10 +146,12 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
         parts.append(f'<text x="{xx:.1f}" y="{top - 16}" class="year">{year}</text>')
     for i, (iri, label, when, earliest, latest) in enumerate(events):
         y = top + i * row_h
-        start, end = x(earliest), x(latest + dt.timedelta(days=1))
-        vague = (latest - earliest).days > 31
-        parts.append(_linked(link(iri), f'<g class="event{" vague" if vague else ""}">'
-                             f"<title>{escape(label)}: {escape(when)} ({earliest} to {latest})</title>"
+        start, end = x(earliest or axis_start), x(latest + dt.timedelta(days=1))
+        vague = earliest is None or (latest - earliest).days > 31
+        kind = "event vague open" if earliest is None else "event vague" if vague else "event"
+        span_text = f"{earliest} to {latest}" if earliest else f"no earliest date recorded; by {latest}"
+        parts.append(_linked(link(iri), f'<g class="{kind}">'
+                             f"<title>{escape(label)}: {escape(when)} ({escape(span_text)})</title>"
                              f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
                              f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g>'))
     height = top + row_h * len(events) + 20
