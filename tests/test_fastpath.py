@@ -16,7 +16,6 @@ Listed differences, each justified where it is asserted:
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from rdflib.namespace import SH

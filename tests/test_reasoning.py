@@ -173,3 +173,16 @@ def test_no_blank_node_facts(full: Graph) -> None:
     facts = set(full.subjects(PROV.wasDerivedFrom, None))
     assert len(facts) >= 60
     assert not any(isinstance(s, BNode) for s in facts)
+
+
+def test_owlrl_leaves_rdflib_judging_literals_as_before() -> None:
+    """owlrl swaps rdflib's converters process-wide; after a closure, valid Gregorian literals parsed
+    later are still valid (pySHACL in the same process reported every time:month otherwise)."""
+    from rdflib import Graph, Literal
+    from rdflib.namespace import XSD
+
+    from bytedance_kg.reasoning import owlrl_closure
+
+    owlrl_closure(Graph())
+    assert not Literal("--01", datatype=XSD.gMonth).ill_typed  # None: rdflib has no converter, so no verdict
+    assert not Literal("---28", datatype=XSD.gDay).ill_typed

@@ -16,9 +16,9 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from bytedance_kg.build import CheckReport
 from bytedance_kg.dataset import Sources
+from bytedance_kg.fastvalidation import validate_fast
 from bytedance_kg.loading import load_turtle
 from bytedance_kg.namespaces import SHAPES
-from bytedance_kg.fastvalidation import validate_fast
 from bytedance_kg.validation import validate_graph
 from tests.test_fastpath import comparable, shapes_with_messages
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.dataset import ASSERTED_GRAPHS, QUERY_GRAPHS
+from bytedance_kg.dataset import QUERY_GRAPHS
 from bytedance_kg.expected import differences, example_text
 from bytedance_kg.loader import OWNED_GRAPHS
 from bytedance_kg.paths import default_paths

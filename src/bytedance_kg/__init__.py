@@ -6,4 +6,4 @@ into a reasoned, validated, quote-verified release in ``dist/``.
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

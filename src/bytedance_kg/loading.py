@@ -25,9 +25,10 @@ from bytedance_kg.namespaces import new_graph
 # BCP 47 in the shape Turtle admits: a primary subtag of letters, then subtags of letters/digits.
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
-# rdflib checks most XSD datatypes (``Literal.ill_typed``) but not the Gregorian partial dates, and
-# once owlrl has run in the process its replacement converters reject valid ones ("---28"^^xsd:gDay):
-# all five are checked here, by the lexical spaces of XML Schema 1.1 Part 2, section 3.3.
+# rdflib checks most XSD datatypes (``Literal.ill_typed``) but not all the Gregorian partial dates
+# (and owlrl's replacement converters, which ``reasoning`` now confines to its own run, rejected
+# valid ones such as "---28"^^xsd:gDay): all five are checked here, by the lexical spaces of XML
+# Schema 1.1 Part 2, section 3.3.
 _TIMEZONE = r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)?"
 _GREGORIAN = {
     XSD.gYear: re.compile(r"^-?([1-9]\d{3,}|\d{4})" + _TIMEZONE + "$"),

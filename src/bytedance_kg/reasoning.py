@@ -10,10 +10,12 @@ as a node typed ``agent-ont#ErrorMessage``, which :func:`consistency_problems` r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import owlrl
+import rdflib.term
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
@@ -62,12 +64,27 @@ def _problems(work: Graph) -> list[str]:
     return sorted(set(problems))
 
 
+@contextmanager
+def rdflib_converters_kept() -> Iterator[None]:
+    """owlrl replaces rdflib's lexical-to-Python converters process-wide (``_toPythonMapping``) and
+    leaves them so; with them, every literal parsed later in the process judges valid
+    ``"--01"^^xsd:gMonth`` and ``"---28"^^xsd:gDay`` ill-typed, and pySHACL then reports them.
+    The mapping is restored exactly, whatever owlrl added or replaced."""
+    saved = dict(rdflib.term._toPythonMapping)
+    try:
+        yield
+    finally:
+        rdflib.term._toPythonMapping.clear()
+        rdflib.term._toPythonMapping.update(saved)
+
+
 def owlrl_closure(asserted: Graph) -> Graph:
     """owlrl's raw OWL RL closure of a copy of ``asserted`` (noise included)."""
     work = Graph()
     for triple in asserted:
         work.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(work)
+    with rdflib_converters_kept():
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(work)
     return work
 
 
