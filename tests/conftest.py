@@ -62,6 +62,14 @@ def built(tmp_path_factory: pytest.TempPathFactory, paths: ProjectPaths) -> tupl
     return target, build(target)
 
 
+def quads_in_graph(nquads: Path, graph: str) -> int:
+    """How many quads of an N-Quads file are in ``graph`` (parsed: an IRI inside a literal is no quad)."""
+    import pyoxigraph as ox
+
+    return sum(1 for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+               if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == graph)
+
+
 def copy_sources(destination: Path) -> ProjectPaths:
     """A scratch copy of the project's sources, for tests that break them on purpose."""
     for folder in ("ontology", "data", "checks", "queries"):

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from tests.conftest import quads_in_graph
+
 G = "https://w3id.org/bytedance-kg/graph/"
 DATA = {1: (G + "ontology", "https://w3id.org/bytedance-kg/ontology"),
         2: (G + "shapes", "https://w3id.org/bytedance-kg/shapes"),
@@ -184,7 +186,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
 
 
 def test_from_chooses_the_default_graph(server: str, built) -> None:
-    data_lines = sum(1 for line in open(built[0].dist / "bytedance-kg.nq", encoding="utf-8") if "/graph/data>" in line)
+    data_lines = quads_in_graph(built[0].dist / "bytedance-kg.nq", "https://w3id.org/bytedance-kg/graph/data")
     assert count(server, COUNT.format(**{"from": f"FROM <{G}data>"})) == data_lines
     assert count(server, COUNT.format(**{"from": ""})) > data_lines  # the service default: the reasoned release
     both = count(server, COUNT.format(**{"from": f"FROM <{G}data> FROM <{G}ontology>"}))
