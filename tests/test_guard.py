@@ -55,6 +55,50 @@ def disguises(target: str = CANARY) -> list[str]:
     ]
 
 
+def iri_disguises(target: str = CANARY) -> list[str]:
+    """SERVICE hidden in what the guard reads as one IRI token (which may contain the word): were
+    the engine to read the ``<`` as an operator instead, the clause could not be completed, since an
+    IRI token holds no white space, ``<`` or ``{``. Each must fail as a query, never fetch."""
+    return [
+        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)SERVICE?ep>{{ ?s ?p ?o }} VALUES ?ep {{ <{target}> }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)SERVICE>{{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)SERVICE?ep>) VALUES ?ep {{ <{target}> }} }}",  # balanced
+        f"SELECT * WHERE {{ <SERVICE><{target}>{{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <SERVICE> <{target}>) }}",
+        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)}}SERVICE?ep>{{ ?s ?p ?o }} }}",
+    ]
+
+
+def test_iris_may_name_the_service_description_vocabulary() -> None:
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    checked = check_query(f"PREFIX sd: <{sd}> SELECT ?g WHERE {{ ?g <{sd}name> ?n }}")
+    assert checked.form == "SELECT" and f"<{sd}name>" in checked.text
+    with pytest.raises(FederatedQueryRefused):
+        check_query(f"PREFIX sd: <{sd}> SELECT ?g WHERE {{ ?g a sd:Service }}")  # a prefixed name is not exempt
+
+
+def test_service_inside_an_iri_token_never_reaches_the_engine_as_a_clause() -> None:
+    """Whatever the guard lets through of these, the engine refuses as a syntax error or reads as
+    IRIs; none makes it try the (unused) port."""
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("1", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer"))))
+    passed = 0
+    for text in iri_disguises("http://127.0.0.1:9/"):
+        try:
+            checked = check_query(text)
+        except QueryRefused:
+            continue
+        passed += 1
+        try:
+            list(store.query(checked.text))
+        except SyntaxError:
+            continue
+        except (OSError, RuntimeError) as error:
+            pytest.fail(f"the engine read a SERVICE clause in {text!r}: {error}")
+    assert passed >= 3, "the cases must reach the engine to show anything"
+
+
 @pytest.mark.parametrize("text", disguises())
 def test_every_service_disguise_is_refused(text: str) -> None:
     with pytest.raises(QueryRefused) as refused:
@@ -177,18 +221,28 @@ def test_a_space_before_a_functions_parenthesis_is_no_error() -> None:
 
 
 TOKENS = ["SELECT", "*", "WHERE", "{", "}", "?s", "?p", "<urn:x>", '"s"', "'q'", "#c\n", "\r", "\\u0053", "ERVICE",
-          "service", "true", "1", "(", ")", ".", ";", "<", ">", "FILTER", "ex:a", "_:b", "@en", "^^", " ", "\n", "!"]
+          "service", "true", "1", "(", ")", ".", ";", "<", ">", "FILTER", "ex:a", "_:b", "@en", "^^", " ", "\n", "!",
+          "<SERVICE>", "<2)SERVICE?e>", "<http://127.0.0.1:9/>", "?e"]
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from(TOKENS), max_size=30))
 def test_no_accepted_text_carries_service_outside_strings(pieces: list[str]) -> None:
     """Whatever the client writes, if the guard accepts it, the text the engine gets has no
-    SERVICE outside string literals, and the engine parses it no differently a second time."""
+    SERVICE outside string literals and IRIs, the engine never tries to fetch (the target is port
+    9 of the loopback, which pyoxigraph refuses before connecting), and it parses no differently a
+    second time."""
     try:
         checked = check_query("".join(pieces))
     except QueryRefused:
         return
     outside = re.sub(r'"(?:[^"\\]|\\.)*"', '""', checked.text)
+    outside = re.sub(r"<[^<>\"{}|^`\\\x00-\x20]*>", "<>", outside)
     assert "SERVICE" not in outside.upper()
+    try:
+        list(ox.Store().query(checked.text))
+    except SyntaxError:
+        pass
+    except (OSError, RuntimeError) as error:
+        assert "service" not in str(error).lower() and "127.0.0.1:9" not in str(error), error
     assert check_query(checked.text).text == checked.text

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.servers import our_server
-from tests.test_guard import disguises
+from tests.test_guard import disguises, iri_disguises
 
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 DEEP_PATH = "SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:x>|!<urn:x>)*/(<urn:y>|!<urn:y>)* ?b . ?c ?d ?e }"
@@ -126,7 +126,7 @@ def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> 
                 f"SELECT * FROM NAMED <{canary.url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
                 f"LOAD <{canary.url}>", f"SELECT * WHERE {{ <{canary.url}> ?p ?o }}"]
     with client(server) as http_:
-        for text in disguises(canary.url) + fetchers:
+        for text in disguises(canary.url) + iri_disguises(canary.url) + fetchers:
             short = len(text) < 8000  # httpx refuses longer query strings itself; POST carries those
             for response in ([http_.get("/sparql", params={"query": text})] if short else []) + [
                              http_.post("/sparql", data={"query": text}),

@@ -152,14 +152,14 @@ def test_serve_over_a_store_forwards_only_checked_queries(oxigraph: str, built, 
     import httpx
 
     from tests.servers import our_server
-    from tests.test_guard import disguises
+    from tests.test_guard import disguises, iri_disguises
     from tests.test_security import Canary
 
     canary = Canary()
     canary.proven()
     try:
         with our_server(built[0].dist, tmp_path, "--store", oxigraph + "/query") as base:
-            for text in disguises(canary.url):
+            for text in disguises(canary.url) + iri_disguises(canary.url):
                 response = httpx.post(base + "/sparql", data={"query": text}, timeout=30)
                 assert response.status_code in (400, 413), (text[:80], response.status_code)
             graphs = httpx.get(base + "/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},

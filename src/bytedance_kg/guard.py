@@ -12,7 +12,11 @@ the guard checked, and the checks are chosen so that they hold whichever way a t
   decoded first, and backslashes, quotes and apostrophes are refused outside strings, so no
   token can open or close a string the guard did not see). So any non-string token that contains
   them, in any letter case, is refused: ``trueSERVICE`` and ``ex:service`` too. Strings may
-  contain the word.
+  contain the word, and so may full IRIs (``<http://www.w3.org/ns/sparql-service-description#>``,
+  the vocabulary of the dataset's own description): an IRI token holds no white space, ``<`` or
+  ``{``, so even an engine that read its ``<`` as an operator could not find in it a SERVICE
+  clause, which needs a target and then ``{``. A prefixed name is not exempt: ``sd:SERVICE`` could
+  be read as ``sd:`` followed by the keyword.
 * Nesting deeper than :data:`MAX_DEPTH` (brackets, braces, parentheses, ``!`` runs) and
   expressions with more than :data:`MAX_OPERATORS` operators at one level are refused: pyoxigraph
   recurses over them and overflows its stack (a segfault at about 8,000 terms).
@@ -194,7 +198,7 @@ def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
     for token in tokens:
         if token.kind == "string":
             continue
-        if "service" in token.text.casefold() or "SERVICE" in token.text.upper():
+        if token.kind != "iri" and ("service" in token.text.casefold() or "SERVICE" in token.text.upper()):
             raise FederatedQueryRefused("federated queries (SERVICE) are refused: the engine would fetch from the network",
                                         *_line_column(original, token.offset))
         if any(c in token.text for c in "\\'\""):
