@@ -192,3 +192,14 @@ def test_timeline_draws_a_date_with_only_an_upper_bound_as_open() -> None:
     svg = timeline_svg(lambda _: SimpleNamespace(rows=rows), lambda iri: iri)
     assert svg.count('class="event') == 2 and svg.count('class="event vague open"') == 1
     assert "by-2024 time (no earliest date recorded; by 2024-12-31)" in svg
+
+
+def test_the_shapes_iri_dereferences(client: httpx.Client) -> None:
+    """VoID says every variant dct:conformsTo <.../shapes>: that IRI answers with the shapes graph."""
+    response = client.get("/shapes", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+    shapes = {t.subject for t in triples if t.predicate == ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+              and t.object == ox.NamedNode("http://www.w3.org/ns/shacl#NodeShape")}
+    assert len(shapes) >= 10
+    assert client.get("/shapes", headers={"Accept": "application/ld+json"}).status_code == 406

@@ -62,3 +62,16 @@ def test_negative_case(case: Path, sources: Sources, ontology_graph: Graph) -> N
     fast_conforms, fast_results, _ = validate_fast(data, sources.shapes, ontology_graph)
     own = shapes_with_messages(sources)
     assert not fast_conforms and comparable(fast_results, own) == comparable(results, own)
+
+
+def test_shape_messages_take_the_right_article(sources: Sources) -> None:
+    """ "A unit", "an event": the article before each message's first noun fits its sound."""
+    wrong = []
+    for message in sources.shapes.objects(None, SH.message):
+        first, _, rest = str(message).partition(" ")
+        word = rest.lower()
+        if first == "A" and word[:1] in "aeio":
+            wrong.append(str(message))
+        if first == "An" and (word[:1] not in "aeiou" or word.startswith(("uni", "use", "usa"))):
+            wrong.append(str(message))
+    assert wrong == []

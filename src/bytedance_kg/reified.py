@@ -30,13 +30,22 @@ BOOKKEEPING = {RDF.type, RDFS.label, PROV.wasDerivedFrom, KG.evidence, SKOS.edit
 """A record's own description, not facts it carries."""
 
 
-def reifications(data: Graph) -> list[ox.Triple]:
-    """``record rdf:reifies <<( s p o )>>`` for every fact of ``data`` (stated and implied) that has a record."""
+def reifications(data: Graph, implied: Graph) -> list[ox.Triple]:
+    """``record rdf:reifies <<( s p o )>>`` for every fact of ``data`` (stated and implied) that has a
+    record, where ``implied`` is the implied part of ``data`` (see :mod:`bytedance_kg.evidence`).
+
+    A triple's reifier says what its graph says: a stated record does not reify those of its own
+    triples that are implied (the 2025 meeting's other presenters, a time read from context).
+    Those are reified by the implied record that backs them instead: the ``kg:Statement`` that
+    reifies them, or the implied record they point at (``when:during-2025-roles``)."""
     out: set[ox.Triple] = set()
+    implied_records = set(data.subjects(KG.evidence, KG.implied))
 
     def add(record, s, p, o) -> None:  # type: ignore[no-untyped-def]
-        if (s, p, o) in data:
-            out.add(ox.Triple(to_ox(record), REIFIES, ox.Triple(to_ox(s), to_ox(p), to_ox(o))))
+        triple = (s, p, o)
+        if triple not in data or (triple in implied and record not in implied_records):
+            return
+        out.add(ox.Triple(to_ox(record), REIFIES, ox.Triple(to_ox(s), to_ox(p), to_ox(o))))
 
     records = set(data.subjects(KG.evidence, None))
     for record in records:
@@ -50,4 +59,7 @@ def reifications(data: Graph) -> list[ox.Triple]:
         for p, o in data.predicate_objects(record):
             if p not in BOOKKEEPING:
                 add(record, record, p, o)
+    for s, p, o in implied.triples((None, None, None)):
+        if o in implied_records and s not in implied_records and p not in BOOKKEEPING:
+            add(o, s, p, o)  # a stated record's link to what is only read from context
     return sorted(out, key=str)

@@ -169,7 +169,7 @@ def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ont
     for example in EXAMPLES:
         g.add((d, VOID.exampleResource, URIRef(ID + example)))
     _checksum(g, d, canonical_hash, "SHA-256 of the RDFC-1.0 canonical N-Quads of the asserted release "
-                                    "(ontology, data and shapes as named graphs)")
+                                    "(ontology, vocabularies, stated data, shapes and implied data as named graphs)")
 
     stats = Statistics.of(asserted)
     g.add((d, VOID.triples, Literal(len(asserted))))

@@ -463,6 +463,15 @@ def ontology_version(request: Request) -> Response:
     return ontology(request)
 
 
+def shapes(request: Request) -> Response:
+    """The shapes' IRI (what VoID's ``dct:conformsTo`` names): the shapes graph, in Turtle."""
+    site: Site = request.app.state.site
+    if choose(request.headers.get("accept"), ["text/turtle"]) is None:
+        return _error(request, 406, "offered: text/turtle")
+    body = site.backend.document("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle", [str(GRAPH["shapes"])])
+    return Response(body, media_type="text/turtle", headers={"Vary": "Accept"})
+
+
 def ontology_document(request: Request) -> Response:
     site: Site = request.app.state.site
     if request.path_params["ext"] not in ONTOLOGY_FORMATS.values():
@@ -512,6 +521,7 @@ def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, 
         Route("/ontology", ontology),
         Route("/ontology.{ext:str}", ontology_document),
         Route("/ontology/{version:str}", ontology_version),
+        Route("/shapes", shapes),
         Route("/context.jsonld", context),
         Route("/charts/{name}", chart),
         Route("/dist/{name}", download),
