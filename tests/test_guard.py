@@ -61,11 +61,11 @@ def iri_disguises(target: str = CANARY) -> list[str]:
     IRI token holds no white space, ``<`` or ``{``. Each must fail as a query, never fetch."""
     return [
         f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)SERVICE?ep>{{ ?s ?p ?o }} VALUES ?ep {{ <{target}> }} }}",
-        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)SERVICE>{{ ?s ?p ?o }} }}",
+        "SELECT * WHERE { ?s ?p ?x FILTER(?x <2)SERVICE>{ ?s ?p ?o } }",
         f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)SERVICE?ep>) VALUES ?ep {{ <{target}> }} }}",  # balanced
         f"SELECT * WHERE {{ <SERVICE><{target}>{{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <SERVICE> <{target}>) }}",
-        f"SELECT * WHERE {{ ?s ?p ?x FILTER(?x <2)}}SERVICE?ep>{{ ?s ?p ?o }} }}",
+        "SELECT * WHERE { ?s ?p ?x FILTER(?x <2)}SERVICE?ep>{ ?s ?p ?o } }",
     ]
 
 
