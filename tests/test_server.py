@@ -84,6 +84,11 @@ def test_service_description_without_a_query(client: httpx.Client) -> None:
     sd = "http://www.w3.org/ns/sparql-service-description#"
     assert any(t.object == ox.NamedNode(sd + "Service") for t in graph)
     assert any(t.predicate == ox.NamedNode(sd + "resultFormat") for t in graph)
+    for accept in ("*/*", None):  # curl and other clients that ask for anything get the description
+        answer = client.get("/sparql", headers={"Accept": accept} if accept else {})
+        assert answer.status_code == 200 and not answer.headers["content-type"].startswith("text/html"), accept
+    browser = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 303 and browser.headers["location"] == "/query"
 
 
 def test_updates_are_refused(client: httpx.Client) -> None:

@@ -264,7 +264,8 @@ def _is_iri(text: str) -> bool:
 def service_description(request: Request) -> Response:
     """The SPARQL 1.1 Service Description of the endpoint (GET /sparql without a query)."""
     site: Site = request.app.state.site
-    media_type = choose(request.headers.get("accept"), ["text/html", *SERVICE_DESCRIPTION_TYPES])
+    # A browser names text/html; a client asking for anything (curl, */*) gets the description itself.
+    media_type = choose(request.headers.get("accept"), [*SERVICE_DESCRIPTION_TYPES, "text/html"])
     if media_type is None:
         return _error(request, 406, "the service description is offered as " + ", ".join(SERVICE_DESCRIPTION_TYPES))
     if media_type == "text/html":
