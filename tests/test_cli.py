@@ -76,7 +76,7 @@ def test_query_formats() -> None:
     xml = run("query", "zhu-wenjia-reports-to-ceo", "--format", "xml")
     assert "<boolean>true</boolean>" in xml.stdout
     turtle = run("query", "org-chart-subgraph", "--format", "turtle")
-    assert "org:unitOf" in turtle.stdout
+    assert "org:subOrganizationOf" in turtle.stdout
     wrong = run("query", "org-chart-subgraph", "--format", "csv")
     assert wrong.returncode == 2 and "gives a graph" in wrong.stderr
 

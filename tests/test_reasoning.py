@@ -92,15 +92,16 @@ def test_standard_typing_holds(full: Graph, thing: str, types: list[str]) -> Non
 
 
 def test_unit_hierarchy_in_org_terms(full: Graph) -> None:
-    assert ask(full, f"<{ID}unit/flow> org:unitOf <{ID}unit/ai-innovation-unit>")
     assert ask(full, f"<{ID}unit/flow> org:subOrganizationOf <{ID}unit/ai-innovation-unit>")
+    assert not ask(full, f"?unit org:unitOf ?parent")  # ORG's range for it would make a unit a legal entity
+    assert not ask(full, f"<{ID}unit/ai-innovation-unit> a org:FormalOrganization")
     assert ask(full, f"<{ID}unit/flow> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
     assert ask(full, f"<{ID}unit/first-large-model-team> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
-    assert ask(full, f"<{ID}unit/first-large-model-team> org:hasUnit <{ID}unit/image-model-group>")
+    assert ask(full, f"<{ID}unit/first-large-model-team> org:hasSubOrganization <{ID}unit/image-model-group>")
     assert ask(full, f"<{ID}unit/image-model-group> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
     assert ask(full, f"<{ID}unit/flow> schema:parentOrganization <{ID}unit/ai-innovation-unit>")
-    # Transitivity is only on the transitive property: Flow is not a direct unit of ByteDance.
-    assert not ask(full, f"<{ID}unit/flow> org:unitOf <{ID}org/bytedance>")
+    # Transitivity is only on the transitive property: Flow is not directly part of ByteDance.
+    assert not ask(full, f"<{ID}unit/flow> org:subOrganizationOf <{ID}org/bytedance>")
 
 
 def test_who_leads_flows_technical_side_and_where_it_is_written(full: Graph) -> None:

@@ -14,7 +14,8 @@ from rdflib import URIRef
 
 BASE = "https://w3id.org/bytedance-kg/"
 SELECT = "SELECT ?name WHERE { ?p a <https://w3id.org/bytedance-kg/ontology#Person> ; <https://schema.org/name> ?name } ORDER BY ?name"
-CONSTRUCT = "CONSTRUCT { ?u <http://www.w3.org/ns/org#unitOf> ?p } WHERE { ?u <http://www.w3.org/ns/org#unitOf> ?p }"
+CONSTRUCT = ("CONSTRUCT { ?u <http://www.w3.org/ns/org#subOrganizationOf> ?p } "
+             "WHERE { ?u <http://www.w3.org/ns/org#subOrganizationOf> ?p }")
 
 
 @pytest.fixture()
@@ -45,7 +46,7 @@ def test_construct_in_every_graph_format(client: httpx.Client, accept: str, rdf_
     response = client.post("/sparql", content=CONSTRUCT, headers={"Content-Type": "application/sparql-query", "Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
     triples = list(ox.parse(response.content, format=rdf_format))
-    stated = set(full.triples((None, URIRef("http://www.w3.org/ns/org#unitOf"), None)))
+    stated = set(full.triples((None, URIRef("http://www.w3.org/ns/org#subOrganizationOf"), None)))
     assert len(triples) == len(stated) > 0  # the default graph: stated facts and their closure
 
 
