@@ -22,7 +22,7 @@ from bytedance_kg import __version__
 from bytedance_kg.dataset import GRAPH, union
 from bytedance_kg.namespaces import ONTOLOGY_IRI
 from bytedance_kg.void import DATASET, DCAT, SPDX
-from tests.conftest import copy_sources
+from tests.conftest import copy_sources, quads_in_graph
 
 STEMS = ["bytedance-kg", "bytedance-kg-full", "bytedance-kg-implied"]
 RDF_FILES = [stem + suffix for stem in STEMS for suffix in (".ttl", ".nt", ".jsonld", ".nq", ".trig")] + [
@@ -185,3 +185,15 @@ def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ALL_FILES:
         assert (scratch.dist / name).read_bytes() == (target.dist / name).read_bytes(), name
+
+
+def test_void_counts_each_named_graph_and_variant(void: Graph, dist: Path) -> None:
+    """Each named graph and each variant says how many triples it holds, and the files agree."""
+    for name in ("ontology", "imports", "shapes", "data", "implied", "inferred"):
+        part = URIRef(f"https://w3id.org/bytedance-kg/id/dataset/graph/{name}")
+        assert int(void.value(part, VOID.triples)) == quads_in_graph(dist / "bytedance-kg-full.nq", str(GRAPH[name])) > 0
+    for key, stem in (("asserted", "bytedance-kg"), ("implied", "bytedance-kg-implied"), ("full", "bytedance-kg-full"),
+                      ("reified", "bytedance-kg-reified")):
+        variant = URIRef(f"https://w3id.org/bytedance-kg/id/dataset/{key}")
+        lines = (dist / f"{stem}.nt").read_text(encoding="utf-8").count("\n")
+        assert int(void.value(variant, VOID.triples)) == lines, key
