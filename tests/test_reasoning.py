@@ -93,7 +93,7 @@ def test_standard_typing_holds(full: Graph, thing: str, types: list[str]) -> Non
 
 def test_unit_hierarchy_in_org_terms(full: Graph) -> None:
     assert ask(full, f"<{ID}unit/flow> org:subOrganizationOf <{ID}unit/ai-innovation-unit>")
-    assert not ask(full, f"?unit org:unitOf ?parent")  # ORG's range for it would make a unit a legal entity
+    assert not ask(full, "?unit org:unitOf ?parent")  # ORG's range for it would make a unit a legal entity
     assert not ask(full, f"<{ID}unit/ai-innovation-unit> a org:FormalOrganization")
     assert ask(full, f"<{ID}unit/flow> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
     assert ask(full, f"<{ID}unit/first-large-model-team> org:transitiveSubOrganizationOf <{ID}org/bytedance>")
