@@ -24,7 +24,8 @@ _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*) \((?P<type>\w+)\) - (?P<doc>.+)$")
 
 @dataclass(frozen=True)
 class Param:
-    """A run-time parameter: a variable of the query, bound with a trailing VALUES clause."""
+    """A run-time parameter: a variable of the query, bound by an inline VALUES block that opens the
+    query's outermost group (see :func:`bytedance_kg.querying.bind`)."""
 
     name: str
     type: str
