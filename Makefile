@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps build validate fmt fmt-check test run bench clean
+.PHONY: setup system-deps build validate fmt fmt-check lint test run bench clean
 
 $(STAMP): pyproject.toml web/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -28,6 +28,11 @@ fmt: setup ## rewrite the Turtle sources in canonical form
 
 fmt-check: setup
 	$(BIN)/bytedance-kg fmt --check
+
+# ruff: errors, warnings and import order. Long lines (E501) are not enforced yet: the code
+# predates the limit by some 300 lines, and issue 13 reformats it.
+lint: setup ## lint the Python code with ruff
+	$(BIN)/ruff check --select E,F,W,I --ignore E501 src tests scripts
 
 # Debian packages the tests need: Virtuoso (cross-engine tests), Chromium (browser tests).
 DEBS := virtuoso-opensource chromium chromium-driver

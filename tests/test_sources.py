@@ -39,3 +39,19 @@ def test_article_copy_matches_recorded_checksum() -> None:
     assert recorded == Literal("5f76f21efa0bc33ab1f85e15e66e3716dae21db1184b957cb73bab9ee586b3b4")
     text = local.read_text(encoding="utf-8")
     assert data.value(ARTICLE, KG.characterCount).toPython() == len(text)
+
+
+@pytest.mark.parametrize("path", default_paths().imports, ids=lambda p: p.name)
+def test_each_vendored_vocabulary_says_where_it_comes_from(path: Path) -> None:
+    """A trimmed copy is headed by its ontology node: the source it was taken from, the version, and
+    a comment that says what was kept and what left out."""
+    from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
+
+    graph = load_turtle(path)
+    headers = list(graph.subjects(RDF.type, OWL.Ontology))
+    assert len(headers) == 1, path.name
+    header = headers[0]
+    assert isinstance(graph.value(header, DCTERMS.source), URIRef), path.name
+    assert graph.value(header, OWL.versionInfo) is not None, path.name
+    comment = str(graph.value(header, RDFS.comment) or "").lower()
+    assert "trimmed" in comment or "keeps only" in comment, path.name

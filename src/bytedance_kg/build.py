@@ -36,7 +36,8 @@ from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import guard
 from bytedance_kg.rdfio import to_quads
 from bytedance_kg.reasoning import Closure, closure
-from bytedance_kg.release import ASSERTED, FULL, write_release
+from bytedance_kg.release import write_release
+from bytedance_kg.releasefiles import ASSERTED, FULL
 from bytedance_kg.releases import build_lock, releases_dir, remove_unused
 from bytedance_kg.rules import fast_closure
 from bytedance_kg.validation import ShapeResult, validate_graph

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import owlrl
 import rdflib.term
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -83,6 +82,8 @@ def owlrl_closure(asserted: Graph) -> Graph:
     work = Graph()
     for triple in asserted:
         work.add(triple)
+    import owlrl  # here, not at the top: the fast engine and the query path use this module without it
+
     with rdflib_converters_kept():
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(work)
     return work

@@ -45,23 +45,16 @@ from bytedance_kg.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
 from bytedance_kg.rdfio import canonical, canonical_quads, nquads, to_quads
 from bytedance_kg.reasoning import Closure
 from bytedance_kg.reified import reifications
-
-ASSERTED = "bytedance-kg"
-FULL = "bytedance-kg-full"
-IMPLIED = "bytedance-kg-implied"
-CONTEXT_FILE = "context.jsonld"
-VOID_FILE = "void.ttl"
-CHECKSUMS_FILE = "SHA256SUMS"
-
-MEDIA_TYPES = {
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".nq": "application/n-quads",
-    ".trig": "application/trig",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".html": "text/html",
-}
+from bytedance_kg.releasefiles import (
+    ASSERTED,
+    CHECKSUMS_FILE,
+    CONTEXT_FILE,
+    FULL,
+    IMPLIED,
+    REIFIED,
+    VOID_FILE,
+)
+from bytedance_kg.void import describe_dataset
 
 
 @dataclass(frozen=True)
@@ -196,9 +189,6 @@ class OntologyDocs:
             self._process.communicate()
 
 
-REIFIED = "bytedance-kg-reified"
-
-
 def write_reified(folder: Path, sources: Sources) -> list[Path]:
     """The RDF 1.2 variant (:mod:`bytedance_kg.reified`): the data, stated and implied, each fact
     naming its record; in N-Triples 1.2 and Turtle 1.2. The RDF 1.1 files stay as they are."""
@@ -242,7 +232,6 @@ def complete_docs(html: str, ontology: rdflib.Graph) -> str:
 def write_release(folder: Path, sources: Sources, reasoned: Closure, context_path: Path,
                   queries: list[SavedQuery] | None = None) -> list[Path]:
     """Every distribution, the VoID description and the checksums, into ``folder``."""
-    from bytedance_kg.void import describe_dataset  # void.py reads MEDIA_TYPES from this module
 
     docs = OntologyDocs(sources.ontology)  # runs alongside the writing below
     try:

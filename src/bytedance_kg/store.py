@@ -19,7 +19,7 @@ from bytedance_kg.dataset import GRAPH, QUERY_GRAPHS, Sources
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.rdfio import from_ox, to_quads
-from bytedance_kg.release import FULL
+from bytedance_kg.releasefiles import FULL
 from bytedance_kg.rules import fast_closure
 
 Progress = Callable[[str], None]

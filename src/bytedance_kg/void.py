@@ -21,7 +21,7 @@ from rdflib.term import Node
 from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
-from bytedance_kg.release import CONTEXT_FILE, MEDIA_TYPES
+from bytedance_kg.releasefiles import CONTEXT_FILE, MEDIA_TYPES
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's closed DCAT namespace lacks DCAT 3 terms (dcat:version)

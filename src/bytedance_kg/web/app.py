@@ -39,7 +39,7 @@ from bytedance_kg.dataset import (
 from bytedance_kg.describe import describe
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact
-from bytedance_kg.release import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
+from bytedance_kg.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
 from bytedance_kg.remote import RemoteError
 from bytedance_kg.sentences import sentence_around, split_sentences
 from bytedance_kg.web.backend import Backend

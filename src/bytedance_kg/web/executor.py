@@ -46,7 +46,7 @@ import pyoxigraph as ox
 from bytedance_kg.dataset import VOID_GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import engine_error
-from bytedance_kg.release import FULL, VOID_FILE
+from bytedance_kg.releasefiles import FULL, VOID_FILE
 from bytedance_kg.results import WRITERS, Cut, write_limited
 from bytedance_kg.sandbox import Confinement, forbid_network
 from bytedance_kg.stack import with_engine_stack

@@ -1,0 +1,85 @@
+"""The package's import graph: no cycles, and the query path does not load the build's checkers."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "src" / "bytedance_kg"
+
+
+def imports_of(path: Path) -> set[str]:
+    """The project modules a module imports, at the top or inside a function (a lazy import is
+    still a dependency)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bytedance_kg"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("bytedance_kg")}
+    return found
+
+
+def module_graph() -> dict[str, set[str]]:
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(("bytedance_kg", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+        graph[name] = imports_of(path) - {name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in graph:
+                continue
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_cycles_are_found() -> None:
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    graph = module_graph()
+    assert len(graph) > 30
+    assert cycles(graph) == []
+
+
+def test_the_query_path_loads_no_reasoner_or_validator() -> None:
+    """Running queries (the store, the engine wrapper, the endpoint's workers) needs neither owlrl
+    nor pySHACL nor the Rust SHACL engine: only the build does."""
+    code = ("import sys, bytedance_kg.store, bytedance_kg.querying, bytedance_kg.web.executor; "
+            "print(sorted(m for m in ('owlrl', 'pyshacl', 'shacl') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
