@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +62,12 @@ def built(tmp_path_factory: pytest.TempPathFactory, paths: ProjectPaths) -> tupl
     dist = tmp_path_factory.mktemp("release") / "dist"
     target = ProjectPaths(paths.root, dist)
     return target, build(target)
+
+
+def cli(*args: str, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """``bytedance-kg ARGS`` in a process of its own, as a user runs it: its output and exit code."""
+    return subprocess.run([sys.executable, "-m", "bytedance_kg", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def quads_in_graph(nquads: Path, graph: str) -> int:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, copy_sources, edit_data
+from tests.conftest import ROOT, cli, copy_sources, edit_data
 
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bytedance_kg", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+run = cli
 
 
 def test_help_lists_commands_and_exit_codes() -> None:

@@ -21,14 +21,9 @@ from hypothesis import strategies as st
 
 from bytedance_kg.cli import main
 from bytedance_kg.remote import Endpoint, count_graph
-from tests.conftest import ROOT, copy_sources, edit_data, quads_in_graph
+from tests.conftest import ROOT, cli, copy_sources, edit_data, quads_in_graph
 from tests.servers import oxigraph_server
 from tests.test_security import Canary
-
-
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bytedance_kg", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
 
 
 def release_is_whole(dist: Path) -> bool:

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, copy_sources, edit_data
+from tests.conftest import ROOT, cli, copy_sources, edit_data
 from tests.servers import our_server
 
 
 def build(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bytedance_kg", "--root", str(root), "--quiet", "build"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return cli("--root", str(root), "--quiet", "build")
 
 
 def wait_for_release(url: str, dist: Path, seconds: float = 20) -> None:

@@ -12,7 +12,6 @@ side, it drops rows from some joins (seen here: `timeline` returns no rows).
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,15 +23,12 @@ from bytedance_kg.expected import differences, example_text
 from bytedance_kg.loader import OWNED_GRAPHS
 from bytedance_kg.paths import default_paths
 from bytedance_kg.remote import Endpoint, count_graph, put_graph, query
-from tests.conftest import ROOT, quads_in_graph
+from tests.conftest import cli, quads_in_graph
 from tests.servers import in_ci, oxigraph_server, virtuoso_binary, virtuoso_server
 
 QUERIES = list(load_catalogue(default_paths().queries_dir).values())
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bytedance_kg", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture(scope="module")
