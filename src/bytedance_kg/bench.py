@@ -129,7 +129,7 @@ def workspace(source: ProjectPaths, folder: Path, articles: int, seed: int = 1,
     paths = ProjectPaths(folder, folder / "dist")
     if articles:  # the recorded answers are the article's: synthetic data answers differently
         shutil.rmtree(folder / "queries" / "expected")
-        text = (source.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
+        text = source.article.read_text(encoding="utf-8")
         write(generate(load_turtle(source.data), text, articles, seed=seed, inject=inject), folder, paths.data)
     return paths
 

@@ -33,6 +33,7 @@ from bytedance_kg.expected import differences, expected_path, run_example
 from bytedance_kg.expected import render as render_expected
 from bytedance_kg.loader import load
 from bytedance_kg.loading import load_turtle, read_text
+from bytedance_kg.namespaces import BASE
 from bytedance_kg.paths import ProjectPaths, default_paths
 from bytedance_kg.querying import (
     QueryOutcome,
@@ -256,7 +257,7 @@ def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
 
 def cmd_stats(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     store = _store(args, paths, out, "asserted")
-    article = read_text(paths.sources_dir / "bytedance-on-deepseeks-impact.txt")
+    article = read_text(paths.article)
     sys.stdout.write(render_stats(compute_stats(store, article)))
     return EXIT_OK
 
@@ -524,7 +525,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=bounded(int, 1, 65535), default=8000, help="port, 1 to 65535 (default 8000)")
     p.add_argument("--store", help="an external SPARQL endpoint loaded with `load`, instead of the embedded store")
-    p.add_argument("--base", default="https://w3id.org/bytedance-kg/",
+    p.add_argument("--base", default=BASE,
                    help="public base IRI that maps onto this server (default https://w3id.org/bytedance-kg/)")
     p.add_argument("--timeout", type=bounded(float, 0.1, 3600), default=10.0,
                    help="seconds a query may run, 0.1 to 3600 (default 10)")

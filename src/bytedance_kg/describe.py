@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from bytedance_kg.errors import UsageError
+from bytedance_kg.namespaces import ID
 from bytedance_kg.querying import QueryOutcome, compact, expand_iri
 
-ID_BASE = "https://w3id.org/bytedance-kg/id/"
+ID_BASE = ID
 Run = Callable[[str], QueryOutcome]
 """Runs a SPARQL query on the graph the description is drawn from."""
 

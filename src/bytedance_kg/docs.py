@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from bytedance_kg.catalogue import SavedQuery
+from bytedance_kg.namespaces import BASE
 from bytedance_kg.querying import compact
 
 MAIN_CLASSES = (
@@ -34,7 +35,7 @@ EXAMPLES = (
 )
 """Commands whose real output the README shows."""
 
-_KG = "https://w3id.org/bytedance-kg/ontology#"
+_KG = BASE + "ontology#"
 
 
 def model_diagram(store: ox.Store) -> str:

@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+ARTICLE_FILE = "bytedance-on-deepseeks-impact.txt"
+"""The source article's file name under ``data/sources/``."""
+
 
 def repository_root() -> Path:
     """The repository root: ``$BYTEDANCE_KG_ROOT`` if set, else the folder above ``src/``."""
@@ -54,6 +57,11 @@ class ProjectPaths:
     @property
     def sources_dir(self) -> Path:
         return self.root / "data" / "sources"
+
+    @property
+    def article(self) -> Path:
+        """The source article, byte for byte as scraped (its SHA-256 is recorded in the graph)."""
+        return self.sources_dir / ARTICLE_FILE
 
     @property
     def checks_dir(self) -> Path:

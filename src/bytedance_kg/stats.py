@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from bytedance_kg.namespaces import ID
 from bytedance_kg.querying import compact
 from bytedance_kg.sentences import Sentence, split_sentences
 
@@ -43,7 +44,7 @@ def _counts(store: ox.Store, query: str) -> list[tuple[str, int]]:
 
 def compute(store: ox.Store, article_text: str) -> Stats:
     """Statistics of the data things (IRIs under ``id/``) in ``store``."""
-    data = 'FILTER (STRSTARTS(STR(?s), "https://w3id.org/bytedance-kg/id/"))'
+    data = f'FILTER (STRSTARTS(STR(?s), "{ID}"))'
     classes = _counts(store, f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c {data} }} GROUP BY ?c ORDER BY DESC(?n) ?c")
     properties = _counts(store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }} GROUP BY ?p ORDER BY DESC(?n) ?p")
     triples = int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }}")))[0].value)

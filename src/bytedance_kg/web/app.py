@@ -37,6 +37,7 @@ from bytedance_kg.dataset import (
     WITH_IMPLIED_GRAPHS,
 )
 from bytedance_kg.describe import describe
+from bytedance_kg.namespaces import BASE
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact
 from bytedance_kg.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, MEDIA_TYPES, VOID_FILE
@@ -61,7 +62,7 @@ from bytedance_kg.web.hardening import SecurityHeaders
 from bytedance_kg.web.negotiation import choose
 from bytedance_kg.web.operation import Refused
 
-DEFAULT_BASE = "https://w3id.org/bytedance-kg/"
+DEFAULT_BASE = BASE
 DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
                "rdf": "application/rdf+xml"}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -508,7 +509,7 @@ def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, 
     """The application over ``backend`` (which knows the release it serves, and follows rebuilds)."""
     templates = Environment(loader=PackageLoader("bytedance_kg.web", "templates"),
                             autoescape=select_autoescape(["html"]))
-    article = (paths.sources_dir / "bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
+    article = paths.article.read_text(encoding="utf-8")
     site = Site(backend, base if base.endswith("/") else base + "/", templates,
                 load_catalogue(paths.queries_dir), article, limits or Limits())
     static = Path(__file__).with_name("static")

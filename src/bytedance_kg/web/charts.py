@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from bytedance_kg.namespaces import ALL_PREFIXES
+from bytedance_kg.namespaces import ALL_PREFIXES, ID
 from bytedance_kg.querying import QueryOutcome
 
 Run = Callable[[str], QueryOutcome]
 PREFIXES = "".join(f"PREFIX {p}: <{ALL_PREFIXES[p]}>\n" for p in ("kg", "org", "rdfs", "schema", "skos", "time"))
-ROOT = "https://w3id.org/bytedance-kg/id/org/bytedance"
+ROOT = ID + "org/bytedance"
 ORG_CHART_STYLE = """
         .edge { stroke: #7a869a; stroke-width: 1.5; }
         .unit rect { fill: #eef4ff; stroke: #3b6fd6; stroke-width: 1.5; }
