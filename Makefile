@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps build validate fmt fmt-check lint test run bench clean
+.PHONY: setup system-deps build validate fmt fmt-check lint check test run bench clean
 
 $(STAMP): pyproject.toml web/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -44,6 +44,9 @@ system-deps: ## install the Debian packages the tests need (as root, with apt-ge
 	  echo "installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+check: setup ## the quick tier of the tests (under a minute, no root, no Debian packages)
+	$(BIN)/pytest -m fast -q
 
 test: setup system-deps ## run the whole test suite
 	$(BIN)/pytest

@@ -5,11 +5,14 @@ These are "this pattern must not occur" checks for the facts the article does *n
 
 from __future__ import annotations
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from bytedance_kg.dataset import Sources
 from bytedance_kg.namespaces import KG, SCHEMA
+
+pytestmark = pytest.mark.fast  # the quick tier: make check
 
 ID = "https://w3id.org/bytedance-kg/id/"
 PREFIXES = """

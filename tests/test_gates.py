@@ -14,6 +14,8 @@ from bytedance_kg.gates import gate_files, run_gate
 from bytedance_kg.namespaces import KG, ORG
 from bytedance_kg.paths import default_paths
 
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
 CHECKS = gate_files(default_paths().checks_dir)
 FLOW = URIRef("https://w3id.org/bytedance-kg/id/unit/flow")
 SEED = URIRef("https://w3id.org/bytedance-kg/id/unit/seed")

@@ -21,6 +21,8 @@ from bytedance_kg.guard import (
 )
 from bytedance_kg.stack import with_engine_stack
 
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
 CANARY = "http://127.0.0.1:9/canary"
 
 

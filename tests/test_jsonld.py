@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
+import pytest
 from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -13,6 +14,8 @@ from rdflib.compare import isomorphic
 from bytedance_kg.jsonldwriter import compact_document
 from bytedance_kg.release import load_context
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.fast  # the quick tier: make check
 
 CONTEXT = load_context(ROOT / "ontology/context.jsonld")
 TURTLE = """

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.fast  # the quick tier: make check
 
 PACKAGE = ROOT / "src" / "bytedance_kg"
 

@@ -9,6 +9,8 @@ import pytest
 from bytedance_kg.errors import InputError
 from bytedance_kg.loading import load_turtle
 
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
 PREFIXES = "@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
 
 

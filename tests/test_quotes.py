@@ -17,6 +17,8 @@ from bytedance_kg.loading import load_turtle
 from bytedance_kg.namespaces import KG, OA
 from tests.conftest import copy_sources
 
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
 QUOTE = URIRef("https://w3id.org/bytedance-kg/id/quote/flow-technical-lead")
 
 

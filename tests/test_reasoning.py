@@ -14,6 +14,8 @@ from rdflib.namespace import OWL, PROV
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.reasoning import Closure, closure
 
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
 ID = "https://w3id.org/bytedance-kg/id/"
 STANDARD_PREFIXES = """
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>

@@ -13,6 +13,8 @@ from bytedance_kg.loading import load_turtle, read_text
 from bytedance_kg.namespaces import KG
 from bytedance_kg.paths import default_paths
 
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
 PATHS = default_paths()
 ARTICLE = URIRef("https://w3id.org/bytedance-kg/id/source/bytedance-on-deepseeks-impact")
 
