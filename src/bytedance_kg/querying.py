@@ -22,6 +22,7 @@ from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.errors import InputError, UsageError
 from bytedance_kg.guard import CheckedQuery, QueryRefused, check_query
 from bytedance_kg.namespaces import ALL_PREFIXES
+from bytedance_kg.rdfio import to_ox
 from bytedance_kg.results import WRITERS, JsonWriter
 from bytedance_kg.stack import with_engine_stack
 
@@ -164,17 +165,6 @@ def run_user_query(store: ox.Store, text: str, origin: str = "query",
     return with_engine_stack(lambda: run_query(store, checked.text, origin, default_graphs, checked))
 
 
-def _from_rdflib(term: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    assert isinstance(term, rdflib.Literal)
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
-
-
 def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
     """Run ``text`` with rdflib's engine, with the same outcome shape as :func:`run_query`."""
     checked = guard(text, origin)
@@ -187,9 +177,9 @@ def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOu
     if result.type == "ASK":
         return QueryOutcome([], boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return QueryOutcome([], triples=[ox.Triple(*(_from_rdflib(t) for t in triple)) for triple in result])
+        return QueryOutcome([], triples=[ox.Triple(*(to_ox(t) for t in triple)) for triple in result])
     variables = [str(v) for v in result.vars or []]
-    rows = [{v: _from_rdflib(row[v]) for v in variables if row[v] is not None} for row in result]
+    rows = [{v: to_ox(row[v]) for v in variables if row[v] is not None} for row in result]
     return QueryOutcome(variables, rows=rows)
 
 
