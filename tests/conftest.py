@@ -66,16 +66,24 @@ def built(tmp_path_factory: pytest.TempPathFactory, paths: ProjectPaths) -> tupl
 
 def cli(*args: str, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """``bytedance-kg ARGS`` in a process of its own, as a user runs it: its output and exit code."""
-    return subprocess.run([sys.executable, "-m", "bytedance_kg", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bytedance_kg", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def quads_in_graph(nquads: Path, graph: str) -> int:
     """How many quads of an N-Quads file are in ``graph`` (parsed: an IRI inside a literal is no quad)."""
     import pyoxigraph as ox
 
-    return sum(1 for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-               if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == graph)
+    return sum(
+        1
+        for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == graph
+    )
 
 
 def copy_sources(destination: Path) -> ProjectPaths:

@@ -52,8 +52,19 @@ def running(command: list[str], url: str, cwd: Path, log: Path) -> Iterator[subp
 def our_server(dist: Path, folder: Path, *options: str) -> Iterator[str]:
     """`bytedance-kg serve` over the release in ``dist`` on 127.0.0.1 and a free port; yields its URL."""
     port = free_port()
-    command = [sys.executable, "-m", "bytedance_kg", "--dist", str(dist), "serve", "--host", "127.0.0.1",
-               "--port", str(port), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "bytedance_kg",
+        "--dist",
+        str(dist),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *options,
+    ]
     base = f"http://127.0.0.1:{port}"
     with running(command, base + "/sparql", HERE.parent, folder / "server.log"):
         yield base

@@ -18,8 +18,16 @@ from tests.servers import in_ci
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +61,14 @@ def page(browser, request) -> Iterator[object]:
 def dated_events(dist: Path) -> int:
     """Events of the asserted file whose time has an upper bound: what the timeline can place."""
     graph = Graph().parse(dist / "bytedance-kg.ttl")
-    return len(set(graph.query("""
+    return len(
+        set(
+            graph.query("""
         PREFIX kg: <https://w3id.org/bytedance-kg/ontology#> PREFIX time: <http://www.w3.org/2006/time#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* kg:Event ; time:hasTime/kg:latestDate ?d }""")))
+        SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* kg:Event ; time:hasTime/kg:latestDate ?d }""")
+        )
+    )
 
 
 def test_landing_page_draws_org_chart_and_timeline(page, server: str, built) -> None:
@@ -88,7 +100,10 @@ def test_a_saved_query_runs_and_shows_the_expected_rows(page, server: str) -> No
     page.goto(server + "/")
     page.get_by_role("link", name="Who presented at each meeting?").click()
     page.wait_for_selector("table.results tbody tr")
-    rows = [[cell.text_content() for cell in row.locator("td").all()] for row in page.locator("table.results tbody tr").all()]
+    rows = [
+        [cell.text_content() for cell in row.locator("td").all()]
+        for row in page.locator("table.results tbody tr").all()
+    ]
     expected = json.loads((ROOT / "queries/expected/meeting-presenters.srj").read_text(encoding="utf-8"))
     wanted = [[b[v]["value"] for v in expected["head"]["vars"]] for b in expected["results"]["bindings"]]
     assert sorted(rows) == sorted(wanted)
@@ -114,7 +129,10 @@ def test_the_content_security_policy_is_enforced_and_the_pages_satisfy_it(browse
     context = browser.new_context()
     page = context.new_page()
     refusals: list[str] = []
-    page.on("console", lambda message: refusals.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: refusals.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(server + "/query")
     page.wait_for_selector(".CodeMirror")
     assert refusals == []

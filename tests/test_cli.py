@@ -148,7 +148,18 @@ def test_validate_other_file_reports_by_shape(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_examples() -> None:
-    for command in ("build", "validate", "query", "queries", "describe", "stats", "expected", "fmt", "anchor", "docs"):
+    for command in (
+        "build",
+        "validate",
+        "query",
+        "queries",
+        "describe",
+        "stats",
+        "expected",
+        "fmt",
+        "anchor",
+        "docs",
+    ):
         result = run(command, "--help")
         assert result.returncode == 0 and "examples:" in result.stdout, command
 
@@ -168,7 +179,11 @@ def test_synthetic_writes_a_project_copy_that_validate_checks(tmp_path: Path) ->
     valid, broken = tmp_path / "valid", tmp_path / "broken"
     assert run("synthetic", "--articles", "2", "--out", str(valid)).returncode == 0
     assert run("--root", str(valid), "-q", "validate").returncode == 0
-    assert run("synthetic", "--articles", "1", "--inject", "self-report", "--out", str(broken)).returncode == 0
+    assert (
+        run("synthetic", "--articles", "1", "--inject", "self-report", "--out", str(broken)).returncode == 0
+    )
     result = run("--root", str(broken), "-q", "validate")
     assert result.returncode == 1 and "ReportsToShape" in result.stdout
-    assert run("synthetic", "--articles", "1", "--out", str(broken)).returncode == 2  # never over a non-empty folder
+    assert (
+        run("synthetic", "--articles", "1", "--out", str(broken)).returncode == 2
+    )  # never over a non-empty folder

@@ -53,9 +53,14 @@ def merged(paths: list[Path]) -> Graph:
 
 
 def pyshacl_results(graph: Graph) -> list[str]:
-    conforms, report, _ = validate(graph, shacl_graph=Graph().parse(SHAPES), inference="none", advanced=True,
-                                   allow_warnings=True)
-    return [] if conforms else [str(m) for m in report.objects(None, URIRef("http://www.w3.org/ns/shacl#resultMessage"))]
+    conforms, report, _ = validate(
+        graph, shacl_graph=Graph().parse(SHAPES), inference="none", advanced=True, allow_warnings=True
+    )
+    return (
+        []
+        if conforms
+        else [str(m) for m in report.objects(None, URIRef("http://www.w3.org/ns/shacl#resultMessage"))]
+    )
 
 
 def js_results(paths: list[Path], engine: str = "rdf-validate-shacl") -> list[dict[str, str]]:
@@ -63,8 +68,13 @@ def js_results(paths: list[Path], engine: str = "rdf-validate-shacl") -> list[di
         if in_ci():
             pytest.fail("node and web/node_modules are needed (make setup installs them)")
         pytest.skip("node or rdf-validate-shacl is not installed (make setup installs them)")
-    result = subprocess.run([NODE, str(ROOT / "web" / "validate-shacl.mjs"), f"--engine={engine}", str(SHAPES),
-                             *map(str, paths)], capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [NODE, str(ROOT / "web" / "validate-shacl.mjs"), f"--engine={engine}", str(SHAPES), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)
     assert document["conforms"] == (not document["results"])
@@ -93,8 +103,11 @@ def engine_defect(result: dict[str, str]) -> bool:
     """rdf-validate-datatype 0.2.2 (under rdf-validate-shacl) takes xsd:gDay without its leading
     "---" and so rejects every valid one: the data's "---28"^^xsd:gDay (OWL-Time's time:day) is
     reported. Only that result is set aside, and only for a value that is a valid gDay."""
-    return (result["component"] == "http://www.w3.org/ns/shacl#DatatypeConstraintComponent"
-            and result["path"] == str(TIME.day) and XSD_GDAY.fullmatch(result.get("value") or "") is not None)
+    return (
+        result["component"] == "http://www.w3.org/ns/shacl#DatatypeConstraintComponent"
+        and result["path"] == str(TIME.day)
+        and XSD_GDAY.fullmatch(result.get("value") or "") is not None
+    )
 
 
 @pytest.mark.parametrize("variant", ["asserted", "full", "asserted+implied"])
@@ -122,8 +135,13 @@ def test_rdf_validate_shacl_still_rejects_valid_gdays(tmp_path: Path) -> None:
   sh:property [ sh:path <{TIME.day}> ; sh:datatype <{GDAY}> ] .""")
     data = tmp_path / "data.nt"
     data.write_text(f'<urn:a> <{TIME.day}> "---28"^^<{GDAY}> .\n<urn:b> <{TIME.day}> "28"^^<{GDAY}> .\n')
-    result = subprocess.run([NODE or "node", str(ROOT / "web" / "validate-shacl.mjs"), str(shapes), str(data)],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [NODE or "node", str(ROOT / "web" / "validate-shacl.mjs"), str(shapes), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if NODE is None or result.returncode != 0 and not in_ci():
         pytest.skip("node or rdf-validate-shacl is not installed (make setup installs them)")
     assert [r["focus"] for r in json.loads(result.stdout)["results"]] == ["urn:a"]
@@ -137,7 +155,10 @@ def test_shacl_engine_needs_the_types_materialised(dist: Path, tmp_path: Path) -
     assert js_results([dist / "bytedance-kg-full.ttl"], "shacl-engine") == []
     asserted = js_results([dist / "bytedance-kg.ttl"], "shacl-engine")
     sh = "http://www.w3.org/ns/shacl#"
-    assert asserted and {r["component"] for r in asserted} <= {sh + "ClassConstraintComponent", sh + "OrConstraintComponent"}
+    assert asserted and {r["component"] for r in asserted} <= {
+        sh + "ClassConstraintComponent",
+        sh + "OrConstraintComponent",
+    }
     types = tmp_path / "types.nt"
     typed = Graph()
     for triple in Graph().parse(dist / "bytedance-kg-full.ttl").triples((None, RDF.type, None)):
@@ -194,8 +215,14 @@ def test_sort_keys_have_one_datatype_and_time_entities_no_time(dist: Path) -> No
     full = Graph().parse(dist / "bytedance-kg-full.ttl")
     schema_start = URIRef("https://schema.org/startDate")
     assert not list(full.triples((None, schema_start, None)))  # it mixed gYear and gYearMonth
-    for prop in (URIRef(B + "ontology#earliestDate"), URIRef(B + "ontology#latestDate"), TIME.inXSDDate, TIME.year,
-                 TIME.month, TIME.day):
+    for prop in (
+        URIRef(B + "ontology#earliestDate"),
+        URIRef(B + "ontology#latestDate"),
+        TIME.inXSDDate,
+        TIME.year,
+        TIME.month,
+        TIME.day,
+    ):
         datatypes = {o.datatype for o in full.objects(None, prop)}
         assert len(datatypes) <= 1, (prop, datatypes)
     temporal = set(full.subjects(RDF.type, TIME.TemporalEntity))
@@ -210,7 +237,11 @@ def test_implied_facts_are_kept_out_of_the_default_graphs(dist: Path) -> None:
     implied_facts = {
         (B + "id/person/zhu-wenjia", "http://www.w3.org/ns/org#headOf", B + "id/unit/seed"),
         (B + "id/product/doubao", "https://schema.org/creator", B + "id/org/bytedance"),
-        (B + "id/unit/e-commerce-division", "http://www.w3.org/ns/org#subOrganizationOf", B + "id/org/bytedance"),
+        (
+            B + "id/unit/e-commerce-division",
+            "http://www.w3.org/ns/org#subOrganizationOf",
+            B + "id/org/bytedance",
+        ),
     }
     assert implied_facts <= {tuple(map(str, t)) for t in implied}
 
@@ -254,8 +285,10 @@ def test_common_questions_in_standard_terms_agree_across_engines(dist: Path, que
     solutions = store.query(text)
     names = solutions.variables
     ox_rows = [tuple(str(s[v]) if s[v] is not None else "" for v in names) for s in solutions]
-    rdflib_rows = [tuple(str(to_ox(t)) if t is not None else "" for t in row)
-                   for row in Graph().parse(dist / "bytedance-kg-full.nt").query(text)]
+    rdflib_rows = [
+        tuple(str(to_ox(t)) if t is not None else "" for t in row)
+        for row in Graph().parse(dist / "bytedance-kg-full.nt").query(text)
+    ]
     assert ox_rows, question
     if "ORDER BY" in text:
         assert ox_rows == rdflib_rows, question
@@ -272,7 +305,9 @@ def test_implied_facts_are_listed_in_one_query_and_left_out_in_another(dist: Pat
     store = ox.Store()
     store.load(path=str(dist / "bytedance-kg-full.nq"), format=ox.RdfFormat.N_QUADS)
     implied = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{B}graph/implied> {{ ?s ?p ?o }} }}"
-    stated = f"ASK {{ GRAPH <{B}graph/data> {{ <{B}id/product/doubao> <https://schema.org/creator> ?maker }} }}"
+    stated = (
+        f"ASK {{ GRAPH <{B}graph/data> {{ <{B}id/product/doubao> <https://schema.org/creator> ?maker }} }}"
+    )
     assert len(list(store.query(implied))) > 50
     assert bool(store.query(stated)) is False
 
@@ -296,12 +331,16 @@ def test_the_rdf12_variant_names_each_facts_record_with_the_right_evidence(dist:
         assert row["evidence"].value == expected, triple
         seen += 1
     assert seen > 100
-    answer = list(store.query(f"""SELECT ?quote ?evidence WHERE {{
+    answer = list(
+        store.query(f"""SELECT ?quote ?evidence WHERE {{
         <{B}id/person/zhu-wenjia> <http://www.w3.org/ns/org#headOf> <{B}id/unit/seed> ~ ?record .
-        ?record <http://www.w3.org/ns/prov#wasDerivedFrom> ?quote ; <{kg}evidence> ?evidence }}"""))
+        ?record <http://www.w3.org/ns/prov#wasDerivedFrom> ?quote ; <{kg}evidence> ?evidence }}""")
+    )
     assert answer and {r["evidence"].value for r in answer} == {kg + "implied"}
-    presenter = list(store.query(f"""SELECT ?evidence WHERE {{
+    presenter = list(
+        store.query(f"""SELECT ?evidence WHERE {{
         ?record <http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies>
           <<( <{B}id/event/all-staff-meeting-2025> <https://schema.org/performer> <{B}id/person/kang-zeyu> )>> ;
-          <{kg}evidence> ?evidence }}"""))
+          <{kg}evidence> ?evidence }}""")
+    )
     assert [r["evidence"].value for r in presenter] == [kg + "implied"]

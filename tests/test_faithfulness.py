@@ -42,7 +42,10 @@ def test_no_launch_date(full: Graph) -> None:
     assert list(full.objects(launch, SCHEMA.startDate)) == []
     assert list(full.objects(launch, URIRef("http://www.w3.org/2006/time#hasTime"))) == []
     relative = URIRef(ID + "time/21-days-after-deepseek-app-launch")
-    assert list(full.objects(relative, KG.earliestDate)) == [] and list(full.objects(relative, KG.latestDate)) == []
+    assert (
+        list(full.objects(relative, KG.earliestDate)) == []
+        and list(full.objects(relative, KG.latestDate)) == []
+    )
 
 
 def test_no_headquarters_author_or_publication_date(full: Graph) -> None:
@@ -75,19 +78,26 @@ def test_implied_facts_are_marked_and_explained(sources: Sources) -> None:
 
 
 def test_every_fact_says_stated_or_implied(sources: Sources) -> None:
-    missing = rows(sources.data, """
+    missing = rows(
+        sources.data,
+        """
         SELECT ?fact WHERE {
           VALUES ?kind { kg:Membership kg:Statement kg:Observation kg:Claim kg:Event }
           ?fact a ?type . ?type <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?kind .
           FILTER NOT EXISTS { ?fact kg:evidence ?e }
-        }""")
+        }""",
+    )
     assert missing == []
 
 
 def test_oddities_carry_editorial_notes(sources: Sources) -> None:
     note = URIRef("http://www.w3.org/2004/02/skos/core#editorialNote")
-    for thing in ("observation/chatgpt-global-usage-figure", "membership/zhou-shouzi-ceo-tiktok",
-                  "unit/xiang-liang-team", "org/tiktok"):
+    for thing in (
+        "observation/chatgpt-global-usage-figure",
+        "membership/zhou-shouzi-ceo-tiktok",
+        "unit/xiang-liang-team",
+        "org/tiktok",
+    ):
         assert sources.data.value(URIRef(ID + thing), note), thing
 
 
@@ -99,13 +109,21 @@ def test_lower_bound_is_not_a_fake_exact_value(sources: Sources) -> None:
 
 
 def test_vague_periods_keep_wording_and_ordered_bounds(sources: Sources) -> None:
-    found = rows(sources.data, """
+    found = rows(
+        sources.data,
+        """
         SELECT ?period ?wording ?earliest ?latest WHERE {
           VALUES ?kind { kg:VaguePeriod kg:VagueInstant }
-          ?period a ?kind ; kg:wording ?wording ; kg:earliestDate ?earliest ; kg:latestDate ?latest }""")
+          ?period a ?kind ; kg:wording ?wording ; kg:earliestDate ?earliest ; kg:latestDate ?latest }""",
+    )
     wordings = {str(r[1]) for r in found}
-    assert {"around mid-2023", "the latter half of 2024", "from 2018 to 2021", "Later in 2023",
-            "the previous year"} <= wordings
+    assert {
+        "around mid-2023",
+        "the latter half of 2024",
+        "from 2018 to 2021",
+        "Later in 2023",
+        "the previous year",
+    } <= wordings
     assert all(r[2].toPython() <= r[3].toPython() for r in found)
 
 
@@ -134,8 +152,14 @@ def test_deepseek_is_typed_no_further_than_a_named_entity(full: Graph) -> None:
     deepseek = URIRef(ID + "org/deepseek")
     types = set(full.objects(deepseek, RDF.type))
     assert KG.NamedEntity in types
-    for kind in (KG.Company, URIRef(ORG + "Organization"), SCHEMA.Organization, SCHEMA.Corporation, SCHEMA.Product,
-                 KG.SoftwareProduct):
+    for kind in (
+        KG.Company,
+        URIRef(ORG + "Organization"),
+        SCHEMA.Organization,
+        SCHEMA.Corporation,
+        SCHEMA.Product,
+        KG.SoftwareProduct,
+    ):
         assert kind not in types, kind
 
 
@@ -147,7 +171,12 @@ def test_the_2025_dating_and_presenters_rest_on_context(sources: Sources) -> Non
     implied = set(sources.implied.objects(meeting, SCHEMA.performer))
     assert stated == {URIRef(ID + "person/liang-rubo")}
     assert {URIRef(ID + "person/" + p) for p in ("kang-zeyu", "zhou-shouzi", "zhu-wenjia")} <= implied
-    dated = [t for t in sources.data.triples((None, URIRef(ORG + "memberDuring"), URIRef(ID + "time/during-2025-roles")))]
+    dated = [
+        t
+        for t in sources.data.triples(
+            (None, URIRef(ORG + "memberDuring"), URIRef(ID + "time/during-2025-roles"))
+        )
+    ]
     assert len(dated) == 6 and all(t in sources.implied and t not in sources.stated for t in dated)
 
 
@@ -158,8 +187,13 @@ def test_the_struggles_claim_is_stated_and_its_authors_are_among_others(sources:
     assert len(authors) == 3 and not set(sources.stated.objects(claim, SCHEMA.author))
     assert set(sources.implied.objects(claim, SCHEMA.author)) == authors
     for record in sources.data.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"), claim):
-        if sources.data.value(record, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate")) == SCHEMA.author:
-            assert " among " in str(sources.data.value(record, RDFS_LABEL)), record  # "including": an open list
+        if (
+            sources.data.value(record, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"))
+            == SCHEMA.author
+        ):
+            assert " among " in str(sources.data.value(record, RDFS_LABEL)), (
+                record
+            )  # "including": an open list
 
 
 def test_the_unexplained_percentage_is_not_a_usage_figure(full: Graph) -> None:
@@ -179,8 +213,12 @@ def test_by_2024_is_an_upper_bound_only(full: Graph) -> None:
 def test_the_forecast_that_came_true_names_its_evidence(sources: Sources) -> None:
     came_true = URIRef(ID + "claim/forecast-came-true")
     evidence = set(sources.stated.objects(came_true, URIRef("http://www.w3.org/ns/prov#wasInfluencedBy")))
-    assert evidence and all((e, RDF.type, KG.UsageFigure) in sources.data or (e, RDF.type, KG.RankingObservation)
-                            in sources.data or (e, RDF.type, KG.Observation) in sources.data for e in evidence)
+    assert evidence and all(
+        (e, RDF.type, KG.UsageFigure) in sources.data
+        or (e, RDF.type, KG.RankingObservation) in sources.data
+        or (e, RDF.type, KG.Observation) in sources.data
+        for e in evidence
+    )
 
 
 def test_ailab_is_a_team(full: Graph) -> None:

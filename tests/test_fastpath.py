@@ -36,7 +36,9 @@ ARTICLE = (ROOT / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(en
 
 def comparable(results: list[ShapeResult], own_message: set[str]) -> Counter:
     """Results as compared: everything, the message only where the shape wrote it."""
-    return Counter((r.key, r.value, r.severity, r.message if r.shape in own_message else None) for r in results)
+    return Counter(
+        (r.key, r.value, r.severity, r.message if r.shape in own_message else None) for r in results
+    )
 
 
 def shapes_with_messages(sources: Sources) -> set[str]:
@@ -87,12 +89,17 @@ def test_terminology_rules_match_owlrl_on_the_vocabularies_alone(sources: Source
 
 
 @pytest.mark.parametrize("variant", ["valid", "injected"])
-def test_reasoning_matches_owlrl_on_10k_synthetic_triples(synthetic: dict[str, Sources], variant: str) -> None:
+def test_reasoning_matches_owlrl_on_10k_synthetic_triples(
+    synthetic: dict[str, Sources], variant: str
+) -> None:
     sources = synthetic[variant]
     assert len(sources.data) > 9000
     assert_same_reasoning(sources)
     if variant == "injected":
-        assert any("merges distinct things" in p for p in fast_closure(sources.terminology(), sources.stated).problems)
+        assert any(
+            "merges distinct things" in p
+            for p in fast_closure(sources.terminology(), sources.stated).problems
+        )
 
 
 def test_validation_matches_pyshacl_on_the_real_data(sources: Sources) -> None:
@@ -100,7 +107,9 @@ def test_validation_matches_pyshacl_on_the_real_data(sources: Sources) -> None:
 
 
 @pytest.mark.parametrize("variant", ["valid", "injected"])
-def test_validation_matches_pyshacl_on_10k_synthetic_triples(synthetic: dict[str, Sources], variant: str) -> None:
+def test_validation_matches_pyshacl_on_10k_synthetic_triples(
+    synthetic: dict[str, Sources], variant: str
+) -> None:
     found = assert_same_validation(synthetic[variant], synthetic[variant].data)
     assert (found > 0) == (variant == "injected")
 

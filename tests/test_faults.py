@@ -47,8 +47,12 @@ def test_build_killed_at_any_moment_keeps_the_previous_release(tmp_path: Path) -
     edit_data(scratch, 'rdfs:label "Zhu Jun"@en ;', 'rdfs:label "Zhu Jun"@en ; rdfs:comment "changed"@en ;')
     killed_midway = 0
     for delay in (0.2, 0.4, 0.6, 0.9, 1.3, 6.0):
-        process = subprocess.Popen([sys.executable, "-m", "bytedance_kg", "--root", str(scratch.root), "--quiet", "build"],
-                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bytedance_kg", "--root", str(scratch.root), "--quiet", "build"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -105,7 +109,9 @@ def test_load_into_a_store_that_goes_away_then_rerun_converges(built, tmp_path: 
         assert first.returncode == second.returncode == 0
         assert first.stdout == second.stdout
         data = count_graph(Endpoint(base + "/store"), "https://w3id.org/bytedance-kg/graph/data")
-        assert data == quads_in_graph(built[0].dist / "bytedance-kg.nq", "https://w3id.org/bytedance-kg/graph/data")
+        assert data == quads_in_graph(
+            built[0].dist / "bytedance-kg.nq", "https://w3id.org/bytedance-kg/graph/data"
+        )
 
 
 class DistortingStore:
@@ -142,15 +148,17 @@ def split_one_blank_node(body: bytes) -> bytes:
     lines = body.splitlines(keepends=True)
     for index, line in enumerate(lines):
         if line.startswith(b"_:"):
-            lines[index] = b"_:elsewhere" + line[line.index(b" "):]
+            lines[index] = b"_:elsewhere" + line[line.index(b" ") :]
             break
     return b"".join(lines)
 
 
 def rewrite_durations(body: bytes) -> bytes:
     """What Virtuoso does to xsd:dayTimeDuration (seen here): the value written as seconds."""
-    return body.replace(b'"P21D"^^<http://www.w3.org/2001/XMLSchema#dayTimeDuration>',
-                        b'"1.8144e+06"^^<http://www.w3.org/2001/XMLSchema#dayTimeDuration>')
+    return body.replace(
+        b'"P21D"^^<http://www.w3.org/2001/XMLSchema#dayTimeDuration>',
+        b'"1.8144e+06"^^<http://www.w3.org/2001/XMLSchema#dayTimeDuration>',
+    )
 
 
 def test_load_checks_the_graph_read_back_not_only_its_count(built) -> None:
@@ -159,17 +167,25 @@ def test_load_checks_the_graph_read_back_not_only_its_count(built) -> None:
         result = cli("--dist", str(built[0].dist), "load", "--endpoint", split.url)
         assert result.returncode == 3 and "is not the release's graph" in result.stderr, result.stderr
         assert "split a blank node" in result.stderr and "Traceback" not in result.stderr
-        lenient = cli("--dist", str(built[0].dist), "load", "--endpoint", split.url, "--allow-rewritten-literals")
+        lenient = cli(
+            "--dist", str(built[0].dist), "load", "--endpoint", split.url, "--allow-rewritten-literals"
+        )
         assert lenient.returncode == 3, "a split blank node is never a rewritten literal"
     finally:
         split.server.shutdown()
     rewriting = DistortingStore(rewrite_durations)
     try:
         strict = cli("--dist", str(built[0].dist), "load", "--endpoint", rewriting.url)
-        assert strict.returncode == 3 and "P21D" in strict.stderr and "--allow-rewritten-literals" in strict.stderr
-        lenient = cli("--dist", str(built[0].dist), "load", "--endpoint", rewriting.url, "--allow-rewritten-literals")
+        assert (
+            strict.returncode == 3
+            and "P21D" in strict.stderr
+            and "--allow-rewritten-literals" in strict.stderr
+        )
+        lenient = cli(
+            "--dist", str(built[0].dist), "load", "--endpoint", rewriting.url, "--allow-rewritten-literals"
+        )
         assert lenient.returncode == 0, lenient.stderr
-        assert 'warning: the store rewrote a literal' in lenient.stderr and '"1.8144e+06"' in lenient.stderr
+        assert "warning: the store rewrote a literal" in lenient.stderr and '"1.8144e+06"' in lenient.stderr
     finally:
         rewriting.server.shutdown()
 
@@ -177,10 +193,17 @@ def test_load_checks_the_graph_read_back_not_only_its_count(built) -> None:
 BAD_FILES = {
     "syntax-error": ('schema:name "Zhu Jun"@en ;', 'schema:name "Zhu Jun ;', r":\d+:\d+: "),
     "undefined-prefix": ('schema:name "Zhu Jun"@en ;', 'nope:name "Zhu Jun"@en ;', r":\d+:\d+: .*nope"),
-    "invalid-lexical-form": ('"2023-01"^^xsd:gYearMonth', '"2023-13"^^xsd:gYearMonth', r":\d+:\d+: invalid lexical form \"2023-13\""),
+    "invalid-lexical-form": (
+        '"2023-01"^^xsd:gYearMonth',
+        '"2023-13"^^xsd:gYearMonth',
+        r":\d+:\d+: invalid lexical form \"2023-13\"",
+    ),
     "malformed-language-tag": ('"Zhu Jun"@en ;', '"Zhu Jun"@en-- ;', r":\d+:\d+: "),
-    "conflicting-functional-value": ("    org:member person:zhu-jun ;", "    org:member person:zhu-jun , person:li-hang ;",
-                                     r"membership:zhu-jun-product-lead-flow"),
+    "conflicting-functional-value": (
+        "    org:member person:zhu-jun ;",
+        "    org:member person:zhu-jun , person:li-hang ;",
+        r"membership:zhu-jun-product-lead-flow",
+    ),
 }
 
 
@@ -207,10 +230,14 @@ def test_the_tools_fetch_nothing_named_in_a_file(tmp_path: Path) -> None:
     canary = Canary()
     try:
         jsonld = tmp_path / "remote-context.jsonld"
-        jsonld.write_text(json.dumps({"@context": canary.url + "context.jsonld", "@id": "urn:x", "name": "x"}))
+        jsonld.write_text(
+            json.dumps({"@context": canary.url + "context.jsonld", "@id": "urn:x", "name": "x"})
+        )
         xml = tmp_path / "entity.rdf"
-        xml.write_text(f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "{canary.url}e">]>'
-                       '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&e;</rdf:RDF>')
+        xml.write_text(
+            f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "{canary.url}e">]>'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&e;</rdf:RDF>'
+        )
         turtle = tmp_path / "import.ttl"
         turtle.write_text(f"<urn:x> <http://www.w3.org/2002/07/owl#imports> <{canary.url}onto.ttl> .\n")
         for path in (jsonld, xml):
@@ -223,11 +250,38 @@ def test_the_tools_fetch_nothing_named_in_a_file(tmp_path: Path) -> None:
         canary.close()
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(args=st.lists(st.sampled_from(["query", "describe", "queries", "validate", "--param", "--format", "unit=",
-                                      "x=y", "timeline", "table", "<http://", "unit:flow", "--tag", "", "≠", "\\"]),
-                     max_size=5),
-       value=st.text(max_size=30))
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    args=st.lists(
+        st.sampled_from(
+            [
+                "query",
+                "describe",
+                "queries",
+                "validate",
+                "--param",
+                "--format",
+                "unit=",
+                "x=y",
+                "timeline",
+                "table",
+                "<http://",
+                "unit:flow",
+                "--tag",
+                "",
+                "≠",
+                "\\",
+            ]
+        ),
+        max_size=5,
+    ),
+    value=st.text(max_size=30),
+)
 def test_fuzz_cli_arguments(args: list[str], value: str, capsys: pytest.CaptureFixture[str]) -> None:
     argv = [*args, value] if value else args
     try:
@@ -292,12 +346,18 @@ def test_hostile_inputs_get_a_message_and_their_exit_code(built, tmp_path: Path)
     _one_line_error(cli("validate", str(fifo)), 2)
     _one_line_error(cli("validate", str(tmp_path)), 2)
     _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", "http://[::1"), 2)
-    _one_line_error(cli("query", "unit-leadership", "--param", "unit=unit:flow", "--param", "unit=unit:seed"), 2)
+    _one_line_error(
+        cli("query", "unit-leadership", "--param", "unit=unit:flow", "--param", "unit=unit:seed"), 2
+    )
     garbage = GarbageStore()
     try:
         _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url), 3)
-        _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url, "--graph", "not an iri"), 2)
-        _one_line_error(cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url + "?redirect=1"), 3)
+        _one_line_error(
+            cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url, "--graph", "not an iri"), 2
+        )
+        _one_line_error(
+            cli("--dist", str(built[0].dist), "load", "--endpoint", garbage.url + "?redirect=1"), 3
+        )
     finally:
         garbage.server.shutdown()
 
@@ -314,7 +374,10 @@ def test_an_empty_or_gutted_data_file_fails_the_build(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
     scratch.data.write_text("", encoding="utf-8")
     result = cli("--root", str(scratch.root), "build")
-    assert result.returncode == 1 and "saved queries no longer give their expected answers" in result.stdout + result.stderr
+    assert (
+        result.returncode == 1
+        and "saved queries no longer give their expected answers" in result.stdout + result.stderr
+    )
     assert not scratch.dist.exists()
     gutted = copy_sources(tmp_path / "gutted")
     text = gutted.data.read_text(encoding="utf-8")
@@ -337,37 +400,57 @@ def test_service_in_a_project_file_is_an_input_error(tmp_path: Path, where: str)
         target.write_text("# canary\n" + FEDERATED, encoding="utf-8")
     elif where == "saved-query":
         target = scratch.queries_dir / "zz-canary.rq"
-        target.write_text("# Question: canary?\n# Tags: x\n# Graph: asserted\n\n" + FEDERATED, encoding="utf-8")
+        target.write_text(
+            "# Question: canary?\n# Tags: x\n# Graph: asserted\n\n" + FEDERATED, encoding="utf-8"
+        )
     elif where == "gate-from-file":  # rdflib (the reference engine) would load the file a FROM names
         secret = Path(tempfile.mkdtemp(prefix="leak-")) / "secret.ttl"  # a path without the letters "service"
         secret.write_text('<urn:s> <urn:p> "SECRET" .\n', encoding="utf-8")
         target = scratch.checks_dir / "zz-from-violation.rq"
-        target.write_text(f"# leaks a file\nSELECT ?o FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
-    elif where == "shape-prefix":  # a declared namespace is pasted into the shapes' queries: it must be an IRI
+        target.write_text(
+            f"# leaks a file\nSELECT ?o FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}\n", encoding="utf-8"
+        )
+    elif (
+        where == "shape-prefix"
+    ):  # a declared namespace is pasted into the shapes' queries: it must be an IRI
         target = scratch.shapes
         with target.open("a", encoding="utf-8") as shapes:
-            shapes.write('\n<https://w3id.org/bytedance-kg/shapes> sh:declare [ sh:prefix "zz" ; sh:namespace '
-                         '"http://x/> SELECT * WHERE { ?a ?b ?c } #"^^xsd:anyURI ] .\n')
+            shapes.write(
+                '\n<https://w3id.org/bytedance-kg/shapes> sh:declare [ sh:prefix "zz" ; sh:namespace '
+                '"http://x/> SELECT * WHERE { ?a ?b ?c } #"^^xsd:anyURI ] .\n'
+            )
     else:
         target = scratch.shapes
         text = target.read_text(encoding="utf-8")
-        marker = "sh:select \"\"\""
+        marker = 'sh:select """'
         assert marker in text
-        target.write_text(text.replace(marker, marker + " SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } } #", 1),
-                          encoding="utf-8")
+        target.write_text(
+            text.replace(
+                marker, marker + " SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } } #", 1
+            ),
+            encoding="utf-8",
+        )
     for command in (["validate"], ["build"], ["validate", "--engine", "reference"]):
         result = cli("--root", str(scratch.root), *command)
         _one_line_error(result, 2)
         assert str(target) in result.stderr and "SECRET" not in result.stdout + result.stderr
-        assert ("SERVICE" if where in ("gate", "saved-query", "shape") else "FROM" if where == "gate-from-file"
-                else "not an absolute IRI") in result.stderr
+        assert (
+            "SERVICE"
+            if where in ("gate", "saved-query", "shape")
+            else "FROM"
+            if where == "gate-from-file"
+            else "not an absolute IRI"
+        ) in result.stderr
 
 
 def test_offline_commands_run_without_network() -> None:
     """From the command line, the commands that need no network cannot open a network socket."""
-    probe = ("import socket, sys\nfrom bytedance_kg.cli import main\nmain(['--quiet', sys.argv[1]], confine=True)\n"
-             "try:\n    socket.socket(socket.AF_INET)\n    print('open')\nexcept OSError:\n    print('closed')\n")
+    probe = (
+        "import socket, sys\nfrom bytedance_kg.cli import main\nmain(['--quiet', sys.argv[1]], confine=True)\n"
+        "try:\n    socket.socket(socket.AF_INET)\n    print('open')\nexcept OSError:\n    print('closed')\n"
+    )
     for command, expected in (("queries", "closed"), ("stats", "closed")):
-        result = subprocess.run([sys.executable, "-c", probe, command], cwd=ROOT, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", probe, command], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
         assert result.stdout.strip().splitlines()[-1] == expected, (command, result.stdout, result.stderr)

@@ -58,29 +58,53 @@ DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
 
 # gate: (graph, triples added, patterns removed, a term the gate's rows must name)
 VIOLATIONS: dict[str, tuple[str, list[tuple], list[tuple], URIRef]] = {
-    "http-schema-org": ("data", [(FLOW, URIRef("http://schema.org/name"), Literal("Flow"))], [],
-                        URIRef("http://schema.org/name")),
+    "http-schema-org": (
+        "data",
+        [(FLOW, URIRef("http://schema.org/name"), Literal("Flow"))],
+        [],
+        URIRef("http://schema.org/name"),
+    ),
     "misspelt-standard-term": ("data", [(FLOW, ORG.unitof, SEED)], [], ORG.unitof),
     "undeclared-local-term": ("data", [(FLOW, KG._NS["ledBy"], SEED)], [], KG._NS["ledBy"]),
-    "dangling-reference": ("data", [(FLOW, RDFS.seeAlso, URIRef(ID + "unit/flwo"))], [], URIRef(ID + "unit/flwo")),
+    "dangling-reference": (
+        "data",
+        [(FLOW, RDFS.seeAlso, URIRef(ID + "unit/flwo"))],
+        [],
+        URIRef(ID + "unit/flwo"),
+    ),
     "unreified-fact": ("data", [(FLOW, ORG.unitOf, SEED)], [], FLOW),
     "stray-whitespace": ("data", [(FLOW, RDFS.comment, Literal("Flow "))], [], FLOW),
     "missing-definition": ("ontology", [(NEW_TERM, RDF.type, OWL.Class)], [], NEW_TERM),
     "class-alignment": ("ontology", [(NEW_TERM, RDF.type, OWL.Class)], [], NEW_TERM),
-    "date-bounds": ("data", [(NEW_INSTANT, KG.earliestDate, Literal("2020-01-01", datatype=DATE)),
-                             (NEW_INSTANT, KG.latestDate, Literal("2020-01-02", datatype=DATE)),
-                             (NEW_INSTANT, TIME.inXSDDate, Literal("2020-01-01", datatype=DATE))], [], NEW_INSTANT),
+    "date-bounds": (
+        "data",
+        [
+            (NEW_INSTANT, KG.earliestDate, Literal("2020-01-01", datatype=DATE)),
+            (NEW_INSTANT, KG.latestDate, Literal("2020-01-02", datatype=DATE)),
+            (NEW_INSTANT, TIME.inXSDDate, Literal("2020-01-01", datatype=DATE)),
+        ],
+        [],
+        NEW_INSTANT,
+    ),
     "duplicate-label": ("data", [(SEED, RDFS.label, Literal("Flow", lang="en"))], [], SEED),
     "missing-label": ("data", [], [(FLOW, RDFS.label, None)], FLOW),
     "name-not-in-mention": ("data", [(FLOW, SCHEMA_NAME, Literal("Flwo", lang="en"))], [], FLOW),
     "named-thing-without-mention": ("data", [], [(FLOW, KG.mention, None)], FLOW),
     "ontology-header": ("ontology", [], [(ONTOLOGY, DCTERMS_LICENSE, None)], DCTERMS_LICENSE),
-    "property-domain-range": ("ontology", [(KG._NS["newProperty"], RDF.type, OWL.ObjectProperty)], [],
-                              KG._NS["newProperty"]),
+    "property-domain-range": (
+        "ontology",
+        [(KG._NS["newProperty"], RDF.type, OWL.ObjectProperty)],
+        [],
+        KG._NS["newProperty"],
+    ),
     "unasserted-statement": ("data", [], [(FLOW, ORG.subOrganizationOf, AI_INNOVATION)], FLOW),
     "unused-quote": ("data", [(NEW_QUOTE, RDF.type, KG.Quote)], [], NEW_QUOTE),
-    "version-iri": ("ontology", [(ONTOLOGY, OWL.versionIRI, URIRef(str(ONTOLOGY) + "/9.9.9"))],
-                    [(ONTOLOGY, OWL.versionIRI, None)], ONTOLOGY),
+    "version-iri": (
+        "ontology",
+        [(ONTOLOGY, OWL.versionIRI, URIRef(str(ONTOLOGY) + "/9.9.9"))],
+        [(ONTOLOGY, OWL.versionIRI, None)],
+        ONTOLOGY,
+    ),
 }
 
 
@@ -93,7 +117,9 @@ def test_every_gate_has_a_negative_case() -> None:
 def test_gate_catches_its_violation(sources: Sources, paths, gate: str) -> None:
     graph, added, removed, named = VIOLATIONS[gate]
     dataset = _changed(sources, graph, added, removed).dataset()
-    assert run_gate(sources.dataset(), paths.checks_dir / f"{gate}-violation.rq").passed, "fires on the real data"
+    assert run_gate(sources.dataset(), paths.checks_dir / f"{gate}-violation.rq").passed, (
+        "fires on the real data"
+    )
     result = run_gate(dataset, paths.checks_dir / f"{gate}-violation.rq")
     assert not result.passed, f"gate {gate} missed its violation"
     assert any(named.n3(dataset.namespace_manager) in row for row in result.rows), result.report()

@@ -76,15 +76,22 @@ def test_iris_may_name_the_service_description_vocabulary() -> None:
     checked = check_query(f"PREFIX sd: <{sd}> SELECT ?g WHERE {{ ?g <{sd}name> ?n }}")
     assert checked.form == "SELECT" and f"<{sd}name>" in checked.text
     with pytest.raises(FederatedQueryRefused):
-        check_query(f"PREFIX sd: <{sd}> SELECT ?g WHERE {{ ?g a sd:Service }}")  # a prefixed name is not exempt
+        check_query(
+            f"PREFIX sd: <{sd}> SELECT ?g WHERE {{ ?g a sd:Service }}"
+        )  # a prefixed name is not exempt
 
 
 def test_service_inside_an_iri_token_never_reaches_the_engine_as_a_clause() -> None:
     """Whatever the guard lets through of these, the engine refuses as a syntax error or reads as
     IRIs; none makes it try the (unused) port."""
     store = ox.Store()
-    store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("1", datatype=ox.NamedNode(
-        "http://www.w3.org/2001/XMLSchema#integer"))))
+    store.add(
+        ox.Quad(
+            ox.NamedNode("urn:s"),
+            ox.NamedNode("urn:p"),
+            ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        )
+    )
     passed = 0
     for text in iri_disguises("http://127.0.0.1:9/"):
         try:
@@ -113,13 +120,18 @@ def test_the_engine_really_runs_the_disguises_the_guard_refuses() -> None:
     """The disguises are real: pyoxigraph reads a SERVICE pattern in them (it fails to reach the
     unused port, which shows it tried). So a guard reading a different grammar would be bypassed."""
     store = ox.Store()
-    for value in (ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
-                  ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")), ox.Literal("x")):
+    for value in (
+        ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+        ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal("x"),
+    ):
         store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), value))
     tried = 0
     # Port 9 of the loopback: pyoxigraph's HTTP client refuses that port before connecting, so
     # the engine shows it read a SERVICE pattern without any packet being sent.
-    for text in [d for d in disguises("http://127.0.0.1:9/") if len(d) < 1000]:  # the long ones are cross products
+    for text in [
+        d for d in disguises("http://127.0.0.1:9/") if len(d) < 1000
+    ]:  # the long ones are cross products
         try:
             list(store.query(text))
         except SyntaxError:
@@ -135,23 +147,32 @@ def test_the_word_service_in_a_string_is_fine() -> None:
     assert [s["x"].value for s in ox.Store().query(checked.text)] == ["customer service"]
 
 
-@pytest.mark.parametrize("text", [
-    "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DELETE WHERE { ?s ?p ?o }", "LOAD <http://127.0.0.1:9/>",
-    "PREFIX ex: <urn:x> CLEAR ALL", "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "LOAD <http://127.0.0.1:9/>",
+        "PREFIX ex: <urn:x> CLEAR ALL",
+        "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    ],
+)
 def test_updates_are_refused(text: str) -> None:
     with pytest.raises(UpdateRefused):
         check_query(text)
 
 
-@pytest.mark.parametrize("text, where", [
-    ("SELECT * WHERE { BIND(" + "+".join(["1"] * (MAX_OPERATORS + 2)) + " AS ?x) }", "operators"),
-    ("SELECT * WHERE " + "{" * (MAX_DEPTH + 1) + "}" * (MAX_DEPTH + 1), "nesting"),
-    ("SELECT * WHERE { BIND(" + "(" * 8000 + "1" + ")" * 8000 + " AS ?x) }", "nesting"),
-    ("SELECT * WHERE { BIND(" + "!" * 8000 + "true AS ?x) }", "nesting"),
-    ("SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 8000) + " ?o }", "operators"),
-    ("SELECT * WHERE { ?s ?p ?o } #" + "x" * MAX_QUERY_BYTES, "bytes"),
-])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("SELECT * WHERE { BIND(" + "+".join(["1"] * (MAX_OPERATORS + 2)) + " AS ?x) }", "operators"),
+        ("SELECT * WHERE " + "{" * (MAX_DEPTH + 1) + "}" * (MAX_DEPTH + 1), "nesting"),
+        ("SELECT * WHERE { BIND(" + "(" * 8000 + "1" + ")" * 8000 + " AS ?x) }", "nesting"),
+        ("SELECT * WHERE { BIND(" + "!" * 8000 + "true AS ?x) }", "nesting"),
+        ("SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 8000) + " ?o }", "operators"),
+        ("SELECT * WHERE { ?s ?p ?o } #" + "x" * MAX_QUERY_BYTES, "bytes"),
+    ],
+)
 def test_deep_or_huge_expressions_are_refused_before_the_engine(text: str, where: str) -> None:
     with pytest.raises(QueryRefused) as refused:
         check_query(text)
@@ -166,8 +187,13 @@ def test_valid_large_queries_are_accepted_and_run() -> None:
     in_list = "ASK { FILTER(1 IN (" + ",".join(str(i) for i in range(5000)) + ")) }"
     for text in (patterns, values, in_list):
         checked = check_query(text)
-        with_engine_stack(lambda: list(store.query(checked.text)) if checked.form == "SELECT"
-                          else bool(store.query(checked.text)))
+        with_engine_stack(
+            lambda: (
+                list(store.query(checked.text))
+                if checked.form == "SELECT"
+                else bool(store.query(checked.text))
+            )
+        )
 
 
 def test_errors_name_the_place_in_the_clients_text() -> None:
@@ -190,12 +216,12 @@ SAME_MEANING = [
     "SELECT (1-1 AS ?a) (2 -1 AS ?b) (?x+1 AS ?c) WHERE { BIND(2 AS ?x) }",
     "SELECT * WHERE { BIND('''it's a \"long\"\nstring''' AS ?x) BIND(\"tab\\there\" AS ?y) }",
     "SELECT (CONCAT('a', \"b\") AS ?x) (COALESCE(?u, 3) AS ?y) (STR (1) AS ?z) WHERE {}",
-    "PREFIX ex: <http://example.org/> SELECT * WHERE { VALUES (?a ?b) { (ex:x 1.5e3) (UNDEF \"x\"@en-GB) } }",
-    "BASE <http://example.org/> SELECT * WHERE { BIND(<relative> AS ?x) BIND(\"é\"^^<dt> AS ?y) }",
-    "SELECT * WHERE { BIND(\"\\u00e9\" AS ?x) BIND(<http://example.org/\\u00e9> AS ?y) }",
+    'PREFIX ex: <http://example.org/> SELECT * WHERE { VALUES (?a ?b) { (ex:x 1.5e3) (UNDEF "x"@en-GB) } }',
+    'BASE <http://example.org/> SELECT * WHERE { BIND(<relative> AS ?x) BIND("é"^^<dt> AS ?y) }',
+    'SELECT * WHERE { BIND("\\u00e9" AS ?x) BIND(<http://example.org/\\u00e9> AS ?y) }',
     "ASK { FILTER(2 >= 1 && 1 <= 2 && 1 != 2 && !false || false) }",
     "SELECT ?x WHERE { VALUES ?x { 3 1 2 } } ORDER BY DESC(?x) LIMIT 2 OFFSET 0",
-    "SELECT (GROUP_CONCAT(?x; SEPARATOR=\", \") AS ?all) WHERE { VALUES ?x { \"a\" \"b\" } }",
+    'SELECT (GROUP_CONCAT(?x; SEPARATOR=", ") AS ?all) WHERE { VALUES ?x { "a" "b" } }',
     "SELECT * WHERE { VALUES ?x { <<( <urn:a> <urn:b> <urn:c> )>> } }",
 ]
 
@@ -209,8 +235,14 @@ def test_the_canonical_text_means_what_the_original_meant(text: str) -> None:
         result = store.query(query, base_iri="http://example.org/base")
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
-        return [{v.value: str(s[v]) for v in result.variables if s[v] is not None and not isinstance(s[v], ox.BlankNode)}
-                for s in result]
+        return [
+            {
+                v.value: str(s[v])
+                for v in result.variables
+                if s[v] is not None and not isinstance(s[v], ox.BlankNode)
+            }
+            for s in result
+        ]
 
     assert answers(checked.text) == answers(text)
     assert check_query(checked.text).text == checked.text  # a fixed point: nothing left to rewrite
@@ -218,13 +250,49 @@ def test_the_canonical_text_means_what_the_original_meant(text: str) -> None:
 
 def test_a_space_before_a_functions_parenthesis_is_no_error() -> None:
     """pyoxigraph refuses ``COALESCE (``; the canonical text glues the parenthesis on."""
-    checked = check_query("SELECT (CONCAT ('a', 'b') AS ?x) (COALESCE (?u, 3) AS ?y) (BNODE ( ) AS ?z) WHERE {}")
+    checked = check_query(
+        "SELECT (CONCAT ('a', 'b') AS ?x) (COALESCE (?u, 3) AS ?y) (BNODE ( ) AS ?z) WHERE {}"
+    )
     assert len(list(ox.Store().query(checked.text))) == 1
 
 
-TOKENS = ["SELECT", "*", "WHERE", "{", "}", "?s", "?p", "<urn:x>", '"s"', "'q'", "#c\n", "\r", "\\u0053", "ERVICE",
-          "service", "true", "1", "(", ")", ".", ";", "<", ">", "FILTER", "ex:a", "_:b", "@en", "^^", " ", "\n", "!",
-          "<SERVICE>", "<2)SERVICE?e>", "<http://127.0.0.1:9/>", "?e"]
+TOKENS = [
+    "SELECT",
+    "*",
+    "WHERE",
+    "{",
+    "}",
+    "?s",
+    "?p",
+    "<urn:x>",
+    '"s"',
+    "'q'",
+    "#c\n",
+    "\r",
+    "\\u0053",
+    "ERVICE",
+    "service",
+    "true",
+    "1",
+    "(",
+    ")",
+    ".",
+    ";",
+    "<",
+    ">",
+    "FILTER",
+    "ex:a",
+    "_:b",
+    "@en",
+    "^^",
+    " ",
+    "\n",
+    "!",
+    "<SERVICE>",
+    "<2)SERVICE?e>",
+    "<http://127.0.0.1:9/>",
+    "?e",
+]
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)

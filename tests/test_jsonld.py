@@ -49,6 +49,7 @@ def test_every_kind_of_value_round_trips_through_pyld() -> None:
     assert person["start"] == 5 and person["observationDate"] == "2025-01-01" and person["name"] == "Ay"
     assert person["type"] == ["kg:Person", "schema:Person"]
     assert {"@value": "07", "@type": "xsd:integer"} in person["end"]
-    back = Graph().parse(data=jsonld.to_rdf(json.loads(json.dumps(document)), {"format": "application/n-quads"}),
-                         format="nt")
+    back = Graph().parse(
+        data=jsonld.to_rdf(json.loads(json.dumps(document)), {"format": "application/n-quads"}), format="nt"
+    )
     assert isomorphic(back, graph)

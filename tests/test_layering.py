@@ -31,7 +31,9 @@ def imports_of(path: Path) -> set[str]:
 def module_graph() -> dict[str, set[str]]:
     graph = {}
     for path in PACKAGE.rglob("*.py"):
-        name = ".".join(("bytedance_kg", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+        name = ".".join(("bytedance_kg", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        )
         graph[name] = imports_of(path) - {name}
     return graph
 
@@ -83,7 +85,11 @@ def test_the_package_has_no_import_cycle() -> None:
 def test_the_query_path_loads_no_reasoner_or_validator() -> None:
     """Running queries (the store, the engine wrapper, the endpoint's workers) needs neither owlrl
     nor pySHACL nor the Rust SHACL engine: only the build does."""
-    code = ("import sys, bytedance_kg.store, bytedance_kg.querying, bytedance_kg.web.executor; "
-            "print(sorted(m for m in ('owlrl', 'pyshacl', 'shacl') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    code = (
+        "import sys, bytedance_kg.store, bytedance_kg.querying, bytedance_kg.web.executor; "
+        "print(sorted(m for m in ('owlrl', 'pyshacl', 'shacl') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert result.stdout.strip() == "[]"

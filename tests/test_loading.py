@@ -30,7 +30,9 @@ def write(tmp_path: Path, body: str) -> Path:
     ],
     ids=["unterminated-string", "undefined-prefix", "missing-dot", "malformed-language-tag"],
 )
-def test_syntax_errors_name_line_and_column(tmp_path: Path, body: str, line: int, column: int | None, words: str) -> None:
+def test_syntax_errors_name_line_and_column(
+    tmp_path: Path, body: str, line: int, column: int | None, words: str
+) -> None:
     path = write(tmp_path, body)
     with pytest.raises(InputError) as caught:
         load_turtle(path)

@@ -25,9 +25,11 @@ import pytest
 from tests.conftest import quads_in_graph
 
 G = "https://w3id.org/bytedance-kg/graph/"
-DATA = {1: (G + "ontology", "https://w3id.org/bytedance-kg/ontology"),
-        2: (G + "shapes", "https://w3id.org/bytedance-kg/shapes"),
-        3: (G + "imports", "http://www.w3.org/ns/org")}
+DATA = {
+    1: (G + "ontology", "https://w3id.org/bytedance-kg/ontology"),
+    2: (G + "shapes", "https://w3id.org/bytedance-kg/shapes"),
+    3: (G + "imports", "http://www.w3.org/ns/org"),
+}
 BOOLEAN = ("application/sparql-results+xml", "application/sparql-results+json")
 TABULAR = (*BOOLEAN, "text/csv", "text/tab-separated-values")
 RDF = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
@@ -66,74 +68,162 @@ BOTH_NAMED = f"ASK {{ GRAPH ?g1 {{ {doc(1)} a ?type }} GRAPH ?g2 {{ {doc(2)} a ?
 
 CASES = {
     "bad_multiple_queries": Case("GET", [("query", "ASK {}"), ("query", "SELECT * {}")], status=400),
-    "bad_multiple_queries_form": Case("POST", body=form(("query", "ASK {}"), ("query", "SELECT * {}")),
-                                      headers=FORM, status=400),
-    "bad_query_get_with_body": Case("GET", [("query", "ASK {}"), ("default-graph-uri", graph(1))],
-                                    body=b"unexpected body content", status=400),
-    "bad_query_method": Case("PUT", [("query", "ASK {}"), ("default-graph-uri", graph(1))], headers=FORM, status=400),
+    "bad_multiple_queries_form": Case(
+        "POST", body=form(("query", "ASK {}"), ("query", "SELECT * {}")), headers=FORM, status=400
+    ),
+    "bad_query_get_with_body": Case(
+        "GET",
+        [("query", "ASK {}"), ("default-graph-uri", graph(1))],
+        body=b"unexpected body content",
+        status=400,
+    ),
+    "bad_query_method": Case(
+        "PUT", [("query", "ASK {}"), ("default-graph-uri", graph(1))], headers=FORM, status=400
+    ),
     "bad_query_missing_direct_type": Case("POST", body=b"ASK {}", status=400),
     "bad_query_missing_form_type": Case("POST", body=b"query=ASK%20%7B%7D", status=400),
-    "bad_query_non_utf8": Case("POST", body="ASK {}".encode("utf-16"),
-                               headers={"Content-Type": "application/sparql-query; charset=UTF-16"}, status=400),
+    "bad_query_non_utf8": Case(
+        "POST",
+        body="ASK {}".encode("utf-16"),
+        headers={"Content-Type": "application/sparql-query; charset=UTF-16"},
+        status=400,
+    ),
     "bad_query_syntax": Case("GET", [("query", "ASK {")], status=400),
-    "bad_query_wrong_media_type": Case("POST", body=b"ASK {}", headers={"Content-Type": "text/plain"}, status=400),
-    "bad_multiple_updates": Case("POST", body=b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", headers=FORM, status=400),
-    "bad_update_dataset_conflict": Case("POST", [("using-named-graph-uri", "http://example/people")],
-                                        body=b"WITH <http://example/addresses> DELETE { ?p <urn:n> 'Bill' } "
-                                             b"INSERT { ?p <urn:n> 'William' } WHERE { ?p <urn:n> 'Bill' }",
-                                        headers={"Content-Type": "application/sparql-update"}, status=400),
+    "bad_query_wrong_media_type": Case(
+        "POST", body=b"ASK {}", headers={"Content-Type": "text/plain"}, status=400
+    ),
+    "bad_multiple_updates": Case(
+        "POST", body=b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", headers=FORM, status=400
+    ),
+    "bad_update_dataset_conflict": Case(
+        "POST",
+        [("using-named-graph-uri", "http://example/people")],
+        body=b"WITH <http://example/addresses> DELETE { ?p <urn:n> 'Bill' } "
+        b"INSERT { ?p <urn:n> 'William' } WHERE { ?p <urn:n> 'Bill' }",
+        headers={"Content-Type": "application/sparql-update"},
+        status=400,
+    ),
     "bad_update_form_body_missing": Case("POST", [("update", "CLEAR ALL")], headers=FORM, status=400),
     "bad_update_get": Case("GET", [("update", "CLEAR ALL")], status=400),
     "bad_update_missing_form_type": Case("POST", body=b"update=CLEAR%20NAMED", status=400),
-    "bad_update_non_utf8": Case("POST", body="CLEAR NAMED".encode("utf-16"),
-                                headers={"Content-Type": "application/sparql-update; charset=UTF-16"}, status=400),
+    "bad_update_non_utf8": Case(
+        "POST",
+        body="CLEAR NAMED".encode("utf-16"),
+        headers={"Content-Type": "application/sparql-update; charset=UTF-16"},
+        status=400,
+    ),
     "bad_update_syntax": Case("POST", body=b"update=CLEAR%20XYZ", headers=FORM, status=400),
-    "bad_update_wrong_media_type": Case("POST", body=b"CLEAR NAMED", headers={"Content-Type": "text/plain"}, status=400),
-    "query_base_uri": Case("POST", body=f"BASE <{G}> ASK {{ GRAPH <ontology> {{ <../ontology> ?p ?o }} }}".encode(),
-                           headers=DIRECT, types=BOOLEAN, boolean=True),
-    "query_content_negotiation_json": Case("POST", body=form(("query", "ASK {}"), ("default-graph-uri", graph(1))),
-                                           headers={**FORM, "Accept": "application/sparql-results+json"},
-                                           types=("application/sparql-results+json",)),
-    "query_content_negotiation_xml": Case("POST", body=form(("query", "ASK {}"), ("default-graph-uri", graph(1))),
-                                          headers={**FORM, "Accept": "application/sparql-results+xml"},
-                                          types=("application/sparql-results+xml",)),
-    "query_content_type_ask": Case("POST", [("default-graph-uri", graph(1))], body=b"ASK {}", headers=DIRECT,
-                                   types=BOOLEAN),
-    "query_content_type_construct": Case("POST", [("default-graph-uri", graph(1))],
-                                         body=b"CONSTRUCT { <s> <p> 1 } WHERE {}", headers=DIRECT, types=RDF),
-    "query_content_type_describe": Case("POST", [("default-graph-uri", graph(1))],
-                                        body=b"DESCRIBE <http://example.org/>", headers=DIRECT, types=RDF),
-    "query_content_type_select": Case("POST", [("default-graph-uri", graph(1))], body=b"SELECT (1 AS ?value) {}",
-                                      headers=DIRECT, types=TABULAR),
-    "query_dataset_default_graph": Case("POST", body=form(("query", f"ASK {{ {doc(1)} ?p ?o }}"),
-                                                          ("default-graph-uri", graph(1))),
-                                        headers={**FORM, "Accept": "application/sparql-results+xml"},
-                                        types=BOOLEAN, boolean=True),
-    "query_dataset_default_graphs_get": Case("GET", [("query", BOTH_TYPED), *TWO_DEFAULT], types=BOOLEAN, boolean=True),
-    "query_dataset_default_graphs_post": Case("POST", TWO_DEFAULT, body=BOTH_TYPED.encode(), headers=DIRECT,
-                                              types=BOOLEAN, boolean=True),
-    "query_dataset_full": Case("POST", [("default-graph-uri", graph(3)), *TWO_NAMED],
-                               body=f"ASK {{ {doc(3)} a ?type GRAPH ?g1 {{ {doc(1)} a ?type }} "
-                                    f"GRAPH ?g2 {{ {doc(2)} a ?type }} }}".encode(),
-                               headers=DIRECT, types=BOOLEAN, boolean=True),
-    "query_dataset_named_graphs_get": Case("GET", [("query", BOTH_NAMED), *TWO_NAMED], types=BOOLEAN, boolean=True),
-    "query_dataset_named_graphs_post": Case("POST", TWO_NAMED, body=BOTH_NAMED.encode(), headers=DIRECT,
-                                            types=BOOLEAN, boolean=True),
-    "query_get": Case("GET", [("query", "ASK {}"), ("default-graph-uri", graph(1))], types=BOOLEAN, boolean=True),
-    "query_multiple_dataset": Case("POST", TWO_NAMED,
-                                   body=f"ASK FROM <{graph(3)}> {{ GRAPH ?g1 {{ {doc(1)} a ?type }} "
-                                        f"GRAPH ?g2 {{ {doc(2)} a ?type }} }}".encode(),
-                                   headers=DIRECT, types=BOOLEAN, boolean=True),
+    "bad_update_wrong_media_type": Case(
+        "POST", body=b"CLEAR NAMED", headers={"Content-Type": "text/plain"}, status=400
+    ),
+    "query_base_uri": Case(
+        "POST",
+        body=f"BASE <{G}> ASK {{ GRAPH <ontology> {{ <../ontology> ?p ?o }} }}".encode(),
+        headers=DIRECT,
+        types=BOOLEAN,
+        boolean=True,
+    ),
+    "query_content_negotiation_json": Case(
+        "POST",
+        body=form(("query", "ASK {}"), ("default-graph-uri", graph(1))),
+        headers={**FORM, "Accept": "application/sparql-results+json"},
+        types=("application/sparql-results+json",),
+    ),
+    "query_content_negotiation_xml": Case(
+        "POST",
+        body=form(("query", "ASK {}"), ("default-graph-uri", graph(1))),
+        headers={**FORM, "Accept": "application/sparql-results+xml"},
+        types=("application/sparql-results+xml",),
+    ),
+    "query_content_type_ask": Case(
+        "POST", [("default-graph-uri", graph(1))], body=b"ASK {}", headers=DIRECT, types=BOOLEAN
+    ),
+    "query_content_type_construct": Case(
+        "POST",
+        [("default-graph-uri", graph(1))],
+        body=b"CONSTRUCT { <s> <p> 1 } WHERE {}",
+        headers=DIRECT,
+        types=RDF,
+    ),
+    "query_content_type_describe": Case(
+        "POST",
+        [("default-graph-uri", graph(1))],
+        body=b"DESCRIBE <http://example.org/>",
+        headers=DIRECT,
+        types=RDF,
+    ),
+    "query_content_type_select": Case(
+        "POST",
+        [("default-graph-uri", graph(1))],
+        body=b"SELECT (1 AS ?value) {}",
+        headers=DIRECT,
+        types=TABULAR,
+    ),
+    "query_dataset_default_graph": Case(
+        "POST",
+        body=form(("query", f"ASK {{ {doc(1)} ?p ?o }}"), ("default-graph-uri", graph(1))),
+        headers={**FORM, "Accept": "application/sparql-results+xml"},
+        types=BOOLEAN,
+        boolean=True,
+    ),
+    "query_dataset_default_graphs_get": Case(
+        "GET", [("query", BOTH_TYPED), *TWO_DEFAULT], types=BOOLEAN, boolean=True
+    ),
+    "query_dataset_default_graphs_post": Case(
+        "POST", TWO_DEFAULT, body=BOTH_TYPED.encode(), headers=DIRECT, types=BOOLEAN, boolean=True
+    ),
+    "query_dataset_full": Case(
+        "POST",
+        [("default-graph-uri", graph(3)), *TWO_NAMED],
+        body=f"ASK {{ {doc(3)} a ?type GRAPH ?g1 {{ {doc(1)} a ?type }} "
+        f"GRAPH ?g2 {{ {doc(2)} a ?type }} }}".encode(),
+        headers=DIRECT,
+        types=BOOLEAN,
+        boolean=True,
+    ),
+    "query_dataset_named_graphs_get": Case(
+        "GET", [("query", BOTH_NAMED), *TWO_NAMED], types=BOOLEAN, boolean=True
+    ),
+    "query_dataset_named_graphs_post": Case(
+        "POST", TWO_NAMED, body=BOTH_NAMED.encode(), headers=DIRECT, types=BOOLEAN, boolean=True
+    ),
+    "query_get": Case(
+        "GET", [("query", "ASK {}"), ("default-graph-uri", graph(1))], types=BOOLEAN, boolean=True
+    ),
+    "query_multiple_dataset": Case(
+        "POST",
+        TWO_NAMED,
+        body=f"ASK FROM <{graph(3)}> {{ GRAPH ?g1 {{ {doc(1)} a ?type }} "
+        f"GRAPH ?g2 {{ {doc(2)} a ?type }} }}".encode(),
+        headers=DIRECT,
+        types=BOOLEAN,
+        boolean=True,
+    ),
     "query_post_direct": Case("POST", body=b"ASK {}", headers=DIRECT, types=BOOLEAN, boolean=True),
-    "query_post_form": Case("POST", [("default-graph-uri", graph(1))], body=b"query=ASK%20%7B%7D", headers=FORM,
-                            types=BOOLEAN, boolean=True),
-    "query_post_form_dataset": Case("POST", body=form(("query", f"ASK {{ {doc(1)} ?p ?o }}"),
-                                                      ("default-graph-uri", graph(1))),
-                                    headers=FORM, types=BOOLEAN, boolean=True),
+    "query_post_form": Case(
+        "POST",
+        [("default-graph-uri", graph(1))],
+        body=b"query=ASK%20%7B%7D",
+        headers=FORM,
+        types=BOOLEAN,
+        boolean=True,
+    ),
+    "query_post_form_dataset": Case(
+        "POST",
+        body=form(("query", f"ASK {{ {doc(1)} ?p ?o }}"), ("default-graph-uri", graph(1))),
+        headers=FORM,
+        types=BOOLEAN,
+        boolean=True,
+    ),
 }
 NOT_APPLICABLE = {
-    "update_base_uri", "update_dataset_default_graph", "update_dataset_default_graphs", "update_dataset_full",
-    "update_dataset_named_graphs", "update_post_direct", "update_post_form",
+    "update_base_uri",
+    "update_dataset_default_graph",
+    "update_dataset_default_graphs",
+    "update_dataset_full",
+    "update_dataset_named_graphs",
+    "update_post_direct",
+    "update_post_form",
 }
 """Update operations that the protocol expects to succeed: this endpoint is read-only."""
 
@@ -157,17 +247,26 @@ def test_w3c_protocol_case(server: str, name: str) -> None:
     assert content_type in case.types, (name, content_type)
     if case.boolean is not None:
         text = response.text
-        answer = response.json()["boolean"] if content_type.endswith("json") else "<boolean>true</boolean>" in text
+        answer = (
+            response.json()["boolean"] if content_type.endswith("json") else "<boolean>true</boolean>" in text
+        )
         assert answer is case.boolean, (name, text)
 
 
 @pytest.mark.parametrize("name", sorted(NOT_APPLICABLE))
 def test_updates_the_protocol_expects_to_succeed_are_refused(server: str, name: str) -> None:
     """Listed as not applicable (read-only endpoint), and shown to be refused, not half-done."""
-    response = httpx.post(server + "/sparql", content=b"CLEAR ALL",
-                          headers={"Content-Type": "application/sparql-update"}, timeout=30)
+    response = httpx.post(
+        server + "/sparql",
+        content=b"CLEAR ALL",
+        headers={"Content-Type": "application/sparql-update"},
+        timeout=30,
+    )
     assert response.status_code == 403
-    assert httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30).json()["boolean"] is True
+    assert (
+        httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30).json()["boolean"]
+        is True
+    )
 
 
 def test_every_case_of_the_suite_is_accounted_for() -> None:
@@ -188,7 +287,9 @@ COUNT = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
 def test_from_chooses_the_default_graph(server: str, built) -> None:
     data_lines = quads_in_graph(built[0].dist / "bytedance-kg.nq", "https://w3id.org/bytedance-kg/graph/data")
     assert count(server, COUNT.format(**{"from": f"FROM <{G}data>"})) == data_lines
-    assert count(server, COUNT.format(**{"from": ""})) > data_lines  # the service default: the reasoned release
+    assert (
+        count(server, COUNT.format(**{"from": ""})) > data_lines
+    )  # the service default: the reasoned release
     both = count(server, COUNT.format(**{"from": f"FROM <{G}data> FROM <{G}ontology>"}))
     assert both > data_lines
 
@@ -207,7 +308,9 @@ def test_unknown_graphs_are_empty_and_nothing_is_fetched(server: str) -> None:
 def test_protocol_graphs_override_the_querys_dataset(server: str) -> None:
     only_named = count(server, COUNT.format(**{"from": ""}), **{"named-graph-uri": G + "data"})
     assert only_named == 0  # named-graph-uri alone: an empty default graph
-    overridden = count(server, COUNT.format(**{"from": f"FROM <{G}data>"}), **{"default-graph-uri": G + "ontology"})
+    overridden = count(
+        server, COUNT.format(**{"from": f"FROM <{G}data>"}), **{"default-graph-uri": G + "ontology"}
+    )
     assert overridden == count(server, COUNT.format(**{"from": f"FROM <{G}ontology>"}))
 
 
@@ -217,15 +320,23 @@ def test_graph_variable_sees_every_graph_by_default(server: str) -> None:
 
 
 def test_relative_iris_resolve_against_the_endpoint(server: str) -> None:
-    response = httpx.post(server + "/sparql", content=b"SELECT ?x WHERE { BIND(<relative> AS ?x) }",
-                          headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    response = httpx.post(
+        server + "/sparql",
+        content=b"SELECT ?x WHERE { BIND(<relative> AS ?x) }",
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
     assert response.json()["results"]["bindings"][0]["x"]["value"] == "https://w3id.org/bytedance-kg/relative"
 
 
 def test_documents_negotiate_rdf_xml(server: str) -> None:
-    response = httpx.get(server + "/doc/person/liang-rubo", headers={"Accept": "application/rdf+xml"}, timeout=30)
+    response = httpx.get(
+        server + "/doc/person/liang-rubo", headers={"Accept": "application/rdf+xml"}, timeout=30
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/rdf+xml")
     assert b"rdf:RDF" in response.content
-    redirect = httpx.get(server + "/id/person/liang-rubo", headers={"Accept": "application/rdf+xml"}, timeout=30)
+    redirect = httpx.get(
+        server + "/id/person/liang-rubo", headers={"Accept": "application/rdf+xml"}, timeout=30
+    )
     assert redirect.status_code == 303 and redirect.headers["location"].endswith(".rdf")

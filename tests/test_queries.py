@@ -21,8 +21,28 @@ from bytedance_kg.querying import QueryOutcome, bind
 PATHS = default_paths()
 CATALOGUE = load_catalogue(PATHS.queries_dir)
 QUERIES = list(CATALOGUE.values())
-KEYWORDS = ("select", "where", "optional", "filter", "order", "group", "union", "values", "bind", "distinct",
-            "construct", "ask", "prefix", "having", "exists", "limit", "count", "desc", "asc", "as")
+KEYWORDS = (
+    "select",
+    "where",
+    "optional",
+    "filter",
+    "order",
+    "group",
+    "union",
+    "values",
+    "bind",
+    "distinct",
+    "construct",
+    "ask",
+    "prefix",
+    "having",
+    "exists",
+    "limit",
+    "count",
+    "desc",
+    "asc",
+    "as",
+)
 
 
 def _graphs(sources, full: Graph) -> dict[str, Graph]:
@@ -79,7 +99,9 @@ def test_style(query: SavedQuery) -> None:
         for word in re.findall(r"(?<![?$:\w-])([A-Za-z]+)(?![\w:-])", line):
             if word.lower() in KEYWORDS and word != word.upper() and word != "a":
                 pytest.fail(f"keyword not in upper case: {word!r} in {line.strip()!r}")
-        assert not line.startswith("\t") and (len(line) - len(line.lstrip())) % 2 == 0, f"two-space indent: {line!r}"
+        assert not line.startswith("\t") and (len(line) - len(line.lstrip())) % 2 == 0, (
+            f"two-space indent: {line!r}"
+        )
 
 
 @pytest.mark.parametrize("query", [q for q in QUERIES if q.form == "SELECT"], ids=lambda q: q.name)
@@ -87,7 +109,7 @@ def test_select_is_ordered_by_every_projected_variable(query: SavedQuery) -> Non
     body = "\n".join(_code(query.text))
     head = re.search(r"SELECT(.*?)WHERE", body, re.S).group(1)
     projected = set(re.findall(r"AS \?(\w+)\)", head)) | set(re.findall(r"(?<!AS )\?(\w+)(?![^(]*\))", head))
-    order = body[body.rindex("ORDER BY"):]
+    order = body[body.rindex("ORDER BY") :]
     ordered = set(re.findall(r"\?(\w+)", order))
     assert projected <= ordered, f"not ordered by {sorted(projected - ordered)}"
 

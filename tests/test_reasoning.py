@@ -56,18 +56,25 @@ def test_full_graph_loads_in_a_strict_parser(full: Graph) -> None:
 def test_inconsistency_is_reported() -> None:
     """Two members on one membership make OWL RL merge them (org:member is functional)."""
     graph = Graph()
-    graph.parse(data=STANDARD_PREFIXES + """
+    graph.parse(
+        data=STANDARD_PREFIXES
+        + """
         PREFIX owl: <http://www.w3.org/2002/07/owl#>
         org:member a owl:FunctionalProperty .
         <urn:m> a org:Membership ; org:member <urn:alice> , <urn:bob> .
-    """.replace("PREFIX", "@prefix").replace(">\n", "> .\n"), format="turtle")
+    """.replace("PREFIX", "@prefix").replace(">\n", "> .\n"),
+        format="turtle",
+    )
     assert any("merges distinct things" in p for p in closure(graph).problems)
 
 
 @pytest.mark.parametrize(
     ("thing", "types"),
     [
-        ("org/bytedance", ["org:FormalOrganization", "schema:Organization", "schema:Corporation", "foaf:Agent"]),
+        (
+            "org/bytedance",
+            ["org:FormalOrganization", "schema:Organization", "schema:Corporation", "foaf:Agent"],
+        ),
         ("org/guohai-securities", ["org:FormalOrganization", "schema:Corporation"]),
         ("unit/flow", ["org:OrganizationalUnit", "schema:Organization", "org:Organization"]),
         ("unit/language-model-group", ["org:OrganizationalUnit", "schema:Organization"]),
@@ -107,14 +114,17 @@ def test_unit_hierarchy_in_org_terms(full: Graph) -> None:
 
 
 def test_who_leads_flows_technical_side_and_where_it_is_written(full: Graph) -> None:
-    rows = select(full, """
+    rows = select(
+        full,
+        """
         SELECT ?name ?roleLabel ?exact ?start ?end WHERE {
           ?membership a org:Membership ; org:member ?person ; org:organization ?unit ; org:role ?role ;
                       prov:wasDerivedFrom ?quote .
           ?unit schema:name "Flow"@en . ?person schema:name ?name . ?role skos:prefLabel ?roleLabel .
           FILTER (CONTAINS(LCASE(?roleLabel), "technical"))
           ?quote oa:hasSelector ?t , ?p . ?t oa:exact ?exact . ?p oa:start ?start ; oa:end ?end .
-        }""")
+        }""",
+    )
     assert {(str(r[0]), str(r[1])) for r in rows} == {("Hong Dingkun", "technical lead")}
     quotes = {str(r[2]) for r in rows}
     assert "Hong Dingkun as the technical lead" in quotes
@@ -122,13 +132,16 @@ def test_who_leads_flows_technical_side_and_where_it_is_written(full: Graph) -> 
 
 
 def test_roles_over_time_in_owl_time(full: Graph) -> None:
-    rows = select(full, """
+    rows = select(
+        full,
+        """
         SELECT ?begin WHERE {
           ?m org:member ?p ; org:organization ?u ; org:memberDuring ?i .
           ?p schema:name "Zhu Wenjia"@en . ?u org:transitiveSubOrganizationOf ?company .
           ?company schema:name "ByteDance"@en .
           ?i a time:Interval ; time:hasBeginning|time:inside ?b . ?b time:inXSDgYearMonth ?begin .
-        }""")
+        }""",
+    )
     begins = {str(r[0]) for r in rows}
     assert "2023-01" in begins  # at the helm of the first team from January 2023: stated
     assert "2024-04" not in begins  # 'In April': the year is only implied, so not in what the article states
@@ -143,31 +156,46 @@ def test_head_of_and_reporting_line(full: Graph) -> None:
 
 
 def test_meetings_and_presenters(full: Graph) -> None:
-    rows = select(full, """
+    rows = select(
+        full,
+        """
         SELECT ?name WHERE {
           ?meeting a schema:Event ; time:hasTime/time:inDateTime/time:year ?y ; schema:performer ?p .
-          FILTER (STR(?y) = "2025") ?p schema:name ?name }""")
+          FILTER (STR(?y) = "2025") ?p schema:name ?name }""",
+    )
     # stated: Liang spoke at the 2025 meeting; the other presenters are read from context (graph/implied)
     assert {str(r[0]) for r in rows} == {"Liang Rubo"}
 
 
 def test_observations_and_claims(full: Graph) -> None:
-    assert ask(full, f"""?o a schema:Observation ; schema:observationAbout <{ID}product/deepseek-app> ;
-                          schema:minValue 20000000""")
-    assert ask(full, f"""?o schema:observationDate "2025-01-28"^^xsd:date ;
-                          schema:observationAbout <{ID}product/deepseek-app>""")
-    assert ask(full, f"""?c a schema:Claim ; schema:author <{ID}org/guohai-securities> ;
-                          prov:wasAttributedTo <{ID}org/guohai-securities> ; schema:about <{ID}product/doubao>""")
+    assert ask(
+        full,
+        f"""?o a schema:Observation ; schema:observationAbout <{ID}product/deepseek-app> ;
+                          schema:minValue 20000000""",
+    )
+    assert ask(
+        full,
+        f"""?o schema:observationDate "2025-01-28"^^xsd:date ;
+                          schema:observationAbout <{ID}product/deepseek-app>""",
+    )
+    assert ask(
+        full,
+        f"""?c a schema:Claim ; schema:author <{ID}org/guohai-securities> ;
+                          prov:wasAttributedTo <{ID}org/guohai-securities> ; schema:about <{ID}product/doubao>""",
+    )
 
 
 def test_every_fact_is_derived_from_a_quote(full: Graph) -> None:
-    rows = select(full, """
+    rows = select(
+        full,
+        """
         SELECT ?fact WHERE {
           VALUES ?kind { org:Membership schema:Event schema:Observation schema:Claim }
           ?fact a ?kind .
           FILTER NOT EXISTS { ?fact prov:wasDerivedFrom ?q . ?q a oa:SpecificResource ; oa:hasSource ?src .
                               ?src a schema:NewsArticle }
-        }""")
+        }""",
+    )
     assert rows == []
 
 

@@ -26,7 +26,10 @@ from tests.conftest import copy_sources, quads_in_graph
 
 STEMS = ["bytedance-kg", "bytedance-kg-full", "bytedance-kg-implied"]
 RDF_FILES = [stem + suffix for stem in STEMS for suffix in (".ttl", ".nt", ".jsonld", ".nq", ".trig")] + [
-    "bytedance-kg-reified.ttl", "bytedance-kg-reified.nt", "ontology.rdf"]
+    "bytedance-kg-reified.ttl",
+    "bytedance-kg-reified.nt",
+    "ontology.rdf",
+]
 ALL_FILES = sorted(RDF_FILES + ["ontology.html", "context.jsonld", "void.ttl", "SHA256SUMS"])
 FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
 
@@ -61,7 +64,9 @@ def merged(stem: str, sources, full) -> Graph:
     return full if stem.endswith("-full") else union(sources.ontology, sources.imports, sources.stated)
 
 
-@pytest.mark.parametrize("name", [f for f in RDF_FILES if not f.endswith((".nq", ".trig")) and "reified" not in f])
+@pytest.mark.parametrize(
+    "name", [f for f in RDF_FILES if not f.endswith((".nq", ".trig")) and "reified" not in f]
+)
 def test_graph_files_parse_back_isomorphic(dist: Path, name: str, sources, full) -> None:
     expected = sources.ontology if name == "ontology.rdf" else merged(name.split(".")[0], sources, full)
     parsed = Graph().parse(dist / name, format=FORMATS[Path(name).suffix])
@@ -71,13 +76,19 @@ def test_graph_files_parse_back_isomorphic(dist: Path, name: str, sources, full)
 
 @pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("suffix", [".nq", ".trig"])
-def test_datasets_hold_each_source_as_a_named_graph(dist: Path, stem: str, suffix: str, sources, reasoned) -> None:
+def test_datasets_hold_each_source_as_a_named_graph(
+    dist: Path, stem: str, suffix: str, sources, reasoned
+) -> None:
     dataset = Dataset()
     dataset.parse(dist / (stem + suffix), format="nquads" if suffix == ".nq" else "trig")
     expected = {"implied": sources.implied}
     if not stem.endswith("-implied"):
-        expected |= {"ontology": sources.ontology, "data": sources.stated, "shapes": sources.shapes,
-                     "imports": sources.imports}
+        expected |= {
+            "ontology": sources.ontology,
+            "data": sources.stated,
+            "shapes": sources.shapes,
+            "imports": sources.imports,
+        }
     if stem.endswith("full"):
         expected |= {"inferred": reasoned.inferred}
     names = {g.identifier for g in dataset.graphs() if len(g)}
@@ -99,13 +110,21 @@ def test_jsonld_reads_naturally(dist: Path) -> None:
     document = json.loads((dist / "bytedance-kg.jsonld").read_text(encoding="utf-8"))
     person = next(n for n in document["@graph"] if n.get("id", "").endswith("/person/hong-dingkun"))
     assert person["name"] == "Hong Dingkun" and person["label"] == {"en": "Hong Dingkun"}
-    selector = next(n for n in document["@graph"] if n.get("id", "").endswith("/quote/flow-technical-lead#position"))
+    selector = next(
+        n for n in document["@graph"] if n.get("id", "").endswith("/quote/flow-technical-lead#position")
+    )
     assert isinstance(selector["start"], int) and isinstance(selector["end"], int)
 
 
 def test_strict_parser_loads_every_rdf_file(dist: Path) -> None:
-    formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-               ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
+    formats = {
+        ".ttl": ox.RdfFormat.TURTLE,
+        ".nt": ox.RdfFormat.N_TRIPLES,
+        ".nq": ox.RdfFormat.N_QUADS,
+        ".trig": ox.RdfFormat.TRIG,
+        ".rdf": ox.RdfFormat.RDF_XML,
+        ".jsonld": ox.RdfFormat.JSON_LD,
+    }
     for name in RDF_FILES:
         store = ox.Store()
         store.load(path=str(dist / name), format=formats[Path(name).suffix])
@@ -123,10 +142,14 @@ def test_void_counts_match_the_files(void: Graph, sources, full) -> None:
     assert int(void.value(DATASET, VOID.triples)) == len(asserted)
     assert int(void.value(URIRef(str(DATASET) + "/full"), VOID.triples)) == len(full)
     assert int(void.value(DATASET, VOID.properties)) == len(set(asserted.predicates()))
-    partitions = {void.value(p, VOID.property): int(void.value(p, VOID.triples))
-                  for p in void.objects(DATASET, VOID.propertyPartition)}
+    partitions = {
+        void.value(p, VOID.property): int(void.value(p, VOID.triples))
+        for p in void.objects(DATASET, VOID.propertyPartition)
+    }
     assert sum(partitions.values()) == len(asserted)
-    assert partitions[URIRef("http://www.w3.org/ns/org#member")] == len(list(asserted.triples((None, URIRef("http://www.w3.org/ns/org#member"), None))))
+    assert partitions[URIRef("http://www.w3.org/ns/org#member")] == len(
+        list(asserted.triples((None, URIRef("http://www.w3.org/ns/org#member"), None)))
+    )
 
 
 def test_void_checksums_and_sizes_match_the_files(void: Graph, dist: Path) -> None:
@@ -142,7 +165,10 @@ def test_void_checksums_and_sizes_match_the_files(void: Graph, dist: Path) -> No
 
 def test_canonical_hash_is_the_hash_of_the_canonical_nquads(void: Graph, dist: Path) -> None:
     checksum = void.value(DATASET, SPDX.checksum)
-    assert str(void.value(checksum, SPDX.checksumValue)) == hashlib.sha256((dist / "bytedance-kg.nq").read_bytes()).hexdigest()
+    assert (
+        str(void.value(checksum, SPDX.checksumValue))
+        == hashlib.sha256((dist / "bytedance-kg.nq").read_bytes()).hexdigest()
+    )
 
 
 def test_void_describes_source_endpoint_and_examples(void: Graph) -> None:
@@ -167,11 +193,15 @@ def test_ontology_docs_cover_every_term(dist: Path, sources) -> None:
     html = (dist / "ontology.html").read_text(encoding="utf-8")
     assert "<title>ByteDance knowledge graph ontology</title>" in html
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-    terms = [t for kind in kinds for t in sources.ontology.subjects(RDF.type, kind)
-             if str(t).startswith("https://w3id.org/bytedance-kg/ontology#")]
+    terms = [
+        t
+        for kind in kinds
+        for t in sources.ontology.subjects(RDF.type, kind)
+        if str(t).startswith("https://w3id.org/bytedance-kg/ontology#")
+    ]
     assert len(terms) > 60
     for term in terms:
-        assert f'https://w3id.org/bytedance-kg/ontology#{str(term).rsplit("#", 1)[1]}' in html, term
+        assert f"https://w3id.org/bytedance-kg/ontology#{str(term).rsplit('#', 1)[1]}" in html, term
         assert str(sources.ontology.value(term, SKOS.definition)) in html, term
     assert "schema:Corporation" in html or "https://schema.org/Corporation" in html  # alignments shown
 
@@ -180,8 +210,13 @@ def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:
     """The second build runs in another process, so with another string-hash seed."""
     target, _ = built
     scratch = copy_sources(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "bytedance_kg", "--quiet", "--root", str(scratch.root), "build"],
-                            capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONHASHSEED": "random"})
+    result = subprocess.run(
+        [sys.executable, "-m", "bytedance_kg", "--quiet", "--root", str(scratch.root), "build"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONHASHSEED": "random"},
+    )
     assert result.returncode == 0, result.stderr
     for name in ALL_FILES:
         assert (scratch.dist / name).read_bytes() == (target.dist / name).read_bytes(), name
@@ -191,9 +226,17 @@ def test_void_counts_each_named_graph_and_variant(void: Graph, dist: Path) -> No
     """Each named graph and each variant says how many triples it holds, and the files agree."""
     for name in ("ontology", "imports", "shapes", "data", "implied", "inferred"):
         part = URIRef(f"https://w3id.org/bytedance-kg/id/dataset/graph/{name}")
-        assert int(void.value(part, VOID.triples)) == quads_in_graph(dist / "bytedance-kg-full.nq", str(GRAPH[name])) > 0
-    for key, stem in (("asserted", "bytedance-kg"), ("implied", "bytedance-kg-implied"), ("full", "bytedance-kg-full"),
-                      ("reified", "bytedance-kg-reified")):
+        assert (
+            int(void.value(part, VOID.triples))
+            == quads_in_graph(dist / "bytedance-kg-full.nq", str(GRAPH[name]))
+            > 0
+        )
+    for key, stem in (
+        ("asserted", "bytedance-kg"),
+        ("implied", "bytedance-kg-implied"),
+        ("full", "bytedance-kg-full"),
+        ("reified", "bytedance-kg-reified"),
+    ):
         variant = URIRef(f"https://w3id.org/bytedance-kg/id/dataset/{key}")
         lines = (dist / f"{stem}.nt").read_text(encoding="utf-8").count("\n")
         assert int(void.value(variant, VOID.triples)) == lines, key

@@ -39,8 +39,16 @@ def everything_answers_from(url: str, dist: Path, marker: str) -> None:
             response = client.get(f"/dist/{name}")
             assert response.status_code == 200, name
             assert hashlib.sha256(response.content).hexdigest() == digest, name
-        for path in ("/", "/query", "/.well-known/void", "/ontology.html", "/ontology.ttl", "/context.jsonld",
-                     "/charts/org-chart.svg", "/doc/person/liang-rubo.html"):
+        for path in (
+            "/",
+            "/query",
+            "/.well-known/void",
+            "/ontology.html",
+            "/ontology.ttl",
+            "/context.jsonld",
+            "/charts/org-chart.svg",
+            "/doc/person/liang-rubo.html",
+        ):
             assert client.get(path).status_code == 200, path
         assert marker in client.get("/doc/person/zhu-jun.ttl").text
         query = f'ASK {{ ?s <http://www.w3.org/2000/01/rdf-schema#comment> "{marker}"@en }}'
@@ -54,8 +62,10 @@ def test_a_server_follows_two_rebuilds(tmp_path: Path) -> None:
     first = scratch.dist.resolve()
     (tmp_path / "log").mkdir()
     with our_server(scratch.dist, tmp_path / "log", "--client-queries", "4") as url:
-        edits = [('rdfs:label "Zhu Jun"@en ;', 'rdfs:label "Zhu Jun"@en ; rdfs:comment "rebuilt 1"@en ;'),
-                 ('rdfs:comment "rebuilt 1"@en', 'rdfs:comment "rebuilt 2"@en')]
+        edits = [
+            ('rdfs:label "Zhu Jun"@en ;', 'rdfs:label "Zhu Jun"@en ; rdfs:comment "rebuilt 1"@en ;'),
+            ('rdfs:comment "rebuilt 1"@en', 'rdfs:comment "rebuilt 2"@en'),
+        ]
         for round_, (old, new) in enumerate(edits, 1):
             edit_data(scratch, old, new)
             assert build(scratch.root).returncode == 0
@@ -69,8 +79,10 @@ def test_a_server_follows_two_rebuilds(tmp_path: Path) -> None:
 def test_two_builds_at_once_never_crash(tmp_path: Path) -> None:
     scratch = copy_sources(tmp_path)
     command = [sys.executable, "-m", "bytedance_kg", "--root", str(scratch.root), "build"]
-    processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=600) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], results
     assert any("waiting for the build" in err for _, err in results), results
@@ -91,12 +103,28 @@ def test_code_changed_under_a_running_server_is_said_not_garbled(built, tmp_path
     from tests.servers import free_port, running
 
     code = tmp_path / "src"
-    shutil.copytree(ROOT / "src" / "bytedance_kg", code / "bytedance_kg",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "bytedance_kg", code / "bytedance_kg", ignore=shutil.ignore_patterns("__pycache__")
+    )
     port = free_port()
     dist = built[0].dist
-    env_command = ["env", f"PYTHONPATH={code}", f"BYTEDANCE_KG_ROOT={ROOT}", sys.executable, "-m", "bytedance_kg", "--dist", str(dist), "serve",
-                   "--port", str(port), "--workers", "1", "--timeout", "1"]
+    env_command = [
+        "env",
+        f"PYTHONPATH={code}",
+        f"BYTEDANCE_KG_ROOT={ROOT}",
+        sys.executable,
+        "-m",
+        "bytedance_kg",
+        "--dist",
+        str(dist),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--timeout",
+        "1",
+    ]
     url = f"http://127.0.0.1:{port}"
     with running(env_command, url + "/sparql", ROOT, tmp_path / "server.log"):
         assert httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200

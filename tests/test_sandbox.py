@@ -33,8 +33,9 @@ def test_a_confined_process_cannot_reach_a_listener(tmp_path) -> None:
     canary = Canary()
     try:
         canary.proven()
-        result = subprocess.run([sys.executable, "-c", PROBE, canary.url], cwd=ROOT, capture_output=True, text=True,
-                                timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, canary.url], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         assert "closed: True" in result.stdout and "service: failed" in result.stdout, result.stdout
         assert "seccomp" in result.stdout

@@ -43,8 +43,18 @@ def client(url: str, address: str = "127.0.0.1", timeout: float = 60) -> httpx.C
 @pytest.fixture(scope="module")
 def limited(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Tight limits: 2 s per query, 5 rows, 2 workers, 2 queries per client."""
-    with our_server(built[0].dist, tmp_path_factory.mktemp("limited"), "--timeout", str(TIMEOUT),
-                    "--max-rows", "5", "--workers", "2", "--client-queries", "2") as url:
+    with our_server(
+        built[0].dist,
+        tmp_path_factory.mktemp("limited"),
+        "--timeout",
+        str(TIMEOUT),
+        "--max-rows",
+        "5",
+        "--workers",
+        "2",
+        "--client-queries",
+        "2",
+    ) as url:
         yield url
 
 
@@ -60,7 +70,9 @@ class Canary:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")
                 self.end_headers()
-                self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"urn:fetched"}}]}}')
+                self.wfile.write(
+                    b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"urn:fetched"}}]}}'
+                )
 
             do_POST = do_GET  # noqa: N815
 
@@ -99,7 +111,9 @@ def single_worker(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         yield url
 
 
-@pytest.mark.parametrize("how", ["query-param", "update-param", "form-update", "form-query", "sparql-update-body"])
+@pytest.mark.parametrize(
+    "how", ["query-param", "update-param", "form-update", "form-query", "sparql-update-body"]
+)
 def test_updates_are_refused_in_every_form(single_worker: str, how: str) -> None:
     update = "INSERT DATA { <urn:evil> <urn:is> <urn:here> }"
     with client(single_worker) as http_:
@@ -108,8 +122,9 @@ def test_updates_are_refused_in_every_form(single_worker: str, how: str) -> None
             "update-param": lambda: http_.get("/sparql", params={"update": update}),
             "form-update": lambda: http_.post("/sparql", data={"update": update}),
             "form-query": lambda: http_.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}),
-            "sparql-update-body": lambda: http_.post("/sparql", content=update,
-                                                     headers={"Content-Type": "application/sparql-update"}),
+            "sparql-update-body": lambda: http_.post(
+                "/sparql", content=update, headers={"Content-Type": "application/sparql-update"}
+            ),
         }[how]()
         assert response.status_code in (400, 403)
         ask = http_.get("/sparql", params={"query": "ASK { <urn:evil> ?p ?o }"}).json()
@@ -122,21 +137,31 @@ def test_updates_are_refused_in_every_form(single_worker: str, how: str) -> None
 
 
 def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> None:
-    fetchers = [f"SELECT * FROM <{canary.url}> WHERE {{ ?s ?p ?o }}",
-                f"SELECT * FROM NAMED <{canary.url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-                f"LOAD <{canary.url}>", f"SELECT * WHERE {{ <{canary.url}> ?p ?o }}"]
+    fetchers = [
+        f"SELECT * FROM <{canary.url}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{canary.url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"LOAD <{canary.url}>",
+        f"SELECT * WHERE {{ <{canary.url}> ?p ?o }}",
+    ]
     with client(server) as http_:
         for text in disguises(canary.url) + iri_disguises(canary.url) + fetchers:
             short = len(text) < 8000  # httpx refuses longer query strings itself; POST carries those
             for response in ([http_.get("/sparql", params={"query": text})] if short else []) + [
-                             http_.post("/sparql", data={"query": text}),
-                             http_.post("/sparql", content=text, headers={"Content-Type": "application/sparql-query"}),
-                             http_.post("/sparql", data={"update": text})]:
+                http_.post("/sparql", data={"query": text}),
+                http_.post("/sparql", content=text, headers={"Content-Type": "application/sparql-query"}),
+                http_.post("/sparql", data={"update": text}),
+            ]:
                 assert response.status_code in (200, 400, 403, 413), (text[:80], response.status_code)
                 assert b"urn:fetched" not in response.content
             # the protocol's own dataset parameters name graphs of the store, never fetched
-            http_.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": canary.url,
-                                         "named-graph-uri": canary.url + "n"})
+            http_.get(
+                "/sparql",
+                params={
+                    "query": "ASK { ?s ?p ?o }",
+                    "default-graph-uri": canary.url,
+                    "named-graph-uri": canary.url + "n",
+                },
+            )
     time.sleep(0.5)
     assert canary.hits == []
 
@@ -160,8 +185,13 @@ for target in (sys.argv[1], sys.argv[1].replace("127.0.0.1", "localhost")):
 def test_a_query_that_bypasses_the_guard_still_cannot_reach_out(built, canary: Canary) -> None:
     """The sandbox alone: a process confined exactly as a query worker confines itself runs SERVICE
     with no guard in front, and nothing reaches the canary. So the guard is a second line, not the only one."""
-    result = subprocess.run([sys.executable, "-c", BYPASS, canary.url, str(built[0].dist.resolve())], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", BYPASS, canary.url, str(built[0].dist.resolve())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "seccomp" in result.stdout and "answered" not in result.stdout, result.stdout
     assert result.stdout.count("refused:") == 2
@@ -173,8 +203,13 @@ def test_no_outbound_requests_from_the_command_line(tmp_path: Path, canary: Cana
     for index, text in enumerate(disguises(canary.url)[:16]):
         query = tmp_path / f"q{index}.rq"
         query.write_text(text, encoding="utf-8")
-        result = subprocess.run([sys.executable, "-m", "bytedance_kg", "query", str(query)], cwd=ROOT,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "bytedance_kg", "query", str(query)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 2, (text, result.stderr)
         assert "Traceback" not in result.stderr and str(query) in result.stderr
     assert canary.hits == []
@@ -189,8 +224,14 @@ def wait_until_idle(url: str, workers: int = 2) -> None:
     codes: list[int] = []
     while time.monotonic() < deadline:
         with ThreadPoolExecutor(workers) as pool:
-            codes = list(pool.map(lambda i: client(url, f"127.0.0.{10 + i}").get("/sparql", params={"query": SMALL})
-                                  .status_code, range(workers)))
+            codes = list(
+                pool.map(
+                    lambda i: (
+                        client(url, f"127.0.0.{10 + i}").get("/sparql", params={"query": SMALL}).status_code
+                    ),
+                    range(workers),
+                )
+            )
         if codes == [200] * workers:
             return
         time.sleep(0.3)
@@ -202,7 +243,9 @@ def test_pathological_queries_stop_within_the_limit(limited: str) -> None:
     with client(limited) as http_:
         for text in (CROSS_PRODUCT, DEEP_PATH):
             started = time.monotonic()
-            response = http_.get("/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"})
+            response = http_.get(
+                "/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"}
+            )
             elapsed = time.monotonic() - started
             assert response.status_code == 504, response.text
             assert "limit" in response.text and elapsed < TIMEOUT + 1.0, elapsed
@@ -234,8 +277,10 @@ def test_other_requests_are_answered_while_a_query_runs_into_its_limit(limited: 
 def test_concurrency_cap_answers_503_with_retry_after(limited: str) -> None:
     wait_until_idle(limited)
     with ThreadPoolExecutor(3) as pool:
-        busy = [pool.submit(client(limited, f"127.0.0.{20 + i}").get, "/sparql", params={"query": CROSS_PRODUCT})
-                for i in range(2)]
+        busy = [
+            pool.submit(client(limited, f"127.0.0.{20 + i}").get, "/sparql", params={"query": CROSS_PRODUCT})
+            for i in range(2)
+        ]
         time.sleep(0.5)
         third = client(limited, "127.0.0.30").get("/sparql", params={"query": SMALL})
         codes = [f.result().status_code for f in busy]
@@ -262,16 +307,27 @@ def test_a_client_cannot_claim_to_be_many(server: str) -> None:
     claim four addresses still get one worker between them."""
     wait_until_idle(server, 4)
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(client(server, "127.0.0.45").get, "/sparql", params={"query": CROSS_PRODUCT},
-                               headers={"X-Forwarded-For": f"203.0.113.{i}"}) for i in range(4)]
+        futures = [
+            pool.submit(
+                client(server, "127.0.0.45").get,
+                "/sparql",
+                params={"query": CROSS_PRODUCT},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            )
+            for i in range(4)
+        ]
         codes = sorted(f.result().status_code for f in futures)
     assert codes == [429, 429, 429, 504], codes
 
 
 def test_row_limit_cuts_and_says_so(limited: str) -> None:
     wait_until_idle(limited)
-    response = httpx.get(limited + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    response = httpx.get(
+        limited + "/sparql",
+        params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     assert response.status_code == 200
     assert len(response.json()["results"]["bindings"]) == 5
     assert response.headers["x-result-truncated"] == "true; max-rows=5"
@@ -281,32 +337,51 @@ def test_row_limit_cuts_and_says_so(limited: str) -> None:
 
 @pytest.fixture(scope="module")
 def byte_capped(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with our_server(built[0].dist, tmp_path_factory.mktemp("bytes"), "--max-bytes", "100000",
-                    "--max-rows", "1000000") as url:
+    with our_server(
+        built[0].dist, tmp_path_factory.mktemp("bytes"), "--max-bytes", "100000", "--max-rows", "1000000"
+    ) as url:
         yield url
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                                    "text/tab-separated-values", "text/turtle", "application/n-triples"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+        "text/turtle",
+        "application/n-triples",
+    ],
+)
 def test_byte_limit_cuts_at_a_solution_and_says_so(byte_capped: str, accept: str) -> None:
     graph = accept in ("text/turtle", "application/n-triples")
     text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }" if graph else "SELECT * WHERE { ?s ?p ?o }"
-    response = httpx.get(byte_capped + "/sparql", params={"query": text}, headers={"Accept": accept}, timeout=30)
+    response = httpx.get(
+        byte_capped + "/sparql", params={"query": text}, headers={"Accept": accept}, timeout=30
+    )
     assert response.status_code == 200
     assert response.headers["x-result-truncated"] == "true; max-bytes=100000"
-    assert 90_000 < len(response.content) <= 100_000, len(response.content)  # cut near the limit, not far below
+    assert 90_000 < len(response.content) <= 100_000, len(
+        response.content
+    )  # cut near the limit, not far below
     if accept.endswith("json"):
         assert response.json()["results"]["bindings"]
     elif graph:
         import pyoxigraph as ox
+
         fmt = ox.RdfFormat.TURTLE if accept == "text/turtle" else ox.RdfFormat.N_TRIPLES
         assert len(list(ox.parse(response.content, format=fmt))) > 100
 
 
 def test_request_size_is_limited(server: str) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70_000
-    assert httpx.post(server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"},
-                      timeout=30).status_code == 413
+    assert (
+        httpx.post(
+            server + "/sparql", content=big, headers={"Content-Type": "application/sparql-query"}, timeout=30
+        ).status_code
+        == 413
+    )
     for size in (64 * 1024 + 10, 200_000):  # just over the limit, and far over it
         line = b"GET /sparql?query=" + b"x" * size + b" HTTP/1.1\r\nHost: x\r\n\r\n"
         assert _raw(server, line)[0].startswith(b"HTTP/1.1 414"), size
@@ -340,7 +415,10 @@ def test_header_section_size_and_count_are_limited(server: str) -> None:
     assert answer.startswith(b"HTTP/1.1 431") and elapsed < 5
     line = b"GET /sparql?query=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     assert _raw(server, line)[0].startswith(b"HTTP/1.1 414")
-    for refusal in (_raw(server, one_big)[0], _raw(server, b"GARBAGE\r\n\r\n")[0]):  # the parser's own 400 too
+    for refusal in (
+        _raw(server, one_big)[0],
+        _raw(server, b"GARBAGE\r\n\r\n")[0],
+    ):  # the parser's own 400 too
         head = refusal.split(b"\r\n\r\n")[0].lower()
         assert b"x-content-type-options: nosniff" in head and b"content-security-policy:" in head, head
     # a valid request pipelined before an oversized one is answered first
@@ -352,8 +430,10 @@ def test_header_section_size_and_count_are_limited(server: str) -> None:
 def test_idle_and_half_sent_connections_are_closed(server: str) -> None:
     """A connection that sends nothing, one that stops half-way through its headers, and one that
     stops half-way through its body are closed within the timeouts (10 s), the last two with 408."""
-    body = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-            b"Content-Length: 100\r\n\r\nASK {")
+    body = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 100\r\n\r\nASK {"
+    )
     with ThreadPoolExecutor(3) as pool:
         idle = pool.submit(_raw, server, b"", 30)
         half = pool.submit(_raw, server, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a", 30)
@@ -369,8 +449,10 @@ def test_a_reader_that_stops_holds_no_answer_in_the_server(byte_capped: str) -> 
     pid = _server_pid(byte_capped)
     before = _rss(pid)
     host, port = byte_capped.removeprefix("http://").split(":")
-    request = ("GET /sparql?query=CONSTRUCT%20%7B%3Fs%20%3Fp%20%3Fo%7D%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\n"
-               "Host: x\r\nAccept: application/n-triples\r\n\r\n").encode()
+    request = (
+        "GET /sparql?query=CONSTRUCT%20%7B%3Fs%20%3Fp%20%3Fo%7D%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\n"
+        "Host: x\r\nAccept: application/n-triples\r\n\r\n"
+    ).encode()
     sockets = []
     for i in range(10):
         sock = socket.create_connection((host, int(port)), source_address=(f"127.0.0.{50 + i}", 0))
@@ -392,8 +474,10 @@ def test_a_stalled_reader_is_disconnected_without_an_error(built, tmp_path: Path
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect((host, int(port)))
-        sock.sendall(b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%7D "
-                     b"HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n")
+        sock.sendall(
+            b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%7D "
+            b"HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n"
+        )
         time.sleep(6)
         received = b""
         sock.settimeout(10)
@@ -413,8 +497,10 @@ def test_a_stalled_reader_is_disconnected_without_an_error(built, tmp_path: Path
 def test_a_client_that_reads_nothing_holds_at_most_twice_its_share_of_spooled_answers(server: str) -> None:
     wait_until_idle(server, 4)
     host, port = server.removeprefix("http://").split(":")
-    request = (b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%7D HTTP/1.1\r\n"
-               b"Host: x\r\nAccept: application/sparql-results+json\r\n\r\n")
+    request = (
+        b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%7D HTTP/1.1\r\n"
+        b"Host: x\r\nAccept: application/sparql-results+json\r\n\r\n"
+    )
     sockets, statuses = [], []
     for _ in range(5):
         sock = socket.create_connection((host, int(port)), source_address=("127.0.0.70", 0))
@@ -429,7 +515,9 @@ def test_a_client_that_reads_nothing_holds_at_most_twice_its_share_of_spooled_an
 
 def _server_pid(url: str) -> int:
     port = url.rsplit(":", 1)[1]
-    found = subprocess.run(["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True).stdout.split()
+    found = subprocess.run(
+        ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True
+    ).stdout.split()
     return int(found[0])
 
 
@@ -452,8 +540,9 @@ def _family_rss(pid: int) -> int:
 @pytest.fixture(scope="module")
 def attacked(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The default limits but 3 s per query and 512 MiB per worker (so the test is short)."""
-    with our_server(built[0].dist, tmp_path_factory.mktemp("attacked"), "--timeout", "3",
-                    "--worker-memory", "512") as url:
+    with our_server(
+        built[0].dist, tmp_path_factory.mktemp("attacked"), "--timeout", "3", "--worker-memory", "512"
+    ) as url:
         yield url
 
 
@@ -514,18 +603,32 @@ def test_a_third_client_is_served_while_two_others_attack(attacked: str) -> None
     good = [a for a in asks if a[0] == 200 and a[1] < 2.0]
     assert len(good) >= 19, asks
     assert all(code == 200 and took < 1.0 for code, took in pages), pages
-    assert peak[0] < 3 * 1024 ** 3, peak[0]
+    assert peak[0] < 3 * 1024**3, peak[0]
 
 
 # ---------------------------------------------------------------- robust parsing
 
 
-@pytest.mark.parametrize("path", [
-    "/dist/../pyproject.toml", "/dist/..%2fpyproject.toml", "/dist/%2e%2e%2fpyproject.toml", "/static/../app.py",
-    "/static/..%2f..%2fapp.py", "/vendor/codemirror/../../package.json", "/doc/..%2f..%2fpyproject.toml",
-    "/id/%00", "/id/person/%ff%fe", "/doc/" + "a" * 5000, "/id/" + "%2F" * 200, "/charts/../../etc/passwd",
-    "/ontology.exe", "/.well-known/../pyproject.toml", "/doc/person/liang-rubo.exe",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dist/../pyproject.toml",
+        "/dist/..%2fpyproject.toml",
+        "/dist/%2e%2e%2fpyproject.toml",
+        "/static/../app.py",
+        "/static/..%2f..%2fapp.py",
+        "/vendor/codemirror/../../package.json",
+        "/doc/..%2f..%2fpyproject.toml",
+        "/id/%00",
+        "/id/person/%ff%fe",
+        "/doc/" + "a" * 5000,
+        "/id/" + "%2F" * 200,
+        "/charts/../../etc/passwd",
+        "/ontology.exe",
+        "/.well-known/../pyproject.toml",
+        "/doc/person/liang-rubo.exe",
+    ],
+)
 def test_hostile_paths_get_4xx_never_a_file_outside(server: str, path: str) -> None:
     """Sent byte for byte (http.client does not normalise ``..`` away, unlike httpx)."""
     host, port = server.removeprefix("http://").split(":")
@@ -538,36 +641,61 @@ def test_hostile_paths_get_4xx_never_a_file_outside(server: str, path: str) -> N
     assert b"[build-system]" not in body and b"Traceback" not in body and b"import " not in body
 
 
-@pytest.mark.parametrize("accept", ["", ";;;", "text/*;q=abc", ",".join(["*/*"] * 500), "\x7f", "a/b/c;q=1;q=2",
-                                    "application/sparql-results+json;q=-1", "*/*;q=0"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "",
+        ";;;",
+        "text/*;q=abc",
+        ",".join(["*/*"] * 500),
+        "\x7f",
+        "a/b/c;q=1;q=2",
+        "application/sparql-results+json;q=-1",
+        "*/*;q=0",
+    ],
+)
 def test_hostile_accept_headers(server: str, accept: str) -> None:
-    response = httpx.get(server + "/sparql", params={"query": SMALL}, headers={"Accept": accept.encode("latin-1")},
-                         timeout=30)
+    response = httpx.get(
+        server + "/sparql", params={"query": SMALL}, headers={"Accept": accept.encode("latin-1")}, timeout=30
+    )
     # A control character is not allowed in a header value (RFC 9110): the HTTP parser answers 400.
     assert response.status_code in ((400,) if accept == "\x7f" else (200, 406))
 
 
 def test_invalid_utf8_and_bad_query_strings(server: str) -> None:
-    for query in ("query=%ff%fe%fd", "query=SELECT%20*%20WHERE%20%7B", "query=" + "%" * 100,
-                  "default-graph-uri=%00&query=ASK{}", "query=ASK{}&default-graph-uri=not%20an%20iri"):
+    for query in (
+        "query=%ff%fe%fd",
+        "query=SELECT%20*%20WHERE%20%7B",
+        "query=" + "%" * 100,
+        "default-graph-uri=%00&query=ASK{}",
+        "query=ASK{}&default-graph-uri=not%20an%20iri",
+    ):
         response = httpx.get(f"{server}/sparql?{query}", timeout=30)
         assert 400 <= response.status_code < 500 or response.status_code == 200, query
         assert b"Traceback" not in response.content
     utf16 = "ASK {}".encode("utf-16")
     for content_type in ("application/sparql-query", "application/sparql-query; charset=UTF-16"):
-        response = httpx.post(server + "/sparql", content=utf16, headers={"Content-Type": content_type}, timeout=30)
+        response = httpx.post(
+            server + "/sparql", content=utf16, headers={"Content-Type": content_type}, timeout=30
+        )
         assert response.status_code in (400, 415), response.text
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(query=st.text(max_size=200), accept=st.text(max_size=60), graph=st.text(max_size=40))
 def test_fuzz_endpoint_parameters(server: str, query: str, accept: str, graph: str) -> None:
     # Only what an HTTP client can send at all: h11 refuses header values with control characters
     # or surrounding white space before they leave the client.
     sendable = accept.isascii() and accept.isprintable() and accept == accept.strip() and accept
     headers = {"Accept": accept} if sendable else {}
-    response = httpx.get(server + "/sparql", params={"query": query, "default-graph-uri": graph}, headers=headers,
-                         timeout=30)
+    response = httpx.get(
+        server + "/sparql", params={"query": query, "default-graph-uri": graph}, headers=headers, timeout=30
+    )
     assert response.status_code < 500, (query, accept, graph, response.text)
     assert b"Traceback" not in response.content
 
@@ -576,11 +704,21 @@ def test_fuzz_endpoint_parameters(server: str, query: str, accept: str, graph: s
 
 
 def test_security_headers_on_every_response(server: str) -> None:
-    for path in ("/", "/query", "/doc/person/liang-rubo.html", "/no/such/page", "/sparql?query=ASK%7B%7D",
-                 "/charts/org-chart.svg"):
+    for path in (
+        "/",
+        "/query",
+        "/doc/person/liang-rubo.html",
+        "/no/such/page",
+        "/sparql?query=ASK%7B%7D",
+        "/charts/org-chart.svg",
+    ):
         headers = httpx.get(server + path, timeout=30).headers
         policy = headers["content-security-policy"]
-        assert "default-src 'none'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert (
+            "default-src 'none'" in policy
+            and "script-src 'self'" in policy
+            and "frame-ancestors 'none'" in policy
+        )
         assert "unsafe-inline" not in policy
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
@@ -600,11 +738,11 @@ def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
     unit = "https://w3id.org/bytedance-kg/id/unit/evil"
     graph = "https://w3id.org/bytedance-kg/graph/data"
     lines = [
-        f'<{person}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/bytedance-kg/ontology#Person> <{graph}> .',
+        f"<{person}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/bytedance-kg/ontology#Person> <{graph}> .",
         f'<{person}> <http://www.w3.org/2000/01/rdf-schema#label> "{evil}"@en <{graph}> .',
         f'<{person}> <https://schema.org/description> "{evil}" <{graph}> .',
-        f'<{person}> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <javascript:alert(1)> <{graph}> .',
-        f'<{unit}> <http://www.w3.org/ns/org#unitOf> <https://w3id.org/bytedance-kg/id/org/bytedance> <{graph}> .',
+        f"<{person}> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <javascript:alert(1)> <{graph}> .",
+        f"<{unit}> <http://www.w3.org/ns/org#unitOf> <https://w3id.org/bytedance-kg/id/org/bytedance> <{graph}> .",
         f'<{unit}> <http://www.w3.org/2000/01/rdf-schema#label> "{evil}"@en <{graph}> .',
     ]
     dist = tmp_path / "dist"
@@ -626,8 +764,24 @@ def test_load_test_command_reports_its_figures(built, tmp_path: Path) -> None:
     """The load test itself (a benchmark; `make bench` runs 16 clients for 60 s), here short. All
     its clients come from one address, so the server is given a share that admits them."""
     with our_server(built[0].dist, tmp_path, "--client-queries", "4") as url:
-        result = subprocess.run([sys.executable, "-m", "bytedance_kg", "loadtest", "--url", url, "--clients", "4",
-                                 "--seconds", "3"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bytedance_kg",
+                "loadtest",
+                "--url",
+                url,
+                "--clients",
+                "4",
+                "--seconds",
+                "3",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert result.returncode == 0, result.stdout
     assert "errors        0" in result.stdout
     for figure in ("throughput", "latency p50", "latency p99"):
@@ -636,13 +790,28 @@ def test_load_test_command_reports_its_figures(built, tmp_path: Path) -> None:
 
 def test_serve_refuses_bad_options_and_a_busy_port(server: str) -> None:
     port = server.rsplit(":", 1)[1]
-    for options in (["--max-rows", "-1"], ["--timeout", "inf"], ["--timeout", "nan"], ["--port", "99999"],
-                    ["--port", "-1"], ["--workers", "0"], ["--client-queries", "9", "--workers", "2"],
-                    ["--port", port], ["--worker-memory", "10"], ["--base", 'http://x/"><script>/'],
-                    ["--base", "http://x/?q=1"], ["--base", "http://x/ y"], ["--trusted-proxy", "not-an-address"]):
-        result = subprocess.run([sys.executable, "-m", "bytedance_kg", "serve", *options], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+    for options in (
+        ["--max-rows", "-1"],
+        ["--timeout", "inf"],
+        ["--timeout", "nan"],
+        ["--port", "99999"],
+        ["--port", "-1"],
+        ["--workers", "0"],
+        ["--client-queries", "9", "--workers", "2"],
+        ["--port", port],
+        ["--worker-memory", "10"],
+        ["--base", 'http://x/"><script>/'],
+        ["--base", "http://x/?q=1"],
+        ["--base", "http://x/ y"],
+        ["--trusted-proxy", "not-an-address"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "bytedance_kg", "serve", *options],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2, (options, result.stderr)
         assert "Traceback" not in result.stderr and "serving on" not in result.stderr, options
         assert result.stderr.strip(), options
-

@@ -36,7 +36,7 @@ def test_real_data_conforms(report: CheckReport) -> None:
 
 
 def test_every_node_shape_has_a_negative_case(sources: Sources) -> None:
-    node_shapes = {str(s)[len(str(SHAPES)):] for s in sources.shapes.subjects(RDF.type, SH.NodeShape)}
+    node_shapes = {str(s)[len(str(SHAPES)) :] for s in sources.shapes.subjects(RDF.type, SH.NodeShape)}
     covered = {case.name.split("-", 1)[0] for case in CASES}
     assert node_shapes and node_shapes <= covered, sorted(node_shapes - covered)
 

@@ -29,8 +29,6 @@ from tests.servers import in_ci, oxigraph_server, virtuoso_binary, virtuoso_serv
 QUERIES = list(load_catalogue(default_paths().queries_dir).values())
 
 
-
-
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> str:
     folder = tmp_path_factory.mktemp("oxigraph")
@@ -42,7 +40,9 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> str:
 
 @pytest.mark.parametrize("saved", QUERIES, ids=lambda q: q.name)
 def test_every_query_over_http_on_oxigraph_server(oxigraph: str, saved) -> None:
-    outcome = query(Endpoint(oxigraph + "/query"), example_text(saved), saved.is_graph, QUERY_GRAPHS[saved.graph])
+    outcome = query(
+        Endpoint(oxigraph + "/query"), example_text(saved), saved.is_graph, QUERY_GRAPHS[saved.graph]
+    )
     problems = differences(saved, outcome, deviations=True)
     assert problems == [], "\n".join(problems)
 
@@ -80,8 +80,22 @@ class VirtuosoStore:
 
     def load(self, variant: str, password: str = "dba", *extra: str) -> subprocess.CompletedProcess[str]:
         self.variant = None
-        return cli("--dist", str(self.dist), "load", "--endpoint", self.base + "/sparql-graph-crud-auth",
-                   "--user", "dba", "--password", password, "--graph", self.graph, "--variant", variant, *extra)
+        return cli(
+            "--dist",
+            str(self.dist),
+            "load",
+            "--endpoint",
+            self.base + "/sparql-graph-crud-auth",
+            "--user",
+            "dba",
+            "--password",
+            password,
+            "--graph",
+            self.graph,
+            "--variant",
+            variant,
+            *extra,
+        )
 
     def holding(self, variant: str) -> VirtuosoStore:
         if self.variant != variant:
@@ -132,13 +146,20 @@ def test_serve_over_an_external_store(oxigraph: str, built, tmp_path: Path) -> N
 
     with our_server(built[0].dist, tmp_path, "--store", oxigraph + "/query") as base:
         saved = next(q for q in QUERIES if q.name == "meeting-presenters")
-        response = httpx.post(base + "/sparql", data={"query": example_text(saved), "default-graph-uri": QUERY_GRAPHS["all"]},
-                              headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        response = httpx.post(
+            base + "/sparql",
+            data={"query": example_text(saved), "default-graph-uri": QUERY_GRAPHS["all"]},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
         assert response.status_code == 200
         assert len(response.json()["results"]["bindings"]) == 5
         page = httpx.get(base + "/doc/person/hong-dingkun.html", timeout=30)
         assert page.status_code == 200 and "<mark>Hong Dingkun as the technical lead</mark>" in page.text
-        assert httpx.get(base + "/id/unit/flow", headers={"Accept": "text/turtle"}, timeout=30).status_code == 303
+        assert (
+            httpx.get(base + "/id/unit/flow", headers={"Accept": "text/turtle"}, timeout=30).status_code
+            == 303
+        )
 
 
 def test_serve_over_a_store_forwards_only_checked_queries(oxigraph: str, built, tmp_path: Path) -> None:
@@ -161,12 +182,19 @@ def test_serve_over_a_store_forwards_only_checked_queries(oxigraph: str, built, 
             for text in iri_disguises(canary.url):  # what the guard passes the store refuses as malformed
                 response = httpx.post(base + "/sparql", data={"query": text}, timeout=30)
                 assert response.status_code in (400, 502), (text[:80], response.status_code)
-            graphs = httpx.get(base + "/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
-                               timeout=30).json()["results"]["bindings"]
+            graphs = httpx.get(
+                base + "/sparql",
+                params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                timeout=30,
+            ).json()["results"]["bindings"]
             assert {b["g"]["value"] for b in graphs} == set(OWNED_GRAPHS)
-            count = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/bytedance-kg/graph/data> WHERE { ?s ?p ?o }"
+            count = (
+                "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/bytedance-kg/graph/data> WHERE { ?s ?p ?o }"
+            )
             data = httpx.get(base + "/sparql", params={"query": count}, timeout=30).json()
-            lines = quads_in_graph(built[0].dist / "bytedance-kg.nq", "https://w3id.org/bytedance-kg/graph/data")
+            lines = quads_in_graph(
+                built[0].dist / "bytedance-kg.nq", "https://w3id.org/bytedance-kg/graph/data"
+            )
             assert int(data["results"]["bindings"][0]["n"]["value"]) == lines
         time.sleep(0.3)
         assert canary.hits == []

@@ -64,7 +64,9 @@ def load_articles(graph: Graph, root: Path) -> dict[URIRef, Article]:
             raise InputError(path, f"local copy of <{iri}> is missing")
         actual = sha256_of(path)
         if actual != str(recorded):
-            raise InputError(path, f"SHA-256 is {actual}, but the graph records {recorded}: the article changed")
+            raise InputError(
+                path, f"SHA-256 is {actual}, but the graph records {recorded}: the article changed"
+            )
         text = read_text(path)
         articles[URIRef(iri)] = Article(URIRef(iri), path, text, actual)
     return articles

@@ -67,7 +67,9 @@ def naive(paths: ProjectPaths) -> Stages:
     asserted = Graph()
     for triple in (*ontology, *data):
         asserted.add(triple)
-    stages["queries"] = _queries(paths, lambda text, graph: list((full if graph == "full" else asserted).query(text)))
+    stages["queries"] = _queries(
+        paths, lambda text, graph: list((full if graph == "full" else asserted).query(text))
+    )
     return stages
 
 
@@ -117,8 +119,9 @@ def measure(pipeline: str, paths: ProjectPaths, timeout: float) -> tuple[Stages,
     return queue.get() if not queue.empty() else None
 
 
-def workspace(source: ProjectPaths, folder: Path, articles: int, seed: int = 1,
-              inject: tuple[str, ...] = ()) -> ProjectPaths:
+def workspace(
+    source: ProjectPaths, folder: Path, articles: int, seed: int = 1, inject: tuple[str, ...] = ()
+) -> ProjectPaths:
     """A copy of the project's sources whose data is the article itself (0) or ``articles``
     synthetic ones (with the ``inject``-ed violations, if any)."""
     from bytedance_kg.loading import load_turtle
@@ -130,7 +133,9 @@ def workspace(source: ProjectPaths, folder: Path, articles: int, seed: int = 1,
     if articles:  # the recorded answers are the article's: synthetic data answers differently
         shutil.rmtree(folder / "queries" / "expected")
         text = source.article.read_text(encoding="utf-8")
-        write(generate(load_turtle(source.data), text, articles, seed=seed, inject=inject), folder, paths.data)
+        write(
+            generate(load_turtle(source.data), text, articles, seed=seed, inject=inject), folder, paths.data
+        )
     return paths
 
 
@@ -139,8 +144,9 @@ LARGE = 20_000
 spread is small next to the differences measured."""
 
 
-def run(source: ProjectPaths, sizes: list[int], repeats: int, timeout: float,
-        progress: Callable[[str], None]) -> list[dict]:
+def run(
+    source: ProjectPaths, sizes: list[int], repeats: int, timeout: float, progress: Callable[[str], None]
+) -> list[dict]:
     rows = []
     naive_gave_up = False
     for articles in sizes:
@@ -164,10 +170,13 @@ def run(source: ProjectPaths, sizes: list[int], repeats: int, timeout: float,
                     runs.append(outcome)
                 if runs:
                     stage_names = runs[0][0].keys()
-                    row.update(completed=True, runs=len(runs),
-                               stages={s: statistics.median(r[0][s] for r in runs) for s in stage_names},
-                               total=statistics.median(sum(r[0].values()) for r in runs),
-                               peak_rss=max(r[1] for r in runs))
+                    row.update(
+                        completed=True,
+                        runs=len(runs),
+                        stages={s: statistics.median(r[0][s] for r in runs) for s in stage_names},
+                        total=statistics.median(sum(r[0].values()) for r in runs),
+                        peak_rss=max(r[1] for r in runs),
+                    )
                 elif pipeline == "naive":
                     naive_gave_up = True
                 row["timeout"] = timeout
@@ -179,7 +188,11 @@ def count_triples(paths: ProjectPaths) -> int:
     """Triples in the data and the ontology: the size the tables report."""
     import pyoxigraph as ox
 
-    return sum(1 for path in (paths.data, paths.ontology) for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    return sum(
+        1
+        for path in (paths.data, paths.ontology)
+        for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    )
 
 
 def describe_size(articles: int) -> str:
@@ -205,40 +218,68 @@ def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list
 
 
 def render(rows: list[dict]) -> str:
-    lines = ["| data | triples | pipeline | total (s) | stages (s, median) | peak RSS (MiB) |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| data | triples | pipeline | total (s) | stages (s, median) | peak RSS (MiB) |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in rows:
         data = describe_size(row["articles"])
         if row.get("skipped"):
-            lines.append(f"| {data} | {row['triples']} | {row['pipeline']} | not run: it did not finish on a "
-                         "smaller size | | |")
+            lines.append(
+                f"| {data} | {row['triples']} | {row['pipeline']} | not run: it did not finish on a "
+                "smaller size | | |"
+            )
             continue
         if not row["completed"]:
-            lines.append(f"| {data} | {row['triples']} | {row['pipeline']} | did not finish within "
-                         f"{row.get('timeout', 0):.0f} s | | |")
+            lines.append(
+                f"| {data} | {row['triples']} | {row['pipeline']} | did not finish within "
+                f"{row.get('timeout', 0):.0f} s | | |"
+            )
             continue
         stages = ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items())
         runs = "" if row.get("runs", 1) > 1 else " (1 run)"
-        lines.append(f"| {data} | {row['triples']} | {row['pipeline']} | {row['total']:.2f}{runs} | {stages} | "
-                     f"{row['peak_rss'] / 2**20:.0f} |")
+        lines.append(
+            f"| {data} | {row['triples']} | {row['pipeline']} | {row['total']:.2f}{runs} | {stages} | "
+            f"{row['peak_rss'] / 2**20:.0f} |"
+        )
     lines += ["", "Ratios (from the medians above):", ""]
     ours, naive_rows, parse = (_completed(rows, p) for p in ("ours", "naive", "parse"))
     for articles in sorted({r["articles"] for r in rows}):
         data = describe_size(articles)
         if articles in ours and articles in naive_rows:
-            lines.append(f"- {data}: naive / ours = {naive_rows[articles]['total'] / ours[articles]['total']:.2f}")
+            lines.append(
+                f"- {data}: naive / ours = {naive_rows[articles]['total'] / ours[articles]['total']:.2f}"
+            )
         elif articles in ours:
-            timeout = next((r.get("timeout") for r in rows if r["articles"] == articles and r["pipeline"] == "naive"
-                            and not r["completed"] and not r.get("skipped")), None)
+            timeout = next(
+                (
+                    r.get("timeout")
+                    for r in rows
+                    if r["articles"] == articles
+                    and r["pipeline"] == "naive"
+                    and not r["completed"]
+                    and not r.get("skipped")
+                ),
+                None,
+            )
             if timeout:
-                lines.append(f"- {data}: naive did not finish within {timeout:.0f} s, so naive / ours > "
-                             f"{timeout / ours[articles]['total']:.1f}")
+                lines.append(
+                    f"- {data}: naive did not finish within {timeout:.0f} s, so naive / ours > "
+                    f"{timeout / ours[articles]['total']:.1f}"
+                )
         if articles in ours and articles in parse:
-            lines.append(f"- {data}: ours / pyoxigraph parse = {ours[articles]['total'] / parse[articles]['total']:.1f}")
+            lines.append(
+                f"- {data}: ours / pyoxigraph parse = {ours[articles]['total'] / parse[articles]['total']:.1f}"
+            )
     exponents = growth_exponents(rows)
     if exponents:
-        lines += ["", "Growth exponents of our build (time ~ n^k between consecutive synthetic sizes):", "",
-                  "| stage | " + " | ".join(f"{a} → {b}" for a, b, _ in next(iter(exponents.values()))) + " |",
-                  "|---|" + "---|" * len(next(iter(exponents.values())))]
+        lines += [
+            "",
+            "Growth exponents of our build (time ~ n^k between consecutive synthetic sizes):",
+            "",
+            "| stage | " + " | ".join(f"{a} → {b}" for a, b, _ in next(iter(exponents.values()))) + " |",
+            "|---|" + "---|" * len(next(iter(exponents.values()))),
+        ]
         width = len(next(iter(exponents.values())))
         for stage, ks in exponents.items():
             cells = [f"{k:.2f}" for _, _, k in ks] + [""] * (width - len(ks))

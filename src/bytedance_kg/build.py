@@ -65,8 +65,13 @@ class CheckReport:
     @property
     def conforms(self) -> bool:
         violations = [r for r in self.shape_results if r.severity == "sh:Violation"]
-        return not (violations or self.failed_gates or self.quote_problems or self.reasoning_problems
-                    or self.answer_problems)
+        return not (
+            violations
+            or self.failed_gates
+            or self.quote_problems
+            or self.reasoning_problems
+            or self.answer_problems
+        )
 
 
 @dataclass
@@ -113,9 +118,13 @@ on pyoxigraph, gates on pyoxigraph. ``reference``: owlrl's full closure, pySHACL
 The differential tests prove the two give the same results."""
 
 
-def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
-                  timings: dict[str, float] | None = None,
-                  data_files: list[Path] | None = None, engine: str = "fast") -> tuple[Sources, CheckReport, Closure]:
+def check_sources(
+    paths: ProjectPaths,
+    progress: Progress = lambda _: None,
+    timings: dict[str, float] | None = None,
+    data_files: list[Path] | None = None,
+    engine: str = "fast",
+) -> tuple[Sources, CheckReport, Closure]:
     """Parse and check the sources (or other ``data_files`` against the project's ontology and
     shapes): quotes, reasoning, shapes, gates. Raises only on bad input."""
     if engine not in ENGINES:
@@ -124,8 +133,13 @@ def check_sources(paths: ProjectPaths, progress: Progress = lambda _: None,
         return _check_sources(paths, progress, timings, data_files, engine == "fast")
 
 
-def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, float] | None,
-                   data_files: list[Path] | None, fast: bool) -> tuple[Sources, CheckReport, Closure]:
+def _check_sources(
+    paths: ProjectPaths,
+    progress: Progress,
+    timings: dict[str, float] | None,
+    data_files: list[Path] | None,
+    fast: bool,
+) -> tuple[Sources, CheckReport, Closure]:
     timings = {} if timings is None else timings
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
@@ -143,17 +157,22 @@ def _check_sources(paths: ProjectPaths, progress: Progress, timings: dict[str, f
     with _timed(timings, "validate", progress):
         if fast:
             _, report.shape_results, report.shacl_report = validate_fast(
-                sources.data, sources.shapes, sources.terminology())
+                sources.data, sources.shapes, sources.terminology()
+            )
         else:
             _, report.shape_results, report.shacl_report = validate_graph(
-                sources.data, sources.shapes, sources.terminology())
+                sources.data, sources.shapes, sources.terminology()
+            )
     with _timed(timings, "gates", progress):
         report.gate_results = run_gates(sources.store() if fast else sources.dataset(), paths.checks_dir)
     with _timed(timings, "answers", progress):
         queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
         if queries and data_files is None:
-            stores = {"asserted": _store(sources.asserted()), "full": _store(reasoned.full),
-                      "all": _store(union(sources.asserted(), sources.implied))}
+            stores = {
+                "asserted": _store(sources.asserted()),
+                "full": _store(reasoned.full),
+                "all": _store(union(sources.asserted(), sources.implied)),
+            }
             report.answer_problems = check_answers(queries, stores)
     return sources, report, reasoned
 
@@ -165,15 +184,22 @@ def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
     loads whatever those name, files included) in a project file is an input error naming the
     file. (The build's process cannot reach the network anyway when run from the command line:
     :data:`bytedance_kg.cli.OFFLINE_COMMANDS`.)"""
-    queries = [(read_text(path), str(path)) for path in
-               [*gate_files(paths.checks_dir), *sorted(paths.queries_dir.glob("*.rq"))]]
+    queries = [
+        (read_text(path), str(path))
+        for path in [*gate_files(paths.checks_dir), *sorted(paths.queries_dir.glob("*.rq"))]
+    ]
     for predicate in (SH.select, SH.ask, SH.construct):
-        queries += [(str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})")
-                    for node, text in sorted(shapes.subject_objects(predicate))]
+        queries += [
+            (str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})")
+            for node, text in sorted(shapes.subject_objects(predicate))
+        ]
     for text, origin in queries:
         if guard(text, origin).has_dataset:
-            raise InputError(origin, "FROM and FROM NAMED are not accepted in a project query: the reference "
-                                     "engine would load what they name")
+            raise InputError(
+                origin,
+                "FROM and FROM NAMED are not accepted in a project query: the reference "
+                "engine would load what they name",
+            )
     for declaration in sorted(shapes.objects(None, SH.declare)):
         prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
         origin = f"{paths.shapes} (sh:declare {prefix!s})"
@@ -233,8 +259,9 @@ def _build(paths: ProjectPaths, progress: Progress, engine: str) -> BuildResult:
         staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:
-            written = write_release(staging, sources, reasoned, paths.context,
-                                    list(load_catalogue(paths.queries_dir).values()))
+            written = write_release(
+                staging, sources, reasoned, paths.context, list(load_catalogue(paths.queries_dir).values())
+            )
             _publish(staging, paths.dist)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -270,16 +297,21 @@ def format_report(report: CheckReport) -> str:
         lines.append(f"reasoning: {len(report.reasoning_problems)} problem(s)")
         lines += [f"  {p}" for p in report.reasoning_problems]
     if report.answer_problems:
-        lines.append(f"saved queries no longer give their expected answers: {len(report.answer_problems)} "
-                     "(an empty or gutted data file, or expected results to rewrite with `bytedance-kg expected --write`)")
+        lines.append(
+            f"saved queries no longer give their expected answers: {len(report.answer_problems)} "
+            "(an empty or gutted data file, or expected results to rewrite with `bytedance-kg expected --write`)"
+        )
         lines += [f"  {p}" for p in report.answer_problems]
     return "\n".join(lines)
 
 
 def _problems(report: CheckReport) -> list[tuple[str, str]]:
     """The non-SHACL problems as (check name, message) pairs."""
-    out = [(f"gate/{gate.name}", "  ".join(f"{v}={val}" for v, val in zip(gate.variables, row)))
-           for gate in report.failed_gates for row in gate.rows]
+    out = [
+        (f"gate/{gate.name}", "  ".join(f"{v}={val}" for v, val in zip(gate.variables, row)))
+        for gate in report.failed_gates
+        for row in gate.rows
+    ]
     out += [("quotes", message) for message in report.quote_problems]
     out += [("reasoning", message) for message in report.reasoning_problems]
     out += [("answers", message) for message in report.answer_problems]
@@ -291,8 +323,15 @@ def report_as_json(report: CheckReport) -> dict[str, object]:
     shapes: dict[str, list[dict[str, str]]] = {}
     for r in report.shape_results:
         shapes.setdefault(r.shape, []).append(
-            {"focus": r.focus, "path": r.path, "value": r.value, "component": r.component,
-             "severity": r.severity, "message": r.message})
+            {
+                "focus": r.focus,
+                "path": r.path,
+                "value": r.value,
+                "component": r.component,
+                "severity": r.severity,
+                "message": r.message,
+            }
+        )
     return {
         "conforms": report.conforms,
         "shapes": shapes,

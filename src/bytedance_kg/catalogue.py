@@ -84,7 +84,9 @@ def parse_header(path: Path, text: str) -> SavedQuery:
         if key == "Param":
             match = _PARAM.match(value)
             if not match or match["type"] not in PARAM_TYPES:
-                raise UsageError(f"{path}:{number}: a Param line reads 'name (IRI|string|integer) - what it is'")
+                raise UsageError(
+                    f"{path}:{number}: a Param line reads 'name (IRI|string|integer) - what it is'"
+                )
             params.append(Param(match["name"], match["type"], match["doc"]))
         else:
             fields[key] = value
@@ -96,8 +98,17 @@ def parse_header(path: Path, text: str) -> SavedQuery:
         raise UsageError(f"{path}: 'Graph:' must be one of {', '.join(GRAPHS)}")
     tags = tuple(t.strip() for t in fields.get("Tags", "").split(",") if t.strip())
     example = tuple(fields.get("Example", "").split())
-    return SavedQuery(path.stem, path, text, fields["Question"], fields.get("Description", ""), tags, graph,
-                      tuple(params), example)
+    return SavedQuery(
+        path.stem,
+        path,
+        text,
+        fields["Question"],
+        fields.get("Description", ""),
+        tags,
+        graph,
+        tuple(params),
+        example,
+    )
 
 
 def load_catalogue(queries_dir: Path) -> dict[str, SavedQuery]:

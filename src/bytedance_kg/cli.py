@@ -52,8 +52,12 @@ from bytedance_kg.stats import render as render_stats
 from bytedance_kg.store import load_graph, load_store
 from bytedance_kg.synthetic import INJECTIONS
 
-SOLUTION_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-                    "csv": "text/csv", "tsv": "text/tab-separated-values"}
+SOLUTION_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
 
 EPILOG_BUILD = """examples:
   bytedance-kg build            parse, check and write dist/
@@ -194,8 +198,9 @@ def cmd_anchor(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> 
 
 
 def cmd_validate(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    _, report, _ = check_sources(paths, out.progress, data_files=[Path(f) for f in args.files] or None,
-                                 engine=args.engine)
+    _, report, _ = check_sources(
+        paths, out.progress, data_files=[Path(f) for f in args.files] or None, engine=args.engine
+    )
     if args.format == "json":
         print(json.dumps(report_as_json(report), indent=2, ensure_ascii=False))
     elif args.format == "turtle":
@@ -220,7 +225,9 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     if outcome.triples is not None:
         if fmt not in ("table", "turtle", "ntriples", "jsonld"):
             raise UsageError(f"a {query.form} query gives a graph: use --format turtle, ntriples or jsonld")
-        rdf_format = {"ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}.get(fmt, ox.RdfFormat.TURTLE)
+        rdf_format = {"ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}.get(
+            fmt, ox.RdfFormat.TURTLE
+        )
         prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
         sys.stdout.write(ox.serialize(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
         return EXIT_OK
@@ -288,7 +295,11 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
     before = readme.read_bytes().decode("utf-8")  # bytes, so stray CRLFs count as changes
     text = replace_section(before, "diagram", model_diagram(_store(args, paths, out, "asserted")))
     text = replace_section(text, "queries", query_catalogue(load_catalogue(paths.queries_dir)))
-    text = replace_section(text, "examples", command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])))
+    text = replace_section(
+        text,
+        "examples",
+        command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])),
+    )
     if args.check:
         if text != before:
             out.error(f"{readme}: generated sections are out of date (run: bytedance-kg docs)")
@@ -310,8 +321,10 @@ def cmd_load(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
         print(f"loaded {count:6d} triples into <{graph}>")
     for graph, pairs in result.rewritten.items():
         for sent, held in pairs:
-            out.warn(f"the store rewrote a literal in <{graph}>: sent {sent.object}, holds {held.object} "
-                     f"(subject {sent.subject}, predicate {sent.predicate})")
+            out.warn(
+                f"the store rewrote a literal in <{graph}>: sent {sent.object}, holds {held.object} "
+                f"(subject {sent.subject}, predicate {sent.predicate})"
+            )
     return EXIT_OK
 
 
@@ -337,7 +350,7 @@ def _base_iri(text: str) -> str:
         ox.NamedNode(base)
     except ValueError as error:
         raise UsageError(f"--base is not an IRI: {text!r} ({error})") from None
-    if any(c in base for c in "?#<>\"{}|^`\\ "):
+    if any(c in base for c in '?#<>"{}|^`\\ '):
         raise UsageError(f"--base must be a plain IRI without a query, a fragment or quotes: {text!r}")
     return base
 
@@ -365,9 +378,15 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
         raise InputError(paths.dist, "no release to serve; run `bytedance-kg build` first")
     if args.client_queries > args.workers:
         raise UsageError(f"--client-queries ({args.client_queries}) cannot exceed --workers ({args.workers})")
-    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers,
-                    per_client=args.client_queries, worker_memory=args.worker_memory * MiB,
-                    stall_timeout=args.stall_timeout)
+    limits = Limits(
+        timeout=args.timeout,
+        max_rows=args.max_rows,
+        max_bytes=args.max_bytes,
+        workers=args.workers,
+        per_client=args.client_queries,
+        worker_memory=args.worker_memory * MiB,
+        stall_timeout=args.stall_timeout,
+    )
     sock = _listen(args.host, args.port)
     base = _base_iri(args.base)
     backend: Backend
@@ -389,10 +408,19 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     app = create_app(backend, paths, base, limits)
     # X-Forwarded-For names the client only when it comes from a proxy the operator trusts: otherwise
     # any client could claim to be many and take every worker (the fair share is by address).
-    config = uvicorn.Config(app, log_level="warning", http=protocol_class(limits), lifespan="on",
-                            timeout_keep_alive=int(limits.keep_alive), limit_concurrency=2048,
-                            proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
-    out.progress(f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}; {engine}); Ctrl-C stops")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        http=protocol_class(limits),
+        lifespan="on",
+        timeout_keep_alive=int(limits.keep_alive),
+        limit_concurrency=2048,
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=args.trusted_proxy or "",
+    )
+    out.progress(
+        f"serving on http://{args.host}:{args.port}/ (IRIs under {args.base}; {engine}); Ctrl-C stops"
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return EXIT_OK
 
@@ -402,13 +430,23 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
 
     downloads = ["void.ttl", "bytedance-kg.ttl", "bytedance-kg.jsonld"]
     out.progress(f"{args.clients} clients for {args.seconds:g} s against {args.url}")
-    report = loadtest.run(args.url.rstrip("/"), list(load_catalogue(paths.queries_dir).values()), downloads,
-                          args.clients, args.seconds, args.pid)
+    report = loadtest.run(
+        args.url.rstrip("/"),
+        list(load_catalogue(paths.queries_dir).values()),
+        downloads,
+        args.clients,
+        args.seconds,
+        args.pid,
+    )
     sys.stdout.write(report.render())
     if args.save:
         document = paths.root / "BENCHMARKS.md"
-        write_atomically(document, replace_section(document.read_text(encoding="utf-8"), "loadtest",
-                                                   report.markdown(args.clients, args.seconds)))
+        write_atomically(
+            document,
+            replace_section(
+                document.read_text(encoding="utf-8"), "loadtest", report.markdown(args.clients, args.seconds)
+            ),
+        )
     return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
 
 
@@ -452,7 +490,9 @@ def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"not {'an integer' if kind is int else 'a number'}: {text!r}"
+            ) from None
         if not math.isfinite(value) or not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{text} is outside {low:g} to {high:g}")
         return value
@@ -474,36 +514,58 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, helptext: str, epilog: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=helptext, description=helptext, epilog=epilog,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sub.add_parser(
+            name,
+            help=helptext,
+            description=helptext,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
-    engine_help = ("fast (default): cached vocabulary closure + targeted OWL RL rules, SHACL in the shacl engine "
-                   "and pyoxigraph, gates on pyoxigraph; reference: owlrl's full closure, pySHACL, rdflib "
-                   "(slower; the tests prove both give the same results)")
-    p = command("build", "parse, verify quotes, reason, validate, run the gates and write dist/", EPILOG_BUILD)
+    engine_help = (
+        "fast (default): cached vocabulary closure + targeted OWL RL rules, SHACL in the shacl engine "
+        "and pyoxigraph, gates on pyoxigraph; reference: owlrl's full closure, pySHACL, rdflib "
+        "(slower; the tests prove both give the same results)"
+    )
+    p = command(
+        "build", "parse, verify quotes, reason, validate, run the gates and write dist/", EPILOG_BUILD
+    )
     p.add_argument("--engine", choices=ENGINES, default="fast", help=engine_help)
     p.set_defaults(run=cmd_build)
-    p = command("validate", "check the sources (shapes, gates, quotes, reasoning) without writing", EPILOG_VALIDATE)
+    p = command(
+        "validate", "check the sources (shapes, gates, quotes, reasoning) without writing", EPILOG_VALIDATE
+    )
     p.add_argument("files", nargs="*", help="data files to check instead of data/bytedance.ttl")
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format")
     p.add_argument("--engine", choices=ENGINES, default="fast", help=engine_help)
     p.set_defaults(run=cmd_validate)
     p = command("query", "run a saved query (by name) or any .rq file", EPILOG_QUERY)
     p.add_argument("query", metavar="NAME|FILE")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind a query parameter")
-    p.add_argument("--format", default="table",
-                   choices=("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"))
+    p.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="bind a query parameter"
+    )
+    p.add_argument(
+        "--format",
+        default="table",
+        choices=("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"),
+    )
     p.add_argument("--reasoned", action="store_true", help="query the reasoned graph (standard vocabularies)")
     p.set_defaults(run=cmd_query)
     p = command("queries", "list the saved queries with their questions and tags", EPILOG_QUERIES)
     p.add_argument("--tag", help="only queries with this tag")
     p.set_defaults(run=cmd_queries)
-    p = command("describe", "everything known about one thing, with the quotes that support it", EPILOG_DESCRIBE)
+    p = command(
+        "describe", "everything known about one thing, with the quotes that support it", EPILOG_DESCRIBE
+    )
     p.add_argument("thing", metavar="IRI|NAME")
     p.set_defaults(run=cmd_describe)
-    p = command("stats", "counts by class and property, facts per quote, coverage of the article", EPILOG_STATS)
+    p = command(
+        "stats", "counts by class and property, facts per quote, coverage of the article", EPILOG_STATS
+    )
     p.set_defaults(run=cmd_stats)
-    p = command("expected", "compare saved queries with their expected results, or --write them", EPILOG_EXPECTED)
+    p = command(
+        "expected", "compare saved queries with their expected results, or --write them", EPILOG_EXPECTED
+    )
     p.add_argument("names", nargs="*", metavar="NAME", help="queries (default: all)")
     p.add_argument("--write", action="store_true", help="write the expected files from the current results")
     p.set_defaults(run=cmd_expected)
@@ -511,60 +573,141 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files (default: ontology, shapes, imports, data)")
     p.add_argument("--check", action="store_true", help="only report files not in canonical form")
     p.set_defaults(run=cmd_fmt)
-    p = command("load", "upload the release to a SPARQL 1.1 Graph Store (replacing only its own graphs)", EPILOG_LOAD)
-    p.add_argument("--endpoint", required=True, help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store")
-    p.add_argument("--graph", help="load one variant, merged, into this named graph (instead of one graph per part)")
-    p.add_argument("--variant", choices=("asserted", "full", "all"), default="full",
-                   help="with --graph: stated facts (asserted), with their closure (full), or stated and implied (all)")
-    p.add_argument("--allow-rewritten-literals", action="store_true",
-                   help="accept a store that writes literals back in another lexical form (warned, one line each)")
+    p = command(
+        "load", "upload the release to a SPARQL 1.1 Graph Store (replacing only its own graphs)", EPILOG_LOAD
+    )
+    p.add_argument(
+        "--endpoint", required=True, help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store"
+    )
+    p.add_argument(
+        "--graph", help="load one variant, merged, into this named graph (instead of one graph per part)"
+    )
+    p.add_argument(
+        "--variant",
+        choices=("asserted", "full", "all"),
+        default="full",
+        help="with --graph: stated facts (asserted), with their closure (full), or stated and implied (all)",
+    )
+    p.add_argument(
+        "--allow-rewritten-literals",
+        action="store_true",
+        help="accept a store that writes literals back in another lexical form (warned, one line each)",
+    )
     p.add_argument("--user", help="user name for HTTP basic or digest authentication")
     p.add_argument("--password", help="password (or set BYTEDANCE_KG_PASSWORD)")
     p.set_defaults(run=cmd_load)
     p = command("serve", "serve the release: SPARQL endpoint, dereferenceable IRIs and pages", EPILOG_SERVE)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=bounded(int, 1, 65535), default=8000, help="port, 1 to 65535 (default 8000)")
-    p.add_argument("--store", help="an external SPARQL endpoint loaded with `load`, instead of the embedded store")
-    p.add_argument("--base", default=BASE,
-                   help="public base IRI that maps onto this server (default https://w3id.org/bytedance-kg/)")
-    p.add_argument("--timeout", type=bounded(float, 0.1, 3600), default=10.0,
-                   help="seconds a query may run, 0.1 to 3600 (default 10)")
-    p.add_argument("--max-rows", type=bounded(int, 1, 10_000_000), default=10_000,
-                   help="solutions or triples returned at most (default 10000)")
-    p.add_argument("--max-bytes", type=bounded(int, 4096, 2**31), default=16 * 1024 * 1024,
-                   help="bytes of an answer at most (default 16 MiB)")
-    p.add_argument("--workers", type=bounded(int, 1, 64), default=4, help="queries that may run at once (default 4)")
-    p.add_argument("--client-queries", type=bounded(int, 1, 64), default=1,
-                   help="queries one client address may run at once (default 1)")
-    p.add_argument("--worker-memory", type=bounded(int, 512, 65536), default=1024,
-                   help="MiB of memory per query worker, 512 to 65536 (default 1024)")
-    p.add_argument("--trusted-proxy", metavar="ADDRESS", type=_addresses,
-                   help="a reverse proxy's address whose X-Forwarded-For names the client (default: none is trusted)")
-    p.add_argument("--stall-timeout", type=bounded(float, 1, 600), default=20.0,
-                   help="seconds a client may take nothing of an answer before it is disconnected (default 20)")
+    p.add_argument(
+        "--port", type=bounded(int, 1, 65535), default=8000, help="port, 1 to 65535 (default 8000)"
+    )
+    p.add_argument(
+        "--store", help="an external SPARQL endpoint loaded with `load`, instead of the embedded store"
+    )
+    p.add_argument(
+        "--base",
+        default=BASE,
+        help="public base IRI that maps onto this server (default https://w3id.org/bytedance-kg/)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=bounded(float, 0.1, 3600),
+        default=10.0,
+        help="seconds a query may run, 0.1 to 3600 (default 10)",
+    )
+    p.add_argument(
+        "--max-rows",
+        type=bounded(int, 1, 10_000_000),
+        default=10_000,
+        help="solutions or triples returned at most (default 10000)",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=bounded(int, 4096, 2**31),
+        default=16 * 1024 * 1024,
+        help="bytes of an answer at most (default 16 MiB)",
+    )
+    p.add_argument(
+        "--workers", type=bounded(int, 1, 64), default=4, help="queries that may run at once (default 4)"
+    )
+    p.add_argument(
+        "--client-queries",
+        type=bounded(int, 1, 64),
+        default=1,
+        help="queries one client address may run at once (default 1)",
+    )
+    p.add_argument(
+        "--worker-memory",
+        type=bounded(int, 512, 65536),
+        default=1024,
+        help="MiB of memory per query worker, 512 to 65536 (default 1024)",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        metavar="ADDRESS",
+        type=_addresses,
+        help="a reverse proxy's address whose X-Forwarded-For names the client (default: none is trusted)",
+    )
+    p.add_argument(
+        "--stall-timeout",
+        type=bounded(float, 1, 600),
+        default=20.0,
+        help="seconds a client may take nothing of an answer before it is disconnected (default 20)",
+    )
     p.set_defaults(run=cmd_serve)
-    p = command("loadtest", "a bounded load test of a running server (saved queries, pages, downloads)", EPILOG_LOADTEST)
-    p.add_argument("--url", default="http://127.0.0.1:8000", help="the server (default http://127.0.0.1:8000)")
+    p = command(
+        "loadtest",
+        "a bounded load test of a running server (saved queries, pages, downloads)",
+        EPILOG_LOADTEST,
+    )
+    p.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the server (default http://127.0.0.1:8000)"
+    )
     p.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     p.add_argument("--seconds", type=float, default=60.0, help="duration (default 60)")
     p.add_argument("--pid", type=int, help="the server's process id, to report its memory growth")
     p.add_argument("--save", action="store_true", help="write the figures into BENCHMARKS.md")
     p.set_defaults(run=cmd_loadtest)
-    p = command("synthetic", "write a copy of the project whose data is N synthetic articles (for benchmarks and tests)",
-                EPILOG_SYNTHETIC)
-    p.add_argument("--articles", type=int, required=True, help="how many renamed copies of the article (~1,550 triples each)")
+    p = command(
+        "synthetic",
+        "write a copy of the project whose data is N synthetic articles (for benchmarks and tests)",
+        EPILOG_SYNTHETIC,
+    )
+    p.add_argument(
+        "--articles",
+        type=int,
+        required=True,
+        help="how many renamed copies of the article (~1,550 triples each)",
+    )
     p.add_argument("--seed", type=int, default=1, help="varies the reported figures (default 1)")
-    p.add_argument("--inject", action="append", default=[], choices=INJECTIONS,
-                   help="add a known violation to article 1 (repeatable)")
+    p.add_argument(
+        "--inject",
+        action="append",
+        default=[],
+        choices=INJECTIONS,
+        help="add a known violation to article 1 (repeatable)",
+    )
     p.add_argument("--out", required=True, help="a new folder for the copy")
     p.set_defaults(run=cmd_synthetic)
-    p = command("bench", "time the build against the naive pipeline, on the article and synthetic graphs", EPILOG_BENCH)
-    p.add_argument("--articles", default="0,6", help="comma-separated sizes: 0 is the article, N is N synthetic articles")
+    p = command(
+        "bench",
+        "time the build against the naive pipeline, on the article and synthetic graphs",
+        EPILOG_BENCH,
+    )
+    p.add_argument(
+        "--articles", default="0,6", help="comma-separated sizes: 0 is the article, N is N synthetic articles"
+    )
     p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median reported)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is abandoned")
-    p.add_argument("--endpoint-seconds", type=float, default=10.0,
-                   help="seconds per endpoint load run against Oxigraph and rdflib-endpoint (0 skips them)")
-    p.add_argument("--save", action="store_true", help="write bench-results.json, BENCHMARKS.md and docs/benchmarks.svg")
+    p.add_argument(
+        "--endpoint-seconds",
+        type=float,
+        default=10.0,
+        help="seconds per endpoint load run against Oxigraph and rdflib-endpoint (0 skips them)",
+    )
+    p.add_argument(
+        "--save", action="store_true", help="write bench-results.json, BENCHMARKS.md and docs/benchmarks.svg"
+    )
     p.set_defaults(run=cmd_bench)
     p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
     p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
@@ -575,8 +718,19 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-OFFLINE_COMMANDS = {"build", "validate", "query", "queries", "describe", "stats", "expected", "fmt", "anchor", "docs",
-                    "synthetic"}
+OFFLINE_COMMANDS = {
+    "build",
+    "validate",
+    "query",
+    "queries",
+    "describe",
+    "stats",
+    "expected",
+    "fmt",
+    "anchor",
+    "docs",
+    "synthetic",
+}
 """Commands that need no network: run from the command line, their process cannot open a network
 socket (:func:`bytedance_kg.sandbox.forbid_network`), so no query in a data, query, gate or shapes
 file can reach out, whichever engine runs it. ``serve`` confines itself once it has bound its socket

@@ -98,16 +98,22 @@ def resolve(run: Run, name: str) -> ox.NamedNode:
         return rows[0]
     if len(rows) > 1:
         raise UsageError(f"'{name}' names several things: {', '.join(compact(r) for r in rows)}")
-    raise UsageError(f"nothing is called '{name}' (give an IRI, a prefixed name such as person:liang-rubo, or a label)")
+    raise UsageError(
+        f"nothing is called '{name}' (give an IRI, a prefixed name such as person:liang-rubo, or a label)"
+    )
 
 
-def _grouped(rows: list[dict], term: str, labels: Callable[[ox.NamedNode], str]) -> dict[tuple[str, str], list[Value]]:
+def _grouped(
+    rows: list[dict], term: str, labels: Callable[[ox.NamedNode], str]
+) -> dict[tuple[str, str], list[Value]]:
     groups: dict[tuple[str, str], list[Value]] = {}
     for row in rows:
         prop = row["p"]
         key = (labels(prop) or compact(prop), prop.value)
         value = row[term]
-        groups.setdefault(key, []).append(Value(value, _label_of(row, "v") if isinstance(value, ox.NamedNode) else ""))
+        groups.setdefault(key, []).append(
+            Value(value, _label_of(row, "v") if isinstance(value, ox.NamedNode) else "")
+        )
     return {k: groups[k] for k in sorted(groups, key=lambda k: (k[0].lower(), k[1]))}
 
 
@@ -122,13 +128,20 @@ def describe(run: Run, thing: ox.NamedNode, labels_run: Run | None = None) -> De
         return cache[term.value]
 
     result = Description(thing.value, _first_label(labels_run, thing) or _first_label(run, thing))
-    own = run(f"""SELECT ?p ?o ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?t ?p ?o .
-                  {_LABEL.format(var='?o', name='v')} }} ORDER BY ?p ?o""").rows or []
+    own = (
+        run(f"""SELECT ?p ?o ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?t ?p ?o .
+                  {_LABEL.format(var="?o", name="v")} }} ORDER BY ?p ?o""").rows
+        or []
+    )
     result.properties = _grouped(_dedupe(own, "o"), "o", label)
-    inverse = run(f"""SELECT ?p ?s ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?s ?p ?t . FILTER (ISIRI(?s))
-                      {_LABEL.format(var='?s', name='v')} }} ORDER BY ?p ?s""").rows or []
+    inverse = (
+        run(f"""SELECT ?p ?s ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?s ?p ?t . FILTER (ISIRI(?s))
+                      {_LABEL.format(var="?s", name="v")} }} ORDER BY ?p ?s""").rows
+        or []
+    )
     result.referenced_by = _grouped(_dedupe(inverse, "s"), "s", label)
-    quotes = run(f"""
+    quotes = (
+        run(f"""
         PREFIX kg: <https://w3id.org/bytedance-kg/ontology#>
         PREFIX oa: <http://www.w3.org/ns/oa#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -138,8 +151,12 @@ def describe(run: Run, thing: ox.NamedNode, labels_run: Run | None = None) -> De
           UNION {{ ?thing prov:wasDerivedFrom ?quote . BIND (?thing AS ?fact) }}
           UNION {{ ?fact ?p ?thing ; prov:wasDerivedFrom ?quote . }}
           ?quote oa:hasSelector ?t , ?s . ?t oa:exact ?exact . ?s oa:start ?start ; oa:end ?end .
-        }} ORDER BY ?start ?end ?fact""").rows or []
-    result.quotes = [Support(r["fact"], r["exact"].value, int(r["start"].value), int(r["end"].value)) for r in quotes]
+        }} ORDER BY ?start ?end ?fact""").rows
+        or []
+    )
+    result.quotes = [
+        Support(r["fact"], r["exact"].value, int(r["start"].value), int(r["end"].value)) for r in quotes
+    ]
     return result
 
 

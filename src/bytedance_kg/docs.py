@@ -20,8 +20,22 @@ from bytedance_kg.namespaces import BASE
 from bytedance_kg.querying import compact
 
 MAIN_CLASSES = (
-    "Company", "OrganizationalUnit", "Person", "Role", "Membership", "Statement", "SoftwareProduct", "Event",
-    "Observation", "Metric", "Claim", "Idea", "Critique", "Technology", "Quote", "SourceArticle",
+    "Company",
+    "OrganizationalUnit",
+    "Person",
+    "Role",
+    "Membership",
+    "Statement",
+    "SoftwareProduct",
+    "Event",
+    "Observation",
+    "Metric",
+    "Claim",
+    "Idea",
+    "Critique",
+    "Technology",
+    "Quote",
+    "SourceArticle",
 )
 """The classes the diagram shows; instances of their subclasses are drawn as these."""
 
@@ -55,9 +69,12 @@ def model_diagram(store: ox.Store) -> str:
           ?s a/rdfs:subClassOf* ?from . ?o a/rdfs:subClassOf* ?to .
           FILTER (?property NOT IN (rdf:type, rdf:subject, rdf:predicate, rdf:object, <{_KG}mention>))
         }} ORDER BY ?from ?property ?to"""
-    edges = [(r["from"].value[len(_KG):], compact(r["property"]), r["to"].value[len(_KG):]) for r in store.query(query)]
+    edges = [
+        (r["from"].value[len(_KG) :], compact(r["property"]), r["to"].value[len(_KG) :])
+        for r in store.query(query)
+    ]
     lines = ["```mermaid", "flowchart LR"]
-    lines += [f"  {a} -- \"{p}\" --> {b}" for a, p, b in edges]
+    lines += [f'  {a} -- "{p}" --> {b}' for a, p, b in edges]
     lines.append("```")
     return "\n".join(lines)
 
@@ -67,7 +84,9 @@ def query_catalogue(catalogue: dict[str, SavedQuery]) -> str:
     lines = ["| query | question | form | tags |", "|---|---|---|---|"]
     for query in catalogue.values():
         params = "".join(f" `--param {p.name}=…`" for p in query.params)
-        lines.append(f"| `{query.name}`{params} | {query.question} | {query.form} | {', '.join(query.tags)} |")
+        lines.append(
+            f"| `{query.name}`{params} | {query.question} | {query.form} | {', '.join(query.tags)} |"
+        )
     return "\n".join(lines)
 
 
@@ -87,7 +106,8 @@ def command_examples(run: Callable[[list[str]], int]) -> str:
 def replace_section(document: str, name: str, content: str) -> str:
     """``document`` with the generated section ``name`` replaced by ``content``."""
     pattern = re.compile(
-        rf"(<!-- BEGIN generated: {re.escape(name)} -->\n).*?(<!-- END generated: {re.escape(name)} -->)", re.S
+        rf"(<!-- BEGIN generated: {re.escape(name)} -->\n).*?(<!-- END generated: {re.escape(name)} -->)",
+        re.S,
     )
     if not pattern.search(document):
         raise ValueError(f"README has no generated section '{name}'")

@@ -58,8 +58,15 @@ def running(command: list[str], url: str, log: Path, timeout: float = 120) -> It
             if process.poll() is not None:
                 raise RuntimeError(f"{command[0]} exited: {log.read_text(errors='replace')[-1000:]}")
             try:
-                if httpx.post(url, data={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"},
-                              timeout=2).status_code == 200:
+                if (
+                    httpx.post(
+                        url,
+                        data={"query": "ASK {}"},
+                        headers={"Accept": "application/sparql-results+json"},
+                        timeout=2,
+                    ).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 pass
@@ -82,20 +89,44 @@ def servers(paths: ProjectPaths, folder: Path) -> Iterator[dict[str, str]]:
     full = paths.dist / "bytedance-kg-full.nt"
     binary = Path(sys.executable).with_name("oxigraph")
     store = folder / "oxigraph-store"
-    subprocess.run([str(binary), "load", "--location", str(store), "--file", str(full)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(binary), "load", "--location", str(store), "--file", str(full)], check=True, capture_output=True
+    )
     ports = {name: free_port() for name in ("ours", "oxigraph", "rdflib")}
-    ours = [str(Path(sys.executable).with_name("bytedance-kg")), "--root", str(paths.root), "--dist", str(paths.dist),
-            "-q", "serve", "--host", "127.0.0.1", "--port", str(ports["ours"]),
-            "--client-queries", "4"]  # every benchmark client comes from 127.0.0.1
-    raw = [str(binary), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{ports['oxigraph']}"]
+    ours = [
+        str(Path(sys.executable).with_name("bytedance-kg")),
+        "--root",
+        str(paths.root),
+        "--dist",
+        str(paths.dist),
+        "-q",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(ports["ours"]),
+        "--client-queries",
+        "4",
+    ]  # every benchmark client comes from 127.0.0.1
+    raw = [
+        str(binary),
+        "serve-read-only",
+        "--location",
+        str(store),
+        "--bind",
+        f"127.0.0.1:{ports['oxigraph']}",
+    ]
     rdflib = [sys.executable, "-c", _RDFLIB_ENDPOINT, str(full), str(ports["rdflib"])]
-    urls = {"ours": f"http://127.0.0.1:{ports['ours']}/sparql",
-            "oxigraph": f"http://127.0.0.1:{ports['oxigraph']}/query",
-            "rdflib": f"http://127.0.0.1:{ports['rdflib']}/"}
-    with running(ours, urls["ours"], folder / "ours.log"), \
-            running(raw, urls["oxigraph"], folder / "oxigraph.log"), \
-            running(rdflib, urls["rdflib"], folder / "rdflib.log"):
+    urls = {
+        "ours": f"http://127.0.0.1:{ports['ours']}/sparql",
+        "oxigraph": f"http://127.0.0.1:{ports['oxigraph']}/query",
+        "rdflib": f"http://127.0.0.1:{ports['rdflib']}/",
+    }
+    with (
+        running(ours, urls["ours"], folder / "ours.log"),
+        running(raw, urls["oxigraph"], folder / "oxigraph.log"),
+        running(rdflib, urls["rdflib"], folder / "rdflib.log"),
+    ):
         yield urls
 
 
@@ -134,10 +165,16 @@ class Load:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
     def as_json(self) -> dict[str, object]:
-        return {"server": self.server, "clients": self.clients, "seconds": round(self.seconds, 2),
-                "requests": len(self.latencies), "errors": self.errors,
-                "throughput": round(self.throughput, 1), "p50_ms": round(statistics.median(self.latencies or [0]) * 1000, 2),
-                "p99_ms": round(self.percentile(0.99) * 1000, 2)}
+        return {
+            "server": self.server,
+            "clients": self.clients,
+            "seconds": round(self.seconds, 2),
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "throughput": round(self.throughput, 1),
+            "p50_ms": round(statistics.median(self.latencies or [0]) * 1000, 2),
+            "p99_ms": round(self.percentile(0.99) * 1000, 2),
+        }
 
 
 def load(url: str, server: str, queries: list[SavedQuery], clients: int, seconds: float) -> Load:
@@ -153,8 +190,9 @@ def load(url: str, server: str, queries: list[SavedQuery], clients: int, seconds
     return Load(server, clients, took, latencies, len(errors))
 
 
-def run(paths: ProjectPaths, seconds: float, client_counts: tuple[int, ...] = (1, 8),
-        progress=lambda _: None) -> dict[str, object]:
+def run(
+    paths: ProjectPaths, seconds: float, client_counts: tuple[int, ...] = (1, 8), progress=lambda _: None
+) -> dict[str, object]:
     """Compare the answers, then measure each server at each client count."""
     queries = list(load_catalogue(paths.queries_dir).values())
     with tempfile.TemporaryDirectory() as tmp, servers(paths, Path(tmp)) as urls:
@@ -173,11 +211,15 @@ def run(paths: ProjectPaths, seconds: float, client_counts: tuple[int, ...] = (1
 
 def render(result: dict) -> str:
     runs = result["runs"]
-    lines = ["| server | clients | requests | errors | throughput (req/s) | p50 (ms) | p99 (ms) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| server | clients | requests | errors | throughput (req/s) | p50 (ms) | p99 (ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in runs:
-        lines.append(f"| {r['server']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['throughput']:.1f} | "
-                     f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
+        lines.append(
+            f"| {r['server']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['throughput']:.1f} | "
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        )
     lines.append("")
     by = {(r["server"], r["clients"]): r for r in runs}
     for clients in sorted({r["clients"] for r in runs}):

@@ -29,8 +29,16 @@ from rdflib.term import Node
 from bytedance_kg.namespaces import KG, new_graph
 
 Triple = tuple[Node, Node, Node]
-TIME_TYPES = (TIME.Instant, TIME.Interval, TIME.ProperInterval, TIME.TemporalEntity, TIME.DateTimeDescription,
-              KG.VagueInstant, KG.VaguePeriod, KG.RelativeInstant)
+TIME_TYPES = (
+    TIME.Instant,
+    TIME.Interval,
+    TIME.ProperInterval,
+    TIME.TemporalEntity,
+    TIME.DateTimeDescription,
+    KG.VagueInstant,
+    KG.VaguePeriod,
+    KG.RelativeInstant,
+)
 SHORTCUTS = (ORG.headOf, ORG.memberOf)
 """Plain triples that restate a membership (its member, and its organisation)."""
 
@@ -56,7 +64,11 @@ def split(data: Graph) -> Split:
     for record in implied_records:
         implied |= set(data.triples((record, None, None)))
         if (record, RDF.type, KG.Statement) in data:
-            reified = (data.value(record, RDF.subject), data.value(record, RDF.predicate), data.value(record, RDF.object))
+            reified = (
+                data.value(record, RDF.subject),
+                data.value(record, RDF.predicate),
+                data.value(record, RDF.object),
+            )
             if reified in data:
                 implied.add(reified)  # type: ignore[arg-type]
         implied |= _shortcuts(data, record)

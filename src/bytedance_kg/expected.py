@@ -53,15 +53,30 @@ def run_example(query: SavedQuery, engine: ox.Store | rdflib.Graph) -> QueryOutc
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGER_SUBTYPES = frozenset(XSD + name for name in (
-    "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long", "int", "short",
-    "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"))
+INTEGER_SUBTYPES = frozenset(
+    XSD + name
+    for name in (
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
 ENGINE_DEVIATIONS = {"integer-subtypes-stored-as-integer": INTEGER_SUBTYPES}
 """Known, documented ways in which an engine's results legitimately differ from the recorded ones."""
 
 
 def normalise(rows: Counter) -> Counter:
     """Apply :data:`ENGINE_DEVIATIONS` to a multiset of rows."""
+
     def fix(key: tuple[str, str, str, str]) -> tuple[str, str, str, str]:
         kind, value, datatype, language = key
         return (kind, value, XSD + "integer", language) if datatype in INTEGER_SUBTYPES else key
@@ -81,7 +96,9 @@ def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = Fal
     :data:`ENGINE_DEVIATIONS` to both sides first (for pyoxigraph and Virtuoso results)."""
     path = expected_path(query)
     if not path.exists():
-        return [f"no expected results file {path} (write it with: bytedance-kg expected --write {query.name})"]
+        return [
+            f"no expected results file {path} (write it with: bytedance-kg expected --write {query.name})"
+        ]
     if query.is_graph:
         expected = set(path.read_text(encoding="utf-8").splitlines())
         actual = set(to_ntriples(outcome.triples or []).splitlines())
@@ -89,11 +106,15 @@ def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = Fal
             pattern = re.compile(r"\^\^<(" + "|".join(re.escape(t) for t in sorted(INTEGER_SUBTYPES)) + r")>")
             expected = {pattern.sub(f"^^<{XSD}integer>", line) for line in expected}
             actual = {pattern.sub(f"^^<{XSD}integer>", line) for line in actual}
-        return [f"missing: {t}" for t in sorted(expected - actual)] + [f"unexpected: {t}" for t in sorted(actual - expected)]
+        return [f"missing: {t}" for t in sorted(expected - actual)] + [
+            f"unexpected: {t}" for t in sorted(actual - expected)
+        ]
     variables, rows = expected_outcome(path)
     if isinstance(rows, bool):
         return [] if outcome.boolean == rows else [f"expected {rows}, got {outcome.boolean}"]
-    problems = [] if variables == outcome.variables else [f"variables {outcome.variables} != expected {variables}"]
+    problems = (
+        [] if variables == outcome.variables else [f"variables {outcome.variables} != expected {variables}"]
+    )
     actual = outcome_rows(outcome)
     if deviations:
         rows, actual = normalise(rows), normalise(actual)
@@ -119,6 +140,8 @@ def check_answers(queries: list[SavedQuery], stores: dict[str, ox.Store]) -> lis
             continue
         found = differences(query, outcome, deviations=True)
         if found:
-            problems.append(f"{query.name}: {len(found)} difference(s) from {expected_path(query).name}, "
-                            f"first: {found[0]}")
+            problems.append(
+                f"{query.name}: {len(found)} difference(s) from {expected_path(query).name}, "
+                f"first: {found[0]}"
+            )
     return problems

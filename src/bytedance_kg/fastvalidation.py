@@ -54,9 +54,12 @@ class Finding:
 
     def record(self, names: NamespaceManager) -> ShapeResult:
         return ShapeResult(
-            shape=self.shape.n3(names), focus=self.focus.n3(names),
-            path="" if self.path is None else self.path.n3(names), component=self.component.n3(names),
-            value="" if self.value is None else self.value.n3(names), message=self.message,
+            shape=self.shape.n3(names),
+            focus=self.focus.n3(names),
+            path="" if self.path is None else self.path.n3(names),
+            component=self.component.n3(names),
+            value="" if self.value is None else self.value.n3(names),
+            message=self.message,
             severity=self.severity.n3(names),
         )
 
@@ -71,9 +74,14 @@ def report_graph(findings: list[Finding], conforms: bool) -> Graph:
         node = BNode()
         report.add((root, SH.result, node))
         report.add((node, RDF.type, SH.ValidationResult))
-        for predicate, value in ((SH.sourceShape, finding.shape), (SH.focusNode, finding.focus),
-                                 (SH.resultPath, finding.path), (SH.sourceConstraintComponent, finding.component),
-                                 (SH.value, finding.value), (SH.resultSeverity, finding.severity)):
+        for predicate, value in (
+            (SH.sourceShape, finding.shape),
+            (SH.focusNode, finding.focus),
+            (SH.resultPath, finding.path),
+            (SH.sourceConstraintComponent, finding.component),
+            (SH.value, finding.value),
+            (SH.resultSeverity, finding.severity),
+        ):
             if value is not None:
                 report.add((node, predicate, value))
         report.add((node, SH.resultMessage, Literal(finding.message)))
@@ -109,35 +117,54 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
     exactly is refused rather than ignored)."""
     out = []
     for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
-        if shapes.value(shape, SH.deactivated) == Literal(True) or shapes.value(constraint, SH.deactivated) == Literal(True):
+        if shapes.value(shape, SH.deactivated) == Literal(True) or shapes.value(
+            constraint, SH.deactivated
+        ) == Literal(True):
             continue
         if (shape, SH.target, None) in shapes:
             raise UnsupportedShapes(f"the fast validator does not run SHACL-AF sh:target targets ({shape})")
         select = str(shapes.value(constraint, SH.select))
-        if (re.search(r"\{\s*SELECT", select, re.IGNORECASE) or "$currentShape" in select or "$shapesGraph" in select
-                or not re.search(r"WHERE\s*\{\s*\$this\s", select, re.IGNORECASE)):
-            raise UnsupportedShapes(f"the fast validator runs only queries whose first triple pattern binds $this "
-                             f"and that have no sub-query ({constraint})")
+        if (
+            re.search(r"\{\s*SELECT", select, re.IGNORECASE)
+            or "$currentShape" in select
+            or "$shapesGraph" in select
+            or not re.search(r"WHERE\s*\{\s*\$this\s", select, re.IGNORECASE)
+        ):
+            raise UnsupportedShapes(
+                f"the fast validator runs only queries whose first triple pattern binds $this "
+                f"and that have no sub-query ({constraint})"
+            )
         prefixes = "\n".join(_prefixes(shapes, node) for node in shapes.objects(constraint, SH.prefixes))
         classes = list(shapes.objects(shape, SH.targetClass))
-        if (shape, RDF.type, RDFS.Class) in shapes or (shape, RDF.type, OWL.Class) in shapes:  # implicit class target
+        if (shape, RDF.type, RDFS.Class) in shapes or (
+            shape,
+            RDF.type,
+            OWL.Class,
+        ) in shapes:  # implicit class target
             classes.append(shape)
-        targeted = classes or any((shape, t, None) in shapes
-                                  for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf))
-        if not targeted:  # e.g. a property shape reached through sh:property: its focus nodes are its parent's
-            raise UnsupportedShapes(f"the fast validator runs SPARQL constraints only on shapes with targets of their "
-                             f"own ({shape}); use --engine reference")
-        out.append(SparqlConstraint(
-            shape=shape,
-            query=prefixes + "\n" + select.replace("$this", "?this"),
-            message=str(shapes.value(constraint, SH.message) or ""),
-            severity=shapes.value(shape, SH.severity) or SH.Violation,
-            path=shapes.value(shape, SH.path),
-            target_classes=tuple(classes),
-            target_nodes=tuple(shapes.objects(shape, SH.targetNode)),
-            subjects_of=tuple(shapes.objects(shape, SH.targetSubjectsOf)),
-            objects_of=tuple(shapes.objects(shape, SH.targetObjectsOf)),
-        ))
+        targeted = classes or any(
+            (shape, t, None) in shapes for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+        )
+        if (
+            not targeted
+        ):  # e.g. a property shape reached through sh:property: its focus nodes are its parent's
+            raise UnsupportedShapes(
+                f"the fast validator runs SPARQL constraints only on shapes with targets of their "
+                f"own ({shape}); use --engine reference"
+            )
+        out.append(
+            SparqlConstraint(
+                shape=shape,
+                query=prefixes + "\n" + select.replace("$this", "?this"),
+                message=str(shapes.value(constraint, SH.message) or ""),
+                severity=shapes.value(shape, SH.severity) or SH.Violation,
+                path=shapes.value(shape, SH.path),
+                target_classes=tuple(classes),
+                target_nodes=tuple(shapes.objects(shape, SH.targetNode)),
+                subjects_of=tuple(shapes.objects(shape, SH.targetSubjectsOf)),
+                objects_of=tuple(shapes.objects(shape, SH.targetObjectsOf)),
+            )
+        )
     return out
 
 
@@ -162,7 +189,9 @@ def _as_in_data(graphs: list[Graph], focus: Node, path: Node | None, value: Node
     return value
 
 
-def run_sparql_constraints(store: ox.Store, graphs: list[Graph], constraints: list[SparqlConstraint]) -> list[Finding]:
+def run_sparql_constraints(
+    store: ox.Store, graphs: list[Graph], constraints: list[SparqlConstraint]
+) -> list[Finding]:
     """Each constraint once over the whole graph, keeping the solutions whose ``?this`` is one of the
     shape's focus nodes; one result per solution, as SHACL-SPARQL defines it (``sh:value`` is
     ``?value``, or the focus node for a node shape). Running the query once and filtering equals
@@ -177,8 +206,10 @@ def run_sparql_constraints(store: ox.Store, graphs: list[Graph], constraints: li
         try:
             solutions = store.query(constraint.query)
         except SyntaxError as error:  # a malformed query in the shapes: their fault, said in one line
-            raise UnsupportedShapes(f"the SPARQL constraint of {constraint.shape} does not parse: "
-                                    f"{' '.join(str(error).split())[:300]}") from None
+            raise UnsupportedShapes(
+                f"the SPARQL constraint of {constraint.shape} does not parse: "
+                f"{' '.join(str(error).split())[:300]}"
+            ) from None
         variables = {v.value for v in solutions.variables}
         for row in solutions:
             if row["this"] not in focus_nodes:
@@ -186,10 +217,21 @@ def run_sparql_constraints(store: ox.Store, graphs: list[Graph], constraints: li
             bound = {name: from_ox(row[name]) for name in variables if row[name] is not None}
             focus = bound["this"]
             path = bound.get("path", constraint.path)
-            value = _as_in_data(graphs, focus, path, bound.get("value", focus if constraint.path is None else None))
+            value = _as_in_data(
+                graphs, focus, path, bound.get("value", focus if constraint.path is None else None)
+            )
             message = re.sub(r"\{[?$](\w+)\}", lambda m: str(bound.get(m.group(1), "")), constraint.message)
-            results.append(Finding(constraint.shape, focus, path, SH.SPARQLConstraintComponent, value, message,
-                                   constraint.severity))
+            results.append(
+                Finding(
+                    constraint.shape,
+                    focus,
+                    path,
+                    SH.SPARQLConstraintComponent,
+                    value,
+                    message,
+                    constraint.severity,
+                )
+            )
     return results
 
 
@@ -224,15 +266,22 @@ def _path(text: str | None) -> URIRef | None:
     return URIRef(text[1:-1])
 
 
-def validate_fast(data: Graph, shapes: Graph, ontology: Graph | None = None) -> tuple[bool, list[ShapeResult], Graph]:
+def validate_fast(
+    data: Graph, shapes: Graph, ontology: Graph | None = None
+) -> tuple[bool, list[ShapeResult], Graph]:
     """Validate ``data`` (with ``ontology`` mixed in, as :func:`validation.validate_graph` does):
     whether it conforms, the results as records, and the report graph."""
     quads = to_quads(data) + (to_quads(ontology) if ontology is not None else [])
-    report = _compiled(core_shapes(shapes)).validate_text(nquads(quads), format="ntriples", allow_warnings=True)
+    report = _compiled(core_shapes(shapes)).validate_text(
+        nquads(quads), format="ntriples", allow_warnings=True
+    )
     findings = [
         Finding(
-            shape=_term(r.source_shape), focus=_term(r.focus_node), path=_path(r.path),
-            component=URIRef(r.component_iri), value=_term(r.value),
+            shape=_term(r.source_shape),
+            focus=_term(r.focus_node),
+            path=_path(r.path),
+            component=URIRef(r.component_iri),
+            value=_term(r.value),
             # pySHACL writes its own text where a shape has no sh:message; the Core engine none.
             message=r.message or f"Violates sh:{r.component} of {_term(r.root_shape).n3(NAMES)}.",
             severity=URIRef(r.severity_iri),

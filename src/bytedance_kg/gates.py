@@ -60,7 +60,9 @@ def run_gate(dataset: Dataset | ox.Store, path: Path) -> GateResult:
     if isinstance(dataset, ox.Store):
         solutions = dataset.query(text)
         variables = [v.value for v in solutions.variables]
-        rows = sorted(tuple("" if row[v] is None else from_ox(row[v]).n3(names) for v in variables) for row in solutions)
+        rows = sorted(
+            tuple("" if row[v] is None else from_ox(row[v]).n3(names) for v in variables) for row in solutions
+        )
     else:
         result = dataset.query(text)
         variables = [str(v) for v in result.vars or []]

@@ -40,8 +40,10 @@ MAX_DEPTH = 64
 MAX_OPERATORS = 1000
 """Most binary operators in one expression level (``1+1+...``)."""
 
-_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-         "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
 _U = _BASE + "_"
 _CHARS = _U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
@@ -54,23 +56,30 @@ _EXPONENT = r"[eE][+-]?[0-9]++"
 _ECHAR = r"\\[tbnrf\\\"']"
 
 _TOKENS = re.compile(
-    "|".join(f"(?P<{name}>{pattern})" for name, pattern in [
-        ("ws", r"[ \t\r\n]++"),
-        ("comment", r"\#[^\r\n]*+"),
-        ("iri", r"<[^<>\"{}|^`\\\x00-\x20]*+>"),
-        ("long2", f'"""(?:[^"\\\\]|{_ECHAR}|"(?!""))*+"""'),
-        ("long1", f"'''(?:[^'\\\\]|{_ECHAR}|'(?!''))*+'''"),
-        ("string2", f'"(?:[^"\\\\\\n\\r]|{_ECHAR})*+"'),
-        ("string1", f"'(?:[^'\\\\\\n\\r]|{_ECHAR})*+'"),
-        ("var", f"[?$]{_VARNAME}"),
-        ("bnode", f"_:[{_U}0-9](?:\\.*+[{_CHARS}])*+"),
-        ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
-        ("langtag", r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+"),
-        ("number", f"[+-]?(?:[0-9]++\\.[0-9]*+{_EXPONENT}|\\.[0-9]++{_EXPONENT}|[0-9]++{_EXPONENT}"
-                   r"|[0-9]*+\.[0-9]++|[0-9]++)"),
-        ("word", r"[A-Za-z_][A-Za-z0-9_]*+"),
-        ("op", r"<<\(|\)>>|<<|>>|\{\||\|\}|\^\^|\|\||&&|!=|<=|>=|[{}()\[\],;.*/|^!=<>+\-?~]"),
-    ]))
+    "|".join(
+        f"(?P<{name}>{pattern})"
+        for name, pattern in [
+            ("ws", r"[ \t\r\n]++"),
+            ("comment", r"\#[^\r\n]*+"),
+            ("iri", r"<[^<>\"{}|^`\\\x00-\x20]*+>"),
+            ("long2", f'"""(?:[^"\\\\]|{_ECHAR}|"(?!""))*+"""'),
+            ("long1", f"'''(?:[^'\\\\]|{_ECHAR}|'(?!''))*+'''"),
+            ("string2", f'"(?:[^"\\\\\\n\\r]|{_ECHAR})*+"'),
+            ("string1", f"'(?:[^'\\\\\\n\\r]|{_ECHAR})*+'"),
+            ("var", f"[?$]{_VARNAME}"),
+            ("bnode", f"_:[{_U}0-9](?:\\.*+[{_CHARS}])*+"),
+            ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
+            ("langtag", r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+"),
+            (
+                "number",
+                f"[+-]?(?:[0-9]++\\.[0-9]*+{_EXPONENT}|\\.[0-9]++{_EXPONENT}|[0-9]++{_EXPONENT}"
+                r"|[0-9]*+\.[0-9]++|[0-9]++)",
+            ),
+            ("word", r"[A-Za-z_][A-Za-z0-9_]*+"),
+            ("op", r"<<\(|\)>>|<<|>>|\{\||\|\}|\^\^|\|\||&&|!=|<=|>=|[{}()\[\],;.*/|^!=<>+\-?~]"),
+        ]
+    )
+)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", "\\": "\\", '"': '"', "'": "'"}
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
@@ -157,8 +166,10 @@ def _decode_escapes(text: str) -> str:
     decoded = _ESCAPE.sub(replace, text)
     leftover = _ESCAPE.search(decoded)
     if leftover:
-        raise QueryRefused("an escape sequence that spells another escape is not accepted",
-                           *_line_column(decoded, leftover.start()))
+        raise QueryRefused(
+            "an escape sequence that spells another escape is not accepted",
+            *_line_column(decoded, leftover.start()),
+        )
     return decoded
 
 
@@ -199,11 +210,15 @@ def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
         if token.kind == "string":
             continue
         if token.kind != "iri" and ("service" in token.text.casefold() or "SERVICE" in token.text.upper()):
-            raise FederatedQueryRefused("federated queries (SERVICE) are refused: the engine would fetch from the network",
-                                        *_line_column(original, token.offset))
+            raise FederatedQueryRefused(
+                "federated queries (SERVICE) are refused: the engine would fetch from the network",
+                *_line_column(original, token.offset),
+            )
         if any(c in token.text for c in "\\'\""):
-            raise QueryRefused(f"escapes and quotes are not accepted outside strings: {token.text!r}",
-                               *_line_column(original, token.offset))
+            raise QueryRefused(
+                f"escapes and quotes are not accepted outside strings: {token.text!r}",
+                *_line_column(original, token.offset),
+            )
 
 
 def _check_shape(tokens: list[Token], original: str) -> None:
@@ -225,11 +240,15 @@ def _check_shape(tokens: list[Token], original: str) -> None:
         elif text in _BINARY or (token.kind == "number" and text[0] in "+-"):
             operators[-1] += 1
             if operators[-1] > MAX_OPERATORS:
-                raise QueryRefused(f"an expression with more than {MAX_OPERATORS} operators is not accepted",
-                                   *_line_column(original, token.offset))
+                raise QueryRefused(
+                    f"an expression with more than {MAX_OPERATORS} operators is not accepted",
+                    *_line_column(original, token.offset),
+                )
         if len(stack) + negations > MAX_DEPTH:
-            raise QueryRefused(f"nesting deeper than {MAX_DEPTH} levels is not accepted",
-                               *_line_column(original, token.offset))
+            raise QueryRefused(
+                f"nesting deeper than {MAX_DEPTH} levels is not accepted",
+                *_line_column(original, token.offset),
+            )
     if stack:
         raise QueryRefused(f"unclosed {stack[-1][0]!r}", *_line_column(original, stack[-1][1]))
 
@@ -246,7 +265,9 @@ def _form(tokens: list[Token], original: str) -> str:
         return keyword
     where = _line_column(original, tokens[index].offset)
     if keyword in _UPDATES:
-        raise UpdateRefused("this is a SPARQL Update; the endpoint is read-only and runs queries only", *where)
+        raise UpdateRefused(
+            "this is a SPARQL Update; the endpoint is read-only and runs queries only", *where
+        )
     raise QueryRefused(f"expected SELECT, CONSTRUCT, DESCRIBE or ASK, not {tokens[index].text!r}", *where)
 
 

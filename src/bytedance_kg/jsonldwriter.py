@@ -79,9 +79,13 @@ class Context:
             return known
         best = ""
         for name, namespace in self.prefixes.items():
-            if iri.startswith(namespace) and len(namespace) > len(self.prefixes.get(best, "")) and iri != namespace:
+            if (
+                iri.startswith(namespace)
+                and len(namespace) > len(self.prefixes.get(best, ""))
+                and iri != namespace
+            ):
                 best = name
-        self._compacted[iri] = f"{best}:{iri[len(self.prefixes[best]):]}" if best else iri
+        self._compacted[iri] = f"{best}:{iri[len(self.prefixes[best]) :]}" if best else iri
         return self._compacted[iri]
 
 
@@ -89,7 +93,9 @@ def _node(term: ox.NamedNode | ox.BlankNode, context: Context) -> str:
     return context.compact(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
 
 
-def _entry(predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal, context: Context) -> tuple[str, object, str | None]:
+def _entry(
+    predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal, context: Context
+) -> tuple[str, object, str | None]:
     """The key, the compacted value, and (for a language map) the language."""
     if not isinstance(obj, ox.Literal):
         if predicate in context.iri_valued:
@@ -124,7 +130,9 @@ def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) ->
     ``@graph``, every array sorted, so the same graph always gives the same text."""
     terms = Context.parse(context)
     nodes: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    languages: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    languages: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
     for triple in triples:
         subject = _node(triple.subject, terms)
         if triple.predicate.value == RDF_TYPE and not isinstance(triple.object, ox.Literal):
@@ -141,8 +149,10 @@ def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) ->
         node: dict[str, object] = {"id": subject}
         for key, values in nodes[subject].items():
             if key in languages[subject]:
-                node[key] = {lang: items[0] if len(items) == 1 else sorted(items)
-                             for lang, items in sorted(languages[subject][key].items())}
+                node[key] = {
+                    lang: items[0] if len(items) == 1 else sorted(items)
+                    for lang, items in sorted(languages[subject][key].items())
+                }
             elif len(values) == 1:
                 node[key] = values[0]
             else:

@@ -58,8 +58,14 @@ def merged_graph(dist: Path, variant: str) -> bytes:
     return b"".join(path.read_bytes() for path in paths)
 
 
-def load(store: Endpoint, dist: Path, single_graph: str | None = None, variant: str = "full",
-         progress: Callable[[str], None] = lambda _: None, allow_rewritten: bool = False) -> LoadResult:
+def load(
+    store: Endpoint,
+    dist: Path,
+    single_graph: str | None = None,
+    variant: str = "full",
+    progress: Callable[[str], None] = lambda _: None,
+    allow_rewritten: bool = False,
+) -> LoadResult:
     """Upload every named graph of the release, or one ``variant`` (see ``SINGLE_GRAPH_VARIANTS``)
     into ``single_graph``; then read each graph back and check that it is the graph sent.
 
@@ -78,14 +84,18 @@ def load(store: Endpoint, dist: Path, single_graph: str | None = None, variant: 
         held = read_graph(store, graph, limit=4 * len(body) + 1024 * 1024)
         sent = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         if len(held) != len(sent):
-            raise RemoteError(f"after loading, the store holds {len(held)} triples in <{graph}>, expected {len(sent)}")
+            raise RemoteError(
+                f"after loading, the store holds {len(held)} triples in <{graph}>, expected {len(sent)}"
+            )
         missing, extra = _differences(sent, held)
         rewritten = _rewrites(missing, extra)
         if len(rewritten) != len(missing) or (rewritten and not allow_rewritten):
             example = missing[0] if len(rewritten) != len(missing) else rewritten[0][0]
-            raise RemoteError(f"after loading, <{graph}> is not the release's graph: {len(missing)} triples differ, "
-                              f"for example the store does not hold {example} "
-                              f"({'it rewrote literals; --allow-rewritten-literals accepts that' if len(rewritten) == len(missing) else 'it changed a term or split a blank node'})")
+            raise RemoteError(
+                f"after loading, <{graph}> is not the release's graph: {len(missing)} triples differ, "
+                f"for example the store does not hold {example} "
+                f"({'it rewrote literals; --allow-rewritten-literals accepts that' if len(rewritten) == len(missing) else 'it changed a term or split a blank node'})"
+            )
         if rewritten:
             result.rewritten[graph] = rewritten
         result.counts[graph] = len(held)
@@ -106,8 +116,13 @@ def _differences(sent: list[ox.Triple], held: list[ox.Triple]) -> tuple[list[ox.
 def _rewrites(missing: list[ox.Triple], extra: list[ox.Triple]) -> list[tuple[ox.Triple, ox.Triple]]:
     """Pairs of a sent and a held triple that differ only in a literal's lexical form (same subject,
     predicate and datatype, one each)."""
+
     def key(t: ox.Triple) -> tuple[str, str, str] | None:
-        return (str(t.subject), str(t.predicate), t.object.datatype.value) if isinstance(t.object, ox.Literal) else None
+        return (
+            (str(t.subject), str(t.predicate), t.object.datatype.value)
+            if isinstance(t.object, ox.Literal)
+            else None
+        )
 
     held_by_key: dict[tuple[str, str, str], list[ox.Triple]] = defaultdict(list)
     for triple in extra:
@@ -121,4 +136,6 @@ def _rewrites(missing: list[ox.Triple], extra: list[ox.Triple]) -> list[tuple[ox
     return pairs
 
 
-OWNED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "shapes", "data", "inferred", "implied")] + [VOID_GRAPH]
+OWNED_GRAPHS = [
+    str(GRAPH[name]) for name in ("ontology", "imports", "shapes", "data", "inferred", "implied")
+] + [VOID_GRAPH]

@@ -79,7 +79,7 @@ def check_literals(path: Path, text: str, graph: Graph) -> None:
         if obj.datatype is not None and ill_typed(obj):
             line, column = _locate(text, f'"{obj}"')
             raise InputError(
-                path, f"invalid lexical form \"{obj}\" for datatype <{obj.datatype}>", line, column
+                path, f'invalid lexical form "{obj}" for datatype <{obj.datatype}>', line, column
             )
 
 

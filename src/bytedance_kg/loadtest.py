@@ -44,8 +44,10 @@ class Report:
             f"latency p99   {p99 * 1000:.1f} ms",
         ]
         if self.rss_before is not None and self.rss_after is not None:
-            lines.append(f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> {self.rss_after / 2**20:.1f} MiB "
-                         f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)")
+            lines.append(
+                f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> {self.rss_after / 2**20:.1f} MiB "
+                f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
+            )
         lines += [f"  error: {e}" for e in self.errors[:10]]
         return "\n".join(lines) + "\n"
 
@@ -53,17 +55,22 @@ class Report:
         """The figures as the table ``BENCHMARKS.md`` shows."""
         ordered = sorted(self.latencies) or [0.0]
         p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        memory = (f"{self.rss_before / 2**20:.1f} → {self.rss_after / 2**20:.1f} MiB "
-                  f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
-                  if self.rss_before is not None and self.rss_after is not None else "not measured")
-        return "\n".join([
-            f"{clients} clients for {seconds:g} s:",
-            "",
-            "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
-            "|---|---|---|---|---|---|",
-            f"| {len(self.latencies):,} | {len(self.errors)} | {len(self.latencies) / self.seconds:.1f} requests/s | "
-            f"{statistics.median(ordered) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {memory} |",
-        ])
+        memory = (
+            f"{self.rss_before / 2**20:.1f} → {self.rss_after / 2**20:.1f} MiB "
+            f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
+            if self.rss_before is not None and self.rss_after is not None
+            else "not measured"
+        )
+        return "\n".join(
+            [
+                f"{clients} clients for {seconds:g} s:",
+                "",
+                "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
+                "|---|---|---|---|---|---|",
+                f"| {len(self.latencies):,} | {len(self.errors)} | {len(self.latencies) / self.seconds:.1f} requests/s | "
+                f"{statistics.median(ordered) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {memory} |",
+            ]
+        )
 
 
 def _children(pid: int) -> list[int]:
@@ -86,7 +93,9 @@ def rss_of(pid: int | None) -> int | None:
             pending += _children(current)
         except OSError:
             continue  # the process ended meanwhile
-        total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        total += next(
+            (int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
     return total
 
 
@@ -96,8 +105,16 @@ def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[
     for query in queries:
         graphs = QUERY_GRAPHS[query.graph]
         accept = "text/turtle" if query.is_graph else "application/sparql-results+json"
-        mix.append(("POST", "/sparql", {"data": {"query": example_text(query), "default-graph-uri": graphs},
-                                        "headers": {"Accept": accept}}))
+        mix.append(
+            (
+                "POST",
+                "/sparql",
+                {
+                    "data": {"query": example_text(query), "default-graph-uri": graphs},
+                    "headers": {"Accept": accept},
+                },
+            )
+        )
     for path in ("/", "/doc/person/liang-rubo.html", "/doc/unit/flow.ttl", "/charts/timeline.svg"):
         mix.append(("GET", path, {}))
     for name in downloads:
@@ -109,7 +126,9 @@ Request = Callable[[httpx.Client, int], "str | None"]
 """Sends request number ``i`` of one client; returns None on success, else what went wrong."""
 
 
-def drive(clients: int, seconds: float, request: Request, base_url: str = "") -> tuple[list[float], list[str], float]:
+def drive(
+    clients: int, seconds: float, request: Request, base_url: str = ""
+) -> tuple[list[float], list[str], float]:
     """``clients`` threads sending requests for ``seconds`` (and at most ``MAX_REQUESTS_PER_CLIENT``
     each): the latency of every request, the failures, and the time it all took."""
     latencies: list[float] = []
@@ -142,8 +161,14 @@ def drive(clients: int, seconds: float, request: Request, base_url: str = "") ->
     return latencies, errors, time.monotonic() - started
 
 
-def run(base: str, queries: list[SavedQuery], downloads: list[str], clients: int, seconds: float,
-        pid: int | None = None) -> Report:
+def run(
+    base: str,
+    queries: list[SavedQuery],
+    downloads: list[str],
+    clients: int,
+    seconds: float,
+    pid: int | None = None,
+) -> Report:
     report = Report(rss_before=rss_of(pid))
     mix = requests_mix(queries, downloads)
 

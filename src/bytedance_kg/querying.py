@@ -77,7 +77,9 @@ def bind(query: SavedQuery, assignments: list[str]) -> str:
         terms[name] = parse_param_term(query, name, value)
     missing = [p.name for p in query.params if p.required and p.name not in terms]
     if missing:
-        raise UsageError(f"query '{query.name}' needs --param {missing[0]}=... ({query.param(missing[0]).doc})")
+        raise UsageError(
+            f"query '{query.name}' needs --param {missing[0]}=... ({query.param(missing[0]).doc})"
+        )
     if not terms:
         return query.text
     body_start = _prologue_end(query.text)
@@ -108,7 +110,9 @@ class QueryOutcome:
     triples: list[ox.Triple] | None = None
 
 
-def engine_error(error: SyntaxError, checked: CheckedQuery | None = None) -> tuple[str, int | None, int | None]:
+def engine_error(
+    error: SyntaxError, checked: CheckedQuery | None = None
+) -> tuple[str, int | None, int | None]:
     """A one-line message and the (original) line and column of a pyoxigraph syntax error.
 
     pyoxigraph lists every character class it would have accepted (``['A' ..= 'Z' | ...]``), which
@@ -127,13 +131,20 @@ def engine_error(error: SyntaxError, checked: CheckedQuery | None = None) -> tup
     return message, line, column
 
 
-def run_query(store: ox.Store, text: str, origin: str = "query", default_graphs: list[str] | None = None,
-              checked: CheckedQuery | None = None) -> QueryOutcome:
+def run_query(
+    store: ox.Store,
+    text: str,
+    origin: str = "query",
+    default_graphs: list[str] | None = None,
+    checked: CheckedQuery | None = None,
+) -> QueryOutcome:
     """Run ``text`` on ``store`` (over ``default_graphs`` if given); a syntax error becomes an error
     naming its position (in the client's text, when ``checked`` maps it back). Only the project's
     own query texts come here directly; a user's goes through :func:`run_user_query`."""
     try:
-        result = store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None)
+        result = store.query(
+            text, default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None
+        )
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome([], boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
@@ -156,8 +167,9 @@ def guard(text: str, origin: str) -> CheckedQuery:
         raise InputError(origin, refused.message, refused.line, refused.column) from None
 
 
-def run_user_query(store: ox.Store, text: str, origin: str = "query",
-                   default_graphs: list[str] | None = None) -> QueryOutcome:
+def run_user_query(
+    store: ox.Store, text: str, origin: str = "query", default_graphs: list[str] | None = None
+) -> QueryOutcome:
     """Run a query a user wrote: through the guard (only its canonical text reaches the engine),
     on a thread with the engine's large stack. The caller confines the process first where it can
     (:func:`bytedance_kg.sandbox.forbid_network`)."""
@@ -169,7 +181,9 @@ def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOu
     """Run ``text`` with rdflib's engine, with the same outcome shape as :func:`run_query`."""
     checked = guard(text, origin)
     if checked.has_dataset:  # rdflib would load what FROM names (files, URLs): never from a query text
-        raise InputError(origin, "FROM and FROM NAMED are not accepted with rdflib's engine: it would load what they name")
+        raise InputError(
+            origin, "FROM and FROM NAMED are not accepted with rdflib's engine: it would load what they name"
+        )
     try:
         result = graph.query(checked.text)
     except Exception as error:  # pyparsing's ParseException and rdflib's own errors
@@ -217,7 +231,8 @@ def expected_outcome(path: Path) -> tuple[list[str], Counter[Row] | bool]:
         return [], bool(document["boolean"])
     variables = document["head"]["vars"]
     rows = Counter(
-        frozenset((v, json_term_key(b)) for v, b in binding.items()) for binding in document["results"]["bindings"]
+        frozenset((v, json_term_key(b)) for v, b in binding.items())
+        for binding in document["results"]["bindings"]
     )
     return variables, rows
 
@@ -243,8 +258,12 @@ def to_ntriples(triples: list[ox.Triple]) -> str:
 
 def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
     """The project prefixes whose namespaces occur in ``triples`` (for readable Turtle output)."""
-    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
-            if isinstance(t, ox.NamedNode)}
+    iris = {
+        t.value
+        for triple in triples
+        for t in (triple.subject, triple.predicate, triple.object)
+        if isinstance(t, ox.NamedNode)
+    }
     iris |= {t.datatype.value for triple in triples for t in (triple.object,) if isinstance(t, ox.Literal)}
     return {p: ns for p, ns in sorted(ALL_PREFIXES.items()) if any(i.startswith(ns) for i in iris)}
 
@@ -254,7 +273,7 @@ def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
     if isinstance(term, ox.NamedNode):
         for prefix, namespace in sorted(ALL_PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if term.value.startswith(namespace):
-                return f"{prefix}:{term.value[len(namespace):]}"
+                return f"{prefix}:{term.value[len(namespace) :]}"
         return f"<{term.value}>"
     if isinstance(term, ox.Literal):
         return term.value
@@ -266,8 +285,10 @@ def to_table(outcome: QueryOutcome, width: int = 60) -> str:
     if outcome.boolean is not None:
         return ("yes" if outcome.boolean else "no") + "\n"
     assert outcome.rows is not None
-    cells = [[compact(row[v]).replace("\n", "↵") if v in row else "" for v in outcome.variables]
-             for row in outcome.rows]
+    cells = [
+        [compact(row[v]).replace("\n", "↵") if v in row else "" for v in outcome.variables]
+        for row in outcome.rows
+    ]
     cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in line] for line in cells]
     widths = [max([len(v)] + [len(line[i]) for line in cells]) for i, v in enumerate(outcome.variables)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(outcome.variables, widths)).rstrip()]

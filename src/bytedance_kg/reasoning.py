@@ -25,7 +25,13 @@ OWLRL_ERROR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 _BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
 
 
-_REFLEXIVE_NOISE = (OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+_REFLEXIVE_NOISE = (
+    OWL.sameAs,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+)
 _TRIVIAL_TYPES = (RDFS.Resource, OWL.Thing)
 
 
@@ -89,8 +95,9 @@ def owlrl_closure(asserted: Graph) -> Graph:
     return work
 
 
-def clean_closure(triples: Iterable[tuple[Node, Node, Node]], asserted: set[tuple[Node, Node, Node]],
-                  problems: list[str]) -> Closure:
+def clean_closure(
+    triples: Iterable[tuple[Node, Node, Node]], asserted: set[tuple[Node, Node, Node]], problems: list[str]
+) -> Closure:
     """The published closure: asserted triples plus the inferences that are RDF 1.1 and tell a
     consumer something (see :func:`is_noise`); a blank node the input never described is dropped
     with everything said about it (owlrl's anonymous helper nodes), and so is every inference that
@@ -102,9 +109,16 @@ def clean_closure(triples: Iterable[tuple[Node, Node, Node]], asserted: set[tupl
     for triple in triples:
         if triple in asserted:
             full.add(triple)
-        elif not is_noise(*triple) and not any(isinstance(t, BNode) for t in triple) \
-                and triple[1] != OWLRL_ERROR.error and triple[2] != OWLRL_ERROR.ErrorMessage \
-                and not (triple[1] == RDFS.subClassOf and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])):
+        elif (
+            not is_noise(*triple)
+            and not any(isinstance(t, BNode) for t in triple)
+            and triple[1] != OWLRL_ERROR.error
+            and triple[2] != OWLRL_ERROR.ErrorMessage
+            and not (
+                triple[1] == RDFS.subClassOf
+                and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])
+            )
+        ):
             full.add(triple)
             inferred.add(triple)
     return Closure(full, inferred, problems)

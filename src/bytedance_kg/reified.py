@@ -25,8 +25,16 @@ from bytedance_kg.namespaces import KG
 from bytedance_kg.rdfio import to_ox
 
 REIFIES = ox.NamedNode(str(RDF) + "reifies")
-BOOKKEEPING = {RDF.type, RDFS.label, PROV.wasDerivedFrom, KG.evidence, SKOS.editorialNote, RDF.subject, RDF.predicate,
-               RDF.object}
+BOOKKEEPING = {
+    RDF.type,
+    RDFS.label,
+    PROV.wasDerivedFrom,
+    KG.evidence,
+    SKOS.editorialNote,
+    RDF.subject,
+    RDF.predicate,
+    RDF.object,
+}
 """A record's own description, not facts it carries."""
 
 
@@ -50,7 +58,12 @@ def reifications(data: Graph, implied: Graph) -> list[ox.Triple]:
     records = set(data.subjects(KG.evidence, None))
     for record in records:
         if (record, RDF.type, KG.Statement) in data:
-            add(record, data.value(record, RDF.subject), data.value(record, RDF.predicate), data.value(record, RDF.object))
+            add(
+                record,
+                data.value(record, RDF.subject),
+                data.value(record, RDF.predicate),
+                data.value(record, RDF.object),
+            )
             continue
         member, organisation = data.value(record, ORG.member), data.value(record, ORG.organization)
         if member is not None and organisation is not None:

@@ -70,8 +70,11 @@ class Variant:
 
 VARIANTS = (
     Variant(ASSERTED, ("ontology", "data", "shapes", "imports", "implied"), ("ontology", "imports", "data")),
-    Variant(FULL, ("ontology", "data", "shapes", "imports", "inferred", "implied"),
-            ("ontology", "imports", "data", "inferred")),
+    Variant(
+        FULL,
+        ("ontology", "data", "shapes", "imports", "inferred", "implied"),
+        ("ontology", "imports", "data", "inferred"),
+    ),
     Variant(IMPLIED, ("implied",), ("implied",)),
 )
 """The asserted and the full (reasoned) variants hold what the article states (with the vocabularies,
@@ -81,8 +84,14 @@ first two's datasets (see :mod:`bytedance_kg.evidence`)."""
 
 def source_quads(sources: Sources, reasoned: Closure) -> dict[str, list[ox.Quad]]:
     """Every named graph of the release as pyoxigraph quads, converted once."""
-    graphs = {"ontology": sources.ontology, "data": sources.stated, "shapes": sources.shapes,
-              "imports": sources.imports, "inferred": reasoned.inferred, "implied": sources.implied}
+    graphs = {
+        "ontology": sources.ontology,
+        "data": sources.stated,
+        "shapes": sources.shapes,
+        "imports": sources.imports,
+        "inferred": reasoned.inferred,
+        "implied": sources.implied,
+    }
     return {name: to_quads(graph, str(GRAPH[name])) for name, graph in graphs.items()}
 
 
@@ -100,7 +109,9 @@ def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
     """RDF/XML of ``graph`` from its canonical triples, in sorted order."""
-    return ox.serialize(as_triples(canonical_quads({None: graph})), format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    return ox.serialize(
+        as_triples(canonical_quads({None: graph})), format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES
+    )
 
 
 def turtle_bytes(quads: list[ox.Quad]) -> bytes:
@@ -111,16 +122,21 @@ def turtle_bytes(quads: list[ox.Quad]) -> bytes:
 
 
 def trig_bytes(quads: list[ox.Quad]) -> bytes:
-    ordered = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    ordered = sorted(
+        quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+    )
     return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
-def write_variant(folder: Path, variant: Variant, converted: dict[str, list[ox.Quad]], context: dict) -> list[Path]:
+def write_variant(
+    folder: Path, variant: Variant, converted: dict[str, list[ox.Quad]], context: dict
+) -> list[Path]:
     """All syntaxes of one variant."""
     quads = canonical(q for name in variant.graphs for q in converted[name])
     default = ox.DefaultGraph()
-    triples = canonical(ox.Quad(q.subject, q.predicate, q.object, default)
-                        for name in variant.merged for q in converted[name])
+    triples = canonical(
+        ox.Quad(q.subject, q.predicate, q.object, default) for name in variant.merged for q in converted[name]
+    )
     return [
         _write(folder / f"{variant.stem}.ttl", turtle_bytes(triples)),
         _write(folder / f"{variant.stem}.nt", nquads(triples)),
@@ -170,8 +186,12 @@ class OntologyDocs:
             if triple[1:] != (RDF.type, SKOS.ConceptScheme):
                 graph.add(triple)
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _PYLODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+            [sys.executable, "-c", _PYLODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
         )
         self._input = graph.serialize(format="turtle")
         self._ontology = ontology
@@ -192,11 +212,14 @@ class OntologyDocs:
 def write_reified(folder: Path, sources: Sources) -> list[Path]:
     """The RDF 1.2 variant (:mod:`bytedance_kg.reified`): the data, stated and implied, each fact
     naming its record; in N-Triples 1.2 and Turtle 1.2. The RDF 1.1 files stay as they are."""
-    data = [ox.Triple(q.subject, q.predicate, q.object)
-            for q in to_quads(sources.data)]
+    data = [ox.Triple(q.subject, q.predicate, q.object) for q in to_quads(sources.data)]
     triples = sorted(set(data) | set(reifications(sources.data, sources.implied)), key=str)
-    return [_write(folder / f"{REIFIED}.nt", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)),
-            _write(folder / f"{REIFIED}.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))]
+    return [
+        _write(folder / f"{REIFIED}.nt", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)),
+        _write(
+            folder / f"{REIFIED}.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        ),
+    ]
 
 
 def complete_docs(html: str, ontology: rdflib.Graph) -> str:
@@ -206,31 +229,51 @@ def complete_docs(html: str, ontology: rdflib.Graph) -> str:
     namespace = str(ONTOLOGY_IRI) + "#"
     terms = sorted({str(t) for t in ontology.subjects() if str(t).startswith(namespace)})
     for term in terms:
-        local = term[len(namespace):]
+        local = term[len(namespace) :]
         if local != local.lower() and f'id="{local}"' not in html:
-            html = re.sub(rf'(<[^>]*\sid="{re.escape(local.lower())}"[^>]*>)', rf'\1<span id="{local}"></span>', html,
-                          count=1)
+            html = re.sub(
+                rf'(<[^>]*\sid="{re.escape(local.lower())}"[^>]*>)',
+                rf'\1<span id="{local}"></span>',
+                html,
+                count=1,
+            )
     rows = []
     for term in terms:
         node = rdflib.URIRef(term)
-        if (node, RDF.type, OWL.NamedIndividual) not in ontology and (node, RDF.type, SKOS.ConceptScheme) not in ontology:
+        if (node, RDF.type, OWL.NamedIndividual) not in ontology and (
+            node,
+            RDF.type,
+            SKOS.ConceptScheme,
+        ) not in ontology:
             continue
-        local = term[len(namespace):]
-        kinds = ", ".join(sorted(str(k)[len(namespace):] for k in ontology.objects(node, RDF.type)
-                                 if str(k).startswith(namespace)))
+        local = term[len(namespace) :]
+        kinds = ", ".join(
+            sorted(
+                str(k)[len(namespace) :]
+                for k in ontology.objects(node, RDF.type)
+                if str(k).startswith(namespace)
+            )
+        )
         definition = ontology.value(node, SKOS.definition) or ""
         example = ontology.value(node, SKOS.example) or ""
-        rows.append(f'<div class="entity" id="{local}"><h3>{escape(str(ontology.value(node, RDFS.label) or local))}</h3>'
-                    f"<table><tr><th>IRI</th><td><code>{escape(term)}</code></td></tr>"
-                    f"<tr><th>Type</th><td>{escape(kinds)}</td></tr>"
-                    f"<tr><th>Definition</th><td>{escape(str(definition))}</td></tr>"
-                    f"<tr><th>Example</th><td><pre>{escape(str(example))}</pre></td></tr></table></div>")
+        rows.append(
+            f'<div class="entity" id="{local}"><h3>{escape(str(ontology.value(node, RDFS.label) or local))}</h3>'
+            f"<table><tr><th>IRI</th><td><code>{escape(term)}</code></td></tr>"
+            f"<tr><th>Type</th><td>{escape(kinds)}</td></tr>"
+            f"<tr><th>Definition</th><td>{escape(str(definition))}</td></tr>"
+            f"<tr><th>Example</th><td><pre>{escape(str(example))}</pre></td></tr></table></div>"
+        )
     section = '<h2 id="individuals">Named individuals and concept schemes</h2>\n' + "\n".join(rows) + "\n"
     return html.replace("<h2>Namespaces</h2>", section + "<h2>Namespaces</h2>", 1)
 
 
-def write_release(folder: Path, sources: Sources, reasoned: Closure, context_path: Path,
-                  queries: list[SavedQuery] | None = None) -> list[Path]:
+def write_release(
+    folder: Path,
+    sources: Sources,
+    reasoned: Closure,
+    context_path: Path,
+    queries: list[SavedQuery] | None = None,
+) -> list[Path]:
     """Every distribution, the VoID description and the checksums, into ``folder``."""
 
     docs = OntologyDocs(sources.ontology)  # runs alongside the writing below
@@ -245,11 +288,19 @@ def write_release(folder: Path, sources: Sources, reasoned: Closure, context_pat
         written.append(_write(folder / "ontology.html", docs.result()))
     finally:
         docs.cancel()
-    written.append(_write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n"))
+    written.append(
+        _write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n")
+    )
     # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
-    void = describe_dataset(sources.asserted_triples(), len(reasoned.full), sources.ontology, folder, canonical_hash,
-                            queries or [])
+    void = describe_dataset(
+        sources.asserted_triples(),
+        len(reasoned.full),
+        sources.ontology,
+        folder,
+        canonical_hash,
+        queries or [],
+    )
     written.append(_write(folder / VOID_FILE, canonical_turtle(void)))
     written.append(write_checksums(folder))
     return written

@@ -50,23 +50,40 @@ class Endpoint:
             return self._auth
         probe = httpx.get(graph_url(self, "urn:bytedance-kg:auth-probe"), timeout=self.timeout)
         scheme = probe.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
-        auth: httpx.Auth = httpx.DigestAuth(self.user, self.password or "") if scheme == "digest" \
+        auth: httpx.Auth = (
+            httpx.DigestAuth(self.user, self.password or "")
+            if scheme == "digest"
             else httpx.BasicAuth(self.user, self.password or "")
+        )
         if scheme == "digest":  # let the digest auth learn the challenge on another body-less request
             httpx.get(graph_url(self, "urn:bytedance-kg:auth-probe"), auth=auth, timeout=self.timeout)
         self._auth = auth
         return auth
 
-    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                limit: int | None = None) -> bytes:
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        limit: int | None = None,
+    ) -> bytes:
         """Send one request; return the body of a 2xx answer or raise :class:`RemoteError`. With
         ``limit``, an answer longer than that many bytes is refused without being read further."""
         try:
-            with httpx.stream(method, url, content=body, headers=headers or {}, auth=self._authentication(),
-                              timeout=self.timeout) as response:
+            with httpx.stream(
+                method,
+                url,
+                content=body,
+                headers=headers or {},
+                auth=self._authentication(),
+                timeout=self.timeout,
+            ) as response:
                 if response.status_code >= 300:  # a redirect is not followed (it could lead anywhere)
                     detail = " ".join(response.read()[:300].decode("utf-8", "replace").split())
-                    raise RemoteError(f"{method} {url}: HTTP {response.status_code} {response.reason_phrase}: {detail}")
+                    raise RemoteError(
+                        f"{method} {url}: HTTP {response.status_code} {response.reason_phrase}: {detail}"
+                    )
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
@@ -75,7 +92,9 @@ class Endpoint:
                     chunks.append(chunk)
                 return b"".join(chunks)
         except httpx.HTTPError as error:
-            raise RemoteError(f"{method} {url}: cannot reach the store ({error or type(error).__name__})") from None
+            raise RemoteError(
+                f"{method} {url}: cannot reach the store ({error or type(error).__name__})"
+            ) from None
         except (httpx.InvalidURL, ValueError) as error:  # an unusable URL that got past the check
             raise RemoteError(f"{method} {url}: {error}") from None
 
@@ -141,12 +160,18 @@ def query(endpoint: Endpoint, text: str, graph_form: bool, default_graphs: list[
     """Run a query through the SPARQL 1.1 Protocol (POST, form-encoded) and read the answer."""
     fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs)]
     accept = "application/n-triples" if graph_form else "application/sparql-results+json"
-    body = endpoint.request("POST", endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
-                            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+    body = endpoint.request(
+        "POST",
+        endpoint.url,
+        urllib.parse.urlencode(fields).encode("utf-8"),
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    )
     try:
         return _outcome(body, graph_form)
     except (SyntaxError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise RemoteError(f"POST {endpoint.url}: the store's answer is not a SPARQL result ({_short(error)})") from None
+        raise RemoteError(
+            f"POST {endpoint.url}: the store's answer is not a SPARQL result ({_short(error)})"
+        ) from None
 
 
 def _outcome(body: bytes, graph_form: bool) -> QueryOutcome:
@@ -158,6 +183,8 @@ def _outcome(body: bytes, graph_form: bool) -> QueryOutcome:
     variables = document["head"]["vars"]
     if variables == ["__ASK_RETVAL"]:  # Virtuoso answers ASK in JSON as a one-row SELECT
         bindings = document["results"]["bindings"]
-        return QueryOutcome([], boolean=bool(bindings) and bindings[0]["__ASK_RETVAL"]["value"] not in ("0", "false"))
+        return QueryOutcome(
+            [], boolean=bool(bindings) and bindings[0]["__ASK_RETVAL"]["value"] not in ("0", "false")
+        )
     rows = [{v: _term(b) for v, b in binding.items()} for binding in document["results"]["bindings"]]
     return QueryOutcome(variables, rows=rows)

@@ -94,7 +94,11 @@ class XmlWriter(SolutionWriter):
     _OPEN = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n'
 
     def head(self) -> str:
-        return self._OPEN + "".join(f"<variable name={quoteattr(v)}/>\n" for v in self.variables) + "</head>\n<results>\n"
+        return (
+            self._OPEN
+            + "".join(f"<variable name={quoteattr(v)}/>\n" for v in self.variables)
+            + "</head>\n<results>\n"
+        )
 
     def _row(self, solution: Solution) -> str:
         parts = ["<result>\n"]
@@ -116,7 +120,9 @@ class XmlWriter(SolutionWriter):
 
     @staticmethod
     def boolean(value: bool) -> str:
-        return XmlWriter._OPEN + "</head>\n" + f"<boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n"
+        return (
+            XmlWriter._OPEN + "</head>\n" + f"<boolean>{'true' if value else 'false'}</boolean>\n</sparql>\n"
+        )
 
 
 def _csv_cell(term: Term | None) -> str:
@@ -150,7 +156,9 @@ class TsvWriter(SolutionWriter):
         return "\t".join(str(solution[v]) if v in solution else "" for v in self.variables) + "\n"
 
 
-WRITERS: dict[str, type[SolutionWriter]] = {w.media_type: w for w in (JsonWriter, XmlWriter, CsvWriter, TsvWriter)}
+WRITERS: dict[str, type[SolutionWriter]] = {
+    w.media_type: w for w in (JsonWriter, XmlWriter, CsvWriter, TsvWriter)
+}
 """Solution formats by media type, in the server's order of preference."""
 BOOLEAN_MEDIA_TYPES = [JsonWriter.media_type, XmlWriter.media_type]
 """The formats that have a boolean form (ASK)."""
@@ -165,7 +173,9 @@ class Cut:
     """``None``, ``"rows"`` or ``"bytes"``."""
 
 
-def write_limited(writer: SolutionWriter, solutions: Iterable[Solution], max_rows: int, max_bytes: int) -> Cut:
+def write_limited(
+    writer: SolutionWriter, solutions: Iterable[Solution], max_rows: int, max_bytes: int
+) -> Cut:
     """Write solutions until the next one would pass ``max_rows`` or ``max_bytes`` (UTF-8); the
     solutions are read one at a time, so a huge result costs no more than the limits."""
     parts = [writer.head()]

@@ -43,13 +43,30 @@ Triple = tuple[Node, Node, Node]
 # Terminology predicates and types whose instance rules this module implements; anything else in
 # the OWL namespace that can make an instance-level inference is refused (see UNSUPPORTED).
 UNSUPPORTED = (
-    OWL.hasValue, OWL.someValuesFrom, OWL.allValuesFrom, OWL.intersectionOf, OWL.complementOf,
-    OWL.oneOf, OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.propertyChainAxiom,
-    OWL.propertyDisjointWith, OWL.members, OWL.distinctMembers, OWL.differentFrom,
-    OWL.onProperty, OWL.sourceIndividual,
+    OWL.hasValue,
+    OWL.someValuesFrom,
+    OWL.allValuesFrom,
+    OWL.intersectionOf,
+    OWL.complementOf,
+    OWL.oneOf,
+    OWL.maxCardinality,
+    OWL.maxQualifiedCardinality,
+    OWL.propertyChainAxiom,
+    OWL.propertyDisjointWith,
+    OWL.members,
+    OWL.distinctMembers,
+    OWL.differentFrom,
+    OWL.onProperty,
+    OWL.sourceIndividual,
 )
-UNSUPPORTED_TYPES = (OWL.IrreflexiveProperty, OWL.AsymmetricProperty, OWL.AllDisjointClasses,
-                     OWL.AllDisjointProperties, OWL.AllDifferent, OWL.NegativePropertyAssertion)
+UNSUPPORTED_TYPES = (
+    OWL.IrreflexiveProperty,
+    OWL.AsymmetricProperty,
+    OWL.AllDisjointClasses,
+    OWL.AllDisjointProperties,
+    OWL.AllDifferent,
+    OWL.NegativePropertyAssertion,
+)
 
 
 class UnsupportedTerminology(KGError):
@@ -82,10 +99,14 @@ def compile_terminology(closed: Graph) -> Terminology:
     """The instance-rule axioms of a closed terminology; refuses constructs not covered."""
     for predicate in UNSUPPORTED:
         if (None, predicate, None) in closed:
-            raise UnsupportedTerminology(f"the fast reasoner has no rule for {predicate.n3()}; use --engine reference")
+            raise UnsupportedTerminology(
+                f"the fast reasoner has no rule for {predicate.n3()}; use --engine reference"
+            )
     for kind in UNSUPPORTED_TYPES:
         if (None, RDF.type, kind) in closed:
-            raise UnsupportedTerminology(f"the fast reasoner has no rule for {kind.n3()}; use --engine reference")
+            raise UnsupportedTerminology(
+                f"the fast reasoner has no rule for {kind.n3()}; use --engine reference"
+            )
     t = Terminology()
     for s, o in closed.subject_objects(RDFS.subClassOf):
         t.superclasses[s].add(o)
@@ -110,17 +131,37 @@ def compile_terminology(closed: Graph) -> Terminology:
     return t
 
 
-SCHEMA_PREDICATES = (OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
-                     OWL.equivalentProperty, OWL.inverseOf, OWL.unionOf, OWL.hasKey, OWL.disjointWith)
-SCHEMA_TYPES = (OWL.Class, OWL.SymmetricProperty, OWL.TransitiveProperty, OWL.FunctionalProperty,
-                OWL.InverseFunctionalProperty)
+SCHEMA_PREDICATES = (
+    OWL.sameAs,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    OWL.unionOf,
+    OWL.hasKey,
+    OWL.disjointWith,
+)
+SCHEMA_TYPES = (
+    OWL.Class,
+    OWL.SymmetricProperty,
+    OWL.TransitiveProperty,
+    OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty,
+)
 
 
 def is_schema(triple: Triple) -> bool:
     """True for a triple the terminology rules read, or must refuse, wherever it is stated."""
     _, p, o = triple
-    return (p in SCHEMA_PREDICATES or p in UNSUPPORTED or p in (RDF.first, RDF.rest)
-            or (p == RDF.type and (o in SCHEMA_TYPES or o in UNSUPPORTED_TYPES)))
+    return (
+        p in SCHEMA_PREDICATES
+        or p in UNSUPPORTED
+        or p in (RDF.first, RDF.rest)
+        or (p == RDF.type and (o in SCHEMA_TYPES or o in UNSUPPORTED_TYPES))
+    )
 
 
 def _reachable(edges: dict[Node, set[Node]]) -> dict[Node, set[Node]]:
@@ -138,7 +179,9 @@ def _reachable(edges: dict[Node, set[Node]]) -> dict[Node, set[Node]]:
     return out
 
 
-def _hierarchy(graph: Graph, sub: Node, equivalent: Node, extra: Iterable[tuple[Node, Node]] = ()) -> dict[Node, set[Node]]:
+def _hierarchy(
+    graph: Graph, sub: Node, equivalent: Node, extra: Iterable[tuple[Node, Node]] = ()
+) -> dict[Node, set[Node]]:
     edges: dict[Node, set[Node]] = defaultdict(set)
     for a, b in (*graph.subject_objects(sub), *extra):
         edges[a].add(b)
@@ -153,12 +196,17 @@ def close_terminology(terminology: Graph) -> set[Triple]:
     scm-spo, scm-eqp1/2, scm-dom1/2, scm-rng1/2 (the reflexive ones included; cleaning drops them)."""
     out: set[Triple] = set()
     things = [(c, OWL.Thing) for c in terminology.subjects(RDF.type, OWL.Class)]  # scm-cls
-    unions = [(member, union) for union, head in terminology.subject_objects(OWL.unionOf)
-              for member in terminology.items(head)]  # scm-uni
+    unions = [
+        (member, union)
+        for union, head in terminology.subject_objects(OWL.unionOf)
+        for member in terminology.items(head)
+    ]  # scm-uni
     classes_above = _hierarchy(terminology, RDFS.subClassOf, OWL.equivalentClass, [*things, *unions])
     properties_above = _hierarchy(terminology, RDFS.subPropertyOf, OWL.equivalentProperty)
-    for above, sub, equivalent in ((classes_above, RDFS.subClassOf, OWL.equivalentClass),
-                                   (properties_above, RDFS.subPropertyOf, OWL.equivalentProperty)):
+    for above, sub, equivalent in (
+        (classes_above, RDFS.subClassOf, OWL.equivalentClass),
+        (properties_above, RDFS.subPropertyOf, OWL.equivalentProperty),
+    ):
         for a, supers in above.items():
             for b in supers:
                 out.add((a, sub, b))
@@ -186,8 +234,12 @@ class _Chainer:
         self.forward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.backward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.types: dict[Node, set[Node]] = defaultdict(set)
-        self.joined = t.transitive | t.functional | t.inverse_functional | {p for keys in t.keys.values()
-                                                                           for key in keys for p in key}
+        self.joined = (
+            t.transitive
+            | t.functional
+            | t.inverse_functional
+            | {p for keys in t.keys.values() for key in keys for p in key}
+        )
 
     def _index(self, triple: Triple) -> None:
         s, p, o = triple
@@ -288,11 +340,18 @@ def fast_closure(terminology: Graph, data: Graph) -> Closure:
     same = chainer.same_as() | {(a, b) for a, b in schema.subject_objects(OWL.sameAs) if a != b}
     same |= {(b, a) for a, b in same}  # owl:sameAs is symmetric; owlrl reports both directions
     problems = sorted(
-        {f"owl:sameAs merges distinct things: <{a}> and <{b}>" for a, b in same
-         if isinstance(a, URIRef) and isinstance(b, URIRef)}
-        | {f"the data makes distinct non-IRI terms the same: {a.n3()} and {b.n3()}" for a, b in same
-           if not (isinstance(a, URIRef) and isinstance(b, URIRef))
-           and not isinstance(a, Literal) and not isinstance(b, Literal)}
+        {
+            f"owl:sameAs merges distinct things: <{a}> and <{b}>"
+            for a, b in same
+            if isinstance(a, URIRef) and isinstance(b, URIRef)
+        }
+        | {
+            f"the data makes distinct non-IRI terms the same: {a.n3()} and {b.n3()}"
+            for a, b in same
+            if not (isinstance(a, URIRef) and isinstance(b, URIRef))
+            and not isinstance(a, Literal)
+            and not isinstance(b, Literal)
+        }
         | set(chainer.disjoint_members())
     )
     return clean_closure(chainer.triples, set(terminology) | set(data), problems)

@@ -41,8 +41,14 @@ class Confinement:
         return self.seccomp or self.namespace
 
     def describe(self) -> str:
-        layers = [name for name, on in (("seccomp socket filter", self.seccomp),
-                                        ("empty network namespace", self.namespace)) if on]
+        layers = [
+            name
+            for name, on in (
+                ("seccomp socket filter", self.seccomp),
+                ("empty network namespace", self.namespace),
+            )
+            if on
+        ]
         return " + ".join(layers) if layers else "none"
 
 
@@ -59,7 +65,9 @@ def _deny_sockets() -> bool:
     try:
         rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
         rules.set_attr(pyseccomp.Attr.CTL_TSYNC, 1)
-        rules.add_rule(pyseccomp.ERRNO(errno.EACCES), "socket", pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX))
+        rules.add_rule(
+            pyseccomp.ERRNO(errno.EACCES), "socket", pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX)
+        )
         rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "io_uring_setup")
         rules.load()
     except (OSError, RuntimeError, ValueError):
@@ -89,7 +97,8 @@ def require_confinement(confinement: Confinement) -> Confinement:
     if not confinement.confined:
         raise SandboxUnavailable(
             "cannot confine the query engine: libseccomp (Debian: libseccomp2) is not available and this user "
-            "may not create a network namespace")
+            "may not create a network namespace"
+        )
     return confinement
 
 

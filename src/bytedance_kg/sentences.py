@@ -47,7 +47,9 @@ def split_sentences(text: str) -> list[Sentence]:
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped and stripped not in FURNITURE:
-            cuts = sorted({0, len(line), *(m.end() for m in _END.finditer(line)), *_run_together_boundaries(line)})
+            cuts = sorted(
+                {0, len(line), *(m.end() for m in _END.finditer(line)), *_run_together_boundaries(line)}
+            )
             for a, b in zip(cuts, cuts[1:]):
                 piece = line[a:b]
                 lead = len(piece) - len(piece.lstrip())

@@ -45,28 +45,52 @@ def _counts(store: ox.Store, query: str) -> list[tuple[str, int]]:
 def compute(store: ox.Store, article_text: str) -> Stats:
     """Statistics of the data things (IRIs under ``id/``) in ``store``."""
     data = f'FILTER (STRSTARTS(STR(?s), "{ID}"))'
-    classes = _counts(store, f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c {data} }} GROUP BY ?c ORDER BY DESC(?n) ?c")
-    properties = _counts(store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }} GROUP BY ?p ORDER BY DESC(?n) ?p")
+    classes = _counts(
+        store,
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c {data} }} GROUP BY ?c ORDER BY DESC(?n) ?c",
+    )
+    properties = _counts(
+        store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }} GROUP BY ?p ORDER BY DESC(?n) ?p"
+    )
     triples = int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }}")))[0].value)
     per_quote = Counter(
         int(r[1].value)
-        for r in store.query(_Q + "SELECT ?q (COUNT(DISTINCT ?f) AS ?n) WHERE { ?q a kg:Quote OPTIONAL { ?f prov:wasDerivedFrom ?q } } GROUP BY ?q")
+        for r in store.query(
+            _Q
+            + "SELECT ?q (COUNT(DISTINCT ?f) AS ?n) WHERE { ?q a kg:Quote OPTIONAL { ?f prov:wasDerivedFrom ?q } } GROUP BY ?q"
+        )
     )
-    facts = int(next(iter(store.query(_Q + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f prov:wasDerivedFrom ?q }")))[0].value)
-    spans = [(int(r[0].value), int(r[1].value)) for r in store.query(
-        _Q + "SELECT DISTINCT ?start ?end WHERE { ?f prov:wasDerivedFrom ?q . ?q oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }")]
+    facts = int(
+        next(iter(store.query(_Q + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f prov:wasDerivedFrom ?q }")))[
+            0
+        ].value
+    )
+    spans = [
+        (int(r[0].value), int(r[1].value))
+        for r in store.query(
+            _Q
+            + "SELECT DISTINCT ?start ?end WHERE { ?f prov:wasDerivedFrom ?q . ?q oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }"
+        )
+    ]
     sentences = split_sentences(article_text)
     covered = [s for s in sentences if any(s.overlaps(a, b) for a, b in spans)]
     return Stats(triples, classes, properties, facts, sum(per_quote.values()), per_quote, sentences, covered)
 
 
 def render(stats: Stats, top: int = 25) -> str:
-    lines = [f"triples about things: {stats.triples}", f"fact nodes: {stats.facts}", f"quotes: {stats.quotes}", ""]
+    lines = [
+        f"triples about things: {stats.triples}",
+        f"fact nodes: {stats.facts}",
+        f"quotes: {stats.quotes}",
+        "",
+    ]
     lines.append("facts per quote:")
     lines += [f"  {n} fact(s): {count} quote(s)" for n, count in sorted(stats.facts_per_quote.items())]
     lines.append("")
-    lines.append(f"article coverage: {len(stats.covered)} of {len(stats.sentences)} sentences support a fact "
-                 f"({stats.coverage:.0%})")
+    lines.append(
+        f"article coverage: {len(stats.covered)} of {len(stats.sentences)} sentences support a fact "
+        f"({stats.coverage:.0%})"
+    )
     for sentence in stats.sentences:
         if sentence not in stats.covered:
             lines.append(f"  not covered [{sentence.start}:{sentence.end}]: {sentence.text[:90]}")

@@ -37,20 +37,31 @@ def release_quads(paths: ProjectPaths, progress: Progress = lambda _: None) -> l
         return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
     progress("dist/ is missing or older than the sources; reading the sources ...")
     sources = Sources.load(paths)
-    graphs = {"ontology": sources.ontology, "imports": sources.imports, "data": sources.stated,
-              "implied": sources.implied, "inferred": fast_closure(sources.terminology(), sources.stated).inferred}
+    graphs = {
+        "ontology": sources.ontology,
+        "imports": sources.imports,
+        "data": sources.stated,
+        "implied": sources.implied,
+        "inferred": fast_closure(sources.terminology(), sources.stated).inferred,
+    }
     return [q for name, graph in graphs.items() for q in to_quads(graph, str(GRAPH[name]))]
 
 
 def _triples(paths: ProjectPaths, mode: str, progress: Progress) -> list[ox.Triple]:
     wanted = {ox.NamedNode(g) for g in QUERY_GRAPHS[mode]}
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in release_quads(paths, progress) if q.graph_name in wanted]
+    return [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in release_quads(paths, progress)
+        if q.graph_name in wanted
+    ]
 
 
 def load_store(paths: ProjectPaths, mode: str, progress: Progress = lambda _: None) -> ox.Store:
     """An in-memory pyoxigraph store whose default graph is the query graph ``mode`` (asserted, full, all)."""
     store = ox.Store()
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _triples(paths, mode, progress))
+    store.bulk_extend(
+        ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _triples(paths, mode, progress)
+    )
     return store
 
 

@@ -26,13 +26,31 @@ from bytedance_kg.namespaces import ID, KG, OA, ORG, SCHEMA, new_graph
 from bytedance_kg.rdfio import nquads, to_quads
 
 NAMES = [
-    "Guohai Securities", "Liang Rubo", "Zhang Yiming", "Kang Zeyu", "Zhu Wenjia", "Zhou Shouzi", "Hong Dingkun",
-    "Zhu Jun", "Li Hang", "Xiang Liang", "ByteDance", "DeepSeek", "TikTok", "Doubao", "ChatGPT", "AILab", "Flow",
-    "Seed", "Liang",
+    "Guohai Securities",
+    "Liang Rubo",
+    "Zhang Yiming",
+    "Kang Zeyu",
+    "Zhu Wenjia",
+    "Zhou Shouzi",
+    "Hong Dingkun",
+    "Zhu Jun",
+    "Li Hang",
+    "Xiang Liang",
+    "ByteDance",
+    "DeepSeek",
+    "TikTok",
+    "Doubao",
+    "ChatGPT",
+    "AILab",
+    "Flow",
+    "Seed",
+    "Liang",
 ]
 # A name ends where a lower-case letter does not follow: the scraped text runs sentences together
 # ("TikTokTheir"), so a word boundary would miss some.
-_NAME = re.compile(r"(?<![A-Za-z])(" + "|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True)) + r")(?![a-z])")
+_NAME = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True)) + r")(?![a-z])"
+)
 INJECTIONS = ("missing-quote", "shifted-offset", "self-report", "bounds-reversed", "two-members")
 """Violations ``generate`` can add to the first article, each caught by a named check."""
 
@@ -87,8 +105,9 @@ def _copy(data: Graph, article_iri: URIRef, text: str, k: int, rng: random.Rando
     return out, new_text
 
 
-def generate(data: Graph, article_text: str, articles: int, seed: int = 0,
-             inject: tuple[str, ...] = ()) -> Synthetic:
+def generate(
+    data: Graph, article_text: str, articles: int, seed: int = 0, inject: tuple[str, ...] = ()
+) -> Synthetic:
     """``articles`` renamed copies of the real data graph (whose article text is given)."""
     rng = random.Random(seed)
     article_iri = next(iter(data.subjects(RDF.type, KG.SourceArticle)))

@@ -77,7 +77,9 @@ def results_of(report: Graph) -> list[ShapeResult]:
     return sorted(out)
 
 
-def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) -> tuple[bool, list[ShapeResult], Graph]:
+def validate_graph(
+    data: Graph, shapes: Graph, ontology: Graph | None = None
+) -> tuple[bool, list[ShapeResult], Graph]:
     """Validate ``data`` (with the ``ontology`` mixed in for class hierarchy) against ``shapes``.
 
     No inference is asked of pySHACL: the class hierarchy that ``sh:class`` needs comes from the
@@ -98,7 +100,9 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
             allow_warnings=True,
         )
     except Exception as error:  # pySHACL raises its own and pyparsing's types on shapes it cannot run
-        raise InputError("shapes", f"pySHACL cannot run the shapes: {' '.join(str(error).split())[:300]}") from None
+        raise InputError(
+            "shapes", f"pySHACL cannot run the shapes: {' '.join(str(error).split())[:300]}"
+        ) from None
     if not isinstance(report, Graph):  # pySHACL returns a failure object instead of a report in some cases
         raise InputError("shapes", f"pySHACL cannot run the shapes: {' '.join(str(report).split())[:300]}")
     report.namespace_manager = data.namespace_manager

@@ -24,12 +24,19 @@ from bytedance_kg.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_gr
 from bytedance_kg.releasefiles import CONTEXT_FILE, MEDIA_TYPES
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's closed DCAT namespace lacks DCAT 3 terms (dcat:version)
+DCAT = Namespace(
+    "http://www.w3.org/ns/dcat#"
+)  # rdflib's closed DCAT namespace lacks DCAT 3 terms (dcat:version)
 DATASET = URIRef(ID + "dataset")
 ARTICLE = URIRef(ID + "source/bytedance-on-deepseeks-impact")
 DOWNLOADS = BASE + "dist/"
 SPARQL_ENDPOINT = URIRef(BASE + "sparql")
-EXAMPLES = ("person/liang-rubo", "unit/flow", "membership/hong-dingkun-technical-lead-flow", "event/seed-named")
+EXAMPLES = (
+    "person/liang-rubo",
+    "unit/flow",
+    "membership/hong-dingkun-technical-lead-flow",
+    "event/seed-named",
+)
 MEDIA_TYPE_BASE = "https://www.iana.org/assignments/media-types/"
 
 
@@ -76,17 +83,29 @@ GRAPH_DESCRIPTIONS = {
     "inferred": "the OWL RL inferences drawn from the ontology, the vocabularies and the stated data",
 }
 VARIANT_DESCRIPTIONS = {
-    "asserted": ("bytedance-kg", ("ontology", "imports", "data"),
-                 "What the article states, with the ontology and the vocabularies, as asserted (no inferences)."),
-    "full": ("bytedance-kg-full", ("ontology", "imports", "data", "inferred"),
-             "What the article states, with the ontology, the vocabularies and the OWL RL inferences: the file to "
-             "query with standard vocabularies alone."),
-    "implied": ("bytedance-kg-implied", ("implied",),
-                "What the article only implies: load it with either of the others to include those facts; it "
-                "conforms to the shapes together with them."),
-    "reified": ("bytedance-kg-reified", ("data", "implied"),
-                "RDF 1.2: what the article states and what it implies, each fact naming the record that carries its "
-                "quote and evidence (record rdf:reifies <<( s p o )>>). For engines that read RDF 1.2."),
+    "asserted": (
+        "bytedance-kg",
+        ("ontology", "imports", "data"),
+        "What the article states, with the ontology and the vocabularies, as asserted (no inferences).",
+    ),
+    "full": (
+        "bytedance-kg-full",
+        ("ontology", "imports", "data", "inferred"),
+        "What the article states, with the ontology, the vocabularies and the OWL RL inferences: the file to "
+        "query with standard vocabularies alone.",
+    ),
+    "implied": (
+        "bytedance-kg-implied",
+        ("implied",),
+        "What the article only implies: load it with either of the others to include those facts; it "
+        "conforms to the shapes together with them.",
+    ),
+    "reified": (
+        "bytedance-kg-reified",
+        ("data", "implied"),
+        "RDF 1.2: what the article states and what it implies, each fact naming the record that carries its "
+        "quote and evidence (record rdf:reifies <<( s p o )>>). For engines that read RDF 1.2.",
+    ),
 }
 
 
@@ -118,7 +137,9 @@ def _describe_parts(g: Graph, d: URIRef, folder: Path, full_size: int) -> None:
             g.add((variant, DCTERMS.hasPart, URIRef(f"{ID}dataset/graph/{name}")))
         if key != "full":  # the full variant's count is given below, with its derivation
             lines = (folder / f"{stem}.nt").read_bytes().count(b"\n")
-            g.add((variant, VOID.triples, Literal(lines)))  # one-graph files: sorted N-Triples, a triple a line
+            g.add(
+                (variant, VOID.triples, Literal(lines))
+            )  # one-graph files: sorted N-Triples, a triple a line
         for path in sorted(folder.glob(f"{stem}.*")):
             if path.suffix in (".ttl", ".nt", ".jsonld"):
                 g.add((variant, DCAT.distribution, URIRef(DOWNLOADS + path.name)))
@@ -134,8 +155,12 @@ def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> No
     """The saved queries as example queries, the way the SIB sparql-examples describe theirs: an
     ``sh:SPARQLExecutable`` with the question as ``rdfs:comment``, the text, and the endpoint."""
     sh = Namespace("http://www.w3.org/ns/shacl#")
-    kinds = {"SELECT": (sh.SPARQLSelectExecutable, sh.select), "ASK": (sh.SPARQLAskExecutable, sh.ask),
-             "CONSTRUCT": (sh.SPARQLConstructExecutable, sh.construct), "DESCRIBE": (sh.SPARQLExecutable, sh.select)}
+    kinds = {
+        "SELECT": (sh.SPARQLSelectExecutable, sh.select),
+        "ASK": (sh.SPARQLAskExecutable, sh.ask),
+        "CONSTRUCT": (sh.SPARQLConstructExecutable, sh.construct),
+        "DESCRIBE": (sh.SPARQLExecutable, sh.select),
+    }
     for query in queries:
         node = URIRef(f"{BASE}queries/{query.name}")
         kind, text_property = kinds[query.form]
@@ -148,8 +173,14 @@ def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> No
         g.add((node, URIRef("https://schema.org/target"), SPARQL_ENDPOINT))
 
 
-def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ontology: Graph, folder: Path,
-                     canonical_hash: str, queries: Iterable[SavedQuery] = ()) -> Graph:
+def describe_dataset(
+    asserted: set[tuple[Node, Node, Node]],
+    full_size: int,
+    ontology: Graph,
+    folder: Path,
+    canonical_hash: str,
+    queries: Iterable[SavedQuery] = (),
+) -> Graph:
     """The VoID/DCAT graph for the release in ``folder``, from the asserted triples (ontology + data)."""
     g = new_graph()
     d = DATASET
@@ -158,10 +189,18 @@ def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ont
     title = "ByteDance on DeepSeek's Impact: a knowledge graph"
     g.add((d, DCTERMS.title, Literal(title, lang="en")))
     g.add((d, RDFS.label, Literal(title, lang="en")))
-    g.add((d, DCTERMS.description, Literal(
-        "The facts of the news article 'ByteDance on DeepSeek's Impact' (ByteDance's executives and roles over "
-        "time, its AI units, meetings, launches, usage figures, a forecast, ideas and critiques), each tied to "
-        "the exact words of the article by a Web Annotation quote with verified offsets.", lang="en")))
+    g.add(
+        (
+            d,
+            DCTERMS.description,
+            Literal(
+                "The facts of the news article 'ByteDance on DeepSeek's Impact' (ByteDance's executives and roles over "
+                "time, its AI units, meetings, launches, usage figures, a forecast, ideas and critiques), each tied to "
+                "the exact words of the article by a Web Annotation quote with verified offsets.",
+                lang="en",
+            ),
+        )
+    )
     for prop in (DCTERMS.license, DCTERMS.creator):
         for value in ontology.objects(ONTOLOGY_IRI, prop):
             g.add((d, prop, value))
@@ -176,16 +215,34 @@ def describe_dataset(asserted: set[tuple[Node, Node, Node]], full_size: int, ont
     g.add((d, VOID.rootResource, URIRef(ID + "org/bytedance")))
     for example in EXAMPLES:
         g.add((d, VOID.exampleResource, URIRef(ID + example)))
-    _checksum(g, d, canonical_hash, "SHA-256 of the RDFC-1.0 canonical N-Quads of the asserted release "
-                                    "(ontology, vocabularies, stated data, shapes and implied data as named graphs)")
+    _checksum(
+        g,
+        d,
+        canonical_hash,
+        "SHA-256 of the RDFC-1.0 canonical N-Quads of the asserted release "
+        "(ontology, vocabularies, stated data, shapes and implied data as named graphs)",
+    )
 
     stats = Statistics.of(asserted)
-    g.add((d, RDFS.comment, Literal(
-        "The counts and partitions of this dataset are those of the ontology and the stated data together (the "
-        "graphs the saved queries marked 'asserted' read); each variant and named graph gives its own void:triples.",
-        lang="en")))
+    g.add(
+        (
+            d,
+            RDFS.comment,
+            Literal(
+                "The counts and partitions of this dataset are those of the ontology and the stated data together (the "
+                "graphs the saved queries marked 'asserted' read); each variant and named graph gives its own void:triples.",
+                lang="en",
+            ),
+        )
+    )
     g.add((d, VOID.triples, Literal(len(asserted))))
-    g.add((d, VOID.entities, Literal(len({s for s in stats.subjects if isinstance(s, URIRef) and s.startswith(ID)}))))
+    g.add(
+        (
+            d,
+            VOID.entities,
+            Literal(len({s for s in stats.subjects if isinstance(s, URIRef) and s.startswith(ID)})),
+        )
+    )
     g.add((d, VOID.classes, Literal(len(stats.instances))))
     g.add((d, VOID.properties, Literal(len(stats.triples_by_property))))
     g.add((d, VOID.distinctSubjects, Literal(len(stats.subjects))))

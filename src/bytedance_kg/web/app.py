@@ -63,10 +63,20 @@ from bytedance_kg.web.negotiation import choose
 from bytedance_kg.web.operation import Refused
 
 DEFAULT_BASE = BASE
-DOC_FORMATS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
-               "rdf": "application/rdf+xml"}
+DOC_FORMATS = {
+    "html": "text/html",
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SERVICE_DESCRIPTION_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+SERVICE_DESCRIPTION_TYPES = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+]
 
 
 @dataclass
@@ -87,7 +97,7 @@ class Site:
 
     def local(self, iri: str) -> str:
         """The path on this server for an IRI under the public base (else the IRI itself)."""
-        return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
+        return "/" + iri[len(self.base) :] if iri.startswith(self.base) else iri
 
     def href(self, iri: str) -> str | None:
         """Where a link to ``iri`` may point: this server for our IRIs, http(s) IRIs as they are,
@@ -168,23 +178,33 @@ async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[s
         raise ProtocolRefusal(414, f"the query string is longer than {limits.max_request_bytes} bytes")
     params = list(request.query_params.multi_items())
     if request.method == "GET":
-        if request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers:
+        if (
+            request.headers.get("content-length", "0") not in ("", "0")
+            or "transfer-encoding" in request.headers
+        ):
             raise ProtocolRefusal(400, "a GET request carries its query in the URL, not in a body")
     else:
         content_type, options = _media_type(request.headers.get("content-type", ""))
         if content_type == "application/sparql-update":
             raise ProtocolRefusal(403, "this endpoint is read-only: SPARQL Update is refused")
         if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
-            raise ProtocolRefusal(415, f"unsupported content type {content_type or '(none)'!r}: send "
-                                       "application/sparql-query or application/x-www-form-urlencoded")
+            raise ProtocolRefusal(
+                415,
+                f"unsupported content type {content_type or '(none)'!r}: send "
+                "application/sparql-query or application/x-www-form-urlencoded",
+            )
         if options.get("charset", "utf-8") != "utf-8":
             raise ProtocolRefusal(415, f"the request body must be UTF-8, not {options['charset']}")
         try:
             body = _utf8(await _body(request, limits))
         except BodyTooLarge:
-            raise ProtocolRefusal(413, f"the request body is larger than {limits.max_request_bytes} bytes") from None
+            raise ProtocolRefusal(
+                413, f"the request body is larger than {limits.max_request_bytes} bytes"
+            ) from None
         except TimeoutError:
-            raise ProtocolRefusal(408, f"the request body did not arrive within {limits.body_timeout:g} s") from None
+            raise ProtocolRefusal(
+                408, f"the request body did not arrive within {limits.body_timeout:g} s"
+            ) from None
         if content_type == "application/sparql-query":
             params.append(("query", body))
         else:
@@ -216,19 +236,32 @@ async def sparql(request: Request) -> Response:
     client = request.client.host if request.client else "unknown"
     retry = {"Retry-After": "1"}
     try:  # the guard, the format and the dataset are worked out where the query runs (web.operation)
-        answer = await site.backend.answer(client, fields["query"][0], request.headers.get("accept"),
-                                           fields.get("default-graph-uri"), fields.get("named-graph-uri"))
+        answer = await site.backend.answer(
+            client,
+            fields["query"][0],
+            request.headers.get("accept"),
+            fields.get("default-graph-uri"),
+            fields.get("named-graph-uri"),
+        )
     except Refused as refusal:
         return _error(request, refusal.status, refusal.message)
     except Busy:
         return _error(request, 503, "the query workers are all busy; try again shortly", retry)
     except ClientBusy:
-        return _error(request, 429, f"you already have {limits.per_client} queries running; wait for them", retry)
+        return _error(
+            request, 429, f"you already have {limits.per_client} queries running; wait for them", retry
+        )
     except QueryTimeout:
-        return _error(request, 504, f"the query ran longer than the limit of {limits.timeout:g} s and was stopped")
+        return _error(
+            request, 504, f"the query ran longer than the limit of {limits.timeout:g} s and was stopped"
+        )
     except OutOfMemory:
-        return _error(request, 507, f"the query needed more than the limit of {limits.worker_memory // MiB} MiB "
-                                    "of memory and was stopped")
+        return _error(
+            request,
+            507,
+            f"the query needed more than the limit of {limits.worker_memory // MiB} MiB "
+            "of memory and was stopped",
+        )
     except WorkerFailed:
         return _error(request, 503, "the query could not be completed (its worker failed); try again", retry)
     except Unavailable as reason:
@@ -238,20 +271,28 @@ async def sparql(request: Request) -> Response:
     except QueryFailed as failure:
         if failure.line is None:
             return _error(request, 400, f"query failed: {failure.message}")
-        return _error(request, 400, f"malformed query: {failure.message} (line {failure.line}, column {failure.column})")
+        return _error(
+            request, 400, f"malformed query: {failure.message} (line {failure.line}, column {failure.column})"
+        )
     except RemoteError as error:
         return _error(request, 502, str(error))
     media_type = answer.media_type
     headers = {"Vary": "Accept"}
     if answer.truncated:
-        limit = f"max-rows={limits.max_rows}" if answer.truncated == "rows" else f"max-bytes={limits.max_bytes}"
+        limit = (
+            f"max-rows={limits.max_rows}" if answer.truncated == "rows" else f"max-bytes={limits.max_bytes}"
+        )
         headers["X-Result-Truncated"] = f"true; {limit}"
     if answer.body is not None:
         return Response(answer.body, media_type=media_type, headers=headers)
     headers["Content-Length"] = str(answer.size)
     assert answer.path is not None
-    return StreamingResponse(site.backend.stream(answer), media_type=media_type, headers=headers,
-                             background=BackgroundTask(site.backend.done, answer))
+    return StreamingResponse(
+        site.backend.stream(answer),
+        media_type=media_type,
+        headers=headers,
+        background=BackgroundTask(site.backend.done, answer),
+    )
 
 
 def _is_iri(text: str) -> bool:
@@ -268,7 +309,9 @@ def service_description(request: Request) -> Response:
     # A browser names text/html; a client asking for anything (curl, */*) gets the description itself.
     media_type = choose(request.headers.get("accept"), [*SERVICE_DESCRIPTION_TYPES, "text/html"])
     if media_type is None:
-        return _error(request, 406, "the service description is offered as " + ", ".join(SERVICE_DESCRIPTION_TYPES))
+        return _error(
+            request, 406, "the service description is offered as " + ", ".join(SERVICE_DESCRIPTION_TYPES)
+        )
     if media_type == "text/html":
         return RedirectResponse("/query", status_code=303, headers={"Vary": "Accept"})
     endpoint = site.base + "sparql"
@@ -283,18 +326,31 @@ def service_description(request: Request) -> Response:
         f"<{dataset}> <{RDF_TYPE}> <{sd}Dataset> .",
         f"<{dataset}> <{sd}defaultGraph> <{default}> .",
         f"<{default}> <{RDF_TYPE}> <{sd}Graph> .",
-        f"<{default}> <http://purl.org/dc/terms/description> \"The merge of four of the named graphs: "
+        f'<{default}> <http://purl.org/dc/terms/description> "The merge of four of the named graphs: '
         f"{', '.join(g.rsplit('/', 1)[1] for g in FULL_GRAPHS)} (the reasoned release of what the article states). "
-        f"The shapes, the implied facts and the VoID description are named graphs only.\"@en .",
+        f'The shapes, the implied facts and the VoID description are named graphs only."@en .',
         *(f"<{default}> <http://www.w3.org/ns/prov#wasDerivedFrom> <{g}> ." for g in FULL_GRAPHS),
-        *(f"<{endpoint}> <{sd}resultFormat> <http://www.w3.org/ns/formats/{name}> ." for name in
-          ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
-           "N-Triples", "JSON-LD", "RDF_XML")),
+        *(
+            f"<{endpoint}> <{sd}resultFormat> <http://www.w3.org/ns/formats/{name}> ."
+            for name in (
+                "SPARQL_Results_JSON",
+                "SPARQL_Results_XML",
+                "SPARQL_Results_CSV",
+                "SPARQL_Results_TSV",
+                "Turtle",
+                "N-Triples",
+                "JSON-LD",
+                "RDF_XML",
+            )
+        ),
     ]
     for graph in [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GRAPH]:
         node = f"{graph}#named-graph"
-        triples += [f"<{dataset}> <{sd}namedGraph> <{node}> .", f"<{node}> <{RDF_TYPE}> <{sd}NamedGraph> .",
-                    f"<{node}> <{sd}name> <{graph}> ."]
+        triples += [
+            f"<{dataset}> <{sd}namedGraph> <{node}> .",
+            f"<{node}> <{RDF_TYPE}> <{sd}NamedGraph> .",
+            f"<{node}> <{sd}name> <{graph}> .",
+        ]
     graph = list(ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
     body = serialise_triples(graph, media_type)
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
@@ -315,7 +371,9 @@ def identifier(request: Request) -> Response:
     if not _exists(site, site.base + "id/" + path):
         return _error(request, 404, f"nothing is known about <{site.base}id/{path}>")
     extension = next(ext for ext, mt in DOC_FORMATS.items() if mt == media_type)
-    return RedirectResponse(f"/doc/{urllib.parse.quote(path)}.{extension}", status_code=303, headers={"Vary": "Accept"})
+    return RedirectResponse(
+        f"/doc/{urllib.parse.quote(path)}.{extension}", status_code=303, headers={"Vary": "Accept"}
+    )
 
 
 def _exists(site: Site, iri: str) -> bool:
@@ -324,7 +382,9 @@ def _exists(site: Site, iri: str) -> bool:
         thing = ox.NamedNode(iri)
     except ValueError:
         return False
-    return bool(site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", [*FULL_GRAPHS, str(GRAPH["implied"])]).boolean)
+    return bool(
+        site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", [*FULL_GRAPHS, str(GRAPH["implied"])]).boolean
+    )
 
 
 def _document_graphs(site: Site, thing: ox.NamedNode) -> list[str]:
@@ -369,15 +429,34 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
         around = sentence_around(sentences, quote.start, quote.end)
         if around:
             start, end = around[0].start, around[-1].end
-            context = (site.article[start:quote.start], quote.exact, site.article[quote.end:end])
+            context = (site.article[start : quote.start], quote.exact, site.article[quote.end : end])
         else:
             context = ("", quote.exact, "")
-        quotes.append({"fact": quote.fact.value, "fact_label": compact(quote.fact), "before": context[0],
-                       "exact": context[1], "after": context[2], "start": quote.start, "end": quote.end})
+        quotes.append(
+            {
+                "fact": quote.fact.value,
+                "fact_label": compact(quote.fact),
+                "before": context[0],
+                "exact": context[1],
+                "after": context[2],
+                "start": quote.start,
+                "end": quote.end,
+            }
+        )
     jsonld = site.backend.document(
-        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}", "application/ld+json", _document_graphs(site, thing))
-    return site.page("thing.html", description=description, quotes=quotes, stem=stem, compact=compact,
-                     jsonld=_script_safe(jsonld.decode("utf-8")), formats=DOC_FORMATS)
+        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}",
+        "application/ld+json",
+        _document_graphs(site, thing),
+    )
+    return site.page(
+        "thing.html",
+        description=description,
+        quotes=quotes,
+        stem=stem,
+        compact=compact,
+        jsonld=_script_safe(jsonld.decode("utf-8")),
+        formats=DOC_FORMATS,
+    )
 
 
 # ---------------------------------------------------------------- pages, pictures, downloads
@@ -390,32 +469,49 @@ def _script_safe(json_text: str) -> str:
 
 
 def _counts(site: Site) -> dict[str, int]:
-    rows = site.backend.outcome(f"""
+    rows = (
+        site.backend.outcome(f"""
         PREFIX void: <http://rdfs.org/ns/void#>
         SELECT ?triples ?entities ?classes ?properties WHERE {{
           GRAPH <{VOID_GRAPH}> {{
             <https://w3id.org/bytedance-kg/id/dataset> void:triples ?triples ; void:entities ?entities ;
-              void:classes ?classes ; void:properties ?properties }} }}""").rows or []
+              void:classes ?classes ; void:properties ?properties }} }}""").rows
+        or []
+    )
     return {k: int(v.value) for k, v in rows[0].items()} if rows else {}
 
 
 def landing(request: Request) -> Response:
     site: Site = request.app.state.site
     downloads = sorted(p.name for p in site.dist.iterdir() if p.is_file())
-    examples = ["id/person/liang-rubo", "id/unit/flow", "id/membership/hong-dingkun-technical-lead-flow",
-                "id/event/all-staff-meeting-2025", "id/observation/deepseek-app-dau-21-days"]
-    return site.page("landing.html", counts=_counts(site), downloads=downloads, examples=examples,
-                     queries=list(site.catalogue.values()),
-                     org_chart=org_chart_svg(site.run(ASSERTED_GRAPHS), site.href),
-                     timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.href))
+    examples = [
+        "id/person/liang-rubo",
+        "id/unit/flow",
+        "id/membership/hong-dingkun-technical-lead-flow",
+        "id/event/all-staff-meeting-2025",
+        "id/observation/deepseek-app-dau-21-days",
+    ]
+    return site.page(
+        "landing.html",
+        counts=_counts(site),
+        downloads=downloads,
+        examples=examples,
+        queries=list(site.catalogue.values()),
+        org_chart=org_chart_svg(site.run(ASSERTED_GRAPHS), site.href),
+        timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.href),
+    )
 
 
 def query_page(request: Request) -> Response:
     site: Site = request.app.state.site
     saved = site.catalogue.get(request.query_params.get("name", ""))
-    queries = {q.name: {"question": q.question, "text": q.text, "graphs": QUERY_GRAPHS[q.graph]}
-               for q in site.catalogue.values()}
-    return site.page("query.html", saved=saved, queries=queries, queries_json=_script_safe(json.dumps(queries)))
+    queries = {
+        q.name: {"question": q.question, "text": q.text, "graphs": QUERY_GRAPHS[q.graph]}
+        for q in site.catalogue.values()
+    }
+    return site.page(
+        "query.html", saved=saved, queries=queries, queries_json=_script_safe(json.dumps(queries))
+    )
 
 
 def chart(request: Request) -> Response:
@@ -423,9 +519,15 @@ def chart(request: Request) -> Response:
     draw = {"org-chart.svg": org_chart_svg, "timeline.svg": timeline_svg}.get(request.path_params["name"])
     if draw is None:
         return _error(request, 404, "no such picture")
-    svg = draw(site.run(ASSERTED_GRAPHS), lambda iri: iri if iri.lower().startswith(("http://", "https://")) else None)
-    return Response(svg, media_type="image/svg+xml",
-                    headers={"Content-Disposition": f'inline; filename="{request.path_params["name"]}"'})
+    svg = draw(
+        site.run(ASSERTED_GRAPHS),
+        lambda iri: iri if iri.lower().startswith(("http://", "https://")) else None,
+    )
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'inline; filename="{request.path_params["name"]}"'},
+    )
 
 
 DOWNLOAD_TYPES = {**MEDIA_TYPES, ".jsonld": "application/ld+json"}
@@ -437,7 +539,11 @@ def download(request: Request) -> Response:
     published = {p.name: p for p in site.dist.iterdir() if p.is_file()}
     if name not in published:  # only the release's own files: no path is ever built from the request
         return _error(request, 404, f"no download named {name!r}")
-    media_type = "text/plain" if name == CHECKSUMS_FILE else DOWNLOAD_TYPES.get(Path(name).suffix, "application/octet-stream")
+    media_type = (
+        "text/plain"
+        if name == CHECKSUMS_FILE
+        else DOWNLOAD_TYPES.get(Path(name).suffix, "application/octet-stream")
+    )
     return FileResponse(published[name], media_type=media_type)
 
 
@@ -454,7 +560,9 @@ def ontology(request: Request) -> Response:
     media_type = choose(request.headers.get("accept"), list(ONTOLOGY_FORMATS))
     if media_type is None:
         return _error(request, 406, "offered: " + ", ".join(ONTOLOGY_FORMATS))
-    return RedirectResponse(f"/ontology.{ONTOLOGY_FORMATS[media_type]}", status_code=303, headers={"Vary": "Accept"})
+    return RedirectResponse(
+        f"/ontology.{ONTOLOGY_FORMATS[media_type]}", status_code=303, headers={"Vary": "Accept"}
+    )
 
 
 def ontology_version(request: Request) -> Response:
@@ -470,20 +578,25 @@ def shapes(request: Request) -> Response:
     site: Site = request.app.state.site
     if choose(request.headers.get("accept"), ["text/turtle"]) is None:
         return _error(request, 406, "offered: text/turtle")
-    body = site.backend.document("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle", [str(GRAPH["shapes"])])
+    body = site.backend.document(
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle", [str(GRAPH["shapes"])]
+    )
     return Response(body, media_type="text/turtle", headers={"Vary": "Accept"})
 
 
 def ontology_document(request: Request) -> Response:
     site: Site = request.app.state.site
     if request.path_params["ext"] not in ONTOLOGY_FORMATS.values():
-        return _error(request, 404, "the ontology is published as /ontology.html, /ontology.ttl and /ontology.rdf")
+        return _error(
+            request, 404, "the ontology is published as /ontology.html, /ontology.ttl and /ontology.rdf"
+        )
     if request.path_params["ext"] == "html":
         return FileResponse(site.dist / "ontology.html", media_type="text/html")
     if request.path_params["ext"] == "rdf":
         return FileResponse(site.dist / "ontology.rdf", media_type="application/rdf+xml")
-    body = site.backend.document("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle",
-                                 [str(GRAPH["ontology"])])
+    body = site.backend.document(
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle", [str(GRAPH["ontology"])]
+    )
     return Response(body, media_type="text/turtle")
 
 
@@ -505,13 +618,22 @@ async def _follow_releases(backend: Backend) -> None:
             continue
 
 
-def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, limits: Limits | None = None) -> Starlette:
+def create_app(
+    backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, limits: Limits | None = None
+) -> Starlette:
     """The application over ``backend`` (which knows the release it serves, and follows rebuilds)."""
-    templates = Environment(loader=PackageLoader("bytedance_kg.web", "templates"),
-                            autoescape=select_autoescape(["html"]))
+    templates = Environment(
+        loader=PackageLoader("bytedance_kg.web", "templates"), autoescape=select_autoescape(["html"])
+    )
     article = paths.article.read_text(encoding="utf-8")
-    site = Site(backend, base if base.endswith("/") else base + "/", templates,
-                load_catalogue(paths.queries_dir), article, limits or Limits())
+    site = Site(
+        backend,
+        base if base.endswith("/") else base + "/",
+        templates,
+        load_catalogue(paths.queries_dir),
+        article,
+        limits or Limits(),
+    )
     static = Path(__file__).with_name("static")
     codemirror = paths.root / "web" / "node_modules" / "codemirror"
     routes = [
@@ -533,8 +655,13 @@ def create_app(backend: Backend, paths: ProjectPaths, base: str = DEFAULT_BASE, 
     ]
     middleware = [
         Middleware(SecurityHeaders, inline_styles=INLINE_STYLES),
-        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
-                   allow_headers=["*"], expose_headers=["Content-Type", "Vary", "X-Result-Truncated"]),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Content-Type", "Vary", "X-Result-Truncated"],
+        ),
     ]
 
     @contextlib.asynccontextmanager

@@ -48,8 +48,14 @@ class Backend(Protocol):
         """Move to a newly published release, if there is one; True if it moved. (Called every
         second: also the place for other housekeeping.)"""
 
-    async def answer(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
-                     named_param: list[str] | None) -> Answer:
+    async def answer(
+        self,
+        client: str,
+        text: str,
+        accept: str | None,
+        default_param: list[str] | None,
+        named_param: list[str] | None,
+    ) -> Answer:
         """A protocol request's answer within the limits (the query as the client sent it, its Accept
         header, its ``default-graph-uri`` and ``named-graph-uri`` values or ``None``)."""
 
@@ -75,7 +81,9 @@ class EmbeddedBackend:
         self.tracker = ReleaseTracker(dist)
         self.limits = limits or Limits()
         self.store = release_store(self.dist)
-        self.service = QueryService(self.dist, self.limits, base + "sparql")  # relative IRIs: against the endpoint
+        self.service = QueryService(
+            self.dist, self.limits, base + "sparql"
+        )  # relative IRIs: against the endpoint
 
     @property
     def dist(self) -> Path:
@@ -93,8 +101,14 @@ class EmbeddedBackend:
         self.service.release = self.dist  # workers load it with their next query
         return True
 
-    async def answer(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
-                     named_param: list[str] | None) -> Answer:
+    async def answer(
+        self,
+        client: str,
+        text: str,
+        accept: str | None,
+        default_param: list[str] | None,
+        named_param: list[str] | None,
+    ) -> Answer:
         return await self.service.run(client, text, accept, default_param, named_param)
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]:
@@ -140,29 +154,47 @@ class RemoteBackend:
     async def follow_release(self) -> bool:
         return self.tracker.refresh()
 
-    def _dataset(self, default_graphs: list[str] | None, named_graphs: list[str] | None) -> list[tuple[str, str]]:
+    def _dataset(
+        self, default_graphs: list[str] | None, named_graphs: list[str] | None
+    ) -> list[tuple[str, str]]:
         if default_graphs is None:
             return []  # the query's own FROM / FROM NAMED apply at the store
         named = ALL_GRAPHS if named_graphs is None else named_graphs
-        return [*(("default-graph-uri", g) for g in default_graphs or []), *(("named-graph-uri", g) for g in named)]
+        return [
+            *(("default-graph-uri", g) for g in default_graphs or []),
+            *(("named-graph-uri", g) for g in named),
+        ]
 
-    async def answer(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
-                     named_param: list[str] | None) -> Answer:
+    async def answer(
+        self,
+        client: str,
+        text: str,
+        accept: str | None,
+        default_param: list[str] | None,
+        named_param: list[str] | None,
+    ) -> Answer:
         await self.scheduler.acquire(client, self.limits.queue_wait)
         try:
             return await run_in_threadpool(self._forward, text, accept, default_param, named_param)
         finally:
             self.scheduler.release(client)
 
-    def _forward(self, text: str, accept: str | None, default_param: list[str] | None,
-                 named_param: list[str] | None) -> Answer:
+    def _forward(
+        self, text: str, accept: str | None, default_param: list[str] | None, named_param: list[str] | None
+    ) -> Answer:
         """Check the query (on a pool thread, under the client's share) and forward the guard's text."""
         operation = prepare(text, accept, default_param, named_param)
-        fields = [("query", f"BASE <{self.base}sparql> {operation.checked.text}"),
-                  *self._dataset(operation.default_graphs, operation.named_graphs)]
-        body = self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
-                                     {"Content-Type": "application/x-www-form-urlencoded",
-                                      "Accept": operation.media_type}, self.limits.max_bytes)
+        fields = [
+            ("query", f"BASE <{self.base}sparql> {operation.checked.text}"),
+            *self._dataset(operation.default_graphs, operation.named_graphs),
+        ]
+        body = self.endpoint.request(
+            "POST",
+            self.endpoint.url,
+            urllib.parse.urlencode(fields).encode("utf-8"),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": operation.media_type},
+            self.limits.max_bytes,
+        )
         return Answer(len(body), operation.media_type, body=body)
 
     async def stream(self, answer: Answer) -> AsyncIterator[bytes]:
@@ -173,9 +205,13 @@ class RemoteBackend:
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
         fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs)]
-        return self.endpoint.request("POST", self.endpoint.url, urllib.parse.urlencode(fields).encode("utf-8"),
-                                     {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type},
-                                     self.limits.max_bytes)
+        return self.endpoint.request(
+            "POST",
+            self.endpoint.url,
+            urllib.parse.urlencode(fields).encode("utf-8"),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": media_type},
+            self.limits.max_bytes,
+        )
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:
         graph_form = check_query(text).form in ("CONSTRUCT", "DESCRIBE")
@@ -183,5 +219,3 @@ class RemoteBackend:
 
     def close(self) -> None:
         self.tracker.close()
-
-

@@ -14,7 +14,9 @@ from bytedance_kg.namespaces import ALL_PREFIXES, ID
 from bytedance_kg.querying import QueryOutcome
 
 Run = Callable[[str], QueryOutcome]
-PREFIXES = "".join(f"PREFIX {p}: <{ALL_PREFIXES[p]}>\n" for p in ("kg", "org", "rdfs", "schema", "skos", "time"))
+PREFIXES = "".join(
+    f"PREFIX {p}: <{ALL_PREFIXES[p]}>\n" for p in ("kg", "org", "rdfs", "schema", "skos", "time")
+)
 ROOT = ID + "org/bytedance"
 ORG_CHART_STYLE = """
         .edge { stroke: #7a869a; stroke-width: 1.5; }
@@ -43,15 +45,27 @@ class Node:
 
 def org_tree(run: Run) -> Node:
     """ByteDance and its units, each with its parent and the people leading it (and their roles)."""
-    units = run(PREFIXES + f"""
+    units = (
+        run(
+            PREFIXES
+            + f"""
         SELECT ?unit ?name ?parent WHERE {{
           ?unit (org:unitOf|org:subOrganizationOf)+ <{ROOT}> ; org:unitOf|org:subOrganizationOf ?parent ;
             rdfs:label ?name . FILTER (LANG(?name) = "en")
-        }} ORDER BY ?name""").rows or []
-    leads = run(PREFIXES + """
+        }} ORDER BY ?name"""
+        ).rows
+        or []
+    )
+    leads = (
+        run(
+            PREFIXES
+            + """
         SELECT ?unit ?name ?role WHERE {
           ?m a kg:Membership ; org:organization ?unit ; org:member/schema:name ?name ; org:role/skos:prefLabel ?role .
-        } ORDER BY ?name ?role""").rows or []
+        } ORDER BY ?name ?role"""
+        ).rows
+        or []
+    )
     nodes = {ROOT: Node(ROOT, "ByteDance")}
     for row in units:
         nodes[row["unit"].value] = Node(row["unit"].value, row["name"].value)
@@ -83,26 +97,43 @@ def org_chart_svg(run: Run, link: Callable[[str], str | None]) -> str:
         width = _width(node, box_w, gap)
         x = left + (width - box_w) // 2
         y = 20 + depth * level_h
-        child_left = left + (width - (sum(_width(c, box_w, gap) for c in node.children) + gap * (len(node.children) - 1))) // 2
+        child_left = (
+            left
+            + (width - (sum(_width(c, box_w, gap) for c in node.children) + gap * (len(node.children) - 1)))
+            // 2
+        )
         for child in node.children:
             cx, cy = place(child, child_left, depth + 1)
-            parts.append(f'<line x1="{x + box_w // 2}" y1="{y + box_h}" x2="{cx + box_w // 2}" y2="{cy}" class="edge"/>')
+            parts.append(
+                f'<line x1="{x + box_w // 2}" y1="{y + box_h}" x2="{cx + box_w // 2}" y2="{cy}" class="edge"/>'
+            )
             child_left += _width(child, box_w, gap) + gap
         lines = [node.label] + node.leads[:3]
         text = "".join(
             f'<tspan x="{x + 8}" dy="{16 if i else 20}" class="{"name" if i == 0 else "lead"}">{escape(_cut(t, 30))}</tspan>'
             for i, t in enumerate(lines)
         )
-        parts.append(_linked(link(node.iri), f'<g class="unit"><title>{escape(node.label)}</title>'
-                             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="8"/>'
-                             f'<text x="{x + 8}" y="{y}">{text}</text></g>'))
+        parts.append(
+            _linked(
+                link(node.iri),
+                f'<g class="unit"><title>{escape(node.label)}</title>'
+                f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="8"/>'
+                f'<text x="{x + 8}" y="{y}">{text}</text></g>',
+            )
+        )
         return x, y
 
     width = _width(root, box_w, gap) + 40
     depth = _depth(root)
     place(root, 20, 0)
     height = 40 + depth * level_h + box_h
-    return _svg(width, height, "Org chart of ByteDance's units and their leads, drawn from the graph", parts, ORG_CHART_STYLE)
+    return _svg(
+        width,
+        height,
+        "Org chart of ByteDance's units and their leads, drawn from the graph",
+        parts,
+        ORG_CHART_STYLE,
+    )
 
 
 def _depth(node: Node) -> int:
@@ -116,20 +147,35 @@ def _cut(text: str, limit: int) -> str:
 def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
     """Dated events on a time axis; a vague date is a bar from its earliest to its latest day, and a
     date with only an upper bound ("by 2024") a bar from the axis' start, marked open."""
-    rows = run(PREFIXES + """
+    rows = (
+        run(
+            PREFIXES
+            + """
         SELECT ?event ?label ?when ?earliest ?latest WHERE {
           ?event a/rdfs:subClassOf* kg:Event ; rdfs:label ?label ; time:hasTime ?time .
           ?time rdfs:label ?when ; kg:latestDate ?latest .
           OPTIONAL { ?time kg:earliestDate ?earliest }
           FILTER (LANG(?label) = "en")
-        } ORDER BY ?latest ?earliest ?label""").rows or []
+        } ORDER BY ?latest ?earliest ?label"""
+        ).rows
+        or []
+    )
     if not rows:
-        return _svg(400, 60, "Timeline (no dated events)", ['<text x="10" y="30">No dated events.</text>'], "")
+        return _svg(
+            400, 60, "Timeline (no dated events)", ['<text x="10" y="30">No dated events.</text>'], ""
+        )
     bounded = [dt.date.fromisoformat(r["earliest"].value) for r in rows if r.get("earliest") is not None]
     first_year = min(bounded or [dt.date.fromisoformat(r["latest"].value) for r in rows]).year
-    events = [(r["event"].value, r["label"].value, r["when"].value,
-               dt.date.fromisoformat(r["earliest"].value) if r.get("earliest") is not None else None,
-               dt.date.fromisoformat(r["latest"].value)) for r in rows]
+    events = [
+        (
+            r["event"].value,
+            r["label"].value,
+            r["when"].value,
+            dt.date.fromisoformat(r["earliest"].value) if r.get("earliest") is not None else None,
+            dt.date.fromisoformat(r["latest"].value),
+        )
+        for r in rows
+    ]
     events.sort(key=lambda e: (e[3] or dt.date(first_year, 1, 1), e[4], e[1]))
     last_year = max(e[4].year for e in events) + 1
     axis_start = dt.date(first_year, 1, 1)
@@ -142,7 +188,9 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
     parts = []
     for year in range(first_year, last_year + 1):
         xx = x(dt.date(year, 1, 1))
-        parts.append(f'<line x1="{xx:.1f}" y1="{top - 10}" x2="{xx:.1f}" y2="{top + row_h * len(events)}" class="grid"/>')
+        parts.append(
+            f'<line x1="{xx:.1f}" y1="{top - 10}" x2="{xx:.1f}" y2="{top + row_h * len(events)}" class="grid"/>'
+        )
         parts.append(f'<text x="{xx:.1f}" y="{top - 16}" class="year">{year}</text>')
     for i, (iri, label, when, earliest, latest) in enumerate(events):
         y = top + i * row_h
@@ -150,12 +198,23 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
         vague = earliest is None or (latest - earliest).days > 31
         kind = "event vague open" if earliest is None else "event vague" if vague else "event"
         span_text = f"{earliest} to {latest}" if earliest else f"no earliest date recorded; by {latest}"
-        parts.append(_linked(link(iri), f'<g class="{kind}">'
-                             f"<title>{escape(label)}: {escape(when)} ({escape(span_text)})</title>"
-                             f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
-                             f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g>'))
+        parts.append(
+            _linked(
+                link(iri),
+                f'<g class="{kind}">'
+                f"<title>{escape(label)}: {escape(when)} ({escape(span_text)})</title>"
+                f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
+                f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g>',
+            )
+        )
     height = top + row_h * len(events) + 20
-    return _svg(left + axis_w + 30, height, "Timeline of the article's dated events; vague dates drawn as ranges", parts, TIMELINE_STYLE)
+    return _svg(
+        left + axis_w + 30,
+        height,
+        "Timeline of the article's dated events; vague dates drawn as ranges",
+        parts,
+        TIMELINE_STYLE,
+    )
 
 
 def _svg(width: int, height: int, title: str, parts: list[str], style: str) -> str:

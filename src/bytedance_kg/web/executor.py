@@ -223,7 +223,8 @@ def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) ->
     elif isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows: Iterator[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] = (
-            {v: s[v] for v in variables if s[v] is not None} for s in result)
+            {v: s[v] for v in variables if s[v] is not None} for s in result
+        )
         cut: Cut = write_limited(WRITERS[media_type](variables), rows, max_rows, max_bytes)
         body, truncated = cut.text.encode("utf-8"), cut.truncated
     else:
@@ -244,7 +245,9 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _answer_requests(connection: Connection, release: str, max_rows: int, max_bytes: int, confinement: str) -> None:
+def _answer_requests(
+    connection: Connection, release: str, max_rows: int, max_bytes: int, confinement: str
+) -> None:
     """A worker's loop (on the large-stack thread): answer requests until the pipe closes."""
     stores = {release: release_store(Path(release))}
     connection.send(("ready", confinement))
@@ -263,10 +266,17 @@ def _answer_requests(connection: Connection, release: str, max_rows: int, max_by
             reply = ("failed", (failure.message, failure.line, failure.column))
         except MemoryError:
             reply = ("memory", None)
-        except (OSError, RuntimeError, ValueError) as error:  # the engine's evaluation errors: the query's fault
+        except (
+            OSError,
+            RuntimeError,
+            ValueError,
+        ) as error:  # the engine's evaluation errors: the query's fault
             reply = ("failed", (_one_line(str(error)), None, None))
         except Exception as error:  # anything else is a fault of ours: no detail to the client
-            print(f"query worker: internal error: {type(error).__name__}: {_one_line(str(error))}", file=sys.stderr)
+            print(
+                f"query worker: internal error: {type(error).__name__}: {_one_line(str(error))}",
+                file=sys.stderr,
+            )
             reply = ("internal", None)
         connection.send(reply)
 
@@ -295,8 +305,9 @@ SERVER_CODE = code_version()
 """The code the server process runs (computed when this module is first imported)."""
 
 
-def _worker_main(connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int,
-                 server_code: str) -> None:
+def _worker_main(
+    connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int, server_code: str
+) -> None:
     """A worker process: check it runs the server's code, confine itself, load the release, serve
     the pipe (on the engine's large stack)."""
     if SERVER_CODE != server_code:
@@ -306,7 +317,9 @@ def _worker_main(connection: Connection, release: str, memory: int, max_rows: in
     if not confinement.confined:
         connection.send(("failed", "the worker could not be confined (no seccomp, no network namespace)"))
         return
-    with_engine_stack(lambda: _answer_requests(connection, release, max_rows, max_bytes, confinement.describe()))
+    with_engine_stack(
+        lambda: _answer_requests(connection, release, max_rows, max_bytes, confinement.describe())
+    )
 
 
 # ---------------------------------------------------------------- in the server process
@@ -336,11 +349,15 @@ class Worker:
         self.confinement = ""
 
     @classmethod
-    async def start(cls, context: multiprocessing.context.SpawnContext, release: Path, limits: Limits) -> Worker:
+    async def start(
+        cls, context: multiprocessing.context.SpawnContext, release: Path, limits: Limits
+    ) -> Worker:
         connection, child = context.Pipe()
-        process = context.Process(target=_worker_main, daemon=True,
-                                  args=(child, str(release), limits.worker_memory, limits.max_rows, limits.max_bytes,
-                                        SERVER_CODE))
+        process = context.Process(
+            target=_worker_main,
+            daemon=True,
+            args=(child, str(release), limits.worker_memory, limits.max_rows, limits.max_bytes, SERVER_CODE),
+        )
         process.start()
         child.close()
         worker = cls(process, connection)
@@ -470,8 +487,9 @@ class QueryService:
 
     async def start(self) -> None:
         """Start every worker (in parallel); fail if none can start."""
-        workers = await asyncio.gather(*(Worker.start(self.context, self.release, self.limits)
-                                         for _ in range(self.limits.workers)))
+        workers = await asyncio.gather(
+            *(Worker.start(self.context, self.release, self.limits) for _ in range(self.limits.workers))
+        )
         self.idle = list(workers)
         self.scheduler.slots = len(self.idle)
 
@@ -479,8 +497,14 @@ class QueryService:
     def confinement(self) -> str:
         return self.idle[0].confinement if self.idle else ""
 
-    async def run(self, client: str, text: str, accept: str | None, default_param: list[str] | None,
-                  named_param: list[str] | None) -> Answer:
+    async def run(
+        self,
+        client: str,
+        text: str,
+        accept: str | None,
+        default_param: list[str] | None,
+        named_param: list[str] | None,
+    ) -> Answer:
         """Run one protocol request for ``client``; raise :class:`Refused`, :class:`QueryFailed` or
         one of the limit exceptions of this module."""
         if self.unavailable and not self.idle:
@@ -491,8 +515,15 @@ class QueryService:
             raise ClientBusy()  # its earlier answers are still being sent (or not read)
         await self.scheduler.acquire(client, self.limits.queue_wait)
         worker = self.idle.pop()
-        request = Request(str(self.release), text, accept, default_param, named_param, self.base,
-                          str(self.spool / f"answer-{next(self._serial)}"))
+        request = Request(
+            str(self.release),
+            text,
+            accept,
+            default_param,
+            named_param,
+            self.base,
+            str(self.spool / f"answer-{next(self._serial)}"),
+        )
         try:
             status, value = await worker.ask(request, self.limits.timeout)
         except TimeoutError:

@@ -27,7 +27,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bytedance_kg.web.executor import Limits
 
-_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+_REASONS = {
+    400: b"Bad Request",
+    408: b"Request Timeout",
+    414: b"URI Too Long",
+    431: b"Request Header Fields Too Large",
+}
 PLAIN_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -120,8 +125,11 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
                 self._head_bytes += len(data)
                 if self._head_bytes > MAX_TARGET_BYTES + 64 + limits.max_header_bytes:
                     long_url = self._url_bytes > MAX_TARGET_BYTES
-                    self._refusal = (414, "the request line is too long") if long_url else \
-                        (431, f"the header section is larger than {limits.max_header_bytes} bytes")
+                    self._refusal = (
+                        (414, "the request line is too long")
+                        if long_url
+                        else (431, f"the header section is larger than {limits.max_header_bytes} bytes")
+                    )
             if self._refusal is not None:
                 self._refuse(*self._refusal)
 
@@ -137,10 +145,14 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
 
         def _write_refusal(self, status: int, message: str) -> None:
             body = (message + "\n").encode("utf-8")
-            headers = b"".join(name + b": " + value + b"\r\n" for name, value in
-                               [*PLAIN_HEADERS, (b"content-security-policy", PLAIN_POLICY)])
-            head = (b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
-                    b"%sconnection: close\r\n\r\n" % (status, _REASONS[status], len(body), headers))
+            headers = b"".join(
+                name + b": " + value + b"\r\n"
+                for name, value in [*PLAIN_HEADERS, (b"content-security-policy", PLAIN_POLICY)]
+            )
+            head = (
+                b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
+                b"%sconnection: close\r\n\r\n" % (status, _REASONS[status], len(body), headers)
+            )
             self.transport.write(head + body)
             self._detach()
             self.transport.close()
@@ -199,8 +211,10 @@ class SecurityHeaders:
     def __init__(self, app: Any, inline_styles: list[str]) -> None:
         self.app = app
         styles = " ".join(style_hash(css) for css in inline_styles)
-        policy = ("default-src 'none'; script-src 'self'; style-src 'self' " + styles + "; img-src 'self' data:; "
-                  "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+        policy = (
+            "default-src 'none'; script-src 'self'; style-src 'self' " + styles + "; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
         self.headers = [
             (b"content-security-policy", policy.encode("ascii")),
             (b"x-content-type-options", b"nosniff"),
@@ -217,7 +231,9 @@ class SecurityHeaders:
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 present = {name for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in self.headers if h[0] not in present]
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in self.headers if h[0] not in present
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

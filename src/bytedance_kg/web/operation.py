@@ -51,8 +51,9 @@ def offered(form: str) -> list[str]:
     return BOOLEAN_MEDIA_TYPES if form == "ASK" else list(WRITERS)
 
 
-def dataset(default_param: list[str] | None, named_param: list[str] | None,
-            checked: CheckedQuery) -> tuple[list[str] | None, list[str] | None]:
+def dataset(
+    default_param: list[str] | None, named_param: list[str] | None, checked: CheckedQuery
+) -> tuple[list[str] | None, list[str] | None]:
     """The RDF dataset a query runs on, as the SPARQL 1.1 Protocol (2.1.4) and Query (13.2) say:
     graphs given as protocol parameters win over the query's FROM / FROM NAMED (either list may be
     empty); a query that names its own dataset gets exactly that (unknown graphs are empty,
@@ -65,8 +66,9 @@ def dataset(default_param: list[str] | None, named_param: list[str] | None,
     return list(FULL_GRAPHS), None
 
 
-def prepare(text: str, accept: str | None, default_param: list[str] | None,
-            named_param: list[str] | None) -> Operation:
+def prepare(
+    text: str, accept: str | None, default_param: list[str] | None, named_param: list[str] | None
+) -> Operation:
     """Check the query, choose the answer's format and the dataset; raise :class:`Refused`."""
     try:
         checked = check_query(text)
@@ -76,6 +78,8 @@ def prepare(text: str, accept: str | None, default_param: list[str] | None,
     formats = offered(checked.form)
     media_type = choose(accept, formats)
     if media_type is None:
-        raise Refused(406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}")
+        raise Refused(
+            406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}"
+        )
     default_graphs, named_graphs = dataset(default_param, named_param, checked)
     return Operation(checked, media_type, default_graphs, named_graphs)
