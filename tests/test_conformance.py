@@ -253,14 +253,20 @@ STANDARD = {
           ?person org:headOf ?unit .
           OPTIONAL { ?m org:memberDuring/time:hasBeginning/time:inDateTime/time:year ?since } }""",
     "who reports to whom": "SELECT ?a ?b WHERE { ?a org:reportsTo ?b }",
-    "who is a member of ByteDance": "SELECT ?p WHERE { ?p org:memberOf <https://w3id.org/bytedance-kg/id/org/bytedance> }",
+    "who is a member of ByteDance": (
+        "SELECT ?p WHERE { ?p org:memberOf <https://w3id.org/bytedance-kg/id/org/bytedance> }"
+    ),
     "who works anywhere in ByteDance": """SELECT DISTINCT ?p WHERE {
-        ?p org:memberOf/org:transitiveSubOrganizationOf* <https://w3id.org/bytedance-kg/id/org/bytedance> }""",
+        ?p org:memberOf/org:transitiveSubOrganizationOf*
+           <https://w3id.org/bytedance-kg/id/org/bytedance> }""",
     "what was measured when": """
         SELECT ?o ?about ?what ?value ?year WHERE {
           ?o a schema:Observation ; schema:observationAbout ?about ; schema:variableMeasured ?what .
-          OPTIONAL { ?o schema:value ?value } OPTIONAL { ?o time:hasTime/time:inDateTime/time:year ?year } }""",
-    "who forecast what": "SELECT ?who ?text WHERE { ?c a schema:Claim ; schema:author ?who ; schema:description ?text }",
+          OPTIONAL { ?o schema:value ?value }
+          OPTIONAL { ?o time:hasTime/time:inDateTime/time:year ?year } }""",
+    "who forecast what": (
+        "SELECT ?who ?text WHERE { ?c a schema:Claim ; schema:author ?who ; schema:description ?text }"
+    ),
     "the events in order": """
         SELECT ?e ?year ?month WHERE {
           ?e a schema:Event ; time:hasTime/time:inDateTime ?d . ?d time:year ?year .
@@ -320,7 +326,8 @@ def test_the_rdf12_variant_names_each_facts_record_with_the_right_evidence(dist:
     store.load(path=str(dist / "bytedance-kg-reified.ttl"), format=ox.RdfFormat.TURTLE)
     kg = B + "ontology#"
     pairs = store.query(f"""SELECT ?s ?p ?o ?evidence WHERE {{
-        ?record <http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies> <<( ?s ?p ?o )>> ; <{kg}evidence> ?evidence }}""")
+        ?record <http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies> <<( ?s ?p ?o )>> ;
+                <{kg}evidence> ?evidence }}""")
     implied = {tuple(map(to_ox, t)) for t in sources.implied}
     stated = {tuple(map(to_ox, t)) for t in sources.stated}
     seen = 0
@@ -340,7 +347,8 @@ def test_the_rdf12_variant_names_each_facts_record_with_the_right_evidence(dist:
     presenter = list(
         store.query(f"""SELECT ?evidence WHERE {{
         ?record <http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies>
-          <<( <{B}id/event/all-staff-meeting-2025> <https://schema.org/performer> <{B}id/person/kang-zeyu> )>> ;
+          <<( <{B}id/event/all-staff-meeting-2025> <https://schema.org/performer>
+              <{B}id/person/kang-zeyu> )>> ;
           <{kg}evidence> ?evidence }}""")
     )
     assert [r["evidence"].value for r in presenter] == [kg + "implied"]

@@ -2,8 +2,8 @@
 
 The build's fast path (:mod:`bytedance_kg.rules`, :mod:`bytedance_kg.fastvalidation`, gates on
 pyoxigraph) is only allowed because these tests compare it with owlrl's full closure, pySHACL and
-rdflib's SPARQL engine on the real data, on every negative SHACL case (in ``test_shapes.py``), and on a synthetic graph of
-about 10k triples, both valid and carrying every injected violation at once.
+rdflib's SPARQL engine on the real data, on every negative SHACL case (in ``test_shapes.py``), and
+on a synthetic graph of about 10k triples, both valid and carrying every injected violation at once.
 
 Listed differences, each justified where it is asserted:
 - a message the shapes do not write themselves (a Core constraint on a shape without

@@ -446,7 +446,8 @@ def test_service_in_a_project_file_is_an_input_error(tmp_path: Path, where: str)
 def test_offline_commands_run_without_network() -> None:
     """From the command line, the commands that need no network cannot open a network socket."""
     probe = (
-        "import socket, sys\nfrom bytedance_kg.cli import main\nmain(['--quiet', sys.argv[1]], confine=True)\n"
+        "import socket, sys\nfrom bytedance_kg.cli import main\n"
+        "main(['--quiet', sys.argv[1]], confine=True)\n"
         "try:\n    socket.socket(socket.AF_INET)\n    print('open')\nexcept OSError:\n    print('closed')\n"
     )
     for command, expected in (("queries", "closed"), ("stats", "closed")):

@@ -46,7 +46,8 @@ KEYWORDS = (
 
 
 def _graphs(sources, full: Graph) -> dict[str, Graph]:
-    """The default graph of each ``Graph:`` mode: what the article states, reasoned, or with what it implies."""
+    """The default graph of each ``Graph:`` mode: what the article states, reasoned, or with what it
+    implies."""
     return {"asserted": sources.asserted(), "full": full, "all": union(sources.asserted(), sources.implied)}
 
 

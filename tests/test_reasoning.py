@@ -181,7 +181,8 @@ def test_observations_and_claims(full: Graph) -> None:
     assert ask(
         full,
         f"""?c a schema:Claim ; schema:author <{ID}org/guohai-securities> ;
-                          prov:wasAttributedTo <{ID}org/guohai-securities> ; schema:about <{ID}product/doubao>""",
+                          prov:wasAttributedTo <{ID}org/guohai-securities> ;
+                          schema:about <{ID}product/doubao>""",
     )
 
 

@@ -184,7 +184,8 @@ for target in (sys.argv[1], sys.argv[1].replace("127.0.0.1", "localhost")):
 
 def test_a_query_that_bypasses_the_guard_still_cannot_reach_out(built, canary: Canary) -> None:
     """The sandbox alone: a process confined exactly as a query worker confines itself runs SERVICE
-    with no guard in front, and nothing reaches the canary. So the guard is a second line, not the only one."""
+    with no guard in front, and nothing reaches the canary. So the guard is a second line, not the only
+    one."""
     result = subprocess.run(
         [sys.executable, "-c", BYPASS, canary.url, str(built[0].dist.resolve())],
         cwd=ROOT,
@@ -450,7 +451,8 @@ def test_a_reader_that_stops_holds_no_answer_in_the_server(byte_capped: str) -> 
     before = _rss(pid)
     host, port = byte_capped.removeprefix("http://").split(":")
     request = (
-        "GET /sparql?query=CONSTRUCT%20%7B%3Fs%20%3Fp%20%3Fo%7D%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\n"
+        "GET /sparql?query=CONSTRUCT%20%7B%3Fs%20%3Fp%20%3Fo%7D%20"
+        "WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\n"
         "Host: x\r\nAccept: application/n-triples\r\n\r\n"
     ).encode()
     sockets = []
@@ -498,7 +500,8 @@ def test_a_client_that_reads_nothing_holds_at_most_twice_its_share_of_spooled_an
     wait_until_idle(server, 4)
     host, port = server.removeprefix("http://").split(":")
     request = (
-        b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%7D HTTP/1.1\r\n"
+        b"GET /sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%20.%20"
+        b"%3Fa%20%3Fb%20%3Fc%7D HTTP/1.1\r\n"
         b"Host: x\r\nAccept: application/sparql-results+json\r\n\r\n"
     )
     sockets, statuses = [], []
@@ -738,11 +741,13 @@ def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
     unit = "https://w3id.org/bytedance-kg/id/unit/evil"
     graph = "https://w3id.org/bytedance-kg/graph/data"
     lines = [
-        f"<{person}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/bytedance-kg/ontology#Person> <{graph}> .",
+        f"<{person}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        f"<https://w3id.org/bytedance-kg/ontology#Person> <{graph}> .",
         f'<{person}> <http://www.w3.org/2000/01/rdf-schema#label> "{evil}"@en <{graph}> .',
         f'<{person}> <https://schema.org/description> "{evil}" <{graph}> .',
         f"<{person}> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <javascript:alert(1)> <{graph}> .",
-        f"<{unit}> <http://www.w3.org/ns/org#unitOf> <https://w3id.org/bytedance-kg/id/org/bytedance> <{graph}> .",
+        f"<{unit}> <http://www.w3.org/ns/org#unitOf> "
+        f"<https://w3id.org/bytedance-kg/id/org/bytedance> <{graph}> .",
         f'<{unit}> <http://www.w3.org/2000/01/rdf-schema#label> "{evil}"@en <{graph}> .',
     ]
     dist = tmp_path / "dist"

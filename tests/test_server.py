@@ -13,7 +13,10 @@ import pytest
 from rdflib import URIRef
 
 BASE = "https://w3id.org/bytedance-kg/"
-SELECT = "SELECT ?name WHERE { ?p a <https://w3id.org/bytedance-kg/ontology#Person> ; <https://schema.org/name> ?name } ORDER BY ?name"
+SELECT = (
+    "SELECT ?name WHERE { ?p a <https://w3id.org/bytedance-kg/ontology#Person> ; "
+    "<https://schema.org/name> ?name } ORDER BY ?name"
+)
 CONSTRUCT = (
     "CONSTRUCT { ?u <http://www.w3.org/ns/org#subOrganizationOf> ?p } "
     "WHERE { ?u <http://www.w3.org/ns/org#subOrganizationOf> ?p }"

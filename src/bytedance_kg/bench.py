@@ -269,7 +269,8 @@ def render(rows: list[dict]) -> str:
                 )
         if articles in ours and articles in parse:
             lines.append(
-                f"- {data}: ours / pyoxigraph parse = {ours[articles]['total'] / parse[articles]['total']:.1f}"
+                f"- {data}: ours / pyoxigraph parse = "
+                f"{ours[articles]['total'] / parse[articles]['total']:.1f}"
             )
     exponents = growth_exponents(rows)
     if exponents:

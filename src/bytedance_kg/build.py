@@ -299,7 +299,8 @@ def format_report(report: CheckReport) -> str:
     if report.answer_problems:
         lines.append(
             f"saved queries no longer give their expected answers: {len(report.answer_problems)} "
-            "(an empty or gutted data file, or expected results to rewrite with `bytedance-kg expected --write`)"
+            "(an empty or gutted data file, or expected results to rewrite with "
+            "`bytedance-kg expected --write`)"
         )
         lines += [f"  {p}" for p in report.answer_problems]
     return "\n".join(lines)

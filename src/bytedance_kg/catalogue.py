@@ -1,9 +1,10 @@
 """The saved queries in ``queries/``: their headers, lookup by name, and close-match suggestions.
 
 Each ``.rq`` file opens with a header of ``#`` lines (``Question:``, ``Description:`` and its
-indented continuation, ``Tags:``, ``Graph: asserted|full``, one ``Param:`` line per run-time
-parameter, and ``Example:`` with the ``name=value`` bindings of the documented example run). The same header drives ``bytedance-kg queries``, the README's catalogue and the web
-page that lists the queries.
+indented continuation, ``Tags:``, ``Graph: asserted|full|all``, one ``Param:`` line per run-time
+parameter, and ``Example:`` with the ``name=value`` bindings of the documented example run). The
+same header drives ``bytedance-kg queries``, the README's catalogue and the web page that lists
+the queries.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ exit code 1 if any request failed.
 EPILOG_BENCH = """examples:
   bytedance-kg bench                         the article and 6 synthetic articles (~10k triples), 3 runs each
   bytedance-kg bench --articles 0 --repeats 1 --endpoint-seconds 0
-  bytedance-kg bench --articles 0,6,64,645 --save    what `make bench` runs: up to ~1M triples, then the endpoints
+  bytedance-kg bench --articles 0,6,64,645 --save    what `make bench` runs: ~1M triples, then endpoints
 """
 EPILOG_SYNTHETIC = """examples:
   bytedance-kg synthetic --articles 6 --out /tmp/kg-10k              about 10k triples, valid by construction
@@ -504,7 +504,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="bytedance-kg",
         description="Build, check and explore the knowledge graph of 'ByteDance on DeepSeek's Impact'.",
-        epilog="exit codes: 0 success, 1 data does not conform, 2 usage or input error, 3 a remote store failed",
+        epilog="exit codes: 0 success, 1 data does not conform, 2 usage or input error, "
+        "3 a remote store failed",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

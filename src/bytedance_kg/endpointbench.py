@@ -37,7 +37,8 @@ import uvicorn
 from rdflib import Graph
 from rdflib_endpoint import SparqlEndpoint
 graph = Graph().parse(sys.argv[1], format="nt")
-uvicorn.run(SparqlEndpoint(graph=graph, cors_enabled=False), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+uvicorn.run(SparqlEndpoint(graph=graph, cors_enabled=False), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
 """
 
 

@@ -72,7 +72,8 @@ def split(data: Graph) -> Split:
             if reified in data:
                 implied.add(reified)  # type: ignore[arg-type]
         implied |= _shortcuts(data, record)
-    # a triple that points at an implied record (an event's time that is only read from context) is implied too
+    # a triple that points at an implied record (an event's time that is only read from context)
+    # is implied too
     implied |= {t for t in data.triples((None, None, None)) if t[2] in implied_records}
     backed = {t for record in stated_records for t in _shortcuts(data, record)}
     implied -= backed

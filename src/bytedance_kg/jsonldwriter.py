@@ -4,10 +4,10 @@ rdflib's JSON-LD serialiser compacts through a generic algorithm and was a fifth
 writing the release (and pyoxigraph writes only expanded JSON-LD). Our context is simple: prefixes,
 plain aliases, and terms that fix a value's kind (``"@type": "@id"``, a datatype, a language, or
 a language map); integers in canonical form are written as JSON numbers, which JSON-LD reads
-back as ``xsd:integer``. So each triple's key and value are chosen here by those rules, the way a JSON-LD compactor
-would for this context: a term whose definition fits the value, else a compact IRI with a full
-value object. The release tests read the result back through pyLD (an independent processor) and
-require it to give exactly the graph it was written from.
+back as ``xsd:integer``. So each triple's key and value are chosen here by those rules, the way a
+JSON-LD compactor would for this context: a term whose definition fits the value, else a compact
+IRI with a full value object. The release tests read the result back through pyLD (an independent
+processor) and require it to give exactly the graph it was written from.
 """
 
 from __future__ import annotations

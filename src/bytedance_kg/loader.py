@@ -43,6 +43,9 @@ def release_graphs(dist: Path) -> dict[str, bytes]:
     return {graph: "".join(sorted(body)).encode("utf-8") for graph, body in sorted(lines.items())}
 
 
+_REWRITTEN = "it rewrote literals; --allow-rewritten-literals accepts that"
+_CHANGED = "it changed a term or split a blank node"
+
 SINGLE_GRAPH_VARIANTS = {"asserted": (ASSERTED,), "full": (FULL,), "all": (ASSERTED, IMPLIED)}
 """What ``--graph`` loads for each ``--variant``: the stated facts (``asserted``), with their closure
 (``full``), or the stated and the implied facts together (``all``, what saved queries marked
@@ -94,7 +97,7 @@ def load(
             raise RemoteError(
                 f"after loading, <{graph}> is not the release's graph: {len(missing)} triples differ, "
                 f"for example the store does not hold {example} "
-                f"({'it rewrote literals; --allow-rewritten-literals accepts that' if len(rewritten) == len(missing) else 'it changed a term or split a blank node'})"
+                f"({_REWRITTEN if len(rewritten) == len(missing) else _CHANGED})"
             )
         if rewritten:
             result.rewritten[graph] = rewritten

@@ -45,7 +45,8 @@ class Report:
         ]
         if self.rss_before is not None and self.rss_after is not None:
             lines.append(
-                f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> {self.rss_after / 2**20:.1f} MiB "
+                f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> "
+                f"{self.rss_after / 2**20:.1f} MiB "
                 f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
             )
         lines += [f"  error: {e}" for e in self.errors[:10]]
@@ -67,7 +68,8 @@ class Report:
                 "",
                 "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
                 "|---|---|---|---|---|---|",
-                f"| {len(self.latencies):,} | {len(self.errors)} | {len(self.latencies) / self.seconds:.1f} requests/s | "
+                f"| {len(self.latencies):,} | {len(self.errors)} | "
+                f"{len(self.latencies) / self.seconds:.1f} requests/s | "
                 f"{statistics.median(ordered) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {memory} |",
             ]
         )

@@ -96,7 +96,8 @@ def require_confinement(confinement: Confinement) -> Confinement:
     """Raise :class:`SandboxUnavailable` unless at least one layer took effect."""
     if not confinement.confined:
         raise SandboxUnavailable(
-            "cannot confine the query engine: libseccomp (Debian: libseccomp2) is not available and this user "
+            "cannot confine the query engine: libseccomp (Debian: libseccomp2) is not available and this "
+            "user "
             "may not create a network namespace"
         )
     return confinement

@@ -57,7 +57,8 @@ def compute(store: ox.Store, article_text: str) -> Stats:
         int(r[1].value)
         for r in store.query(
             _Q
-            + "SELECT ?q (COUNT(DISTINCT ?f) AS ?n) WHERE { ?q a kg:Quote OPTIONAL { ?f prov:wasDerivedFrom ?q } } GROUP BY ?q"
+            + "SELECT ?q (COUNT(DISTINCT ?f) AS ?n) "
+            + "WHERE { ?q a kg:Quote OPTIONAL { ?f prov:wasDerivedFrom ?q } } GROUP BY ?q"
         )
     )
     facts = int(
@@ -69,7 +70,8 @@ def compute(store: ox.Store, article_text: str) -> Stats:
         (int(r[0].value), int(r[1].value))
         for r in store.query(
             _Q
-            + "SELECT DISTINCT ?start ?end WHERE { ?f prov:wasDerivedFrom ?q . ?q oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }"
+            + "SELECT DISTINCT ?start ?end "
+            + "WHERE { ?f prov:wasDerivedFrom ?q . ?q oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }"
         )
     ]
     sentences = split_sentences(article_text)

@@ -194,9 +194,10 @@ def describe_dataset(
             d,
             DCTERMS.description,
             Literal(
-                "The facts of the news article 'ByteDance on DeepSeek's Impact' (ByteDance's executives and roles over "
-                "time, its AI units, meetings, launches, usage figures, a forecast, ideas and critiques), each tied to "
-                "the exact words of the article by a Web Annotation quote with verified offsets.",
+                "The facts of the news article 'ByteDance on DeepSeek's Impact' (ByteDance's executives and "
+                "roles over time, its AI units, meetings, launches, usage figures, a forecast, ideas and "
+                "critiques), each tied to the exact words of the article by a Web Annotation quote with "
+                "verified offsets.",
                 lang="en",
             ),
         )
@@ -229,8 +230,9 @@ def describe_dataset(
             d,
             RDFS.comment,
             Literal(
-                "The counts and partitions of this dataset are those of the ontology and the stated data together (the "
-                "graphs the saved queries marked 'asserted' read); each variant and named graph gives its own void:triples.",
+                "The counts and partitions of this dataset are those of the ontology and the stated data "
+                "together (the graphs the saved queries marked 'asserted' read); each variant and named "
+                "graph gives its own void:triples.",
                 lang="en",
             ),
         )

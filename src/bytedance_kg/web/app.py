@@ -327,7 +327,8 @@ def service_description(request: Request) -> Response:
         f"<{dataset}> <{sd}defaultGraph> <{default}> .",
         f"<{default}> <{RDF_TYPE}> <{sd}Graph> .",
         f'<{default}> <http://purl.org/dc/terms/description> "The merge of four of the named graphs: '
-        f"{', '.join(g.rsplit('/', 1)[1] for g in FULL_GRAPHS)} (the reasoned release of what the article states). "
+        f"{', '.join(g.rsplit('/', 1)[1] for g in FULL_GRAPHS)} "
+        "(the reasoned release of what the article states). "
         f'The shapes, the implied facts and the VoID description are named graphs only."@en .',
         *(f"<{default}> <http://www.w3.org/ns/prov#wasDerivedFrom> <{g}> ." for g in FULL_GRAPHS),
         *(

@@ -61,7 +61,8 @@ def org_tree(run: Run) -> Node:
             PREFIXES
             + """
         SELECT ?unit ?name ?role WHERE {
-          ?m a kg:Membership ; org:organization ?unit ; org:member/schema:name ?name ; org:role/skos:prefLabel ?role .
+          ?m a kg:Membership ; org:organization ?unit ; org:member/schema:name ?name ;
+             org:role/skos:prefLabel ?role .
         } ORDER BY ?name ?role"""
         ).rows
         or []
@@ -105,12 +106,14 @@ def org_chart_svg(run: Run, link: Callable[[str], str | None]) -> str:
         for child in node.children:
             cx, cy = place(child, child_left, depth + 1)
             parts.append(
-                f'<line x1="{x + box_w // 2}" y1="{y + box_h}" x2="{cx + box_w // 2}" y2="{cy}" class="edge"/>'
+                f'<line x1="{x + box_w // 2}" y1="{y + box_h}" '
+                f'x2="{cx + box_w // 2}" y2="{cy}" class="edge"/>'
             )
             child_left += _width(child, box_w, gap) + gap
         lines = [node.label] + node.leads[:3]
         text = "".join(
-            f'<tspan x="{x + 8}" dy="{16 if i else 20}" class="{"name" if i == 0 else "lead"}">{escape(_cut(t, 30))}</tspan>'
+            f'<tspan x="{x + 8}" dy="{16 if i else 20}" class="{"name" if i == 0 else "lead"}">'
+            f"{escape(_cut(t, 30))}</tspan>"
             for i, t in enumerate(lines)
         )
         parts.append(
@@ -189,7 +192,8 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
     for year in range(first_year, last_year + 1):
         xx = x(dt.date(year, 1, 1))
         parts.append(
-            f'<line x1="{xx:.1f}" y1="{top - 10}" x2="{xx:.1f}" y2="{top + row_h * len(events)}" class="grid"/>'
+            f'<line x1="{xx:.1f}" y1="{top - 10}" x2="{xx:.1f}" '
+            f'y2="{top + row_h * len(events)}" class="grid"/>'
         )
         parts.append(f'<text x="{xx:.1f}" y="{top - 16}" class="year">{year}</text>')
     for i, (iri, label, when, earliest, latest) in enumerate(events):
@@ -204,7 +208,8 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
                 f'<g class="{kind}">'
                 f"<title>{escape(label)}: {escape(when)} ({escape(span_text)})</title>"
                 f'<text x="{left - 10}" y="{y + 16}" class="label">{escape(_cut(label, 48))}</text>'
-                f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" height="14" rx="3"/></g>',
+                f'<rect x="{start:.1f}" y="{y + 5}" width="{max(end - start, 4):.1f}" '
+                f'height="14" rx="3"/></g>',
             )
         )
     height = top + row_h * len(events) + 20
@@ -219,7 +224,8 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
 
 def _svg(width: int, height: int, title: str, parts: list[str], style: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" '
         f'role="img" aria-labelledby="chart-title"><title id="chart-title">{escape(title)}</title>'
         f"<style>{style}</style>{''.join(parts)}</svg>\n"
     )

@@ -84,7 +84,8 @@ class Limits:
     max_headers: int = 100
     """Most header fields in one request (431)."""
     head_timeout: float = 10.0
-    """Seconds for a request line and headers to arrive, counted from the connection or the previous response (408)."""
+    """Seconds for a request line and headers to arrive, counted from the connection or the previous
+    response (408)."""
     body_timeout: float = 10.0
     """Seconds for a request body to arrive (408)."""
     stall_timeout: float = 20.0
@@ -173,7 +174,8 @@ def release_store(dist: Path) -> ox.Store:
 
 
 def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
-    """A graph answer in one of :data:`GRAPH_FORMATS`, with the project's prefixes where the syntax has them."""
+    """A graph answer in one of :data:`GRAPH_FORMATS`, with the project's prefixes where the syntax
+    has them."""
     fmt = GRAPH_FORMATS[media_type]
     prefixes = dict(ALL_PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
     return ox.serialize(triples, format=fmt, prefixes=prefixes)
