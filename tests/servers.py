@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,10 +49,12 @@ def running(command: list[str], url: str, cwd: Path, log: Path) -> Iterator[subp
 
 
 @contextmanager
-def our_server(dist: Path, folder: Path, *options: str) -> Iterator[str]:
-    """`bytedance-kg serve` over the release in ``dist`` on 127.0.0.1 and a free port; yields its URL."""
+def our_server(dist: Path, folder: Path, *options: str, environment: Sequence[str] = ()) -> Iterator[str]:
+    """`bytedance-kg serve` over the release in ``dist`` on 127.0.0.1 and a free port; yields its URL.
+    ``environment`` (``NAME=value`` items) is set for the server process alone."""
     port = free_port()
     command = [
+        *(["env", *environment] if environment else []),
         sys.executable,
         "-m",
         "bytedance_kg",

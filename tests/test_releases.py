@@ -100,33 +100,16 @@ def test_code_changed_under_a_running_server_is_said_not_garbled(built, tmp_path
     says to restart the server, not a confusing error."""
     import shutil
 
-    from tests.servers import free_port, running
+    from tests.servers import our_server
 
     code = tmp_path / "src"
     shutil.copytree(
         ROOT / "src" / "bytedance_kg", code / "bytedance_kg", ignore=shutil.ignore_patterns("__pycache__")
     )
-    port = free_port()
-    dist = built[0].dist
-    env_command = [
-        "env",
-        f"PYTHONPATH={code}",
-        f"BYTEDANCE_KG_ROOT={ROOT}",
-        sys.executable,
-        "-m",
-        "bytedance_kg",
-        "--dist",
-        str(dist),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--timeout",
-        "1",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with running(env_command, url + "/sparql", ROOT, tmp_path / "server.log"):
+    environment = [f"PYTHONPATH={code}", f"BYTEDANCE_KG_ROOT={ROOT}"]
+    with our_server(
+        built[0].dist, tmp_path, "--workers", "1", "--timeout", "1", environment=environment
+    ) as url:
         assert httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
         with open(code / "bytedance_kg" / "guard.py", "a", encoding="utf-8") as changed:
             changed.write("\n# changed while the server runs\n")

@@ -130,20 +130,21 @@ def trig_bytes(quads: list[ox.Quad]) -> bytes:
 
 def write_variant(
     folder: Path, variant: Variant, converted: dict[str, list[ox.Quad]], context: dict
-) -> list[Path]:
-    """All syntaxes of one variant."""
+) -> tuple[list[Path], int]:
+    """All syntaxes of one variant, and how many triples its one-graph files hold."""
     quads = canonical(q for name in variant.graphs for q in converted[name])
     default = ox.DefaultGraph()
     triples = canonical(
         ox.Quad(q.subject, q.predicate, q.object, default) for name in variant.merged for q in converted[name]
     )
-    return [
+    paths = [
         _write(folder / f"{variant.stem}.ttl", turtle_bytes(triples)),
         _write(folder / f"{variant.stem}.nt", nquads(triples)),
         _write(folder / f"{variant.stem}.jsonld", jsonld_text(triples, context)),
         _write(folder / f"{variant.stem}.nq", nquads(quads)),
         _write(folder / f"{variant.stem}.trig", trig_bytes(quads)),
     ]
+    return paths, len(triples)
 
 
 def write_checksums(folder: Path) -> Path:
@@ -209,17 +210,20 @@ class OntologyDocs:
             self._process.communicate()
 
 
-def write_reified(folder: Path, sources: Sources) -> list[Path]:
+def write_reified(
+    folder: Path, sources: Sources, converted: dict[str, list[ox.Quad]]
+) -> tuple[list[Path], int]:
     """The RDF 1.2 variant (:mod:`bytedance_kg.reified`): the data, stated and implied, each fact
-    naming its record; in N-Triples 1.2 and Turtle 1.2. The RDF 1.1 files stay as they are."""
-    data = [ox.Triple(q.subject, q.predicate, q.object) for q in to_quads(sources.data)]
+    naming its record; in N-Triples 1.2 and Turtle 1.2 (the RDF 1.1 files stay as they are); and
+    how many triples it holds."""
+    data = as_triples(converted["data"] + converted["implied"])
     triples = sorted(set(data) | set(reifications(sources.data, sources.implied)), key=str)
     return [
         _write(folder / f"{REIFIED}.nt", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)),
         _write(
             folder / f"{REIFIED}.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         ),
-    ]
+    ], len(triples)
 
 
 def complete_docs(html: str, ontology: rdflib.Graph) -> str:
@@ -283,9 +287,12 @@ def write_release(
         context = load_context(context_path)
         written: list[Path] = []
         converted = source_quads(sources, reasoned)
+        variant_sizes: dict[str, int] = {}
         for variant in VARIANTS:
-            written += write_variant(folder, variant, converted, context)
-        written += write_reified(folder, sources)
+            paths, variant_sizes[variant.stem] = write_variant(folder, variant, converted, context)
+            written += paths
+        paths, variant_sizes[REIFIED] = write_reified(folder, sources, converted)
+        written += paths
         written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
         written.append(_write(folder / "ontology.html", docs.result()))
     finally:
@@ -297,7 +304,8 @@ def write_release(
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
     void = describe_dataset(
         sources.asserted_triples(),
-        len(reasoned.full),
+        {name: len(quads) for name, quads in converted.items()},
+        variant_sizes,
         sources.ontology,
         folder,
         canonical_hash,

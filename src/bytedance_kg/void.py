@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
 from rdflib.term import Node
@@ -109,16 +108,16 @@ VARIANT_DESCRIPTIONS = {
 }
 
 
-def _describe_parts(g: Graph, d: URIRef, folder: Path, full_size: int) -> None:
-    """The named graphs, the three variants and the shapes, and how they relate (DCAT, VoID, SPARQL SD)."""
+def _describe_parts(
+    g: Graph, d: URIRef, folder: Path, graph_sizes: dict[str, int], variant_sizes: dict[str, int]
+) -> None:
+    """The named graphs, the variants and the shapes, and how they relate (DCAT, VoID, SPARQL SD),
+    with the triple counts the writers report (by graph name, and by variant file stem)."""
     from bytedance_kg.dataset import GRAPH
 
-    sizes: dict[str, int] = {}  # triples per named graph, as written in the full dataset file
-    for quad in ox.parse(path=str(folder / "bytedance-kg-full.nq"), format=ox.RdfFormat.N_QUADS):
-        sizes[quad.graph_name.value] = sizes.get(quad.graph_name.value, 0) + 1
     for name, text in GRAPH_DESCRIPTIONS.items():
         part = URIRef(f"{ID}dataset/graph/{name}")
-        g.add((part, VOID.triples, Literal(sizes.get(str(GRAPH[name]), 0))))
+        g.add((part, VOID.triples, Literal(graph_sizes[name])))
         g.add((d, VOID.subset, part))
         g.add((d, DCTERMS.hasPart, part))
         for kind in (VOID.Dataset, SD.NamedGraph):
@@ -135,16 +134,11 @@ def _describe_parts(g: Graph, d: URIRef, folder: Path, full_size: int) -> None:
         g.add((variant, DCTERMS.conformsTo, SHAPES))
         for name in graphs:
             g.add((variant, DCTERMS.hasPart, URIRef(f"{ID}dataset/graph/{name}")))
-        if key != "full":  # the full variant's count is given below, with its derivation
-            lines = (folder / f"{stem}.nt").read_bytes().count(b"\n")
-            g.add(
-                (variant, VOID.triples, Literal(lines))
-            )  # one-graph files: sorted N-Triples, a triple a line
+        g.add((variant, VOID.triples, Literal(variant_sizes[stem])))  # what its one-graph files hold
         for path in sorted(folder.glob(f"{stem}.*")):
             if path.suffix in (".ttl", ".nt", ".jsonld"):
                 g.add((variant, DCAT.distribution, URIRef(DOWNLOADS + path.name)))
     g.add((URIRef(f"{ID}dataset/full"), PROV.wasDerivedFrom, URIRef(f"{ID}dataset/asserted")))
-    g.add((URIRef(f"{ID}dataset/full"), VOID.triples, Literal(full_size)))
     g.add((SHAPES, RDF.type, DCTERMS.Standard))  # what DCAT names with dct:conformsTo
     g.add((SHAPES, RDFS.label, Literal("the bytedance-kg SHACL shapes", lang="en")))
     g.add((SHAPES, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/shacl/")))
@@ -175,7 +169,8 @@ def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> No
 
 def describe_dataset(
     asserted: set[tuple[Node, Node, Node]],
-    full_size: int,
+    graph_sizes: dict[str, int],
+    variant_sizes: dict[str, int],
     ontology: Graph,
     folder: Path,
     canonical_hash: str,
@@ -265,7 +260,7 @@ def describe_dataset(
         if not namespace.startswith(ID) and any(term.startswith(namespace) for term in used):
             g.add((d, VOID.vocabulary, URIRef(namespace)))
 
-    _describe_parts(g, d, folder, full_size)
+    _describe_parts(g, d, folder, graph_sizes, variant_sizes)
     _describe_examples(g, d, queries)
 
     for path in sorted(folder.iterdir()):

@@ -167,8 +167,6 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
         return _svg(
             400, 60, "Timeline (no dated events)", ['<text x="10" y="30">No dated events.</text>'], ""
         )
-    bounded = [dt.date.fromisoformat(r["earliest"].value) for r in rows if r.get("earliest") is not None]
-    first_year = min(bounded or [dt.date.fromisoformat(r["latest"].value) for r in rows]).year
     events = [
         (
             r["event"].value,
@@ -179,14 +177,15 @@ def timeline_svg(run: Run, link: Callable[[str], str | None]) -> str:
         )
         for r in rows
     ]
-    events.sort(key=lambda e: (e[3] or dt.date(first_year, 1, 1), e[4], e[1]))
-    last_year = max(e[4].year for e in events) + 1
-    axis_start = dt.date(first_year, 1, 1)
+    lower_bounds = [e[3] for e in events if e[3] is not None]
+    axis_start = dt.date(min(lower_bounds or [e[4] for e in events]).year, 1, 1)
+    events.sort(key=lambda e: (e[3] or axis_start, e[4], e[1]))
+    first_year, last_year = axis_start.year, max(e[4].year for e in events) + 1
     left, axis_w, row_h, top = 330, 560, 26, 40
-    span = (dt.date(last_year, 1, 1) - dt.date(first_year, 1, 1)).days
+    span = (dt.date(last_year, 1, 1) - axis_start).days
 
     def x(day: dt.date) -> float:
-        return left + axis_w * (day - dt.date(first_year, 1, 1)).days / span
+        return left + axis_w * (day - axis_start).days / span
 
     parts = []
     for year in range(first_year, last_year + 1):
