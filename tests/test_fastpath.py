@@ -1,8 +1,9 @@
-"""Differential tests: the fast path gives the reference engines' results, exactly.
+"""Differential tests: the fast engine gives the reference engine's results, exactly.
 
-The build's fast path (:mod:`bytedance_kg.rules`, :mod:`bytedance_kg.fastvalidation`, gates on
-pyoxigraph) is only allowed because these tests compare it with owlrl's full closure, pySHACL and
-rdflib's SPARQL engine on the real data, on every negative SHACL case (in ``test_shapes.py``), and
+The build's default engine (:mod:`bytedance_kg.fastengine`: targeted rules, compiled SHACL, gates on
+pyoxigraph) is only allowed because these tests compare it, through the engine protocol of
+:mod:`bytedance_kg.engines`, with the reference engine (owlrl's full closure, pySHACL and rdflib's
+SPARQL engine) on the real data, on every negative SHACL case (in ``test_shapes.py``), and
 on a synthetic graph of about 10k triples, both valid and carrying every injected violation at once.
 
 Listed differences, each justified where it is asserted:
@@ -21,14 +22,12 @@ import pytest
 from rdflib.namespace import SH
 
 from bytedance_kg.dataset import Sources
-from bytedance_kg.fastvalidation import validate_fast
-from bytedance_kg.gates import run_gates
+from bytedance_kg.engines import ENGINES, engine
 from bytedance_kg.loading import load_turtle
 from bytedance_kg.namespaces import new_graph
-from bytedance_kg.reasoning import closure
-from bytedance_kg.rules import UnsupportedTerminology, compile_terminology, fast_closure
+from bytedance_kg.rules import UnsupportedTerminology, compile_terminology
+from bytedance_kg.shaperesults import ShapeResult
 from bytedance_kg.synthetic import INJECTIONS, generate, write
-from bytedance_kg.validation import ShapeResult, validate_graph
 from tests.conftest import ROOT, copy_sources
 
 ARTICLE = (ROOT / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
@@ -46,17 +45,27 @@ def shapes_with_messages(sources: Sources) -> set[str]:
     return {s.n3(names) for s in sources.shapes.subjects(SH.message, None)}
 
 
+FAST, REFERENCE = engine("fast"), engine("reference")
+
+
+def test_the_registry_holds_both_engines_and_refuses_others() -> None:
+    assert sorted(ENGINES) == ["fast", "reference"]
+    assert (FAST.name, REFERENCE.name) == ("fast", "reference")
+    with pytest.raises(ValueError, match="unknown engine 'owlrl'; known: fast, reference"):
+        engine("owlrl")
+
+
 def assert_same_validation(sources: Sources, data) -> int:
-    _, reference, _ = validate_graph(data, sources.shapes, sources.terminology())
-    _, fast, _ = validate_fast(data, sources.shapes, sources.terminology())
+    reference = REFERENCE.validate(data, sources.shapes, sources.terminology()).results
+    fast = FAST.validate(data, sources.shapes, sources.terminology()).results
     own = shapes_with_messages(sources)
     assert comparable(fast, own) == comparable(reference, own)
     return len(reference)
 
 
 def assert_same_reasoning(sources: Sources) -> None:
-    reference = closure(sources.reasoning_input())
-    fast = fast_closure(sources.terminology(), sources.stated)
+    reference = REFERENCE.reason(sources.terminology(), sources.stated)
+    fast = FAST.reason(sources.terminology(), sources.stated)
     assert fast.problems == reference.problems
     if not reference.problems:
         assert set(fast.inferred) == set(reference.inferred)
@@ -83,8 +92,8 @@ def test_reasoning_matches_owlrl_on_the_real_data(sources: Sources) -> None:
 
 def test_terminology_rules_match_owlrl_on_the_vocabularies_alone(sources: Sources) -> None:
     """The scm-* rules on the ontology and vendored vocabularies: owlrl's 642 inferences, no more."""
-    reference = closure(sources.terminology())
-    fast = fast_closure(sources.terminology(), new_graph())
+    reference = REFERENCE.reason(sources.terminology(), new_graph())
+    fast = FAST.reason(sources.terminology(), new_graph())
     assert len(reference.inferred) > 600 and set(fast.inferred) == set(reference.inferred)
 
 
@@ -97,8 +106,7 @@ def test_reasoning_matches_owlrl_on_10k_synthetic_triples(
     assert_same_reasoning(sources)
     if variant == "injected":
         assert any(
-            "merges distinct things" in p
-            for p in fast_closure(sources.terminology(), sources.stated).problems
+            "merges distinct things" in p for p in FAST.reason(sources.terminology(), sources.stated).problems
         )
 
 
@@ -117,8 +125,8 @@ def test_validation_matches_pyshacl_on_10k_synthetic_triples(
 @pytest.mark.parametrize("variant", ["real", "valid", "injected"])
 def test_gates_match_rdflib(sources: Sources, synthetic: dict[str, Sources], variant: str) -> None:
     chosen = sources if variant == "real" else synthetic[variant]
-    reference = run_gates(chosen.dataset(), ROOT / "checks")
-    fast = run_gates(chosen.store(), ROOT / "checks")
+    reference = REFERENCE.gates(chosen, ROOT / "checks")
+    fast = FAST.gates(chosen, ROOT / "checks")
     assert fast == reference
     assert any(g.rows for g in fast) == (variant == "injected")
 
@@ -144,8 +152,8 @@ def test_a_stated_same_as_is_a_problem_in_both_engines(sources: Sources) -> None
 
     data = union(sources.data)
     data.add((URIRef(ID + "person/zhu-jun"), OWL.sameAs, URIRef(ID + "person/li-hang")))
-    reference = closure(union(sources.terminology(), data)).problems
-    fast = fast_closure(sources.terminology(), data).problems
+    reference = REFERENCE.reason(sources.terminology(), data).problems
+    fast = FAST.reason(sources.terminology(), data).problems
     assert any("merges distinct things" in p for p in fast)
     assert {p for p in fast if "merges" in p} <= set(reference)
 
@@ -159,7 +167,7 @@ def test_an_unsupported_construct_in_the_data_is_refused(sources: Sources) -> No
     data = union(sources.data)
     data.add((URIRef("http://example.org/p"), RDF.type, OWL.IrreflexiveProperty))
     with pytest.raises(UnsupportedTerminology, match="IrreflexiveProperty"):
-        fast_closure(sources.terminology(), data)
+        FAST.reason(sources.terminology(), data)
 
 
 def test_a_sparql_constraint_without_targets_of_its_own_is_refused(sources: Sources) -> None:

@@ -93,3 +93,42 @@ def test_the_query_path_loads_no_reasoner_or_validator() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """The top-level names of the packages a module imports (at the top or inside a function)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+    return found
+
+
+REFERENCE_ONLY = {"owlrl", "pyshacl"}
+"""Imported by the reference engine's modules alone (and by the benchmark's naive baseline)."""
+
+
+def test_only_the_reference_engine_imports_owlrl_and_pyshacl() -> None:
+    allowed = {"reasoning.py", "validation.py", "bench.py"}
+    importers = {
+        str(path.relative_to(PACKAGE)): sorted(third_party_imports(path) & REFERENCE_ONLY)
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert {name for name, found in importers.items() if found} == allowed
+    assert importers["reasoning.py"] == ["owlrl"] and importers["validation.py"] == ["pyshacl"]
+
+
+def test_a_fast_check_loads_neither_owlrl_nor_pyshacl() -> None:
+    """The default engine's whole check of the real sources runs without the reference engine."""
+    code = (
+        "import sys; from bytedance_kg.build import check_sources; "
+        "from bytedance_kg.paths import default_paths; "
+        "_, report, _ = check_sources(default_paths()); assert report.conforms; "
+        "print(sorted(m for m in ('owlrl', 'pyshacl') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"

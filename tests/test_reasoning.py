@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, PROV
 
 from bytedance_kg.canonical import canonical_turtle
-from bytedance_kg.reasoning import Closure, closure
+from bytedance_kg.closure import Closure
+from bytedance_kg.reasoning import closure
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

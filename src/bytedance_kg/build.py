@@ -24,23 +24,22 @@ from rdflib.namespace import RDF, SH
 from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import load_catalogue
+from bytedance_kg.closure import Closure
 from bytedance_kg.dataset import Sources, union
+from bytedance_kg.engines import DEFAULT_ENGINE, Engine, engine
 from bytedance_kg.errors import InputError, NonConformanceError
 from bytedance_kg.expected import check_answers, expected_path
-from bytedance_kg.fastvalidation import validate_fast
-from bytedance_kg.gates import GateResult, gate_files, run_gates
+from bytedance_kg.gates import GateResult, gate_files
 from bytedance_kg.guard import PREFIX_NAME
 from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import guard
 from bytedance_kg.rdfio import to_quads
-from bytedance_kg.reasoning import Closure, closure
 from bytedance_kg.release import write_release
 from bytedance_kg.releasefiles import ASSERTED, FULL
 from bytedance_kg.releases import build_lock, releases_dir, remove_unused
-from bytedance_kg.rules import fast_closure
-from bytedance_kg.validation import ShapeResult, validate_graph
+from bytedance_kg.shaperesults import ShapeResult
 
 ASSERTED_FILE = f"{ASSERTED}.ttl"
 FULL_FILE = f"{FULL}.ttl"
@@ -112,35 +111,28 @@ def _timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterato
     timings[stage] = time.perf_counter() - started
 
 
-ENGINES = ("fast", "reference")
-"""``fast``: targeted OWL RL rules, the ``shacl`` engine + SPARQL constraints
-on pyoxigraph, gates on pyoxigraph. ``reference``: owlrl's full closure, pySHACL, gates on rdflib.
-The differential tests prove the two give the same results."""
-
-
 def check_sources(
     paths: ProjectPaths,
     progress: Progress = lambda _: None,
     timings: dict[str, float] | None = None,
     data_files: list[Path] | None = None,
-    engine: str = "fast",
+    engine_name: str = DEFAULT_ENGINE,
 ) -> tuple[Sources, CheckReport, Closure]:
     """Parse and check the sources (or other ``data_files`` against the project's ontology and
-    shapes): quotes, reasoning, shapes, gates. Raises only on bad input."""
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    shapes) on the engine named ``engine_name`` (see :mod:`bytedance_kg.engines`): quotes,
+    reasoning, shapes, gates, saved queries' answers. Raises only on bad input."""
+    checker = engine(engine_name)
     with fewer_collections():
-        return _check_sources(paths, progress, timings, data_files, engine == "fast")
+        return _check_sources(paths, progress, {} if timings is None else timings, data_files, checker)
 
 
 def _check_sources(
     paths: ProjectPaths,
     progress: Progress,
-    timings: dict[str, float] | None,
+    timings: dict[str, float],
     data_files: list[Path] | None,
-    fast: bool,
+    checker: Engine,
 ) -> tuple[Sources, CheckReport, Closure]:
-    timings = {} if timings is None else timings
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
         check_project_queries(paths, sources.shapes)
@@ -149,22 +141,13 @@ def _check_sources(
         articles = load_articles(sources.data, paths.root)
         report.quote_problems = [str(p) for p in verify_quotes(sources.data, articles)]
     with _timed(timings, "reason", progress):
-        if fast:
-            reasoned = fast_closure(sources.terminology(), sources.stated)
-        else:
-            reasoned = closure(sources.reasoning_input())
+        reasoned = checker.reason(sources.terminology(), sources.stated)
         report.reasoning_problems = reasoned.problems
     with _timed(timings, "validate", progress):
-        if fast:
-            _, report.shape_results, report.shacl_report = validate_fast(
-                sources.data, sources.shapes, sources.terminology()
-            )
-        else:
-            _, report.shape_results, report.shacl_report = validate_graph(
-                sources.data, sources.shapes, sources.terminology()
-            )
+        validation = checker.validate(sources.data, sources.shapes, sources.terminology())
+        report.shape_results, report.shacl_report = validation.results, validation.report
     with _timed(timings, "gates", progress):
-        report.gate_results = run_gates(sources.store() if fast else sources.dataset(), paths.checks_dir)
+        report.gate_results = checker.gates(sources, paths.checks_dir)
     with _timed(timings, "answers", progress):
         queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
         if queries and data_files is None:
@@ -243,16 +226,18 @@ def _publish(staging: Path, dist: Path) -> None:
     remove_unused(dist, {p for p in (dist.resolve(), previous) if p is not None})
 
 
-def build(paths: ProjectPaths, progress: Progress = lambda _: None, engine: str = "fast") -> BuildResult:
+def build(
+    paths: ProjectPaths, progress: Progress = lambda _: None, engine_name: str = DEFAULT_ENGINE
+) -> BuildResult:
     """Run every stage; write ``dist/`` only if all checks pass, else raise with the report.
     One build at a time per ``dist``: a second one waits for the first (:func:`build_lock`)."""
     with build_lock(paths.dist, progress):
-        return _build(paths, progress, engine)
+        return _build(paths, progress, engine_name)
 
 
-def _build(paths: ProjectPaths, progress: Progress, engine: str) -> BuildResult:
+def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildResult:
     timings: dict[str, float] = {}
-    sources, report, reasoned = check_sources(paths, progress, timings, engine=engine)
+    sources, report, reasoned = check_sources(paths, progress, timings, engine_name=engine_name)
     if not report.conforms:
         raise NonConformanceError(format_report(report))
     with _timed(timings, "write", progress), fewer_collections():

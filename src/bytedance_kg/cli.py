@@ -22,12 +22,13 @@ import pyoxigraph as ox
 from bytedance_kg import __version__
 from bytedance_kg.anchor import anchor_quotes
 from bytedance_kg.article import load_articles
-from bytedance_kg.build import ENGINES, build, check_sources, format_report, report_as_json, report_as_turtle
+from bytedance_kg.build import build, check_sources, format_report, report_as_json, report_as_turtle
 from bytedance_kg.canonical import canonical_turtle, format_file, is_canonical, write_atomically
 from bytedance_kg.catalogue import find_query, load_catalogue
 from bytedance_kg.describe import describe, resolve
 from bytedance_kg.describe import render as render_description
 from bytedance_kg.docs import command_examples, model_diagram, query_catalogue, replace_section
+from bytedance_kg.engines import DEFAULT_ENGINE, ENGINES
 from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
 from bytedance_kg.expected import differences, expected_path, run_example
 from bytedance_kg.expected import render as render_expected
@@ -161,7 +162,7 @@ class Reporter:
 
 def cmd_build(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     started = time.perf_counter()
-    result = build(paths, out.progress, engine=args.engine)
+    result = build(paths, out.progress, engine_name=args.engine)
     print(f"built {paths.dist} in {time.perf_counter() - started:.1f} s")
     for stage, seconds in result.timings.items():
         print(f"  {stage:<10} {seconds:6.2f} s")
@@ -199,7 +200,7 @@ def cmd_anchor(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> 
 
 def cmd_validate(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     _, report, _ = check_sources(
-        paths, out.progress, data_files=[Path(f) for f in args.files] or None, engine=args.engine
+        paths, out.progress, data_files=[Path(f) for f in args.files] or None, engine_name=args.engine
     )
     if args.format == "json":
         print(json.dumps(report_as_json(report), indent=2, ensure_ascii=False))
@@ -524,21 +525,21 @@ def parser() -> argparse.ArgumentParser:
         )
 
     engine_help = (
-        "fast (default): cached vocabulary closure + targeted OWL RL rules, SHACL in the shacl engine "
+        "fast (the default): cached vocabulary closure + targeted OWL RL rules, SHACL in the shacl engine "
         "and pyoxigraph, gates on pyoxigraph; reference: owlrl's full closure, pySHACL, rdflib "
         "(slower; the tests prove both give the same results)"
     )
     p = command(
         "build", "parse, verify quotes, reason, validate, run the gates and write dist/", EPILOG_BUILD
     )
-    p.add_argument("--engine", choices=ENGINES, default="fast", help=engine_help)
+    p.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE, help=engine_help)
     p.set_defaults(run=cmd_build)
     p = command(
         "validate", "check the sources (shapes, gates, quotes, reasoning) without writing", EPILOG_VALIDATE
     )
     p.add_argument("files", nargs="*", help="data files to check instead of data/bytedance.ttl")
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format")
-    p.add_argument("--engine", choices=ENGINES, default="fast", help=engine_help)
+    p.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE, help=engine_help)
     p.set_defaults(run=cmd_validate)
     p = command("query", "run a saved query (by name) or any .rq file", EPILOG_QUERY)
     p.add_argument("query", metavar="NAME|FILE")

@@ -88,11 +88,6 @@ class Sources:
         """Ontology and vendored vocabularies: the reasoner's terminology."""
         return union(self.ontology, self.imports)
 
-    def reasoning_input(self) -> Graph:
-        """Ontology, vendored vocabularies and the stated data: the input of OWL RL reasoning (nothing
-        inferred rests on an implied fact)."""
-        return union(self.ontology, self.imports, self.stated)
-
     def store(self) -> ox.Store:
         """All sources as named graphs in a pyoxigraph store (what the build runs the gates on)."""
         store = ox.Store()

@@ -12,7 +12,7 @@ through rdflib's query engine; on 10k triples that is most of a build. Here:
   We run them ourselves because ``shacl`` 0.3.4 misses a violation that needs ``xsd:date``
   ordering (``FILTER (?begins > ?ends)``), found by the differential tests.
 
-The results come back as the same :class:`~bytedance_kg.validation.ShapeResult` records pySHACL's
+The results come back as the same :class:`~bytedance_kg.shaperesults.ShapeResult` records pySHACL's
 report gives, and ``tests/test_fastpath.py`` proves the two validators give the same multiset of
 (focus, path, component, shape, value, severity, message) on the real data, on every negative case
 of ``tests/shapes/`` and on synthetic graphs with and without injected violations.
@@ -33,7 +33,7 @@ from rdflib.term import Node
 from bytedance_kg.errors import KGError
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.rdfio import from_ox, nquads, to_ox, to_quads
-from bytedance_kg.validation import ShapeResult
+from bytedance_kg.shaperesults import ShapeResult
 
 
 class UnsupportedShapes(KGError):

@@ -39,11 +39,11 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import SavedQuery
+from bytedance_kg.closure import Closure
 from bytedance_kg.dataset import GRAPH, Sources
 from bytedance_kg.jsonldwriter import jsonld_text
 from bytedance_kg.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
 from bytedance_kg.rdfio import canonical, canonical_quads, nquads, to_quads
-from bytedance_kg.reasoning import Closure
 from bytedance_kg.reified import reifications
 from bytedance_kg.releasefiles import (
     ASSERTED,

@@ -17,7 +17,7 @@ so its cost grows faster than the data. OWL RL splits naturally in two, and so d
 
 Any OWL construct outside these rules is refused by :func:`compile_terminology`, so the fast path
 cannot silently miss an inference when an ontology grows. The result is the same
-:class:`~bytedance_kg.reasoning.Closure` the owlrl path gives, cleaned by the same rules;
+:class:`~bytedance_kg.closure.Closure` the owlrl path gives, cleaned by the same rules;
 ``tests/test_fastpath.py`` proves the two equal on the real data and on synthetic graphs, with and
 without injected violations. The one deliberate difference: when the data makes two distinct things
 ``owl:sameAs``, this path reports it and does not go on to copy every triple of one onto the other
@@ -34,9 +34,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
+from bytedance_kg.closure import Closure, clean_closure
 from bytedance_kg.dataset import union
 from bytedance_kg.errors import KGError
-from bytedance_kg.reasoning import Closure, clean_closure
 
 Triple = tuple[Node, Node, Node]
 

@@ -16,11 +16,11 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from bytedance_kg.dataset import GRAPH, QUERY_GRAPHS, Sources
+from bytedance_kg.engines import DEFAULT_ENGINE, engine
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.rdfio import from_ox, to_quads
 from bytedance_kg.releasefiles import FULL
-from bytedance_kg.rules import fast_closure
 
 Progress = Callable[[str], None]
 
@@ -30,8 +30,11 @@ def _sources_mtime(paths: ProjectPaths) -> float:
     return max(f.stat().st_mtime for f in files if f.exists())
 
 
-def release_quads(paths: ProjectPaths, progress: Progress = lambda _: None) -> list[ox.Quad]:
-    """Every named graph of the release: from ``dist/`` if it is fresh, else from the sources."""
+def release_quads(
+    paths: ProjectPaths, progress: Progress = lambda _: None, engine_name: str = DEFAULT_ENGINE
+) -> list[ox.Quad]:
+    """Every named graph of the release: from ``dist/`` if it is fresh, else from the sources,
+    reasoned by the engine ``build`` uses (named ``engine_name``; see :mod:`bytedance_kg.engines`)."""
     path = paths.dist / f"{FULL}.nq"
     if path.exists() and path.stat().st_mtime >= _sources_mtime(paths):
         return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
@@ -42,7 +45,7 @@ def release_quads(paths: ProjectPaths, progress: Progress = lambda _: None) -> l
         "imports": sources.imports,
         "data": sources.stated,
         "implied": sources.implied,
-        "inferred": fast_closure(sources.terminology(), sources.stated).inferred,
+        "inferred": engine(engine_name).reason(sources.terminology(), sources.stated).inferred,
     }
     return [q for name, graph in graphs.items() for q in to_quads(graph, str(GRAPH[name]))]
 
