@@ -25,7 +25,7 @@ from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import load_catalogue
 from bytedance_kg.closure import Closure
-from bytedance_kg.dataset import Sources, union
+from bytedance_kg.dataset import QUERY_GRAPHS, Sources, query_store
 from bytedance_kg.engines import DEFAULT_ENGINE, Engine, engine
 from bytedance_kg.errors import InputError, NonConformanceError
 from bytedance_kg.expected import check_answers, expected_path
@@ -35,7 +35,6 @@ from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import BASE, new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import guard
-from bytedance_kg.rdfio import to_quads
 from bytedance_kg.release import write_release
 from bytedance_kg.releasefiles import ASSERTED, FULL
 from bytedance_kg.releases import build_lock, releases_dir, remove_unused
@@ -151,11 +150,8 @@ def _check_sources(
     with _timed(timings, "answers", progress):
         queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
         if queries and data_files is None:
-            stores = {
-                "asserted": _store(sources.asserted()),
-                "full": _store(reasoned.full),
-                "all": _store(union(sources.asserted(), sources.implied)),
-            }
+            graphs = sources.release_graphs(reasoned.inferred)
+            stores = {mode: query_store(graphs, mode) for mode in QUERY_GRAPHS}
             report.answer_problems = check_answers(queries, stores)
     return sources, report, reasoned
 
@@ -198,12 +194,6 @@ def _is_iri(text: str) -> bool:
     except ValueError:
         return False
     return not any(c in text for c in '<>"{}|^`\\ ')
-
-
-def _store(graph: Graph) -> ox.Store:
-    store = ox.Store()
-    store.bulk_extend(to_quads(graph))
-    return store
 
 
 def _publish(staging: Path, dist: Path) -> None:

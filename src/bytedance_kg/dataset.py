@@ -39,6 +39,10 @@ WITH_IMPLIED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "data", "implie
 """What the article states and what it only implies, as written (no reasoning)."""
 QUERY_GRAPHS = {"asserted": ASSERTED_GRAPHS, "full": FULL_GRAPHS, "all": WITH_IMPLIED_GRAPHS}
 """The default graph a saved query runs on, by its ``Graph:`` header."""
+PART_GRAPH = {part: part for part in ("ontology", "imports", "shapes", "data", "implied")} | {
+    "stated": "data"
+}
+"""The named graph each part of :class:`Sources` is published in (the stated data as ``data``)."""
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Sources:
     data: Graph
     """The data as written: stated and implied facts, each with its record (see :mod:`evidence`)."""
     _split: Split | None = field(default=None, repr=False, compare=False)
+    _quads: dict[str, list[ox.Quad]] = field(default_factory=dict, repr=False, compare=False)
+    _inferred: tuple[Graph, list[ox.Quad]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
@@ -88,12 +94,28 @@ class Sources:
         """Ontology and vendored vocabularies: the reasoner's terminology."""
         return union(self.ontology, self.imports)
 
+    def quads(self, part: str) -> list[ox.Quad]:
+        """One part of the sources (``ontology``, ``imports``, ``shapes``, ``data`` as written, or
+        its ``stated`` or ``implied`` share) as pyoxigraph quads in its named graph: converted from
+        rdflib once, then shared by the gates, the saved queries' check and the writers."""
+        if part not in self._quads:
+            graph = {"stated": self.stated, "implied": self.implied}.get(part) or getattr(self, part)
+            self._quads[part] = to_quads(graph, str(GRAPH[PART_GRAPH[part]]))
+        return self._quads[part]
+
+    def release_graphs(self, inferred: Graph) -> dict[str, list[ox.Quad]]:
+        """Every named graph of the release (:data:`GRAPH`) as quads, the ``inferred`` graph (the
+        closure's) converted once per closure."""
+        if self._inferred is None or self._inferred[0] is not inferred:
+            self._inferred = (inferred, to_quads(inferred, str(GRAPH["inferred"])))
+        graphs = {name: self.quads(name) for name in ("ontology", "shapes", "imports", "implied")}
+        return {**graphs, "data": self.quads("stated"), "inferred": self._inferred[1]}
+
     def store(self) -> ox.Store:
         """All sources as named graphs in a pyoxigraph store (what the build runs the gates on)."""
         store = ox.Store()
-        parts = {"ontology": self.ontology, "imports": self.imports, "shapes": self.shapes, "data": self.data}
-        for name, graph in parts.items():
-            store.bulk_extend(to_quads(graph, str(GRAPH[name])))
+        for part in ("ontology", "imports", "shapes", "data"):
+            store.bulk_extend(self.quads(part))
         return store
 
     def dataset(self, inferred: Graph | None = None) -> Dataset:
@@ -108,6 +130,18 @@ class Sources:
             for triple in graph:
                 named.add(triple)
         return dataset
+
+
+def query_store(graphs: dict[str, list[ox.Quad]], mode: str) -> ox.Store:
+    """A store whose default graph merges the named graphs a saved query's ``Graph:`` header names
+    (:data:`QUERY_GRAPHS`), from the release's graphs as quads."""
+    default = ox.DefaultGraph()
+    store = ox.Store()
+    wanted = [name for name, iri in GRAPH.items() if str(iri) in QUERY_GRAPHS[mode]]
+    store.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object, default) for name in wanted for q in graphs[name]
+    )
+    return store
 
 
 def union(*graphs: Graph) -> Graph:

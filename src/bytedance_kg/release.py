@@ -40,10 +40,10 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.closure import Closure
-from bytedance_kg.dataset import GRAPH, Sources
+from bytedance_kg.dataset import Sources
 from bytedance_kg.jsonldwriter import jsonld_text
 from bytedance_kg.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
-from bytedance_kg.rdfio import canonical, canonical_quads, nquads, to_quads
+from bytedance_kg.rdfio import canonical, canonical_quads, nquads
 from bytedance_kg.reified import reifications
 from bytedance_kg.releasefiles import (
     ASSERTED,
@@ -80,19 +80,6 @@ VARIANTS = (
 """The asserted and the full (reasoned) variants hold what the article states (with the vocabularies,
 so that they validate on their own); what it only implies is the third, and a named graph of the
 first two's datasets (see :mod:`bytedance_kg.evidence`)."""
-
-
-def source_quads(sources: Sources, reasoned: Closure) -> dict[str, list[ox.Quad]]:
-    """Every named graph of the release as pyoxigraph quads, converted once."""
-    graphs = {
-        "ontology": sources.ontology,
-        "data": sources.stated,
-        "shapes": sources.shapes,
-        "imports": sources.imports,
-        "inferred": reasoned.inferred,
-        "implied": sources.implied,
-    }
-    return {name: to_quads(graph, str(GRAPH[name])) for name, graph in graphs.items()}
 
 
 def _write(path: Path, text: str | bytes) -> Path:
@@ -286,7 +273,7 @@ def write_release(
     try:
         context = load_context(context_path)
         written: list[Path] = []
-        converted = source_quads(sources, reasoned)
+        converted = sources.release_graphs(reasoned.inferred)
         variant_sizes: dict[str, int] = {}
         for variant in VARIANTS:
             paths, variant_sizes[variant.stem] = write_variant(folder, variant, converted, context)

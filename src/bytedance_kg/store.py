@@ -15,11 +15,11 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from bytedance_kg.dataset import GRAPH, QUERY_GRAPHS, Sources
+from bytedance_kg.dataset import QUERY_GRAPHS, Sources
 from bytedance_kg.engines import DEFAULT_ENGINE, engine
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.paths import ProjectPaths
-from bytedance_kg.rdfio import from_ox, to_quads
+from bytedance_kg.rdfio import from_ox
 from bytedance_kg.releasefiles import FULL
 
 Progress = Callable[[str], None]
@@ -40,14 +40,9 @@ def release_quads(
         return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
     progress("dist/ is missing or older than the sources; reading the sources ...")
     sources = Sources.load(paths)
-    graphs = {
-        "ontology": sources.ontology,
-        "imports": sources.imports,
-        "data": sources.stated,
-        "implied": sources.implied,
-        "inferred": engine(engine_name).reason(sources.terminology(), sources.stated).inferred,
-    }
-    return [q for name, graph in graphs.items() for q in to_quads(graph, str(GRAPH[name]))]
+    inferred = engine(engine_name).reason(sources.terminology(), sources.stated).inferred
+    graphs = sources.release_graphs(inferred)
+    return [q for name, quads in graphs.items() if name != "shapes" for q in quads]
 
 
 def _triples(paths: ProjectPaths, mode: str, progress: Progress) -> list[ox.Triple]:
