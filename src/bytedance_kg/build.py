@@ -247,7 +247,7 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
         "data triples": len(sources.data),
         "implied triples": len(sources.implied),
         "inferred triples": len(reasoned.inferred),
-        "full triples": len(reasoned.full),
+        "full triples": reasoned.full_size,
         "shapes": len(set(sources.shapes.subjects(None, None))),
     }
     return BuildResult(report, reasoned, timings, outputs, counts)

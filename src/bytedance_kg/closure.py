@@ -9,7 +9,8 @@ the built-in vocabularies' own axioms), nothing about blank nodes the input neve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -34,11 +35,27 @@ _TRIVIAL_TYPES = (RDFS.Resource, OWL.Thing)
 
 @dataclass(frozen=True)
 class Closure:
-    """The outcome of reasoning: the full graph, the triples it added, and any inconsistency."""
+    """The outcome of reasoning: the triples it added, any inconsistency, and the full graph."""
 
-    full: Graph
     inferred: Graph
     problems: list[str]
+    kept: frozenset[tuple[Node, Node, Node]] = field(repr=False)
+    """The asserted triples the closure holds (all of them, for both engines)."""
+
+    @cached_property
+    def full(self) -> Graph:
+        """Asserted and inferred triples as one graph, made on first use: the build publishes the
+        two as separate named graphs and never needs it (at a million triples, building it took
+        seconds and a gigabyte)."""
+        full = new_graph()
+        for triple in (*self.kept, *self.inferred):
+            full.add(triple)
+        return full
+
+    @property
+    def full_size(self) -> int:
+        """How many triples :attr:`full` holds, without making it (no inference is asserted)."""
+        return len(self.kept) + len(self.inferred)
 
 
 def is_noise(subject: object, predicate: object, obj: object) -> bool:
@@ -63,11 +80,11 @@ def clean_closure(
     names a blank node or restates an equivalence as subclass pairs (see :func:`_equivalence_classes`)."""
     triples = list(triples)
     equivalent = _equivalence_classes(triples)
-    full = new_graph()
+    kept = set()
     inferred = new_graph()
     for triple in triples:
         if triple in asserted:
-            full.add(triple)
+            kept.add(triple)
         elif (
             not is_noise(*triple)
             and not any(isinstance(t, BNode) for t in triple)
@@ -78,9 +95,8 @@ def clean_closure(
                 and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])
             )
         ):
-            full.add(triple)
             inferred.add(triple)
-    return Closure(full, inferred, problems)
+    return Closure(inferred, problems, frozenset(kept))
 
 
 def _equivalence_classes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Node]:
