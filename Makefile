@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps build validate fmt fmt-check lint check test run bench clean
+.PHONY: setup system-deps build validate fmt fmt-check lint typecheck check test run bench clean
 
 $(STAMP): pyproject.toml web/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -34,6 +34,10 @@ fmt-check: setup
 lint: setup ## lint and format-check the Python code with ruff
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+
+# mypy over src/bytedance_kg, with the settings in pyproject.toml's [tool.mypy].
+typecheck: setup ## type-check the package with mypy
+	$(BIN)/mypy
 
 # Debian packages the tests need: Virtuoso (cross-engine tests), Chromium (browser tests).
 DEBS := virtuoso-opensource chromium chromium-driver

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from bytedance_kg.article import Article
 from bytedance_kg.errors import InputError
-from bytedance_kg.namespaces import KG, OA
+from bytedance_kg.namespaces import KG, OA, sorted_terms
 
 CONTEXT = 24
 """Characters of prefix and suffix context recorded with every quote."""
@@ -34,14 +35,14 @@ def locate(text: str, exact: str, prefix: str = "") -> int:
     return first + len(prefix)
 
 
-def _drop_selector(graph: Graph, selector: object) -> None:
-    graph.remove((selector, None, None))  # type: ignore[arg-type]
+def _drop_selector(graph: Graph, selector: Node) -> None:
+    graph.remove((selector, None, None))
 
 
 def anchor_quotes(graph: Graph, article: Article) -> int:
     """Rewrite every ``kg:Quote``'s selectors from its exact text; return how many quotes."""
     count = 0
-    for quote in sorted(graph.subjects(RDF.type, KG.Quote)):
+    for quote in sorted_terms(graph.subjects(RDF.type, KG.Quote)):
         if not isinstance(quote, URIRef):
             raise InputError(str(quote), "a kg:Quote needs an IRI")
         text_selectors = [

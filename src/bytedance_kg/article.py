@@ -18,7 +18,7 @@ from rdflib.term import Node
 
 from bytedance_kg.errors import InputError
 from bytedance_kg.loading import read_text
-from bytedance_kg.namespaces import KG, OA
+from bytedance_kg.namespaces import KG, OA, sorted_terms
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def load_articles(graph: Graph, root: Path) -> dict[URIRef, Article]:
     A changed or missing file is an input error: every offset in the graph depends on its bytes.
     """
     articles: dict[URIRef, Article] = {}
-    for iri in sorted(graph.subjects(RDF.type, KG.SourceArticle)):
+    for iri in sorted_terms(graph.subjects(RDF.type, KG.SourceArticle)):
         local = graph.value(iri, KG.localCopy)
         recorded = graph.value(iri, KG.sha256)
         if local is None or recorded is None:
@@ -116,7 +116,7 @@ def check_quote(graph: Graph, quote: Node, article: Article) -> list[str]:
 def verify_quotes(graph: Graph, articles: dict[URIRef, Article]) -> list[QuoteProblem]:
     """Check every quote of every article; return the problems found."""
     problems: list[QuoteProblem] = []
-    for quote in sorted(set(graph.subjects(OA.hasSource, None))):
+    for quote in sorted_terms(set(graph.subjects(OA.hasSource, None))):
         source = graph.value(quote, OA.hasSource)
         article = articles.get(source) if isinstance(source, URIRef) else None
         if article is None:

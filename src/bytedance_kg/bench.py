@@ -323,7 +323,7 @@ def save(rows: list[dict], root: Path, endpoints: dict | None = None) -> None:
     from bytedance_kg.canonical import write_atomically
     from bytedance_kg.docs import replace_section
 
-    results = {"build": rows}
+    results: dict[str, object] = {"build": rows}
     if endpoints is not None:
         results["endpoints"] = endpoints
     (root / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -32,7 +32,7 @@ from bytedance_kg.expected import check_answers, expected_path
 from bytedance_kg.gates import GateResult, gate_files
 from bytedance_kg.guard import PREFIX_NAME
 from bytedance_kg.loading import read_text
-from bytedance_kg.namespaces import BASE, new_graph
+from bytedance_kg.namespaces import BASE, new_graph, sorted_terms
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import guard
 from bytedance_kg.release import write_release
@@ -179,7 +179,7 @@ def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
                 "FROM and FROM NAMED are not accepted in a project query: the reference "
                 "engine would load what they name",
             )
-    for declaration in sorted(shapes.objects(None, SH.declare)):
+    for declaration in sorted_terms(shapes.objects(None, SH.declare)):
         prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
         origin = f"{paths.shapes} (sh:declare {prefix!s})"
         if prefix is None or not PREFIX_NAME.fullmatch(str(prefix)):

@@ -46,6 +46,7 @@ from bytedance_kg.querying import (
     to_table,
     used_prefixes,
 )
+from bytedance_kg.rdfio import serialized
 from bytedance_kg.remote import Endpoint, checked_url
 from bytedance_kg.sandbox import forbid_network
 from bytedance_kg.stats import compute as compute_stats
@@ -230,7 +231,7 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
             fmt, ox.RdfFormat.TURTLE
         )
         prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
-        sys.stdout.write(ox.serialize(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
+        sys.stdout.write(serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
         return EXIT_OK
     if fmt == "table":
         sys.stdout.write(to_table(outcome))
@@ -399,13 +400,14 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
             require_confinement(forbid_network())
         except SandboxUnavailable as error:
             raise KGError(str(error)) from None
-        backend = EmbeddedBackend(paths.dist, limits, base)
+        embedded = EmbeddedBackend(paths.dist, limits, base)
         try:
-            asyncio.run(backend.start())
+            asyncio.run(embedded.start())
         except RuntimeError as error:
-            backend.close()
+            embedded.close()
             raise KGError(str(error)) from None
-        engine = f"{args.workers} query workers, network closed by {backend.service.confinement}"
+        engine = f"{args.workers} query workers, network closed by {embedded.service.confinement}"
+        backend = embedded
     app = create_app(backend, paths, base, limits)
     # X-Forwarded-For names the client only when it comes from a proxy the operator trusts: otherwise
     # any client could claim to be many and take every worker (the fair share is by address).

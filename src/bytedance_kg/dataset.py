@@ -121,7 +121,7 @@ class Sources:
     def dataset(self, inferred: Graph | None = None) -> Dataset:
         """All sources as named graphs (and the inferences, when given)."""
         dataset = Dataset()
-        bind_prefixes(dataset)  # type: ignore[arg-type]
+        bind_prefixes(dataset)
         parts = {"ontology": self.ontology, "imports": self.imports, "shapes": self.shapes, "data": self.data}
         if inferred is not None:
             parts["inferred"] = inferred

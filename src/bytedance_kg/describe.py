@@ -40,7 +40,7 @@ class Value:
 class Support:
     """A quote that supports the thing or a fact about it."""
 
-    fact: ox.NamedNode
+    fact: ox.NamedNode | ox.Literal | ox.BlankNode
     exact: str
     start: int
     end: int
@@ -93,7 +93,8 @@ def resolve(run: Run, name: str) -> ox.NamedNode:
           ?thing ?property ?name .
           FILTER (STRSTARTS(STR(?thing), "{ID_BASE}") && LCASE(STR(?name)) = LCASE(?wanted))
         }} ORDER BY ?thing"""
-    rows = [r["thing"] for r in run(query).rows or []]
+    # only IRIs pass the FILTER (STR of a blank node is an error), which this says to the type checker
+    rows = [t for r in run(query).rows or [] if isinstance(t := r["thing"], ox.NamedNode)]
     if len(rows) == 1:
         return rows[0]
     if len(rows) > 1:

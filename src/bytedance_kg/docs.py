@@ -69,9 +69,10 @@ def model_diagram(store: ox.Store) -> str:
           ?s a/rdfs:subClassOf* ?from . ?o a/rdfs:subClassOf* ?to .
           FILTER (?property NOT IN (rdf:type, rdf:subject, rdf:predicate, rdf:object, <{_KG}mention>))
         }} ORDER BY ?from ?property ?to"""
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
     edges = [
-        (r["from"].value[len(_KG) :], compact(r["property"]), r["to"].value[len(_KG) :])
-        for r in store.query(query)
+        (r["from"].value[len(_KG) :], compact(r["property"]), r["to"].value[len(_KG) :]) for r in solutions
     ]
     lines = ["```mermaid", "flowchart LR"]
     lines += [f'  {a} -- "{p}" --> {b}' for a, p, b in edges]

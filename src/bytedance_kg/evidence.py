@@ -64,13 +64,10 @@ def split(data: Graph) -> Split:
     for record in implied_records:
         implied |= set(data.triples((record, None, None)))
         if (record, RDF.type, KG.Statement) in data:
-            reified = (
-                data.value(record, RDF.subject),
-                data.value(record, RDF.predicate),
-                data.value(record, RDF.object),
-            )
-            if reified in data:
-                implied.add(reified)  # type: ignore[arg-type]
+            s, p, o = (data.value(record, part) for part in (RDF.subject, RDF.predicate, RDF.object))
+            # a missing part would be a wildcard in ``in data`` (the shapes require all three)
+            if s is not None and p is not None and o is not None and (s, p, o) in data:
+                implied.add((s, p, o))
         implied |= _shortcuts(data, record)
     # a triple that points at an implied record (an event's time that is only read from context)
     # is implied too

@@ -100,14 +100,14 @@ def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = Fal
             f"no expected results file {path} (write it with: bytedance-kg expected --write {query.name})"
         ]
     if query.is_graph:
-        expected = set(path.read_text(encoding="utf-8").splitlines())
-        actual = set(to_ntriples(outcome.triples or []).splitlines())
+        expected_lines = set(path.read_text(encoding="utf-8").splitlines())
+        actual_lines = set(to_ntriples(outcome.triples or []).splitlines())
         if deviations:
             pattern = re.compile(r"\^\^<(" + "|".join(re.escape(t) for t in sorted(INTEGER_SUBTYPES)) + r")>")
-            expected = {pattern.sub(f"^^<{XSD}integer>", line) for line in expected}
-            actual = {pattern.sub(f"^^<{XSD}integer>", line) for line in actual}
-        return [f"missing: {t}" for t in sorted(expected - actual)] + [
-            f"unexpected: {t}" for t in sorted(actual - expected)
+            expected_lines = {pattern.sub(f"^^<{XSD}integer>", line) for line in expected_lines}
+            actual_lines = {pattern.sub(f"^^<{XSD}integer>", line) for line in actual_lines}
+        return [f"missing: {t}" for t in sorted(expected_lines - actual_lines)] + [
+            f"unexpected: {t}" for t in sorted(actual_lines - expected_lines)
         ]
     variables, rows = expected_outcome(path)
     if isinstance(rows, bool):

@@ -50,7 +50,7 @@ class Finding:
     component: URIRef
     value: Node | None
     message: str
-    severity: URIRef
+    severity: Node
 
     def record(self, names: NamespaceManager) -> ShapeResult:
         return ShapeResult(
@@ -92,15 +92,15 @@ def report_graph(findings: list[Finding], conforms: bool) -> Graph:
 class SparqlConstraint:
     """One ``sh:sparql`` constraint of one shape, ready to run."""
 
-    shape: URIRef
+    shape: Node
     query: str
     message: str
-    severity: URIRef
-    path: URIRef | None
-    target_classes: tuple[URIRef, ...]
+    severity: Node
+    path: Node | None
+    target_classes: tuple[Node, ...]
     target_nodes: tuple[Node, ...]
-    subjects_of: tuple[URIRef, ...]
-    objects_of: tuple[URIRef, ...]
+    subjects_of: tuple[Node, ...]
+    objects_of: tuple[Node, ...]
 
 
 def _prefixes(shapes: Graph, node: Node) -> str:
@@ -174,7 +174,9 @@ def _focus_nodes(store: ox.Store, constraint: SparqlConstraint) -> list[ox.Named
     patterns += [f"?x <{predicate}> ?y" for predicate in constraint.subjects_of]
     patterns += [f"?y <{predicate}> ?x" for predicate in constraint.objects_of]
     for pattern in patterns:
-        nodes |= {row["x"] for row in store.query(f"SELECT DISTINCT ?x WHERE {{ {pattern} }}")}
+        solutions = store.query(f"SELECT DISTINCT ?x WHERE {{ {pattern} }}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        nodes |= {row["x"] for row in solutions}
     return sorted(nodes, key=str)
 
 
@@ -210,6 +212,7 @@ def run_sparql_constraints(
                 f"the SPARQL constraint of {constraint.shape} does not parse: "
                 f"{' '.join(str(error).split())[:300]}"
             ) from None
+        assert isinstance(solutions, ox.QuerySolutions)  # sh:select is a SELECT
         variables = {v.value for v in solutions.variables}
         for row in solutions:
             if row["this"] not in focus_nodes:
@@ -257,6 +260,13 @@ def _term(text: str | None) -> Node | None:
     return from_ox(next(iter(parsed)).object)
 
 
+def _required_term(text: str | None) -> Node:
+    """A term every result of the Core engine has (its shapes and its focus node)."""
+    term = _term(text)
+    assert term is not None
+    return term
+
+
 def _path(text: str | None) -> URIRef | None:
     """The Core engine's result path, which for our shapes is always one predicate."""
     if not text:
@@ -277,13 +287,13 @@ def validate_fast(
     )
     findings = [
         Finding(
-            shape=_term(r.source_shape),
-            focus=_term(r.focus_node),
+            shape=_required_term(r.source_shape),
+            focus=_required_term(r.focus_node),
             path=_path(r.path),
             component=URIRef(r.component_iri),
             value=_term(r.value),
             # pySHACL writes its own text where a shape has no sh:message; the Core engine none.
-            message=r.message or f"Violates sh:{r.component} of {_term(r.root_shape).n3(NAMES)}.",
+            message=r.message or f"Violates sh:{r.component} of {_required_term(r.root_shape).n3(NAMES)}.",
             severity=URIRef(r.severity_iri),
         )
         for r in report.results

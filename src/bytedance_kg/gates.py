@@ -7,11 +7,14 @@ bound in the query as ``GRAPH <https://w3id.org/bytedance-kg/graph/data>`` and s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Dataset
+from rdflib.query import ResultRow
 
 from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import new_graph
@@ -59,6 +62,7 @@ def run_gate(dataset: Dataset | ox.Store, path: Path) -> GateResult:
     names = NAMESPACES
     if isinstance(dataset, ox.Store):
         solutions = dataset.query(text)
+        assert isinstance(solutions, ox.QuerySolutions)  # a gate is a SELECT
         variables = [v.value for v in solutions.variables]
         rows = sorted(
             tuple("" if row[v] is None else from_ox(row[v]).n3(names) for v in variables) for row in solutions
@@ -66,7 +70,11 @@ def run_gate(dataset: Dataset | ox.Store, path: Path) -> GateResult:
     else:
         result = dataset.query(text)
         variables = [str(v) for v in result.vars or []]
-        rows = sorted(tuple("" if value is None else value.n3(names) for value in row) for row in result)
+        # rdflib types a result's rows as those of every query form; a SELECT's are ResultRows
+        rows = sorted(
+            tuple("" if value is None else value.n3(names) for value in row)
+            for row in cast(Iterable[ResultRow], result)
+        )
     return GateResult(path.name.removesuffix("-violation.rq"), description_of(text), variables, rows)
 
 

@@ -16,6 +16,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -89,12 +90,16 @@ class Context:
         return self._compacted[iri]
 
 
-def _node(term: ox.NamedNode | ox.BlankNode, context: Context) -> str:
-    return context.compact(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+def _node(term: ox.NamedNode | ox.BlankNode | ox.Triple, context: Context) -> str:
+    if isinstance(term, ox.NamedNode):
+        return context.compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    raise TypeError(f"JSON-LD 1.1 has no triple terms: {term}")
 
 
 def _entry(
-    predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal, context: Context
+    predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, context: Context
 ) -> tuple[str, object, str | None]:
     """The key, the compacted value, and (for a language map) the language."""
     if not isinstance(obj, ox.Literal):
@@ -111,9 +116,8 @@ def _entry(
     datatype = obj.datatype.value
     if (predicate, datatype) in context.typed:
         return context.typed[(predicate, datatype)], obj.value, None
-    key = context.plain.get(predicate)
-    if key is None:
-        key = context.compact(predicate)
+    plain = context.plain.get(predicate)
+    key = context.compact(predicate) if plain is None else plain
     if datatype == XSD_STRING:
         return key, obj.value, None
     if datatype == XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(obj.value):
@@ -142,7 +146,7 @@ def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) ->
         if language is None:
             nodes[subject][key].append(value)
         else:
-            languages[subject][key][language].append(value)
+            languages[subject][key][language].append(cast(str, value))  # a language-tagged string
             nodes[subject].setdefault(key, [])
     graph = []
     for subject in sorted(nodes, key=lambda s: (s.startswith("_:"), s)):

@@ -129,11 +129,11 @@ def _rewrites(missing: list[ox.Triple], extra: list[ox.Triple]) -> list[tuple[ox
 
     held_by_key: dict[tuple[str, str, str], list[ox.Triple]] = defaultdict(list)
     for triple in extra:
-        if key(triple) is not None:
-            held_by_key[key(triple)].append(triple)  # type: ignore[index]
+        if (k := key(triple)) is not None:
+            held_by_key[k].append(triple)
     pairs = []
     for triple in missing:
-        candidates = held_by_key.get(key(triple)) if key(triple) is not None else None  # type: ignore[arg-type]
+        candidates = held_by_key.get(k) if (k := key(triple)) is not None else None
         if candidates and len(candidates) == 1:
             pairs.append((triple, candidates[0]))
     return pairs

@@ -7,8 +7,12 @@ Turtle files.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, VANN, XSD, DefinedNamespace
+from rdflib.term import Identifier, Node
 
 BASE = "https://w3id.org/bytedance-kg/"
 """The permanent-identifier base of every IRI the project mints."""
@@ -155,6 +159,12 @@ def bind_prefixes(graph: Graph) -> Graph:
     for prefix, namespace in ALL_PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph
+
+
+def sorted_terms(terms: Iterable[Node]) -> list[Identifier]:
+    """A graph's terms in rdflib's order (SPARQL's ``ORDER BY``). rdflib types them as ``Node``, which
+    has no order; a graph's terms are ``Identifier`` terms, which do."""
+    return sorted(cast(Iterable[Identifier], terms))
 
 
 def new_graph() -> Graph:

@@ -12,17 +12,20 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
+from rdflib.query import ResultRow
 
 from bytedance_kg.catalogue import SavedQuery
 from bytedance_kg.errors import InputError, UsageError
 from bytedance_kg.guard import CheckedQuery, QueryRefused, check_query
 from bytedance_kg.namespaces import ALL_PREFIXES
-from bytedance_kg.rdfio import to_ox
+from bytedance_kg.rdfio import to_ox, to_ox_predicate, to_ox_subject
 from bytedance_kg.results import WRITERS, JsonWriter
 from bytedance_kg.stack import with_engine_stack
 
@@ -191,9 +194,17 @@ def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOu
     if result.type == "ASK":
         return QueryOutcome([], boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return QueryOutcome([], triples=[ox.Triple(*(to_ox(t) for t in triple)) for triple in result])
+        assert result.graph is not None  # rdflib's answer to a graph query (what iterating it reads)
+        return QueryOutcome(
+            [],
+            triples=[ox.Triple(to_ox_subject(s), to_ox_predicate(p), to_ox(o)) for s, p, o in result.graph],
+        )
     variables = [str(v) for v in result.vars or []]
-    rows = [{v: to_ox(row[v]) for v in variables if row[v] is not None} for row in result]
+    # rdflib types a result's rows as those of every query form; a SELECT's are ResultRows
+    rows = [
+        {v: to_ox(row[v]) for v in variables if row[v] is not None}
+        for row in cast(Iterable[ResultRow], result)
+    ]
     return QueryOutcome(variables, rows=rows)
 
 

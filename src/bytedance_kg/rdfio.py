@@ -32,10 +32,26 @@ def to_ox(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def to_ox_subject(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode:
+    """A triple's subject as a pyoxigraph term (:func:`to_ox`, for an IRI or a blank node)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not an IRI or a blank node: {term!r}")
+
+
+def to_ox_predicate(term: rdflib.term.Node) -> ox.NamedNode:
+    """A triple's predicate as a pyoxigraph term (:func:`to_ox`, for an IRI)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    raise TypeError(f"not an IRI: {term!r}")
+
+
 def to_quads(graph: rdflib.Graph, name: str | None = None) -> list[ox.Quad]:
     """The triples of an rdflib graph as pyoxigraph quads in graph ``name``."""
     graph_name = ox.NamedNode(name) if name else ox.DefaultGraph()
-    return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in graph]
+    return [ox.Quad(to_ox_subject(s), to_ox_predicate(p), to_ox(o), graph_name) for s, p, o in graph]
 
 
 def _names_blank_node(quad: ox.Quad) -> bool:
@@ -70,17 +86,33 @@ def canonical_quads(named: Named) -> list[ox.Quad]:
     return canonical(quad for name, graph in named.items() for quad in to_quads(graph, name))
 
 
+def serialized(
+    triples: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """``ox.serialize`` to bytes: without an output file it returns them (its type says ``bytes | None``)."""
+    data = ox.serialize(triples, format=format, prefixes=prefixes)
+    assert data is not None
+    return data
+
+
 def nquads(quads: Iterable[ox.Quad]) -> str:
     """One quad a line, in the order given (N-Triples for default-graph quads)."""
     return "".join(f"{quad} .\n" for quad in quads)
 
 
-def from_ox(value: ox.NamedNode | ox.BlankNode | ox.Literal, prefix: str = "") -> rdflib.term.Node:
-    """One pyoxigraph term as an rdflib term (blank-node labels after ``prefix``)."""
+def from_ox(
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, prefix: str = ""
+) -> rdflib.term.Node:
+    """One pyoxigraph term as an rdflib term (blank-node labels after ``prefix``). rdflib has no
+    RDF 1.2 triple terms: one is a :class:`TypeError`."""
     if isinstance(value, ox.NamedNode):
         return rdflib.URIRef(value.value)
     if isinstance(value, ox.BlankNode):
         return rdflib.BNode(prefix + value.value)
+    if isinstance(value, ox.Triple):
+        raise TypeError(f"rdflib has no triple terms: {value}")
     if value.language:
         return rdflib.Literal(value.value, lang=value.language)
     if value.datatype == _XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string; rdflib keeps it untyped

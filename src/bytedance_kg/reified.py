@@ -20,9 +20,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import ORG, PROV, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from bytedance_kg.namespaces import KG
-from bytedance_kg.rdfio import to_ox
+from bytedance_kg.rdfio import to_ox, to_ox_predicate, to_ox_subject
 
 REIFIES = ox.NamedNode(str(RDF) + "reifies")
 BOOKKEEPING = {
@@ -49,21 +50,20 @@ def reifications(data: Graph, implied: Graph) -> list[ox.Triple]:
     out: set[ox.Triple] = set()
     implied_records = set(data.subjects(KG.evidence, KG.implied))
 
-    def add(record, s, p, o) -> None:  # type: ignore[no-untyped-def]
+    def add(record: Node, s: Node, p: Node, o: Node) -> None:
         triple = (s, p, o)
         if triple not in data or (triple in implied and record not in implied_records):
             return
-        out.add(ox.Triple(to_ox(record), REIFIES, ox.Triple(to_ox(s), to_ox(p), to_ox(o))))
+        reified = ox.Triple(to_ox_subject(s), to_ox_predicate(p), to_ox(o))
+        out.add(ox.Triple(to_ox_subject(record), REIFIES, reified))
 
     records = set(data.subjects(KG.evidence, None))
     for record in records:
         if (record, RDF.type, KG.Statement) in data:
-            add(
-                record,
-                data.value(record, RDF.subject),
-                data.value(record, RDF.predicate),
-                data.value(record, RDF.object),
-            )
+            s, p, o = (data.value(record, part) for part in (RDF.subject, RDF.predicate, RDF.object))
+            # a missing part would be a wildcard in ``in data`` (the shapes require all three)
+            if s is not None and p is not None and o is not None:
+                add(record, s, p, o)
             continue
         member, organisation = data.value(record, ORG.member), data.value(record, ORG.organization)
         if member is not None and organisation is not None:

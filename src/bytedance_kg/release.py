@@ -43,7 +43,7 @@ from bytedance_kg.closure import Closure
 from bytedance_kg.dataset import Sources
 from bytedance_kg.jsonldwriter import jsonld_text
 from bytedance_kg.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
-from bytedance_kg.rdfio import canonical, canonical_quads, nquads
+from bytedance_kg.rdfio import canonical, canonical_quads, nquads, serialized
 from bytedance_kg.reified import reifications
 from bytedance_kg.releasefiles import (
     ASSERTED,
@@ -96,7 +96,7 @@ def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
     """RDF/XML of ``graph`` from its canonical triples, in sorted order."""
-    return ox.serialize(
+    return serialized(
         as_triples(canonical_quads({None: graph})), format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES
     )
 
@@ -105,14 +105,14 @@ def turtle_bytes(quads: list[ox.Quad]) -> bytes:
     """Turtle of canonical sorted triples, by pyoxigraph's serialiser (subjects grouped, prefixed
     names): byte-stable because its input is. rdflib's longturtle, which keeps the source files
     canonical, took most of the time of writing a large release."""
-    return ox.serialize(as_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return serialized(as_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def trig_bytes(quads: list[ox.Quad]) -> bytes:
     ordered = sorted(
         quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
     )
-    return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    return serialized(ordered, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
 def write_variant(
@@ -206,10 +206,8 @@ def write_reified(
     data = as_triples(converted["data"] + converted["implied"])
     triples = sorted(set(data) | set(reifications(sources.data, sources.implied)), key=str)
     return [
-        _write(folder / f"{REIFIED}.nt", ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)),
-        _write(
-            folder / f"{REIFIED}.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        ),
+        _write(folder / f"{REIFIED}.nt", serialized(triples, format=ox.RdfFormat.N_TRIPLES)),
+        _write(folder / f"{REIFIED}.ttl", serialized(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)),
     ], len(triples)
 
 

@@ -76,7 +76,7 @@ class Lease:
 def remove_unused(dist: Path, keep: set[Path]) -> list[Path]:
     """Delete the release folders that are not in ``keep`` and that no process holds a lease on,
     with their lease files; return what was deleted."""
-    removed = []
+    removed: list[Path] = []
     folder = releases_dir(dist)
     if not folder.is_dir():
         return removed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -156,7 +157,9 @@ def _term(binding: dict[str, str]) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     return ox.Literal(binding["value"], datatype=ox.NamedNode(datatype) if datatype else None)
 
 
-def query(endpoint: Endpoint, text: str, graph_form: bool, default_graphs: list[str] = ()) -> QueryOutcome:
+def query(
+    endpoint: Endpoint, text: str, graph_form: bool, default_graphs: Sequence[str] = ()
+) -> QueryOutcome:
     """Run a query through the SPARQL 1.1 Protocol (POST, form-encoded) and read the answer."""
     fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs)]
     accept = "application/n-triples" if graph_form else "application/sparql-results+json"

@@ -38,8 +38,14 @@ class Stats:
         return len(self.covered) / len(self.sentences) if self.sentences else 0.0
 
 
+def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return solutions
+
+
 def _counts(store: ox.Store, query: str) -> list[tuple[str, int]]:
-    return [(compact(r[0]), int(r[1].value)) for r in store.query(query)]
+    return [(compact(r[0]), int(r[1].value)) for r in _select(store, query)]
 
 
 def compute(store: ox.Store, article_text: str) -> Stats:
@@ -52,26 +58,28 @@ def compute(store: ox.Store, article_text: str) -> Stats:
     properties = _counts(
         store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }} GROUP BY ?p ORDER BY DESC(?n) ?p"
     )
-    triples = int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }}")))[0].value)
+    triples = int(next(iter(_select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {data} }}")))[0].value)
     per_quote = Counter(
         int(r[1].value)
-        for r in store.query(
+        for r in _select(
+            store,
             _Q
             + "SELECT ?q (COUNT(DISTINCT ?f) AS ?n) "
-            + "WHERE { ?q a kg:Quote OPTIONAL { ?f prov:wasDerivedFrom ?q } } GROUP BY ?q"
+            + "WHERE { ?q a kg:Quote OPTIONAL { ?f prov:wasDerivedFrom ?q } } GROUP BY ?q",
         )
     )
     facts = int(
-        next(iter(store.query(_Q + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f prov:wasDerivedFrom ?q }")))[
-            0
-        ].value
+        next(
+            iter(_select(store, _Q + "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f prov:wasDerivedFrom ?q }"))
+        )[0].value
     )
     spans = [
         (int(r[0].value), int(r[1].value))
-        for r in store.query(
+        for r in _select(
+            store,
             _Q
             + "SELECT DISTINCT ?start ?end "
-            + "WHERE { ?f prov:wasDerivedFrom ?q . ?q oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }"
+            + "WHERE { ?f prov:wasDerivedFrom ?q . ?q oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }",
         )
     ]
     sentences = split_sentences(article_text)

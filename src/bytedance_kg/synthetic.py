@@ -91,6 +91,7 @@ def _copy(data: Graph, article_iri: URIRef, text: str, k: int, rng: random.Rando
                 value = f"{value} [{k}]"
             o2 = Literal(value, lang=o.language, datatype=o.datatype)
         if p == SCHEMA.minValue:
+            assert isinstance(o, Literal)
             o2 = Literal(int(o) + rng.randrange(0, 1000) * 1000, datatype=o.datatype)
         out.add((s2, p, o2))
     source = _iri(article_iri, k)
@@ -111,6 +112,7 @@ def generate(
     """``articles`` renamed copies of the real data graph (whose article text is given)."""
     rng = random.Random(seed)
     article_iri = next(iter(data.subjects(RDF.type, KG.SourceArticle)))
+    assert isinstance(article_iri, URIRef)
     graph = new_graph()
     texts: dict[str, str] = {}
     for k in range(1, articles + 1):
@@ -130,8 +132,9 @@ def _inject(graph: Graph, name: str) -> None:
         graph.remove((membership, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), None))
     elif name == "shifted-offset":
         position = URIRef(ID + "quote/flow-technical-lead-1#position")
-        start = int(graph.value(position, OA.start))
-        graph.set((position, OA.start, Literal(start + 1, datatype=XSD.integer)))
+        start = graph.value(position, OA.start)
+        assert isinstance(start, Literal)
+        graph.set((position, OA.start, Literal(int(start) + 1, datatype=XSD.integer)))
     elif name == "self-report":
         graph.add((URIRef(ID + "person/zhu-jun-1"), ORG.reportsTo, URIRef(ID + "person/zhu-jun-1")))
     elif name == "bounds-reversed":

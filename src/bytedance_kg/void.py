@@ -197,13 +197,16 @@ def describe_dataset(
             ),
         )
     )
-    for prop in (DCTERMS.license, DCTERMS.creator):
-        for value in ontology.objects(ONTOLOGY_IRI, prop):
-            g.add((d, prop, value))
+    for copied in (DCTERMS.license, DCTERMS.creator):
+        for value in ontology.objects(ONTOLOGY_IRI, copied):
+            g.add((d, copied, value))
     g.add((d, DCAT.version, Literal(__version__)))
     g.add((d, OWL.versionInfo, Literal(__version__)))
-    g.add((d, DCTERMS.issued, ontology.value(ONTOLOGY_IRI, DCTERMS.created)))
-    g.add((d, DCTERMS.modified, ontology.value(ONTOLOGY_IRI, DCTERMS.modified)))
+    created = ontology.value(ONTOLOGY_IRI, DCTERMS.created)
+    modified = ontology.value(ONTOLOGY_IRI, DCTERMS.modified)
+    assert created is not None and modified is not None  # the ontology-header gate requires both
+    g.add((d, DCTERMS.issued, created))
+    g.add((d, DCTERMS.modified, modified))
     g.add((d, DCTERMS.source, ARTICLE))
     g.add((d, PROV.wasDerivedFrom, ARTICLE))
     g.add((d, VOID.uriSpace, Literal(ID)))

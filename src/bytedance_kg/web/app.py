@@ -352,8 +352,8 @@ def service_description(request: Request) -> Response:
             f"<{node}> <{RDF_TYPE}> <{sd}NamedGraph> .",
             f"<{node}> <{sd}name> <{graph}> .",
         ]
-    graph = list(ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
-    body = serialise_triples(graph, media_type)
+    parsed = list(ox.parse("\n".join(triples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    body = serialise_triples(parsed, media_type)
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
@@ -406,9 +406,10 @@ def document(request: Request) -> Response:
         headers = {}
     else:
         stem = path
-        media_type = choose(request.headers.get("accept"), list(DOC_FORMATS.values()))
-        if media_type is None:
+        chosen = choose(request.headers.get("accept"), list(DOC_FORMATS.values()))
+        if chosen is None:
             return _error(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
+        media_type = chosen
         headers = {"Vary": "Accept"}
     iri = site.base + "id/" + stem
     if not _exists(site, iri):

@@ -39,8 +39,9 @@ ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GR
 class Backend(Protocol):
     """What the server needs from a store."""
 
-    dist: Path
-    """The release folder the pages and downloads come from (it follows rebuilds)."""
+    @property
+    def dist(self) -> Path:
+        """The release folder the pages and downloads come from (it follows rebuilds)."""
 
     async def start(self) -> None: ...
 
@@ -119,6 +120,7 @@ class EmbeddedBackend:
 
     def document(self, text: str, media_type: str, default_graphs: list[str]) -> bytes:
         result = self.store.query(text, default_graph=[ox.NamedNode(g) for g in default_graphs])
+        assert isinstance(result, ox.QueryTriples)  # a page's document query is a CONSTRUCT
         return serialise_triples(list(result), media_type)
 
     def outcome(self, text: str, default_graphs: list[str] | None = None) -> QueryOutcome:

@@ -46,6 +46,7 @@ import pyoxigraph as ox
 from bytedance_kg.dataset import VOID_GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import engine_error
+from bytedance_kg.rdfio import serialized
 from bytedance_kg.releasefiles import FULL, VOID_FILE
 from bytedance_kg.results import WRITERS, Cut, write_limited
 from bytedance_kg.sandbox import Confinement, forbid_network
@@ -178,7 +179,7 @@ def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
     has them."""
     fmt = GRAPH_FORMATS[media_type]
     prefixes = dict(ALL_PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+    return serialized(triples, format=fmt, prefixes=prefixes)
 
 
 def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -> tuple[bytes, bool]:
@@ -209,14 +210,20 @@ def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) ->
     Solutions are read one at a time and reading stops at a limit, so a huge result costs no more
     than the limits. Raises :class:`Refused` or :class:`QueryFailed` (positions in the client's text)."""
     operation = prepare(request.text, request.accept, request.default_param, request.named_param)
-    options: dict[str, object] = {"base_iri": request.base}
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+    named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None
     if operation.default_graphs is not None:
-        options["default_graph"] = [ox.NamedNode(g) for g in operation.default_graphs]
+        default_graph = [ox.NamedNode(g) for g in operation.default_graphs]
     if operation.named_graphs is not None:
-        options["named_graphs"] = [ox.NamedNode(g) for g in operation.named_graphs]
+        named_graphs = [ox.NamedNode(g) for g in operation.named_graphs]
     media_type = operation.media_type
     try:
-        result = store.query(operation.checked.text, **options)
+        result = store.query(
+            operation.checked.text,
+            base_iri=request.base,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+        )
     except SyntaxError as error:
         raise QueryFailed(*engine_error(error, operation.checked)) from None
     truncated: str | None = None
@@ -332,7 +339,12 @@ async def _receive(connection: Connection, timeout: float) -> tuple[str, object]
     loop = asyncio.get_running_loop()
     readable = loop.create_future()
     descriptor = connection.fileno()
-    loop.add_reader(descriptor, lambda: readable.done() or readable.set_result(None))
+
+    def wake() -> None:
+        if not readable.done():
+            readable.set_result(None)
+
+    loop.add_reader(descriptor, wake)
     try:
         await asyncio.wait_for(readable, timeout)
     finally:
@@ -340,7 +352,7 @@ async def _receive(connection: Connection, timeout: float) -> tuple[str, object]
         # uvloop made the pipe non-blocking; the rest of a long message must be waited for, not
         # refused with EAGAIN (the worker is writing it right now).
         os.set_blocking(descriptor, True)
-    return connection.recv()  # type: ignore[no-any-return]
+    return connection.recv()
 
 
 class Worker:
@@ -550,10 +562,12 @@ class QueryService:
         if status == "memory":
             raise OutOfMemory()
         if status == "refused":
-            raise Refused(*value)  # type: ignore[misc]
+            assert isinstance(value, tuple)
+            raise Refused(*value)
         if status == "internal":
             raise InternalError()
-        raise QueryFailed(*value)  # type: ignore[misc]
+        assert isinstance(value, tuple)
+        raise QueryFailed(*value)
 
     def _retire(self, worker: Worker, client: str) -> None:
         """Kill a worker that overran or died, free its client's share now, and start a replacement."""

@@ -64,6 +64,7 @@ def protocol_class(limits: Limits) -> type[HttpToolsProtocol]:
             self._stall_timer: asyncio.TimerHandle | None = None
 
         # -- the request head: size and time
+        # (uvicorn's own method narrows asyncio's BaseTransport to Transport, and ignores the same error)
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_head_timer()
