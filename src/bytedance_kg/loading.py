@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pyoxigraph
 from rdflib import Graph, Literal
-from rdflib.term import Node
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from bytedance_kg.errors import InputError
 from bytedance_kg.namespaces import new_graph
