@@ -20,7 +20,7 @@ from pyshacl import validate
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, TIME
 
-from bytedance_kg.dataset import GRAPH
+from bytedance_kg.graphs import GRAPH
 from bytedance_kg.rdfio import to_ox
 from tests.conftest import ROOT
 from tests.servers import in_ci

@@ -19,7 +19,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS, VOID
 
 from bytedance_kg import __version__
-from bytedance_kg.dataset import GRAPH, union
+from bytedance_kg.dataset import union
+from bytedance_kg.graphs import GRAPH
 from bytedance_kg.namespaces import ONTOLOGY_IRI
 from bytedance_kg.void import DATASET, DCAT, SPDX
 from tests.conftest import copy_sources, quads_in_graph

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.dataset import QUERY_GRAPHS
 from bytedance_kg.expected import differences, example_text
+from bytedance_kg.graphs import QUERY_GRAPHS
 from bytedance_kg.loader import OWNED_GRAPHS
 from bytedance_kg.paths import default_paths
 from bytedance_kg.remote import Endpoint, count_graph, put_graph, query

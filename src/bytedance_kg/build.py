@@ -25,11 +25,12 @@ from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.canonical import canonical_turtle
 from bytedance_kg.catalogue import load_catalogue
 from bytedance_kg.closure import Closure
-from bytedance_kg.dataset import QUERY_GRAPHS, Sources, query_store
+from bytedance_kg.dataset import Sources, query_store
 from bytedance_kg.engines import DEFAULT_ENGINE, Engine, engine
 from bytedance_kg.errors import InputError, NonConformanceError
 from bytedance_kg.expected import check_answers, expected_path
 from bytedance_kg.gates import GateResult, gate_files
+from bytedance_kg.graphs import QUERY_GRAPHS
 from bytedance_kg.guard import PREFIX_NAME
 from bytedance_kg.loading import read_text
 from bytedance_kg.namespaces import BASE, new_graph, sorted_terms

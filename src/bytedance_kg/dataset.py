@@ -11,38 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
 from rdflib.term import Node
 
 from bytedance_kg.evidence import Split, split
+from bytedance_kg.graphs import GRAPH, PART_GRAPH, QUERY_GRAPHS
 from bytedance_kg.loading import load_all, load_turtle
-from bytedance_kg.namespaces import BASE, bind_prefixes, new_graph
+from bytedance_kg.namespaces import bind_prefixes, new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.rdfio import to_quads
-
-GRAPH = {
-    "ontology": URIRef(BASE + "graph/ontology"),
-    "imports": URIRef(BASE + "graph/imports"),
-    "shapes": URIRef(BASE + "graph/shapes"),
-    "data": URIRef(BASE + "graph/data"),
-    "inferred": URIRef(BASE + "graph/inferred"),
-    "implied": URIRef(BASE + "graph/implied"),
-}
-"""Names of the graphs in the dataset, one per kind of source, plus the inferences."""
-VOID_GRAPH = BASE + "graph/void"
-"""The graph a store holds the VoID description in (``load`` and ``serve`` put it there)."""
-ASSERTED_GRAPHS = [str(GRAPH["ontology"]), str(GRAPH["data"])]
-"""The asserted variant as named graphs: what the saved queries marked ``Graph: asserted`` read."""
-FULL_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inferred")]
-"""The reasoned variant as named graphs: the endpoint's default graph."""
-WITH_IMPLIED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "data", "implied")]
-"""What the article states and what it only implies, as written (no reasoning)."""
-QUERY_GRAPHS = {"asserted": ASSERTED_GRAPHS, "full": FULL_GRAPHS, "all": WITH_IMPLIED_GRAPHS}
-"""The default graph a saved query runs on, by its ``Graph:`` header."""
-PART_GRAPH = {part: part for part in ("ontology", "imports", "shapes", "data", "implied")} | {
-    "stated": "data"
-}
-"""The named graph each part of :class:`Sources` is published in (the stated data as ``data``)."""
 
 
 @dataclass

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bytedance_kg.dataset import GRAPH, VOID_GRAPH
 from bytedance_kg.errors import InputError
+from bytedance_kg.graphs import GRAPH, VOID_GRAPH
 from bytedance_kg.rdfio import canonical
 from bytedance_kg.releasefiles import ASSERTED, FULL, IMPLIED, VOID_FILE
 from bytedance_kg.remote import Endpoint, RemoteError, put_graph, read_graph

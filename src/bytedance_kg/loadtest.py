@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 
 from bytedance_kg.catalogue import SavedQuery
-from bytedance_kg.dataset import QUERY_GRAPHS
 from bytedance_kg.expected import example_text
+from bytedance_kg.graphs import QUERY_GRAPHS
 
 MAX_REQUESTS_PER_CLIENT = 100_000
 

@@ -63,7 +63,7 @@ class Variant:
 
     stem: str
     graphs: tuple[str, ...]
-    """The named graphs of the N-Quads and TriG files (see ``dataset.GRAPH``)."""
+    """The named graphs of the N-Quads and TriG files (see ``graphs.GRAPH``)."""
     merged: tuple[str, ...]
     """The graphs merged into the one graph of the Turtle, N-Triples and JSON-LD files."""
 

@@ -3,7 +3,7 @@
 Loading the built N-Quads takes a fraction of a second; reasoning does not. So the release is read
 when it is newer than every source, and otherwise built in memory from the sources (as ``build``
 would, without writing anything). A saved query's ``Graph:`` header chooses which named graphs make
-its default graph (:data:`bytedance_kg.dataset.QUERY_GRAPHS`). Two engines read them: an embedded
+its default graph (:data:`bytedance_kg.graphs.QUERY_GRAPHS`). Two engines read them: an embedded
 pyoxigraph store (fast; what the command line and the server use) and rdflib (the reference the
 expected results are recorded with; see :mod:`bytedance_kg.expected` for why).
 """
@@ -15,8 +15,9 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from bytedance_kg.dataset import QUERY_GRAPHS, Sources
+from bytedance_kg.dataset import Sources
 from bytedance_kg.engines import DEFAULT_ENGINE, engine
+from bytedance_kg.graphs import QUERY_GRAPHS
 from bytedance_kg.namespaces import new_graph
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.rdfio import from_ox

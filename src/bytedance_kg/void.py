@@ -19,6 +19,7 @@ from rdflib.term import Node
 
 from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery
+from bytedance_kg.graphs import GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
 from bytedance_kg.releasefiles import CONTEXT_FILE, MEDIA_TYPES
 
@@ -113,8 +114,6 @@ def _describe_parts(
 ) -> None:
     """The named graphs, the variants and the shapes, and how they relate (DCAT, VoID, SPARQL SD),
     with the triple counts the writers report (by graph name, and by variant file stem)."""
-    from bytedance_kg.dataset import GRAPH
-
     for name, text in GRAPH_DESCRIPTIONS.items():
         part = URIRef(f"{ID}dataset/graph/{name}")
         g.add((part, VOID.triples, Literal(graph_sizes[name])))

@@ -28,7 +28,8 @@ from starlette.staticfiles import StaticFiles
 
 from bytedance_kg import __version__
 from bytedance_kg.catalogue import SavedQuery, load_catalogue
-from bytedance_kg.dataset import (
+from bytedance_kg.describe import describe
+from bytedance_kg.graphs import (
     ASSERTED_GRAPHS,
     FULL_GRAPHS,
     GRAPH,
@@ -36,7 +37,6 @@ from bytedance_kg.dataset import (
     VOID_GRAPH,
     WITH_IMPLIED_GRAPHS,
 )
-from bytedance_kg.describe import describe
 from bytedance_kg.namespaces import BASE
 from bytedance_kg.paths import ProjectPaths
 from bytedance_kg.querying import compact

@@ -16,7 +16,7 @@ from typing import Protocol
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
-from bytedance_kg.dataset import FULL_GRAPHS, GRAPH, VOID_GRAPH
+from bytedance_kg.graphs import FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.guard import check_query
 from bytedance_kg.querying import QueryOutcome, run_query
 from bytedance_kg.releases import ReleaseTracker

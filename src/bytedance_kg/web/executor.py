@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bytedance_kg.dataset import VOID_GRAPH
+from bytedance_kg.graphs import VOID_GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import engine_error
 from bytedance_kg.rdfio import serialized

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from bytedance_kg.dataset import FULL_GRAPHS
+from bytedance_kg.graphs import FULL_GRAPHS
 from bytedance_kg.guard import CheckedQuery, FederatedQueryRefused, QueryRefused, UpdateRefused, check_query
 from bytedance_kg.results import BOOLEAN_MEDIA_TYPES, WRITERS
 from bytedance_kg.web.negotiation import choose
