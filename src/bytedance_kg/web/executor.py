@@ -29,6 +29,7 @@ import hashlib
 import itertools
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import signal
@@ -204,17 +205,128 @@ def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -
     return fitted, True
 
 
+ENGINE_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+"""The solution formats the engine writes itself, from TSV cut at a row boundary (see
+:func:`_solutions_within`). CSV stays with :mod:`bytedance_kg.results`' writer: it drops datatypes,
+so its text can be far shorter than the TSV it would be made from, and a cap on that TSV would cut
+a CSV answer well below the byte limit."""
+HEADER_ROOM = 256 * 1024
+"""Room for the TSV header line beyond the cap on its rows (a header names each variable once; the
+query naming them is at most 64 KiB)."""
+
+
+class _Full(Exception):
+    """A :class:`_CappedSink` was offered more than its cap."""
+
+
+class _CappedSink:
+    """A binary writer that keeps at most ``cap`` bytes and then refuses (:class:`_Full`), which
+    stops the engine's serialiser: what is written never grows past the cap (plus one 8 KiB buffer
+    of the serialiser)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.size, self.parts = cap, 0, []
+
+    def write(self, data: bytes) -> int:
+        room = self.cap - self.size
+        self.parts.append(data[:room])
+        self.size += min(len(data), room)
+        if len(data) > room:
+            raise _Full()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _render(tsv: bytes, fmt: ox.QueryResultsFormat, cap: int) -> bytes | None:
+    """Solutions in TSV rewritten by the engine in ``fmt``; ``None`` if that is over ``cap`` bytes."""
+    if fmt == ox.QueryResultsFormat.TSV:
+        return tsv if len(tsv) <= cap else None
+    sink = _CappedSink(cap)
+    try:
+        ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(sink, format=fmt)
+    except _Full:
+        return None
+    return sink.value()
+
+
+def _line_ends(text: bytes) -> list[int]:
+    """Where each line of ``text`` ends (just after its ``\\n``)."""
+    return [match.end() for match in re.finditer(b"\n", text)]
+
+
+def _solutions_within(
+    result: ox.QuerySolutions, media_type: str, max_rows: int, max_bytes: int
+) -> tuple[bytes, str | None]:
+    """A SELECT answer written by the engine, cut to ``max_rows`` solutions and ``max_bytes`` bytes
+    at a solution boundary, and which limit cut it (``None``, ``"rows"`` or ``"bytes"``).
+
+    The query's own text bounds its solutions (the guard set its top-level ``LIMIT`` to at most
+    ``max_rows + 1``), so the engine's work stops there. The engine writes them as TSV, one line
+    per solution (its terms escape line breaks), into a sink capped at twice ``max_bytes``: the
+    TSV is counted and cut by lines, then rewritten by the engine in the format asked for (for JSON
+    or XML, no shorter than half the TSV, so a cap twice the limit cuts no answer short of it).
+    Over ``max_bytes``, the most leading solutions that fit are found with a few rewrites, each
+    capped at ``max_bytes``, and the answer is within 3% of the limit."""
+    fmt = ENGINE_FORMATS[media_type]
+    reading = _CappedSink(2 * max_bytes + HEADER_ROOM)
+    truncated: str | None = None
+    try:
+        result.serialize(reading, format=ox.QueryResultsFormat.TSV)
+    except _Full:
+        truncated = "bytes"  # some solutions were not read (the cap is far past what can be sent)
+    tsv = reading.value()
+    tsv = tsv[: tsv.rfind(b"\n") + 1]  # whole lines only
+    rows = tsv.count(b"\n") - 1
+    if rows < 0:
+        raise RuntimeError("the engine wrote no TSV header within the cap")
+    if rows > max_rows:
+        tsv, rows, truncated = tsv[: _line_ends(tsv)[max_rows]], max_rows, "rows"
+    body = _render(tsv, fmt, max_bytes)
+    if body is not None:
+        return body, truncated
+    ends = _line_ends(tsv)
+    fits, too_many = 0, rows
+    fitted = _render(tsv[: ends[0]], fmt, 2**62) or b""  # no solution: the head and tail alone
+    for _ in range(16):
+        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
+            break
+        guess = int(fits * 0.99 * max_bytes / len(fitted)) if fits else rows // 2
+        quarter = (too_many - fits) // 4
+        guess = min(max(guess, fits + max(quarter, 1)), too_many - max(quarter, 1))
+        body = _render(tsv[: ends[guess]], fmt, max_bytes)
+        if body is None:
+            too_many = guess
+        else:
+            fits, fitted = guess, body
+    return fitted, "bytes"
+
+
 def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) -> Answer:
     """Check, negotiate and run one request, and write its answer within the limits (in the worker).
-    Solutions are read one at a time and reading stops at a limit, so a huge result costs no more
-    than the limits. Raises :class:`Refused` or :class:`QueryFailed` (positions in the client's text)."""
-    operation = prepare(request.text, request.accept, request.default_param, request.named_param)
+    A SELECT query runs with its top-level ``LIMIT`` at most ``max_rows + 1`` (set by the guard), so
+    the engine's work stops past the row limit; its answer is written by the engine
+    (:func:`_solutions_within`), or, in CSV, one solution at a time, stopping at a limit. A graph
+    answer reads at most ``max_rows + 1`` triples. Raises :class:`Refused` or :class:`QueryFailed`
+    (positions in the client's text)."""
+    operation = prepare(
+        request.text, request.accept, request.default_param, request.named_param, max_rows + 1
+    )
     options: dict[str, object] = {"base_iri": request.base}
     if operation.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in operation.default_graphs]
     if operation.named_graphs is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in operation.named_graphs]
     media_type = operation.media_type
+    engine_writes = operation.checked.row_limit is not None and media_type in ENGINE_FORMATS
     try:
         result = store.query(operation.checked.text, **options)
     except SyntaxError as error:
@@ -222,6 +334,8 @@ def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) ->
     truncated: str | None = None
     if isinstance(result, ox.QueryBoolean):
         body = WRITERS[media_type].boolean(bool(result)).encode("utf-8")
+    elif isinstance(result, ox.QuerySolutions) and engine_writes:
+        body, truncated = _solutions_within(result, media_type, max_rows, max_bytes)
     elif isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows: Iterator[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] = (
