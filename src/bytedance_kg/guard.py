@@ -31,7 +31,8 @@ The network sandbox (:mod:`bytedance_kg.sandbox`) stays underneath as the second
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_QUERY_BYTES = 64 * 1024
 """The largest query text accepted (UTF-8 bytes), the same as the endpoint's request limit."""
@@ -108,8 +109,7 @@ class UpdateRefused(QueryRefused):
     """The text is a SPARQL Update, not a query."""
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a query has up to 30,000 of them to make
     kind: str
     text: str
     """The token as the engine receives it (strings in canonical form)."""
@@ -189,13 +189,11 @@ def _canonical_string(token: str, kind: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text`` (escapes already decoded), comments and white space dropped."""
     tokens: list[Token] = []
-    position, end = 0, len(text)
+    position = 0
     gap = True
-    while position < end:
-        match = _TOKENS.match(text, position)
-        if match is None or match.end() == position:
-            what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
-            raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
+    for match in _TOKENS.finditer(text):
+        if match.start() != position or match.end() == position:  # skipped, or matched, nothing
+            break
         kind = match.lastgroup or ""
         if kind in ("ws", "comment"):
             gap = True
@@ -206,10 +204,18 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(kind, value, position, gap))
             gap = False
         position = match.end()
+    if position < len(text):
+        what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
+        raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
     return tokens
 
 
 def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
+    outside = "\x00".join([token.text for token in tokens if token.kind != "string"])
+    if not (
+        "service" in outside.casefold() or "SERVICE" in outside.upper() or any(c in outside for c in "\\'\"")
+    ):
+        return  # case mappings go code point by code point: no token has what the whole lacks
     for token in tokens:
         if token.kind == "string":
             continue
@@ -330,7 +336,7 @@ def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], 
         if not (value.isascii() and value.isdigit()):
             return tokens, None
         limit = min(int(value), rows)
-        return [*tokens[:after], replace(tokens[after], text=str(limit)), *tokens[after + 1 :]], limit
+        return [*tokens[:after], tokens[after]._replace(text=str(limit)), *tokens[after + 1 :]], limit
     at = values_at if values_at is not None else len(tokens)
     offset = tokens[at].offset if at < len(tokens) else end
     added = [Token("word", "LIMIT", offset), Token("number", str(rows), offset)]
