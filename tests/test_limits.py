@@ -15,8 +15,10 @@ import pytest
 
 from bytedance_kg.dataset import FULL_GRAPHS
 from bytedance_kg.guard import check_query
+from bytedance_kg.releasefiles import FULL, VOID_FILE
 from bytedance_kg.results import WRITERS, write_limited
-from bytedance_kg.web.executor import ENGINE_FORMATS, Request, execute
+from bytedance_kg.web import executor
+from bytedance_kg.web.executor import ENGINE_FORMATS, Request, execute, release_store, worker_store
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 
@@ -24,6 +26,7 @@ E = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SPOOL = Path(tempfile.gettempdir()) / "bytedance-kg-test-limits-answer"
 """Where a worker spools an answer larger than 256 KiB (read back by the test)."""
+JSON = "application/sparql-results+json"
 FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -88,10 +91,10 @@ def _store(size: int = 40) -> ox.Store:
 
 
 def _answer(
-    store: ox.Store, query: str, accept: str, max_rows: int, max_bytes: int
+    store: ox.Store, query: str, accept: str, max_rows: int, max_bytes: int, merged: bool = False
 ) -> tuple[bytes, str | None]:
     request = Request("", query, accept, None, None, E, str(SPOOL))
-    answer = execute(store, request, max_rows, max_bytes)
+    answer = execute(store, request, max_rows, max_bytes, merged)
     body = answer.body
     if answer.path is not None:
         body = Path(answer.path).read_bytes()
@@ -180,3 +183,53 @@ def test_a_cross_product_stops_at_the_row_limit(accept: str) -> None:
         assert body.count(b"\r\n") == 1001  # the header and 1000 solutions (no line breaks in values)
     else:
         assert len(_rows(body, accept)) == 1000
+
+
+def _release(folder: Path) -> Path:
+    """A release folder with the files a worker loads: the reasoned graphs, one more graph (not part
+    of the default graph), a triple held by two graphs, and the VoID description."""
+    quads = []
+    for i, graph in enumerate([*FULL_GRAPHS, f"{E}graph/other"]):
+        for j in range(5):
+            quads.append(f"<{E}s{j}> <{E}p> <{E}o{i}> <{graph}> .")
+        quads.append(f'<{E}shared> <{E}p> "in two graphs" <{graph}> .' if i < 2 else "")
+    (folder / f"{FULL}.nq").write_text("\n".join(quads) + "\n", encoding="utf-8")
+    (folder / VOID_FILE).write_text(f"<{E}dataset> a <http://rdfs.org/ns/void#Dataset> .\n", encoding="utf-8")
+    return folder
+
+
+def _integer(value: int) -> str:
+    return repr(ox.Literal(str(value), datatype=ox.NamedNode(f"{XSD}integer")))
+
+
+SERVICE_QUERIES = [
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    f"SELECT ?o WHERE {{ <{E}s1> ?p ?o }} ORDER BY ?o",
+    f"SELECT ?o FROM <{E}graph/other> WHERE {{ ?s ?p ?o }} ORDER BY ?o",
+]
+
+
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
+def test_a_worker_s_merged_default_graph_answers_as_the_union_of_the_graphs(
+    tmp_path: Path, query: str
+) -> None:
+    """The merged default graph gives the answers of the union of the reasoned release's graphs, but
+    once for a triple that two of them hold (the RDF merge), and leaves every other dataset alone."""
+    store, merged = worker_store(_release(tmp_path))
+    assert merged
+    union = _rows(_answer(release_store(tmp_path), query, JSON, 10_000, 2**24)[0], JSON)
+    answer = _rows(_answer(store, query, JSON, 10_000, 2**24, merged=True)[0], JSON)
+    if query.startswith("SELECT (COUNT"):
+        assert [union, answer] == [[f"[{_integer(22)}]"], [f"[{_integer(21)}]"]]
+    elif "?s ?o" in query:
+        assert answer == sorted(set(union), key=union.index) and len(union) == len(answer) + 1
+    else:
+        assert answer == union
+
+
+def test_a_large_release_is_queried_as_the_union(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "MERGED_DEFAULT_TRIPLES", 21)  # the union holds 22 there
+    store, merged = worker_store(_release(tmp_path))
+    assert not merged and not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bytedance_kg.dataset import VOID_GRAPH
+from bytedance_kg.dataset import FULL_GRAPHS, VOID_GRAPH
 from bytedance_kg.namespaces import ALL_PREFIXES
 from bytedance_kg.querying import engine_error
 from bytedance_kg.releasefiles import FULL, VOID_FILE
@@ -172,6 +172,32 @@ def release_store(dist: Path) -> ox.Store:
     store.load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
     store.load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
     return store
+
+
+MERGED_DEFAULT_TRIPLES = 100_000
+"""A worker holds the reasoned release a second time, merged in its store's default graph, when it
+has at most this many triples (in pyoxigraph's memory store, about 40 MB more per worker)."""
+
+
+def worker_store(dist: Path) -> tuple[ox.Store, bool]:
+    """:func:`release_store` for a query worker, and whether the service's default graph (the merge
+    of :data:`FULL_GRAPHS`) is also in the store's own default graph, which is otherwise empty: a
+    query then runs on one graph instead of the union of four, in about half the time on the saved
+    queries, and with the RDF merge's set semantics (a union of graphs repeats a triple that two of
+    them hold). Done only up to :data:`MERGED_DEFAULT_TRIPLES`, so that memory stays bounded."""
+    store = release_store(dist)
+    graphs = [ox.NamedNode(g) for g in FULL_GRAPHS]
+    counted = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=graphs)
+    assert isinstance(counted, ox.QuerySolutions)
+    count = int(next(iter(counted))["n"].value)  # type: ignore[union-attr]
+    if count > MERGED_DEFAULT_TRIPLES:
+        return store, False
+    store.extend(
+        ox.Quad(quad.subject, quad.predicate, quad.object)
+        for graph in graphs
+        for quad in store.quads_for_pattern(None, None, None, graph)
+    )
+    return store, True
 
 
 def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
@@ -310,18 +336,23 @@ def _solutions_within(
     return fitted, "bytes"
 
 
-def execute(store: ox.Store, request: Request, max_rows: int, max_bytes: int) -> Answer:
+def execute(
+    store: ox.Store, request: Request, max_rows: int, max_bytes: int, merged_default: bool = False
+) -> Answer:
     """Check, negotiate and run one request, and write its answer within the limits (in the worker).
     A SELECT query runs with its top-level ``LIMIT`` at most ``max_rows + 1`` (set by the guard), so
     the engine's work stops past the row limit; its answer is written by the engine
     (:func:`_solutions_within`), or, in CSV, one solution at a time, stopping at a limit. A graph
-    answer reads at most ``max_rows + 1`` triples. Raises :class:`Refused` or :class:`QueryFailed`
+    answer reads at most ``max_rows + 1`` triples. ``merged_default``: the store's default graph is
+    the service's (:func:`worker_store`). Raises :class:`Refused` or :class:`QueryFailed`
     (positions in the client's text)."""
     operation = prepare(
         request.text, request.accept, request.default_param, request.named_param, max_rows + 1
     )
     options: dict[str, object] = {"base_iri": request.base}
-    if operation.default_graphs is not None:
+    if merged_default and operation.default_graphs == FULL_GRAPHS and operation.named_graphs is None:
+        pass  # the store's default graph is their merge (and every graph is available by name)
+    elif operation.default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in operation.default_graphs]
     if operation.named_graphs is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in operation.named_graphs]
@@ -365,7 +396,7 @@ def _answer_requests(
     connection: Connection, release: str, max_rows: int, max_bytes: int, confinement: str
 ) -> None:
     """A worker's loop (on the large-stack thread): answer requests until the pipe closes."""
-    stores = {release: release_store(Path(release))}
+    stores = {release: worker_store(Path(release))}
     connection.send(("ready", confinement))
     while True:
         try:
@@ -374,8 +405,9 @@ def _answer_requests(
             return
         try:
             if request.release not in stores:  # the server moved to a new release
-                stores = {request.release: release_store(Path(request.release))}
-            reply: tuple[str, object] = ("ok", execute(stores[request.release], request, max_rows, max_bytes))
+                stores = {request.release: worker_store(Path(request.release))}
+            store, merged = stores[request.release]
+            reply: tuple[str, object] = ("ok", execute(store, request, max_rows, max_bytes, merged))
         except Refused as refusal:
             reply = ("refused", (refusal.status, refusal.message))
         except QueryFailed as failure:
