@@ -631,6 +631,7 @@ class QueryService:
         self.unavailable = ""
         """Why no replacement worker can start, once that is so (the server must be restarted)."""
         self._serial = itertools.count()
+        self._spool_prefix = str(self.spool / "answer-")
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -670,7 +671,7 @@ class QueryService:
             default_param,
             named_param,
             self.base,
-            str(self.spool / f"answer-{next(self._serial)}"),
+            f"{self._spool_prefix}{next(self._serial)}",
         )
         try:
             status, value = await worker.ask(request, self.limits.timeout)
