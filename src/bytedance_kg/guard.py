@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_QUERY_BYTES = 64 * 1024
 """The largest query text accepted (UTF-8 bytes), the same as the endpoint's request limit."""
@@ -108,8 +109,7 @@ class UpdateRefused(QueryRefused):
     """The text is a SPARQL Update, not a query."""
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a query has up to 30,000 of them to make
     kind: str
     text: str
     """The token as the engine receives it (strings in canonical form)."""
@@ -134,6 +134,10 @@ class CheckedQuery:
     """The decoded text the client sent, for mapping engine error positions back."""
     offsets: tuple[tuple[int, int], ...]
     """(offset in ``text``, offset in ``original``) for every token, in order."""
+    row_limit: int | None = None
+    """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
+    (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
+    if it was not asked, or the query is not a SELECT, or its ``LIMIT`` is not a plain integer."""
 
     def place(self, line: int, column: int) -> tuple[int, int]:
         """The original line and column of a 1-based position the engine reported in ``text``."""
@@ -185,13 +189,11 @@ def _canonical_string(token: str, kind: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text`` (escapes already decoded), comments and white space dropped."""
     tokens: list[Token] = []
-    position, end = 0, len(text)
+    position = 0
     gap = True
-    while position < end:
-        match = _TOKENS.match(text, position)
-        if match is None or match.end() == position:
-            what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
-            raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
+    for match in _TOKENS.finditer(text):
+        if match.start() != position or match.end() == position:  # skipped, or matched, nothing
+            break
         kind = match.lastgroup or ""
         if kind in ("ws", "comment"):
             gap = True
@@ -202,10 +204,18 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(kind, value, position, gap))
             gap = False
         position = match.end()
+    if position < len(text):
+        what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
+        raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
     return tokens
 
 
 def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
+    outside = "\x00".join([token.text for token in tokens if token.kind != "string"])
+    if not (
+        "service" in outside.casefold() or "SERVICE" in outside.upper() or any(c in outside for c in "\\'\"")
+    ):
+        return  # case mappings go code point by code point: no token has what the whole lacks
     for token in tokens:
         if token.kind == "string":
             continue
@@ -271,11 +281,12 @@ def _form(tokens: list[Token], original: str) -> str:
     raise QueryRefused(f"expected SELECT, CONSTRUCT, DESCRIBE or ASK, not {tokens[index].text!r}", *where)
 
 
-def check_query(text: str) -> CheckedQuery:
+def check_query(text: str, row_limit: int | None = None) -> CheckedQuery:
     """Tokenise, check and canonicalise a query; raise :class:`QueryRefused` (or a subclass) if it
     is malformed at the token level, an update, federated, too large or too deep. Syntax the
     tokens cannot show (a misplaced keyword) is left to the engine, which gets only the checked
-    canonical text."""
+    canonical text. With ``row_limit``, a SELECT query's top-level ``LIMIT`` is lowered to it, or
+    one added (:func:`_limit_rows`), so that the engine itself stops after that many solutions."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_QUERY_BYTES:
         raise QueryRefused(f"the query is {size} bytes; at most {MAX_QUERY_BYTES} are accepted")
@@ -286,9 +297,50 @@ def check_query(text: str) -> CheckedQuery:
     _refuse_outside_strings(tokens, original)
     _check_shape(tokens, original)
     form = _form(tokens, original)
+    limit = None
+    if row_limit is not None and form == "SELECT":
+        tokens, limit = _limit_rows(tokens, row_limit, len(original))
     text, offsets = _serialise(tokens)
     has_dataset = any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens)
-    return CheckedQuery(text, form, has_dataset, original, offsets)
+    return CheckedQuery(text, form, has_dataset, original, offsets, limit)
+
+
+def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], int | None]:
+    """The tokens of a checked SELECT query with its top-level ``LIMIT`` at most ``rows``, and that
+    limit (``None``, tokens unchanged, if the ``LIMIT`` is not followed by a plain integer: the
+    engine will refuse such a query anyway).
+
+    Only the top level is touched: a word at nesting depth 0 after the prologue can only be a
+    keyword of the query itself (subqueries, expressions and ``VALUES`` blocks are all inside
+    brackets), so a ``LIMIT`` there is the query's own, and a ``VALUES`` there is its trailing
+    values clause, which the solution modifiers precede. A top-level ``LIMIT`` applies last (after
+    ``ORDER BY``, ``DISTINCT``, ``OFFSET``), so the first ``min(n, rows)`` solutions are exactly the
+    first ones of the query as written. The only tokens added are the keyword ``LIMIT`` and a
+    decimal integer, which no check of the guard could refuse."""
+    depth = 0
+    limit_at = values_at = None
+    for index, token in enumerate(tokens):
+        if token.text in _OPENERS:
+            depth += 1
+        elif token.text in _CLOSERS:
+            depth -= 1
+        elif depth == 0 and token.kind == "word":
+            keyword = token.text.upper()
+            if keyword == "LIMIT" and limit_at is None:
+                limit_at = index
+            elif keyword == "VALUES" and values_at is None:
+                values_at = index
+    if limit_at is not None:
+        after = limit_at + 1
+        value = tokens[after].text if after < len(tokens) else ""
+        if not (value.isascii() and value.isdigit()):
+            return tokens, None
+        limit = min(int(value), rows)
+        return [*tokens[:after], tokens[after]._replace(text=str(limit)), *tokens[after + 1 :]], limit
+    at = values_at if values_at is not None else len(tokens)
+    offset = tokens[at].offset if at < len(tokens) else end
+    added = [Token("word", "LIMIT", offset), Token("number", str(rows), offset)]
+    return [*tokens[:at], *added, *tokens[at:]], rows
 
 
 def _serialise(tokens: list[Token]) -> tuple[str, tuple[tuple[int, int], ...]]:

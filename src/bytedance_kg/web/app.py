@@ -174,7 +174,7 @@ class ProtocolRefusal(Exception):
 async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[str]]:
     """The operation's parameters from the query string and, for POST, the body (SPARQL 1.1
     Protocol section 2.1): ``query``, ``update``, ``default-graph-uri``, ``named-graph-uri``."""
-    if len(request.url.query) > limits.max_request_bytes:
+    if len(request.scope["query_string"]) > limits.max_request_bytes:  # (request.url builds a URL)
         raise ProtocolRefusal(414, f"the query string is longer than {limits.max_request_bytes} bytes")
     params = list(request.query_params.multi_items())
     if request.method == "GET":

@@ -67,11 +67,16 @@ def dataset(
 
 
 def prepare(
-    text: str, accept: str | None, default_param: list[str] | None, named_param: list[str] | None
+    text: str,
+    accept: str | None,
+    default_param: list[str] | None,
+    named_param: list[str] | None,
+    row_limit: int | None = None,
 ) -> Operation:
-    """Check the query, choose the answer's format and the dataset; raise :class:`Refused`."""
+    """Check the query, choose the answer's format and the dataset; raise :class:`Refused`. With
+    ``row_limit``, the guard bounds a SELECT query's solutions in its text (``checked.row_limit``)."""
     try:
-        checked = check_query(text)
+        checked = check_query(text, row_limit)
     except QueryRefused as refused:
         prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
         raise Refused(400, prefix + str(refused)) from None

@@ -1,0 +1,235 @@
+"""The row limit in the query and the answers the engine writes (bytedance_kg.guard ``row_limit``,
+bytedance_kg.web.executor): the guard bounds a SELECT query's top-level LIMIT so that the engine's
+work stops at the row limit, and the worker's answer, written by the engine, is cut at ``max_rows``
+solutions and ``max_bytes`` bytes, at a solution boundary, and says which. (The same limits seen
+through a running server are tried in test_security.py.)"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from bytedance_kg.graphs import FULL_GRAPHS
+from bytedance_kg.guard import check_query
+from bytedance_kg.releasefiles import FULL, VOID_FILE
+from bytedance_kg.results import WRITERS, write_limited
+from bytedance_kg.web import executor
+from bytedance_kg.web.executor import ENGINE_FORMATS, Request, execute, release_store, worker_store
+
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
+E = "http://example.org/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SPOOL = Path(tempfile.gettempdir()) / "bytedance-kg-test-limits-answer"
+"""Where a worker spools an answer larger than 256 KiB (read back by the test)."""
+JSON = "application/sparql-results+json"
+FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "limit"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p ?o } LIMIT 11", 11),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 5", "SELECT * WHERE { ?s ?p ?o } LIMIT 5", 5),
+        ("SELECT * WHERE { ?s ?p ?o } limit 500", "SELECT * WHERE { ?s ?p ?o } limit 11", 11),
+        ("SELECT * { ?s ?p ?o } LIMIT 500 OFFSET 3", "SELECT * { ?s ?p ?o } LIMIT 11 OFFSET 3", 11),
+        ("SELECT * { ?s ?p ?o } OFFSET 3 LIMIT 007", "SELECT * { ?s ?p ?o } OFFSET 3 LIMIT 7", 7),
+        ("SELECT * { ?s ?p ?o } OFFSET 3", "SELECT * { ?s ?p ?o } OFFSET 3 LIMIT 11", 11),
+        (  # a subquery's LIMIT is its own; the trailing VALUES clause stays last
+            "SELECT * { { SELECT ?s { ?s ?p ?o } LIMIT 500 } } ORDER BY ?s VALUES ?s { <a:b> }",
+            "SELECT * { { SELECT ?s { ?s ?p ?o } LIMIT 500 } } ORDER BY ?s LIMIT 11 VALUES ?s { <a:b> }",
+            11,
+        ),
+        (
+            "PREFIX limit: <a:> SELECT ?limit { ?s limit:limit ?limit } # LIMIT 3",
+            "PREFIX limit: <a:> SELECT ?limit { ?s limit:limit ?limit } LIMIT 11",
+            11,
+        ),
+        (
+            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s HAVING (COUNT(*) > 1) ORDER BY DESC(?n)",
+            "SELECT(COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s HAVING(COUNT(*) > 1) ORDER BY DESC(?n) LIMIT 11",
+            11,
+        ),
+        ("SELECT * {} LIMIT ?x", "SELECT * {} LIMIT ?x", None),  # not an integer: left to the engine
+        ("ASK { ?s ?p ?o }", "ASK { ?s ?p ?o }", None),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }", None),
+        ("DESCRIBE ?s WHERE { ?s ?p ?o }", "DESCRIBE ?s WHERE { ?s ?p ?o }", None),
+    ],
+)
+def test_the_guard_bounds_a_select_query_at_its_top_level(query: str, text: str, limit: int | None) -> None:
+    checked = check_query(query, row_limit=11)
+    assert (checked.text, checked.row_limit) == (text, limit)
+    assert check_query(checked.text, row_limit=11).text == checked.text  # nothing left to rewrite
+    assert check_query(query).row_limit is None  # only when asked
+    assert check_query(query).text == check_query(query).text.replace(" LIMIT 11", "")
+
+
+def _store(size: int = 40) -> ox.Store:
+    """Solutions with every kind of term the writers must keep intact, in the endpoint's graphs."""
+    store = ox.Store()
+    graph = ox.NamedNode(FULL_GRAPHS[0])
+    awkward = ['a "quoted" },{"x": line\nbreak\r\tand tab', "é中 \u2028 \x01", "<result>&amp;</result>"]
+    for i in range(size):
+        thing = ox.NamedNode(f"{E}thing/{i:03d}")
+        objects = [
+            ox.Literal(f"{awkward[i % 3]} {i}", language="en" if i % 2 else None),
+            ox.Literal(str(i), datatype=ox.NamedNode(f"{XSD}integer")),
+            ox.BlankNode(f"b{i}"),
+            ox.NamedNode(f"{E}é?q={i}#f"),
+        ]
+        for obj in objects:
+            store.add(ox.Quad(thing, ox.NamedNode(f"{E}p"), obj, graph))
+    return store
+
+
+def _answer(
+    store: ox.Store, query: str, accept: str, max_rows: int, max_bytes: int, merged: bool = False
+) -> tuple[bytes, str | None]:
+    request = Request("", query, accept, None, None, E, str(SPOOL))
+    answer = execute(store, request, max_rows, max_bytes, merged)
+    body = answer.body
+    if answer.path is not None:
+        body = Path(answer.path).read_bytes()
+        Path(answer.path).unlink()
+    assert body is not None and len(body) == answer.size
+    return body, answer.truncated
+
+
+def _rows(body: bytes, accept: str) -> list[str]:
+    return [str(list(solution)) for solution in ox.parse_query_results(body, format=FORMATS[accept])]
+
+
+def _written_by_python(store: ox.Store, query: str, accept: str) -> list[str]:
+    """The whole answer as the Python writers write it, from the query as the client wrote it."""
+    result = store.query(check_query(query).text, default_graph=[ox.NamedNode(g) for g in FULL_GRAPHS])
+    variables = [v.value for v in result.variables]
+    solutions = ({v: s[v] for v in variables if s[v] is not None} for s in result)
+    text = write_limited(WRITERS[accept](variables), solutions, 10**9, 2**40).text.encode("utf-8")
+    return _rows(text, accept)
+
+
+ORDERED = [
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o",
+    "SELECT * WHERE { ?s ?p ?o } ORDER BY DESC(STR(?o)) ?s LIMIT 50 OFFSET 7",
+    "SELECT * WHERE { ?s ?p ?o } ORDER BY ?o ?s OFFSET 100 LIMIT 3",
+    "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o)) } ORDER BY ?o",
+    "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY ?s",
+    "SELECT ?x ?s WHERE { OPTIONAL { ?s <urn:none> ?x } } ORDER BY ?s",  # unbound values
+    "SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 9 } } ORDER BY DESC(?s)",
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o ?s VALUES ?s { <http://example.org/thing/003> }",
+    "SELECT * WHERE { }",  # one solution with no variables
+    "SELECT ?s WHERE { ?s ?p ?o FILTER(false) }",  # none
+]
+
+
+@pytest.mark.parametrize("accept", list(ENGINE_FORMATS))
+@pytest.mark.parametrize("query", ORDERED)
+def test_answers_are_those_of_the_query_as_written(query: str, accept: str) -> None:
+    """Below the limits, the engine's answer has the solutions, in order, that the Python writers
+    write for the query as the client wrote it (LIMIT, OFFSET, ORDER BY, VALUES, subqueries)."""
+    store = _store()
+    body, truncated = _answer(store, query, accept, 10_000, 16 * 2**20)
+    assert truncated is None
+    assert _rows(body, accept) == _written_by_python(store, query, accept)
+
+
+@pytest.mark.parametrize("accept", list(ENGINE_FORMATS))
+def test_the_row_limit_cuts_and_says_so(accept: str) -> None:
+    store = _store()
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o"
+    whole = _written_by_python(store, query, accept)
+    for max_rows in (1, 7, len(whole) - 1):
+        body, truncated = _answer(store, query, accept, max_rows, 16 * 2**20)
+        assert (truncated, _rows(body, accept)) == ("rows", whole[:max_rows])
+    body, truncated = _answer(store, query, accept, len(whole), 16 * 2**20)  # exactly at the limit
+    assert (truncated, _rows(body, accept)) == (None, whole)
+    own = query + " LIMIT 5"  # the query's own, smaller LIMIT is no cut
+    assert _answer(store, own, accept, 5, 16 * 2**20)[1] is None
+
+
+@pytest.mark.parametrize("accept", list(ENGINE_FORMATS))
+def test_the_byte_limit_cuts_at_a_solution_within_3_percent(accept: str) -> None:
+    store = _store(400)
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o"
+    whole = _written_by_python(store, query, accept)
+    for max_bytes in (5_000, 20_000, 64_000):
+        body, truncated = _answer(store, query, accept, 10_000, max_bytes)
+        assert truncated == "bytes"
+        assert 0.97 * max_bytes <= len(body) <= max_bytes, (max_bytes, len(body))
+        rows = _rows(body, accept)
+        assert rows and rows == whole[: len(rows)]
+    body, truncated = _answer(store, query, accept, 10_000, 10)  # not even one solution fits
+    assert (truncated, _rows(body, accept)) == ("bytes", [])
+
+
+@pytest.mark.parametrize("accept", [*ENGINE_FORMATS, "text/csv"])
+def test_a_cross_product_stops_at_the_row_limit(accept: str) -> None:
+    """About 4 * 10^9 solutions: the limit is in the query the engine runs, so it stops at once."""
+    store = _store(400)
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    body, truncated = _answer(store, query, accept, 1000, 16 * 2**20)
+    assert time.monotonic() - started < 5
+    assert truncated == "rows"
+    if accept == "text/csv":
+        assert body.count(b"\r\n") == 1001  # the header and 1000 solutions (no line breaks in values)
+    else:
+        assert len(_rows(body, accept)) == 1000
+
+
+def _release(folder: Path) -> Path:
+    """A release folder with the files a worker loads: the reasoned graphs, one more graph (not part
+    of the default graph), a triple held by two graphs, and the VoID description."""
+    quads = []
+    for i, graph in enumerate([*FULL_GRAPHS, f"{E}graph/other"]):
+        for j in range(5):
+            quads.append(f"<{E}s{j}> <{E}p> <{E}o{i}> <{graph}> .")
+        quads.append(f'<{E}shared> <{E}p> "in two graphs" <{graph}> .' if i < 2 else "")
+    (folder / f"{FULL}.nq").write_text("\n".join(quads) + "\n", encoding="utf-8")
+    (folder / VOID_FILE).write_text(f"<{E}dataset> a <http://rdfs.org/ns/void#Dataset> .\n", encoding="utf-8")
+    return folder
+
+
+def _integer(value: int) -> str:
+    return repr(ox.Literal(str(value), datatype=ox.NamedNode(f"{XSD}integer")))
+
+
+SERVICE_QUERIES = [
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    f"SELECT ?o WHERE {{ <{E}s1> ?p ?o }} ORDER BY ?o",
+    f"SELECT ?o FROM <{E}graph/other> WHERE {{ ?s ?p ?o }} ORDER BY ?o",
+]
+
+
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
+def test_a_worker_s_merged_default_graph_answers_as_the_union_of_the_graphs(
+    tmp_path: Path, query: str
+) -> None:
+    """The merged default graph gives the answers of the union of the reasoned release's graphs, but
+    once for a triple that two of them hold (the RDF merge), and leaves every other dataset alone."""
+    store, merged = worker_store(_release(tmp_path))
+    assert merged
+    union = _rows(_answer(release_store(tmp_path), query, JSON, 10_000, 2**24)[0], JSON)
+    answer = _rows(_answer(store, query, JSON, 10_000, 2**24, merged=True)[0], JSON)
+    if query.startswith("SELECT (COUNT"):
+        assert [union, answer] == [[f"[{_integer(22)}]"], [f"[{_integer(21)}]"]]
+    elif "?s ?o" in query:
+        assert answer == sorted(set(union), key=union.index) and len(union) == len(answer) + 1
+    else:
+        assert answer == union
+
+
+def test_a_large_release_is_queried_as_the_union(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "MERGED_DEFAULT_TRIPLES", 21)  # the union holds 22 there
+    store, merged = worker_store(_release(tmp_path))
+    assert not merged and not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
