@@ -12,9 +12,9 @@ import pytest
 from rdflib import Graph
 
 from bytedance_kg.build import BuildResult, CheckReport, build, check_sources
-from bytedance_kg.closure import Closure
-from bytedance_kg.dataset import Sources, union
-from bytedance_kg.paths import ProjectPaths, default_paths
+from bytedance_kg.pipeline.engines.closure import Closure
+from bytedance_kg.pipeline.sources import Sources, union
+from bytedance_kg.project.paths import ProjectPaths, default_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 

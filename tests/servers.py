@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bytedance_kg.endpointbench import free_port  # one helper for the tests and the benchmark
+from bytedance_kg.bench.endpoints import free_port  # one helper for the tests and the benchmark
 
 HERE = Path(__file__).resolve().parent
 

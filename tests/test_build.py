@@ -8,7 +8,7 @@ import pyoxigraph
 import pytest
 
 from bytedance_kg.build import ASSERTED_FILE, FULL_FILE, build
-from bytedance_kg.errors import InputError, NonConformanceError
+from bytedance_kg.project.errors import InputError, NonConformanceError
 from tests.conftest import copy_sources, edit_data
 
 

@@ -20,8 +20,8 @@ from pyshacl import validate
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, TIME
 
-from bytedance_kg.graphs import GRAPH
-from bytedance_kg.rdfio import to_ox
+from bytedance_kg.project.graphs import GRAPH
+from bytedance_kg.rdf.terms import to_ox
 from tests.conftest import ROOT
 from tests.servers import in_ci
 

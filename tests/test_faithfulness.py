@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from bytedance_kg.dataset import Sources
-from bytedance_kg.namespaces import KG, SCHEMA
+from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.namespaces import KG, SCHEMA
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

@@ -1,8 +1,8 @@
 """Differential tests: the fast engine gives the reference engine's results, exactly.
 
-The build's default engine (:mod:`bytedance_kg.fastengine`: targeted rules, compiled SHACL, gates on
-pyoxigraph) is only allowed because these tests compare it, through the engine protocol of
-:mod:`bytedance_kg.engines`, with the reference engine (owlrl's full closure, pySHACL and rdflib's
+The build's default engine (:mod:`bytedance_kg.pipeline.engines.fast`: targeted rules, compiled
+SHACL, gates on pyoxigraph) is only allowed because these tests compare it, through the engine protocol of
+:mod:`bytedance_kg.pipeline.engines`, with the reference engine (owlrl's full closure, pySHACL and rdflib's
 SPARQL engine) on the real data, on every negative SHACL case (in ``test_shapes.py``), and
 on a synthetic graph of about 10k triples, both valid and carrying every injected violation at once.
 
@@ -21,13 +21,13 @@ from collections import Counter
 import pytest
 from rdflib.namespace import SH
 
-from bytedance_kg.dataset import Sources
-from bytedance_kg.engines import ENGINES, engine
-from bytedance_kg.loading import load_turtle
-from bytedance_kg.namespaces import new_graph
-from bytedance_kg.rules import UnsupportedTerminology, compile_terminology
-from bytedance_kg.shaperesults import ShapeResult
-from bytedance_kg.synthetic import INJECTIONS, generate, write
+from bytedance_kg.maintainer.synthetic import INJECTIONS, generate, write
+from bytedance_kg.pipeline.engines import ENGINES, engine
+from bytedance_kg.pipeline.engines.fast.rules import UnsupportedTerminology, compile_terminology
+from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
+from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.namespaces import new_graph
+from bytedance_kg.rdf.parsing import load_turtle
 from tests.conftest import ROOT, copy_sources
 
 ARTICLE = (ROOT / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
@@ -147,8 +147,8 @@ def test_a_stated_same_as_is_a_problem_in_both_engines(sources: Sources) -> None
     from rdflib import URIRef
     from rdflib.namespace import OWL
 
-    from bytedance_kg.dataset import union
-    from bytedance_kg.namespaces import ID
+    from bytedance_kg.pipeline.sources import union
+    from bytedance_kg.project.namespaces import ID
 
     data = union(sources.data)
     data.add((URIRef(ID + "person/zhu-jun"), OWL.sameAs, URIRef(ID + "person/li-hang")))
@@ -162,7 +162,7 @@ def test_an_unsupported_construct_in_the_data_is_refused(sources: Sources) -> No
     from rdflib import URIRef
     from rdflib.namespace import OWL, RDF
 
-    from bytedance_kg.dataset import union
+    from bytedance_kg.pipeline.sources import union
 
     data = union(sources.data)
     data.add((URIRef("http://example.org/p"), RDF.type, OWL.IrreflexiveProperty))
@@ -173,8 +173,8 @@ def test_an_unsupported_construct_in_the_data_is_refused(sources: Sources) -> No
 def test_a_sparql_constraint_without_targets_of_its_own_is_refused(sources: Sources) -> None:
     from rdflib import BNode, Literal, URIRef
 
-    from bytedance_kg.dataset import union
-    from bytedance_kg.fastvalidation import UnsupportedShapes, sparql_constraints
+    from bytedance_kg.pipeline.engines.fast.shapes import UnsupportedShapes, sparql_constraints
+    from bytedance_kg.pipeline.sources import union
 
     shapes = union(sources.shapes)
     nested, constraint = URIRef("http://example.org/nested"), BNode()

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bytedance_kg.cli import main
-from bytedance_kg.remote import Endpoint, count_graph
+from bytedance_kg.remote.endpoint import Endpoint, count_graph
 from tests.conftest import ROOT, cli, copy_sources, edit_data, quads_in_graph
 from tests.servers import oxigraph_server
 from tests.test_security import Canary

@@ -9,10 +9,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, TIME
 
 from bytedance_kg.build import CheckReport
-from bytedance_kg.dataset import Sources
-from bytedance_kg.gates import gate_files, run_gate
-from bytedance_kg.namespaces import KG, ORG
-from bytedance_kg.paths import default_paths
+from bytedance_kg.pipeline.gates import gate_files, run_gate
+from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.namespaces import KG, ORG
+from bytedance_kg.project.paths import default_paths
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

@@ -1,4 +1,4 @@
-"""The query guard (bytedance_kg.guard): what it refuses, what it lets through, and that the text it
+"""The query guard (bytedance_kg.sparql.guard): what it refuses, what it lets through, and that the text it
 hands the engine means what the client's text meant (pyoxigraph runs both and must agree)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bytedance_kg.guard import (
+from bytedance_kg.sparql.guard import (
     MAX_DEPTH,
     MAX_OPERATORS,
     MAX_QUERY_BYTES,
@@ -19,7 +19,7 @@ from bytedance_kg.guard import (
     UpdateRefused,
     check_query,
 )
-from bytedance_kg.stack import with_engine_stack
+from bytedance_kg.system.stack import with_engine_stack
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

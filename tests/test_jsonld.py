@@ -11,8 +11,8 @@ from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from bytedance_kg.jsonldwriter import compact_document
-from bytedance_kg.release import load_context
+from bytedance_kg.rdf.jsonld import compact_document
+from bytedance_kg.release.writer import load_context
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.fast  # the quick tier: make check

@@ -86,7 +86,7 @@ def test_the_query_path_loads_no_reasoner_or_validator() -> None:
     """Running queries (the store, the engine wrapper, the endpoint's workers) needs neither owlrl
     nor pySHACL nor the Rust SHACL engine: only the build does."""
     code = (
-        "import sys, bytedance_kg.store, bytedance_kg.querying, bytedance_kg.web.executor; "
+        "import sys, bytedance_kg.query.store, bytedance_kg.sparql.querying, bytedance_kg.server.executor; "
         "print(sorted(m for m in ('owlrl', 'pyshacl', 'shacl') if m in sys.modules))"
     )
     result = subprocess.run(
@@ -111,20 +111,21 @@ REFERENCE_ONLY = {"owlrl", "pyshacl"}
 
 
 def test_only_the_reference_engine_imports_owlrl_and_pyshacl() -> None:
-    allowed = {"reasoning.py", "validation.py", "bench.py"}
+    reasoner, validator = "pipeline/engines/reference/reasoning.py", "pipeline/engines/reference/shapes.py"
+    allowed = {reasoner, validator, "bench/build.py"}
     importers = {
         str(path.relative_to(PACKAGE)): sorted(third_party_imports(path) & REFERENCE_ONLY)
         for path in PACKAGE.rglob("*.py")
     }
     assert {name for name, found in importers.items() if found} == allowed
-    assert importers["reasoning.py"] == ["owlrl"] and importers["validation.py"] == ["pyshacl"]
+    assert importers[reasoner] == ["owlrl"] and importers[validator] == ["pyshacl"]
 
 
 def test_a_fast_check_loads_neither_owlrl_nor_pyshacl() -> None:
     """The default engine's whole check of the real sources runs without the reference engine."""
     code = (
         "import sys; from bytedance_kg.build import check_sources; "
-        "from bytedance_kg.paths import default_paths; "
+        "from bytedance_kg.project.paths import default_paths; "
         "_, report, _ = check_sources(default_paths()); assert report.conforms; "
         "print(sorted(m for m in ('owlrl', 'pyshacl') if m in sys.modules))"
     )
@@ -132,3 +133,61 @@ def test_a_fast_check_loads_neither_owlrl_nor_pyshacl() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+LAYERS = [
+    ("bytedance_kg.project", "bytedance_kg.system"),
+    ("bytedance_kg.rdf",),
+    ("bytedance_kg.sparql",),
+    ("bytedance_kg.pipeline",),
+    ("bytedance_kg.release",),
+    ("bytedance_kg.build",),
+    ("bytedance_kg.query",),
+    ("bytedance_kg.remote",),
+    ("bytedance_kg.server",),
+    ("bytedance_kg.maintainer",),
+    ("bytedance_kg.bench",),
+    ("bytedance_kg.cli", "bytedance_kg.__main__"),
+]
+"""The package from its leaves to its top, as the data flows: the project's vocabulary and layout
+(and the process's system limits); RDF plumbing; SPARQL; the pipeline's checks; the release
+writers; the build; querying the release; remote stores; the server; maintainer tools; the
+benchmarks; the command line. A module may import from its own layer and the ones before it."""
+
+
+def layer_of(module: str) -> int:
+    if module == "bytedance_kg":
+        return -1  # the package itself: its version only
+    for index, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return index
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+
+
+def test_every_module_has_a_layer() -> None:
+    for module in module_graph():
+        layer_of(module)
+
+
+def test_no_module_imports_from_a_higher_layer() -> None:
+    upward = sorted(
+        f"{module} (layer {layer_of(module)}) imports {target} (layer {layer_of(target)})"
+        for module, targets in module_graph().items()
+        for target in targets
+        if layer_of(target) > layer_of(module)
+    )
+    assert upward == []
+
+
+def test_the_layering_check_can_fail() -> None:
+    assert layer_of("bytedance_kg.server.app") > layer_of("bytedance_kg.rdf.terms")
+
+
+def test_nothing_but_the_command_line_imports_the_benchmarks() -> None:
+    importers = {
+        module
+        for module, targets in module_graph().items()
+        if any(t.startswith("bytedance_kg.bench") for t in targets)
+        and not module.startswith("bytedance_kg.bench")
+    }
+    assert importers == {"bytedance_kg.cli"}

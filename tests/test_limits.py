@@ -1,5 +1,5 @@
-"""The row limit in the query and the answers the engine writes (bytedance_kg.guard ``row_limit``,
-bytedance_kg.web.executor): the guard bounds a SELECT query's top-level LIMIT so that the engine's
+"""The row limit in the query and the answers the engine writes (bytedance_kg.sparql.guard ``row_limit``,
+bytedance_kg.server.executor): the guard bounds a SELECT query's top-level LIMIT so that the engine's
 work stops at the row limit, and the worker's answer, written by the engine, is cut at ``max_rows``
 solutions and ``max_bytes`` bytes, at a solution boundary, and says which. (The same limits seen
 through a running server are tried in test_security.py.)"""
@@ -13,12 +13,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from bytedance_kg.graphs import FULL_GRAPHS
-from bytedance_kg.guard import check_query
-from bytedance_kg.releasefiles import FULL, VOID_FILE
-from bytedance_kg.results import WRITERS, write_limited
-from bytedance_kg.web import executor
-from bytedance_kg.web.executor import ENGINE_FORMATS, Request, execute, release_store, worker_store
+from bytedance_kg.project.graphs import FULL_GRAPHS
+from bytedance_kg.project.releasefiles import FULL, VOID_FILE
+from bytedance_kg.server import executor
+from bytedance_kg.server.executor import ENGINE_FORMATS, Request, execute, release_store, worker_store
+from bytedance_kg.sparql.guard import check_query
+from bytedance_kg.sparql.results import WRITERS, write_limited
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

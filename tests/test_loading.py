@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bytedance_kg.errors import InputError
-from bytedance_kg.loading import load_turtle
+from bytedance_kg.project.errors import InputError
+from bytedance_kg.rdf.parsing import load_turtle
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

@@ -10,13 +10,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from bytedance_kg.canonical import canonical_turtle
-from bytedance_kg.catalogue import SavedQuery, find_query, load_catalogue
-from bytedance_kg.dataset import union
-from bytedance_kg.errors import UsageError
-from bytedance_kg.expected import differences, expected_path, run_example
-from bytedance_kg.paths import default_paths
-from bytedance_kg.querying import QueryOutcome, bind
+from bytedance_kg.pipeline.sources import union
+from bytedance_kg.project.errors import UsageError
+from bytedance_kg.project.paths import default_paths
+from bytedance_kg.rdf.canonical import canonical_turtle
+from bytedance_kg.sparql.catalogue import SavedQuery, find_query, load_catalogue
+from bytedance_kg.sparql.expected import differences, expected_path, run_example
+from bytedance_kg.sparql.querying import QueryOutcome, bind
 
 PATHS = default_paths()
 CATALOGUE = load_catalogue(PATHS.queries_dir)

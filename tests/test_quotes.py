@@ -8,13 +8,13 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from bytedance_kg.anchor import anchor_quotes, locate
-from bytedance_kg.article import load_articles, verify_quotes
 from bytedance_kg.build import CheckReport
-from bytedance_kg.dataset import Sources
-from bytedance_kg.errors import InputError
-from bytedance_kg.loading import load_turtle
-from bytedance_kg.namespaces import KG, OA
+from bytedance_kg.maintainer.anchor import anchor_quotes, locate
+from bytedance_kg.pipeline.article import load_articles, verify_quotes
+from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.errors import InputError
+from bytedance_kg.project.namespaces import KG, OA
+from bytedance_kg.rdf.parsing import load_turtle
 from tests.conftest import copy_sources
 
 pytestmark = pytest.mark.fast  # the quick tier: make check

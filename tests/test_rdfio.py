@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from bytedance_kg.rdfio import canonical, to_quads
+from bytedance_kg.rdf.terms import canonical, to_quads
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
@@ -49,7 +49,7 @@ def test_canonical_equals_full_rdfc_on_a_tangle_of_blank_nodes() -> None:
 
 def test_canonical_equals_full_rdfc_on_the_vocabularies() -> None:
     """The vendored vocabularies hold the release's blank nodes (lists, restrictions)."""
-    from bytedance_kg.loading import load_turtle
+    from bytedance_kg.rdf.parsing import load_turtle
 
     quads = [
         q

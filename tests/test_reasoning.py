@@ -11,9 +11,9 @@ import pytest
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, PROV
 
-from bytedance_kg.canonical import canonical_turtle
-from bytedance_kg.closure import Closure
-from bytedance_kg.reasoning import closure
+from bytedance_kg.pipeline.engines.closure import Closure
+from bytedance_kg.pipeline.engines.reference.reasoning import closure
+from bytedance_kg.rdf.canonical import canonical_turtle
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 
@@ -214,7 +214,7 @@ def test_owlrl_leaves_rdflib_judging_literals_as_before() -> None:
     from rdflib import Graph, Literal
     from rdflib.namespace import XSD
 
-    from bytedance_kg.reasoning import owlrl_closure
+    from bytedance_kg.pipeline.engines.reference.reasoning import owlrl_closure
 
     owlrl_closure(Graph())
     assert not Literal("--01", datatype=XSD.gMonth).ill_typed  # None: rdflib has no converter, so no verdict

@@ -19,10 +19,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS, VOID
 
 from bytedance_kg import __version__
-from bytedance_kg.dataset import union
-from bytedance_kg.graphs import GRAPH
-from bytedance_kg.namespaces import ONTOLOGY_IRI
-from bytedance_kg.void import DATASET, DCAT, SPDX
+from bytedance_kg.pipeline.sources import union
+from bytedance_kg.project.graphs import GRAPH
+from bytedance_kg.project.namespaces import ONTOLOGY_IRI
+from bytedance_kg.release.void import DATASET, DCAT, SPDX
 from tests.conftest import copy_sources, quads_in_graph
 
 STEMS = ["bytedance-kg", "bytedance-kg-full", "bytedance-kg-implied"]

@@ -1,4 +1,4 @@
-"""The network sandbox (bytedance_kg.sandbox): a confined process cannot open a network socket,
+"""The network sandbox (bytedance_kg.system.sandbox): a confined process cannot open a network socket,
 whatever it runs, and the query engine in it cannot reach a listener on the loopback."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tests.test_security import Canary
 PROBE = textwrap.dedent("""
     import socket, sys
     import pyoxigraph as ox
-    from bytedance_kg.sandbox import forbid_network, network_is_closed
+    from bytedance_kg.system.sandbox import forbid_network, network_is_closed
     canary = sys.argv[1]
     assert not network_is_closed()
     confinement = forbid_network(new_namespace=True)

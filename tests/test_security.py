@@ -173,7 +173,7 @@ def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> 
 BYPASS = """
 import sys
 import pyoxigraph as ox
-from bytedance_kg.web.executor import confine_worker, release_store
+from bytedance_kg.server.executor import confine_worker, release_store
 from pathlib import Path
 store = release_store(Path(sys.argv[2]))
 print("confined by", confine_worker(1024 * 1024 * 1024).describe())
@@ -763,10 +763,10 @@ def test_security_headers_on_every_response(server: str) -> None:
 def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
     from starlette.testclient import TestClient
 
-    from bytedance_kg.paths import ProjectPaths
-    from bytedance_kg.web.app import create_app
-    from bytedance_kg.web.backend import EmbeddedBackend
-    from bytedance_kg.web.executor import Limits
+    from bytedance_kg.project.paths import ProjectPaths
+    from bytedance_kg.server.app import create_app
+    from bytedance_kg.server.backend import EmbeddedBackend
+    from bytedance_kg.server.executor import Limits
 
     evil = "<script>alert('x')</script><img src=x onerror=alert(1)>"
     person = "https://w3id.org/bytedance-kg/id/person/evil"

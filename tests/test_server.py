@@ -244,7 +244,7 @@ def test_timeline_draws_a_date_with_only_an_upper_bound_as_open() -> None:
     said so in its title, not dropped and not given a start the article does not give."""
     from types import SimpleNamespace
 
-    from bytedance_kg.web.charts import timeline_svg
+    from bytedance_kg.server.charts import timeline_svg
 
     def row(name: str, earliest: str | None, latest: str) -> dict[str, ox.NamedNode | ox.Literal]:
         out = {

@@ -15,10 +15,10 @@ from rdflib import Graph
 from rdflib.namespace import RDF, RDFS, SH
 
 from bytedance_kg.build import CheckReport
-from bytedance_kg.dataset import Sources
-from bytedance_kg.engines import engine
-from bytedance_kg.loading import load_turtle
-from bytedance_kg.namespaces import SHAPES
+from bytedance_kg.pipeline.engines import engine
+from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.namespaces import SHAPES
+from bytedance_kg.rdf.parsing import load_turtle
 from tests.test_fastpath import comparable, shapes_with_messages
 
 CASES = sorted((Path(__file__).parent / "shapes").glob("*.ttl"))

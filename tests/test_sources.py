@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
-from bytedance_kg.article import sha256_of
-from bytedance_kg.canonical import canonical_form
-from bytedance_kg.loading import load_turtle, read_text
-from bytedance_kg.namespaces import KG
-from bytedance_kg.paths import default_paths
+from bytedance_kg.pipeline.article import sha256_of
+from bytedance_kg.project.namespaces import KG
+from bytedance_kg.project.paths import default_paths
+from bytedance_kg.rdf.canonical import canonical_form
+from bytedance_kg.rdf.parsing import load_turtle, read_text
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.expected import differences, example_text
-from bytedance_kg.graphs import QUERY_GRAPHS
-from bytedance_kg.loader import OWNED_GRAPHS
-from bytedance_kg.paths import default_paths
-from bytedance_kg.remote import Endpoint, count_graph, put_graph, query
+from bytedance_kg.project.graphs import QUERY_GRAPHS
+from bytedance_kg.project.paths import default_paths
+from bytedance_kg.remote.endpoint import Endpoint, count_graph, put_graph, query
+from bytedance_kg.remote.upload import OWNED_GRAPHS
+from bytedance_kg.sparql.catalogue import load_catalogue
+from bytedance_kg.sparql.expected import differences, example_text
 from tests.conftest import cli, quads_in_graph
 from tests.servers import in_ci, oxigraph_server, virtuoso_binary, virtuoso_server
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bytedance_kg.build import check_sources
-from bytedance_kg.loading import load_turtle
-from bytedance_kg.synthetic import INJECTIONS, generate, write
+from bytedance_kg.maintainer.synthetic import INJECTIONS, generate, write
+from bytedance_kg.rdf.parsing import load_turtle
 from tests.conftest import ROOT, copy_sources
 
 ARTICLE = (ROOT / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
@@ -55,8 +55,8 @@ def test_each_injected_violation_is_caught(tmp_path: Path, injection: str) -> No
 
 def test_bench_smoke(tmp_path: Path) -> None:
     """`bytedance-kg bench` itself, on the smallest size, once (the real runs are `make bench`)."""
-    from bytedance_kg import bench
-    from bytedance_kg.paths import default_paths
+    from bytedance_kg.bench import build as bench
+    from bytedance_kg.project.paths import default_paths
 
     rows = bench.run(default_paths(), [0], repeats=1, timeout=600, progress=lambda _: None)
     assert [r["pipeline"] for r in rows] == ["ours", "naive", "parse"] and all(r["completed"] for r in rows)
@@ -68,7 +68,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
 def test_endpoint_benchmark_smoke(built) -> None:
     """The endpoint comparison itself, briefly: the three servers start on 127.0.0.1, give answers
     of the same size to every saved query (run() raises otherwise), and serve without errors."""
-    from bytedance_kg import endpointbench
+    from bytedance_kg.bench import endpoints as endpointbench
 
     paths, _ = built
     result = endpointbench.run(paths, seconds=0.5, client_counts=(1,))

@@ -21,25 +21,25 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from bytedance_kg.article import load_articles, verify_quotes
-from bytedance_kg.canonical import canonical_turtle
-from bytedance_kg.catalogue import load_catalogue
-from bytedance_kg.closure import Closure
-from bytedance_kg.dataset import Sources, query_store
-from bytedance_kg.engines import DEFAULT_ENGINE, Engine, engine
-from bytedance_kg.errors import InputError, NonConformanceError
-from bytedance_kg.expected import check_answers, expected_path
-from bytedance_kg.gates import GateResult, gate_files
-from bytedance_kg.graphs import QUERY_GRAPHS
-from bytedance_kg.guard import PREFIX_NAME
-from bytedance_kg.loading import read_text
-from bytedance_kg.namespaces import BASE, new_graph, sorted_terms
-from bytedance_kg.paths import ProjectPaths
-from bytedance_kg.querying import guard
-from bytedance_kg.release import write_release
-from bytedance_kg.releasefiles import ASSERTED, FULL
-from bytedance_kg.releases import build_lock, releases_dir, remove_unused
-from bytedance_kg.shaperesults import ShapeResult
+from bytedance_kg.pipeline.article import load_articles, verify_quotes
+from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, engine
+from bytedance_kg.pipeline.engines.closure import Closure
+from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
+from bytedance_kg.pipeline.gates import GateResult, gate_files
+from bytedance_kg.pipeline.sources import Sources, query_store
+from bytedance_kg.project.errors import InputError, NonConformanceError
+from bytedance_kg.project.graphs import QUERY_GRAPHS
+from bytedance_kg.project.namespaces import BASE, new_graph, sorted_terms
+from bytedance_kg.project.paths import ProjectPaths
+from bytedance_kg.project.releasefiles import ASSERTED, FULL
+from bytedance_kg.rdf.canonical import canonical_turtle
+from bytedance_kg.rdf.parsing import read_text
+from bytedance_kg.release.folders import build_lock, releases_dir, remove_unused
+from bytedance_kg.release.writer import write_release
+from bytedance_kg.sparql.catalogue import load_catalogue
+from bytedance_kg.sparql.expected import check_answers, expected_path
+from bytedance_kg.sparql.guard import PREFIX_NAME
+from bytedance_kg.sparql.querying import guard
 
 ASSERTED_FILE = f"{ASSERTED}.ttl"
 FULL_FILE = f"{FULL}.ttl"
@@ -119,7 +119,7 @@ def check_sources(
     engine_name: str = DEFAULT_ENGINE,
 ) -> tuple[Sources, CheckReport, Closure]:
     """Parse and check the sources (or other ``data_files`` against the project's ontology and
-    shapes) on the engine named ``engine_name`` (see :mod:`bytedance_kg.engines`): quotes,
+    shapes) on the engine named ``engine_name`` (see :mod:`bytedance_kg.pipeline.engines`): quotes,
     reasoning, shapes, gates, saved queries' answers. Raises only on bad input."""
     checker = engine(engine_name)
     with fewer_collections():
@@ -213,7 +213,7 @@ def _publish(staging: Path, dist: Path) -> None:
     previous = dist.resolve() if dist.is_symlink() else None
     os.replace(link, dist)
     # Folders left by killed builds and releases older than the previous one go, unless a
-    # running server holds a lease on them (see :mod:`bytedance_kg.releases`).
+    # running server holds a lease on them (see :mod:`bytedance_kg.release.folders`).
     remove_unused(dist, {p for p in (dist.resolve(), previous) if p is not None})
 
 

@@ -20,23 +20,29 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bytedance_kg import __version__
-from bytedance_kg.anchor import anchor_quotes
-from bytedance_kg.article import load_articles
 from bytedance_kg.build import build, check_sources, format_report, report_as_json, report_as_turtle
-from bytedance_kg.canonical import canonical_turtle, format_file, is_canonical, write_atomically
-from bytedance_kg.catalogue import find_query, load_catalogue
-from bytedance_kg.describe import describe, resolve
-from bytedance_kg.describe import render as render_description
-from bytedance_kg.docs import command_examples, model_diagram, query_catalogue, replace_section
-from bytedance_kg.engines import DEFAULT_ENGINE, ENGINES
-from bytedance_kg.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
-from bytedance_kg.expected import differences, expected_path, run_example
-from bytedance_kg.expected import render as render_expected
-from bytedance_kg.loader import load
-from bytedance_kg.loading import load_turtle, read_text
-from bytedance_kg.namespaces import BASE
-from bytedance_kg.paths import ProjectPaths, default_paths
-from bytedance_kg.querying import (
+from bytedance_kg.maintainer.anchor import anchor_quotes
+from bytedance_kg.maintainer.docs import command_examples, model_diagram, query_catalogue, replace_section
+from bytedance_kg.maintainer.synthetic import INJECTIONS
+from bytedance_kg.pipeline.article import load_articles
+from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, ENGINES
+from bytedance_kg.project.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
+from bytedance_kg.project.namespaces import BASE
+from bytedance_kg.project.paths import ProjectPaths, default_paths
+from bytedance_kg.query.describe import describe, resolve
+from bytedance_kg.query.describe import render as render_description
+from bytedance_kg.query.stats import compute as compute_stats
+from bytedance_kg.query.stats import render as render_stats
+from bytedance_kg.query.store import load_graph, load_store
+from bytedance_kg.rdf.canonical import canonical_turtle, format_file, is_canonical, write_atomically
+from bytedance_kg.rdf.parsing import load_turtle, read_text
+from bytedance_kg.rdf.terms import serialized
+from bytedance_kg.remote.endpoint import Endpoint, checked_url
+from bytedance_kg.remote.upload import load
+from bytedance_kg.sparql.catalogue import find_query, load_catalogue
+from bytedance_kg.sparql.expected import differences, expected_path, run_example
+from bytedance_kg.sparql.expected import render as render_expected
+from bytedance_kg.sparql.querying import (
     QueryOutcome,
     bind,
     expand_iri,
@@ -46,13 +52,7 @@ from bytedance_kg.querying import (
     to_table,
     used_prefixes,
 )
-from bytedance_kg.rdfio import serialized
-from bytedance_kg.remote import Endpoint, checked_url
-from bytedance_kg.sandbox import forbid_network
-from bytedance_kg.stats import compute as compute_stats
-from bytedance_kg.stats import render as render_stats
-from bytedance_kg.store import load_graph, load_store
-from bytedance_kg.synthetic import INJECTIONS
+from bytedance_kg.system.sandbox import forbid_network
 
 SOLUTION_FORMATS = {
     "json": "application/sparql-results+json",
@@ -370,11 +370,11 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
     import uvicorn  # imported here: only this command needs the server stack
 
-    from bytedance_kg.sandbox import SandboxUnavailable, require_confinement
-    from bytedance_kg.web.app import create_app
-    from bytedance_kg.web.backend import Backend, EmbeddedBackend, RemoteBackend
-    from bytedance_kg.web.executor import Limits, MiB
-    from bytedance_kg.web.hardening import protocol_class
+    from bytedance_kg.server.app import create_app
+    from bytedance_kg.server.backend import Backend, EmbeddedBackend, RemoteBackend
+    from bytedance_kg.server.executor import Limits, MiB
+    from bytedance_kg.server.hardening import protocol_class
+    from bytedance_kg.system.sandbox import SandboxUnavailable, require_confinement
 
     if not (paths.dist / "SHA256SUMS").exists():
         raise InputError(paths.dist, "no release to serve; run `bytedance-kg build` first")
@@ -429,7 +429,7 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
 
 def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    from bytedance_kg import loadtest
+    from bytedance_kg.bench import loadtest
 
     downloads = ["void.ttl", "bytedance-kg.ttl", "bytedance-kg.jsonld"]
     out.progress(f"{args.clients} clients for {args.seconds:g} s against {args.url}")
@@ -454,7 +454,7 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
 
 
 def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    from bytedance_kg import bench
+    from bytedance_kg.bench import build as bench
 
     target = Path(args.out)
     if target.exists() and any(target.iterdir()):
@@ -468,14 +468,14 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 
 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    from bytedance_kg import bench
+    from bytedance_kg.bench import build as bench
 
     sizes = [int(n) for n in args.articles.split(",")]
     rows = bench.run(paths, sizes, args.repeats, args.timeout, out.progress)
     sys.stdout.write(bench.render(rows))
     endpoints = None
     if args.endpoint_seconds > 0:
-        from bytedance_kg import endpointbench
+        from bytedance_kg.bench import endpoints as endpointbench
 
         if not (paths.dist / "bytedance-kg-full.nt").exists():
             raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
@@ -736,7 +736,7 @@ OFFLINE_COMMANDS = {
     "synthetic",
 }
 """Commands that need no network: run from the command line, their process cannot open a network
-socket (:func:`bytedance_kg.sandbox.forbid_network`), so no query in a data, query, gate or shapes
+socket (:func:`bytedance_kg.system.sandbox.forbid_network`), so no query in a data, query, gate or shapes
 file can reach out, whichever engine runs it. ``serve`` confines itself once it has bound its socket
 (unless it serves over ``--store``); ``load``, ``loadtest`` and ``bench`` talk to servers."""
 

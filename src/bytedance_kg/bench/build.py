@@ -1,0 +1,337 @@
+"""``bytedance-kg bench``: the build against the naive pipeline, on the article and on synthetic
+graphs, each run in a fresh process so that its peak memory can be read, with medians over repeats.
+
+Pipelines, side by side on the same files:
+
+- ``ours``: ``build`` (every stage and every distribution), plus every saved query on pyoxigraph;
+- ``naive``: what one would write first: rdflib parse, owlrl's full OWL RL closure, pySHACL with
+  ``inference="owlrl"``, the saved queries through rdflib. Once it fails to finish within the time
+  limit it is not tried on larger sizes;
+- ``parse``: pyoxigraph merely parsing the same source files into a store, the baseline of the
+  million-triple target.
+
+Figures are printed as tables (with per-stage growth exponents between sizes), saved as JSON,
+written into ``BENCHMARKS.md`` and drawn as a log-log plot.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bytedance_kg.project.paths import ProjectPaths
+
+Stages = dict[str, float]
+
+
+def _queries(paths: ProjectPaths, run: Callable[[str, str], object]) -> float:
+    from bytedance_kg.sparql.catalogue import load_catalogue
+    from bytedance_kg.sparql.expected import example_text
+
+    started = time.perf_counter()
+    for query in load_catalogue(paths.queries_dir).values():
+        run(example_text(query), query.graph)
+    return time.perf_counter() - started
+
+
+def naive(paths: ProjectPaths) -> Stages:
+    import owlrl
+    import pyshacl
+    from rdflib import Graph
+
+    stages: Stages = {}
+    started = time.perf_counter()
+    ontology = Graph()
+    for path in [paths.ontology, *paths.imports]:
+        ontology.parse(path)
+    data = Graph().parse(paths.data)
+    shapes = Graph().parse(paths.shapes)
+    stages["parse"] = time.perf_counter() - started
+    started = time.perf_counter()
+    full = Graph()
+    for triple in (*ontology, *data):
+        full.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(full)
+    stages["reason"] = time.perf_counter() - started
+    started = time.perf_counter()
+    pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology, inference="owlrl", advanced=True)
+    stages["validate"] = time.perf_counter() - started
+    asserted = Graph()
+    for triple in (*ontology, *data):
+        asserted.add(triple)
+    stages["queries"] = _queries(
+        paths, lambda text, graph: list((full if graph == "full" else asserted).query(text))
+    )
+    return stages
+
+
+def ours(paths: ProjectPaths) -> Stages:
+    from bytedance_kg.build import build
+    from bytedance_kg.query.store import load_store
+    from bytedance_kg.sparql.querying import run_query
+
+    result = build(paths)
+    stages = dict(result.timings)
+    stores = {mode: load_store(paths, mode) for mode in ("asserted", "full", "all")}
+    stages["queries"] = _queries(paths, lambda text, graph: run_query(stores[graph], text))
+    return stages
+
+
+def parse_only(paths: ProjectPaths) -> Stages:
+    """pyoxigraph parsing every source file into an in-memory store: the baseline."""
+    import pyoxigraph as ox
+
+    started = time.perf_counter()
+    store = ox.Store()
+    for path in [paths.ontology, *paths.imports, paths.shapes, paths.data]:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return {"parse": time.perf_counter() - started}
+
+
+PIPELINES: dict[str, Callable[[ProjectPaths], Stages]] = {"ours": ours, "naive": naive, "parse": parse_only}
+
+
+def _child(pipeline: str, root: str, dist: str, queue: multiprocessing.Queue) -> None:
+    paths = ProjectPaths(Path(root), Path(dist))
+    stages = PIPELINES[pipeline](paths)
+    queue.put((stages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+
+
+def measure(pipeline: str, paths: ProjectPaths, timeout: float) -> tuple[Stages, int] | None:
+    """One run in a fresh process: stage timings and peak RSS (bytes); None past ``timeout``."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(pipeline, str(paths.root), str(paths.dist), queue))
+    process.start()
+    process.join(timeout)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        return None
+    return queue.get() if not queue.empty() else None
+
+
+def workspace(
+    source: ProjectPaths, folder: Path, articles: int, seed: int = 1, inject: tuple[str, ...] = ()
+) -> ProjectPaths:
+    """A copy of the project's sources whose data is the article itself (0) or ``articles``
+    synthetic ones (with the ``inject``-ed violations, if any)."""
+    from bytedance_kg.maintainer.synthetic import generate, write
+    from bytedance_kg.rdf.parsing import load_turtle
+
+    for name in ("ontology", "data", "checks", "queries"):
+        shutil.copytree(source.root / name, folder / name)
+    paths = ProjectPaths(folder, folder / "dist")
+    if articles:  # the recorded answers are the article's: synthetic data answers differently
+        shutil.rmtree(folder / "queries" / "expected")
+        text = source.article.read_text(encoding="utf-8")
+        write(
+            generate(load_turtle(source.data), text, articles, seed=seed, inject=inject), folder, paths.data
+        )
+    return paths
+
+
+LARGE = 20_000
+"""Sizes above this many triples are measured once per pipeline: a run takes minutes there, and its
+spread is small next to the differences measured."""
+
+
+def run(
+    source: ProjectPaths, sizes: list[int], repeats: int, timeout: float, progress: Callable[[str], None]
+) -> list[dict]:
+    rows = []
+    naive_gave_up = False
+    for articles in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            progress(f"generating {'the article' if not articles else f'{articles} synthetic articles'}")
+            paths = workspace(source, Path(tmp), articles)
+            triples = count_triples(paths)
+            large = triples > LARGE
+            for pipeline in PIPELINES:
+                row = {"articles": articles, "triples": triples, "pipeline": pipeline, "completed": False}
+                if pipeline == "naive" and naive_gave_up:
+                    row["skipped"] = True
+                    rows.append(row)
+                    continue
+                runs = []
+                for i in range(1 if large else repeats):
+                    progress(f"{pipeline} on {describe_size(articles)} ({triples} triples), run {i + 1}")
+                    outcome = measure(pipeline, paths, timeout)
+                    if outcome is None:
+                        break
+                    runs.append(outcome)
+                if runs:
+                    stage_names = runs[0][0].keys()
+                    row.update(
+                        completed=True,
+                        runs=len(runs),
+                        stages={s: statistics.median(r[0][s] for r in runs) for s in stage_names},
+                        total=statistics.median(sum(r[0].values()) for r in runs),
+                        peak_rss=max(r[1] for r in runs),
+                    )
+                elif pipeline == "naive":
+                    naive_gave_up = True
+                row["timeout"] = timeout
+                rows.append(row)
+    return rows
+
+
+def count_triples(paths: ProjectPaths) -> int:
+    """Triples in the data and the ontology: the size the tables report."""
+    import pyoxigraph as ox
+
+    return sum(
+        1
+        for path in (paths.data, paths.ontology)
+        for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    )
+
+
+def describe_size(articles: int) -> str:
+    return "the article" if not articles else f"{articles} synthetic articles"
+
+
+def _completed(rows: list[dict], pipeline: str) -> dict[int, dict]:
+    return {r["articles"]: r for r in rows if r["pipeline"] == pipeline and r["completed"]}
+
+
+def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list[tuple[int, int, float]]]:
+    """For each stage, the exponent k of time ~ n^k between consecutive synthetic sizes."""
+    measured = sorted((r for a, r in _completed(rows, pipeline).items() if a), key=lambda r: r["triples"])
+    out: dict[str, list[tuple[int, int, float]]] = {}
+    for small, big in zip(measured, measured[1:]):
+        for stage in [*small["stages"], "total"]:
+            before = small["total"] if stage == "total" else small["stages"][stage]
+            after = big["total"] if stage == "total" else big["stages"][stage]
+            if before > 0.005 and after > 0:  # below 5 ms the ratio is noise
+                k = math.log(after / before) / math.log(big["triples"] / small["triples"])
+                out.setdefault(stage, []).append((small["triples"], big["triples"], k))
+    return out
+
+
+def render(rows: list[dict]) -> str:
+    lines = [
+        "| data | triples | pipeline | total (s) | stages (s, median) | peak RSS (MiB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        data = describe_size(row["articles"])
+        if row.get("skipped"):
+            lines.append(
+                f"| {data} | {row['triples']} | {row['pipeline']} | not run: it did not finish on a "
+                "smaller size | | |"
+            )
+            continue
+        if not row["completed"]:
+            lines.append(
+                f"| {data} | {row['triples']} | {row['pipeline']} | did not finish within "
+                f"{row.get('timeout', 0):.0f} s | | |"
+            )
+            continue
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items())
+        runs = "" if row.get("runs", 1) > 1 else " (1 run)"
+        lines.append(
+            f"| {data} | {row['triples']} | {row['pipeline']} | {row['total']:.2f}{runs} | {stages} | "
+            f"{row['peak_rss'] / 2**20:.0f} |"
+        )
+    lines += ["", "Ratios (from the medians above):", ""]
+    ours, naive_rows, parse = (_completed(rows, p) for p in ("ours", "naive", "parse"))
+    for articles in sorted({r["articles"] for r in rows}):
+        data = describe_size(articles)
+        if articles in ours and articles in naive_rows:
+            lines.append(
+                f"- {data}: naive / ours = {naive_rows[articles]['total'] / ours[articles]['total']:.2f}"
+            )
+        elif articles in ours:
+            timeout = next(
+                (
+                    r.get("timeout")
+                    for r in rows
+                    if r["articles"] == articles
+                    and r["pipeline"] == "naive"
+                    and not r["completed"]
+                    and not r.get("skipped")
+                ),
+                None,
+            )
+            if timeout:
+                lines.append(
+                    f"- {data}: naive did not finish within {timeout:.0f} s, so naive / ours > "
+                    f"{timeout / ours[articles]['total']:.1f}"
+                )
+        if articles in ours and articles in parse:
+            lines.append(
+                f"- {data}: ours / pyoxigraph parse = "
+                f"{ours[articles]['total'] / parse[articles]['total']:.1f}"
+            )
+    exponents = growth_exponents(rows)
+    if exponents:
+        lines += [
+            "",
+            "Growth exponents of our build (time ~ n^k between consecutive synthetic sizes):",
+            "",
+            "| stage | " + " | ".join(f"{a} → {b}" for a, b, _ in next(iter(exponents.values()))) + " |",
+            "|---|" + "---|" * len(next(iter(exponents.values()))),
+        ]
+        width = len(next(iter(exponents.values())))
+        for stage, ks in exponents.items():
+            cells = [f"{k:.2f}" for _, _, k in ks] + [""] * (width - len(ks))
+            lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], target: Path) -> None:
+    """Time and peak memory against size, log-log, one line per pipeline (SVG, reproducible bytes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams["svg.hashsalt"] = "bytedance-kg"
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for pipeline, measured in ((p, _completed(rows, p)) for p in PIPELINES):
+        points = sorted(measured.values(), key=lambda r: r["triples"])
+        if not points:
+            continue
+        sizes = [r["triples"] for r in points]
+        left.plot(sizes, [r["total"] for r in points], marker="o", label=pipeline)
+        right.plot(sizes, [r["peak_rss"] / 2**20 for r in points], marker="o", label=pipeline)
+    for axis, label in ((left, "time (s)"), (right, "peak RSS (MiB)")):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("triples (data + ontology)")
+        axis.set_ylabel(label)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend()
+    figure.suptitle("bytedance-kg build against the naive pipeline")
+    figure.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(target, format="svg", metadata={"Date": None})
+    plt.close(figure)
+
+
+def save(rows: list[dict], root: Path, endpoints: dict | None = None) -> None:
+    """``bench-results.json``, the generated tables in ``BENCHMARKS.md`` and ``docs/benchmarks.svg``."""
+    from bytedance_kg.maintainer.docs import replace_section
+    from bytedance_kg.rdf.canonical import write_atomically
+
+    results: dict[str, object] = {"build": rows}
+    if endpoints is not None:
+        results["endpoints"] = endpoints
+    (root / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    document = root / "BENCHMARKS.md"
+    text = replace_section(document.read_text(encoding="utf-8"), "build", render(rows).rstrip())
+    if endpoints is not None:
+        from bytedance_kg.bench.endpoints import render as render_endpoints
+
+        text = replace_section(text, "endpoints", render_endpoints(endpoints).rstrip())
+    write_atomically(document, text)
+    plot(rows, root / "docs" / "benchmarks.svg")

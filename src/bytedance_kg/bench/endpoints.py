@@ -1,0 +1,234 @@
+"""The endpoint benchmark: our server against a raw ``oxigraph serve-read-only`` and an rdflib-backed
+endpoint (the ``rdflib-endpoint`` package), on the same data, on this machine, in one run.
+
+Each server holds the full (reasoned) release as its default graph: ours through its own store,
+Oxigraph from ``bytedance-kg-full.nt`` loaded with ``oxigraph load``, rdflib-endpoint from the same
+file parsed by rdflib. Every saved query is first sent to all three and their answers compared (the
+same number of rows or triples), so the figures are for the same work. Then 1 and 8 clients each
+cycle through the saved queries for a fixed time, and throughput and p50/p99 latency are printed.
+All servers bind to 127.0.0.1 and are stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bytedance_kg.bench.loadtest import drive
+from bytedance_kg.project.paths import ProjectPaths
+from bytedance_kg.sparql.catalogue import SavedQuery, load_catalogue
+from bytedance_kg.sparql.expected import example_text
+
+_RDFLIB_ENDPOINT = """
+import sys
+import uvicorn
+from rdflib import Graph
+from rdflib_endpoint import SparqlEndpoint
+graph = Graph().parse(sys.argv[1], format="nt")
+uvicorn.run(SparqlEndpoint(graph=graph, cors_enabled=False), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running(command: list[str], url: str, log: Path, timeout: float = 120) -> Iterator[None]:
+    """Start a server, wait until ``url`` answers, stop it afterwards."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited: {log.read_text(errors='replace')[-1000:]}")
+            try:
+                if (
+                    httpx.post(
+                        url,
+                        data={"query": "ASK {}"},
+                        headers={"Accept": "application/sparql-results+json"},
+                        timeout=2,
+                    ).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not answer at {url} within {timeout} s")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def servers(paths: ProjectPaths, folder: Path) -> Iterator[dict[str, str]]:
+    """The three endpoints over the release in ``paths.dist``, by name."""
+    full = paths.dist / "bytedance-kg-full.nt"
+    binary = Path(sys.executable).with_name("oxigraph")
+    store = folder / "oxigraph-store"
+    subprocess.run(
+        [str(binary), "load", "--location", str(store), "--file", str(full)], check=True, capture_output=True
+    )
+    ports = {name: free_port() for name in ("ours", "oxigraph", "rdflib")}
+    ours = [
+        str(Path(sys.executable).with_name("bytedance-kg")),
+        "--root",
+        str(paths.root),
+        "--dist",
+        str(paths.dist),
+        "-q",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(ports["ours"]),
+        "--client-queries",
+        "4",
+    ]  # every benchmark client comes from 127.0.0.1
+    raw = [
+        str(binary),
+        "serve-read-only",
+        "--location",
+        str(store),
+        "--bind",
+        f"127.0.0.1:{ports['oxigraph']}",
+    ]
+    rdflib = [sys.executable, "-c", _RDFLIB_ENDPOINT, str(full), str(ports["rdflib"])]
+    urls = {
+        "ours": f"http://127.0.0.1:{ports['ours']}/sparql",
+        "oxigraph": f"http://127.0.0.1:{ports['oxigraph']}/query",
+        "rdflib": f"http://127.0.0.1:{ports['rdflib']}/",
+    }
+    with (
+        running(ours, urls["ours"], folder / "ours.log"),
+        running(raw, urls["oxigraph"], folder / "oxigraph.log"),
+        running(rdflib, urls["rdflib"], folder / "rdflib.log"),
+    ):
+        yield urls
+
+
+def _request(query: SavedQuery) -> tuple[dict[str, str], dict[str, str]]:
+    accept = "application/n-triples" if query.is_graph else "application/sparql-results+json"
+    return {"query": example_text(query)}, {"Accept": accept}
+
+
+def answer_size(client: httpx.Client, url: str, query: SavedQuery) -> int:
+    """Rows (or triples) in one server's answer to a saved query."""
+    data, headers = _request(query)
+    response = client.post(url, data=data, headers=headers, timeout=120)
+    response.raise_for_status()
+    if query.is_graph:
+        return sum(1 for line in response.text.splitlines() if line.strip() and not line.startswith("#"))
+    document = json.loads(response.text)
+    return 1 if "boolean" in document else len(document["results"]["bindings"])
+
+
+@dataclass
+class Load:
+    """One load run: the latency of every request and the number that failed."""
+
+    server: str
+    clients: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies) or [float("nan")]
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "server": self.server,
+            "clients": self.clients,
+            "seconds": round(self.seconds, 2),
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "throughput": round(self.throughput, 1),
+            "p50_ms": round(statistics.median(self.latencies or [0]) * 1000, 2),
+            "p99_ms": round(self.percentile(0.99) * 1000, 2),
+        }
+
+
+def load(url: str, server: str, queries: list[SavedQuery], clients: int, seconds: float) -> Load:
+    """``clients`` threads cycling through the saved queries for ``seconds``."""
+    requests = [_request(q) for q in queries]
+
+    def request(session: httpx.Client, i: int) -> str | None:
+        data, headers = requests[i % len(requests)]
+        status = session.post(url, data=data, headers=headers).status_code
+        return None if status == 200 else f"HTTP {status}"
+
+    latencies, errors, took = drive(clients, seconds, request)
+    return Load(server, clients, took, latencies, len(errors))
+
+
+def run(
+    paths: ProjectPaths, seconds: float, client_counts: tuple[int, ...] = (1, 8), progress=lambda _: None
+) -> dict[str, object]:
+    """Compare the answers, then measure each server at each client count."""
+    queries = list(load_catalogue(paths.queries_dir).values())
+    with tempfile.TemporaryDirectory() as tmp, servers(paths, Path(tmp)) as urls:
+        with httpx.Client() as client:
+            sizes = {name: [answer_size(client, url, q) for q in queries] for name, url in urls.items()}
+        mismatched = [q.name for i, q in enumerate(queries) if len({sizes[n][i] for n in urls}) != 1]
+        if mismatched:
+            raise RuntimeError(f"the servers disagree on {', '.join(mismatched)}: {sizes}")
+        runs = []
+        for clients in client_counts:
+            for name, url in urls.items():
+                progress(f"endpoint {name}, {clients} client(s), {seconds:g} s")
+                runs.append(load(url, name, queries, clients, seconds))
+    return {"queries": len(queries), "cpus": os.cpu_count(), "runs": [r.as_json() for r in runs]}
+
+
+def render(result: dict) -> str:
+    runs = result["runs"]
+    lines = [
+        "| server | clients | requests | errors | throughput (req/s) | p50 (ms) | p99 (ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['server']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['throughput']:.1f} | "
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+        )
+    lines.append("")
+    by = {(r["server"], r["clients"]): r for r in runs}
+    for clients in sorted({r["clients"] for r in runs}):
+        ours = by.get(("ours", clients))
+        if not ours:
+            continue
+        for other in ("oxigraph", "rdflib"):
+            if (other, clients) in by and by[(other, clients)]["throughput"]:
+                ratio = ours["throughput"] / by[(other, clients)]["throughput"]
+                lines.append(f"- {clients} client(s): ours / {other} = {ratio:.2f}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,187 @@
+"""A bounded load test of a running server: N clients for T seconds, mixing saved queries, pages
+and downloads, against one base URL (127.0.0.1 in our runs). It reports errors, latency
+percentiles, throughput and the growth of the server's resident memory.
+
+A benchmark, not a unit test: it prints its figures; ``make bench`` runs it for 60 seconds with 16
+clients. The request loop is bounded in count and in time, and stops by itself.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bytedance_kg.project.graphs import QUERY_GRAPHS
+from bytedance_kg.sparql.catalogue import SavedQuery
+from bytedance_kg.sparql.expected import example_text
+
+MAX_REQUESTS_PER_CLIENT = 100_000
+
+
+@dataclass
+class Report:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    rss_before: int | None = None
+    rss_after: int | None = None
+
+    def render(self) -> str:
+        count = len(self.latencies)
+        ordered = sorted(self.latencies) or [0.0]
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        lines = [
+            f"requests      {count}",
+            f"errors        {len(self.errors)}",
+            f"throughput    {count / self.seconds:.1f} requests/s" if self.seconds else "throughput    -",
+            f"latency p50   {statistics.median(ordered) * 1000:.1f} ms",
+            f"latency p99   {p99 * 1000:.1f} ms",
+        ]
+        if self.rss_before is not None and self.rss_after is not None:
+            lines.append(
+                f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> "
+                f"{self.rss_after / 2**20:.1f} MiB "
+                f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
+            )
+        lines += [f"  error: {e}" for e in self.errors[:10]]
+        return "\n".join(lines) + "\n"
+
+    def markdown(self, clients: int, seconds: float) -> str:
+        """The figures as the table ``BENCHMARKS.md`` shows."""
+        ordered = sorted(self.latencies) or [0.0]
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        memory = (
+            f"{self.rss_before / 2**20:.1f} → {self.rss_after / 2**20:.1f} MiB "
+            f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
+            if self.rss_before is not None and self.rss_after is not None
+            else "not measured"
+        )
+        return "\n".join(
+            [
+                f"{clients} clients for {seconds:g} s:",
+                "",
+                "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
+                "|---|---|---|---|---|---|",
+                f"| {len(self.latencies):,} | {len(self.errors)} | "
+                f"{len(self.latencies) / self.seconds:.1f} requests/s | "
+                f"{statistics.median(ordered) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {memory} |",
+            ]
+        )
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(child) for child in text.split()]
+    return found
+
+
+def rss_of(pid: int | None) -> int | None:
+    """Resident set size of a process and all its descendants (the query workers), from /proc."""
+    if pid is None:
+        return None
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            pending += _children(current)
+        except OSError:
+            continue  # the process ended meanwhile
+        total += next(
+            (int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+    return total
+
+
+def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[str, str, dict]]:
+    """The mix each client cycles through: every saved query, a few pages, a few downloads."""
+    mix = []
+    for query in queries:
+        graphs = QUERY_GRAPHS[query.graph]
+        accept = "text/turtle" if query.is_graph else "application/sparql-results+json"
+        mix.append(
+            (
+                "POST",
+                "/sparql",
+                {
+                    "data": {"query": example_text(query), "default-graph-uri": graphs},
+                    "headers": {"Accept": accept},
+                },
+            )
+        )
+    for path in ("/", "/doc/person/liang-rubo.html", "/doc/unit/flow.ttl", "/charts/timeline.svg"):
+        mix.append(("GET", path, {}))
+    for name in downloads:
+        mix.append(("GET", f"/dist/{name}", {}))
+    return mix
+
+
+Request = Callable[[httpx.Client, int], "str | None"]
+"""Sends request number ``i`` of one client; returns None on success, else what went wrong."""
+
+
+def drive(
+    clients: int, seconds: float, request: Request, base_url: str = ""
+) -> tuple[list[float], list[str], float]:
+    """``clients`` threads sending requests for ``seconds`` (and at most ``MAX_REQUESTS_PER_CLIENT``
+    each): the latency of every request, the failures, and the time it all took."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as session:
+            for i in range(MAX_REQUESTS_PER_CLIENT):
+                if time.monotonic() >= deadline:
+                    return
+                started = time.monotonic()
+                try:
+                    problem = request(session, offset + i)
+                except httpx.HTTPError as error:
+                    problem = str(error)
+                elapsed = time.monotonic() - started
+                with lock:
+                    latencies.append(elapsed)
+                    if problem is not None:
+                        errors.append(problem)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i * 7,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.monotonic() - started
+
+
+def run(
+    base: str,
+    queries: list[SavedQuery],
+    downloads: list[str],
+    clients: int,
+    seconds: float,
+    pid: int | None = None,
+) -> Report:
+    report = Report(rss_before=rss_of(pid))
+    mix = requests_mix(queries, downloads)
+
+    def request(session: httpx.Client, i: int) -> str | None:
+        method, path, options = mix[i % len(mix)]
+        try:
+            status = session.request(method, path, **options).status_code
+        except httpx.HTTPError as error:
+            return f"{method} {path}: {error}"
+        return None if status == 200 else f"{method} {path}: HTTP {status}"
+
+    report.latencies, report.errors, report.seconds = drive(clients, seconds, request, base)
+    report.rss_after = rss_of(pid)
+    return report

@@ -1,0 +1,73 @@
+"""The seam between the build and whatever checks and reasons: engines behind one protocol.
+
+A build asks three things of its sources: their OWL RL closure, their SHACL results, and the rows
+of the quality gates. An :class:`Engine` answers all three. Two are registered:
+
+- ``fast`` (the default): the targeted OWL RL rules, SHACL Core in the ``shacl`` engine with the
+  SPARQL constraints on pyoxigraph, the gates on pyoxigraph;
+- ``reference``: owlrl's full closure, pySHACL, the gates on rdflib. Slow, written by others, and
+  the oracle: the differential tests (``tests/test_fastpath.py``, ``tests/test_shapes.py``) run
+  both through this protocol and require the same answers.
+
+Engines are imported only when asked for by name (:func:`engine`), so owlrl and pySHACL, which
+only the reference engine imports, are never loaded by a fast build, a query or the server.
+Adding an engine is one class with these three methods and one line in :data:`ENGINES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from rdflib import Graph
+
+from bytedance_kg.pipeline.engines.closure import Closure
+from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
+from bytedance_kg.pipeline.gates import GateResult
+from bytedance_kg.pipeline.sources import Sources
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What a SHACL run found: whether the data conforms, the results, and the report graph."""
+
+    conforms: bool
+    results: list[ShapeResult]
+    report: Graph
+
+
+class Engine(Protocol):
+    """The build's checking stages. Every method is pure: it reads its inputs and changes none."""
+
+    name: str
+
+    def reason(self, terminology: Graph, data: Graph) -> Closure:
+        """The cleaned OWL RL closure of ``terminology`` and ``data`` together, with its problems."""
+        ...
+
+    def validate(self, data: Graph, shapes: Graph, ontology: Graph | None = None) -> Validation:
+        """``data`` against ``shapes``, with ``ontology`` mixed in for the class hierarchy."""
+        ...
+
+    def gates(self, sources: Sources, checks_dir: Path) -> list[GateResult]:
+        """Every gate in ``checks_dir`` over the sources as named graphs."""
+        ...
+
+
+ENGINES: dict[str, str] = {
+    "fast": "bytedance_kg.pipeline.engines.fast:FastEngine",
+    "reference": "bytedance_kg.pipeline.engines.reference:ReferenceEngine",
+}
+"""Engine name → ``module:class``, imported on first use."""
+DEFAULT_ENGINE = "fast"
+
+
+def engine(name: str = DEFAULT_ENGINE) -> Engine:
+    """The engine registered as ``name`` (a :class:`ValueError` naming the known ones otherwise)."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    module, _, cls = ENGINES[name].partition(":")
+    made: Engine = getattr(importlib.import_module(module), cls)()
+    return made

@@ -1,0 +1,122 @@
+"""What reasoning gives the build, whichever engine reasons: the closure, cleaned for publication.
+
+Both engines' reasoners (owlrl's full closure in the reference engine, the targeted rules of the
+fast one) hand their raw triples to :func:`clean_closure`, so the published inferences follow one
+rule set: no triple that is not RDF 1.1 (a literal subject), no axiomatic noise (``x owl:sameAs x``,
+the built-in vocabularies' own axioms), nothing about blank nodes the input never described.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
+
+from bytedance_kg.project.namespaces import new_graph
+
+OWLRL_ERROR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+"""owlrl marks an inconsistency with a node of this namespace's ``ErrorMessage`` type."""
+_BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
+
+
+_REFLEXIVE_NOISE = (
+    OWL.sameAs,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+)
+_TRIVIAL_TYPES = (RDFS.Resource, OWL.Thing)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The outcome of reasoning: the triples it added, any inconsistency, and the full graph."""
+
+    inferred: Graph
+    problems: list[str]
+    kept: frozenset[tuple[Node, Node, Node]] = field(repr=False)
+    """The asserted triples the closure holds (all of them, for both engines)."""
+
+    @cached_property
+    def full(self) -> Graph:
+        """Asserted and inferred triples as one graph, made on first use: the build publishes the
+        two as separate named graphs and never needs it (at a million triples, building it took
+        seconds and a gigabyte)."""
+        full = new_graph()
+        for triple in (*self.kept, *self.inferred):
+            full.add(triple)
+        return full
+
+    @property
+    def full_size(self) -> int:
+        """How many triples :attr:`full` holds, without making it (no inference is asserted)."""
+        return len(self.kept) + len(self.inferred)
+
+
+def is_noise(subject: object, predicate: object, obj: object) -> bool:
+    """True for an inferred triple that is not RDF 1.1 or tells a consumer nothing."""
+    if isinstance(subject, Literal):
+        return True  # not RDF 1.1: strict parsers reject it
+    if predicate in _REFLEXIVE_NOISE and subject == obj:
+        return True  # x owl:sameAs x, C rdfs:subClassOf C, ...
+    if predicate == RDF.type and (obj in _TRIVIAL_TYPES or isinstance(obj, BNode)):
+        return True  # everything is a resource and a thing; anonymous classes (owl:unionOf) name nothing
+    if isinstance(subject, URIRef) and str(subject).startswith(_BUILTIN):
+        return True  # axioms about rdf:, rdfs:, owl:, xsd: terms themselves
+    return False
+
+
+def clean_closure(
+    triples: Iterable[tuple[Node, Node, Node]], asserted: set[tuple[Node, Node, Node]], problems: list[str]
+) -> Closure:
+    """The published closure: asserted triples plus the inferences that are RDF 1.1 and tell a
+    consumer something (see :func:`is_noise`); a blank node the input never described is dropped
+    with everything said about it (owlrl's anonymous helper nodes), and so is every inference that
+    names a blank node or restates an equivalence as subclass pairs (see :func:`_equivalence_classes`)."""
+    triples = list(triples)
+    equivalent = _equivalence_classes(triples)
+    kept = set()
+    inferred = new_graph()
+    for triple in triples:
+        if triple in asserted:
+            kept.add(triple)
+        elif (
+            not is_noise(*triple)
+            and not any(isinstance(t, BNode) for t in triple)
+            and triple[1] != OWLRL_ERROR.error
+            and triple[2] != OWLRL_ERROR.ErrorMessage
+            and not (
+                triple[1] == RDFS.subClassOf
+                and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])
+            )
+        ):
+            inferred.add(triple)
+    return Closure(inferred, problems, frozenset(kept))
+
+
+def _equivalence_classes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Node]:
+    """Each class that is owl:equivalentClass to another, mapped to one representative of its group.
+
+    The published closure leaves out the ``rdfs:subClassOf`` pairs that merely restate an
+    equivalence (A and B each a subclass of the other): such cycles make SHACL engines that follow
+    the hierarchy without a guard (rdf-validate-shacl) recurse forever, and they say nothing the
+    ``owl:equivalentClass`` axiom does not. Inferences about blank nodes (the vocabularies' list
+    cells) are left out too, so that no blank node spans two named graphs of the release."""
+    parent: dict[Node, Node] = {}
+
+    def find(node: Node) -> Node:
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    for s, p, o in triples:
+        if p == OWL.equivalentClass and s != o:
+            parent.setdefault(s, s)
+            parent.setdefault(o, o)
+            parent[find(s)] = find(o)
+    return {node: find(node) for node in parent}

@@ -1,0 +1,357 @@
+"""The fast reasoner: targeted OWL RL rules, for the constructs our vocabularies use, in place of
+owlrl's full closure.
+
+owlrl joins every OWL RL rule against every triple, schema and data alike, until nothing changes,
+so its cost grows faster than the data. OWL RL splits naturally in two, and so does this module:
+
+1. The *terminology* (ontology + vendored vocabularies, and any schema axiom the data states) is
+   closed with the ``scm-*`` rules of the OWL 2 RL profile: subclass and subproperty hierarchies
+   (equivalences included, both ways; ``scm-uni`` for unions; ``scm-cls`` making every
+   ``owl:Class`` a subclass of ``owl:Thing``), and domains and ranges inherited along both. The
+   result gives the sets the instance rules need, computed once.
+2. The instance rules then run semi-naively over the terminology's own triples and the data: each
+   new triple is joined once with what is already known: ``cax-sco`` (through the closed hierarchy),
+   ``prp-spo1``, ``prp-dom``, ``prp-rng``, ``prp-inv1/2``, ``prp-symp``, ``prp-trp``; and the
+   consistency rules ``prp-fp``, ``prp-ifp``, ``prp-key`` (which would make distinct things
+   ``owl:sameAs``) and ``cax-dw`` are reported as problems.
+
+Any OWL construct outside these rules is refused by :func:`compile_terminology`, so the fast path
+cannot silently miss an inference when an ontology grows. The result is the same
+:class:`~bytedance_kg.pipeline.engines.closure.Closure` the owlrl path gives, cleaned by the same rules;
+``tests/test_fastpath.py`` proves the two equal on the real data and on synthetic graphs, with and
+without injected violations. The one deliberate difference: when the data makes two distinct things
+``owl:sameAs``, this path reports it and does not go on to copy every triple of one onto the other
+as owlrl does; the build refuses such data either way, so that copy is never published.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
+
+from bytedance_kg.pipeline.engines.closure import Closure, clean_closure
+from bytedance_kg.pipeline.sources import union
+from bytedance_kg.project.errors import KGError
+
+Triple = tuple[Node, Node, Node]
+
+# Terminology predicates and types whose instance rules this module implements; anything else in
+# the OWL namespace that can make an instance-level inference is refused (see UNSUPPORTED).
+UNSUPPORTED = (
+    OWL.hasValue,
+    OWL.someValuesFrom,
+    OWL.allValuesFrom,
+    OWL.intersectionOf,
+    OWL.complementOf,
+    OWL.oneOf,
+    OWL.maxCardinality,
+    OWL.maxQualifiedCardinality,
+    OWL.propertyChainAxiom,
+    OWL.propertyDisjointWith,
+    OWL.members,
+    OWL.distinctMembers,
+    OWL.differentFrom,
+    OWL.onProperty,
+    OWL.sourceIndividual,
+)
+UNSUPPORTED_TYPES = (
+    OWL.IrreflexiveProperty,
+    OWL.AsymmetricProperty,
+    OWL.AllDisjointClasses,
+    OWL.AllDisjointProperties,
+    OWL.AllDifferent,
+    OWL.NegativePropertyAssertion,
+)
+
+
+class UnsupportedTerminology(KGError):
+    """The terminology (or the data) uses an OWL construct the targeted rules do not implement:
+    the build stops (exit 2) and says to use ``--engine reference``."""
+
+
+@dataclass
+class Terminology:
+    """The axioms the instance rules read, from the closed terminology."""
+
+    superclasses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    superproperties: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    domains: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    ranges: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    inverses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    symmetric: set[Node] = field(default_factory=set)
+    transitive: set[Node] = field(default_factory=set)
+    functional: set[Node] = field(default_factory=set)
+    inverse_functional: set[Node] = field(default_factory=set)
+    keys: dict[Node, list[list[Node]]] = field(default_factory=lambda: defaultdict(list))
+    disjoint: set[tuple[Node, Node]] = field(default_factory=set)
+
+
+def _list(graph: Graph, head: Node) -> list[Node]:
+    return list(graph.items(head))
+
+
+def compile_terminology(closed: Graph) -> Terminology:
+    """The instance-rule axioms of a closed terminology; refuses constructs not covered."""
+    for predicate in UNSUPPORTED:
+        if (None, predicate, None) in closed:
+            raise UnsupportedTerminology(
+                f"the fast reasoner has no rule for {predicate.n3()}; use --engine reference"
+            )
+    for kind in UNSUPPORTED_TYPES:
+        if (None, RDF.type, kind) in closed:
+            raise UnsupportedTerminology(
+                f"the fast reasoner has no rule for {kind.n3()}; use --engine reference"
+            )
+    t = Terminology()
+    for s, o in closed.subject_objects(RDFS.subClassOf):
+        t.superclasses[s].add(o)
+    for s, o in closed.subject_objects(RDFS.subPropertyOf):
+        t.superproperties[s].add(o)
+    for s, o in closed.subject_objects(RDFS.domain):
+        t.domains[s].add(o)
+    for s, o in closed.subject_objects(RDFS.range):
+        t.ranges[s].add(o)
+    for s, o in closed.subject_objects(OWL.inverseOf):
+        t.inverses[s].add(o)
+        t.inverses[o].add(s)
+    t.symmetric = set(closed.subjects(RDF.type, OWL.SymmetricProperty))
+    t.transitive = set(closed.subjects(RDF.type, OWL.TransitiveProperty))
+    t.functional = set(closed.subjects(RDF.type, OWL.FunctionalProperty))
+    t.inverse_functional = set(closed.subjects(RDF.type, OWL.InverseFunctionalProperty))
+    for cls, head in closed.subject_objects(OWL.hasKey):
+        t.keys[cls].append(_list(closed, head))
+    for a, b in closed.subject_objects(OWL.disjointWith):
+        t.disjoint.add((a, b))
+        t.disjoint.add((b, a))
+    return t
+
+
+SCHEMA_PREDICATES = (
+    OWL.sameAs,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    OWL.unionOf,
+    OWL.hasKey,
+    OWL.disjointWith,
+)
+SCHEMA_TYPES = (
+    OWL.Class,
+    OWL.SymmetricProperty,
+    OWL.TransitiveProperty,
+    OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty,
+)
+
+
+def is_schema(triple: Triple) -> bool:
+    """True for a triple the terminology rules read, or must refuse, wherever it is stated."""
+    _, p, o = triple
+    return (
+        p in SCHEMA_PREDICATES
+        or p in UNSUPPORTED
+        or p in (RDF.first, RDF.rest)
+        or (p == RDF.type and (o in SCHEMA_TYPES or o in UNSUPPORTED_TYPES))
+    )
+
+
+def _reachable(edges: dict[Node, set[Node]]) -> dict[Node, set[Node]]:
+    """The transitive closure of a relation given as adjacency sets (reflexive pairs only on cycles)."""
+    out: dict[Node, set[Node]] = {}
+    for start, direct in edges.items():
+        seen: set[Node] = set()
+        stack = list(direct)
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(edges.get(node, ()))
+        out[start] = seen
+    return out
+
+
+def _hierarchy(
+    graph: Graph, sub: Node, equivalent: Node, extra: Iterable[tuple[Node, Node]] = ()
+) -> dict[Node, set[Node]]:
+    edges: dict[Node, set[Node]] = defaultdict(set)
+    for a, b in (*graph.subject_objects(sub), *extra):
+        edges[a].add(b)
+    for a, b in graph.subject_objects(equivalent):
+        edges[a].add(b)
+        edges[b].add(a)
+    return _reachable(edges)
+
+
+def close_terminology(terminology: Graph) -> set[Triple]:
+    """The triples the ``scm-*`` rules add to ``terminology``: scm-cls, scm-sco, scm-eqc1/2, scm-uni,
+    scm-spo, scm-eqp1/2, scm-dom1/2, scm-rng1/2 (the reflexive ones included; cleaning drops them)."""
+    out: set[Triple] = set()
+    things = [(c, OWL.Thing) for c in terminology.subjects(RDF.type, OWL.Class)]  # scm-cls
+    unions = [
+        (member, union)
+        for union, head in terminology.subject_objects(OWL.unionOf)
+        for member in terminology.items(head)
+    ]  # scm-uni
+    classes_above = _hierarchy(terminology, RDFS.subClassOf, OWL.equivalentClass, [*things, *unions])
+    properties_above = _hierarchy(terminology, RDFS.subPropertyOf, OWL.equivalentProperty)
+    for above, sub, equivalent in (
+        (classes_above, RDFS.subClassOf, OWL.equivalentClass),
+        (properties_above, RDFS.subPropertyOf, OWL.equivalentProperty),
+    ):
+        for a, supers in above.items():
+            for b in supers:
+                out.add((a, sub, b))
+                if a in above.get(b, ()):
+                    out.add((a, equivalent, b))
+    for axiom in (RDFS.domain, RDFS.range):  # scm-dom1/2, scm-rng1/2
+        direct: dict[Node, set[Node]] = defaultdict(set)
+        for prop, cls in terminology.subject_objects(axiom):
+            direct[prop].add(cls)
+        for prop in set(direct) | set(properties_above):
+            for ancestor in {prop} | properties_above.get(prop, set()):
+                for cls in direct.get(ancestor, ()):
+                    out |= {(prop, axiom, d) for d in {cls} | classes_above.get(cls, set())}
+    return out
+
+
+class _Chainer:
+    """Semi-naive forward chaining of the instance rules over a set of triples."""
+
+    def __init__(self, t: Terminology) -> None:
+        self.t = t
+        self.triples: set[Triple] = set()
+        self.agenda: list[Triple] = []
+        # (property, subject) -> objects and (property, object) -> subjects, for the join rules.
+        self.forward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
+        self.backward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
+        self.types: dict[Node, set[Node]] = defaultdict(set)
+        self.joined = (
+            t.transitive
+            | t.functional
+            | t.inverse_functional
+            | {p for keys in t.keys.values() for key in keys for p in key}
+        )
+
+    def _index(self, triple: Triple) -> None:
+        s, p, o = triple
+        self.triples.add(triple)
+        if p == RDF.type:
+            self.types[s].add(o)
+        elif p in self.joined:
+            self.forward[(p, s)].add(o)
+            self.backward[(p, o)].add(s)
+
+    def add(self, triple: Triple) -> None:
+        if triple not in self.triples:
+            self._index(triple)
+            self.agenda.append(triple)
+
+    def run(self, seed: Iterable[Triple]) -> None:
+        for triple in seed:
+            if triple not in self.triples:
+                self._index(triple)
+            self.agenda.append(triple)
+        t = self.t
+        while self.agenda:
+            s, p, o = self.agenda.pop()
+            if p == RDF.type:
+                for cls in t.superclasses.get(o, ()):  # cax-sco (closed, so also cax-eqc, cls-uni)
+                    self.add((s, RDF.type, cls))
+                continue
+            subject_ok = not isinstance(s, Literal)
+            for q in t.superproperties.get(p, set()) | {p}:  # prp-spo1, prp-eqp (closed)
+                self.add((s, q, o))
+                for cls in t.domains.get(q, ()):  # prp-dom
+                    self.add((s, RDF.type, cls))
+                for cls in t.ranges.get(q, ()):  # prp-rng
+                    self.add((o, RDF.type, cls))
+                if not isinstance(o, Literal) and subject_ok:
+                    for inverse in t.inverses.get(q, ()):  # prp-inv1/2
+                        self.add((o, inverse, s))
+                    if q in t.symmetric:  # prp-symp
+                        self.add((o, q, s))
+                if q in t.transitive:  # prp-trp, both ways round the new edge
+                    for after in list(self.forward.get((q, o), ())):
+                        self.add((s, q, after))
+                    for before in list(self.backward.get((q, s), ())):
+                        self.add((before, q, o))
+
+    def same_as(self) -> set[tuple[Node, Node]]:
+        """The distinct pairs prp-fp, prp-ifp and prp-key would make ``owl:sameAs``."""
+        pairs: set[tuple[Node, Node]] = set()
+        for (p, _), objects in self.forward.items():
+            if p in self.t.functional and len(objects) > 1:
+                pairs |= {(a, b) for a in objects for b in objects if a != b}
+        for (p, _), subjects in self.backward.items():
+            if p in self.t.inverse_functional and len(subjects) > 1:
+                pairs |= {(a, b) for a in subjects for b in subjects if a != b}
+        for cls, keys in self.t.keys.items():
+            members = [x for x, classes in self.types.items() if cls in classes]
+            for key in keys:
+                by_values: dict[tuple, list[Node]] = defaultdict(list)
+                for x in members:
+                    values = [self.forward.get((p, x), set()) for p in key]
+                    if all(values):
+                        for combination in _product(values):
+                            by_values[combination].append(x)
+                for group in by_values.values():
+                    pairs |= {(a, b) for a in group for b in group if a != b}
+        return pairs
+
+    def disjoint_members(self) -> list[str]:
+        """cax-dw: things typed with two disjoint classes."""
+        out = []
+        for x, classes in self.types.items():
+            if OWL.Nothing in classes:
+                out.append(f"{x.n3()} is an instance of owl:Nothing")
+            for a, b in self.t.disjoint:
+                if a in classes and b in classes and str(a) <= str(b):
+                    out.append(f"{x.n3()} is an instance of the disjoint classes {a.n3()} and {b.n3()}")
+        return out
+
+
+def _product(values: list[set[Node]]) -> list[tuple[Node, ...]]:
+    combos: list[tuple[Node, ...]] = [()]
+    for options in values:
+        combos = [c + (v,) for c in combos for v in options]
+    return combos
+
+
+def fast_closure(terminology: Graph, data: Graph) -> Closure:
+    """The OWL RL closure of terminology + data, as :func:`reasoning.closure` computes it."""
+    schema = union(terminology)
+    for triple in data:
+        if is_schema(triple):
+            schema.add(triple)
+    for triple in close_terminology(schema):
+        schema.add(triple)
+    chainer = _Chainer(compile_terminology(schema))
+    chainer.run(schema)
+    chainer.run(data)
+    same = chainer.same_as() | {(a, b) for a, b in schema.subject_objects(OWL.sameAs) if a != b}
+    same |= {(b, a) for a, b in same}  # owl:sameAs is symmetric; owlrl reports both directions
+    problems = sorted(
+        {
+            f"owl:sameAs merges distinct things: <{a}> and <{b}>"
+            for a, b in same
+            if isinstance(a, URIRef) and isinstance(b, URIRef)
+        }
+        | {
+            f"the data makes distinct non-IRI terms the same: {a.n3()} and {b.n3()}"
+            for a, b in same
+            if not (isinstance(a, URIRef) and isinstance(b, URIRef))
+            and not isinstance(a, Literal)
+            and not isinstance(b, Literal)
+        }
+        | set(chainer.disjoint_members())
+    )
+    return clean_closure(chainer.triples, set(terminology) | set(data), problems)

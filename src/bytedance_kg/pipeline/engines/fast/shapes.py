@@ -1,0 +1,308 @@
+"""The fast validator: SHACL Core in a compiled engine, SHACL-SPARQL constraints on pyoxigraph.
+
+pySHACL evaluates every constraint in Python, and its SPARQL-based constraints once per focus node
+through rdflib's query engine; on 10k triples that is most of a build. Here:
+
+- the Core constraints run in ``shacl`` (a SHACL engine written in Rust, on PyPI), given the
+  shapes without their ``sh:sparql`` constraints;
+- each SPARQL-based constraint runs once, as a whole query on a pyoxigraph store, and keeps the
+  solutions whose ``?this`` is a focus node of its shape (equal to SHACL's pre-binding of
+  ``$this`` for queries that bind it in their first triple pattern and have no sub-query, which
+  ours are; :func:`sparql_constraints` refuses others).
+  We run them ourselves because ``shacl`` 0.3.4 misses a violation that needs ``xsd:date``
+  ordering (``FILTER (?begins > ?ends)``), found by the differential tests.
+
+The results come back as the same
+:class:`~bytedance_kg.pipeline.engines.shaperesults.ShapeResult` records pySHACL's report gives,
+and ``tests/test_fastpath.py`` proves the two validators give the same multiset of (focus, path,
+component, shape, value, severity, message) on the real data, on every negative case of
+``tests/shapes/`` and on synthetic graphs with and without injected violations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyoxigraph as ox
+import shacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, NamespaceManager
+from rdflib.term import Node
+
+from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
+from bytedance_kg.project.errors import KGError
+from bytedance_kg.project.namespaces import new_graph
+from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
+
+
+class UnsupportedShapes(KGError):
+    """The shapes use something the fast validator cannot run exactly: the build stops (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result as RDF terms: a :class:`ShapeResult` and a report node are made from it."""
+
+    shape: Node
+    focus: Node
+    path: Node | None
+    component: URIRef
+    value: Node | None
+    message: str
+    severity: Node
+
+    def record(self, names: NamespaceManager) -> ShapeResult:
+        return ShapeResult(
+            shape=self.shape.n3(names),
+            focus=self.focus.n3(names),
+            path="" if self.path is None else self.path.n3(names),
+            component=self.component.n3(names),
+            value="" if self.value is None else self.value.n3(names),
+            message=self.message,
+            severity=self.severity.n3(names),
+        )
+
+
+def report_graph(findings: list[Finding], conforms: bool) -> Graph:
+    """The findings as a SHACL validation report graph."""
+    report = new_graph()
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(conforms)))
+    for finding in findings:
+        node = BNode()
+        report.add((root, SH.result, node))
+        report.add((node, RDF.type, SH.ValidationResult))
+        for predicate, value in (
+            (SH.sourceShape, finding.shape),
+            (SH.focusNode, finding.focus),
+            (SH.resultPath, finding.path),
+            (SH.sourceConstraintComponent, finding.component),
+            (SH.value, finding.value),
+            (SH.resultSeverity, finding.severity),
+        ):
+            if value is not None:
+                report.add((node, predicate, value))
+        report.add((node, SH.resultMessage, Literal(finding.message)))
+    return report
+
+
+@dataclass(frozen=True)
+class SparqlConstraint:
+    """One ``sh:sparql`` constraint of one shape, ready to run."""
+
+    shape: Node
+    query: str
+    message: str
+    severity: Node
+    path: Node | None
+    target_classes: tuple[Node, ...]
+    target_nodes: tuple[Node, ...]
+    subjects_of: tuple[Node, ...]
+    objects_of: tuple[Node, ...]
+
+
+def _prefixes(shapes: Graph, node: Node) -> str:
+    lines = []
+    for declaration in shapes.objects(node, SH.declare):
+        prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+        lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(lines))
+
+
+def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
+    """Every active SPARQL-based constraint with its shape's targets (class, implicit class, node,
+    subjects-of and objects-of targets; a SHACL-AF ``sh:target`` or a query this module cannot run
+    exactly is refused rather than ignored)."""
+    out = []
+    for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
+        if shapes.value(shape, SH.deactivated) == Literal(True) or shapes.value(
+            constraint, SH.deactivated
+        ) == Literal(True):
+            continue
+        if (shape, SH.target, None) in shapes:
+            raise UnsupportedShapes(f"the fast validator does not run SHACL-AF sh:target targets ({shape})")
+        select = str(shapes.value(constraint, SH.select))
+        if (
+            re.search(r"\{\s*SELECT", select, re.IGNORECASE)
+            or "$currentShape" in select
+            or "$shapesGraph" in select
+            or not re.search(r"WHERE\s*\{\s*\$this\s", select, re.IGNORECASE)
+        ):
+            raise UnsupportedShapes(
+                f"the fast validator runs only queries whose first triple pattern binds $this "
+                f"and that have no sub-query ({constraint})"
+            )
+        prefixes = "\n".join(_prefixes(shapes, node) for node in shapes.objects(constraint, SH.prefixes))
+        classes = list(shapes.objects(shape, SH.targetClass))
+        if (shape, RDF.type, RDFS.Class) in shapes or (
+            shape,
+            RDF.type,
+            OWL.Class,
+        ) in shapes:  # implicit class target
+            classes.append(shape)
+        targeted = classes or any(
+            (shape, t, None) in shapes for t in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+        )
+        if (
+            not targeted
+        ):  # e.g. a property shape reached through sh:property: its focus nodes are its parent's
+            raise UnsupportedShapes(
+                f"the fast validator runs SPARQL constraints only on shapes with targets of their "
+                f"own ({shape}); use --engine reference"
+            )
+        out.append(
+            SparqlConstraint(
+                shape=shape,
+                query=prefixes + "\n" + select.replace("$this", "?this"),
+                message=str(shapes.value(constraint, SH.message) or ""),
+                severity=shapes.value(shape, SH.severity) or SH.Violation,
+                path=shapes.value(shape, SH.path),
+                target_classes=tuple(classes),
+                target_nodes=tuple(shapes.objects(shape, SH.targetNode)),
+                subjects_of=tuple(shapes.objects(shape, SH.targetSubjectsOf)),
+                objects_of=tuple(shapes.objects(shape, SH.targetObjectsOf)),
+            )
+        )
+    return out
+
+
+def _focus_nodes(store: ox.Store, constraint: SparqlConstraint) -> list[ox.NamedNode | ox.BlankNode]:
+    nodes: set = {to_ox(n) for n in constraint.target_nodes}
+    patterns = [f"?x <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}>" for cls in constraint.target_classes]
+    patterns += [f"?x <{predicate}> ?y" for predicate in constraint.subjects_of]
+    patterns += [f"?y <{predicate}> ?x" for predicate in constraint.objects_of]
+    for pattern in patterns:
+        solutions = store.query(f"SELECT DISTINCT ?x WHERE {{ {pattern} }}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        nodes |= {row["x"] for row in solutions}
+    return sorted(nodes, key=str)
+
+
+def _as_in_data(graphs: list[Graph], focus: Node, path: Node | None, value: Node | None) -> Node | None:
+    """The value as the data writes it. pyoxigraph stores integer subtypes (``xsd:nonNegativeInteger``)
+    as ``xsd:integer``; the report must name the data's own term, as pySHACL's does."""
+    if not isinstance(value, Literal) or path is None:
+        return value
+    for candidate in (o for graph in graphs for o in graph.objects(focus, path)):
+        if isinstance(candidate, Literal) and candidate.eq(value) and candidate.datatype != value.datatype:
+            return candidate
+    return value
+
+
+def run_sparql_constraints(
+    store: ox.Store, graphs: list[Graph], constraints: list[SparqlConstraint]
+) -> list[Finding]:
+    """Each constraint once over the whole graph, keeping the solutions whose ``?this`` is one of the
+    shape's focus nodes; one result per solution, as SHACL-SPARQL defines it (``sh:value`` is
+    ``?value``, or the focus node for a node shape). Running the query once and filtering equals
+    pre-binding ``$this`` when the query binds it in a triple pattern first, which
+    :func:`sparql_constraints` checks; binding thousands of focus nodes in a ``VALUES`` block
+    instead made pyoxigraph's plan for ``FILTER NOT EXISTS`` quadratic."""
+    results = []
+    for constraint in constraints:
+        focus_nodes = set(_focus_nodes(store, constraint))
+        if not focus_nodes:
+            continue
+        try:
+            solutions = store.query(constraint.query)
+        except SyntaxError as error:  # a malformed query in the shapes: their fault, said in one line
+            raise UnsupportedShapes(
+                f"the SPARQL constraint of {constraint.shape} does not parse: "
+                f"{' '.join(str(error).split())[:300]}"
+            ) from None
+        assert isinstance(solutions, ox.QuerySolutions)  # sh:select is a SELECT
+        variables = {v.value for v in solutions.variables}
+        for row in solutions:
+            if row["this"] not in focus_nodes:
+                continue
+            bound = {name: from_ox(row[name]) for name in variables if row[name] is not None}
+            focus = bound["this"]
+            path = bound.get("path", constraint.path)
+            value = _as_in_data(
+                graphs, focus, path, bound.get("value", focus if constraint.path is None else None)
+            )
+            message = re.sub(r"\{[?$](\w+)\}", lambda m: str(bound.get(m.group(1), "")), constraint.message)
+            results.append(
+                Finding(
+                    constraint.shape,
+                    focus,
+                    path,
+                    SH.SPARQLConstraintComponent,
+                    value,
+                    message,
+                    constraint.severity,
+                )
+            )
+    return results
+
+
+@lru_cache(maxsize=8)
+def _compiled(shapes_text: str) -> shacl.Shapes:
+    return shacl.Shapes.from_text(shapes_text, format="ntriples")
+
+
+def core_shapes(shapes: Graph) -> str:
+    """The shapes graph without its SPARQL-based constraints, as N-Triples for the Core engine."""
+    return nquads(sorted((q for q in to_quads(shapes) if q.predicate != _SPARQL), key=str))
+
+
+NAMES = new_graph().namespace_manager
+_SPARQL = ox.NamedNode(str(SH.sparql))
+
+
+def _term(text: str | None) -> Node | None:
+    """An N-Triples term from the Core engine as an rdflib term."""
+    if not text:
+        return None
+    parsed = ox.parse(f"<urn:s> <urn:p> {text} .".encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return from_ox(next(iter(parsed)).object)
+
+
+def _required_term(text: str | None) -> Node:
+    """A term every result of the Core engine has (its shapes and its focus node)."""
+    term = _term(text)
+    assert term is not None
+    return term
+
+
+def _path(text: str | None) -> URIRef | None:
+    """The Core engine's result path, which for our shapes is always one predicate."""
+    if not text:
+        return None
+    if not (text.startswith("<") and text.endswith(">") and text.count("<") == 1):
+        raise UnsupportedShapes(f"the fast validator reports only predicate paths, not {text}")
+    return URIRef(text[1:-1])
+
+
+def validate_fast(
+    data: Graph, shapes: Graph, ontology: Graph | None = None
+) -> tuple[bool, list[ShapeResult], Graph]:
+    """Validate ``data`` (with ``ontology`` mixed in, as :func:`validation.validate_graph` does):
+    whether it conforms, the results as records, and the report graph."""
+    quads = to_quads(data) + (to_quads(ontology) if ontology is not None else [])
+    report = _compiled(core_shapes(shapes)).validate_text(
+        nquads(quads), format="ntriples", allow_warnings=True
+    )
+    findings = [
+        Finding(
+            shape=_required_term(r.source_shape),
+            focus=_required_term(r.focus_node),
+            path=_path(r.path),
+            component=URIRef(r.component_iri),
+            value=_term(r.value),
+            # pySHACL writes its own text where a shape has no sh:message; the Core engine none.
+            message=r.message or f"Violates sh:{r.component} of {_required_term(r.root_shape).n3(NAMES)}.",
+            severity=URIRef(r.severity_iri),
+        )
+        for r in report.results
+    ]
+    store = ox.Store()
+    store.bulk_extend(quads)
+    graphs = [data] if ontology is None else [data, ontology]
+    findings += run_sparql_constraints(store, graphs, sparql_constraints(shapes))
+    conforms = not any(f.severity == SH.Violation for f in findings)
+    results = sorted(f.record(data.namespace_manager) for f in findings)
+    return conforms, results, report_graph(findings, conforms)

@@ -1,0 +1,128 @@
+"""Moving graphs between rdflib and pyoxigraph, and the canonical (RDFC-1.0) form of a dataset.
+
+rdflib holds the pipeline's graphs; pyoxigraph has what rdflib lacks for publishing: RDF Dataset
+Canonicalization (RDFC-1.0), which gives blank nodes labels that depend on the data alone, and
+serialisers that write triples in the order given, so sorted input gives byte-stable output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+import rdflib
+
+from bytedance_kg.project.namespaces import new_graph
+
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+Named = dict[str | None, rdflib.Graph]
+"""Graphs by graph name (an IRI), ``None`` for the default graph."""
+
+
+def to_ox(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """One rdflib term as a pyoxigraph term (lexical form, datatype and language kept)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_ox_subject(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode:
+    """A triple's subject as a pyoxigraph term (:func:`to_ox`, for an IRI or a blank node)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not an IRI or a blank node: {term!r}")
+
+
+def to_ox_predicate(term: rdflib.term.Node) -> ox.NamedNode:
+    """A triple's predicate as a pyoxigraph term (:func:`to_ox`, for an IRI)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    raise TypeError(f"not an IRI: {term!r}")
+
+
+def to_quads(graph: rdflib.Graph, name: str | None = None) -> list[ox.Quad]:
+    """The triples of an rdflib graph as pyoxigraph quads in graph ``name``."""
+    graph_name = ox.NamedNode(name) if name else ox.DefaultGraph()
+    return [ox.Quad(to_ox_subject(s), to_ox_predicate(p), to_ox(o), graph_name) for s, p, o in graph]
+
+
+def _names_blank_node(quad: ox.Quad) -> bool:
+    return (
+        isinstance(quad.subject, ox.BlankNode)
+        or isinstance(quad.object, ox.BlankNode)
+        or isinstance(quad.graph_name, ox.BlankNode)
+    )
+
+
+def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The RDFC-1.0 canonical form of a dataset (duplicates merged), sorted by N-Quads text.
+
+    RDFC-1.0 only relabels blank nodes, and a blank node's label depends only on the quads that
+    name a blank node (its first-degree quads, and through them the blank nodes it is related to):
+    so only those quads (a few hundred list cells and restrictions of the vocabularies) go through
+    the canonicaliser, and the rest, in a large release nearly all, only through de-duplication."""
+    plain: set[ox.Quad] = set()
+    blank = ox.Dataset()
+    for quad in quads:
+        if _names_blank_node(quad):
+            blank.add(quad)
+        else:
+            plain.add(quad)
+    blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    plain.update(blank)
+    return sorted(plain, key=str)
+
+
+def canonical_quads(named: Named) -> list[ox.Quad]:
+    """The RDFC-1.0 canonical form of rdflib graphs as a dataset, sorted by N-Quads text."""
+    return canonical(quad for name, graph in named.items() for quad in to_quads(graph, name))
+
+
+def serialized(
+    triples: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """``ox.serialize`` to bytes: without an output file it returns them (its type says ``bytes | None``)."""
+    data = ox.serialize(triples, format=format, prefixes=prefixes)
+    assert data is not None
+    return data
+
+
+def nquads(quads: Iterable[ox.Quad]) -> str:
+    """One quad a line, in the order given (N-Triples for default-graph quads)."""
+    return "".join(f"{quad} .\n" for quad in quads)
+
+
+def from_ox(
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, prefix: str = ""
+) -> rdflib.term.Node:
+    """One pyoxigraph term as an rdflib term (blank-node labels after ``prefix``). rdflib has no
+    RDF 1.2 triple terms: one is a :class:`TypeError`."""
+    if isinstance(value, ox.NamedNode):
+        return rdflib.URIRef(value.value)
+    if isinstance(value, ox.BlankNode):
+        return rdflib.BNode(prefix + value.value)
+    if isinstance(value, ox.Triple):
+        raise TypeError(f"rdflib has no triple terms: {value}")
+    if value.language:
+        return rdflib.Literal(value.value, lang=value.language)
+    if value.datatype == _XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string; rdflib keeps it untyped
+        return rdflib.Literal(value.value)
+    return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value))
+
+
+def to_rdflib(quads: Iterable[ox.Quad], prefix: str = "") -> rdflib.Graph:
+    """An rdflib graph of the quads' triples, keeping blank-node labels (after ``prefix``)."""
+    graph = new_graph()
+    for quad in quads:
+        graph.add((from_ox(quad.subject, prefix), from_ox(quad.predicate), from_ox(quad.object, prefix)))
+    return graph

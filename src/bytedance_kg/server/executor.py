@@ -1,0 +1,771 @@
+"""Running endpoint queries in confined worker processes, so that every limit holds.
+
+pyoxigraph has no query timeout, no memory limit and no switch for ``SERVICE``, and a running
+query cannot be interrupted from Python. So each query of the public endpoint runs in one of a
+fixed set of worker processes, and the limits are properties of those processes:
+
+* **no network**: a worker confines itself before it loads anything
+  (:func:`bytedance_kg.system.sandbox.forbid_network`: a seccomp filter on ``socket()`` and, where
+  permitted, an empty network namespace); a worker that cannot be confined never starts;
+* **time**: a worker that outlives ``timeout`` is killed (and replaced), and the client gets 504;
+* **memory**: each worker's address space is capped (``RLIMIT_AS``); a query that needs more
+  dies alone, and the client gets 507;
+* **stack**: queries run on a 256 MiB stack (:mod:`bytedance_kg.system.stack`) behind the guard's
+  depth limits;
+* **size of the answer**: the worker writes at most ``max_rows`` solutions (or triples) and
+  ``max_bytes`` bytes, and says which limit cut it; a large answer is spooled to a file that the
+  server streams with back-pressure, so a slow reader holds no more than a small buffer;
+* **fair share**: :class:`FairScheduler` hands workers out round-robin among client addresses,
+  at most ``per_client`` at once each; a request waits up to ``queue_wait`` and is then turned away
+  (429 if its own client holds its share, 503 if every worker is busy), never queued without bound.
+
+The event loop never blocks on a worker: it waits on the workers' pipes with ``add_reader``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import io
+import itertools
+import multiprocessing
+import os
+import re
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bytedance_kg.project.graphs import FULL_GRAPHS, VOID_GRAPH
+from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.project.releasefiles import FULL, VOID_FILE
+from bytedance_kg.rdf.terms import serialized
+from bytedance_kg.server.operation import GRAPH_FORMATS, Refused, prepare
+from bytedance_kg.sparql.querying import engine_error
+from bytedance_kg.sparql.results import WRITERS, Cut, write_limited
+from bytedance_kg.system.sandbox import Confinement, forbid_network
+from bytedance_kg.system.stack import with_engine_stack
+
+INLINE_BYTES = 256 * 1024
+"""Answers up to this size travel through the pipe; larger ones through a spool file."""
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The endpoint's documented limits and knobs (see SECURITY.md and ``serve --help``)."""
+
+    timeout: float = 10.0
+    """Seconds a query may run before its worker is killed (504)."""
+    max_rows: int = 10_000
+    """Solutions (or triples) returned at most; the cut is stated in ``X-Result-Truncated``."""
+    max_bytes: int = 16 * MiB
+    """Bytes of an answer at most, cut at a solution boundary and stated the same way."""
+    workers: int = 4
+    """Queries that may run at once (one worker process each)."""
+    per_client: int = 1
+    """Queries one client address may run at once."""
+    worker_memory: int = 1024 * MiB
+    """Address space of each worker (the store, the query, its answer); more ends the query (507)."""
+    queue_wait: float = 1.0
+    """Seconds a query waits for a worker before it is turned away (503, or 429 for its client's share)."""
+    max_waiting: int = 64
+    """Queries waiting at once over all clients; more are turned away at once (503)."""
+    max_request_bytes: int = 64 * 1024
+    """Largest request body or query string (413 / 414)."""
+    max_header_bytes: int = 16 * 1024
+    """Largest header section (431); the request line has its own limit, ``max_request_bytes``."""
+    max_headers: int = 100
+    """Most header fields in one request (431)."""
+    head_timeout: float = 10.0
+    """Seconds for a request line and headers to arrive, counted from the connection or the previous
+    response (408)."""
+    body_timeout: float = 10.0
+    """Seconds for a request body to arrive (408)."""
+    stall_timeout: float = 20.0
+    """Seconds a client may take nothing of a response before its connection is dropped."""
+    keep_alive: float = 5.0
+    """Seconds an idle keep-alive connection stays open."""
+    max_streams: int = 64
+    """Spooled answers being sent at once; more queries are turned away (503)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One protocol request for a worker: the client's query text as sent, and what it asked for."""
+
+    release: str
+    text: str
+    accept: str | None
+    default_param: list[str] | None
+    """The protocol's ``default-graph-uri`` values, ``None`` if the request gave none."""
+    named_param: list[str] | None
+    base: str
+    spool: str
+    """Where to write an answer larger than :data:`INLINE_BYTES`."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A worker's answer: inline bytes or a spooled file, and whether and why it was cut."""
+
+    size: int
+    media_type: str = ""
+    body: bytes | None = None
+    client: str = ""
+    """Who asked (set by the server): spooled answers being sent are counted per client."""
+    path: str | None = None
+    truncated: str | None = None
+    """``None``, ``"rows"`` or ``"bytes"``."""
+
+
+class QueryTimeout(Exception):
+    """The query ran past the time limit; its worker was killed."""
+
+
+class Busy(Exception):
+    """Every worker is busy (or too many queries wait)."""
+
+
+class ClientBusy(Exception):
+    """The client already runs its share of queries."""
+
+
+class OutOfMemory(Exception):
+    """The query needed more than a worker's memory; its worker died."""
+
+
+class WorkerFailed(Exception):
+    """The worker died while running the query (it was replaced)."""
+
+
+class Unavailable(Exception):
+    """No worker can be started any more (the message says why: the code changed under the server)."""
+
+
+class InternalError(Exception):
+    """A worker failed in a way that is a fault of ours, not of the query (a bug)."""
+
+
+class QueryFailed(Exception):
+    """The engine refused or failed the query: a message, and its place when it is a syntax error."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+# ---------------------------------------------------------------- in the worker process
+
+
+def release_store(dist: Path) -> ox.Store:
+    """The full release's named graphs and the VoID graph, as served. (``load``, not ``bulk_load``:
+    the bulk loader reserves a 200 MB buffer, which a worker under its memory cap cannot.)"""
+    store = ox.Store()
+    store.load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
+    store.load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
+    return store
+
+
+MERGED_DEFAULT_TRIPLES = 100_000
+"""A worker holds the reasoned release a second time, merged in its store's default graph, when it
+has at most this many triples (in pyoxigraph's memory store, about 40 MB more per worker)."""
+
+
+def worker_store(dist: Path) -> tuple[ox.Store, bool]:
+    """:func:`release_store` for a query worker, and whether the service's default graph (the merge
+    of :data:`FULL_GRAPHS`) is also in the store's own default graph, which is otherwise empty: a
+    query then runs on one graph instead of the union of four, in about half the time on the saved
+    queries, and with the RDF merge's set semantics (a union of graphs repeats a triple that two of
+    them hold). Done only up to :data:`MERGED_DEFAULT_TRIPLES`, so that memory stays bounded."""
+    store = release_store(dist)
+    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in FULL_GRAPHS]
+    counted = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=graphs)
+    assert isinstance(counted, ox.QuerySolutions)
+    number = next(iter(counted))["n"]
+    assert isinstance(number, ox.Literal)
+    count = int(number.value)
+    if count > MERGED_DEFAULT_TRIPLES:
+        return store, False
+    store.extend(
+        ox.Quad(quad.subject, quad.predicate, quad.object)
+        for graph in graphs
+        for quad in store.quads_for_pattern(None, None, None, graph)
+    )
+    return store, True
+
+
+def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
+    """A graph answer in one of :data:`GRAPH_FORMATS`, with the project's prefixes where the syntax
+    has them."""
+    fmt = GRAPH_FORMATS[media_type]
+    prefixes = dict(ALL_PREFIXES) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return serialized(triples, format=fmt, prefixes=prefixes)
+
+
+def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -> tuple[bytes, bool]:
+    """The serialisation of as many leading triples as fit in ``max_bytes``, within 3% of it: each
+    try scales the count by how far the last one missed, kept between the largest count that fitted
+    and the smallest that did not (a few serialisations, each at most about the limit's size)."""
+    body = serialise_triples(triples, media_type)
+    if len(body) <= max_bytes:
+        return body, False
+    fits, fitted, too_many = 0, serialise_triples([], media_type), len(triples)
+    count = len(triples)
+    for _ in range(8):
+        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
+            break
+        count = int(count * 0.99 * max_bytes / max(len(body), 1))
+        if not fits < count < too_many:
+            count = (fits + too_many) // 2
+        body = serialise_triples(triples[:count], media_type)
+        if len(body) <= max_bytes:
+            fits, fitted = count, body
+        else:
+            too_many = count
+    return fitted, True
+
+
+ENGINE_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+"""The solution formats the engine writes itself, from TSV cut at a row boundary (see
+:func:`_solutions_within`). CSV stays with :mod:`bytedance_kg.sparql.results`' writer: it drops datatypes,
+so its text can be far shorter than the TSV it would be made from, and a cap on that TSV would cut
+a CSV answer well below the byte limit."""
+HEADER_ROOM = 256 * 1024
+"""Room for the TSV header line beyond the cap on its rows (a header names each variable once; the
+query naming them is at most 64 KiB)."""
+
+
+class _Full(Exception):
+    """A :class:`_CappedSink` was offered more than its cap."""
+
+
+class _CappedSink(io.BytesIO):
+    """A binary writer that keeps at most ``cap`` bytes and then refuses (:class:`_Full`), which
+    stops the engine's serialiser: what is written never grows past the cap (plus one 8 KiB buffer
+    of the serialiser)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]  # bytes only, as the engine writes
+        room = self.cap - self.tell()
+        super().write(data[:room])
+        if len(data) > room:
+            raise _Full()
+        return len(data)
+
+    def value(self) -> bytes:
+        return self.getvalue()
+
+
+def _render(tsv: bytes, fmt: ox.QueryResultsFormat, cap: int) -> bytes | None:
+    """Solutions in TSV rewritten by the engine in ``fmt``; ``None`` if that is over ``cap`` bytes."""
+    if fmt == ox.QueryResultsFormat.TSV:
+        return tsv if len(tsv) <= cap else None
+    sink = _CappedSink(cap)
+    try:
+        ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(sink, format=fmt)
+    except _Full:
+        return None
+    return sink.value()
+
+
+def _line_ends(text: bytes) -> list[int]:
+    """Where each line of ``text`` ends (just after its ``\\n``)."""
+    return [match.end() for match in re.finditer(b"\n", text)]
+
+
+def _solutions_within(
+    result: ox.QuerySolutions, media_type: str, max_rows: int, max_bytes: int
+) -> tuple[bytes, str | None]:
+    """A SELECT answer written by the engine, cut to ``max_rows`` solutions and ``max_bytes`` bytes
+    at a solution boundary, and which limit cut it (``None``, ``"rows"`` or ``"bytes"``).
+
+    The query's own text bounds its solutions (the guard set its top-level ``LIMIT`` to at most
+    ``max_rows + 1``), so the engine's work stops there. The engine writes them as TSV, one line
+    per solution (its terms escape line breaks), into a sink capped at twice ``max_bytes``: the
+    TSV is counted and cut by lines, then rewritten by the engine in the format asked for (for JSON
+    or XML, no shorter than half the TSV, so a cap twice the limit cuts no answer short of it).
+    Over ``max_bytes``, the most leading solutions that fit are found with a few rewrites, each
+    capped at ``max_bytes``, and the answer is within 3% of the limit."""
+    fmt = ENGINE_FORMATS[media_type]
+    reading = _CappedSink(2 * max_bytes + HEADER_ROOM)
+    truncated: str | None = None
+    try:
+        result.serialize(reading, format=ox.QueryResultsFormat.TSV)
+    except _Full:
+        truncated = "bytes"  # some solutions were not read (the cap is far past what can be sent)
+    tsv = reading.value()
+    tsv = tsv[: tsv.rfind(b"\n") + 1]  # whole lines only
+    rows = tsv.count(b"\n") - 1
+    if rows < 0:
+        raise RuntimeError("the engine wrote no TSV header within the cap")
+    if rows > max_rows:
+        tsv, rows, truncated = tsv[: _line_ends(tsv)[max_rows]], max_rows, "rows"
+    body = _render(tsv, fmt, max_bytes)
+    if body is not None:
+        return body, truncated
+    ends = _line_ends(tsv)
+    fits, too_many = 0, rows
+    fitted = _render(tsv[: ends[0]], fmt, 2**62) or b""  # no solution: the head and tail alone
+    for _ in range(16):
+        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
+            break
+        guess = int(fits * 0.99 * max_bytes / len(fitted)) if fits else rows // 2
+        quarter = (too_many - fits) // 4
+        guess = min(max(guess, fits + max(quarter, 1)), too_many - max(quarter, 1))
+        body = _render(tsv[: ends[guess]], fmt, max_bytes)
+        if body is None:
+            too_many = guess
+        else:
+            fits, fitted = guess, body
+    return fitted, "bytes"
+
+
+def execute(
+    store: ox.Store, request: Request, max_rows: int, max_bytes: int, merged_default: bool = False
+) -> Answer:
+    """Check, negotiate and run one request, and write its answer within the limits (in the worker).
+    A SELECT query runs with its top-level ``LIMIT`` at most ``max_rows + 1`` (set by the guard), so
+    the engine's work stops past the row limit; its answer is written by the engine
+    (:func:`_solutions_within`), or, in CSV, one solution at a time, stopping at a limit. A graph
+    answer reads at most ``max_rows + 1`` triples. ``merged_default``: the store's default graph is
+    the service's (:func:`worker_store`). Raises :class:`Refused` or :class:`QueryFailed`
+    (positions in the client's text)."""
+    operation = prepare(
+        request.text, request.accept, request.default_param, request.named_param, max_rows + 1
+    )
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+    named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None
+    if merged_default and operation.default_graphs == FULL_GRAPHS and operation.named_graphs is None:
+        pass  # the store's default graph is their merge (and every graph is available by name)
+    elif operation.default_graphs is not None:
+        default_graph = [ox.NamedNode(g) for g in operation.default_graphs]
+    if operation.named_graphs is not None:
+        named_graphs = [ox.NamedNode(g) for g in operation.named_graphs]
+    media_type = operation.media_type
+    engine_writes = operation.checked.row_limit is not None and media_type in ENGINE_FORMATS
+    try:
+        result = store.query(
+            operation.checked.text,
+            base_iri=request.base,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+        )
+    except SyntaxError as error:
+        raise QueryFailed(*engine_error(error, operation.checked)) from None
+    truncated: str | None = None
+    if isinstance(result, ox.QueryBoolean):
+        body = WRITERS[media_type].boolean(bool(result)).encode("utf-8")
+    elif isinstance(result, ox.QuerySolutions) and engine_writes:
+        body, truncated = _solutions_within(result, media_type, max_rows, max_bytes)
+    elif isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows: Iterator[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] = (
+            {v: s[v] for v in variables if s[v] is not None} for s in result
+        )
+        cut: Cut = write_limited(WRITERS[media_type](variables), rows, max_rows, max_bytes)
+        body, truncated = cut.text.encode("utf-8"), cut.truncated
+    else:
+        triples = list(itertools.islice(result, max_rows + 1))
+        if len(triples) > max_rows:
+            triples, truncated = triples[:max_rows], "rows"
+        body, over = _triples_within(triples, media_type, max_bytes)
+        truncated = "bytes" if over else truncated
+    if len(body) <= INLINE_BYTES:
+        return Answer(len(body), media_type, body=body, truncated=truncated)
+    with open(request.spool, "wb") as spool:
+        spool.write(body)
+    return Answer(len(body), media_type, path=request.spool, truncated=truncated)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _answer_requests(
+    connection: Connection, release: str, max_rows: int, max_bytes: int, confinement: str
+) -> None:
+    """A worker's loop (on the large-stack thread): answer requests until the pipe closes."""
+    stores = {release: worker_store(Path(release))}
+    connection.send(("ready", confinement))
+    while True:
+        try:
+            request: Request = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if request.release not in stores:  # the server moved to a new release
+                stores = {request.release: worker_store(Path(request.release))}
+            store, merged = stores[request.release]
+            reply: tuple[str, object] = ("ok", execute(store, request, max_rows, max_bytes, merged))
+        except Refused as refusal:
+            reply = ("refused", (refusal.status, refusal.message))
+        except QueryFailed as failure:
+            reply = ("failed", (failure.message, failure.line, failure.column))
+        except MemoryError:
+            reply = ("memory", None)
+        except (
+            OSError,
+            RuntimeError,
+            ValueError,
+        ) as error:  # the engine's evaluation errors: the query's fault
+            reply = ("failed", (_one_line(str(error)), None, None))
+        except Exception as error:  # anything else is a fault of ours: no detail to the client
+            print(
+                f"query worker: internal error: {type(error).__name__}: {_one_line(str(error))}",
+                file=sys.stderr,
+            )
+            reply = ("internal", None)
+        connection.send(reply)
+
+
+def confine_worker(memory: int) -> Confinement:
+    """What a worker does to itself before it loads anything: close the network (or report that it
+    could not), cap its address space, and end an allocation failure with one line."""
+    os.environ["RUST_BACKTRACE"] = "0"
+    confinement = forbid_network(new_namespace=True)
+    if confinement.confined:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return confinement
+
+
+def code_version() -> str:
+    """A digest of this package's source files as they are on disk now. A worker started after the
+    code was changed under a running server would speak another protocol: it compares its digest
+    with the server's and refuses to start."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+SERVER_CODE = code_version()
+"""The code the server process runs (computed when this module is first imported)."""
+
+
+def _worker_main(
+    connection: Connection, release: str, memory: int, max_rows: int, max_bytes: int, server_code: str
+) -> None:
+    """A worker process: check it runs the server's code, confine itself, load the release, serve
+    the pipe (on the engine's large stack)."""
+    if SERVER_CODE != server_code:
+        connection.send(("changed", "the code on disk changed since the server started: restart the server"))
+        return
+    confinement = confine_worker(memory)
+    if not confinement.confined:
+        connection.send(("failed", "the worker could not be confined (no seccomp, no network namespace)"))
+        return
+    with_engine_stack(
+        lambda: _answer_requests(connection, release, max_rows, max_bytes, confinement.describe())
+    )
+
+
+# ---------------------------------------------------------------- in the server process
+
+
+async def _receive(connection: Connection, timeout: float) -> tuple[str, object]:
+    """The next message on a worker's pipe, waiting without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    readable = loop.create_future()
+    descriptor = connection.fileno()
+
+    def wake() -> None:
+        if not readable.done():
+            readable.set_result(None)
+
+    loop.add_reader(descriptor, wake)
+    try:
+        await asyncio.wait_for(readable, timeout)
+    finally:
+        loop.remove_reader(descriptor)
+        # uvloop made the pipe non-blocking; the rest of a long message must be waited for, not
+        # refused with EAGAIN (the worker is writing it right now).
+        os.set_blocking(descriptor, True)
+    return connection.recv()
+
+
+class Worker:
+    """One worker process and its pipe, seen from the server."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, connection: Connection) -> None:
+        self.process, self.connection = process, connection
+        self.confinement = ""
+
+    @classmethod
+    async def start(
+        cls, context: multiprocessing.context.SpawnContext, release: Path, limits: Limits
+    ) -> Worker:
+        connection, child = context.Pipe()
+        process = context.Process(
+            target=_worker_main,
+            daemon=True,
+            args=(child, str(release), limits.worker_memory, limits.max_rows, limits.max_bytes, SERVER_CODE),
+        )
+        process.start()
+        child.close()
+        worker = cls(process, connection)
+        try:
+            status, detail = await _receive(connection, 120)
+        except (TimeoutError, EOFError, OSError):
+            status, detail = "failed", f"the worker exited with {process.exitcode}"
+        if status == "changed":
+            worker.kill()
+            raise Unavailable(str(detail))
+        if status != "ready":
+            worker.kill()
+            raise RuntimeError(f"a query worker failed to start: {detail}")
+        worker.confinement = str(detail)
+        return worker
+
+    async def ask(self, request: Request, timeout: float) -> tuple[str, object]:
+        self.connection.send(request)
+        return await _receive(self.connection, timeout)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+    @property
+    def ran_out_of_memory(self) -> bool:
+        """A Rust allocation failure aborts the process (SIGABRT)."""
+        return self.process.exitcode == -signal.SIGABRT
+
+
+@dataclass
+class FairScheduler:
+    """Worker slots handed out round-robin among clients, at most ``per_client`` each at once."""
+
+    slots: int
+    per_client: int
+    max_waiting: int
+    running: Counter[str] = field(default_factory=Counter)
+    queues: dict[str, deque[asyncio.Future[None]]] = field(default_factory=dict)
+    waiting: int = 0
+
+    async def acquire(self, client: str, wait: float) -> None:
+        """Take a slot for ``client``, waiting up to ``wait`` seconds; raise :class:`ClientBusy` or
+        :class:`Busy` if none comes."""
+        if self.slots > 0 and self.running[client] < self.per_client:
+            self._grant(client)
+            return
+        if self.waiting >= self.max_waiting:
+            raise Busy()
+        if len(self.queues.get(client, ())) >= 2 * self.per_client:
+            raise ClientBusy()  # one client's pile of waiting queries would crowd the others out
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queues.setdefault(client, deque()).append(granted)
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(asyncio.shield(granted), wait)
+        except TimeoutError:
+            if granted.done():
+                return
+            granted.cancel()
+            raise ClientBusy() if self.running[client] >= self.per_client else Busy() from None
+        except asyncio.CancelledError:  # the client went away while waiting
+            if granted.done() and not granted.cancelled():
+                self.release(client)
+            granted.cancel()
+            raise
+        finally:
+            self.waiting -= 1
+            queue = self.queues.get(client)
+            if queue is not None and granted in queue:
+                queue.remove(granted)
+            if queue is not None and not queue:
+                del self.queues[client]
+
+    def _grant(self, client: str) -> None:
+        self.slots -= 1
+        self.running[client] += 1
+
+    def release(self, client: str, slot: bool = True) -> None:
+        """``client``'s query is over; ``slot`` False if its worker is not free again yet."""
+        self.running[client] -= 1
+        if self.running[client] <= 0:
+            del self.running[client]
+        if slot:
+            self.slots += 1
+        self._dispatch()
+
+    def add_slot(self) -> None:
+        """A worker joined (a replacement is ready)."""
+        self.slots += 1
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self.slots > 0:
+            for client in list(self.queues):
+                queue = self.queues[client]
+                while queue and queue[0].done():
+                    queue.popleft()
+                if queue and self.running[client] < self.per_client:
+                    queue.popleft().set_result(None)
+                    self._grant(client)
+                    del self.queues[client]  # to the back of the round
+                    if queue:
+                        self.queues[client] = queue
+                    break
+            else:
+                return
+
+
+class QueryService:
+    """The worker pool: runs checked queries for clients, within the limits."""
+
+    def __init__(self, release: Path, limits: Limits, base: str) -> None:
+        self.release, self.limits, self.base = release, limits, base
+        self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self.idle: list[Worker] = []
+        self.scheduler = FairScheduler(0, limits.per_client, limits.max_waiting)
+        self.spool = Path(tempfile.mkdtemp(prefix="bytedance-kg-answers-"))
+        self.spooled: dict[str, tuple[str, float]] = {}
+        """Spooled answers not yet sent: path -> (client, when)."""
+        self.unavailable = ""
+        """Why no replacement worker can start, once that is so (the server must be restarted)."""
+        self._serial = itertools.count()
+        self._spool_prefix = str(self.spool / "answer-")
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Start every worker (in parallel); fail if none can start."""
+        workers = await asyncio.gather(
+            *(Worker.start(self.context, self.release, self.limits) for _ in range(self.limits.workers))
+        )
+        self.idle = list(workers)
+        self.scheduler.slots = len(self.idle)
+
+    @property
+    def confinement(self) -> str:
+        return self.idle[0].confinement if self.idle else ""
+
+    async def run(
+        self,
+        client: str,
+        text: str,
+        accept: str | None,
+        default_param: list[str] | None,
+        named_param: list[str] | None,
+    ) -> Answer:
+        """Run one protocol request for ``client``; raise :class:`Refused`, :class:`QueryFailed` or
+        one of the limit exceptions of this module."""
+        if self.unavailable and not self.idle:
+            raise Unavailable(self.unavailable)
+        if len(self.spooled) >= self.limits.max_streams:
+            raise Busy()
+        if sum(1 for owner, _ in self.spooled.values() if owner == client) >= 2 * self.limits.per_client:
+            raise ClientBusy()  # its earlier answers are still being sent (or not read)
+        await self.scheduler.acquire(client, self.limits.queue_wait)
+        worker = self.idle.pop()
+        request = Request(
+            str(self.release),
+            text,
+            accept,
+            default_param,
+            named_param,
+            self.base,
+            f"{self._spool_prefix}{next(self._serial)}",
+        )
+        try:
+            status, value = await worker.ask(request, self.limits.timeout)
+        except TimeoutError:
+            self._retire(worker, client)
+            Path(request.spool).unlink(missing_ok=True)
+            raise QueryTimeout() from None
+        except (EOFError, OSError):
+            self._retire(worker, client)
+            Path(request.spool).unlink(missing_ok=True)
+            raise OutOfMemory() if worker.ran_out_of_memory else WorkerFailed() from None
+        except asyncio.CancelledError:  # the client went away: the worker's answer is not wanted
+            self._retire(worker, client)
+            Path(request.spool).unlink(missing_ok=True)
+            raise
+        self.idle.append(worker)
+        self.scheduler.release(client)
+        if status == "ok":
+            assert isinstance(value, Answer)
+            if value.path is not None:  # counted from now until it is sent or given up (:meth:`done`)
+                self.spooled[value.path] = (client, time.monotonic())
+            return dataclasses.replace(value, client=client)
+        if status == "memory":
+            raise OutOfMemory()
+        if status == "refused":
+            assert isinstance(value, tuple)
+            raise Refused(*value)
+        if status == "internal":
+            raise InternalError()
+        assert isinstance(value, tuple)
+        raise QueryFailed(*value)
+
+    def _retire(self, worker: Worker, client: str) -> None:
+        """Kill a worker that overran or died, free its client's share now, and start a replacement."""
+        worker.kill()
+        self.scheduler.release(client, slot=False)
+        task = asyncio.get_running_loop().create_task(self._replace())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self) -> None:
+        for attempt in range(5):
+            try:
+                worker = await Worker.start(self.context, self.release, self.limits)
+            except Unavailable as reason:
+                self.unavailable = str(reason)
+                return
+            except RuntimeError:
+                await asyncio.sleep(0.5 * (attempt + 1))
+                continue
+            self.idle.append(worker)
+            self.scheduler.add_slot()
+            return
+
+    async def stream(self, answer: Answer, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
+        """The bytes of a spooled answer, a chunk at a time (the server's send waits for the client
+        between chunks); the file goes as soon as it is open."""
+        assert answer.path is not None
+        with open(answer.path, "rb") as source:
+            os.unlink(answer.path)  # gone from the folder at once; the open handle still reads
+            while block := source.read(chunk):
+                yield block
+
+    def done(self, answer: Answer) -> None:
+        """A spooled answer was sent, or its client went away: its file and its count go."""
+        if answer.path is not None:
+            self.spooled.pop(answer.path, None)
+            Path(answer.path).unlink(missing_ok=True)
+
+    def sweep(self, older_than: float = 300.0) -> None:
+        """Forget spooled answers nobody came to read (a response that never started)."""
+        cutoff = time.monotonic() - older_than
+        for path, (_, created) in list(self.spooled.items()):
+            if created < cutoff:
+                self.spooled.pop(path, None)
+                Path(path).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        for worker in self.idle:
+            worker.kill()
+        self.idle = []
+        for task in self._tasks:
+            task.cancel()
+        shutil.rmtree(self.spool, ignore_errors=True)

@@ -1,0 +1,96 @@
+"""From a protocol request to the operation to run: the guard, the answer's format, the dataset.
+
+All the work that grows with the query text happens here, and this runs where the query will run
+(inside the query worker, under its limits; on a pool thread for ``--store``), never on the
+server's event loop: a 64 KiB query of 30,000 tokens costs the guard ~0.1 s, which is the
+client's own share of a worker to spend, not every other client's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from bytedance_kg.project.graphs import FULL_GRAPHS
+from bytedance_kg.server.negotiation import choose
+from bytedance_kg.sparql.guard import (
+    CheckedQuery,
+    FederatedQueryRefused,
+    QueryRefused,
+    UpdateRefused,
+    check_query,
+)
+from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, WRITERS
+
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+"""CONSTRUCT and DESCRIBE answers by media type, in the server's order of preference."""
+
+
+class Refused(Exception):
+    """The request cannot be run: its HTTP status and a message for the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class Operation:
+    checked: CheckedQuery
+    media_type: str
+    default_graphs: list[str] | None
+    """``None``: the query's own dataset (FROM / FROM NAMED)."""
+    named_graphs: list[str] | None
+    """``None`` with default graphs given: every graph of the store."""
+
+
+def offered(form: str) -> list[str]:
+    """The media types an answer of this query form is offered in."""
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return list(GRAPH_FORMATS)
+    return BOOLEAN_MEDIA_TYPES if form == "ASK" else list(WRITERS)
+
+
+def dataset(
+    default_param: list[str] | None, named_param: list[str] | None, checked: CheckedQuery
+) -> tuple[list[str] | None, list[str] | None]:
+    """The RDF dataset a query runs on, as the SPARQL 1.1 Protocol (2.1.4) and Query (13.2) say:
+    graphs given as protocol parameters win over the query's FROM / FROM NAMED (either list may be
+    empty); a query that names its own dataset gets exactly that (unknown graphs are empty,
+    nothing is fetched; FROM NAMED alone leaves the default graph empty); otherwise the service
+    default: the reasoned release as the default graph, every graph of the store by name."""
+    if default_param is not None or named_param is not None:
+        return default_param or [], named_param or []
+    if checked.has_dataset:
+        return None, None
+    return list(FULL_GRAPHS), None
+
+
+def prepare(
+    text: str,
+    accept: str | None,
+    default_param: list[str] | None,
+    named_param: list[str] | None,
+    row_limit: int | None = None,
+) -> Operation:
+    """Check the query, choose the answer's format and the dataset; raise :class:`Refused`. With
+    ``row_limit``, the guard bounds a SELECT query's solutions in its text (``checked.row_limit``)."""
+    try:
+        checked = check_query(text, row_limit)
+    except QueryRefused as refused:
+        prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
+        raise Refused(400, prefix + str(refused)) from None
+    formats = offered(checked.form)
+    media_type = choose(accept, formats)
+    if media_type is None:
+        raise Refused(
+            406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}"
+        )
+    default_graphs, named_graphs = dataset(default_param, named_param, checked)
+    return Operation(checked, media_type, default_graphs, named_graphs)

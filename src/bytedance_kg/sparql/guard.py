@@ -1,0 +1,363 @@
+"""The query guard: every user query is tokenised here, checked, and re-written before any engine sees it.
+
+A guard that parses with one grammar while the engine runs another can be bypassed wherever the
+two disagree (a ``#`` comment ended by ``\\r``, a keyword glued to a literal as in ``trueSERVICE``,
+an escape one side decodes and the other does not). So the guard does not hand the engine the
+client's text at all: it hands it the guard's own **canonical re-serialisation** of the tokens it
+read (comments dropped, ``\\u`` escapes decoded, every string written in one plain form, white space
+between tokens one space). Whatever the engine makes of that text, it is made of the tokens
+the guard checked, and the checks are chosen so that they hold whichever way a token is read:
+
+* ``SERVICE`` can only be written as those seven letters in a non-string token (escapes are
+  decoded first, and backslashes, quotes and apostrophes are refused outside strings, so no
+  token can open or close a string the guard did not see). So any non-string token that contains
+  them, in any letter case, is refused: ``trueSERVICE`` and ``ex:service`` too. Strings may
+  contain the word, and so may full IRIs (``<http://www.w3.org/ns/sparql-service-description#>``,
+  the vocabulary of the dataset's own description): an IRI token holds no white space, ``<`` or
+  ``{``, so even an engine that read its ``<`` as an operator could not find in it a SERVICE
+  clause, which needs a target and then ``{``. A prefixed name is not exempt: ``sd:SERVICE`` could
+  be read as ``sd:`` followed by the keyword.
+* Nesting deeper than :data:`MAX_DEPTH` (brackets, braces, parentheses, ``!`` runs) and
+  expressions with more than :data:`MAX_OPERATORS` operators at one level are refused: pyoxigraph
+  recurses over them and overflows its stack (a segfault at about 8,000 terms).
+* The text is bounded (:data:`MAX_QUERY_BYTES`) and tokenised in one linear pass (possessive
+  quantifiers, no backtracking), so the guard's own work is bounded before anything else runs.
+
+What the guard learns on the way (the query form, whether it names its own dataset) is what the
+endpoint needs for content negotiation and dataset selection, so nothing else parses the text.
+The network sandbox (:mod:`bytedance_kg.system.sandbox`) stays underneath as the second wall.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+MAX_QUERY_BYTES = 64 * 1024
+"""The largest query text accepted (UTF-8 bytes), the same as the endpoint's request limit."""
+MAX_DEPTH = 64
+"""Deepest nesting of ``( { [ <<`` and of ``!`` runs."""
+MAX_OPERATORS = 1000
+"""Most binary operators in one expression level (``1+1+...``)."""
+
+_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_U = _BASE + "_"
+_CHARS = _U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_PREFIX = f"[{_BASE}](?:\\.*+[{_CHARS}])*+"
+PREFIX_NAME = re.compile(_PREFIX)
+"""A SPARQL prefix name (PN_PREFIX), for checking prefixes declared outside a query text."""
+_LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:\\.*+(?:[{_CHARS}:]|{_PLX}))*+"
+_VARNAME = f"[{_U}0-9][{_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
+_EXPONENT = r"[eE][+-]?[0-9]++"
+_ECHAR = r"\\[tbnrf\\\"']"
+
+_TOKENS = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern})"
+        for name, pattern in [
+            ("ws", r"[ \t\r\n]++"),
+            ("comment", r"\#[^\r\n]*+"),
+            ("iri", r"<[^<>\"{}|^`\\\x00-\x20]*+>"),
+            ("long2", f'"""(?:[^"\\\\]|{_ECHAR}|"(?!""))*+"""'),
+            ("long1", f"'''(?:[^'\\\\]|{_ECHAR}|'(?!''))*+'''"),
+            ("string2", f'"(?:[^"\\\\\\n\\r]|{_ECHAR})*+"'),
+            ("string1", f"'(?:[^'\\\\\\n\\r]|{_ECHAR})*+'"),
+            ("var", f"[?$]{_VARNAME}"),
+            ("bnode", f"_:[{_U}0-9](?:\\.*+[{_CHARS}])*+"),
+            ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
+            ("langtag", r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+"),
+            (
+                "number",
+                f"[+-]?(?:[0-9]++\\.[0-9]*+{_EXPONENT}|\\.[0-9]++{_EXPONENT}|[0-9]++{_EXPONENT}"
+                r"|[0-9]*+\.[0-9]++|[0-9]++)",
+            ),
+            ("word", r"[A-Za-z_][A-Za-z0-9_]*+"),
+            ("op", r"<<\(|\)>>|<<|>>|\{\||\|\}|\^\^|\|\||&&|!=|<=|>=|[{}()\[\],;.*/|^!=<>+\-?~]"),
+        ]
+    )
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", "\\": "\\", '"': '"', "'": "'"}
+_OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
+_CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
+_BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/"}
+FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+class QueryRefused(ValueError):
+    """The query is malformed or outside the guard's limits; ``line`` and ``column`` (1-based) locate it."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+    def __str__(self) -> str:
+        return f"{self.message} (line {self.line}, column {self.column})" if self.line else self.message
+
+
+class FederatedQueryRefused(QueryRefused):
+    """The query names SERVICE: running it would make the engine fetch from the network."""
+
+
+class UpdateRefused(QueryRefused):
+    """The text is a SPARQL Update, not a query."""
+
+
+class Token(NamedTuple):  # a tuple: a query has up to 30,000 of them to make
+    kind: str
+    text: str
+    """The token as the engine receives it (strings in canonical form)."""
+    offset: int
+    """Where it starts in the decoded original text."""
+    spaced: bool = True
+    """Whether white space or a comment came before it in the original (adjacency is kept: some
+    parsers want a path's ``*`` right after its step, as it was written)."""
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed the guard: the text to run, and what the endpoint needs to know."""
+
+    text: str
+    """The canonical re-serialisation: the only text any engine is given."""
+    form: str
+    """SELECT, CONSTRUCT, DESCRIBE or ASK."""
+    has_dataset: bool
+    """Whether the query names its own dataset (FROM or FROM NAMED)."""
+    original: str
+    """The decoded text the client sent, for mapping engine error positions back."""
+    offsets: tuple[tuple[int, int], ...]
+    """(offset in ``text``, offset in ``original``) for every token, in order."""
+    row_limit: int | None = None
+    """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
+    (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
+    if it was not asked, or the query is not a SELECT, or its ``LIMIT`` is not a plain integer."""
+
+    def place(self, line: int, column: int) -> tuple[int, int]:
+        """The original line and column of a 1-based position the engine reported in ``text``."""
+        lines = self.text.split("\n")
+        offset = sum(len(line_) + 1 for line_ in lines[: max(line - 1, 0)]) + max(column - 1, 0)
+        original = 0
+        for canonical, source in self.offsets:
+            if canonical > offset:
+                break
+            original = source
+        return _line_column(self.original, original)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _decode_escapes(text: str) -> str:
+    """SPARQL 1.1 section 19.2: ``\\u`` and ``\\U`` escapes are decoded before the grammar reads the
+    text, so ``\\u0053ERVICE`` is ``SERVICE``. An escape that decodes to a second escape, or to a
+    surrogate, is refused: no engine may read a different text from the one checked."""
+
+    def replace(match: re.Match[str]) -> str:
+        code = int(match[1] or match[2], 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QueryRefused(f"invalid code point escape {match[0]}", *_line_column(text, match.start()))
+        return chr(code)
+
+    decoded = _ESCAPE.sub(replace, text)
+    leftover = _ESCAPE.search(decoded)
+    if leftover:
+        raise QueryRefused(
+            "an escape sequence that spells another escape is not accepted",
+            *_line_column(decoded, leftover.start()),
+        )
+    return decoded
+
+
+def _canonical_string(token: str, kind: str) -> str:
+    """A string literal in the one plain form every SPARQL parser reads alike: double quotes, with
+    only ``\\\\``, ``\\"``, ``\\n`` and ``\\r`` escaped."""
+    quote = 3 if kind.startswith("long") else 1
+    body = re.sub(r"\\(.)", lambda m: _ECHARS[m[1]], token[quote:-quote], flags=re.S)
+    escaped = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of ``text`` (escapes already decoded), comments and white space dropped."""
+    tokens: list[Token] = []
+    position = 0
+    gap = True
+    for match in _TOKENS.finditer(text):
+        if match.start() != position or match.end() == position:  # skipped, or matched, nothing
+            break
+        kind = match.lastgroup or ""
+        if kind in ("ws", "comment"):
+            gap = True
+        else:
+            value = match[0]
+            if kind in ("long1", "long2", "string1", "string2"):
+                value, kind = _canonical_string(value, kind), "string"
+            tokens.append(Token(kind, value, position, gap))
+            gap = False
+        position = match.end()
+    if position < len(text):
+        what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
+        raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
+    return tokens
+
+
+def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
+    outside = "\x00".join([token.text for token in tokens if token.kind != "string"])
+    if not (
+        "service" in outside.casefold() or "SERVICE" in outside.upper() or any(c in outside for c in "\\'\"")
+    ):
+        return  # case mappings go code point by code point: no token has what the whole lacks
+    for token in tokens:
+        if token.kind == "string":
+            continue
+        if token.kind != "iri" and ("service" in token.text.casefold() or "SERVICE" in token.text.upper()):
+            raise FederatedQueryRefused(
+                "federated queries (SERVICE) are refused: the engine would fetch from the network",
+                *_line_column(original, token.offset),
+            )
+        if any(c in token.text for c in "\\'\""):
+            raise QueryRefused(
+                f"escapes and quotes are not accepted outside strings: {token.text!r}",
+                *_line_column(original, token.offset),
+            )
+
+
+def _check_shape(tokens: list[Token], original: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and expression levels with more than MAX_OPERATORS."""
+    stack: list[tuple[str, int]] = []
+    operators = [0]
+    negations = 0
+    for token in tokens:
+        text = token.text
+        negations = negations + 1 if text == "!" else 0
+        if text in _OPENERS:
+            stack.append((text, token.offset))
+            operators.append(0)
+        elif text in _CLOSERS:
+            if not stack or stack[-1][0] != _CLOSERS[text]:
+                raise QueryRefused(f"unbalanced {text!r}", *_line_column(original, token.offset))
+            stack.pop()
+            operators.pop()
+        elif text in _BINARY or (token.kind == "number" and text[0] in "+-"):
+            operators[-1] += 1
+            if operators[-1] > MAX_OPERATORS:
+                raise QueryRefused(
+                    f"an expression with more than {MAX_OPERATORS} operators is not accepted",
+                    *_line_column(original, token.offset),
+                )
+        if len(stack) + negations > MAX_DEPTH:
+            raise QueryRefused(
+                f"nesting deeper than {MAX_DEPTH} levels is not accepted",
+                *_line_column(original, token.offset),
+            )
+    if stack:
+        raise QueryRefused(f"unclosed {stack[-1][0]!r}", *_line_column(original, stack[-1][1]))
+
+
+def _form(tokens: list[Token], original: str) -> str:
+    """The query form: the first keyword after the prologue (BASE and PREFIX declarations)."""
+    index = 0
+    while index < len(tokens) and tokens[index].text.upper() in ("BASE", "PREFIX"):
+        index += 3 if tokens[index].text.upper() == "PREFIX" else 2
+    if index >= len(tokens):
+        raise QueryRefused("no query after the prologue", *_line_column(original, len(original)))
+    keyword = tokens[index].text.upper()
+    if keyword in FORMS:
+        return keyword
+    where = _line_column(original, tokens[index].offset)
+    if keyword in _UPDATES:
+        raise UpdateRefused(
+            "this is a SPARQL Update; the endpoint is read-only and runs queries only", *where
+        )
+    raise QueryRefused(f"expected SELECT, CONSTRUCT, DESCRIBE or ASK, not {tokens[index].text!r}", *where)
+
+
+def check_query(text: str, row_limit: int | None = None) -> CheckedQuery:
+    """Tokenise, check and canonicalise a query; raise :class:`QueryRefused` (or a subclass) if it
+    is malformed at the token level, an update, federated, too large or too deep. Syntax the
+    tokens cannot show (a misplaced keyword) is left to the engine, which gets only the checked
+    canonical text. With ``row_limit``, a SELECT query's top-level ``LIMIT`` is lowered to it, or
+    one added (:func:`_limit_rows`), so that the engine itself stops after that many solutions."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_QUERY_BYTES:
+        raise QueryRefused(f"the query is {size} bytes; at most {MAX_QUERY_BYTES} are accepted")
+    original = _decode_escapes(text.removeprefix("\ufeff"))
+    tokens = tokenize(original)
+    if not tokens:
+        raise QueryRefused("the query is empty")
+    _refuse_outside_strings(tokens, original)
+    _check_shape(tokens, original)
+    form = _form(tokens, original)
+    limit = None
+    if row_limit is not None and form == "SELECT":
+        tokens, limit = _limit_rows(tokens, row_limit, len(original))
+    text, offsets = _serialise(tokens)
+    has_dataset = any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens)
+    return CheckedQuery(text, form, has_dataset, original, offsets, limit)
+
+
+def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], int | None]:
+    """The tokens of a checked SELECT query with its top-level ``LIMIT`` at most ``rows``, and that
+    limit (``None``, tokens unchanged, if the ``LIMIT`` is not followed by a plain integer: the
+    engine will refuse such a query anyway).
+
+    Only the top level is touched: a word at nesting depth 0 after the prologue can only be a
+    keyword of the query itself (subqueries, expressions and ``VALUES`` blocks are all inside
+    brackets), so a ``LIMIT`` there is the query's own, and a ``VALUES`` there is its trailing
+    values clause, which the solution modifiers precede. A top-level ``LIMIT`` applies last (after
+    ``ORDER BY``, ``DISTINCT``, ``OFFSET``), so the first ``min(n, rows)`` solutions are exactly the
+    first ones of the query as written. The only tokens added are the keyword ``LIMIT`` and a
+    decimal integer, which no check of the guard could refuse."""
+    depth = 0
+    limit_at = values_at = None
+    for index, token in enumerate(tokens):
+        if token.text in _OPENERS:
+            depth += 1
+        elif token.text in _CLOSERS:
+            depth -= 1
+        elif depth == 0 and token.kind == "word":
+            keyword = token.text.upper()
+            if keyword == "LIMIT" and limit_at is None:
+                limit_at = index
+            elif keyword == "VALUES" and values_at is None:
+                values_at = index
+    if limit_at is not None:
+        after = limit_at + 1
+        value = tokens[after].text if after < len(tokens) else ""
+        if not (value.isascii() and value.isdigit()):
+            return tokens, None
+        limit = min(int(value), rows)
+        return [*tokens[:after], tokens[after]._replace(text=str(limit)), *tokens[after + 1 :]], limit
+    at = values_at if values_at is not None else len(tokens)
+    offset = tokens[at].offset if at < len(tokens) else end
+    added = [Token("word", "LIMIT", offset), Token("number", str(rows), offset)]
+    return [*tokens[:at], *added, *tokens[at:]], rows
+
+
+def _serialise(tokens: list[Token]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The tokens, one space where the original had white space or a comment between them and
+    none where it had none, except that a ``(`` follows a keyword directly: pyoxigraph's grammar
+    refuses ``COALESCE (``, ``CONCAT (`` and ``BNODE (`` with a space. (Gluing is safe: no token
+    can absorb a quote, and every string is written in the one plain form.)"""
+    pieces: list[str] = []
+    offsets: list[tuple[int, int]] = []
+    length = 0
+    previous = ""
+    for token in tokens:
+        if pieces and token.spaced and not (token.text == "(" and previous == "word"):
+            pieces.append(" ")
+            length += 1
+        offsets.append((length, token.offset))
+        pieces.append(token.text)
+        length += len(token.text)
+        previous = token.kind
+    return "".join(pieces), tuple(offsets)

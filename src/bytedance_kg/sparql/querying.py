@@ -1,0 +1,309 @@
+"""Running SPARQL on the release: parameters, the store, result formats, and result comparison.
+
+Queries run on an embedded pyoxigraph store (fast to load, strict, and the same engine the server
+uses). Parameters are bound by appending a SPARQL ``VALUES`` clause built from parsed, validated
+RDF terms, never by pasting text into the query, so the same query text runs on any engine.
+Results compare as multisets of rows with datatypes and language tags kept; that is how the
+expected results in ``queries/expected/`` are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.query import ResultRow
+
+from bytedance_kg.project.errors import InputError, UsageError
+from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
+from bytedance_kg.sparql.catalogue import SavedQuery
+from bytedance_kg.sparql.guard import CheckedQuery, QueryRefused, check_query
+from bytedance_kg.sparql.results import WRITERS, JsonWriter
+from bytedance_kg.system.stack import with_engine_stack
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+Row = frozenset[tuple[str, tuple[str, str, str, str]]]
+"""One solution: (variable, (kind, value, datatype, language)) pairs, unbound variables left out."""
+
+
+def expand_iri(text: str) -> str:
+    """A full IRI from ``<...>``, a bare absolute IRI or a project prefixed name (``unit:flow``)."""
+    value = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    prefix, colon, local = value.partition(":")
+    if colon and prefix in ALL_PREFIXES and not local.startswith("//"):
+        value = ALL_PREFIXES[prefix] + local
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or _IRI_FORBIDDEN.search(value):
+        raise UsageError(f"not an IRI: {text!r} (give <https://...>, or a prefixed name such as unit:flow)")
+    return value
+
+
+def parse_param_term(query: SavedQuery, name: str, text: str) -> ox.NamedNode | ox.Literal:
+    """The RDF term for ``--param name=text``, checked against the parameter's declared type."""
+    param = query.param(name)
+    if param.type == "IRI":
+        return ox.NamedNode(expand_iri(text))
+    if param.type == "integer":
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise UsageError(f"parameter '{name}' needs an integer, not {text!r}")
+        return ox.Literal(text, datatype=ox.NamedNode(XSD_INTEGER))
+    return ox.Literal(text)
+
+
+_OUTER_GROUP = re.compile(r"\b(WHERE|ASK)\s*\{", re.IGNORECASE)
+
+
+def bind(query: SavedQuery, assignments: list[str]) -> str:
+    """The query text with an inline ``VALUES`` block for each ``name=value`` assignment.
+
+    The block opens the query's outermost group (``WHERE {`` or ``ASK {``), so the binding is
+    joined before any FILTER runs, on every engine: a trailing VALUES clause would join only after
+    the pattern and its filters, and Virtuoso rejects it outside SELECT.
+    """
+    terms: dict[str, ox.NamedNode | ox.Literal] = {}
+    for assignment in assignments:
+        name, eq, value = assignment.partition("=")
+        if not eq or not name:
+            raise UsageError(f"--param takes name=value, not {assignment!r}")
+        if name in terms:
+            raise UsageError(f"--param {name} is given twice")
+        terms[name] = parse_param_term(query, name, value)
+    missing = [p.name for p in query.params if p.required and p.name not in terms]
+    if missing:
+        raise UsageError(
+            f"query '{query.name}' needs --param {missing[0]}=... ({query.param(missing[0]).doc})"
+        )
+    if not terms:
+        return query.text
+    body_start = _prologue_end(query.text)
+    match = _OUTER_GROUP.search(query.text, body_start)
+    if match is None:
+        raise UsageError(f"query '{query.name}' has no WHERE group to bind parameters in")
+    values = "".join(f"\n  VALUES ?{name} {{ {term} }}" for name, term in sorted(terms.items()))
+    return query.text[: match.end()] + values + query.text[match.end() :]
+
+
+def _prologue_end(text: str) -> int:
+    """Offset of the first line that is not a comment, a PREFIX/BASE declaration or blank."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith(("#", "PREFIX", "BASE")):
+            break
+        offset += len(line)
+    return offset
+
+
+@dataclass
+class QueryOutcome:
+    """What a query returned: solutions, a boolean, or triples."""
+
+    variables: list[str]
+    rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] | None = None
+    boolean: bool | None = None
+    triples: list[ox.Triple] | None = None
+
+
+def engine_error(
+    error: SyntaxError, checked: CheckedQuery | None = None
+) -> tuple[str, int | None, int | None]:
+    """A one-line message and the (original) line and column of a pyoxigraph syntax error.
+
+    pyoxigraph lists every character class it would have accepted (``['A' ..= 'Z' | ...]``), which
+    is noise to a person; the list is cut to the names of what was expected.
+    """
+    message = str(error.msg if hasattr(error, "msg") else error)
+    place = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
+    line, column = (int(place[1]), int(place[2])) if place else (error.lineno, error.offset)
+    if place:
+        message = place[3]
+    message = re.sub(r"\[[^\]]*\.\.=[^\]]*\]", "a name", " ".join(message.split()))
+    if len(message) > 200:
+        message = message[:199] + "…"
+    if checked is not None and line is not None:
+        line, column = checked.place(line, column or 1)
+    return message, line, column
+
+
+def run_query(
+    store: ox.Store,
+    text: str,
+    origin: str = "query",
+    default_graphs: list[str] | None = None,
+    checked: CheckedQuery | None = None,
+) -> QueryOutcome:
+    """Run ``text`` on ``store`` (over ``default_graphs`` if given); a syntax error becomes an error
+    naming its position (in the client's text, when ``checked`` maps it back). Only the project's
+    own query texts come here directly; a user's goes through :func:`run_user_query`."""
+    try:
+        result = store.query(
+            text, default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None
+        )
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome([], boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
+            return QueryOutcome(variables, rows=rows)
+        return QueryOutcome([], triples=list(result))
+    except SyntaxError as error:
+        message, line, column = engine_error(error, checked)
+        raise InputError(origin, f"SPARQL syntax error: {message}", line, column) from None
+    except (OSError, RuntimeError, ValueError) as error:  # evaluation errors (a bad regex, a custom function)
+        raise InputError(origin, f"the query failed: {' '.join(str(error).split())[:300]}") from None
+
+
+def guard(text: str, origin: str) -> CheckedQuery:
+    """The guard's verdict on a user's query text, as an input error naming the place."""
+    try:
+        return check_query(text)
+    except QueryRefused as refused:
+        raise InputError(origin, refused.message, refused.line, refused.column) from None
+
+
+def run_user_query(
+    store: ox.Store, text: str, origin: str = "query", default_graphs: list[str] | None = None
+) -> QueryOutcome:
+    """Run a query a user wrote: through the guard (only its canonical text reaches the engine),
+    on a thread with the engine's large stack. The caller confines the process first where it can
+    (:func:`bytedance_kg.system.sandbox.forbid_network`)."""
+    checked = guard(text, origin)
+    return with_engine_stack(lambda: run_query(store, checked.text, origin, default_graphs, checked))
+
+
+def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
+    """Run ``text`` with rdflib's engine, with the same outcome shape as :func:`run_query`."""
+    checked = guard(text, origin)
+    if checked.has_dataset:  # rdflib would load what FROM names (files, URLs): never from a query text
+        raise InputError(
+            origin, "FROM and FROM NAMED are not accepted with rdflib's engine: it would load what they name"
+        )
+    try:
+        result = graph.query(checked.text)
+    except Exception as error:  # pyparsing's ParseException and rdflib's own errors
+        raise InputError(origin, f"SPARQL error: {error}") from None
+    if result.type == "ASK":
+        return QueryOutcome([], boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        assert result.graph is not None  # rdflib's answer to a graph query (what iterating it reads)
+        return QueryOutcome(
+            [],
+            triples=[ox.Triple(to_ox_subject(s), to_ox_predicate(p), to_ox(o)) for s, p, o in result.graph],
+        )
+    variables = [str(v) for v in result.vars or []]
+    # rdflib types a result's rows as those of every query form; a SELECT's are ResultRows
+    rows = [
+        {v: to_ox(row[v]) for v in variables if row[v] is not None}
+        for row in cast(Iterable[ResultRow], result)
+    ]
+    return QueryOutcome(variables, rows=rows)
+
+
+def term_key(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, str, str, str]:
+    """A comparable form of a term: kind, value, datatype (xsd:string if none), language."""
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value, "", "")
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", "", "", "")  # labels are arbitrary; compare blank nodes by position only
+    language = term.language or ""
+    datatype = "" if language else (term.datatype.value if term.datatype else XSD_STRING)
+    return ("literal", term.value, datatype, language)
+
+
+def outcome_rows(outcome: QueryOutcome) -> Counter[Row]:
+    assert outcome.rows is not None
+    return Counter(frozenset((v, term_key(t)) for v, t in row.items()) for row in outcome.rows)
+
+
+def json_term_key(binding: dict[str, str]) -> tuple[str, str, str, str]:
+    kind = binding["type"]
+    if kind == "uri":
+        return ("uri", binding["value"], "", "")
+    if kind == "bnode":
+        return ("bnode", "", "", "")
+    language = binding.get("xml:lang", "")
+    datatype = "" if language else binding.get("datatype", XSD_STRING)
+    return ("literal", binding["value"], datatype, language)
+
+
+def expected_outcome(path: Path) -> tuple[list[str], Counter[Row] | bool]:
+    """An expected SPARQL 1.1 JSON result file: variables and rows, or the boolean of an ASK."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if "boolean" in document:
+        return [], bool(document["boolean"])
+    variables = document["head"]["vars"]
+    rows = Counter(
+        frozenset((v, json_term_key(b)) for v, b in binding.items())
+        for binding in document["results"]["bindings"]
+    )
+    return variables, rows
+
+
+def serialise(outcome: QueryOutcome, media_type: str) -> str:
+    """A whole solutions or boolean outcome in one of the SPARQL results formats (:mod:`results`)."""
+    writer = WRITERS[media_type]
+    if outcome.boolean is not None:
+        return writer.boolean(outcome.boolean)
+    assert outcome.rows is not None
+    return writer(outcome.variables).whole(outcome.rows)
+
+
+def to_sparql_json(outcome: QueryOutcome) -> str:
+    """SPARQL 1.1 Query Results JSON, in row order, indented (the expected files' form)."""
+    return serialise(outcome, JsonWriter.media_type)
+
+
+def to_ntriples(triples: list[ox.Triple]) -> str:
+    """Sorted N-Triples, one triple a line: the engine-neutral form of a graph result."""
+    return "".join(sorted(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
+
+
+def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    """The project prefixes whose namespaces occur in ``triples`` (for readable Turtle output)."""
+    iris = {
+        t.value
+        for triple in triples
+        for t in (triple.subject, triple.predicate, triple.object)
+        if isinstance(t, ox.NamedNode)
+    }
+    iris |= {t.datatype.value for triple in triples for t in (triple.object,) if isinstance(t, ox.Literal)}
+    return {p: ns for p, ns in sorted(ALL_PREFIXES.items()) if any(i.startswith(ns) for i in iris)}
+
+
+def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
+    """A short, readable form of a term for tables: prefixed names and plain literal values."""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in sorted(ALL_PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if term.value.startswith(namespace):
+                return f"{prefix}:{term.value[len(namespace) :]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def to_table(outcome: QueryOutcome, width: int = 60) -> str:
+    """A plain-text table of the solutions, each cell cut to ``width`` characters."""
+    if outcome.boolean is not None:
+        return ("yes" if outcome.boolean else "no") + "\n"
+    assert outcome.rows is not None
+    cells = [
+        [compact(row[v]).replace("\n", "↵") if v in row else "" for v in outcome.variables]
+        for row in outcome.rows
+    ]
+    cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in line] for line in cells]
+    widths = [max([len(v)] + [len(line[i]) for line in cells]) for i, v in enumerate(outcome.variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(outcome.variables, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    return "\n".join(lines) + "\n"

@@ -1,1 +1,0 @@
-"""The linked-data server: SPARQL endpoint, dereferenceable IRIs and HTML pages."""
