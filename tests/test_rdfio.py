@@ -58,3 +58,20 @@ def test_canonical_equals_full_rdfc_on_the_vocabularies() -> None:
     ]
     assert sum(isinstance(q.subject, ox.BlankNode) for q in quads) > 50
     assert canonical(quads) == full_rdfc(quads)
+
+
+def test_the_format_registry_names_each_format_once_and_each_serialiser_round_trips() -> None:
+    from bytedance_kg.rdf.formats import RDF_SYNTAXES, RESULTS_FORMATS, media_type_of
+
+    formats = [*RDF_SYNTAXES, *RESULTS_FORMATS]
+    for field in ("name", "extension", "media_type"):
+        values = [getattr(f, field) for f in formats]
+        assert len(values) == len(set(values)), field
+    quad = tangle()[5]
+    triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+    for syntax in RDF_SYNTAXES:
+        data = [quad] if syntax.datasets else [triple]
+        text = ox.serialize(data, format=syntax.serialiser)
+        assert text is not None and len(list(ox.parse(text, format=syntax.serialiser))) == 1
+        assert media_type_of(syntax.extension) == syntax.media_type
+    assert media_type_of(".html") == "text/html" and media_type_of(".exe") is None

@@ -35,6 +35,7 @@ from bytedance_kg.query.stats import compute as compute_stats
 from bytedance_kg.query.stats import render as render_stats
 from bytedance_kg.query.store import load_graph, load_store
 from bytedance_kg.rdf.canonical import canonical_turtle, format_file, is_canonical, write_atomically
+from bytedance_kg.rdf.formats import RESULTS_FORMATS, syntax
 from bytedance_kg.rdf.parsing import load_turtle, read_text
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.remote.endpoint import Endpoint, checked_url
@@ -54,12 +55,9 @@ from bytedance_kg.sparql.querying import (
 )
 from bytedance_kg.system.sandbox import forbid_network
 
-SOLUTION_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
+SOLUTION_FORMATS = {f.name: f.media_type for f in RESULTS_FORMATS}
+GRAPH_OUTPUT = ("turtle", "ntriples", "jsonld")
+"""The ``--format`` names of a graph answer (see :mod:`bytedance_kg.rdf.formats`)."""
 
 EPILOG_BUILD = """examples:
   bytedance-kg build            parse, check and write dist/
@@ -225,11 +223,9 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     outcome = run_user_query(store, text, str(query.path))
     fmt = args.format
     if outcome.triples is not None:
-        if fmt not in ("table", "turtle", "ntriples", "jsonld"):
+        if fmt not in ("table", *GRAPH_OUTPUT):
             raise UsageError(f"a {query.form} query gives a graph: use --format turtle, ntriples or jsonld")
-        rdf_format = {"ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}.get(
-            fmt, ox.RdfFormat.TURTLE
-        )
+        rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
         prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
         sys.stdout.write(serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
         return EXIT_OK
@@ -551,7 +547,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         default="table",
-        choices=("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"),
+        choices=("table", *SOLUTION_FORMATS, *GRAPH_OUTPUT),
     )
     p.add_argument("--reasoned", action="store_true", help="query the reasoned graph (standard vocabularies)")
     p.set_defaults(run=cmd_query)

@@ -28,6 +28,7 @@ import httpx
 
 from bytedance_kg.bench.loadtest import drive
 from bytedance_kg.project.paths import ProjectPaths
+from bytedance_kg.rdf.formats import results_format, syntax
 from bytedance_kg.sparql.catalogue import SavedQuery, load_catalogue
 from bytedance_kg.sparql.expected import example_text
 
@@ -63,7 +64,7 @@ def running(command: list[str], url: str, log: Path, timeout: float = 120) -> It
                     httpx.post(
                         url,
                         data={"query": "ASK {}"},
-                        headers={"Accept": "application/sparql-results+json"},
+                        headers={"Accept": results_format("json").media_type},
                         timeout=2,
                     ).status_code
                     == 200
@@ -132,7 +133,7 @@ def servers(paths: ProjectPaths, folder: Path) -> Iterator[dict[str, str]]:
 
 
 def _request(query: SavedQuery) -> tuple[dict[str, str], dict[str, str]]:
-    accept = "application/n-triples" if query.is_graph else "application/sparql-results+json"
+    accept = syntax("ntriples").media_type if query.is_graph else results_format("json").media_type
     return {"query": example_text(query)}, {"Accept": accept}
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from bytedance_kg.project.graphs import QUERY_GRAPHS
+from bytedance_kg.rdf.formats import results_format, syntax
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.sparql.expected import example_text
 
@@ -106,7 +107,7 @@ def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[
     mix = []
     for query in queries:
         graphs = QUERY_GRAPHS[query.graph]
-        accept = "text/turtle" if query.is_graph else "application/sparql-results+json"
+        accept = syntax("turtle").media_type if query.is_graph else results_format("json").media_type
         mix.append(
             (
                 "POST",

@@ -1,4 +1,4 @@
-"""The release's file names and media types, in one place.
+"""The release's file names, in one place (their media types are in :mod:`bytedance_kg.rdf.formats`).
 
 The writers (:mod:`bytedance_kg.release.writer`), its description
 (:mod:`bytedance_kg.release.void`), the loader, the query store and the server all name the same
@@ -19,14 +19,3 @@ REIFIED = "bytedance-kg-reified"
 CONTEXT_FILE = "context.jsonld"
 VOID_FILE = "void.ttl"
 CHECKSUMS_FILE = "SHA256SUMS"
-
-MEDIA_TYPES = {
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".nq": "application/n-quads",
-    ".trig": "application/trig",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".html": "text/html",
-}
-"""The media type of each file of the release, by extension."""

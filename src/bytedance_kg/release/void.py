@@ -20,7 +20,8 @@ from rdflib.term import Node
 from bytedance_kg import __version__
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
-from bytedance_kg.project.releasefiles import CONTEXT_FILE, MEDIA_TYPES
+from bytedance_kg.project.releasefiles import CONTEXT_FILE
+from bytedance_kg.rdf.formats import media_type_of
 from bytedance_kg.sparql.catalogue import SavedQuery
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -266,7 +267,7 @@ def describe_dataset(
     _describe_examples(g, d, queries)
 
     for path in sorted(folder.iterdir()):
-        media_type = MEDIA_TYPES.get(path.suffix)
+        media_type = media_type_of(path.suffix)
         if media_type is None or not path.is_file() or path.name == CONTEXT_FILE:
             continue
         dist = URIRef(DOWNLOADS + path.name)

@@ -16,6 +16,7 @@ import httpx
 import pyoxigraph as ox
 
 from bytedance_kg.project.errors import KGError, UsageError
+from bytedance_kg.rdf.formats import results_format, syntax
 from bytedance_kg.sparql.querying import QueryOutcome
 
 EXIT_REMOTE = 3
@@ -121,14 +122,14 @@ def graph_url(store: Endpoint, graph: str) -> str:
 
 def put_graph(store: Endpoint, graph: str, ntriples: bytes) -> None:
     """Replace one named graph (Graph Store Protocol PUT)."""
-    store.request("PUT", graph_url(store, graph), ntriples, {"Content-Type": "application/n-triples"})
+    store.request("PUT", graph_url(store, graph), ntriples, {"Content-Type": syntax("ntriples").media_type})
 
 
 def read_graph(store: Endpoint, graph: str, limit: int | None = None) -> list[ox.Triple]:
     """The triples the store holds in one named graph (Graph Store Protocol GET); an answer longer
     than ``limit`` bytes is an error, not read to its end."""
     url = graph_url(store, graph)
-    body = store.request("GET", url, headers={"Accept": "application/n-triples"}, limit=limit)
+    body = store.request("GET", url, headers={"Accept": syntax("ntriples").media_type}, limit=limit)
     try:
         return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as error:
@@ -162,7 +163,7 @@ def query(
 ) -> QueryOutcome:
     """Run a query through the SPARQL 1.1 Protocol (POST, form-encoded) and read the answer."""
     fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs)]
-    accept = "application/n-triples" if graph_form else "application/sparql-results+json"
+    accept = syntax("ntriples").media_type if graph_form else results_format("json").media_type
     body = endpoint.request(
         "POST",
         endpoint.url,

@@ -49,6 +49,7 @@ import pyoxigraph as ox
 from bytedance_kg.project.graphs import FULL_GRAPHS, VOID_GRAPH
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.project.releasefiles import FULL, VOID_FILE
+from bytedance_kg.rdf.formats import RESULTS_FORMATS
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.operation import GRAPH_FORMATS, Refused, prepare
 from bytedance_kg.sparql.querying import engine_error
@@ -236,11 +237,7 @@ def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -
     return fitted, True
 
 
-ENGINE_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
+ENGINE_FORMATS = {f.media_type: f.serialiser for f in RESULTS_FORMATS if f.name != "csv"}
 """The solution formats the engine writes itself, from TSV cut at a row boundary (see
 :func:`_solutions_within`). CSV stays with :mod:`bytedance_kg.sparql.results`' writer: it drops datatypes,
 so its text can be far shorter than the TSV it would be made from, and a cap on that TSV would cut

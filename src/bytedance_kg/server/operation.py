@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from bytedance_kg.project.graphs import FULL_GRAPHS
+from bytedance_kg.rdf.formats import GRAPH_SYNTAXES
 from bytedance_kg.server.negotiation import choose
 from bytedance_kg.sparql.guard import (
     CheckedQuery,
@@ -23,12 +22,7 @@ from bytedance_kg.sparql.guard import (
 )
 from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, WRITERS
 
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+GRAPH_FORMATS = {syntax.media_type: syntax.serialiser for syntax in GRAPH_SYNTAXES}
 """CONSTRUCT and DESCRIBE answers by media type, in the server's order of preference."""
 
 

@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from bytedance_kg.rdf.formats import results_format
+
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
 Solution = dict[str, Term]
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -68,7 +70,7 @@ class SolutionWriter:
 class JsonWriter(SolutionWriter):
     """SPARQL 1.1 Query Results JSON, indented as ``json.dumps(..., indent=2)`` would write it."""
 
-    media_type = "application/sparql-results+json"
+    media_type = results_format("json").media_type
 
     def head(self) -> str:
         vars_ = json.dumps({"vars": self.variables}, indent=2, ensure_ascii=False).replace("\n", "\n  ")
@@ -90,7 +92,7 @@ class JsonWriter(SolutionWriter):
 class XmlWriter(SolutionWriter):
     """SPARQL Query Results XML Format."""
 
-    media_type = "application/sparql-results+xml"
+    media_type = results_format("xml").media_type
     _OPEN = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n'
 
     def head(self) -> str:
@@ -135,7 +137,7 @@ def _csv_cell(term: Term | None) -> str:
 class CsvWriter(SolutionWriter):
     """SPARQL 1.1 Query Results CSV: plain values, CRLF line ends."""
 
-    media_type = "text/csv"
+    media_type = results_format("csv").media_type
 
     def head(self) -> str:
         return ",".join(self.variables) + "\r\n"
@@ -147,7 +149,7 @@ class CsvWriter(SolutionWriter):
 class TsvWriter(SolutionWriter):
     """SPARQL 1.1 Query Results TSV: terms in Turtle syntax, ``?`` before each variable."""
 
-    media_type = "text/tab-separated-values"
+    media_type = results_format("tsv").media_type
 
     def head(self) -> str:
         return "\t".join("?" + v for v in self.variables) + "\n"
