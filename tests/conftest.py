@@ -46,9 +46,11 @@ def reasoned(checked: tuple[Sources, CheckReport, Closure]) -> Closure:
 
 
 @pytest.fixture(scope="session")
-def full(reasoned: Closure) -> Graph:
+def full(sources: Sources, reasoned: Closure) -> Graph:
     """The reasoned graph, the one a consumer queries with standard vocabularies."""
-    return reasoned.full
+    graph = union(sources.terminology(), sources.stated, reasoned.inferred)
+    assert len(graph) == reasoned.full_size
+    return graph
 
 
 @pytest.fixture(scope="session")

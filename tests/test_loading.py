@@ -63,3 +63,22 @@ def test_invalid_utf8_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(b'@prefix ex: <http://example.org/> .\nex:a ex:b "caf\xe9" .\n')
     with pytest.raises(InputError, match="not valid UTF-8"):
         load_turtle(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("ex:a ex:b <<( ex:c ex:d ex:e )>> .\n", 3, "triple terms"),
+        ("ex:a ex:b ex:c {| ex:d ex:e |} .\n", 3, "triple terms and annotations"),
+        ("ex:a ex:b ex:c .\nex:a ex:b 'x'@en--rtl .\n", 4, "base direction"),
+    ],
+    ids=["triple-term", "annotation", "directional-literal"],
+)
+def test_rdf12_in_a_source_is_an_input_error_at_its_place(
+    tmp_path: Path, body: str, line: int, words: str
+) -> None:
+    """pyoxigraph reads RDF 1.2; the sources are RDF 1.1, which the checks' rdflib graphs can hold."""
+    path = write(tmp_path, body)
+    with pytest.raises(InputError, match=words) as caught:
+        load_turtle(path)
+    assert caught.value.line == line and caught.value.path == path

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
@@ -34,6 +33,7 @@ from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import ASSERTED, FULL
 from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.parsing import read_text
+from bytedance_kg.rdf.terms import is_iri
 from bytedance_kg.release.folders import build_lock, releases_dir, remove_unused
 from bytedance_kg.release.writer import write_release
 from bytedance_kg.sparql.catalogue import load_catalogue
@@ -142,7 +142,7 @@ def _check_sources(
         report.quote_problems = [str(p) for p in verify_quotes(sources.data, articles)]
     with _timed(timings, "reason", progress):
         reasoned = checker.reason(sources.terminology(), sources.stated)
-        report.reasoning_problems = reasoned.problems
+        report.reasoning_problems = reasoned.problems + sources.shared_triples()
     with _timed(timings, "validate", progress):
         validation = checker.validate(sources.data, sources.shapes, sources.terminology())
         report.shape_results, report.shacl_report = validation.results, validation.report
@@ -185,16 +185,8 @@ def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
         origin = f"{paths.shapes} (sh:declare {prefix!s})"
         if prefix is None or not PREFIX_NAME.fullmatch(str(prefix)):
             raise InputError(origin, f"not a SPARQL prefix name: {str(prefix)!r}")
-        if namespace is None or not _is_iri(str(namespace)):
+        if namespace is None or not is_iri(str(namespace)):
             raise InputError(origin, f"not an absolute IRI: {str(namespace)!r}")
-
-
-def _is_iri(text: str) -> bool:
-    try:
-        ox.NamedNode(text)
-    except ValueError:
-        return False
-    return not any(c in text for c in '<>"{}|^`\\ ')
 
 
 def _publish(staging: Path, dist: Path) -> None:

@@ -88,6 +88,26 @@ class Sources:
         graphs = {name: self.quads(name) for name in ("ontology", "shapes", "imports", "implied")}
         return {**graphs, "data": self.quads("stated"), "inferred": self._inferred[1]}
 
+    def shared_triples(self) -> list[str]:
+        """Triples held by two of the sources the default graph merges (ontology, vocabularies,
+        stated data), each as a problem: the build keeps those graphs disjoint, so that the
+        endpoint's default graph is the same whether a store merges them or unions them (a union
+        would repeat a triple two of them hold)."""
+        owner: dict[tuple[object, object, object], str] = {}
+        for part in ("ontology", "imports"):
+            for quad in self.quads(part):
+                owner.setdefault((quad.subject, quad.predicate, quad.object), part)
+        problems = []
+        for part, quads in (("imports", self.quads("imports")), ("data", self.quads("stated"))):
+            for quad in quads:
+                first = owner.get((quad.subject, quad.predicate, quad.object))
+                if first is not None and first != part:
+                    problems.append(
+                        f"{quad.subject} {quad.predicate} {quad.object} is in both the {first} and the "
+                        f"{part}: state it in one of them"
+                    )
+        return sorted(problems)
+
     def store(self) -> ox.Store:
         """All sources as named graphs in a pyoxigraph store (what the build runs the gates on)."""
         store = ox.Store()

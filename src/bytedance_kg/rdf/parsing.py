@@ -29,7 +29,7 @@ from bytedance_kg.rdf.terms import from_ox
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
 # rdflib checks most XSD datatypes (``Literal.ill_typed``) but not all the Gregorian partial dates
-# (and owlrl's replacement converters, which ``reasoning`` now confines to its own run, rejected
+# (and owlrl's replacement converters, which the reference engine's reasoner confines to its own run, rejected
 # valid ones such as "---28"^^xsd:gDay): all five are checked here, by the lexical spaces of XML
 # Schema 1.1 Part 2, section 3.3.
 _TIMEZONE = r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)?"
@@ -72,7 +72,27 @@ def parse_strict(path: Path, text: str) -> tuple[list[pyoxigraph.Quad], dict[str
         raise InputError(path, message, error.lineno, error.offset) from None
     except MemoryError as error:  # pyoxigraph caps one token (a literal, an IRI) at 16 MiB
         raise InputError(path, f"a single literal or IRI is too long to parse ({error})") from None
+    for quad in quads:
+        refuse_rdf12(path, text, quad)
     return quads, dict(parser.prefixes)
+
+
+def refuse_rdf12(path: Path, text: str, quad: pyoxigraph.Quad) -> None:
+    """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, annotations, literals
+    with a base direction), which rdflib, the checks' model, cannot hold; such a term is an input
+    error at its place in the file, not a crash or a silently dropped direction."""
+    for term in (quad.subject, quad.object):
+        if isinstance(term, pyoxigraph.Triple):
+            line, column = _locate(text, "<<") if "<<" in text else _locate(text, "{|")
+            raise InputError(
+                path, "RDF 1.2 triple terms and annotations are not accepted in the sources", line, column
+            )
+        direction = getattr(term, "direction", None)
+        if isinstance(term, pyoxigraph.Literal) and direction:
+            line, column = _locate(text, f"--{direction}")
+            raise InputError(
+                path, f"a literal with a base direction ({term}) is not accepted in the sources", line, column
+            )
 
 
 def check_literals(path: Path, text: str, graph: Graph) -> None:

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import rdflib
 
-from bytedance_kg.project.namespaces import new_graph
-
 _XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 Named = dict[str | None, rdflib.Graph]
 """Graphs by graph name (an IRI), ``None`` for the default graph."""
@@ -113,6 +111,8 @@ def from_ox(
         return rdflib.BNode(prefix + value.value)
     if isinstance(value, ox.Triple):
         raise TypeError(f"rdflib has no triple terms: {value}")
+    if getattr(value, "direction", None):
+        raise TypeError(f"rdflib has no literals with a base direction: {value}")
     if value.language:
         return rdflib.Literal(value.value, lang=value.language)
     if value.datatype == _XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string; rdflib keeps it untyped
@@ -120,9 +120,12 @@ def from_ox(
     return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value))
 
 
-def to_rdflib(quads: Iterable[ox.Quad], prefix: str = "") -> rdflib.Graph:
-    """An rdflib graph of the quads' triples, keeping blank-node labels (after ``prefix``)."""
-    graph = new_graph()
-    for quad in quads:
-        graph.add((from_ox(quad.subject, prefix), from_ox(quad.predicate), from_ox(quad.object, prefix)))
-    return graph
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI that can be written between ``<`` and ``>`` in SPARQL
+    and Turtle as it is (pyoxigraph accepts it, and it holds none of the characters those
+    syntaxes forbid there)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return not any(c in text for c in '<>"{}|^`\\ ')

@@ -187,8 +187,10 @@ def worker_store(dist: Path) -> tuple[ox.Store, bool]:
     """:func:`release_store` for a query worker, and whether the service's default graph (the merge
     of :data:`FULL_GRAPHS`) is also in the store's own default graph, which is otherwise empty: a
     query then runs on one graph instead of the union of four, in about half the time on the saved
-    queries, and with the RDF merge's set semantics (a union of graphs repeats a triple that two of
-    them hold). Done only up to :data:`MERGED_DEFAULT_TRIPLES`, so that memory stays bounded."""
+    queries. Done only up to :data:`MERGED_DEFAULT_TRIPLES`, so that memory stays bounded; above it
+    the query runs on the union of the four graphs, which gives the same answers because the build
+    keeps them disjoint (:meth:`~bytedance_kg.pipeline.sources.Sources.shared_triples`): a union
+    repeats only a triple two graphs hold."""
     store = release_store(dist)
     graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in FULL_GRAPHS]
     counted = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=graphs)
@@ -297,8 +299,10 @@ def _solutions_within(
     The query's own text bounds its solutions (the guard set its top-level ``LIMIT`` to at most
     ``max_rows + 1``), so the engine's work stops there. The engine writes them as TSV, one line
     per solution (its terms escape line breaks), into a sink capped at twice ``max_bytes``: the
-    TSV is counted and cut by lines, then rewritten by the engine in the format asked for (for JSON
-    or XML, no shorter than half the TSV, so a cap twice the limit cuts no answer short of it).
+    TSV is counted and cut by lines, then rewritten by the engine in the format asked for. JSON and
+    XML are no shorter than half the TSV unless most of many variables are unbound (an unbound
+    value costs TSV a tab and JSON nothing): then the cap can stop reading before the answer reaches
+    ``max_bytes``, and the cut, early but never late, is stated as ``max-bytes`` all the same.
     Over ``max_bytes``, the most leading solutions that fit are found with a few rewrites, each
     capped at ``max_bytes``, and the answer is within 3% of the limit."""
     fmt = ENGINE_FORMATS[media_type]

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from bytedance_kg.project.graphs import FULL_GRAPHS, GRAPH, VOID_GRAPH
 from bytedance_kg.rdf.formats import GRAPH_SYNTAXES, HTML
+from bytedance_kg.rdf.terms import is_iri
 from bytedance_kg.remote.endpoint import RemoteError
 from bytedance_kg.server.executor import (
     Busy,
@@ -141,11 +142,11 @@ async def sparql(request: Request) -> Response:
     if "query" not in fields:
         return service_description(request)
     for graph in fields.get("default-graph-uri", []) + fields.get("named-graph-uri", []):
-        if not _is_iri(graph):
+        if not is_iri(graph):
             return error_response(request, 400, f"not an IRI: {graph[:200]!r}")
     client = request.client.host if request.client else "unknown"
     retry = {"Retry-After": "1"}
-    try:  # the guard, the format and the dataset are worked out where the query runs (web.operation)
+    try:  # the guard, the format and the dataset are worked out where the query runs (server/operation.py)
         answer = await site.backend.answer(
             client,
             fields["query"][0],
@@ -207,14 +208,6 @@ async def sparql(request: Request) -> Response:
         headers=headers,
         background=BackgroundTask(site.backend.done, answer),
     )
-
-
-def _is_iri(text: str) -> bool:
-    try:
-        ox.NamedNode(text)
-    except ValueError:
-        return False
-    return True
 
 
 def service_description(request: Request) -> Response:

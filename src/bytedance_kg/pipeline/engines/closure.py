@@ -9,8 +9,7 @@ the built-in vocabularies' own axioms), nothing about blank nodes the input neve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -35,27 +34,20 @@ _TRIVIAL_TYPES = (RDFS.Resource, OWL.Thing)
 
 @dataclass(frozen=True)
 class Closure:
-    """The outcome of reasoning: the triples it added, any inconsistency, and the full graph."""
+    """The outcome of reasoning: the triples it added, any inconsistency, and how many triples the
+    full graph (asserted and inferred) holds. The build publishes the asserted and the inferred
+    triples as separate named graphs and never needs the full graph as one object (at a million
+    triples, making it took seconds and a gigabyte)."""
 
     inferred: Graph
     problems: list[str]
-    kept: frozenset[tuple[Node, Node, Node]] = field(repr=False)
-    """The asserted triples the closure holds (all of them, for both engines)."""
-
-    @cached_property
-    def full(self) -> Graph:
-        """Asserted and inferred triples as one graph, made on first use: the build publishes the
-        two as separate named graphs and never needs it (at a million triples, building it took
-        seconds and a gigabyte)."""
-        full = new_graph()
-        for triple in (*self.kept, *self.inferred):
-            full.add(triple)
-        return full
+    asserted_size: int
+    """How many distinct asserted triples the closure holds (all of them, in both engines)."""
 
     @property
     def full_size(self) -> int:
-        """How many triples :attr:`full` holds, without making it (no inference is asserted)."""
-        return len(self.kept) + len(self.inferred)
+        """Triples of asserted and inferred together (no inference is an asserted triple)."""
+        return self.asserted_size + len(self.inferred)
 
 
 def is_noise(subject: object, predicate: object, obj: object) -> bool:
@@ -80,11 +72,11 @@ def clean_closure(
     names a blank node or restates an equivalence as subclass pairs (see :func:`_equivalence_classes`)."""
     triples = list(triples)
     equivalent = _equivalence_classes(triples)
-    kept = set()
+    kept = 0
     inferred = new_graph()
-    for triple in triples:
+    for triple in triples:  # distinct: a set (fast rules) or a graph (owlrl)
         if triple in asserted:
-            kept.add(triple)
+            kept += 1
         elif (
             not is_noise(*triple)
             and not any(isinstance(t, BNode) for t in triple)
@@ -96,7 +88,7 @@ def clean_closure(
             )
         ):
             inferred.add(triple)
-    return Closure(inferred, problems, frozenset(kept))
+    return Closure(inferred, problems, kept)
 
 
 def _equivalence_classes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Node]:

@@ -327,7 +327,8 @@ def _product(values: list[set[Node]]) -> list[tuple[Node, ...]]:
 
 
 def fast_closure(terminology: Graph, data: Graph) -> Closure:
-    """The OWL RL closure of terminology + data, as :func:`reasoning.closure` computes it."""
+    """The OWL RL closure of terminology + data, as the reference engine's
+    :func:`~bytedance_kg.pipeline.engines.reference.reasoning.closure` computes it."""
     schema = union(terminology)
     for triple in data:
         if is_schema(triple):

@@ -280,7 +280,7 @@ def _path(text: str | None) -> URIRef | None:
 def validate_fast(
     data: Graph, shapes: Graph, ontology: Graph | None = None
 ) -> tuple[bool, list[ShapeResult], Graph]:
-    """Validate ``data`` (with ``ontology`` mixed in, as :func:`validation.validate_graph` does):
+    """Validate ``data`` (with ``ontology`` mixed in, as the reference engine does):
     whether it conforms, the results as records, and the report graph."""
     quads = to_quads(data) + (to_quads(ontology) if ontology is not None else [])
     report = _compiled(core_shapes(shapes)).validate_text(
