@@ -282,6 +282,8 @@ def _render(tsv: bytes, fmt: ox.QueryResultsFormat, cap: int) -> bytes | None:
         ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(sink, format=fmt)
     except _Full:
         return None
+    except MemoryError:  # the engine's TSV reader refuses a line over 16 MiB: that row cannot fit either
+        return None
     return sink.value()
 
 

@@ -335,7 +335,8 @@ def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], 
         value = tokens[after].text if after < len(tokens) else ""
         if not (value.isascii() and value.isdigit()):
             return tokens, None
-        limit = min(int(value), rows)
+        digits = value.lstrip("0") or "0"  # Python refuses int() on more than 4,300 digits
+        limit = rows if len(digits) > len(str(rows)) else min(int(digits), rows)
         return [*tokens[:after], tokens[after]._replace(text=str(limit)), *tokens[after + 1 :]], limit
     at = values_at if values_at is not None else len(tokens)
     offset = tokens[at].offset if at < len(tokens) else end
