@@ -78,11 +78,13 @@ def test_the_guard_bounds_a_select_query_at_its_top_level(query: str, text: str,
     assert check_query(query).text == check_query(query).text.replace(" LIMIT 11", "")
 
 
-def _store(size: int = 40) -> ox.Store:
-    """Solutions with every kind of term the writers must keep intact, in the endpoint's graphs."""
+def _store(size: int = 40, accept: str = "") -> ox.Store:
+    """Solutions with every kind of term the writers must keep intact, in the endpoint's graphs
+    (a control character but in XML, which cannot carry one)."""
     store = ox.Store()
     graph = ox.NamedNode(FULL_GRAPHS[0])
-    awkward = ['a "quoted" },{"x": line\nbreak\r\tand tab', "é中 \u2028 \x01", "<result>&amp;</result>"]
+    control = "\x7f" if "xml" in accept else "\x01"
+    awkward = ['a "quoted" },{"x": line\nbreak\r\tand tab', f"é中 \u2028 {control}", "<result>&amp;</result>"]
     for i in range(size):
         thing = ox.NamedNode(f"{E}thing/{i:03d}")
         objects = [
@@ -141,7 +143,7 @@ ORDERED = [
 def test_answers_are_those_of_the_query_as_written(query: str, accept: str) -> None:
     """Below the limits, the engine's answer has the solutions, in order, that the Python writers
     write for the query as the client wrote it (LIMIT, OFFSET, ORDER BY, VALUES, subqueries)."""
-    store = _store()
+    store = _store(accept=accept)
     body, truncated = _answer(store, query, accept, 10_000, 16 * 2**20)
     assert truncated is None
     assert _rows(body, accept) == _written_by_python(store, query, accept)
@@ -149,7 +151,7 @@ def test_answers_are_those_of_the_query_as_written(query: str, accept: str) -> N
 
 @pytest.mark.parametrize("accept", list(ENGINE_FORMATS))
 def test_the_row_limit_cuts_and_says_so(accept: str) -> None:
-    store = _store()
+    store = _store(accept=accept)
     query = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o"
     whole = _written_by_python(store, query, accept)
     for max_rows in (1, 7, len(whole) - 1):
@@ -163,7 +165,7 @@ def test_the_row_limit_cuts_and_says_so(accept: str) -> None:
 
 @pytest.mark.parametrize("accept", list(ENGINE_FORMATS))
 def test_the_byte_limit_cuts_at_a_solution_within_3_percent(accept: str) -> None:
-    store = _store(400)
+    store = _store(400, accept=accept)
     query = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o"
     whole = _written_by_python(store, query, accept)
     for max_bytes in (5_000, 20_000, 64_000):
@@ -184,7 +186,7 @@ def _repeat(variable: str, times: int) -> str:
 def test_one_solution_longer_than_the_engine_s_tsv_line_is_a_byte_cut_not_a_failure(accept: str) -> None:
     """pyoxigraph's TSV reader refuses a line over 16 MiB with a MemoryError; that one solution
     cannot fit the byte limit either, so the answer is cut before it (it was a 507)."""
-    store = _store(1)
+    store = _store(1, accept=accept)
     query = (  # one solution of 17 MB from a query of about 1 KB
         f'SELECT ?big WHERE {{ BIND("{"x" * 1000}" AS ?a) BIND({_repeat("?a", 10)} AS ?b) '
         f"BIND({_repeat('?b', 10)} AS ?c) BIND({_repeat('?c', 10)} AS ?d) "
@@ -197,7 +199,7 @@ def test_one_solution_longer_than_the_engine_s_tsv_line_is_a_byte_cut_not_a_fail
 @pytest.mark.parametrize("accept", [*ENGINE_FORMATS, "text/csv"])
 def test_a_cross_product_stops_at_the_row_limit(accept: str) -> None:
     """About 4 * 10^9 solutions: the limit is in the query the engine runs, so it stops at once."""
-    store = _store(400)
+    store = _store(400, accept=accept)
     query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     started = time.monotonic()
     body, truncated = _answer(store, query, accept, 1000, 16 * 2**20)
@@ -257,3 +259,23 @@ def test_a_large_release_is_queried_as_the_union(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(executor, "MERGED_DEFAULT_TRIPLES", 21)  # the union holds 22 there
     store, merged = worker_store(_release(tmp_path))
     assert not merged and not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ('SELECT ?r WHERE { BIND("a\\u0000b\\u001f" AS ?r) }', "application/sparql-results+xml"),
+        ('CONSTRUCT { <a:s> <a:p> "bell\\u0007" } WHERE {}', "application/rdf+xml"),
+    ],
+)
+def test_an_answer_xml_cannot_carry_is_refused_with_the_json_to_ask_for(query: str, accept: str) -> None:
+    """XML 1.0 has no way to write U+0000 to U+001F but tab and line ends, and a literal may hold
+    them: sent raw, they made a document no XML parser reads."""
+    from bytedance_kg.server.operation import Refused
+
+    with pytest.raises(Refused, match="XML 1.0 cannot carry: ask for application/") as refused:
+        _answer(_store(1), query, accept, 10_000, 16 * 2**20)
+    assert refused.value.status == 406
+    instead = accept.replace("sparql-results+xml", "sparql-results+json").replace("rdf+xml", "ld+json")
+    body, _ = _answer(_store(1), query, instead, 10_000, 16 * 2**20)
+    assert b"\\u0007" in body or b"\\u0000" in body

@@ -49,7 +49,7 @@ import pyoxigraph as ox
 from bytedance_kg.project.graphs import FULL_GRAPHS, VOID_GRAPH
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.project.releasefiles import FULL, VOID_FILE
-from bytedance_kg.rdf.formats import RESULTS_FORMATS
+from bytedance_kg.rdf.formats import RESULTS_FORMATS, results_format, syntax
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.operation import GRAPH_FORMATS, Refused, prepare
 from bytedance_kg.sparql.querying import engine_error
@@ -341,6 +341,14 @@ def _solutions_within(
     return fitted, "bytes"
 
 
+NOT_IN_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters no XML 1.0 document can hold, not even escaped; a literal may hold them, and an
+answer that has one is refused in XML (406) rather than sent as a document no XML parser reads."""
+XML_ANSWERS = (results_format("xml").media_type, syntax("rdfxml").media_type)
+JSON_ANSWERS = (results_format("json").media_type, syntax("jsonld").media_type)
+"""What to ask for instead of each of :data:`XML_ANSWERS` (results, graphs)."""
+
+
 def execute(
     store: ox.Store, request: Request, max_rows: int, max_bytes: int, merged_default: bool = False
 ) -> Answer:
@@ -391,6 +399,11 @@ def execute(
             triples, truncated = triples[:max_rows], "rows"
         body, over = _triples_within(triples, media_type, max_bytes)
         truncated = "bytes" if over else truncated
+    if media_type in XML_ANSWERS and NOT_IN_XML.search(body):
+        instead = JSON_ANSWERS[XML_ANSWERS.index(media_type)]
+        raise Refused(
+            406, f"the answer holds a control character, which XML 1.0 cannot carry: ask for {instead}"
+        )
     if len(body) <= INLINE_BYTES:
         return Answer(len(body), media_type, body=body, truncated=truncated)
     with open(request.spool, "wb") as spool:
