@@ -17,6 +17,7 @@ from bytedance_kg.project.graphs import FULL_GRAPHS
 from bytedance_kg.project.releasefiles import FULL, VOID_FILE
 from bytedance_kg.server import executor
 from bytedance_kg.server.executor import ENGINE_FORMATS, Request, execute, release_store, worker_store
+from bytedance_kg.server.operation import ProtocolRequest
 from bytedance_kg.sparql.guard import check_query
 from bytedance_kg.sparql.results import WRITERS, write_limited
 
@@ -101,7 +102,7 @@ def _store(size: int = 40, accept: str = "") -> ox.Store:
 def _answer(
     store: ox.Store, query: str, accept: str, max_rows: int, max_bytes: int, merged: bool = False
 ) -> tuple[bytes, str | None]:
-    request = Request("", query, accept, None, None, E, str(SPOOL))
+    request = Request("", ProtocolRequest(query, accept, None, None), E, str(SPOOL))
     answer = execute(store, request, max_rows, max_bytes, merged)
     body = answer.body
     if answer.path is not None:

@@ -28,7 +28,7 @@ from bytedance_kg.server.executor import (
     release_store,
     serialise_triples,
 )
-from bytedance_kg.server.operation import prepare
+from bytedance_kg.server.operation import ProtocolRequest, prepare
 from bytedance_kg.sparql.guard import check_query
 from bytedance_kg.sparql.querying import QueryOutcome, run_query
 
@@ -49,16 +49,8 @@ class Backend(Protocol):
         """Move to a newly published release, if there is one; True if it moved. (Called every
         second: also the place for other housekeeping.)"""
 
-    async def answer(
-        self,
-        client: str,
-        text: str,
-        accept: str | None,
-        default_param: list[str] | None,
-        named_param: list[str] | None,
-    ) -> Answer:
-        """A protocol request's answer within the limits (the query as the client sent it, its Accept
-        header, its ``default-graph-uri`` and ``named-graph-uri`` values or ``None``)."""
+    async def answer(self, client: str, request: ProtocolRequest) -> Answer:
+        """A protocol request's answer within the limits."""
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]: ...
 
@@ -102,15 +94,8 @@ class EmbeddedBackend:
         self.service.release = self.dist  # workers load it with their next query
         return True
 
-    async def answer(
-        self,
-        client: str,
-        text: str,
-        accept: str | None,
-        default_param: list[str] | None,
-        named_param: list[str] | None,
-    ) -> Answer:
-        return await self.service.run(client, text, accept, default_param, named_param)
+    async def answer(self, client: str, request: ProtocolRequest) -> Answer:
+        return await self.service.run(client, request)
 
     def stream(self, answer: Answer) -> AsyncIterator[bytes]:
         return self.service.stream(answer)
@@ -167,25 +152,16 @@ class RemoteBackend:
             *(("named-graph-uri", g) for g in named),
         ]
 
-    async def answer(
-        self,
-        client: str,
-        text: str,
-        accept: str | None,
-        default_param: list[str] | None,
-        named_param: list[str] | None,
-    ) -> Answer:
+    async def answer(self, client: str, request: ProtocolRequest) -> Answer:
         await self.scheduler.acquire(client, self.limits.queue_wait)
         try:
-            return await run_in_threadpool(self._forward, text, accept, default_param, named_param)
+            return await run_in_threadpool(self._forward, request)
         finally:
             self.scheduler.release(client)
 
-    def _forward(
-        self, text: str, accept: str | None, default_param: list[str] | None, named_param: list[str] | None
-    ) -> Answer:
+    def _forward(self, request: ProtocolRequest) -> Answer:
         """Check the query (on a pool thread, under the client's share) and forward the guard's text."""
-        operation = prepare(text, accept, default_param, named_param)
+        operation = prepare(request)
         fields = [
             ("query", f"BASE <{self.base}sparql> {operation.checked.text}"),
             *self._dataset(operation.default_graphs, operation.named_graphs),

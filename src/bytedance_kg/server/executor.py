@@ -51,7 +51,7 @@ from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.project.releasefiles import FULL, VOID_FILE
 from bytedance_kg.rdf.formats import RESULTS_FORMATS, results_format, syntax
 from bytedance_kg.rdf.terms import serialized
-from bytedance_kg.server.operation import GRAPH_FORMATS, Refused, prepare
+from bytedance_kg.server.operation import GRAPH_FORMATS, ProtocolRequest, Refused, prepare
 from bytedance_kg.sparql.querying import engine_error
 from bytedance_kg.sparql.results import WRITERS, Cut, write_limited
 from bytedance_kg.system.sandbox import Confinement, forbid_network
@@ -106,11 +106,7 @@ class Request:
     """One protocol request for a worker: the client's query text as sent, and what it asked for."""
 
     release: str
-    text: str
-    accept: str | None
-    default_param: list[str] | None
-    """The protocol's ``default-graph-uri`` values, ``None`` if the request gave none."""
-    named_param: list[str] | None
+    protocol: ProtocolRequest
     base: str
     spool: str
     """Where to write an answer larger than :data:`INLINE_BYTES`."""
@@ -359,9 +355,7 @@ def execute(
     answer reads at most ``max_rows + 1`` triples. ``merged_default``: the store's default graph is
     the service's (:func:`worker_store`). Raises :class:`Refused` or :class:`QueryFailed`
     (positions in the client's text)."""
-    operation = prepare(
-        request.text, request.accept, request.default_param, request.named_param, max_rows + 1
-    )
+    operation = prepare(request.protocol, max_rows + 1)
     default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
     named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None
     if merged_default and operation.default_graphs == FULL_GRAPHS and operation.named_graphs is None:
@@ -675,14 +669,7 @@ class QueryService:
     def confinement(self) -> str:
         return self.idle[0].confinement if self.idle else ""
 
-    async def run(
-        self,
-        client: str,
-        text: str,
-        accept: str | None,
-        default_param: list[str] | None,
-        named_param: list[str] | None,
-    ) -> Answer:
+    async def run(self, client: str, protocol: ProtocolRequest) -> Answer:
         """Run one protocol request for ``client``; raise :class:`Refused`, :class:`QueryFailed` or
         one of the limit exceptions of this module."""
         if self.unavailable and not self.idle:
@@ -693,15 +680,7 @@ class QueryService:
             raise ClientBusy()  # its earlier answers are still being sent (or not read)
         await self.scheduler.acquire(client, self.limits.queue_wait)
         worker = self.idle.pop()
-        request = Request(
-            str(self.release),
-            text,
-            accept,
-            default_param,
-            named_param,
-            self.base,
-            f"{self._spool_prefix}{next(self._serial)}",
-        )
+        request = Request(str(self.release), protocol, self.base, f"{self._spool_prefix}{next(self._serial)}")
         try:
             status, value = await worker.ask(request, self.limits.timeout)
         except TimeoutError:

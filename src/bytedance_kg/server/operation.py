@@ -66,25 +66,32 @@ def dataset(
     return list(FULL_GRAPHS), None
 
 
-def prepare(
-    text: str,
-    accept: str | None,
-    default_param: list[str] | None,
-    named_param: list[str] | None,
-    row_limit: int | None = None,
-) -> Operation:
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a SPARQL 1.1 Protocol request asks: the query as the client sent it, its ``Accept``
+    header, and its ``default-graph-uri`` and ``named-graph-uri`` values (``None`` if it gave none).
+    It travels as one value from the handler to whoever checks and runs it (a query worker, or the
+    thread that forwards it to a remote store)."""
+
+    text: str
+    accept: str | None
+    default_param: list[str] | None
+    named_param: list[str] | None
+
+
+def prepare(request: ProtocolRequest, row_limit: int | None = None) -> Operation:
     """Check the query, choose the answer's format and the dataset; raise :class:`Refused`. With
     ``row_limit``, the guard bounds a SELECT query's solutions in its text (``checked.row_limit``)."""
     try:
-        checked = check_query(text, row_limit)
+        checked = check_query(request.text, row_limit)
     except QueryRefused as refused:
         prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
         raise Refused(400, prefix + str(refused)) from None
     formats = offered(checked.form)
-    media_type = choose(accept, formats)
+    media_type = choose(request.accept, formats)
     if media_type is None:
         raise Refused(
             406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}"
         )
-    default_graphs, named_graphs = dataset(default_param, named_param, checked)
+    default_graphs, named_graphs = dataset(request.default_param, request.named_param, checked)
     return Operation(checked, media_type, default_graphs, named_graphs)

@@ -29,7 +29,7 @@ from bytedance_kg.server.executor import (
     serialise_triples,
 )
 from bytedance_kg.server.negotiation import choose
-from bytedance_kg.server.operation import Refused
+from bytedance_kg.server.operation import ProtocolRequest, Refused
 from bytedance_kg.server.site import Site, error_response
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -147,13 +147,13 @@ async def sparql(request: Request) -> Response:
     client = request.client.host if request.client else "unknown"
     retry = {"Retry-After": "1"}
     try:  # the guard, the format and the dataset are worked out where the query runs (server/operation.py)
-        answer = await site.backend.answer(
-            client,
+        asked = ProtocolRequest(
             fields["query"][0],
             request.headers.get("accept"),
             fields.get("default-graph-uri"),
             fields.get("named-graph-uri"),
         )
+        answer = await site.backend.answer(client, asked)
     except Refused as refusal:
         return error_response(request, refusal.status, refusal.message)
     except Busy:
