@@ -125,8 +125,14 @@ def _entry(
     return key, {"@value": obj.value, "@type": context.compact(datatype)}, None
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+"""JSON without indentation: the C encoder (``indent`` makes ``json`` fall back to Python)."""
+
+
 def _sort_key(value: object) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    """Values sort by their JSON text; a string, the usual value, by itself (the same order among
+    strings, without encoding each)."""
+    return value if isinstance(value, str) else _ENCODE(value)
 
 
 def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) -> dict:
@@ -166,4 +172,11 @@ def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) ->
 
 
 def jsonld_text(triples: list[ox.Quad] | list[ox.Triple], context: dict) -> str:
-    return json.dumps(compact_document(triples, context), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The document's text: the context indented, then one node object a line, keys sorted. A
+    line per node keeps a diff of two releases to the nodes that changed, and lets ``json`` encode
+    each node in C; indenting the whole document took a third of the writer's time."""
+    document = compact_document(triples, context)
+    head = json.dumps({"@context": document["@context"]}, indent=2, sort_keys=True, ensure_ascii=False)
+    nodes = [_ENCODE(node) for node in document["@graph"]]
+    graph = "[\n    " + ",\n    ".join(nodes) + "\n  ]" if nodes else "[]"
+    return head.removesuffix("\n}") + ',\n  "@graph": ' + graph + "\n}\n"

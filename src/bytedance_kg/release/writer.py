@@ -51,7 +51,7 @@ from bytedance_kg.project.releasefiles import (
 )
 from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.jsonld import jsonld_text
-from bytedance_kg.rdf.terms import canonical, canonical_quads, nquads, serialized
+from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, nquads_lines, serialized
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -91,7 +91,7 @@ PREFIXES = dict(sorted(ALL_PREFIXES.items()))
 
 
 def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    return [q.triple for q in quads]
 
 
 def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
@@ -101,37 +101,61 @@ def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
     )
 
 
-def turtle_bytes(quads: list[ox.Quad]) -> bytes:
-    """Turtle of canonical sorted triples, by pyoxigraph's serialiser (subjects grouped, prefixed
-    names): byte-stable because its input is. rdflib's longturtle, which keeps the source files
-    canonical, took most of the time of writing a large release."""
-    return serialized(as_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+def _parsed(lines: list[bytes], syntax: ox.RdfFormat) -> list[ox.Quad]:
+    return list(ox.parse(b"".join(lines), format=syntax))
 
 
-def trig_bytes(quads: list[ox.Quad]) -> bytes:
-    ordered = sorted(
-        quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+def by_graph(lines: list[bytes]) -> list[bytes]:
+    """Sorted N-Quads lines of named graphs regrouped graph by graph (graphs in IRI order, each
+    keeping its lines' order), so that TriG writes each graph once. A line's last two tokens are
+    its graph's IRI and the closing ``.``."""
+    groups: dict[bytes, list[bytes]] = {}
+    for line in lines:
+        groups.setdefault(line.rsplit(b" ", 2)[1], []).append(line)
+    return [line for graph in sorted(groups) for line in groups[graph]]
+
+
+@dataclass(frozen=True)
+class GraphLines:
+    """Each named graph of the release once as N-Quads lines (in its graph) and once as N-Triples
+    lines (its triples alone), by pyoxigraph's serialiser: what every variant is written from."""
+
+    quads: dict[str, list[bytes]]
+    triples: dict[str, list[bytes]]
+
+    @classmethod
+    def of(cls, converted: dict[str, list[ox.Quad]]) -> GraphLines:
+        return cls(
+            {name: nquads_lines(quads) for name, quads in converted.items()},
+            {
+                name: serialized(as_triples(quads), format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+                for name, quads in converted.items()
+            },
+        )
+
+
+def write_variant(folder: Path, variant: Variant, lines: GraphLines, context: dict) -> tuple[list[Path], int]:
+    """All syntaxes of one variant, and how many triples its one-graph files hold.
+
+    Everything is written from canonical N-Quads lines (:func:`canonical_lines`): the N-Quads and
+    N-Triples files are those lines, and pyoxigraph parses them back (in their order) for its
+    Turtle and TriG serialisers and for the JSON-LD writer. A line holds exactly one quad, so the
+    ordering never needs a Python comparison of terms."""
+    quad_lines = canonical_lines(line for name in variant.graphs for line in lines.quads[name])
+    triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
+    triples = _parsed(triple_lines, ox.RdfFormat.N_TRIPLES)
+    trig = serialized(
+        _parsed(by_graph(quad_lines), ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG, prefixes=PREFIXES
     )
-    return serialized(ordered, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-
-
-def write_variant(
-    folder: Path, variant: Variant, converted: dict[str, list[ox.Quad]], context: dict
-) -> tuple[list[Path], int]:
-    """All syntaxes of one variant, and how many triples its one-graph files hold."""
-    quads = canonical(q for name in variant.graphs for q in converted[name])
-    default = ox.DefaultGraph()
-    triples = canonical(
-        ox.Quad(q.subject, q.predicate, q.object, default) for name in variant.merged for q in converted[name]
-    )
+    turtle = serialized(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     paths = [
-        _write(folder / f"{variant.stem}.ttl", turtle_bytes(triples)),
-        _write(folder / f"{variant.stem}.nt", nquads(triples)),
+        _write(folder / f"{variant.stem}.ttl", turtle),
+        _write(folder / f"{variant.stem}.nt", b"".join(triple_lines)),
         _write(folder / f"{variant.stem}.jsonld", jsonld_text(triples, context)),
-        _write(folder / f"{variant.stem}.nq", nquads(quads)),
-        _write(folder / f"{variant.stem}.trig", trig_bytes(quads)),
+        _write(folder / f"{variant.stem}.nq", b"".join(quad_lines)),
+        _write(folder / f"{variant.stem}.trig", trig),
     ]
-    return paths, len(triples)
+    return paths, len(triple_lines)
 
 
 def write_checksums(folder: Path) -> Path:
@@ -273,8 +297,9 @@ def write_release(
         written: list[Path] = []
         converted = sources.release_graphs(reasoned.inferred)
         variant_sizes: dict[str, int] = {}
+        lines = GraphLines.of(converted)
         for variant in VARIANTS:
-            paths, variant_sizes[variant.stem] = write_variant(folder, variant, converted, context)
+            paths, variant_sizes[variant.stem] = write_variant(folder, variant, lines, context)
             written += paths
         paths, variant_sizes[REIFIED] = write_reified(folder, sources, converted)
         written += paths
