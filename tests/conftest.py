@@ -48,7 +48,7 @@ def reasoned(checked: tuple[Sources, CheckReport, Closure]) -> Closure:
 @pytest.fixture(scope="session")
 def full(sources: Sources, reasoned: Closure) -> Graph:
     """The reasoned graph, the one a consumer queries with standard vocabularies."""
-    graph = union(sources.terminology(), sources.stated, reasoned.inferred)
+    graph = union(sources.terminology(), sources.stated, reasoned.inferred.graph())
     assert len(graph) == reasoned.full_size
     return graph
 

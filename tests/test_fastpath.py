@@ -26,8 +26,8 @@ from bytedance_kg.pipeline.engines import ENGINES, engine
 from bytedance_kg.pipeline.engines.fast.rules import UnsupportedTerminology, compile_terminology
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.sources import Sources
-from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.rdf.parsing import load_turtle
+from bytedance_kg.rdf.triples import Triples
 from tests.conftest import ROOT, copy_sources
 
 ARTICLE = (ROOT / "data/sources/bytedance-on-deepseeks-impact.txt").read_text(encoding="utf-8")
@@ -55,7 +55,8 @@ def test_the_registry_holds_both_engines_and_refuses_others() -> None:
         engine("owlrl")
 
 
-def assert_same_validation(sources: Sources, data) -> int:
+def assert_same_validation(sources: Sources, graph) -> int:
+    data = Triples.of_graph(graph)
     reference = REFERENCE.validate(data, sources.shapes, sources.terminology()).results
     fast = FAST.validate(data, sources.shapes, sources.terminology()).results
     own = shapes_with_messages(sources)
@@ -64,8 +65,8 @@ def assert_same_validation(sources: Sources, data) -> int:
 
 
 def assert_same_reasoning(sources: Sources) -> None:
-    reference = REFERENCE.reason(sources.terminology(), sources.stated)
-    fast = FAST.reason(sources.terminology(), sources.stated)
+    reference = REFERENCE.reason(sources.terminology(), sources.triples("stated"))
+    fast = FAST.reason(sources.terminology(), sources.triples("stated"))
     assert fast.problems == reference.problems
     if not reference.problems:
         assert set(fast.inferred) == set(reference.inferred)
@@ -92,8 +93,8 @@ def test_reasoning_matches_owlrl_on_the_real_data(sources: Sources) -> None:
 
 def test_terminology_rules_match_owlrl_on_the_vocabularies_alone(sources: Sources) -> None:
     """The scm-* rules on the ontology and vendored vocabularies: owlrl's 642 inferences, no more."""
-    reference = REFERENCE.reason(sources.terminology(), new_graph())
-    fast = FAST.reason(sources.terminology(), new_graph())
+    reference = REFERENCE.reason(sources.terminology(), Triples([]))
+    fast = FAST.reason(sources.terminology(), Triples([]))
     assert len(reference.inferred) > 600 and set(fast.inferred) == set(reference.inferred)
 
 
@@ -106,7 +107,8 @@ def test_reasoning_matches_owlrl_on_10k_synthetic_triples(
     assert_same_reasoning(sources)
     if variant == "injected":
         assert any(
-            "merges distinct things" in p for p in FAST.reason(sources.terminology(), sources.stated).problems
+            "merges distinct things" in p
+            for p in FAST.reason(sources.terminology(), sources.triples("stated")).problems
         )
 
 
@@ -152,8 +154,8 @@ def test_a_stated_same_as_is_a_problem_in_both_engines(sources: Sources) -> None
 
     data = union(sources.data)
     data.add((URIRef(ID + "person/zhu-jun"), OWL.sameAs, URIRef(ID + "person/li-hang")))
-    reference = REFERENCE.reason(sources.terminology(), data).problems
-    fast = FAST.reason(sources.terminology(), data).problems
+    reference = REFERENCE.reason(sources.terminology(), Triples.of_graph(data)).problems
+    fast = FAST.reason(sources.terminology(), Triples.of_graph(data)).problems
     assert any("merges distinct things" in p for p in fast)
     assert {p for p in fast if "merges" in p} <= set(reference)
 
@@ -167,7 +169,7 @@ def test_an_unsupported_construct_in_the_data_is_refused(sources: Sources) -> No
     data = union(sources.data)
     data.add((URIRef("http://example.org/p"), RDF.type, OWL.IrreflexiveProperty))
     with pytest.raises(UnsupportedTerminology, match="IrreflexiveProperty"):
-        FAST.reason(sources.terminology(), data)
+        FAST.reason(sources.terminology(), Triples.of_graph(data))
 
 
 def test_a_sparql_constraint_without_targets_of_its_own_is_refused(sources: Sources) -> None:

@@ -45,7 +45,7 @@ def _changed(sources: Sources, graph_name: str, added: list[tuple], removed: lis
         copies[graph_name].remove(pattern)
     for triple in added:
         copies[graph_name].add(triple)
-    return Sources(**copies)
+    return Sources.of_graphs(**copies)
 
 
 NEW_TERM = KG._NS["NewThing"]

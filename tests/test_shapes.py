@@ -19,6 +19,7 @@ from bytedance_kg.pipeline.engines import engine
 from bytedance_kg.pipeline.sources import Sources
 from bytedance_kg.project.namespaces import SHAPES
 from bytedance_kg.rdf.parsing import load_turtle
+from bytedance_kg.rdf.triples import Triples
 from tests.test_fastpath import comparable, shapes_with_messages
 
 CASES = sorted((Path(__file__).parent / "shapes").glob("*.ttl"))
@@ -54,7 +55,7 @@ def test_every_class_used_by_the_data_is_targeted(sources: Sources, ontology_gra
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_negative_case(case: Path, sources: Sources, ontology_graph: Graph) -> None:
     """pySHACL reports exactly the expected results, and the fast validator the same as pySHACL."""
-    data = load_turtle(case)
+    data = Triples.of_graph(load_turtle(case))
     reference = engine("reference").validate(data, sources.shapes, ontology_graph)
     conforms, results = reference.conforms, reference.results
     assert not conforms

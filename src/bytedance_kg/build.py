@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from bytedance_kg.pipeline.article import load_articles, verify_quotes
+from bytedance_kg.pipeline.article import load_articles, quote_graph, verify_quotes
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, engine
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
@@ -138,13 +138,14 @@ def _check_sources(
         check_project_queries(paths, sources.shapes)
     report = CheckReport()
     with _timed(timings, "quotes", progress):
-        articles = load_articles(sources.data, paths.root)
-        report.quote_problems = [str(p) for p in verify_quotes(sources.data, articles)]
+        quoted = quote_graph(sources.triples("data"))
+        articles = load_articles(quoted, paths.root)
+        report.quote_problems = [str(p) for p in verify_quotes(quoted, articles)]
     with _timed(timings, "reason", progress):
-        reasoned = checker.reason(sources.terminology(), sources.stated)
+        reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
         report.reasoning_problems = reasoned.problems + sources.shared_triples()
     with _timed(timings, "validate", progress):
-        validation = checker.validate(sources.data, sources.shapes, sources.terminology())
+        validation = checker.validate(sources.triples("data"), sources.shapes, sources.terminology())
         report.shape_results, report.shacl_report = validation.results, validation.report
     with _timed(timings, "gates", progress):
         report.gate_results = checker.gates(sources, paths.checks_dir)
@@ -236,9 +237,9 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
             raise
     outputs = [paths.dist / p.name for p in written]
     counts = {
-        "asserted triples": len(sources.asserted_triples() | set(sources.imports)),
-        "data triples": len(sources.data),
-        "implied triples": len(sources.implied),
+        "asserted triples": len(sources.asserted_triples() | set(sources.triples("imports"))),
+        "data triples": len(sources.triples("data")),
+        "implied triples": len(sources.triples("implied")),
         "inferred triples": len(reasoned.inferred),
         "full triples": reasoned.full_size,
         "shapes": len(set(sources.shapes.subjects(None, None))),

@@ -19,6 +19,7 @@ from rdflib.term import Node
 from bytedance_kg.project.errors import InputError
 from bytedance_kg.project.namespaces import KG, OA, sorted_terms
 from bytedance_kg.rdf.parsing import read_text
+from bytedance_kg.rdf.triples import Triples
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ class QuoteProblem:
 
     def __str__(self) -> str:
         return f"{self.quote}: {self.message}"
+
+
+READS = (
+    [KG.localCopy, KG.sha256, OA.hasSource, OA.hasSelector, OA.exact, OA.start, OA.end, OA.prefix, OA.suffix],
+    [KG.SourceArticle, OA.TextQuoteSelector, OA.TextPositionSelector],
+)
+"""The predicates, and the classes of ``rdf:type`` triples, that the articles and the quote check
+read: all they need of the data (see :meth:`~bytedance_kg.rdf.triples.Triples.having`)."""
+
+
+def quote_graph(data: Triples) -> Graph:
+    """The part of ``data`` that :func:`load_articles` and :func:`verify_quotes` read, as rdflib."""
+    predicates, types = READS
+    return data.having(map(str, predicates), map(str, types))
 
 
 def sha256_of(path: Path) -> str:

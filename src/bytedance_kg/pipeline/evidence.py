@@ -22,71 +22,85 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Graph
+import pyoxigraph as ox
 from rdflib.namespace import ORG, RDF, TIME
-from rdflib.term import Node
 
-from bytedance_kg.project.namespaces import KG, new_graph
+from bytedance_kg.project.namespaces import KG
+from bytedance_kg.rdf.terms import ox_iri
+from bytedance_kg.rdf.triples import Index, Term, Triples
 
-Triple = tuple[Node, Node, Node]
-TIME_TYPES = (
-    TIME.Instant,
-    TIME.Interval,
-    TIME.ProperInterval,
-    TIME.TemporalEntity,
-    TIME.DateTimeDescription,
-    KG.VagueInstant,
-    KG.VaguePeriod,
-    KG.RelativeInstant,
-)
-SHORTCUTS = (ORG.headOf, ORG.memberOf)
+TIME_TYPES = {
+    ox_iri(kind)
+    for kind in (
+        TIME.Instant,
+        TIME.Interval,
+        TIME.ProperInterval,
+        TIME.TemporalEntity,
+        TIME.DateTimeDescription,
+        KG.VagueInstant,
+        KG.VaguePeriod,
+        KG.RelativeInstant,
+    )
+}
+SHORTCUTS = (ox_iri(ORG.headOf), ox_iri(ORG.memberOf))
 """Plain triples that restate a membership (its member, and its organisation)."""
+_TYPE, _EVIDENCE, _STATED, _IMPLIED = (
+    ox_iri(RDF.type),
+    ox_iri(KG.evidence),
+    ox_iri(KG.stated),
+    ox_iri(KG.implied),
+)
+_STATEMENT, _MEMBER, _ORGANIZATION = ox_iri(KG.Statement), ox_iri(ORG.member), ox_iri(ORG.organization)
+_PARTS = (ox_iri(RDF.subject), ox_iri(RDF.predicate), ox_iri(RDF.object))
 
 
 @dataclass
 class Split:
-    stated: Graph
-    implied: Graph
+    stated: Triples
+    implied: Triples
 
 
-def _shortcuts(data: Graph, record: Node) -> set[Triple]:
-    member, organisation = data.value(record, ORG.member), data.value(record, ORG.organization)
+def _shortcuts(index: Index, record: Term) -> set[ox.Triple]:
+    member, organisation = index.value(record, _MEMBER), index.value(record, _ORGANIZATION)
     if member is None or organisation is None:
         return set()
-    return {(member, p, organisation) for p in SHORTCUTS if (member, p, organisation) in data}
+    candidates = (ox.Triple(member, p, organisation) for p in SHORTCUTS)  # type: ignore[arg-type]
+    return {t for t in candidates if t in index.data}
 
 
-def split(data: Graph) -> Split:
+def split(data: Triples) -> Split:
     """Route every triple of ``data`` into the stated or the implied graph (see the module's text)."""
-    implied_records = set(data.subjects(KG.evidence, KG.implied))
-    stated_records = set(data.subjects(KG.evidence, KG.stated))
-    implied: set[Triple] = set()
+    index = Index(data)
+    implied_records = index.subjects(_EVIDENCE, _IMPLIED)
+    stated_records = index.subjects(_EVIDENCE, _STATED)
+    implied: set[ox.Triple] = set()
     for record in implied_records:
-        implied |= set(data.triples((record, None, None)))
-        if (record, RDF.type, KG.Statement) in data:
-            s, p, o = (data.value(record, part) for part in (RDF.subject, RDF.predicate, RDF.object))
-            # a missing part would be a wildcard in ``in data`` (the shapes require all three)
-            if s is not None and p is not None and o is not None and (s, p, o) in data:
-                implied.add((s, p, o))
-        implied |= _shortcuts(data, record)
+        implied.update(index.outgoing.get(record, ()))
+        if _STATEMENT in index.types(record):
+            s, p, o = (index.value(record, part) for part in _PARTS)
+            # a missing part would be a wildcard (the shapes require all three)
+            if s is not None and isinstance(p, ox.NamedNode) and o is not None:
+                reified = ox.Triple(s, p, o)  # type: ignore[arg-type]
+                if reified in data:
+                    implied.add(reified)
+        implied |= _shortcuts(index, record)
     # a triple that points at an implied record (an event's time that is only read from context)
     # is implied too
-    implied |= {t for t in data.triples((None, None, None)) if t[2] in implied_records}
-    backed = {t for record in stated_records for t in _shortcuts(data, record)}
-    implied -= backed
+    for record in implied_records:
+        implied.update(index.incoming.get(record, ()))
+    implied -= {t for record in stated_records for t in _shortcuts(index, record)}
     # time entities that only implied triples refer to go with them (and so on, down their parts)
     changed = True
     while changed:
         changed = False
-        for node in {o for _, _, o in implied}:
-            if not any((node, RDF.type, kind) in data for kind in TIME_TYPES):
+        for node in {t.object for t in implied}:
+            if not index.types(node) & TIME_TYPES:
                 continue
-            outgoing = set(data.triples((node, None, None)))
-            if not outgoing <= implied and set(data.triples((None, None, node))) <= implied:
+            outgoing = set(index.outgoing.get(node, ()))
+            if not outgoing <= implied and set(index.incoming.get(node, ())) <= implied:
                 implied |= outgoing
                 changed = True
-    stated = new_graph()
-    implied_graph = new_graph()
-    for triple in data:
-        (implied_graph if triple in implied else stated).add(triple)
-    return Split(stated, implied_graph)
+    return Split(
+        Triples((t for t in data if t not in implied), distinct=True),
+        Triples((t for t in data if t in implied), distinct=True),
+    )

@@ -12,99 +12,129 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
-from rdflib.term import Node
 
 from bytedance_kg.pipeline.evidence import Split, split
 from bytedance_kg.project.graphs import GRAPH, PART_GRAPH, QUERY_GRAPHS
 from bytedance_kg.project.namespaces import bind_prefixes, new_graph
 from bytedance_kg.project.paths import ProjectPaths
-from bytedance_kg.rdf.parsing import load_all, load_turtle
-from bytedance_kg.rdf.terms import to_quads
+from bytedance_kg.rdf.parsing import load_triples
+from bytedance_kg.rdf.triples import Triples
+
+PARTS = ("ontology", "imports", "shapes", "data")
+"""The source files' parts, each a named graph of the release (``data`` as its stated share)."""
 
 
 @dataclass
 class Sources:
-    """The parsed source files, one graph each."""
+    """The parsed source files, one :class:`~bytedance_kg.rdf.triples.Triples` a part.
 
-    ontology: Graph
-    imports: Graph
-    shapes: Graph
-    data: Graph
-    """The data as written: stated and implied facts, each with its record (see :mod:`evidence`)."""
+    The build reads the parts as triples (:meth:`triples`, :meth:`quads`); the rdflib graphs
+    (:attr:`ontology`, :attr:`data`, ...) are made on first use, for the reference engine, the
+    vocabulary stages (pyLODE, the reasoner's terminology) and the Python API."""
+
+    parts: dict[str, Triples]
     _split: Split | None = field(default=None, repr=False, compare=False)
     _quads: dict[str, list[ox.Quad]] = field(default_factory=dict, repr=False, compare=False)
-    _inferred: tuple[Graph, list[ox.Quad]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
         """The project's sources; ``data_files`` (if given) stand in for ``data/bytedance.ttl``."""
         return cls(
-            ontology=load_turtle(paths.ontology),
-            imports=load_all(paths.imports),
-            shapes=load_turtle(paths.shapes),
-            data=load_all(data_files) if data_files else load_turtle(paths.data),
+            {
+                "ontology": load_triples([paths.ontology]),
+                "imports": load_triples(paths.imports),
+                "shapes": load_triples([paths.shapes]),
+                "data": load_triples(data_files or [paths.data]),
+            }
         )
+
+    @classmethod
+    def of_graphs(cls, ontology: Graph, imports: Graph, shapes: Graph, data: Graph) -> Sources:
+        """Sources from rdflib graphs (a test's edited copy of the project's)."""
+        graphs = {"ontology": ontology, "imports": imports, "shapes": shapes, "data": data}
+        return cls({name: Triples.of_graph(graph) for name, graph in graphs.items()})
 
     def evidence(self) -> Split:
         """The data routed into what the article states and what it only implies (computed once)."""
         if self._split is None:
-            self._split = split(self.data)
+            self._split = split(self.parts["data"])
         return self._split
+
+    def triples(self, part: str) -> Triples:
+        """One part (:data:`PARTS`), or the data's ``stated`` or ``implied`` share."""
+        if part == "stated":
+            return self.evidence().stated
+        if part == "implied":
+            return self.evidence().implied
+        return self.parts[part]
+
+    @property
+    def ontology(self) -> Graph:
+        return self.parts["ontology"].graph()
+
+    @property
+    def imports(self) -> Graph:
+        return self.parts["imports"].graph()
+
+    @property
+    def shapes(self) -> Graph:
+        return self.parts["shapes"].graph()
+
+    @property
+    def data(self) -> Graph:
+        """The data as written: stated and implied facts, each with its record (see :mod:`evidence`)."""
+        return self.parts["data"].graph()
 
     @property
     def stated(self) -> Graph:
-        return self.evidence().stated
+        return self.evidence().stated.graph()
 
     @property
     def implied(self) -> Graph:
-        return self.evidence().implied
+        return self.evidence().implied.graph()
 
     def asserted(self) -> Graph:
         """Ontology and stated data together: what the saved queries' ``asserted`` graph holds."""
         return union(self.ontology, self.stated)
 
-    def asserted_triples(self) -> set[tuple[Node, Node, Node]]:
+    def asserted_triples(self) -> set[ox.Triple]:
         """The triples of :meth:`asserted` as a set: for counting, without building a graph."""
-        return set(self.ontology) | set(self.stated)
+        return set(self.parts["ontology"]) | set(self.evidence().stated)
 
     def terminology(self) -> Graph:
         """Ontology and vendored vocabularies: the reasoner's terminology."""
         return union(self.ontology, self.imports)
 
     def quads(self, part: str) -> list[ox.Quad]:
-        """One part of the sources (``ontology``, ``imports``, ``shapes``, ``data`` as written, or
-        its ``stated`` or ``implied`` share) as pyoxigraph quads in its named graph: converted from
-        rdflib once, then shared by the gates, the saved queries' check and the writers."""
+        """One part (see :meth:`triples`) as pyoxigraph quads in its named graph, made once, then
+        shared by the gates, the saved queries' check and the writers."""
         if part not in self._quads:
-            graph = {"stated": self.stated, "implied": self.implied}.get(part) or getattr(self, part)
-            self._quads[part] = to_quads(graph, str(GRAPH[PART_GRAPH[part]]))
+            self._quads[part] = self.triples(part).quads(str(GRAPH[PART_GRAPH[part]]))
         return self._quads[part]
 
-    def release_graphs(self, inferred: Graph) -> dict[str, list[ox.Quad]]:
-        """Every named graph of the release (:data:`GRAPH`) as quads, the ``inferred`` graph (the
-        closure's) converted once per closure."""
-        if self._inferred is None or self._inferred[0] is not inferred:
-            self._inferred = (inferred, to_quads(inferred, str(GRAPH["inferred"])))
+    def release_graphs(self, inferred: Triples) -> dict[str, list[ox.Quad]]:
+        """Every named graph of the release (:data:`GRAPH`) as quads, with the closure's inferences."""
         graphs = {name: self.quads(name) for name in ("ontology", "shapes", "imports", "implied")}
-        return {**graphs, "data": self.quads("stated"), "inferred": self._inferred[1]}
+        return {**graphs, "data": self.quads("stated"), "inferred": inferred.quads(str(GRAPH["inferred"]))}
 
     def shared_triples(self) -> list[str]:
         """Triples held by two of the sources the default graph merges (ontology, vocabularies,
         stated data), each as a problem: the build keeps those graphs disjoint, so that the
         endpoint's default graph is the same whether a store merges them or unions them (a union
         would repeat a triple two of them hold)."""
-        owner: dict[tuple[object, object, object], str] = {}
+        owner: dict[ox.Triple, str] = {}
         for part in ("ontology", "imports"):
-            for quad in self.quads(part):
-                owner.setdefault((quad.subject, quad.predicate, quad.object), part)
+            for triple in self.triples(part):
+                owner.setdefault(triple, part)
         problems = []
-        for part, quads in (("imports", self.quads("imports")), ("data", self.quads("stated"))):
-            for quad in quads:
-                first = owner.get((quad.subject, quad.predicate, quad.object))
+        for part in ("imports", "stated"):
+            for triple in self.triples(part):
+                first = owner.get(triple)
                 if first is not None and first != part:
+                    where = "data" if part == "stated" else part
                     problems.append(
-                        f"{quad.subject} {quad.predicate} {quad.object} is in both the {first} and the "
-                        f"{part}: state it in one of them"
+                        f"{triple.subject} {triple.predicate} {triple.object} is in both the {first} and "
+                        f"the {where}: state it in one of them"
                     )
         return sorted(problems)
 

@@ -46,7 +46,7 @@ def release_graphs(
     else:
         progress("dist/ is missing or older than the sources; reading the sources ...")
         sources = Sources.load(paths)
-        inferred = engine(engine_name).reason(sources.terminology(), sources.stated).inferred
+        inferred = engine(engine_name).reason(sources.terminology(), sources.triples("stated")).inferred
         graphs = dict(sources.release_graphs(inferred))
     graphs.pop("shapes", None)
     return graphs

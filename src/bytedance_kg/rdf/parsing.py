@@ -15,15 +15,16 @@ import stat
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
-import pyoxigraph
+import pyoxigraph as ox
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from bytedance_kg.project.errors import InputError
 from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.rdf.terms import from_ox
+from bytedance_kg.rdf.triples import Triples
 
 # rdflib checks most XSD datatypes (``Literal.ill_typed``) but not all the Gregorian partial dates
 # (and owlrl's replacement converters, which the reference engine's reasoner confines to its own run, rejected
@@ -57,10 +58,10 @@ def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
     return line, column
 
 
-def parse_strict(path: Path, text: str) -> tuple[list[pyoxigraph.Quad], dict[str, str]]:
+def parse_strict(path: Path, text: str) -> tuple[list[ox.Quad], dict[str, str]]:
     """The file's triples and declared prefixes by pyoxigraph's strict Turtle parser, or an
     :class:`InputError` at the first syntax error, with its line and column."""
-    parser = pyoxigraph.parse(text.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE, path=None)
+    parser = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, path=None)
     try:
         quads = list(parser)
     except SyntaxError as error:
@@ -74,33 +75,48 @@ def parse_strict(path: Path, text: str) -> tuple[list[pyoxigraph.Quad], dict[str
     return quads, dict(parser.prefixes)
 
 
-def refuse_rdf12(path: Path, text: str, quad: pyoxigraph.Quad) -> None:
+def refuse_rdf12(path: Path, text: str, quad: ox.Quad) -> None:
     """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, annotations, literals
     with a base direction), which rdflib, the checks' model, cannot hold; such a term is an input
     error at its place in the file, not a crash or a silently dropped direction."""
     for term in (quad.subject, quad.object):
-        if isinstance(term, pyoxigraph.Triple):
+        if isinstance(term, ox.Triple):
             line, column = _locate(text, "<<") if "<<" in text else _locate(text, "{|")
             raise InputError(
                 path, "RDF 1.2 triple terms and annotations are not accepted in the sources", line, column
             )
         direction = getattr(term, "direction", None)
-        if isinstance(term, pyoxigraph.Literal) and direction:
+        if isinstance(term, ox.Literal) and direction:
             line, column = _locate(text, f"--{direction}")
             raise InputError(
                 path, f"a literal with a base direction ({term}) is not accepted in the sources", line, column
             )
 
 
-def check_literals(path: Path, text: str, graph: Graph) -> None:
+_PLAIN = (
+    ox.NamedNode(str(XSD.string)),
+    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"),
+)
+
+
+def check_literals(path: Path, text: str, triples: Iterable[ox.Triple]) -> None:
     """Reject ill-typed literals, naming the value and its place. (Malformed language tags never get
     here: pyoxigraph's parser refuses them, at their line and column.)"""
-    for obj in sorted({o for o in graph.objects() if isinstance(o, Literal)}, key=str):
-        if obj.datatype is not None and ill_typed(obj):
-            line, column = _locate(text, f'"{obj}"')
-            raise InputError(
-                path, f'invalid lexical form "{obj}" for datatype <{obj.datatype}>', line, column
-            )
+    typed = {
+        t.object for t in triples if isinstance(t.object, ox.Literal) and t.object.datatype not in _PLAIN
+    }
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.CRITICAL)  # rdflib warns of each ill-typed literal; reported below, once
+    try:
+        converted = [cast(Literal, from_ox(literal)) for literal in typed]
+        bad = sorted((literal for literal in converted if ill_typed(literal)), key=str)
+    finally:
+        term_log.setLevel(level)
+    if bad:
+        obj = bad[0]
+        line, column = _locate(text, f'"{obj}"')
+        raise InputError(path, f'invalid lexical form "{obj}" for datatype <{obj.datatype}>', line, column)
 
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -141,36 +157,43 @@ def read_text(path: Path) -> str:
         raise InputError(path, f"not valid UTF-8 at byte {error.start}") from None
 
 
-def load_turtle(path: Path, into: Graph | None = None) -> Graph:
-    """Parse one Turtle file strictly into ``into`` (or a new graph) and return the graph.
-
-    pyoxigraph parses (once; its errors name the line and column) and the graph is made from its
-    terms, each distinct term converted once and shared, with the file's prefixes bound as rdflib's
-    own parser binds them; blank nodes get labels of their own per file, as with rdflib's parser,
-    so that two files' ``_:b0`` stay apart."""
+def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
+    """One Turtle file's triples, strictly parsed and checked (syntax, RDF 1.1 terms, well-typed
+    literals), and its declared prefixes. Blank nodes get labels of their own per file, so that two
+    files' ``_:b0`` stay apart when their triples are put together."""
     text = read_text(path)
     quads, prefixes = parse_strict(path, text)
-    single = new_graph()
-    memo: dict[object, Node] = {}
-    blank_prefix = f"f{uuid.uuid4().hex}"
+    own = f"f{uuid.uuid4().hex}"
 
-    def term(value: object) -> Node:
-        found = memo.get(value)
-        if found is None:
-            found = memo[value] = from_ox(value, blank_prefix)  # type: ignore[arg-type]
-        return found
+    def relabel(term: ox.BlankNode) -> ox.BlankNode:
+        return ox.BlankNode(own + term.value)
 
-    term_log = logging.getLogger("rdflib.term")
-    level = term_log.level
-    term_log.setLevel(logging.CRITICAL)  # ill-typed literals are reported below, once, with their place
-    try:
-        for quad in quads:
-            single.add((term(quad.subject), term(quad.predicate), term(quad.object)))
-    finally:
-        term_log.setLevel(level)
+    triples = Triples(
+        ox.Triple(
+            relabel(q.subject) if isinstance(q.subject, ox.BlankNode) else q.subject,
+            q.predicate,
+            relabel(q.object) if isinstance(q.object, ox.BlankNode) else q.object,
+        )
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        else q.triple
+        for q in quads
+    )
+    check_literals(path, text, triples)
+    return triples, prefixes
+
+
+def load_triples(paths: Iterable[Path]) -> Triples:
+    """Several Turtle files' triples together (:func:`parse_file`)."""
+    return Triples(triple for path in paths for triple in parse_file(path)[0])
+
+
+def load_turtle(path: Path, into: Graph | None = None) -> Graph:
+    """Parse one Turtle file strictly (:func:`parse_file`) into ``into`` (or a new graph) and return
+    the graph, with the file's prefixes bound as rdflib's own parser binds them."""
+    triples, prefixes = parse_file(path)
+    single = triples.graph()
     for prefix, namespace in prefixes.items():
         single.bind(prefix, namespace)
-    check_literals(path, text, single)
     if into is None:
         return single
     for triple in single:

@@ -30,6 +30,12 @@ def to_ox(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def ox_iri(iri: object) -> ox.NamedNode:
+    """An IRI (an rdflib ``URIRef``, a namespace term, a string) as a pyoxigraph term: the
+    constants of the stages that join pyoxigraph terms."""
+    return ox.NamedNode(str(iri))
+
+
 def to_ox_subject(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode:
     """A triple's subject as a pyoxigraph term (:func:`to_ox`, for an IRI or a blank node)."""
     if isinstance(term, rdflib.URIRef):

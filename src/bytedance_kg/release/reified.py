@@ -18,28 +18,34 @@ times, what it is about), whose reifier is the record.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import Graph
 from rdflib.namespace import ORG, PROV, RDF, RDFS, SKOS
-from rdflib.term import Node
 
 from bytedance_kg.project.namespaces import KG
-from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
+from bytedance_kg.rdf.terms import ox_iri
+from bytedance_kg.rdf.triples import Index, Term, Triples
 
-REIFIES = ox.NamedNode(str(RDF) + "reifies")
+REIFIES = ox_iri(str(RDF) + "reifies")
 BOOKKEEPING = {
-    RDF.type,
-    RDFS.label,
-    PROV.wasDerivedFrom,
-    KG.evidence,
-    SKOS.editorialNote,
-    RDF.subject,
-    RDF.predicate,
-    RDF.object,
+    ox_iri(p)
+    for p in (
+        RDF.type,
+        RDFS.label,
+        PROV.wasDerivedFrom,
+        KG.evidence,
+        SKOS.editorialNote,
+        RDF.subject,
+        RDF.predicate,
+        RDF.object,
+    )
 }
 """A record's own description, not facts it carries."""
+_EVIDENCE, _IMPLIED, _STATEMENT = ox_iri(KG.evidence), ox_iri(KG.implied), ox_iri(KG.Statement)
+_PARTS = (ox_iri(RDF.subject), ox_iri(RDF.predicate), ox_iri(RDF.object))
+_MEMBER, _ORGANIZATION = ox_iri(ORG.member), ox_iri(ORG.organization)
+_SHORTCUTS = (ox_iri(ORG.headOf), ox_iri(ORG.memberOf))
 
 
-def reifications(data: Graph, implied: Graph) -> list[ox.Triple]:
+def reifications(data: Triples, implied: Triples) -> list[ox.Triple]:
     """``record rdf:reifies <<( s p o )>>`` for every fact of ``data`` (stated and implied) that has a
     record, where ``implied`` is the implied part of ``data`` (see :mod:`bytedance_kg.pipeline.evidence`).
 
@@ -48,31 +54,34 @@ def reifications(data: Graph, implied: Graph) -> list[ox.Triple]:
     Those are reified by the implied record that backs them instead: the ``kg:Statement`` that
     reifies them, or the implied record they point at (``when:during-2025-roles``)."""
     out: set[ox.Triple] = set()
-    implied_records = set(data.subjects(KG.evidence, KG.implied))
+    index = Index(data)
+    implied_records = index.subjects(_EVIDENCE, _IMPLIED)
 
-    def add(record: Node, s: Node, p: Node, o: Node) -> None:
-        triple = (s, p, o)
+    def add(record: Term, s: Term, p: Term, o: Term) -> None:
+        if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode) or isinstance(record, ox.Literal):
+            return
+        triple = ox.Triple(s, p, o)
         if triple not in data or (triple in implied and record not in implied_records):
             return
-        reified = ox.Triple(to_ox_subject(s), to_ox_predicate(p), to_ox(o))
-        out.add(ox.Triple(to_ox_subject(record), REIFIES, reified))
+        out.add(ox.Triple(record, REIFIES, triple))
 
-    records = set(data.subjects(KG.evidence, None))
+    records = {t.subject for t in data if t.predicate == _EVIDENCE}
     for record in records:
-        if (record, RDF.type, KG.Statement) in data:
-            s, p, o = (data.value(record, part) for part in (RDF.subject, RDF.predicate, RDF.object))
+        if _STATEMENT in index.types(record):
+            s, p, o = (index.value(record, part) for part in _PARTS)
             # a missing part would be a wildcard in ``in data`` (the shapes require all three)
             if s is not None and p is not None and o is not None:
                 add(record, s, p, o)
             continue
-        member, organisation = data.value(record, ORG.member), data.value(record, ORG.organization)
+        member, organisation = index.value(record, _MEMBER), index.value(record, _ORGANIZATION)
         if member is not None and organisation is not None:
-            for shortcut in (ORG.headOf, ORG.memberOf):
+            for shortcut in _SHORTCUTS:
                 add(record, member, shortcut, organisation)
-        for p, o in data.predicate_objects(record):
-            if p not in BOOKKEEPING:
-                add(record, record, p, o)
-    for s, p, o in implied.triples((None, None, None)):
+        for triple in index.outgoing.get(record, ()):
+            if triple.predicate not in BOOKKEEPING:
+                add(record, record, triple.predicate, triple.object)
+    for triple in implied:
+        s, p, o = triple.subject, triple.predicate, triple.object
         if o in implied_records and s not in implied_records and p not in BOOKKEEPING:
             add(o, s, p, o)  # a stated record's link to what is only read from context
-    return sorted(out, key=str)
+    return list(out)

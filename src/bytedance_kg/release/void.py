@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, VOID, XSD
 from rdflib.term import Node
@@ -22,6 +23,7 @@ from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
 from bytedance_kg.project.releasefiles import CONTEXT_FILE
 from bytedance_kg.rdf.formats import media_type_of
+from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.sparql.catalogue import SavedQuery
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -39,28 +41,46 @@ EXAMPLES = (
     "event/seed-named",
 )
 MEDIA_TYPE_BASE = "https://www.iana.org/assignments/media-types/"
+_TYPE = ox.NamedNode(str(RDF.type))
 
 
 @dataclass
 class Statistics:
-    """VoID's counts, gathered in one pass over the graph (a SPARQL aggregate per count was most of
-    the cost of writing the release)."""
+    """VoID's counts, gathered in one pass over the triples (a SPARQL aggregate per count was most
+    of the cost of writing the release); classes and properties as rdflib terms for the description."""
 
-    subjects: set[Node] = field(default_factory=set)
-    objects: set[Node] = field(default_factory=set)
-    instances: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    subjects: int = 0
+    objects: int = 0
+    entities: int = 0
+    """Distinct subjects that are the project's own things (IRIs under ``id/``)."""
+    instances: dict[Node, int] = field(default_factory=dict)
+    """Class → how many distinct things are typed with it."""
     triples_by_property: Counter[Node] = field(default_factory=Counter)
+    iris: set[str] = field(default_factory=set)
+    """Every IRI the triples use, in any position."""
 
     @classmethod
-    def of(cls, triples: Iterable[tuple[Node, Node, Node]]) -> Statistics:
-        stats = cls()
-        for s, p, o in triples:
-            stats.subjects.add(s)
-            stats.objects.add(o)
-            stats.triples_by_property[p] += 1
-            if p == RDF.type:
-                stats.instances[o].add(s)
-        return stats
+    def of(cls, triples: Iterable[ox.Triple]) -> Statistics:
+        subjects: set[object] = set()
+        objects: set[object] = set()
+        by_property: Counter[ox.NamedNode] = Counter()
+        instances: dict[object, set[object]] = defaultdict(set)
+        for triple in triples:
+            s, p, o = triple.subject, triple.predicate, triple.object
+            subjects.add(s)
+            objects.add(o)
+            by_property[p] += 1
+            if p == _TYPE:
+                instances[o].add(s)
+        iris = {t.value for t in (*subjects, *objects, *by_property) if isinstance(t, ox.NamedNode)}
+        return cls(
+            subjects=len(subjects),
+            objects=len(objects),
+            entities=sum(1 for t in subjects if isinstance(t, ox.NamedNode) and t.value.startswith(ID)),
+            instances={from_ox(c): len(members) for c, members in instances.items()},  # type: ignore[arg-type]
+            triples_by_property=Counter({from_ox(p): n for p, n in by_property.items()}),
+            iris=iris,
+        )
 
 
 def _checksum(graph: Graph, node: URIRef | BNode, value: str, comment: str | None = None) -> None:
@@ -168,7 +188,7 @@ def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> No
 
 
 def describe_dataset(
-    asserted: set[tuple[Node, Node, Node]],
+    asserted: set[ox.Triple],
     graph_sizes: dict[str, int],
     variant_sizes: dict[str, int],
     ontology: Graph,
@@ -236,31 +256,24 @@ def describe_dataset(
         )
     )
     g.add((d, VOID.triples, Literal(len(asserted))))
-    g.add(
-        (
-            d,
-            VOID.entities,
-            Literal(len({s for s in stats.subjects if isinstance(s, URIRef) and s.startswith(ID)})),
-        )
-    )
+    g.add((d, VOID.entities, Literal(stats.entities)))
     g.add((d, VOID.classes, Literal(len(stats.instances))))
     g.add((d, VOID.properties, Literal(len(stats.triples_by_property))))
-    g.add((d, VOID.distinctSubjects, Literal(len(stats.subjects))))
-    g.add((d, VOID.distinctObjects, Literal(len(stats.objects))))
+    g.add((d, VOID.distinctSubjects, Literal(stats.subjects)))
+    g.add((d, VOID.distinctObjects, Literal(stats.objects)))
     for cls, members in stats.instances.items():
         part = URIRef(f"{d}#class-{hashlib.sha1(str(cls).encode()).hexdigest()[:12]}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
-        g.add((part, VOID.entities, Literal(len(members))))
+        g.add((part, VOID.entities, Literal(members)))
     for prop, n in stats.triples_by_property.items():
         part = URIRef(f"{d}#property-{hashlib.sha1(str(prop).encode()).hexdigest()[:12]}")
         g.add((d, VOID.propertyPartition, part))
         g.add((part, VOID.property, prop))
         g.add((part, VOID.triples, Literal(n)))
     namespaces = set(ALL_PREFIXES.values())
-    used = {str(t) for triple in asserted for t in triple if isinstance(t, URIRef)}
     for namespace in sorted(namespaces):
-        if not namespace.startswith(ID) and any(term.startswith(namespace) for term in used):
+        if not namespace.startswith(ID) and any(term.startswith(namespace) for term in stats.iris):
             g.add((d, VOID.vocabulary, URIRef(namespace)))
 
     _describe_parts(g, d, folder, graph_sizes, variant_sizes)

@@ -221,18 +221,18 @@ class OntologyDocs:
             self._process.communicate()
 
 
-def write_reified(
-    folder: Path, sources: Sources, converted: dict[str, list[ox.Quad]]
-) -> tuple[list[Path], int]:
+def write_reified(folder: Path, sources: Sources) -> tuple[list[Path], int]:
     """The RDF 1.2 variant (:mod:`bytedance_kg.release.reified`): the data, stated and implied, each fact
     naming its record; in N-Triples 1.2 and Turtle 1.2 (the RDF 1.1 files stay as they are); and
     how many triples it holds."""
-    data = as_triples(converted["data"] + converted["implied"])
-    triples = sorted(set(data) | set(reifications(sources.data, sources.implied)), key=str)
+    data = sources.triples("data")
+    reified = serialized(reifications(data, sources.triples("implied")), format=ox.RdfFormat.N_TRIPLES)
+    lines = sorted(set(data.lines()) | set(reified.splitlines(keepends=True)))
+    triples = _parsed(lines, ox.RdfFormat.N_TRIPLES)
     return [
-        _write(folder / f"{REIFIED}.nt", serialized(triples, format=ox.RdfFormat.N_TRIPLES)),
+        _write(folder / f"{REIFIED}.nt", b"".join(lines)),
         _write(folder / f"{REIFIED}.ttl", serialized(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)),
-    ], len(triples)
+    ], len(lines)
 
 
 def complete_docs(html: str, ontology: rdflib.Graph) -> str:
@@ -301,7 +301,7 @@ def write_release(
         for variant in VARIANTS:
             paths, variant_sizes[variant.stem] = write_variant(folder, variant, lines, context)
             written += paths
-        paths, variant_sizes[REIFIED] = write_reified(folder, sources, converted)
+        paths, variant_sizes[REIFIED] = write_reified(folder, sources)
         written += paths
         written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
         written.append(_write(folder / "ontology.html", docs.result()))

@@ -27,6 +27,7 @@ from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult
 from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.rdf.triples import Triples
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,12 @@ class Engine(Protocol):
 
     name: str
 
-    def reason(self, terminology: Graph, data: Graph) -> Closure:
-        """The cleaned OWL RL closure of ``terminology`` and ``data`` together, with its problems."""
+    def reason(self, terminology: Graph, data: Triples) -> Closure:
+        """The cleaned OWL RL closure of ``terminology`` (small: an rdflib graph) and ``data`` (the
+        pipeline's triples) together, with its problems."""
         ...
 
-    def validate(self, data: Graph, shapes: Graph, ontology: Graph | None = None) -> Validation:
+    def validate(self, data: Triples, shapes: Graph, ontology: Graph | None = None) -> Validation:
         """``data`` against ``shapes``, with ``ontology`` mixed in for the class hierarchy."""
         ...
 

@@ -11,25 +11,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import Namespace
 from rdflib.namespace import OWL, RDF, RDFS, XSD
-from rdflib.term import Node
 
-from bytedance_kg.project.namespaces import new_graph
+from bytedance_kg.rdf.terms import ox_iri
+from bytedance_kg.rdf.triples import Term, Triples
 
 OWLRL_ERROR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 """owlrl marks an inconsistency with a node of this namespace's ``ErrorMessage`` type."""
 _BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
+TermTriple = tuple[Term, Term, Term]
+"""A triple as a tuple of pyoxigraph terms: what the reasoners join (a literal may be a subject)."""
 
 
-_REFLEXIVE_NOISE = (
-    OWL.sameAs,
-    RDFS.subClassOf,
-    RDFS.subPropertyOf,
-    OWL.equivalentClass,
-    OWL.equivalentProperty,
-)
-_TRIVIAL_TYPES = (RDFS.Resource, OWL.Thing)
+_REFLEXIVE_NOISE = {
+    ox_iri(p)
+    for p in (OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+}
+_TRIVIAL_TYPES = {ox_iri(RDFS.Resource), ox_iri(OWL.Thing)}
+_TYPE, _SUBCLASS, _EQUIVALENT_CLASS = ox_iri(RDF.type), ox_iri(RDFS.subClassOf), ox_iri(OWL.equivalentClass)
+_OWLRL_ERRORS = (ox_iri(OWLRL_ERROR.error), ox_iri(OWLRL_ERROR.ErrorMessage))
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Closure:
     triples as separate named graphs and never needs the full graph as one object (at a million
     triples, making it took seconds and a gigabyte)."""
 
-    inferred: Graph
+    inferred: Triples
     problems: list[str]
     asserted_size: int
     """How many distinct asserted triples the closure holds (all of them, in both engines)."""
@@ -50,22 +52,20 @@ class Closure:
         return self.asserted_size + len(self.inferred)
 
 
-def is_noise(subject: object, predicate: object, obj: object) -> bool:
+def is_noise(subject: Term, predicate: Term, obj: Term) -> bool:
     """True for an inferred triple that is not RDF 1.1 or tells a consumer nothing."""
-    if isinstance(subject, Literal):
+    if isinstance(subject, ox.Literal):
         return True  # not RDF 1.1: strict parsers reject it
     if predicate in _REFLEXIVE_NOISE and subject == obj:
         return True  # x owl:sameAs x, C rdfs:subClassOf C, ...
-    if predicate == RDF.type and (obj in _TRIVIAL_TYPES or isinstance(obj, BNode)):
+    if predicate == _TYPE and (obj in _TRIVIAL_TYPES or isinstance(obj, ox.BlankNode)):
         return True  # everything is a resource and a thing; anonymous classes (owl:unionOf) name nothing
-    if isinstance(subject, URIRef) and str(subject).startswith(_BUILTIN):
+    if isinstance(subject, ox.NamedNode) and subject.value.startswith(_BUILTIN):
         return True  # axioms about rdf:, rdfs:, owl:, xsd: terms themselves
     return False
 
 
-def clean_closure(
-    triples: Iterable[tuple[Node, Node, Node]], asserted: set[tuple[Node, Node, Node]], problems: list[str]
-) -> Closure:
+def clean_closure(triples: Iterable[TermTriple], asserted: set[TermTriple], problems: list[str]) -> Closure:
     """The published closure: asserted triples plus the inferences that are RDF 1.1 and tell a
     consumer something (see :func:`is_noise`); a blank node the input never described is dropped
     with everything said about it (owlrl's anonymous helper nodes), and so is every inference that
@@ -73,25 +73,24 @@ def clean_closure(
     triples = list(triples)
     equivalent = _equivalence_classes(triples)
     kept = 0
-    inferred = new_graph()
+    inferred = []
     for triple in triples:  # distinct: a set (fast rules) or a graph (owlrl)
         if triple in asserted:
             kept += 1
         elif (
             not is_noise(*triple)
-            and not any(isinstance(t, BNode) for t in triple)
-            and triple[1] != OWLRL_ERROR.error
-            and triple[2] != OWLRL_ERROR.ErrorMessage
+            and not any(isinstance(t, ox.BlankNode) for t in triple)
+            and triple[1] != _OWLRL_ERRORS[0]
+            and triple[2] != _OWLRL_ERRORS[1]
             and not (
-                triple[1] == RDFS.subClassOf
-                and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])
+                triple[1] == _SUBCLASS and equivalent.get(triple[0], triple[0]) == equivalent.get(triple[2])
             )
         ):
-            inferred.add(triple)
-    return Closure(inferred, problems, kept)
+            inferred.append(ox.Triple(*triple))  # type: ignore[arg-type]  # is_noise: no literal subject
+    return Closure(Triples(inferred, distinct=True), problems, kept)
 
 
-def _equivalence_classes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Node]:
+def _equivalence_classes(triples: Iterable[TermTriple]) -> dict[Term, Term]:
     """Each class that is owl:equivalentClass to another, mapped to one representative of its group.
 
     The published closure leaves out the ``rdfs:subClassOf`` pairs that merely restate an
@@ -99,15 +98,15 @@ def _equivalence_classes(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Nod
     the hierarchy without a guard (rdf-validate-shacl) recurse forever, and they say nothing the
     ``owl:equivalentClass`` axiom does not. Inferences about blank nodes (the vocabularies' list
     cells) are left out too, so that no blank node spans two named graphs of the release."""
-    parent: dict[Node, Node] = {}
+    parent: dict[Term, Term] = {}
 
-    def find(node: Node) -> Node:
+    def find(node: Term) -> Term:
         while parent.get(node, node) != node:
             node = parent[node]
         return node
 
     for s, p, o in triples:
-        if p == OWL.equivalentClass and s != o:
+        if p == _EQUIVALENT_CLASS and s != o:
             parent.setdefault(s, s)
             parent.setdefault(o, o)
             parent[find(s)] = find(o)

@@ -16,6 +16,7 @@ from bytedance_kg.pipeline.engines.fast.rules import fast_closure
 from bytedance_kg.pipeline.engines.fast.shapes import validate_fast
 from bytedance_kg.pipeline.gates import GateResult, run_gates
 from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.rdf.triples import Triples
 
 
 class FastEngine:
@@ -24,10 +25,10 @@ class FastEngine:
 
     name = "fast"
 
-    def reason(self, terminology: Graph, data: Graph) -> Closure:
+    def reason(self, terminology: Graph, data: Triples) -> Closure:
         return fast_closure(terminology, data)
 
-    def validate(self, data: Graph, shapes: Graph, ontology: Graph | None = None) -> Validation:
+    def validate(self, data: Triples, shapes: Graph, ontology: Graph | None = None) -> Validation:
         return Validation(*validate_fast(data, shapes, ontology))
 
     def gates(self, sources: Sources, checks_dir: Path) -> list[GateResult]:

@@ -30,15 +30,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from bytedance_kg.pipeline.engines.closure import Closure, clean_closure
+from bytedance_kg.pipeline.engines.closure import Closure, TermTriple, clean_closure
 from bytedance_kg.pipeline.sources import union
 from bytedance_kg.project.errors import KGError
+from bytedance_kg.rdf.terms import from_ox, ox_iri, to_ox
+from bytedance_kg.rdf.triples import Term, Triples
 
-Triple = tuple[Node, Node, Node]
+Triple = TermTriple
+RdflibTriple = tuple[Node, Node, Node]
 
 # Terminology predicates and types whose instance rules this module implements; anything else in
 # the OWL namespace that can make an instance-level inference is refused (see UNSUPPORTED).
@@ -78,21 +82,21 @@ class UnsupportedTerminology(KGError):
 class Terminology:
     """The axioms the instance rules read, from the closed terminology."""
 
-    superclasses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
-    superproperties: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
-    domains: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
-    ranges: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
-    inverses: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
-    symmetric: set[Node] = field(default_factory=set)
-    transitive: set[Node] = field(default_factory=set)
-    functional: set[Node] = field(default_factory=set)
-    inverse_functional: set[Node] = field(default_factory=set)
-    keys: dict[Node, list[list[Node]]] = field(default_factory=lambda: defaultdict(list))
-    disjoint: set[tuple[Node, Node]] = field(default_factory=set)
+    superclasses: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
+    superproperties: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
+    domains: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
+    ranges: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
+    inverses: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
+    symmetric: set[Term] = field(default_factory=set)
+    transitive: set[Term] = field(default_factory=set)
+    functional: set[Term] = field(default_factory=set)
+    inverse_functional: set[Term] = field(default_factory=set)
+    keys: dict[Term, list[list[Term]]] = field(default_factory=lambda: defaultdict(list))
+    disjoint: set[tuple[Term, Term]] = field(default_factory=set)
 
 
-def _list(graph: Graph, head: Node) -> list[Node]:
-    return list(graph.items(head))
+def _list(graph: Graph, head: Node) -> list[Term]:
+    return [to_ox(item) for item in graph.items(head)]
 
 
 def compile_terminology(closed: Graph) -> Terminology:
@@ -109,25 +113,28 @@ def compile_terminology(closed: Graph) -> Terminology:
             )
     t = Terminology()
     for s, o in closed.subject_objects(RDFS.subClassOf):
-        t.superclasses[s].add(o)
+        t.superclasses[to_ox(s)].add(to_ox(o))
     for s, o in closed.subject_objects(RDFS.subPropertyOf):
-        t.superproperties[s].add(o)
+        t.superproperties[to_ox(s)].add(to_ox(o))
     for s, o in closed.subject_objects(RDFS.domain):
-        t.domains[s].add(o)
+        t.domains[to_ox(s)].add(to_ox(o))
     for s, o in closed.subject_objects(RDFS.range):
-        t.ranges[s].add(o)
+        t.ranges[to_ox(s)].add(to_ox(o))
     for s, o in closed.subject_objects(OWL.inverseOf):
-        t.inverses[s].add(o)
-        t.inverses[o].add(s)
-    t.symmetric = set(closed.subjects(RDF.type, OWL.SymmetricProperty))
-    t.transitive = set(closed.subjects(RDF.type, OWL.TransitiveProperty))
-    t.functional = set(closed.subjects(RDF.type, OWL.FunctionalProperty))
-    t.inverse_functional = set(closed.subjects(RDF.type, OWL.InverseFunctionalProperty))
+        t.inverses[to_ox(s)].add(to_ox(o))
+        t.inverses[to_ox(o)].add(to_ox(s))
+    for kind, members in (
+        (OWL.SymmetricProperty, t.symmetric),
+        (OWL.TransitiveProperty, t.transitive),
+        (OWL.FunctionalProperty, t.functional),
+        (OWL.InverseFunctionalProperty, t.inverse_functional),
+    ):
+        members.update(to_ox(x) for x in closed.subjects(RDF.type, kind))
     for cls, head in closed.subject_objects(OWL.hasKey):
-        t.keys[cls].append(_list(closed, head))
+        t.keys[to_ox(cls)].append(_list(closed, head))
     for a, b in closed.subject_objects(OWL.disjointWith):
-        t.disjoint.add((a, b))
-        t.disjoint.add((b, a))
+        t.disjoint.add((to_ox(a), to_ox(b)))
+        t.disjoint.add((to_ox(b), to_ox(a)))
     return t
 
 
@@ -153,14 +160,15 @@ SCHEMA_TYPES = (
 )
 
 
-def is_schema(triple: Triple) -> bool:
+_TYPE, _NOTHING, _SAME_AS = ox_iri(RDF.type), ox_iri(OWL.Nothing), ox_iri(OWL.sameAs)
+_SCHEMA_PREDICATES = {ox_iri(p) for p in (*SCHEMA_PREDICATES, *UNSUPPORTED, RDF.first, RDF.rest)}
+_SCHEMA_TYPES = {ox_iri(t) for t in (*SCHEMA_TYPES, *UNSUPPORTED_TYPES)}
+
+
+def is_schema(triple: ox.Triple) -> bool:
     """True for a triple the terminology rules read, or must refuse, wherever it is stated."""
-    _, p, o = triple
-    return (
-        p in SCHEMA_PREDICATES
-        or p in UNSUPPORTED
-        or p in (RDF.first, RDF.rest)
-        or (p == RDF.type and (o in SCHEMA_TYPES or o in UNSUPPORTED_TYPES))
+    return triple.predicate in _SCHEMA_PREDICATES or (
+        triple.predicate == _TYPE and triple.object in _SCHEMA_TYPES
     )
 
 
@@ -191,10 +199,10 @@ def _hierarchy(
     return _reachable(edges)
 
 
-def close_terminology(terminology: Graph) -> set[Triple]:
+def close_terminology(terminology: Graph) -> set[RdflibTriple]:
     """The triples the ``scm-*`` rules add to ``terminology``: scm-cls, scm-sco, scm-eqc1/2, scm-uni,
     scm-spo, scm-eqp1/2, scm-dom1/2, scm-rng1/2 (the reflexive ones included; cleaning drops them)."""
-    out: set[Triple] = set()
+    out: set[RdflibTriple] = set()
     things = [(c, OWL.Thing) for c in terminology.subjects(RDF.type, OWL.Class)]  # scm-cls
     unions = [
         (member, union)
@@ -231,9 +239,9 @@ class _Chainer:
         self.triples: set[Triple] = set()
         self.agenda: list[Triple] = []
         # (property, subject) -> objects and (property, object) -> subjects, for the join rules.
-        self.forward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
-        self.backward: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
-        self.types: dict[Node, set[Node]] = defaultdict(set)
+        self.forward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
+        self.backward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
+        self.types: dict[Term, set[Term]] = defaultdict(set)
         self.joined = (
             t.transitive
             | t.functional
@@ -244,7 +252,7 @@ class _Chainer:
     def _index(self, triple: Triple) -> None:
         s, p, o = triple
         self.triples.add(triple)
-        if p == RDF.type:
+        if p == _TYPE:
             self.types[s].add(o)
         elif p in self.joined:
             self.forward[(p, s)].add(o)
@@ -263,18 +271,18 @@ class _Chainer:
         t = self.t
         while self.agenda:
             s, p, o = self.agenda.pop()
-            if p == RDF.type:
+            if p == _TYPE:
                 for cls in t.superclasses.get(o, ()):  # cax-sco (closed, so also cax-eqc, cls-uni)
-                    self.add((s, RDF.type, cls))
+                    self.add((s, _TYPE, cls))
                 continue
-            subject_ok = not isinstance(s, Literal)
+            subject_ok = not isinstance(s, ox.Literal)
             for q in t.superproperties.get(p, set()) | {p}:  # prp-spo1, prp-eqp (closed)
                 self.add((s, q, o))
                 for cls in t.domains.get(q, ()):  # prp-dom
-                    self.add((s, RDF.type, cls))
+                    self.add((s, _TYPE, cls))
                 for cls in t.ranges.get(q, ()):  # prp-rng
-                    self.add((o, RDF.type, cls))
-                if not isinstance(o, Literal) and subject_ok:
+                    self.add((o, _TYPE, cls))
+                if not isinstance(o, ox.Literal) and subject_ok:
                     for inverse in t.inverses.get(q, ()):  # prp-inv1/2
                         self.add((o, inverse, s))
                     if q in t.symmetric:  # prp-symp
@@ -285,9 +293,9 @@ class _Chainer:
                     for before in list(self.backward.get((q, s), ())):
                         self.add((before, q, o))
 
-    def same_as(self) -> set[tuple[Node, Node]]:
+    def same_as(self) -> set[tuple[Term, Term]]:
         """The distinct pairs prp-fp, prp-ifp and prp-key would make ``owl:sameAs``."""
-        pairs: set[tuple[Node, Node]] = set()
+        pairs: set[tuple[Term, Term]] = set()
         for (p, _), objects in self.forward.items():
             if p in self.t.functional and len(objects) > 1:
                 pairs |= {(a, b) for a in objects for b in objects if a != b}
@@ -297,7 +305,7 @@ class _Chainer:
         for cls, keys in self.t.keys.items():
             members = [x for x, classes in self.types.items() if cls in classes]
             for key in keys:
-                by_values: dict[tuple, list[Node]] = defaultdict(list)
+                by_values: dict[tuple, list[Term]] = defaultdict(list)
                 for x in members:
                     values = [self.forward.get((p, x), set()) for p in key]
                     if all(values):
@@ -311,48 +319,55 @@ class _Chainer:
         """cax-dw: things typed with two disjoint classes."""
         out = []
         for x, classes in self.types.items():
-            if OWL.Nothing in classes:
-                out.append(f"{x.n3()} is an instance of owl:Nothing")
+            if _NOTHING in classes:
+                out.append(f"{x} is an instance of owl:Nothing")
             for a, b in self.t.disjoint:
                 if a in classes and b in classes and str(a) <= str(b):
-                    out.append(f"{x.n3()} is an instance of the disjoint classes {a.n3()} and {b.n3()}")
+                    out.append(f"{x} is an instance of the disjoint classes {a} and {b}")
         return out
 
 
-def _product(values: list[set[Node]]) -> list[tuple[Node, ...]]:
-    combos: list[tuple[Node, ...]] = [()]
+def _product(values: list[set[Term]]) -> list[tuple[Term, ...]]:
+    combos: list[tuple[Term, ...]] = [()]
     for options in values:
         combos = [c + (v,) for c in combos for v in options]
     return combos
 
 
-def fast_closure(terminology: Graph, data: Graph) -> Closure:
+def fast_closure(terminology: Graph, data: Triples) -> Closure:
     """The OWL RL closure of terminology + data, as the reference engine's
-    :func:`~bytedance_kg.pipeline.engines.reference.reasoning.closure` computes it."""
+    :func:`~bytedance_kg.pipeline.engines.reference.reasoning.closure` computes it.
+
+    The terminology (the vocabularies and any axiom the data states) is small and closed in
+    rdflib; the instance rules then join pyoxigraph terms, the data's own."""
     schema = union(terminology)
-    for triple in data:
-        if is_schema(triple):
-            schema.add(triple)
-    for triple in close_terminology(schema):
-        schema.add(triple)
+    for stated in data:
+        if is_schema(stated):
+            schema.add((from_ox(stated.subject), from_ox(stated.predicate), from_ox(stated.object)))
+    for closed in close_terminology(schema):
+        schema.add(closed)
     chainer = _Chainer(compile_terminology(schema))
-    chainer.run(schema)
-    chainer.run(data)
-    same = chainer.same_as() | {(a, b) for a, b in schema.subject_objects(OWL.sameAs) if a != b}
+    schema_terms: list[Triple] = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in schema]
+    data_terms: list[Triple] = [(t.subject, t.predicate, t.object) for t in data]
+    chainer.run(schema_terms)
+    chainer.run(data_terms)
+    same = chainer.same_as() | {(a, b) for a, p, b in schema_terms if p == _SAME_AS and a != b}
     same |= {(b, a) for a, b in same}  # owl:sameAs is symmetric; owlrl reports both directions
     problems = sorted(
         {
-            f"owl:sameAs merges distinct things: <{a}> and <{b}>"
+            f"owl:sameAs merges distinct things: {a} and {b}"
             for a, b in same
-            if isinstance(a, URIRef) and isinstance(b, URIRef)
+            if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)
         }
         | {
-            f"the data makes distinct non-IRI terms the same: {a.n3()} and {b.n3()}"
+            f"the data makes distinct non-IRI terms the same: {a} and {b}"
             for a, b in same
-            if not (isinstance(a, URIRef) and isinstance(b, URIRef))
-            and not isinstance(a, Literal)
-            and not isinstance(b, Literal)
+            if not (isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode))
+            and not isinstance(a, ox.Literal)
+            and not isinstance(b, ox.Literal)
         }
         | set(chainer.disjoint_members())
     )
-    return clean_closure(chainer.triples, set(terminology) | set(data), problems)
+    asserted: set[Triple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in terminology}
+    asserted.update(data_terms)
+    return clean_closure(chainer.triples, asserted, problems)

@@ -16,6 +16,7 @@ from bytedance_kg.pipeline.engines.reference.reasoning import closure
 from bytedance_kg.pipeline.engines.reference.shapes import validate_graph
 from bytedance_kg.pipeline.gates import GateResult, run_gates
 from bytedance_kg.pipeline.sources import Sources, union
+from bytedance_kg.rdf.triples import Triples
 
 
 class ReferenceEngine:
@@ -23,11 +24,11 @@ class ReferenceEngine:
 
     name = "reference"
 
-    def reason(self, terminology: Graph, data: Graph) -> Closure:
-        return closure(union(terminology, data))
+    def reason(self, terminology: Graph, data: Triples) -> Closure:
+        return closure(union(terminology, data.graph()))
 
-    def validate(self, data: Graph, shapes: Graph, ontology: Graph | None = None) -> Validation:
-        return Validation(*validate_graph(data, shapes, ontology))
+    def validate(self, data: Triples, shapes: Graph, ontology: Graph | None = None) -> Validation:
+        return Validation(*validate_graph(data.graph(), shapes, ontology))
 
     def gates(self, sources: Sources, checks_dir: Path) -> list[GateResult]:
         return run_gates(sources.dataset(), checks_dir)

@@ -16,7 +16,8 @@ import rdflib.term
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-from bytedance_kg.pipeline.engines.closure import OWLRL_ERROR, Closure, clean_closure
+from bytedance_kg.pipeline.engines.closure import OWLRL_ERROR, Closure, TermTriple, clean_closure
+from bytedance_kg.rdf.terms import to_ox
 
 
 def _problems(work: Graph) -> list[str]:
@@ -58,4 +59,9 @@ def owlrl_closure(asserted: Graph) -> Graph:
 def closure(asserted: Graph) -> Closure:
     """The OWL RL closure of ``asserted`` by owlrl, cleaned of noise, with the inferred part alone."""
     work = owlrl_closure(asserted)
-    return clean_closure(work, set(asserted), _problems(work))
+    return clean_closure(as_terms(work), set(as_terms(asserted)), _problems(work))
+
+
+def as_terms(graph: Graph) -> list[TermTriple]:
+    """An rdflib graph's triples as tuples of pyoxigraph terms (owlrl's may have literal subjects)."""
+    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]

@@ -1,0 +1,123 @@
+"""The pipeline's one data model: a graph as a list of distinct pyoxigraph triples.
+
+An rdflib graph costs about 15 µs and well over a kilobyte a triple to build, and walking it goes
+through its context machinery; at a million triples the build spent most of its time and memory
+there. So the data, its stated and implied shares and the inferences are held as
+:class:`Triples` from the parse to the writers: pyoxigraph terms (hashable, compared in Rust), its
+serialisers for bytes, and a pyoxigraph store where a stage asks SPARQL. rdflib stays at the edges:
+:meth:`Triples.graph` makes an rdflib graph on first use, for the reference engine, the public
+Python API and the tests, and :meth:`Triples.having` hands a stage that reads a few predicates an
+rdflib graph of just those triples.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node
+
+from bytedance_kg.project.namespaces import new_graph
+from bytedance_kg.rdf.terms import from_ox, to_ox, to_ox_predicate, to_ox_subject
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+"""A pyoxigraph term as pyoxigraph types it (the sources refuse RDF 1.2 triple terms at the parse)."""
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+class Triples:
+    """Distinct triples in a fixed order, with the views the pipeline's stages read, each made once."""
+
+    __slots__ = ("_items", "_set", "_graph", "_lines")
+
+    def __init__(self, items: Iterable[ox.Triple], distinct: bool = False) -> None:
+        self._items: list[ox.Triple] = list(items) if distinct else list(dict.fromkeys(items))
+        self._set: set[ox.Triple] | None = None
+        self._graph: rdflib.Graph | None = None
+        self._lines: list[bytes] | None = None
+
+    @classmethod
+    def of_graph(cls, graph: rdflib.Graph) -> Triples:
+        """The triples of an rdflib graph (a graph has no duplicates)."""
+        return cls(
+            (ox.Triple(to_ox_subject(s), to_ox_predicate(p), to_ox(o)) for s, p, o in graph), distinct=True
+        )
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, triple: object) -> bool:
+        if self._set is None:
+            self._set = set(self._items)
+        return triple in self._set
+
+    def quads(self, graph_name: str | None = None) -> list[ox.Quad]:
+        """The triples as quads in the named graph ``graph_name`` (the default graph if ``None``)."""
+        name = ox.NamedNode(graph_name) if graph_name else ox.DefaultGraph()
+        return [ox.Quad(t.subject, t.predicate, t.object, name) for t in self._items]
+
+    def lines(self) -> list[bytes]:
+        """One N-Triples line a triple, by pyoxigraph's serialiser, in this order."""
+        if self._lines is None:
+            data = ox.serialize(self._items, format=ox.RdfFormat.N_TRIPLES)
+            self._lines = data.splitlines(keepends=True) if data else []
+        return self._lines
+
+    def graph(self) -> rdflib.Graph:
+        """The same triples as an rdflib graph, made on first use (each distinct term converted once)."""
+        if self._graph is None:
+            self._graph = to_graph(self._items)
+        return self._graph
+
+    def having(self, predicates: Iterable[str], types: Iterable[str] = ()) -> rdflib.Graph:
+        """An rdflib graph of just the triples whose predicate is one of ``predicates`` and the
+        ``rdf:type`` triples whose class is one of ``types`` (IRIs): for a stage that reads a few
+        properties of a large graph (the quotes' selectors, the articles)."""
+        wanted = {ox.NamedNode(p) for p in predicates}
+        classes = {ox.NamedNode(c) for c in types}
+        return to_graph(
+            t for t in self._items if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)
+        )
+
+
+def to_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:
+    """An rdflib graph (with the project's prefixes) of pyoxigraph triples."""
+    graph = new_graph()
+    memo: dict[Term, Node] = {}
+
+    def term(value: Term) -> Node:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = from_ox(value)
+        return found
+
+    for triple in triples:
+        graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+    return graph
+
+
+class Index:
+    """A graph's triples by subject and by object: the joins a stage makes in Python."""
+
+    def __init__(self, data: Triples) -> None:
+        self.outgoing: dict[Term, list[ox.Triple]] = defaultdict(list)
+        self.incoming: dict[Term, list[ox.Triple]] = defaultdict(list)
+        for triple in data:
+            self.outgoing[triple.subject].append(triple)
+            self.incoming[triple.object].append(triple)
+        self.data = data
+
+    def value(self, subject: Term, predicate: ox.NamedNode) -> Term | None:
+        """One object of ``subject`` and ``predicate`` (the first), or ``None``."""
+        return next((t.object for t in self.outgoing.get(subject, ()) if t.predicate == predicate), None)
+
+    def types(self, node: Term) -> set[Term]:
+        return {t.object for t in self.outgoing.get(node, ()) if t.predicate == _TYPE}
+
+    def subjects(self, predicate: ox.NamedNode, obj: Term) -> set[Term]:
+        return {t.subject for t in self.incoming.get(obj, ()) if t.predicate == predicate}
