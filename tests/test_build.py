@@ -7,8 +7,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from bytedance_kg.build import ASSERTED_FILE, FULL_FILE, build
+from bytedance_kg.build import ASSERTED_FILE, FULL_FILE, build, check_sources
 from bytedance_kg.project.errors import InputError, NonConformanceError
+from bytedance_kg.release.writer import write_release
 from tests.conftest import copy_sources, edit_data
 
 
@@ -31,6 +32,23 @@ def test_outputs_load_in_a_strict_parser(built) -> None:
     full = strict_load(target.dist / FULL_FILE)
     assert len(asserted) == result.counts["asserted triples"]
     assert len(full) == result.counts["full triples"] > len(asserted)
+
+
+def test_the_default_build_never_makes_an_rdflib_graph_of_the_data(paths, tmp_path: Path) -> None:
+    """The pipeline's data stays pyoxigraph triples from the parse to the writers (CONTRIBUTING, "The
+    data model"): an rdflib graph of the data costs a build of a million triples minutes and gigabytes."""
+    sources, report, reasoned = check_sources(paths)
+    write_release(tmp_path, sources, reasoned, paths.context)
+    assert report.conforms and (tmp_path / FULL_FILE).exists()
+    grown = {
+        "data": sources.triples("data"),
+        "stated": sources.triples("stated"),
+        "implied": sources.triples("implied"),
+        "inferred": reasoned.inferred,
+    }
+    assert {name for name, triples in grown.items() if triples.graph_made} == set()
+    sources.data  # the API's rdflib view is still there, made on first use
+    assert sources.triples("data").graph_made
 
 
 def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:

@@ -34,7 +34,6 @@ class Sources:
 
     parts: dict[str, Triples]
     _split: Split | None = field(default=None, repr=False, compare=False)
-    _quads: dict[str, list[ox.Quad]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, paths: ProjectPaths, data_files: list[Path] | None = None) -> Sources:
@@ -105,17 +104,10 @@ class Sources:
         """Ontology and vendored vocabularies: the reasoner's terminology."""
         return union(self.ontology, self.imports)
 
-    def quads(self, part: str) -> list[ox.Quad]:
-        """One part (see :meth:`triples`) as pyoxigraph quads in its named graph, made once, then
-        shared by the gates, the saved queries' check and the writers."""
-        if part not in self._quads:
-            self._quads[part] = self.triples(part).quads(str(GRAPH[PART_GRAPH[part]]))
-        return self._quads[part]
-
-    def release_graphs(self, inferred: Triples) -> dict[str, list[ox.Quad]]:
-        """Every named graph of the release (:data:`GRAPH`) as quads, with the closure's inferences."""
-        graphs = {name: self.quads(name) for name in ("ontology", "shapes", "imports", "implied")}
-        return {**graphs, "data": self.quads("stated"), "inferred": inferred.quads(str(GRAPH["inferred"]))}
+    def release_graphs(self, inferred: Triples) -> dict[str, Triples]:
+        """Every named graph of the release (:data:`GRAPH`), with the closure's inferences."""
+        graphs = {name: self.triples(name) for name in ("ontology", "shapes", "imports", "implied")}
+        return {**graphs, "data": self.triples("stated"), "inferred": inferred}
 
     def shared_triples(self) -> list[str]:
         """Triples held by two of the sources the default graph merges (ontology, vocabularies,
@@ -139,10 +131,12 @@ class Sources:
         return sorted(problems)
 
     def store(self) -> ox.Store:
-        """All sources as named graphs in a pyoxigraph store (what the build runs the gates on)."""
+        """All sources as named graphs in a pyoxigraph store (what the build runs the gates on),
+        loaded from their N-Triples lines."""
         store = ox.Store()
-        for part in ("ontology", "imports", "shapes", "data"):
-            store.bulk_extend(self.quads(part))
+        for part in PARTS:
+            lines = self.triples(part).nquads(str(GRAPH[PART_GRAPH[part]]))
+            store.bulk_load(b"".join(lines), format=ox.RdfFormat.N_QUADS)
         return store
 
     def dataset(self, inferred: Graph | None = None) -> Dataset:
@@ -159,14 +153,13 @@ class Sources:
         return dataset
 
 
-def query_store(graphs: dict[str, list[ox.Quad]], mode: str) -> ox.Store:
+def query_store(graphs: dict[str, Triples], mode: str) -> ox.Store:
     """A store whose default graph merges the named graphs a saved query's ``Graph:`` header names
-    (:data:`QUERY_GRAPHS`), from the release's graphs as quads."""
-    default = ox.DefaultGraph()
+    (:data:`QUERY_GRAPHS`), loaded from the release's graphs' N-Triples lines."""
     store = ox.Store()
     wanted = [name for name, iri in GRAPH.items() if str(iri) in QUERY_GRAPHS[mode]]
-    store.bulk_extend(
-        ox.Quad(q.subject, q.predicate, q.object, default) for name in wanted for q in graphs[name]
+    store.bulk_load(
+        b"".join(line for name in wanted for line in graphs[name].lines()), format=ox.RdfFormat.N_TRIPLES
     )
     return store
 

@@ -22,6 +22,7 @@ from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import FULL
 from bytedance_kg.rdf.terms import from_ox
+from bytedance_kg.rdf.triples import Triples
 
 Progress = Callable[[str], None]
 
@@ -33,16 +34,13 @@ def _sources_mtime(paths: ProjectPaths) -> float:
 
 def release_graphs(
     paths: ProjectPaths, progress: Progress = lambda _: None, engine_name: str = DEFAULT_ENGINE
-) -> dict[str, list[ox.Quad]]:
+) -> dict[str, Triples]:
     """Every named graph of the release but the shapes, by name (:data:`GRAPH`): from ``dist/`` if
     it is fresh, else from the sources, reasoned by the engine ``build`` uses (named
     ``engine_name``; see :mod:`bytedance_kg.pipeline.engines`)."""
     path = paths.dist / f"{FULL}.nq"
     if path.exists() and path.stat().st_mtime >= _sources_mtime(paths):
-        names = {f"<{iri}>": name for name, iri in GRAPH.items()}
-        graphs: dict[str, list[ox.Quad]] = {name: [] for name in GRAPH}
-        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
-            graphs[names[str(quad.graph_name)]].append(quad)
+        graphs = graphs_of_nquads(path.read_bytes())
     else:
         progress("dist/ is missing or older than the sources; reading the sources ...")
         sources = Sources.load(paths)
@@ -50,6 +48,18 @@ def release_graphs(
         graphs = dict(sources.release_graphs(inferred))
     graphs.pop("shapes", None)
     return graphs
+
+
+def graphs_of_nquads(data: bytes) -> dict[str, Triples]:
+    """The release's named graphs (:data:`GRAPH`) from its N-Quads file, as pyoxigraph wrote it (one
+    quad a line, every quad in a named graph): each line's graph is its last term, so the lines are
+    sorted into graphs and become N-Triples lines without being parsed into Python objects."""
+    names = {f"<{iri}>".encode(): name for name, iri in GRAPH.items()}
+    lines: dict[str, list[bytes]] = {name: [] for name in GRAPH}
+    for line in data.splitlines(keepends=True):
+        start = line.rindex(b" <", 0, len(line) - 3)
+        lines[names[line[start + 1 : -3]]].append(line[:start] + b" .\n")
+    return {name: Triples.of_lines(graph) for name, graph in lines.items()}
 
 
 def load_store(paths: ProjectPaths, mode: str, progress: Progress = lambda _: None) -> ox.Store:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -135,48 +136,64 @@ def _sort_key(value: object) -> str:
     return value if isinstance(value, str) else _ENCODE(value)
 
 
-def compact_document(triples: list[ox.Quad] | list[ox.Triple], context: dict) -> dict:
-    """The JSON-LD document of ``triples``: the context inlined, one node object per subject in
-    ``@graph``, every array sorted, so the same graph always gives the same text."""
-    terms = Context.parse(context)
-    nodes: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    languages: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list))
-    )
+def _node_object(subject: ox.NamedNode | ox.BlankNode | ox.Triple, triples: list, terms: Context) -> dict:
+    """The node object of one subject from its triples: keys by :func:`_entry`, arrays sorted."""
+    values: dict[str, list] = defaultdict(list)
+    languages: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for triple in triples:
-        subject = _node(triple.subject, terms)
         if triple.predicate.value == RDF_TYPE and not isinstance(triple.object, ox.Literal):
-            nodes[subject]["type"].append(_node(triple.object, terms))
+            values["type"].append(_node(triple.object, terms))
             continue
         key, value, language = _entry(triple.predicate.value, triple.object, terms)
         if language is None:
-            nodes[subject][key].append(value)
+            values[key].append(value)
         else:
-            languages[subject][key][language].append(cast(str, value))  # a language-tagged string
-            nodes[subject].setdefault(key, [])
-    graph = []
-    for subject in sorted(nodes, key=lambda s: (s.startswith("_:"), s)):
-        node: dict[str, object] = {"id": subject}
-        for key, values in nodes[subject].items():
-            if key in languages[subject]:
-                node[key] = {
-                    lang: items[0] if len(items) == 1 else sorted(items)
-                    for lang, items in sorted(languages[subject][key].items())
-                }
-            elif len(values) == 1:
-                node[key] = values[0]
-            else:
-                node[key] = sorted(values, key=_sort_key)
-        graph.append(node)
-    return {"@context": context, "@graph": graph}
+            languages[key][language].append(cast(str, value))  # a language-tagged string
+            values.setdefault(key, [])
+    node: dict[str, object] = {"id": _node(subject, terms)}
+    for key, items in values.items():
+        if key in languages:
+            node[key] = {
+                lang: texts[0] if len(texts) == 1 else sorted(texts)
+                for lang, texts in sorted(languages[key].items())
+            }
+        elif len(items) == 1:
+            node[key] = items[0]
+        else:
+            node[key] = sorted(items, key=_sort_key)
+    return node
 
 
-def jsonld_text(triples: list[ox.Quad] | list[ox.Triple], context: dict) -> str:
-    """The document's text: the context indented, then one node object a line, keys sorted. A
-    line per node keeps a diff of two releases to the nodes that changed, and lets ``json`` encode
-    each node in C; indenting the whole document took a third of the writer's time."""
-    document = compact_document(triples, context)
-    head = json.dumps({"@context": document["@context"]}, indent=2, sort_keys=True, ensure_ascii=False)
-    nodes = [_ENCODE(node) for node in document["@graph"]]
+def node_objects(triples: Iterable[ox.Quad] | Iterable[ox.Triple], context: dict) -> Iterator[dict]:
+    """One node object a subject, in the order the subjects come: ``triples`` must come grouped by
+    subject (sorted N-Triples are), so that a node is written as soon as its triples are read and
+    the document is never held whole (at a million triples its dicts took gigabytes)."""
+    terms = Context.parse(context)
+    subject = None
+    group: list = []
+    for triple in triples:
+        if triple.subject != subject:
+            if group:
+                yield _node_object(group[0].subject, group, terms)
+            subject, group = triple.subject, []
+        group.append(triple)
+    if group:
+        yield _node_object(group[0].subject, group, terms)
+
+
+def compact_document(triples: Iterable[ox.Triple], context: dict) -> dict:
+    """The JSON-LD document of ``triples`` (in any order): the context inlined, one node object per
+    subject in ``@graph``, every array sorted, so the same graph always gives the same text."""
+    grouped: list[ox.Triple] = sorted(triples, key=lambda t: str(t.subject))
+    return {"@context": context, "@graph": list(node_objects(grouped, context))}
+
+
+def jsonld_text(triples: Iterable[ox.Quad] | Iterable[ox.Triple], context: dict) -> str:
+    """The document's text, from triples grouped by subject (:func:`node_objects`): the context
+    indented, then one node object a line, keys sorted. A line per node keeps a diff of two
+    releases to the nodes that changed, and lets ``json`` encode each node in C; indenting the
+    whole document took a third of the writer's time."""
+    head = json.dumps({"@context": context}, indent=2, sort_keys=True, ensure_ascii=False)
+    nodes = [_ENCODE(node) for node in node_objects(triples, context)]
     graph = "[\n    " + ",\n    ".join(nodes) + "\n  ]" if nodes else "[]"
     return head.removesuffix("\n}") + ',\n  "@graph": ' + graph + "\n}\n"

@@ -1,8 +1,10 @@
-"""Moving graphs between rdflib and pyoxigraph, and the canonical (RDFC-1.0) form of a dataset.
+"""Moving terms between rdflib and pyoxigraph, and the canonical (RDFC-1.0) form of a dataset.
 
-rdflib holds the pipeline's graphs; pyoxigraph has what rdflib lacks for publishing: RDF Dataset
-Canonicalization (RDFC-1.0), which gives blank nodes labels that depend on the data alone, and
-serialisers that write triples in the order given, so sorted input gives byte-stable output.
+The pipeline holds its graphs in pyoxigraph (:mod:`bytedance_kg.rdf.triples`); rdflib terms come
+in from the vocabularies and go out to the reference engine and the Python API. pyoxigraph also
+has what rdflib lacks for publishing: RDF Dataset Canonicalization (RDFC-1.0), which gives blank
+nodes labels that depend on the data alone, and serialisers that write triples in the order
+given, so sorted input gives byte-stable output.
 """
 
 from __future__ import annotations

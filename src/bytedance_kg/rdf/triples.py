@@ -28,15 +28,26 @@ _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 class Triples:
-    """Distinct triples in a fixed order, with the views the pipeline's stages read, each made once."""
+    """Distinct triples in a fixed order, with the views the pipeline's stages read, each made once.
+
+    Triples are held as pyoxigraph terms, or as N-Triples lines when they come from a file or go
+    to a store or a writer: either form is made from the other on first use, so triples that only
+    pass from a file to a store are never turned into Python objects."""
 
     __slots__ = ("_items", "_set", "_graph", "_lines")
 
     def __init__(self, items: Iterable[ox.Triple], distinct: bool = False) -> None:
-        self._items: list[ox.Triple] = list(items) if distinct else list(dict.fromkeys(items))
+        self._items: list[ox.Triple] | None = list(items) if distinct else list(dict.fromkeys(items))
         self._set: set[ox.Triple] | None = None
         self._graph: rdflib.Graph | None = None
         self._lines: list[bytes] | None = None
+
+    @classmethod
+    def of_lines(cls, lines: list[bytes]) -> Triples:
+        """Distinct triples given as N-Triples lines as pyoxigraph writes them (``... .\n``)."""
+        triples = cls((), distinct=True)
+        triples._items, triples._lines = None, lines
+        return triples
 
     @classmethod
     def of_graph(cls, graph: rdflib.Graph) -> Triples:
@@ -45,34 +56,47 @@ class Triples:
             (ox.Triple(to_ox_subject(s), to_ox_predicate(p), to_ox(o)) for s, p, o in graph), distinct=True
         )
 
+    @property
+    def items(self) -> list[ox.Triple]:
+        if self._items is None:
+            assert self._lines is not None
+            self._items = [q.triple for q in ox.parse(b"".join(self._lines), format=ox.RdfFormat.N_TRIPLES)]
+        return self._items
+
     def __iter__(self) -> Iterator[ox.Triple]:
-        return iter(self._items)
+        return iter(self.items)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._lines) if self._items is None and self._lines is not None else len(self.items)
 
     def __contains__(self, triple: object) -> bool:
         if self._set is None:
-            self._set = set(self._items)
+            self._set = set(self.items)
         return triple in self._set
-
-    def quads(self, graph_name: str | None = None) -> list[ox.Quad]:
-        """The triples as quads in the named graph ``graph_name`` (the default graph if ``None``)."""
-        name = ox.NamedNode(graph_name) if graph_name else ox.DefaultGraph()
-        return [ox.Quad(t.subject, t.predicate, t.object, name) for t in self._items]
 
     def lines(self) -> list[bytes]:
         """One N-Triples line a triple, by pyoxigraph's serialiser, in this order."""
         if self._lines is None:
-            data = ox.serialize(self._items, format=ox.RdfFormat.N_TRIPLES)
+            data = ox.serialize(self.items, format=ox.RdfFormat.N_TRIPLES)
             self._lines = data.splitlines(keepends=True) if data else []
         return self._lines
+
+    def nquads(self, graph_name: str) -> list[bytes]:
+        """One N-Quads line a triple, in the named graph ``graph_name``: the N-Triples lines with
+        the graph put before their closing `` .``."""
+        suffix = f" <{graph_name}> .\n".encode()
+        return [line[:-3] + suffix for line in self.lines()]
 
     def graph(self) -> rdflib.Graph:
         """The same triples as an rdflib graph, made on first use (each distinct term converted once)."""
         if self._graph is None:
-            self._graph = to_graph(self._items)
+            self._graph = to_graph(self.items)
         return self._graph
+
+    @property
+    def graph_made(self) -> bool:
+        """Whether :meth:`graph` has made its rdflib graph (the build's own path never does)."""
+        return self._graph is not None
 
     def having(self, predicates: Iterable[str], types: Iterable[str] = ()) -> rdflib.Graph:
         """An rdflib graph of just the triples whose predicate is one of ``predicates`` and the
@@ -81,7 +105,7 @@ class Triples:
         wanted = {ox.NamedNode(p) for p in predicates}
         classes = {ox.NamedNode(c) for c in types}
         return to_graph(
-            t for t in self._items if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)
+            t for t in self.items if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)
         )
 
 

@@ -39,6 +39,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
 from bytedance_kg.project.releasefiles import (
     ASSERTED,
@@ -51,7 +52,8 @@ from bytedance_kg.project.releasefiles import (
 )
 from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.jsonld import jsonld_text
-from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, nquads_lines, serialized
+from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, serialized
+from bytedance_kg.rdf.triples import Triples
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -124,13 +126,10 @@ class GraphLines:
     triples: dict[str, list[bytes]]
 
     @classmethod
-    def of(cls, converted: dict[str, list[ox.Quad]]) -> GraphLines:
+    def of(cls, graphs: dict[str, Triples]) -> GraphLines:
         return cls(
-            {name: nquads_lines(quads) for name, quads in converted.items()},
-            {
-                name: serialized(as_triples(quads), format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
-                for name, quads in converted.items()
-            },
+            {name: triples.nquads(str(GRAPH[name])) for name, triples in graphs.items()},
+            {name: triples.lines() for name, triples in graphs.items()},
         )
 
 
@@ -314,7 +313,7 @@ def write_release(
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
     void = describe_dataset(
         sources.asserted_triples(),
-        {name: len(quads) for name, quads in converted.items()},
+        {name: len(triples) for name, triples in converted.items()},
         variant_sizes,
         sources.ontology,
         folder,
