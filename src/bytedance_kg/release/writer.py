@@ -29,6 +29,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -103,8 +104,17 @@ def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
     )
 
 
-def _parsed(lines: list[bytes], syntax: ox.RdfFormat) -> list[ox.Quad]:
-    return list(ox.parse(b"".join(lines), format=syntax))
+def _reparsed(text: bytes, syntax: ox.RdfFormat) -> Iterator[ox.Quad]:
+    """The quads of sorted lines parsed back one at a time, in order, for a serialiser that takes
+    terms: never held as a list (at a million triples that list alone was hundreds of megabytes)."""
+    return iter(ox.parse(text, format=syntax))
+
+
+def turtle_of(ntriples: bytes) -> bytes:
+    """Turtle of sorted N-Triples, by pyoxigraph's serialiser (subjects grouped, prefixed names)."""
+    return serialized(
+        _reparsed(ntriples, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES
+    )
 
 
 def by_graph(lines: list[bytes]) -> list[bytes]:
@@ -137,24 +147,32 @@ def write_variant(folder: Path, variant: Variant, lines: GraphLines, context: di
     """All syntaxes of one variant, and how many triples its one-graph files hold.
 
     Everything is written from canonical N-Quads lines (:func:`canonical_lines`): the N-Quads and
-    N-Triples files are those lines, and pyoxigraph parses them back (in their order) for its
-    Turtle and TriG serialisers and for the JSON-LD writer. A line holds exactly one quad, so the
-    ordering never needs a Python comparison of terms."""
-    quad_lines = canonical_lines(line for name in variant.graphs for line in lines.quads[name])
-    triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
-    triples = _parsed(triple_lines, ox.RdfFormat.N_TRIPLES)
-    trig = serialized(
-        _parsed(by_graph(quad_lines), ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG, prefixes=PREFIXES
+    N-Triples files are those lines, and pyoxigraph parses them back (in their order, one quad at
+    a time) for its Turtle and TriG serialisers and for the JSON-LD writer. A line holds exactly
+    one quad, so the ordering never needs a Python comparison of terms."""
+    stem = folder / variant.stem
+    quads = b"".join(canonical_lines(line for name in variant.graphs for line in lines.quads[name]))
+    nq = _write(stem.with_suffix(".nq"), quads)
+    trig = _write(
+        stem.with_suffix(".trig"),
+        serialized(
+            _reparsed(b"".join(by_graph(quads.splitlines(keepends=True))), ox.RdfFormat.N_QUADS),
+            format=ox.RdfFormat.TRIG,
+            prefixes=PREFIXES,
+        ),
     )
-    turtle = serialized(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    paths = [
-        _write(folder / f"{variant.stem}.ttl", turtle),
-        _write(folder / f"{variant.stem}.nt", b"".join(triple_lines)),
-        _write(folder / f"{variant.stem}.jsonld", jsonld_text(triples, context)),
-        _write(folder / f"{variant.stem}.nq", b"".join(quad_lines)),
-        _write(folder / f"{variant.stem}.trig", trig),
-    ]
-    return paths, len(triple_lines)
+    del quads
+    triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
+    triples = b"".join(triple_lines)
+    nt = _write(stem.with_suffix(".nt"), triples)
+    turtle = _write(
+        stem.with_suffix(".ttl"),
+        serialized(_reparsed(triples, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES),
+    )
+    jsonld = _write(
+        stem.with_suffix(".jsonld"), jsonld_text(_reparsed(triples, ox.RdfFormat.N_TRIPLES), context)
+    )
+    return [turtle, nt, jsonld, nq, trig], len(triple_lines)
 
 
 def write_checksums(folder: Path) -> Path:
@@ -227,10 +245,15 @@ def write_reified(folder: Path, sources: Sources) -> tuple[list[Path], int]:
     data = sources.triples("data")
     reified = serialized(reifications(data, sources.triples("implied")), format=ox.RdfFormat.N_TRIPLES)
     lines = sorted(set(data.lines()) | set(reified.splitlines(keepends=True)))
-    triples = _parsed(lines, ox.RdfFormat.N_TRIPLES)
+    text = b"".join(lines)
     return [
-        _write(folder / f"{REIFIED}.nt", b"".join(lines)),
-        _write(folder / f"{REIFIED}.ttl", serialized(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)),
+        _write(folder / f"{REIFIED}.nt", text),
+        _write(
+            folder / f"{REIFIED}.ttl",
+            serialized(
+                _reparsed(text, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES
+            ),
+        ),
     ], len(lines)
 
 
