@@ -62,9 +62,9 @@ class Split:
 
 def _shortcuts(index: Index, record: Term) -> set[ox.Triple]:
     member, organisation = index.value(record, _MEMBER), index.value(record, _ORGANIZATION)
-    if member is None or organisation is None:
-        return set()
-    candidates = (ox.Triple(member, p, organisation) for p in SHORTCUTS)  # type: ignore[arg-type]
+    if not isinstance(member, ox.NamedNode | ox.BlankNode) or organisation is None:
+        return set()  # a missing or literal member is the shapes' to report
+    candidates = (ox.Triple(member, p, organisation) for p in SHORTCUTS)
     return {t for t in candidates if t in index.data}
 
 
@@ -78,9 +78,9 @@ def split(data: Triples) -> Split:
         implied.update(index.outgoing.get(record, ()))
         if _STATEMENT in index.types(record):
             s, p, o = (index.value(record, part) for part in _PARTS)
-            # a missing part would be a wildcard (the shapes require all three)
-            if s is not None and isinstance(p, ox.NamedNode) and o is not None:
-                reified = ox.Triple(s, p, o)  # type: ignore[arg-type]
+            # a missing or misplaced part is the shapes' to report (they require all three)
+            if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None:
+                reified = ox.Triple(s, p, o)
                 if reified in data:
                     implied.add(reified)
         implied |= _shortcuts(index, record)

@@ -18,7 +18,7 @@ from bytedance_kg.project.graphs import GRAPH, PART_GRAPH, QUERY_GRAPHS
 from bytedance_kg.project.namespaces import bind_prefixes, new_graph
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.rdf.parsing import load_triples
-from bytedance_kg.rdf.triples import Triples
+from bytedance_kg.rdf.triples import Triples, fill
 
 PARTS = ("ontology", "imports", "shapes", "data")
 """The source files' parts, each a named graph of the release (``data`` as its stated share)."""
@@ -133,11 +133,9 @@ class Sources:
     def store(self) -> ox.Store:
         """All sources as named graphs in a pyoxigraph store (what the build runs the gates on),
         loaded from their N-Triples lines."""
-        store = ox.Store()
-        for part in PARTS:
-            lines = self.triples(part).nquads(str(GRAPH[PART_GRAPH[part]]))
-            store.bulk_load(b"".join(lines), format=ox.RdfFormat.N_QUADS)
-        return store
+        graphs = {part: str(GRAPH[PART_GRAPH[part]]) for part in PARTS}
+        lines = (line for part, name in graphs.items() for line in self.triples(part).nquads(name))
+        return fill(ox.Store(), lines, ox.RdfFormat.N_QUADS)
 
     def dataset(self, inferred: Graph | None = None) -> Dataset:
         """All sources as named graphs (and the inferences, when given)."""
@@ -156,12 +154,8 @@ class Sources:
 def query_store(graphs: dict[str, Triples], mode: str) -> ox.Store:
     """A store whose default graph merges the named graphs a saved query's ``Graph:`` header names
     (:data:`QUERY_GRAPHS`), loaded from the release's graphs' N-Triples lines."""
-    store = ox.Store()
     wanted = [name for name, iri in GRAPH.items() if str(iri) in QUERY_GRAPHS[mode]]
-    store.bulk_load(
-        b"".join(line for name in wanted for line in graphs[name].lines()), format=ox.RdfFormat.N_TRIPLES
-    )
-    return store
+    return fill(ox.Store(), (line for name in wanted for line in graphs[name].lines()))
 
 
 def union(*graphs: Graph) -> Graph:

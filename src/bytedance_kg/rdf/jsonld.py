@@ -131,8 +131,9 @@ _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
 def _sort_key(value: object) -> str:
-    """Values sort by their JSON text; a string, the usual value, by itself (the same order among
-    strings, without encoding each)."""
+    """Values sort by their JSON text, but a string (the usual value) by itself, without encoding
+    it: not quite the order of their JSON texts (``"a b"`` and ``"a"`` swap, and a string after
+    ``{`` comes after the objects), but the same every time, which is all the writer needs."""
     return value if isinstance(value, str) else _ENCODE(value)
 
 

@@ -99,8 +99,13 @@ _PLAIN = (
 )
 
 
-def check_literals(path: Path, text: str, triples: Iterable[ox.Triple]) -> None:
-    """Reject ill-typed literals, naming the value and its place. (Malformed language tags never get
+def checked_literals(path: Path, text: str, triples: Iterable[ox.Triple]) -> dict[ox.Literal, ox.Literal]:
+    """Reject ill-typed literals, naming the value and its place; return the typed literals whose
+    lexical form rdflib normalises (``"01"^^xsd:integer`` is ``"1"``), each with its normal form.
+
+    The build has always published rdflib's normal forms (the sources used to be read into rdflib
+    graphs), and the reference engine still sees the data through rdflib: so the pipeline takes
+    the same forms, and both engines judge the same terms. (Malformed language tags never get
     here: pyoxigraph's parser refuses them, at their line and column.)"""
     typed = {
         t.object for t in triples if isinstance(t.object, ox.Literal) and t.object.datatype not in _PLAIN
@@ -109,14 +114,19 @@ def check_literals(path: Path, text: str, triples: Iterable[ox.Triple]) -> None:
     level = term_log.level
     term_log.setLevel(logging.CRITICAL)  # rdflib warns of each ill-typed literal; reported below, once
     try:
-        converted = [cast(Literal, from_ox(literal)) for literal in typed]
-        bad = sorted((literal for literal in converted if ill_typed(literal)), key=str)
+        converted = {literal: cast(Literal, from_ox(literal)) for literal in typed}
+        bad = sorted((literal for literal in converted.values() if ill_typed(literal)), key=str)
     finally:
         term_log.setLevel(level)
     if bad:
         obj = bad[0]
         line, column = _locate(text, f'"{obj}"')
         raise InputError(path, f'invalid lexical form "{obj}" for datatype <{obj.datatype}>', line, column)
+    return {
+        literal: ox.Literal(str(normal), datatype=literal.datatype)
+        for literal, normal in converted.items()
+        if str(normal) != literal.value
+    }
 
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -178,7 +188,12 @@ def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
         else q.triple
         for q in quads
     )
-    check_literals(path, text, triples)
+    normal = checked_literals(path, text, triples)
+    if normal:
+        triples = Triples(
+            ox.Triple(t.subject, t.predicate, normal[t.object]) if t.object in normal else t  # type: ignore[index]
+            for t in triples
+        )
     return triples, prefixes
 
 

@@ -145,3 +145,20 @@ class Index:
 
     def subjects(self, predicate: ox.NamedNode, obj: Term) -> set[Term]:
         return {t.subject for t in self.incoming.get(obj, ()) if t.predicate == predicate}
+
+
+def fill(store: ox.Store, lines: Iterable[bytes], syntax: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> ox.Store:
+    """Load N-Triples or N-Quads lines into ``store``, blank-node labels kept.
+
+    pyoxigraph's bulk loader gives every blank node a new label (0.5.13 has no option to keep
+    them), and a label is how a validation result or a query's answer names the node the data
+    names. So the few lines that may name a blank node are parsed and added as terms, and the rest
+    go through the bulk loader, which is the fast path for nearly all of a large graph."""
+    plain: list[bytes] = []
+    blank: list[bytes] = []
+    for line in lines:
+        (blank if b"_:" in line else plain).append(line)
+    store.bulk_load(b"".join(plain), format=syntax)
+    if blank:
+        store.bulk_extend(ox.parse(b"".join(blank), format=syntax))
+    return store

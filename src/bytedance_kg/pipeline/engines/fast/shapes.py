@@ -36,7 +36,7 @@ from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.project.errors import KGError
 from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
-from bytedance_kg.rdf.triples import Triples
+from bytedance_kg.rdf.triples import Triples, fill
 
 
 class UnsupportedShapes(KGError):
@@ -321,8 +321,7 @@ def validate_fast(
         )
         for r in report.results
     ]
-    store = ox.Store()
-    store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES)
+    store = fill(ox.Store(), (line for part in parts for line in part.lines()))
     findings += run_sparql_constraints(store, parts, sparql_constraints(shapes))
     conforms = not any(f.severity == SH.Violation for f in findings)
     results = sorted(f.record(NAMES) for f in findings)
