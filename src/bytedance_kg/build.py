@@ -242,7 +242,7 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
             raise
     outputs = [paths.dist / p.name for p in written]
     counts = {
-        "asserted triples": len(sources.asserted_triples() | set(sources.triples("imports"))),
+        "asserted triples": len(sources.asserted_lines() | set(sources.triples("imports").lines())),
         "data triples": len(sources.triples("data")),
         "implied triples": len(sources.triples("implied")),
         "inferred triples": len(reasoned.inferred),

@@ -96,9 +96,10 @@ class Sources:
         """Ontology and stated data together: what the saved queries' ``asserted`` graph holds."""
         return union(self.ontology, self.stated)
 
-    def asserted_triples(self) -> set[ox.Triple]:
-        """The triples of :meth:`asserted` as a set: for counting, without building a graph."""
-        return set(self.parts["ontology"]) | set(self.evidence().stated)
+    def asserted_lines(self) -> set[bytes]:
+        """The triples of :meth:`asserted` as a set of N-Triples lines: for counting, without
+        building a graph or a Python object a term."""
+        return set(self.parts["ontology"].lines()) | set(self.evidence().stated.lines())
 
     def terminology(self) -> Graph:
         """Ontology and vendored vocabularies: the reasoner's terminology."""

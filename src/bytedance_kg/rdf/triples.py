@@ -84,8 +84,7 @@ class Triples:
     def nquads(self, graph_name: str) -> list[bytes]:
         """One N-Quads line a triple, in the named graph ``graph_name``: the N-Triples lines with
         the graph put before their closing `` .``."""
-        suffix = f" <{graph_name}> .\n".encode()
-        return [line[:-3] + suffix for line in self.lines()]
+        return in_graph(self.lines(), graph_name)
 
     def graph(self) -> rdflib.Graph:
         """The same triples as an rdflib graph, made on first use (each distinct term converted once)."""
@@ -107,6 +106,14 @@ class Triples:
         return to_graph(
             t for t in self.items if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)
         )
+
+
+def in_graph(lines: Iterable[bytes], graph_name: str) -> list[bytes]:
+    """N-Triples lines as N-Quads lines in the named graph ``graph_name`` (the graph put before the
+    closing `` .``); the order of the lines is kept, and sorted lines stay sorted (a graph's name
+    comes after its triple, so only the triple decides the order)."""
+    suffix = f" <{graph_name}> .\n".encode()
+    return [line[:-3] + suffix for line in lines]
 
 
 def to_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:

@@ -41,7 +41,7 @@ EXAMPLES = (
     "event/seed-named",
 )
 MEDIA_TYPE_BASE = "https://www.iana.org/assignments/media-types/"
-_TYPE = ox.NamedNode(str(RDF.type))
+_TYPE = f"<{RDF.type}>".encode()
 
 
 @dataclass
@@ -60,27 +60,38 @@ class Statistics:
     """Every IRI the triples use, in any position."""
 
     @classmethod
-    def of(cls, triples: Iterable[ox.Triple]) -> Statistics:
-        subjects: set[object] = set()
-        objects: set[object] = set()
-        by_property: Counter[ox.NamedNode] = Counter()
-        instances: dict[object, set[object]] = defaultdict(set)
-        for triple in triples:
-            s, p, o = triple.subject, triple.predicate, triple.object
-            subjects.add(s)
-            objects.add(o)
-            by_property[p] += 1
-            if p == _TYPE:
-                instances[o].add(s)
-        iris = {t.value for t in (*subjects, *objects, *by_property) if isinstance(t, ox.NamedNode)}
+    def of(cls, lines: Iterable[bytes]) -> Statistics:
+        """The counts of distinct triples given as N-Triples lines, as pyoxigraph writes them: a
+        subject and a predicate are one token each (an IRI or a blank node holds no space), the
+        object is the rest of the line before its closing `` .``; each token is the term's
+        N-Triples text, so distinct tokens are distinct terms."""
+        subjects: set[bytes] = set()
+        objects: set[bytes] = set()
+        by_property: Counter[bytes] = Counter()
+        instances: dict[bytes, set[bytes]] = defaultdict(set)
+        for line in lines:
+            subject, predicate, obj = line[:-3].split(b" ", 2)
+            subjects.add(subject)
+            objects.add(obj)
+            by_property[predicate] += 1
+            if predicate == _TYPE:
+                instances[obj].add(subject)
+        iris = {t[1:-1].decode() for t in (*subjects, *objects, *by_property) if t.startswith(b"<")}
+        local = f"<{ID}".encode()
         return cls(
             subjects=len(subjects),
             objects=len(objects),
-            entities=sum(1 for t in subjects if isinstance(t, ox.NamedNode) and t.value.startswith(ID)),
-            instances={from_ox(c): len(members) for c, members in instances.items()},  # type: ignore[arg-type]
-            triples_by_property=Counter({from_ox(p): n for p, n in by_property.items()}),
+            entities=sum(1 for t in subjects if t.startswith(local)),
+            instances={_term(c): len(members) for c, members in instances.items()},
+            triples_by_property=Counter({_term(p): n for p, n in by_property.items()}),
             iris=iris,
         )
+
+
+def _term(token: bytes) -> Node:
+    """One N-Triples term (a class or a property: few, so parsing each is cheap) as rdflib."""
+    quad = next(iter(ox.parse(b"<urn:s> <urn:p> " + token + b" .\n", format=ox.RdfFormat.N_TRIPLES)))
+    return from_ox(quad.object)
 
 
 def _checksum(graph: Graph, node: URIRef | BNode, value: str, comment: str | None = None) -> None:
@@ -188,7 +199,7 @@ def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> No
 
 
 def describe_dataset(
-    asserted: set[ox.Triple],
+    asserted: set[bytes],
     graph_sizes: dict[str, int],
     variant_sizes: dict[str, int],
     ontology: Graph,
@@ -196,7 +207,8 @@ def describe_dataset(
     canonical_hash: str,
     queries: Iterable[SavedQuery] = (),
 ) -> Graph:
-    """The VoID/DCAT graph for the release in ``folder``, from the asserted triples (ontology + data)."""
+    """The VoID/DCAT graph for the release in ``folder``, from the asserted triples (ontology + data)
+    as N-Triples lines."""
     g = new_graph()
     d = DATASET
     for kind in (VOID.Dataset, DCAT.Dataset):

@@ -54,7 +54,7 @@ from bytedance_kg.project.releasefiles import (
 from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.jsonld import jsonld_text
 from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, serialized
-from bytedance_kg.rdf.triples import Triples
+from bytedance_kg.rdf.triples import Triples, in_graph
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -130,17 +130,18 @@ def by_graph(lines: list[bytes]) -> list[bytes]:
 @dataclass(frozen=True)
 class GraphLines:
     """Each named graph of the release once as N-Quads lines (in its graph) and once as N-Triples
-    lines (its triples alone), by pyoxigraph's serialiser: what every variant is written from."""
+    lines (its triples alone), by pyoxigraph's serialiser, sorted: what every variant is written
+    from."""
 
     quads: dict[str, list[bytes]]
     triples: dict[str, list[bytes]]
 
     @classmethod
     def of(cls, graphs: dict[str, Triples]) -> GraphLines:
-        return cls(
-            {name: triples.nquads(str(GRAPH[name])) for name, triples in graphs.items()},
-            {name: triples.lines() for name, triples in graphs.items()},
-        )
+        """Each graph's lines sorted once: a variant's lines are then sorted runs, which the
+        canonical sort merges (:func:`canonical_lines`)."""
+        triples = {name: sorted(part.lines()) for name, part in graphs.items()}
+        return cls({name: in_graph(lines, str(GRAPH[name])) for name, lines in triples.items()}, triples)
 
 
 def write_variant(folder: Path, variant: Variant, lines: GraphLines, context: dict) -> tuple[list[Path], int]:
@@ -335,7 +336,7 @@ def write_release(
     # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
     canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
     void = describe_dataset(
-        sources.asserted_triples(),
+        sources.asserted_lines(),
         {name: len(triples) for name, triples in converted.items()},
         variant_sizes,
         sources.ontology,
