@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -304,10 +305,15 @@ def validate_fast(
     whether it conforms, the results as records, and the report graph. Both engines read the same
     N-Triples: the data's own lines, as pyoxigraph wrote them."""
     parts = [data] if ontology is None else [data, Triples.of_graph(ontology)]
-    text = b"".join(line for part in parts for line in part.lines())
-    report = _compiled(core_shapes(shapes)).validate_text(
-        text.decode("utf-8"), format="ntriples", allow_warnings=True
-    )
+    text = b"".join(line for part in parts for line in part.lines()).decode("utf-8")
+    core = _compiled(core_shapes(shapes))
+    # The Core engine and pyoxigraph both let go of the interpreter lock while they work: the Core
+    # constraints run in a thread while the store for the SPARQL constraints is filled and queried.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(core.validate_text, text, format="ntriples", allow_warnings=True)
+        store = fill(ox.Store(), (line for part in parts for line in part.lines()))
+        sparql_findings = run_sparql_constraints(store, parts, sparql_constraints(shapes))
+        report = running.result()
     findings = [
         Finding(
             shape=_required_term(r.source_shape),
@@ -321,8 +327,7 @@ def validate_fast(
         )
         for r in report.results
     ]
-    store = fill(ox.Store(), (line for part in parts for line in part.lines()))
-    findings += run_sparql_constraints(store, parts, sparql_constraints(shapes))
+    findings += sparql_findings
     conforms = not any(f.severity == SH.Violation for f in findings)
     results = sorted(f.record(NAMES) for f in findings)
     return conforms, results, report_graph(findings, conforms)
