@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +36,14 @@ DEEP_PATH = "SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:x>|!<urn:x>)*/(<urn:y>|!<u
 ROWS_CROSS_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 MEMORY_BOMB = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 SMALL = "SELECT ?s WHERE { ?s a <https://w3id.org/bytedance-kg/ontology#Person> } LIMIT 1"
+
+
+def needing_a_worker(query: str) -> str:
+    """``query`` with a comment no earlier request had: the server cannot answer it from its recent
+    answers (a repeated query needs no worker, so it takes no share and waits in no queue)."""
+    return f"{query} # {uuid.uuid4().hex}"
+
+
 ASK = "ASK { ?s a <https://w3id.org/bytedance-kg/ontology#Person> }"
 TIMEOUT = 2.0
 
@@ -287,7 +296,7 @@ def test_concurrency_cap_answers_503_with_retry_after(limited: str) -> None:
             for i in range(2)
         ]
         time.sleep(0.5)
-        third = client(limited, "127.0.0.30").get("/sparql", params={"query": SMALL})
+        third = client(limited, "127.0.0.30").get("/sparql", params={"query": needing_a_worker(SMALL)})
         codes = [f.result().status_code for f in busy]
     assert (third.status_code, codes) == (503, [504, 504]), third.text
     assert third.headers["retry-after"] == "1"
@@ -300,8 +309,8 @@ def test_one_client_gets_its_share_and_no_more(server: str) -> None:
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(client(server, "127.0.0.40").get, "/sparql", params={"query": CROSS_PRODUCT})
         time.sleep(0.4)
-        second = client(server, "127.0.0.40").get("/sparql", params={"query": SMALL})
-        other = client(server, "127.0.0.41").get("/sparql", params={"query": SMALL})
+        second = client(server, "127.0.0.40").get("/sparql", params={"query": needing_a_worker(SMALL)})
+        other = client(server, "127.0.0.41").get("/sparql", params={"query": needing_a_worker(SMALL)})
         assert (second.status_code, other.status_code) == (429, 200), second.text
         assert second.headers["retry-after"] == "1"
         assert first.result().status_code == 504

@@ -384,6 +384,7 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
         per_client=args.client_queries,
         worker_memory=args.worker_memory * MiB,
         stall_timeout=args.stall_timeout,
+        answer_cache=args.answer_cache * MiB,
     )
     sock = _listen(args.host, args.port)
     base = _base_iri(args.base)
@@ -647,6 +648,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         type=_addresses,
         help="a reverse proxy's address whose X-Forwarded-For names the client (default: none is trusted)",
+    )
+    p.add_argument(
+        "--answer-cache",
+        metavar="MIB",
+        type=bounded(int, 0, 4096),
+        default=32,
+        help="MiB of recent answers kept to answer the same query on the same release again without "
+        "a worker, 0 for none (default 32)",
     )
     p.add_argument(
         "--stall-timeout",

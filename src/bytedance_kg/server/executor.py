@@ -51,6 +51,7 @@ from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.project.releasefiles import FULL, VOID_FILE
 from bytedance_kg.rdf.formats import RESULTS_FORMATS, results_format, syntax
 from bytedance_kg.rdf.terms import serialized
+from bytedance_kg.server.answers import AnswerCache, answer_key
 from bytedance_kg.server.operation import GRAPH_FORMATS, ProtocolRequest, Refused, prepare
 from bytedance_kg.sparql.querying import engine_error
 from bytedance_kg.sparql.results import WRITERS, Cut, write_limited
@@ -99,6 +100,9 @@ class Limits:
     """Seconds an idle keep-alive connection stays open."""
     max_streams: int = 64
     """Spooled answers being sent at once; more queries are turned away (503)."""
+    answer_cache: int = 32 * MiB
+    """Bytes of recent inline answers kept to answer the same query again without a worker
+    (:mod:`~bytedance_kg.server.answers`); 0 keeps none."""
 
 
 @dataclass(frozen=True)
@@ -656,6 +660,7 @@ class QueryService:
         self._serial = itertools.count()
         self._spool_prefix = str(self.spool / "answer-")
         self._tasks: set[asyncio.Task[None]] = set()
+        self.answers: AnswerCache[Answer] = AnswerCache(limits.answer_cache)
 
     async def start(self) -> None:
         """Start every worker (in parallel); fail if none can start."""
@@ -674,13 +679,18 @@ class QueryService:
         one of the limit exceptions of this module."""
         if self.unavailable and not self.idle:
             raise Unavailable(self.unavailable)
+        release = str(self.release)
+        key = answer_key(release, protocol)
+        kept = None if key is None else self.answers.get(key)
+        if kept is not None:
+            return dataclasses.replace(kept, client=client)
         if len(self.spooled) >= self.limits.max_streams:
             raise Busy()
         if sum(1 for owner, _ in self.spooled.values() if owner == client) >= 2 * self.limits.per_client:
             raise ClientBusy()  # its earlier answers are still being sent (or not read)
         await self.scheduler.acquire(client, self.limits.queue_wait)
         worker = self.idle.pop()
-        request = Request(str(self.release), protocol, self.base, f"{self._spool_prefix}{next(self._serial)}")
+        request = Request(release, protocol, self.base, f"{self._spool_prefix}{next(self._serial)}")
         try:
             status, value = await worker.ask(request, self.limits.timeout)
         except TimeoutError:
@@ -701,6 +711,8 @@ class QueryService:
             assert isinstance(value, Answer)
             if value.path is not None:  # counted from now until it is sent or given up (:meth:`done`)
                 self.spooled[value.path] = (client, time.monotonic())
+            elif value.body is not None and key is not None:
+                self.answers.put(key, value, value.body)
             return dataclasses.replace(value, client=client)
         if status == "memory":
             raise OutOfMemory()

@@ -1,0 +1,128 @@
+"""Recent answers (bytedance_kg.server.answers): the same query on the same release is answered
+without a worker; anything that could change the answer is a different key; the budget holds."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bytedance_kg.server.answers import AnswerCache, answer_key
+from bytedance_kg.server.executor import Answer, Limits, QueryService, Request
+from bytedance_kg.server.operation import ProtocolRequest, Refused
+
+pytestmark = pytest.mark.fast  # the quick tier: make check
+
+QUERY = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+JSON = "application/sparql-results+json"
+
+
+class CountingWorker:
+    """A worker that answers every request with ``reply`` and counts what it was asked."""
+
+    def __init__(self, reply: tuple[str, object]) -> None:
+        self.reply = reply
+        self.asked: list[Request] = []
+
+    async def ask(self, request: Request, timeout: float) -> tuple[str, object]:
+        self.asked.append(request)
+        return self.reply
+
+
+def service(
+    tmp_path: Path, reply: tuple[str, object], cache: int = 1024 * 1024
+) -> tuple[QueryService, CountingWorker]:
+    pool = QueryService(tmp_path / "release-a", Limits(answer_cache=cache), "sparql")
+    worker = CountingWorker(reply)
+    pool.idle = [worker]  # type: ignore[list-item]  # stands in for a worker process
+    pool.scheduler.slots = 1
+    return pool, worker
+
+
+def ask(pool: QueryService, request: ProtocolRequest, client: str = "127.0.0.1") -> Answer:
+    return asyncio.run(pool.run(client, request))
+
+
+def test_the_same_query_on_the_same_release_is_answered_once(tmp_path: Path) -> None:
+    body = b'{"head": {"vars": []}, "results": {"bindings": []}}'
+    pool, worker = service(tmp_path, ("ok", Answer(len(body), JSON, body)))
+    request = ProtocolRequest(QUERY, JSON, None, None)
+    first, second = ask(pool, request, "10.0.0.1"), ask(pool, request, "10.0.0.2")
+    assert len(worker.asked) == 1 and first.body == second.body == body
+    assert (first.client, second.client) == ("10.0.0.1", "10.0.0.2")
+    assert (pool.answers.hits, pool.answers.misses) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ProtocolRequest(QUERY + " ", JSON, None, None),
+        ProtocolRequest(QUERY, "text/csv", None, None),
+        ProtocolRequest(QUERY, JSON, ["https://w3id.org/bytedance-kg/graph/data"], None),
+        ProtocolRequest(QUERY, JSON, None, ["https://w3id.org/bytedance-kg/graph/data"]),
+        ProtocolRequest(QUERY, JSON, [], None),
+    ],
+    ids=["text", "accept", "default-graph-uri", "named-graph-uri", "empty-default-graph-uri"],
+)
+def test_anything_that_can_change_the_answer_is_another_query(tmp_path: Path, other: ProtocolRequest) -> None:
+    pool, worker = service(tmp_path, ("ok", Answer(2, JSON, b"{}")))
+    ask(pool, ProtocolRequest(QUERY, JSON, None, None))
+    ask(pool, other)
+    assert len(worker.asked) == 2
+
+
+def test_a_new_release_is_never_answered_from_the_old_one(tmp_path: Path) -> None:
+    pool, worker = service(tmp_path, ("ok", Answer(2, JSON, b"{}")))
+    request = ProtocolRequest(QUERY, JSON, None, None)
+    ask(pool, request)
+    pool.release = tmp_path / "release-b"  # what the backend does when it follows a rebuild
+    ask(pool, request)
+    assert [r.release for r in worker.asked] == [str(tmp_path / "release-a"), str(tmp_path / "release-b")]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [("refused", (400, "no")), ("failed", ("bad", 1, 1)), ("ok", Answer(300_000, JSON, None, path="/tmp/x"))],
+    ids=["refusal", "failure", "spooled"],
+)
+def test_refusals_failures_and_spooled_answers_are_not_kept(
+    tmp_path: Path, reply: tuple[str, object]
+) -> None:
+    pool, worker = service(tmp_path, reply)
+    request = ProtocolRequest(QUERY, JSON, None, None)
+    for _ in range(2):
+        try:
+            ask(pool, request)
+        except Exception as error:  # a refusal or a failure, as the server raises them
+            assert isinstance(error, Refused) or type(error).__name__ == "QueryFailed"
+    assert len(worker.asked) == 2 and len(pool.answers) == 0
+
+
+def test_a_long_query_is_not_kept_and_costs_no_hash(tmp_path: Path) -> None:
+    """The event loop's work must not grow with the query text: a key is made only for requests
+    up to 4,096 characters, and a list of graph IRIs is measured by its length first."""
+    pool, worker = service(tmp_path, ("ok", Answer(2, JSON, b"{}")))
+    long = ProtocolRequest(QUERY + " " * 5000, JSON, None, None)
+    ask(pool, long)
+    ask(pool, long)
+    assert len(worker.asked) == 2 and len(pool.answers) == 0
+    assert answer_key("r", ProtocolRequest(QUERY, JSON, ["g"] * 5000, None)) is None
+    assert answer_key("r", ProtocolRequest(QUERY, JSON, ["g"] * 10, None)) is not None
+
+
+def test_the_budget_holds_and_the_least_recently_used_go_first() -> None:
+    cache: AnswerCache[str] = AnswerCache(4000)
+    made = [answer_key("r", ProtocolRequest(f"q{i}", None, None, None)) for i in range(12)]
+    keys = [key for key in made if key is not None]
+    for key in keys[:8]:
+        cache.put(key, "answer", b"x" * 500)
+    assert cache.used <= 4000 and cache.get(keys[0]) is None and len(cache) == 7  # 0 went first
+    cache.get(keys[1])  # used now: it outlives 2 when room is needed
+    cache.put(keys[8], "answer", b"x" * 500)
+    assert cache.get(keys[1]) == "answer" and cache.get(keys[2]) is None
+    cache.put(keys[9], "too big", b"x" * 1001)  # over a quarter of the budget: not kept
+    assert cache.get(keys[9]) is None and cache.used <= 4000
+    off: AnswerCache[str] = AnswerCache(0)
+    off.put(keys[10], "answer", b"")
+    assert len(off) == 0
