@@ -111,18 +111,35 @@ def test_a_long_query_is_not_kept_and_costs_no_hash(tmp_path: Path) -> None:
     assert answer_key("r", ProtocolRequest(QUERY, JSON, ["g"] * 10, None)) is not None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT (NOW() AS ?t) {}",
+        "SELECT (rand ( ) AS ?r) {}",
+        "SELECT (STRUUID() AS ?u) {}",
+        "SELECT (UUID() AS ?u) {}",
+        "CONSTRUCT { ?s <urn:p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }",
+    ],
+)
+def test_a_query_whose_answer_is_new_on_every_run_is_always_run(tmp_path: Path, text: str) -> None:
+    pool, worker = service(tmp_path, ("ok", Answer(2, JSON, b"{}")))
+    for _ in range(2):
+        ask(pool, ProtocolRequest(text, JSON, None, None))
+    assert len(worker.asked) == 2 and len(pool.answers) == 0
+
+
 def test_the_budget_holds_and_the_least_recently_used_go_first() -> None:
-    cache: AnswerCache[str] = AnswerCache(4000)
+    cache: AnswerCache[str] = AnswerCache(8000)  # each entry below counts about 1,000 bytes
     made = [answer_key("r", ProtocolRequest(f"q{i}", None, None, None)) for i in range(12)]
     keys = [key for key in made if key is not None]
     for key in keys[:8]:
         cache.put(key, "answer", b"x" * 500)
-    assert cache.used <= 4000 and cache.get(keys[0]) is None and len(cache) == 7  # 0 went first
+    assert cache.used <= 8000 and cache.get(keys[0]) is None and len(cache) == 7  # 0 went first
     cache.get(keys[1])  # used now: it outlives 2 when room is needed
     cache.put(keys[8], "answer", b"x" * 500)
     assert cache.get(keys[1]) == "answer" and cache.get(keys[2]) is None
-    cache.put(keys[9], "too big", b"x" * 1001)  # over a quarter of the budget: not kept
-    assert cache.get(keys[9]) is None and cache.used <= 4000
+    cache.put(keys[9], "too big", b"x" * 1500)  # over a quarter of the budget: not kept
+    assert cache.get(keys[9]) is None and cache.used <= 8000
     off: AnswerCache[str] = AnswerCache(0)
     off.put(keys[10], "answer", b"")
     assert len(off) == 0

@@ -725,6 +725,40 @@ def test_invalid_utf8_and_bad_query_strings(server: str) -> None:
         assert response.status_code in (400, 415), response.text
 
 
+@pytest.mark.parametrize("escape", ["%FF", "%FE", "%C3", "%ED%A0%80"])
+def test_a_percent_escape_that_is_not_utf8_is_refused_not_replaced(server: str, escape: str) -> None:
+    """Decoded leniently, ``"X%FF"`` would become ``"X\ufffd"``: a query other than the one sent would run."""
+    query = f"SELECT%20(%22X{escape}%22%20AS%20%3Fx)%20%7B%7D"
+    got = httpx.get(f"{server}/sparql?query={query}", timeout=30)
+    form = httpx.post(
+        server + "/sparql",
+        content=f"query={query}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:  # a raw byte no client sends
+        sock.sendall(
+            b"GET /sparql?query=ASK%7B%7D%20%23\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        raw = sock.recv(64)
+    assert [got.status_code, form.status_code, int(raw.split()[1])] == [400, 400, 400], got.text
+    assert "not UTF-8" in got.text and "not UTF-8" in form.text
+
+
+def test_head_is_get_without_a_body_and_accept_lines_are_one_list(server: str) -> None:
+    url = server + "/sparql?query=" + "ASK%7B%7D%20%23head"
+    head, get = httpx.head(url, timeout=30), httpx.get(url, timeout=30)
+    assert (head.status_code, head.headers["content-type"]) == (200, get.headers["content-type"])
+    assert head.content == b""
+    # Two Accept lines are one list (RFC 9110, 5.3): the second's XML outranks the first's q=0.1 CSV.
+    select = server + "/sparql?query=SELECT%20%3Fs%20%7B%7D%20LIMIT%201%20%23accept"
+    both = httpx.get(
+        select, headers=[("Accept", "text/csv;q=0.1"), ("Accept", "application/sparql-results+xml")]
+    )
+    assert both.headers["content-type"].startswith("application/sparql-results+xml")
+
+
 @settings(
     max_examples=60,
     deadline=None,

@@ -2,7 +2,9 @@
 
 A release never changes once written (a rebuild writes a new folder, and the server moves to it
 between queries), so an answer depends only on the release, the query text, what the client
-accepts, the dataset it names, and the server's limits (fixed for its life). Those (but the limits)
+accepts, the dataset it names, and the server's limits (fixed for its life), unless the query
+calls a function whose value is new on every run (``NOW()``, ``RAND()``, ...: :data:`VOLATILE`);
+such a query is always run. Those (but the limits)
 are the key; the release folder is part of it, so a move to a new release never serves an old
 answer. Only answers a worker gave in full or cut at a documented limit are kept, never refusals,
 failures or timeouts, and only inline ones (at most ``INLINE_BYTES``); the whole is bounded in bytes,
@@ -12,6 +14,7 @@ server a dictionary lookup and a copy, less than the queue itself.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
@@ -25,9 +28,17 @@ text (SECURITY.md), and hashing a key is the one thing a lookup does with it. Sa
 the pages' queries are far shorter."""
 
 
+VOLATILE = re.compile(r"(?i)\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(")
+"""SPARQL's functions whose value is new on every run (the time, a random number, a fresh IRI,
+string or blank node): a query that may call one is run again, never answered from a kept answer.
+Matched on the text, so a name inside a string or an IRI also keeps a query out, which costs only
+a run; the text is at most :data:`MAX_KEY_CHARACTERS` long when this is tried."""
+
+
 def answer_key(release: str, request: ProtocolRequest) -> Key | None:
     """What an answer depends on, besides the server's limits; ``None`` for a request too long to
-    keep (:data:`MAX_KEY_CHARACTERS`), measured before anything is copied or hashed."""
+    keep (:data:`MAX_KEY_CHARACTERS`, measured before anything is copied or hashed) or one whose
+    answer may differ from run to run (:data:`VOLATILE`)."""
     default, named = request.default_param, request.named_param
     length = len(request.text) + len(request.accept or "")
     for values in (default, named):
@@ -35,7 +46,7 @@ def answer_key(release: str, request: ProtocolRequest) -> Key | None:
             if len(values) > MAX_KEY_CHARACTERS:
                 return None
             length += sum(len(value) for value in values)
-    if length > MAX_KEY_CHARACTERS:
+    if length > MAX_KEY_CHARACTERS or VOLATILE.search(request.text):
         return None
     return (
         release,
@@ -46,10 +57,15 @@ def answer_key(release: str, request: ProtocolRequest) -> Key | None:
     )
 
 
+ENTRY_OVERHEAD = 512
+"""Bytes an entry costs besides its texts: the dictionary slot, the key's tuple and strings' headers,
+the answer object (an outside test measured about 390 bytes of memory per tiny answer)."""
+
+
 def _size(key: Key, body: bytes) -> int:
-    """Bytes an entry is counted as: its answer, its query and its header values."""
+    """Bytes an entry is counted as: its answer, its query and header values, and its overhead."""
     parts = [key[0], key[1], key[2] or "", *(key[3] or ()), *(key[4] or ())]
-    return len(body) + sum(len(part) for part in parts)
+    return ENTRY_OVERHEAD + len(body) + sum(len(part) for part in parts)
 
 
 class AnswerCache(Generic[A]):

@@ -17,7 +17,7 @@ from bytedance_kg import __version__
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, VOID_FILE
 from bytedance_kg.rdf.formats import HTML, media_type_of, syntax
-from bytedance_kg.server.negotiation import choose
+from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.server.pages import thing_page
 from bytedance_kg.server.site import DOC_FORMATS, Site, document_graphs, error_response, exists
 
@@ -26,7 +26,7 @@ def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
-    media_type = choose(request.headers.get("accept"), list(DOC_FORMATS.values()))
+    media_type = choose(accept_header(request), list(DOC_FORMATS.values()))
     if media_type is None:
         return error_response(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
     if not exists(site, site.base + "id/" + path):
@@ -47,7 +47,7 @@ def document(request: Request) -> Response:
         headers = {}
     else:
         stem = path
-        chosen = choose(request.headers.get("accept"), list(DOC_FORMATS.values()))
+        chosen = choose(accept_header(request), list(DOC_FORMATS.values()))
         if chosen is None:
             return error_response(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
         media_type = chosen
@@ -91,7 +91,7 @@ ONTOLOGY_FORMATS = {HTML: "html"} | {
 
 def ontology(request: Request) -> Response:
     """The ontology IRI (and its hash terms): 303 to the HTML documentation, the Turtle or the RDF/XML."""
-    media_type = choose(request.headers.get("accept"), list(ONTOLOGY_FORMATS))
+    media_type = choose(accept_header(request), list(ONTOLOGY_FORMATS))
     if media_type is None:
         return error_response(request, 406, "offered: " + ", ".join(ONTOLOGY_FORMATS))
     return RedirectResponse(
@@ -110,7 +110,7 @@ def ontology_version(request: Request) -> Response:
 def shapes(request: Request) -> Response:
     """The shapes' IRI (what VoID's ``dct:conformsTo`` names): the shapes graph, in Turtle."""
     site: Site = request.app.state.site
-    if choose(request.headers.get("accept"), [syntax("turtle").media_type]) is None:
+    if choose(accept_header(request), [syntax("turtle").media_type]) is None:
         return error_response(request, 406, "offered: text/turtle")
     body = site.backend.document(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", syntax("turtle").media_type, [str(GRAPH["shapes"])]

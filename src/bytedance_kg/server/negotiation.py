@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 
 @dataclass(frozen=True)
 class Range:
@@ -62,3 +64,9 @@ def choose(header: str | None, offered: list[str]) -> str | None:
         if best is None or score > best:
             best = score
     return best[2] if best else None
+
+
+def accept_header(request: Request) -> str | None:
+    """The request's ``Accept`` ranges: several ``Accept`` lines are one list (RFC 9110, 5.3)."""
+    lines = request.headers.getlist("accept")
+    return ", ".join(lines) if lines else None

@@ -17,7 +17,7 @@ from bytedance_kg.project.namespaces import BASE
 from bytedance_kg.rdf.formats import HTML, syntax
 from bytedance_kg.server.backend import Backend
 from bytedance_kg.server.executor import Limits
-from bytedance_kg.server.negotiation import choose
+from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.sparql.catalogue import SavedQuery
 
 DEFAULT_BASE = BASE
@@ -69,7 +69,7 @@ def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     site: Site = request.app.state.site
-    if choose(request.headers.get("accept"), ["text/html", "text/plain"]) == "text/html":
+    if choose(accept_header(request), ["text/html", "text/plain"]) == "text/html":
         response = site.page("error.html", status=status, status_code=status, message=message)
     else:
         response = PlainTextResponse(message + "\n", status_code=status)

@@ -28,7 +28,7 @@ from bytedance_kg.server.executor import (
     WorkerFailed,
     serialise_triples,
 )
-from bytedance_kg.server.negotiation import choose
+from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.server.operation import ProtocolRequest, Refused
 from bytedance_kg.server.site import Site, error_response
 
@@ -67,11 +67,23 @@ def _media_type(header: str) -> tuple[str, dict[str, str]]:
     return main.strip().lower(), params
 
 
-def _utf8(body: bytes) -> str:
+def _utf8(data: bytes, what: str) -> str:
     try:
-        return body.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ProtocolRefusal(400, f"the request body is not UTF-8 (byte {error.start})") from None
+        raise ProtocolRefusal(400, f"{what} is not UTF-8 (byte {error.start})") from None
+
+
+def _form(text: str, what: str) -> list[tuple[str, str]]:
+    """``name=value`` pairs of a query string or a form body, percent-escapes decoded as UTF-8
+    strictly: an escape that is not UTF-8 is refused, never turned into U+FFFD (which would run a
+    query other than the one sent)."""
+    try:
+        return urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as error:
+        raise ProtocolRefusal(
+            400, f"{what} holds a percent-escape that is not UTF-8 ({error.reason})"
+        ) from None
 
 
 class ProtocolRefusal(Exception):
@@ -87,8 +99,8 @@ async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[s
     Protocol section 2.1): ``query``, ``update``, ``default-graph-uri``, ``named-graph-uri``."""
     if len(request.scope["query_string"]) > limits.max_request_bytes:  # (request.url builds a URL)
         raise ProtocolRefusal(414, f"the query string is longer than {limits.max_request_bytes} bytes")
-    params = list(request.query_params.multi_items())
-    if request.method == "GET":
+    params = _form(_utf8(request.scope["query_string"], "the query string"), "the query string")
+    if request.method in ("GET", "HEAD"):
         if (
             request.headers.get("content-length", "0") not in ("", "0")
             or "transfer-encoding" in request.headers
@@ -107,7 +119,7 @@ async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[s
         if options.get("charset", "utf-8") != "utf-8":
             raise ProtocolRefusal(415, f"the request body must be UTF-8, not {options['charset']}")
         try:
-            body = _utf8(await _body(request, limits))
+            body = _utf8(await _body(request, limits), "the request body")
         except BodyTooLarge:
             raise ProtocolRefusal(
                 413, f"the request body is larger than {limits.max_request_bytes} bytes"
@@ -119,7 +131,7 @@ async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[s
         if content_type == "application/sparql-query":
             params.append(("query", body))
         else:
-            params += urllib.parse.parse_qsl(body, keep_blank_values=True)
+            params += _form(body, "the request body")
     fields: dict[str, list[str]] = {}
     for key, value in params:
         fields.setdefault(key, []).append(str(value))
@@ -149,7 +161,7 @@ async def sparql(request: Request) -> Response:
     try:  # the guard, the format and the dataset are worked out where the query runs (server/operation.py)
         asked = ProtocolRequest(
             fields["query"][0],
-            request.headers.get("accept"),
+            accept_header(request),
             fields.get("default-graph-uri"),
             fields.get("named-graph-uri"),
         )
@@ -214,7 +226,7 @@ def service_description(request: Request) -> Response:
     """The SPARQL 1.1 Service Description of the endpoint (GET /sparql without a query)."""
     site: Site = request.app.state.site
     # A browser names text/html; a client asking for anything (curl, */*) gets the description itself.
-    media_type = choose(request.headers.get("accept"), [*SERVICE_DESCRIPTION_TYPES, HTML])
+    media_type = choose(accept_header(request), [*SERVICE_DESCRIPTION_TYPES, HTML])
     if media_type is None:
         return error_response(
             request, 406, "the service description is offered as " + ", ".join(SERVICE_DESCRIPTION_TYPES)
