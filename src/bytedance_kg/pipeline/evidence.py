@@ -44,12 +44,7 @@ TIME_TYPES = {
 }
 SHORTCUTS = (ox_iri(ORG.headOf), ox_iri(ORG.memberOf))
 """Plain triples that restate a membership (its member, and its organisation)."""
-_TYPE, _EVIDENCE, _STATED, _IMPLIED = (
-    ox_iri(RDF.type),
-    ox_iri(KG.evidence),
-    ox_iri(KG.stated),
-    ox_iri(KG.implied),
-)
+_EVIDENCE, _STATED, _IMPLIED = ox_iri(KG.evidence), ox_iri(KG.stated), ox_iri(KG.implied)
 _STATEMENT, _MEMBER, _ORGANIZATION = ox_iri(KG.Statement), ox_iri(ORG.member), ox_iri(ORG.organization)
 _PARTS = (ox_iri(RDF.subject), ox_iri(RDF.predicate), ox_iri(RDF.object))
 
