@@ -28,7 +28,7 @@ PARTS = ("ontology", "imports", "shapes", "data")
 class Sources:
     """The parsed source files, one :class:`~bytedance_kg.rdf.triples.Triples` a part.
 
-    The build reads the parts as triples (:meth:`triples`, :meth:`quads`); the rdflib graphs
+    The build reads the parts as triples (:meth:`triples`, :meth:`store`); the rdflib graphs
     (:attr:`ontology`, :attr:`data`, ...) are made on first use, for the reference engine, the
     vocabulary stages (pyLODE, the reasoner's terminology) and the Python API."""
 
@@ -138,13 +138,11 @@ class Sources:
         lines = (line for part, name in graphs.items() for line in self.triples(part).nquads(name))
         return fill(ox.Store(), lines, ox.RdfFormat.N_QUADS)
 
-    def dataset(self, inferred: Graph | None = None) -> Dataset:
-        """All sources as named graphs (and the inferences, when given)."""
+    def dataset(self) -> Dataset:
+        """All sources as named graphs in rdflib (what the reference engine runs the gates on)."""
         dataset = Dataset()
         bind_prefixes(dataset)
         parts = {"ontology": self.ontology, "imports": self.imports, "shapes": self.shapes, "data": self.data}
-        if inferred is not None:
-            parts["inferred"] = inferred
         for name, graph in parts.items():
             named = dataset.graph(GRAPH[name])
             for triple in graph:

@@ -22,7 +22,6 @@ from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
 from bytedance_kg.project.errors import InputError
-from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.rdf.triples import Triples
 
@@ -77,8 +76,9 @@ def parse_strict(path: Path, text: str) -> tuple[list[ox.Quad], dict[str, str]]:
 
 def refuse_rdf12(path: Path, text: str, quad: ox.Quad) -> None:
     """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, annotations, literals
-    with a base direction), which rdflib, the checks' model, cannot hold; such a term is an input
-    error at its place in the file, not a crash or a silently dropped direction."""
+    with a base direction), which the RDF 1.1 release and rdflib (the reference engine, the Python
+    API) cannot hold; such a term is an input error at its place in the file, not a crash later or
+    a silently dropped direction."""
     for term in (quad.subject, quad.object):
         if isinstance(term, ox.Triple):
             line, column = _locate(text, "<<") if "<<" in text else _locate(text, "{|")
@@ -198,27 +198,16 @@ def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
 
 
 def load_triples(paths: Iterable[Path]) -> Triples:
-    """Several Turtle files' triples together (:func:`parse_file`)."""
-    return Triples(triple for path in paths for triple in parse_file(path)[0])
+    """Several Turtle files' triples together (:func:`parse_file`); one file's as they are."""
+    files = [parse_file(path)[0] for path in paths]
+    return files[0] if len(files) == 1 else Triples(triple for triples in files for triple in triples)
 
 
-def load_turtle(path: Path, into: Graph | None = None) -> Graph:
-    """Parse one Turtle file strictly (:func:`parse_file`) into ``into`` (or a new graph) and return
-    the graph, with the file's prefixes bound as rdflib's own parser binds them."""
+def load_turtle(path: Path) -> Graph:
+    """Parse one Turtle file strictly (:func:`parse_file`) into an rdflib graph, with the file's
+    prefixes bound as rdflib's own parser binds them."""
     triples, prefixes = parse_file(path)
-    single = triples.graph()
+    graph = triples.graph()
     for prefix, namespace in prefixes.items():
-        single.bind(prefix, namespace)
-    if into is None:
-        return single
-    for triple in single:
-        into.add(triple)
-    return into
-
-
-def load_all(paths: Iterable[Path]) -> Graph:
-    """Parse several Turtle files into one graph."""
-    graph = new_graph()
-    for path in paths:
-        load_turtle(path, graph)
+        graph.bind(prefix, namespace)
     return graph

@@ -128,15 +128,13 @@ def nquads(quads: Iterable[ox.Quad]) -> str:
     return "".join(f"{quad} .\n" for quad in quads)
 
 
-def from_ox(
-    value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, prefix: str = ""
-) -> rdflib.term.Node:
-    """One pyoxigraph term as an rdflib term (blank-node labels after ``prefix``). rdflib has no
-    RDF 1.2 triple terms: one is a :class:`TypeError`."""
+def from_ox(value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> rdflib.term.Node:
+    """One pyoxigraph term as an rdflib term (blank nodes keep their labels). rdflib has no RDF 1.2
+    triple terms: one is a :class:`TypeError`."""
     if isinstance(value, ox.NamedNode):
         return rdflib.URIRef(value.value)
     if isinstance(value, ox.BlankNode):
-        return rdflib.BNode(prefix + value.value)
+        return rdflib.BNode(value.value)
     if isinstance(value, ox.Triple):
         raise TypeError(f"rdflib has no triple terms: {value}")
     if getattr(value, "direction", None):

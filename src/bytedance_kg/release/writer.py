@@ -152,24 +152,15 @@ def write_variant(folder: Path, variant: Variant, lines: GraphLines, context: di
     a time) for its Turtle and TriG serialisers and for the JSON-LD writer. A line holds exactly
     one quad, so the ordering never needs a Python comparison of terms."""
     stem = folder / variant.stem
-    quads = b"".join(canonical_lines(line for name in variant.graphs for line in lines.quads[name]))
-    nq = _write(stem.with_suffix(".nq"), quads)
-    trig = _write(
-        stem.with_suffix(".trig"),
-        serialized(
-            _reparsed(b"".join(by_graph(quads.splitlines(keepends=True))), ox.RdfFormat.N_QUADS),
-            format=ox.RdfFormat.TRIG,
-            prefixes=PREFIXES,
-        ),
-    )
-    del quads
+    quad_lines = canonical_lines(line for name in variant.graphs for line in lines.quads[name])
+    nq = _write(stem.with_suffix(".nq"), b"".join(quad_lines))
+    grouped = _reparsed(b"".join(by_graph(quad_lines)), ox.RdfFormat.N_QUADS)
+    trig = _write(stem.with_suffix(".trig"), serialized(grouped, format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+    del quad_lines, grouped
     triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
     triples = b"".join(triple_lines)
     nt = _write(stem.with_suffix(".nt"), triples)
-    turtle = _write(
-        stem.with_suffix(".ttl"),
-        serialized(_reparsed(triples, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES),
-    )
+    turtle = _write(stem.with_suffix(".ttl"), turtle_of(triples))
     jsonld = _write(
         stem.with_suffix(".jsonld"), jsonld_text(_reparsed(triples, ox.RdfFormat.N_TRIPLES), context)
     )
