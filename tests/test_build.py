@@ -75,8 +75,6 @@ def test_syntax_error_is_input_error_with_place(tmp_path: Path) -> None:
 def test_a_triple_in_two_graphs_of_the_default_graph_is_a_problem(tmp_path: Path) -> None:
     """The endpoint's default graph merges ontology, vocabularies, data and inferences; the build
     keeps them disjoint, so a merge and a union of them agree."""
-    from bytedance_kg.build import check_sources
-
     paths = copy_sources(tmp_path)
     restated = "\n<https://w3id.org/bytedance-kg/ontology#Person> a <http://www.w3.org/2002/07/owl#Class> .\n"
     paths.data.write_text(paths.data.read_text(encoding="utf-8") + restated, encoding="utf-8")

@@ -274,16 +274,19 @@ def render(rows: list[dict]) -> str:
             )
     exponents = growth_exponents(rows)
     if exponents:
+        # every pair of sizes any stage was measured between, each stage's exponent under its own pair
+        # (a stage too quick to time at one size has no exponent for the pairs that size is in)
+        pairs = sorted({(small, big) for ks in exponents.values() for small, big, _ in ks})
         lines += [
             "",
             "Growth exponents of our build (time ~ n^k between consecutive synthetic sizes):",
             "",
-            "| stage | " + " | ".join(f"{a} → {b}" for a, b, _ in next(iter(exponents.values()))) + " |",
-            "|---|" + "---|" * len(next(iter(exponents.values()))),
+            "| stage | " + " | ".join(f"{a} → {b}" for a, b in pairs) + " |",
+            "|---|" + "---|" * len(pairs),
         ]
-        width = len(next(iter(exponents.values())))
         for stage, ks in exponents.items():
-            cells = [f"{k:.2f}" for _, _, k in ks] + [""] * (width - len(ks))
+            by_pair = {(small, big): k for small, big, k in ks}
+            cells = [f"{by_pair[pair]:.2f}" if pair in by_pair else "" for pair in pairs]
             lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -7,7 +7,7 @@ the cache alone.
 
 Each server holds the full (reasoned) release as its default graph: ours through its own store,
 Oxigraph from ``bytedance-kg-full.nt`` loaded with ``oxigraph load``, rdflib-endpoint from the same
-file parsed by rdflib. Every saved query is first sent to all three and their answers compared (the
+file parsed by rdflib. Every saved query is first sent to all of them and their answers compared (the
 same number of rows or triples), so the figures are for the same work. Then 1 and 8 clients each
 cycle through the saved queries for a fixed time, and throughput and p50/p99 latency are printed.
 All servers bind to 127.0.0.1 and are stopped at the end.
@@ -91,7 +91,7 @@ def running(command: list[str], url: str, log: Path, timeout: float = 120) -> It
 
 @contextmanager
 def servers(paths: ProjectPaths, folder: Path) -> Iterator[dict[str, str]]:
-    """The three endpoints over the release in ``paths.dist``, by name."""
+    """The endpoints over the release in ``paths.dist``, by name."""
     full = paths.dist / "bytedance-kg-full.nt"
     binary = Path(sys.executable).with_name("oxigraph")
     store = folder / "oxigraph-store"

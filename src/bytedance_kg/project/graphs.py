@@ -28,6 +28,8 @@ FULL_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "imports", "data", "inf
 """The reasoned variant as named graphs: the endpoint's default graph."""
 WITH_IMPLIED_GRAPHS = [str(GRAPH[name]) for name in ("ontology", "data", "implied")]
 """What the article states and what it only implies, as written (no reasoning)."""
+STORE_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GRAPH]
+"""Every graph the release puts in a store (``load`` uploads these; the service description names them)."""
 QUERY_GRAPHS = {"asserted": ASSERTED_GRAPHS, "full": FULL_GRAPHS, "all": WITH_IMPLIED_GRAPHS}
 """The default graph a saved query runs on, by its ``Graph:`` header."""
 PART_GRAPH = {part: part for part in ("ontology", "imports", "shapes", "data", "implied")} | {

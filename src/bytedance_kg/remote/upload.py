@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bytedance_kg.project.errors import InputError
-from bytedance_kg.project.graphs import GRAPH, VOID_GRAPH
+from bytedance_kg.project.graphs import STORE_GRAPHS, VOID_GRAPH
 from bytedance_kg.project.releasefiles import ASSERTED, FULL, IMPLIED, VOID_FILE
 from bytedance_kg.rdf.terms import canonical
 from bytedance_kg.remote.endpoint import Endpoint, RemoteError, put_graph, read_graph
@@ -139,6 +139,4 @@ def _rewrites(missing: list[ox.Triple], extra: list[ox.Triple]) -> list[tuple[ox
     return pairs
 
 
-OWNED_GRAPHS = [
-    str(GRAPH[name]) for name in ("ontology", "imports", "shapes", "data", "inferred", "implied")
-] + [VOID_GRAPH]
+OWNED_GRAPHS = STORE_GRAPHS

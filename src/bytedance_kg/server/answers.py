@@ -24,7 +24,8 @@ Key = tuple[str, str, str | None, tuple[str, ...] | None, tuple[str, ...] | None
 A = TypeVar("A")
 MAX_KEY_CHARACTERS = 4096
 """Longer requests are not kept: the server's event loop does nothing that grows with the query
-text (SECURITY.md), and hashing a key is the one thing a lookup does with it. Saved queries and
+text (SECURITY.md), and hashing a key and one regular expression (:data:`VOLATILE`) are all
+a lookup does with it. Saved queries and
 the pages' queries are far shorter."""
 
 

@@ -1,9 +1,10 @@
 """Where the server's answers come from: the embedded pyoxigraph store loaded from ``dist/``, or
 any external SPARQL 1.1 endpoint (``serve --store URL``). Both answer the same calls.
 
-Endpoint queries arrive already checked by the guard (:mod:`bytedance_kg.sparql.guard`); only the guard's
-canonical text is run or forwarded. The pages' own fixed queries (``document``, ``outcome``) run
-in the server process, which is itself confined when the store is embedded.
+Endpoint queries arrive as the client sent them (a ``ProtocolRequest``) and are checked by the guard
+(:mod:`bytedance_kg.sparql.guard`) where they run: in the query worker, or here before forwarding;
+only the guard's canonical text is run or forwarded. The pages' own fixed queries (``document``,
+``outcome``) run in the server process, which is itself confined when the store is embedded.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Protocol
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
-from bytedance_kg.project.graphs import FULL_GRAPHS, GRAPH, VOID_GRAPH
+from bytedance_kg.project.graphs import FULL_GRAPHS, STORE_GRAPHS
 from bytedance_kg.release.folders import ReleaseTracker
 from bytedance_kg.remote.endpoint import Endpoint
 from bytedance_kg.remote.endpoint import query as remote_query
@@ -31,9 +32,6 @@ from bytedance_kg.server.executor import (
 from bytedance_kg.server.operation import ProtocolRequest, prepare
 from bytedance_kg.sparql.guard import check_query
 from bytedance_kg.sparql.querying import QueryOutcome, run_query
-
-ALL_GRAPHS = [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GRAPH]
-"""Every graph the release puts in a store (``load`` uploads these)."""
 
 
 class Backend(Protocol):
@@ -146,7 +144,7 @@ class RemoteBackend:
     ) -> list[tuple[str, str]]:
         if default_graphs is None:
             return []  # the query's own FROM / FROM NAMED apply at the store
-        named = ALL_GRAPHS if named_graphs is None else named_graphs
+        named = STORE_GRAPHS if named_graphs is None else named_graphs
         return [
             *(("default-graph-uri", g) for g in default_graphs or []),
             *(("named-graph-uri", g) for g in named),

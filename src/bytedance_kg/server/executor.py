@@ -680,7 +680,7 @@ class QueryService:
         if self.unavailable and not self.idle:
             raise Unavailable(self.unavailable)
         release = str(self.release)
-        key = answer_key(release, protocol)
+        key = answer_key(release, protocol) if self.answers.max_bytes else None  # no budget, no key
         kept = None if key is None else self.answers.get(key)
         if kept is not None:
             return dataclasses.replace(kept, client=client)

@@ -11,8 +11,8 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from bytedance_kg.project.graphs import FULL_GRAPHS, GRAPH, VOID_GRAPH
-from bytedance_kg.rdf.formats import GRAPH_SYNTAXES, HTML
+from bytedance_kg.project.graphs import FULL_GRAPHS, STORE_GRAPHS
+from bytedance_kg.rdf.formats import HTML
 from bytedance_kg.rdf.terms import is_iri
 from bytedance_kg.remote.endpoint import RemoteError
 from bytedance_kg.server.executor import (
@@ -29,13 +29,14 @@ from bytedance_kg.server.executor import (
     serialise_triples,
 )
 from bytedance_kg.server.negotiation import accept_header, choose
-from bytedance_kg.server.operation import ProtocolRequest, Refused
+from bytedance_kg.server.operation import ProtocolRequest, Refused, offered
 from bytedance_kg.server.site import Site, error_response
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-SERVICE_DESCRIPTION_TYPES = [syntax.media_type for syntax in GRAPH_SYNTAXES]
+SERVICE_DESCRIPTION_TYPES = offered("CONSTRUCT")
+"""The service description is a graph: offered as every graph answer is."""
 
 
 class BodyTooLarge(Exception):
@@ -264,7 +265,7 @@ def service_description(request: Request) -> Response:
             )
         ),
     ]
-    for graph in [*FULL_GRAPHS, str(GRAPH["shapes"]), str(GRAPH["implied"]), VOID_GRAPH]:
+    for graph in STORE_GRAPHS:
         node = f"{graph}#named-graph"
         triples += [
             f"<{dataset}> <{sd}namedGraph> <{node}> .",
