@@ -240,9 +240,9 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    outputs = [paths.dist / p.name for p in written]
+    outputs = [paths.dist / p.name for p in written.paths]
     counts = {
-        "asserted triples": len(sources.asserted_lines() | set(sources.triples("imports").lines())),
+        "asserted triples": written.sizes[ASSERTED],
         "data triples": len(sources.triples("data")),
         "implied triples": len(sources.triples("implied")),
         "inferred triples": len(reasoned.inferred),

@@ -85,9 +85,26 @@ so that they validate on their own); what it only implies is the third, and a na
 first two's datasets (see :mod:`bytedance_kg.pipeline.evidence`)."""
 
 
-def _write(path: Path, text: str | bytes) -> Path:
-    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return path
+class ReleaseFolder:
+    """The folder a release is written into, hashing each file as it is written: ``SHA256SUMS`` and
+    VoID's canonical hash then never read a file back (at a million triples, 1.8 GB)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.digests: dict[str, str] = {}
+        self.written: list[Path] = []
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        path = self.path / name
+        path.write_bytes(data)
+        self.digests[name] = hashlib.sha256(data).hexdigest()
+        self.written.append(path)
+        return path
+
+    def write_checksums(self) -> Path:
+        """``SHA256SUMS`` in the format ``sha256sum -c`` reads, for every file written before it."""
+        return self.write(CHECKSUMS_FILE, "".join(f"{self.digests[n]}  {n}\n" for n in sorted(self.digests)))
 
 
 PREFIXES = dict(sorted(ALL_PREFIXES.items()))
@@ -144,37 +161,25 @@ class GraphLines:
         return cls({name: in_graph(lines, str(GRAPH[name])) for name, lines in triples.items()}, triples)
 
 
-def write_variant(folder: Path, variant: Variant, lines: GraphLines, context: dict) -> tuple[list[Path], int]:
+def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines, context: dict) -> int:
     """All syntaxes of one variant, and how many triples its one-graph files hold.
 
     Everything is written from canonical N-Quads lines (:func:`canonical_lines`): the N-Quads and
     N-Triples files are those lines, and pyoxigraph parses them back (in their order, one quad at
     a time) for its Turtle and TriG serialisers and for the JSON-LD writer. A line holds exactly
     one quad, so the ordering never needs a Python comparison of terms."""
-    stem = folder / variant.stem
+    stem = variant.stem
     quad_lines = canonical_lines(line for name in variant.graphs for line in lines.quads[name])
-    nq = _write(stem.with_suffix(".nq"), b"".join(quad_lines))
+    folder.write(f"{stem}.nq", b"".join(quad_lines))
     grouped = _reparsed(b"".join(by_graph(quad_lines)), ox.RdfFormat.N_QUADS)
-    trig = _write(stem.with_suffix(".trig"), serialized(grouped, format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+    folder.write(f"{stem}.trig", serialized(grouped, format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
     del quad_lines, grouped
     triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
     triples = b"".join(triple_lines)
-    nt = _write(stem.with_suffix(".nt"), triples)
-    turtle = _write(stem.with_suffix(".ttl"), turtle_of(triples))
-    jsonld = _write(
-        stem.with_suffix(".jsonld"), jsonld_text(_reparsed(triples, ox.RdfFormat.N_TRIPLES), context)
-    )
-    return [turtle, nt, jsonld, nq, trig], len(triple_lines)
-
-
-def write_checksums(folder: Path) -> Path:
-    """``SHA256SUMS`` in the format ``sha256sum -c`` reads, for every other file in ``folder``."""
-    lines = [
-        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
-        for path in sorted(folder.iterdir())
-        if path.is_file() and path.name != CHECKSUMS_FILE
-    ]
-    return _write(folder / CHECKSUMS_FILE, "".join(lines))
+    folder.write(f"{stem}.nt", triples)
+    folder.write(f"{stem}.ttl", turtle_of(triples))
+    folder.write(f"{stem}.jsonld", jsonld_text(_reparsed(triples, ox.RdfFormat.N_TRIPLES), context))
+    return len(triple_lines)
 
 
 def load_context(path: Path) -> dict:
@@ -230,7 +235,7 @@ class OntologyDocs:
             self._process.communicate()
 
 
-def write_reified(folder: Path, sources: Sources) -> tuple[list[Path], int]:
+def write_reified(folder: ReleaseFolder, sources: Sources) -> int:
     """The RDF 1.2 variant (:mod:`bytedance_kg.release.reified`): the data, stated and implied, each fact
     naming its record; in N-Triples 1.2 and Turtle 1.2 (the RDF 1.1 files stay as they are); and
     how many triples it holds."""
@@ -238,15 +243,9 @@ def write_reified(folder: Path, sources: Sources) -> tuple[list[Path], int]:
     reified = serialized(reifications(data, sources.triples("implied")), format=ox.RdfFormat.N_TRIPLES)
     lines = sorted(set(data.lines()) | set(reified.splitlines(keepends=True)))
     text = b"".join(lines)
-    return [
-        _write(folder / f"{REIFIED}.nt", text),
-        _write(
-            folder / f"{REIFIED}.ttl",
-            serialized(
-                _reparsed(text, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES
-            ),
-        ),
-    ], len(lines)
+    folder.write(f"{REIFIED}.nt", text)
+    folder.write(f"{REIFIED}.ttl", turtle_of(text))
+    return len(lines)
 
 
 def complete_docs(html: str, ontology: rdflib.Graph) -> str:
@@ -296,45 +295,46 @@ def complete_docs(html: str, ontology: rdflib.Graph) -> str:
     return html.replace("<h2>Namespaces</h2>", section + "<h2>Namespaces</h2>", 1)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_release` wrote: its files, and how many triples the one-graph files of each
+    variant hold (by file stem: the counts VoID states, which the build reports too)."""
+
+    paths: list[Path]
+    sizes: dict[str, int]
+
+
 def write_release(
     folder: Path,
     sources: Sources,
     reasoned: Closure,
     context_path: Path,
     queries: list[SavedQuery] | None = None,
-) -> list[Path]:
+) -> Written:
     """Every distribution, the VoID description and the checksums, into ``folder``."""
 
     docs = OntologyDocs(sources.ontology)  # runs alongside the writing below
+    out = ReleaseFolder(folder)
     try:
         context = load_context(context_path)
-        written: list[Path] = []
         converted = sources.release_graphs(reasoned.inferred)
-        variant_sizes: dict[str, int] = {}
         lines = GraphLines.of(converted)
-        for variant in VARIANTS:
-            paths, variant_sizes[variant.stem] = write_variant(folder, variant, lines, context)
-            written += paths
-        paths, variant_sizes[REIFIED] = write_reified(folder, sources)
-        written += paths
-        written.append(_write(folder / "ontology.rdf", rdfxml_bytes(sources.ontology)))
-        written.append(_write(folder / "ontology.html", docs.result()))
+        variant_sizes = {variant.stem: write_variant(out, variant, lines, context) for variant in VARIANTS}
+        variant_sizes[REIFIED] = write_reified(out, sources)
+        out.write("ontology.rdf", rdfxml_bytes(sources.ontology))
+        out.write("ontology.html", docs.result())
     finally:
         docs.cancel()
-    written.append(
-        _write(folder / CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n")
-    )
-    # The asserted .nq file *is* the RDFC-1.0 canonical N-Quads of the asserted release: hash it as written.
-    canonical_hash = hashlib.sha256((folder / f"{ASSERTED}.nq").read_bytes()).hexdigest()
+    out.write(CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n")
     void = describe_dataset(
         sources.asserted_lines(),
         {name: len(triples) for name, triples in converted.items()},
         variant_sizes,
         sources.ontology,
         folder,
-        canonical_hash,
+        out.digests[f"{ASSERTED}.nq"],  # that file *is* the asserted release's canonical N-Quads
         queries or [],
     )
-    written.append(_write(folder / VOID_FILE, canonical_turtle(void)))
-    written.append(write_checksums(folder))
-    return written
+    out.write(VOID_FILE, canonical_turtle(void))
+    out.write_checksums()
+    return Written(out.written, variant_sizes)

@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -216,27 +216,40 @@ def serialise_triples(triples: list[ox.Triple], media_type: str) -> bytes:
     return serialized(triples, format=fmt, prefixes=prefixes)
 
 
+def _most_that_fit(render: Callable[[int], bytes | None], empty: bytes, count: int, max_bytes: int) -> bytes:
+    """The answer of the most leading items (of ``count``, which together do not fit) that fits in
+    ``max_bytes``, within 3% of it. ``render(n)`` writes the first ``n`` items, or gives ``None``
+    when that is over the limit; ``empty`` is the answer with none. Each guess scales the count
+    that fitted by how far its answer fell short, kept a quarter inside the bracket between the
+    largest count that fitted and the smallest that did not: a few renderings, each at most about
+    the limit's size."""
+    fits, too_many, fitted = 0, count, empty
+    for _ in range(16):
+        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
+            break
+        guess = int(fits * 0.99 * max_bytes / max(len(fitted), 1)) if fits else count // 2
+        quarter = (too_many - fits) // 4
+        guess = min(max(guess, fits + max(quarter, 1)), too_many - max(quarter, 1))
+        body = render(guess)
+        if body is None:
+            too_many = guess
+        else:
+            fits, fitted = guess, body
+    return fitted
+
+
 def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -> tuple[bytes, bool]:
-    """The serialisation of as many leading triples as fit in ``max_bytes``, within 3% of it: each
-    try scales the count by how far the last one missed, kept between the largest count that fitted
-    and the smallest that did not (a few serialisations, each at most about the limit's size)."""
+    """The serialisation of as many leading triples as fit in ``max_bytes`` (:func:`_most_that_fit`),
+    and whether some were left out."""
     body = serialise_triples(triples, media_type)
     if len(body) <= max_bytes:
         return body, False
-    fits, fitted, too_many = 0, serialise_triples([], media_type), len(triples)
-    count = len(triples)
-    for _ in range(8):
-        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
-            break
-        count = int(count * 0.99 * max_bytes / max(len(body), 1))
-        if not fits < count < too_many:
-            count = (fits + too_many) // 2
-        body = serialise_triples(triples[:count], media_type)
-        if len(body) <= max_bytes:
-            fits, fitted = count, body
-        else:
-            too_many = count
-    return fitted, True
+
+    def render(count: int) -> bytes | None:
+        part = serialise_triples(triples[:count], media_type)
+        return part if len(part) <= max_bytes else None
+
+    return _most_that_fit(render, serialise_triples([], media_type), len(triples), max_bytes), True
 
 
 ENGINE_FORMATS = {f.media_type: f.serialiser for f in RESULTS_FORMATS if f.name != "csv"}
@@ -288,7 +301,7 @@ def _render(tsv: bytes, fmt: ox.QueryResultsFormat, cap: int) -> bytes | None:
 
 
 def _line_ends(text: bytes) -> list[int]:
-    """Where each line of ``text`` ends (just after its ``\\n``)."""
+    """Where each line of ``text`` ends (just after its ``\\n``): read once, for counting and cutting."""
     return [match.end() for match in re.finditer(b"\n", text)]
 
 
@@ -316,28 +329,18 @@ def _solutions_within(
         truncated = "bytes"  # some solutions were not read (the cap is far past what can be sent)
     tsv = reading.value()
     tsv = tsv[: tsv.rfind(b"\n") + 1]  # whole lines only
-    rows = tsv.count(b"\n") - 1
+    ends = _line_ends(tsv)
+    rows = len(ends) - 1
     if rows < 0:
         raise RuntimeError("the engine wrote no TSV header within the cap")
     if rows > max_rows:
-        tsv, rows, truncated = tsv[: _line_ends(tsv)[max_rows]], max_rows, "rows"
+        ends, rows, truncated = ends[: max_rows + 1], max_rows, "rows"
+        tsv = tsv[: ends[-1]]
     body = _render(tsv, fmt, max_bytes)
     if body is not None:
         return body, truncated
-    ends = _line_ends(tsv)
-    fits, too_many = 0, rows
-    fitted = _render(tsv[: ends[0]], fmt, 2**62) or b""  # no solution: the head and tail alone
-    for _ in range(16):
-        if too_many - fits <= 1 or len(fitted) >= 0.97 * max_bytes:
-            break
-        guess = int(fits * 0.99 * max_bytes / len(fitted)) if fits else rows // 2
-        quarter = (too_many - fits) // 4
-        guess = min(max(guess, fits + max(quarter, 1)), too_many - max(quarter, 1))
-        body = _render(tsv[: ends[guess]], fmt, max_bytes)
-        if body is None:
-            too_many = guess
-        else:
-            fits, fitted = guess, body
+    head = _render(tsv[: ends[0]], fmt, 2**62) or b""  # no solution: the head and tail alone
+    fitted = _most_that_fit(lambda count: _render(tsv[: ends[count]], fmt, max_bytes), head, rows, max_bytes)
     return fitted, "bytes"
 
 
@@ -362,7 +365,7 @@ def execute(
     operation = prepare(request.protocol, max_rows + 1)
     default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
     named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None
-    if merged_default and operation.default_graphs == FULL_GRAPHS and operation.named_graphs is None:
+    if merged_default and operation.service_default:
         pass  # the store's default graph is their merge (and every graph is available by name)
     elif operation.default_graphs is not None:
         default_graph = [ox.NamedNode(g) for g in operation.default_graphs]

@@ -43,6 +43,12 @@ class Operation:
     named_graphs: list[str] | None
     """``None`` with default graphs given: every graph of the store."""
 
+    @property
+    def service_default(self) -> bool:
+        """Whether the query runs on the service's default dataset (:func:`dataset`): neither the
+        request nor the query named one."""
+        return self.default_graphs == list(FULL_GRAPHS) and self.named_graphs is None
+
 
 def offered(form: str) -> list[str]:
     """The media types an answer of this query form is offered in."""

@@ -72,7 +72,7 @@ def _utf8(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ProtocolRefusal(400, f"{what} is not UTF-8 (byte {error.start})") from None
+        raise Refused(400, f"{what} is not UTF-8 (byte {error.start})") from None
 
 
 def _form(text: str, what: str) -> list[tuple[str, str]]:
@@ -82,53 +82,39 @@ def _form(text: str, what: str) -> list[tuple[str, str]]:
     try:
         return urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as error:
-        raise ProtocolRefusal(
-            400, f"{what} holds a percent-escape that is not UTF-8 ({error.reason})"
-        ) from None
-
-
-class ProtocolRefusal(Exception):
-    """A request the SPARQL protocol does not allow: its status and message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+        raise Refused(400, f"{what} holds a percent-escape that is not UTF-8 ({error.reason})") from None
 
 
 async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[str]]:
     """The operation's parameters from the query string and, for POST, the body (SPARQL 1.1
     Protocol section 2.1): ``query``, ``update``, ``default-graph-uri``, ``named-graph-uri``."""
     if len(request.scope["query_string"]) > limits.max_request_bytes:  # (request.url builds a URL)
-        raise ProtocolRefusal(414, f"the query string is longer than {limits.max_request_bytes} bytes")
+        raise Refused(414, f"the query string is longer than {limits.max_request_bytes} bytes")
     params = _form(_utf8(request.scope["query_string"], "the query string"), "the query string")
     if request.method in ("GET", "HEAD"):
         if (
             request.headers.get("content-length", "0") not in ("", "0")
             or "transfer-encoding" in request.headers
         ):
-            raise ProtocolRefusal(400, "a GET request carries its query in the URL, not in a body")
+            raise Refused(400, "a GET request carries its query in the URL, not in a body")
     else:
         content_type, options = _media_type(request.headers.get("content-type", ""))
         if content_type == "application/sparql-update":
-            raise ProtocolRefusal(403, "this endpoint is read-only: SPARQL Update is refused")
+            raise Refused(403, "this endpoint is read-only: SPARQL Update is refused")
         if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
-            raise ProtocolRefusal(
+            raise Refused(
                 415,
                 f"unsupported content type {content_type or '(none)'!r}: send "
                 "application/sparql-query or application/x-www-form-urlencoded",
             )
         if options.get("charset", "utf-8") != "utf-8":
-            raise ProtocolRefusal(415, f"the request body must be UTF-8, not {options['charset']}")
+            raise Refused(415, f"the request body must be UTF-8, not {options['charset']}")
         try:
             body = _utf8(await _body(request, limits), "the request body")
         except BodyTooLarge:
-            raise ProtocolRefusal(
-                413, f"the request body is larger than {limits.max_request_bytes} bytes"
-            ) from None
+            raise Refused(413, f"the request body is larger than {limits.max_request_bytes} bytes") from None
         except TimeoutError:
-            raise ProtocolRefusal(
-                408, f"the request body did not arrive within {limits.body_timeout:g} s"
-            ) from None
+            raise Refused(408, f"the request body did not arrive within {limits.body_timeout:g} s") from None
         if content_type == "application/sparql-query":
             params.append(("query", body))
         else:
@@ -137,9 +123,9 @@ async def _protocol_fields(request: Request, limits: Limits) -> dict[str, list[s
     for key, value in params:
         fields.setdefault(key, []).append(str(value))
     if "update" in fields:
-        raise ProtocolRefusal(403, "this endpoint is read-only: SPARQL Update is refused")
+        raise Refused(403, "this endpoint is read-only: SPARQL Update is refused")
     if "query" in fields and len(fields["query"]) != 1:
-        raise ProtocolRefusal(400, "give exactly one query")
+        raise Refused(400, "give exactly one query")
     return fields
 
 
@@ -148,7 +134,7 @@ async def sparql(request: Request) -> Response:
     limits = site.limits
     try:
         fields = await _protocol_fields(request, limits)
-    except ProtocolRefusal as refusal:
+    except Refused as refusal:
         # a body not read to its end (too large, too slow) leaves the connection unusable: close it
         closing = {"Connection": "close"} if refusal.status in (408, 413) else None
         return error_response(request, refusal.status, refusal.message, closing)
