@@ -15,6 +15,7 @@ from bytedance_kg.build import BuildResult, CheckReport, build, check_sources
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.sources import Sources, union
 from bytedance_kg.project.paths import ProjectPaths, default_paths
+from tests.servers import in_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,3 +110,47 @@ def server(built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with our_server(built[0].dist, tmp_path_factory.mktemp("server")) as url:
         yield url
+
+
+# The browser tests' fixtures (Debian's Chromium driven by Playwright), shared by every
+# tests/test_browser*.py module: each page fails its test on any console error.
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        if in_ci():
+            pytest.fail("chromium is not installed; `make test` installs Debian's chromium")
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser, request) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert page.errors == [], page.errors
