@@ -23,6 +23,8 @@ class RdfSyntax:
     extension: str
     media_type: str
     serialiser: ox.RdfFormat
+    title: str
+    """What people call it (``N-Triples``)."""
     datasets: bool = False
     """Whether it holds named graphs (N-Quads, TriG)."""
 
@@ -38,12 +40,12 @@ class ResultsFormat:
 
 
 RDF_SYNTAXES = (
-    RdfSyntax("turtle", ".ttl", "text/turtle", ox.RdfFormat.TURTLE),
-    RdfSyntax("ntriples", ".nt", "application/n-triples", ox.RdfFormat.N_TRIPLES),
-    RdfSyntax("jsonld", ".jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
-    RdfSyntax("rdfxml", ".rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML),
-    RdfSyntax("nquads", ".nq", "application/n-quads", ox.RdfFormat.N_QUADS, datasets=True),
-    RdfSyntax("trig", ".trig", "application/trig", ox.RdfFormat.TRIG, datasets=True),
+    RdfSyntax("turtle", ".ttl", "text/turtle", ox.RdfFormat.TURTLE, "Turtle"),
+    RdfSyntax("ntriples", ".nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, "N-Triples"),
+    RdfSyntax("jsonld", ".jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, "JSON-LD"),
+    RdfSyntax("rdfxml", ".rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML, "RDF/XML"),
+    RdfSyntax("nquads", ".nq", "application/n-quads", ox.RdfFormat.N_QUADS, "N-Quads", datasets=True),
+    RdfSyntax("trig", ".trig", "application/trig", ox.RdfFormat.TRIG, "TriG", datasets=True),
 )
 """Every RDF syntax, graph syntaxes first in the order the server prefers them."""
 GRAPH_SYNTAXES = tuple(syntax for syntax in RDF_SYNTAXES if not syntax.datasets)
@@ -67,8 +69,14 @@ def results_format(name: str) -> ResultsFormat:
     return {f.name: f for f in RESULTS_FORMATS}[name]
 
 
+def syntax_of(extension: str) -> RdfSyntax | None:
+    """The RDF syntax of a file by its extension (``.ttl``), or ``None``."""
+    return next((s for s in RDF_SYNTAXES if s.extension == extension), None)
+
+
 def media_type_of(extension: str) -> str | None:
     """The media type of a file by its extension (``.html`` included), or ``None``."""
     if extension == ".html":
         return HTML
-    return next((s.media_type for s in RDF_SYNTAXES if s.extension == extension), None)
+    found = syntax_of(extension)
+    return found.media_type if found else None

@@ -18,12 +18,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.server.backend import Backend
+from bytedance_kg.server.browse import all_kinds, one_kind, search
 from bytedance_kg.server.charts import INLINE_STYLES
+from bytedance_kg.server.dataset import dataset_document, dataset_identifier, downloads_page
 from bytedance_kg.server.executor import Limits
 from bytedance_kg.server.hardening import SecurityHeaders
 from bytedance_kg.server.linkeddata import (
@@ -38,7 +42,7 @@ from bytedance_kg.server.linkeddata import (
     well_known_void,
 )
 from bytedance_kg.server.pages import chart, landing, query_page
-from bytedance_kg.server.site import DEFAULT_BASE, Site
+from bytedance_kg.server.site import DEFAULT_BASE, Site, error_response
 from bytedance_kg.server.sparql import sparql
 from bytedance_kg.sparql.catalogue import load_catalogue
 
@@ -53,6 +57,15 @@ async def _follow_releases(backend: Backend) -> None:
             await backend.follow_release()
         except OSError:  # a release vanishing mid-load: the next look finds the newest
             continue
+
+
+async def _not_found(request: Request, error: Exception) -> Response:
+    """Every 404 is the site's one error page (or plain text), whichever route gave it."""
+    return error_response(request, 404, f"there is no page at {request.url.path[:200]}; try the search")
+
+
+async def _not_allowed(request: Request, error: Exception) -> Response:
+    return error_response(request, 405, f"{request.method} is not allowed here")
 
 
 def create_app(
@@ -77,7 +90,13 @@ def create_app(
         Route("/", landing),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/query", query_page),
+        Route("/search", search),
+        Route("/id/", all_kinds),
+        Route("/id/dataset", dataset_identifier),
+        Route("/id/dataset/{part:path}", dataset_identifier),
+        Route("/id/{kind}/", one_kind),
         Route("/id/{path:path}", identifier),
+        Route("/doc/dataset.{ext:str}", dataset_document),
         Route("/doc/{path:path}", document),
         Route("/ontology", ontology),
         Route("/ontology.{ext:str}", ontology_document),
@@ -85,6 +104,7 @@ def create_app(
         Route("/shapes", shapes),
         Route("/context.jsonld", context),
         Route("/charts/{name}", chart),
+        Route("/dist/", downloads_page),
         Route("/dist/{name}", download),
         Route("/.well-known/void", well_known_void),
         Mount("/static", StaticFiles(directory=static), name="static"),
@@ -111,6 +131,11 @@ def create_app(
             follower.cancel()
             backend.close()
 
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={404: _not_found, 405: _not_allowed},
+    )
     app.state.site = site
     return app

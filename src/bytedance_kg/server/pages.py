@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bytedance_kg.pipeline.sentences import sentence_around, split_sentences
+from bytedance_kg.pipeline.sentences import split_sentences
 from bytedance_kg.project.graphs import (
     ASSERTED_GRAPHS,
     FULL_GRAPHS,
@@ -18,33 +18,17 @@ from bytedance_kg.project.graphs import (
 )
 from bytedance_kg.query.describe import describe
 from bytedance_kg.rdf.formats import syntax
+from bytedance_kg.server.browse import finder
 from bytedance_kg.server.charts import org_chart_svg, timeline_svg
 from bytedance_kg.server.site import DOC_FORMATS, Site, document_graphs, error_response, script_safe
+from bytedance_kg.server.summary import links_here, property_rows, quoted_sentences, summary
 from bytedance_kg.sparql.querying import compact
 
 
 def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
     description = describe(site.run(WITH_IMPLIED_GRAPHS), thing, site.run(FULL_GRAPHS))
-    sentences = split_sentences(site.article)
-    quotes = []
-    for quote in description.quotes:
-        around = sentence_around(sentences, quote.start, quote.end)
-        if around:
-            start, end = around[0].start, around[-1].end
-            context = (site.article[start : quote.start], quote.exact, site.article[quote.end : end])
-        else:
-            context = ("", quote.exact, "")
-        quotes.append(
-            {
-                "fact": quote.fact.value,
-                "fact_label": compact(quote.fact),
-                "before": context[0],
-                "exact": context[1],
-                "after": context[2],
-                "start": quote.start,
-                "end": quote.end,
-            }
-        )
+    found = finder(site)
+    sentences = site.per_release("sentences", lambda: split_sentences(site.article))
     jsonld = site.backend.document(
         f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}",
         syntax("jsonld").media_type,
@@ -53,7 +37,10 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
     return site.page(
         "thing.html",
         description=description,
-        quotes=quotes,
+        summary=summary(description, found),
+        rows=property_rows(description),
+        links=links_here(description),
+        quoted=quoted_sentences(description.quotes, sentences, site.article, found),
         stem=stem,
         compact=compact,
         jsonld=script_safe(jsonld.decode("utf-8")),

@@ -3,8 +3,11 @@ one error response, and what a thing's document holds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from jinja2 import Environment
@@ -21,6 +24,7 @@ from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.sparql.catalogue import SavedQuery
 
 DEFAULT_BASE = BASE
+T = TypeVar("T")
 
 
 DOC_FORMATS = {"html": HTML} | {
@@ -39,6 +43,8 @@ class Site:
     catalogue: dict[str, SavedQuery]
     article: str
     limits: Limits
+    _made: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def dist(self) -> Path:
@@ -56,6 +62,18 @@ class Site:
         if iri.startswith(self.base):
             return self.local(iri)
         return iri if iri.lower().startswith(("http://", "https://")) else None
+
+    def per_release(self, name: str, make: Callable[[], T]) -> T:
+        """What ``make`` gives for the release being served, made once per release: the pages'
+        indexes (search, the article's marks) are read from the graph once, not on every request,
+        and made again when a rebuild publishes a new release under the running server."""
+        key = (str(self.dist), name)
+        with self._making:
+            if key not in self._made:
+                for old in [k for k in self._made if k[1] == name]:
+                    del self._made[old]  # an earlier release's: never asked for again
+                self._made[key] = make()
+            return self._made[key]
 
     def run(self, graphs: list[str]):
         return lambda text: self.backend.outcome(text, graphs)

@@ -1,0 +1,204 @@
+"""A thing's page for a person, not a triple store: what the graph says about it in plain words
+first, then its properties with rows that say the same thing merged, the links to it read from the
+page's side, and each quoted sentence of the article once, with every span that supports it marked.
+
+It reshapes a :class:`~bytedance_kg.query.describe.Description` (the same one ``bytedance-kg
+describe`` prints) and asks nothing more of the graph: the labels and kinds of linked things come
+from the release's index (:mod:`.finding`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from bytedance_kg.pipeline.sentences import Sentence, sentence_around
+from bytedance_kg.query.describe import Description, Support, Value
+from bytedance_kg.server.finding import Finder
+from bytedance_kg.sparql.querying import compact
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SHOWN_ABOVE = {
+    RDF_TYPE,
+    "https://schema.org/description",
+    "http://www.w3.org/2004/02/skos/core#definition",
+}
+"""Said in the page's heading already."""
+PLUMBING = {
+    "https://w3id.org/bytedance-kg/ontology#mention",
+    "https://w3id.org/bytedance-kg/ontology#evidence",
+    "http://www.w3.org/ns/prov#wasDerivedFrom",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object",
+    "http://www.w3.org/2004/02/skos/core#editorialNote",
+}
+"""Links that record where a fact comes from rather than what it says: left out of the summary
+(the table below still shows them)."""
+
+
+_VERB = re.compile(r"^(has|is|was|were|had)\b|\b(to|of|by|from|in|at|on|with)$")
+"""A property label that reads as a verb phrase between its subject and object (``reports to``)."""
+
+
+def readable(label: str, iri: str) -> str:
+    """A property's label as words: ``unit Of`` and ``wasAttributedTo`` (a camel-cased label or
+    local name) become ``unit of`` and ``was attributed to``; a prefixed name that stood in for a
+    missing label becomes its local name in words."""
+    if label == compact(ox.NamedNode(iri)) or not label:
+        label = re.split(r"[#/:]", iri)[-1]
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label)
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in spaced.split())
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a property table: the properties that give exactly these values."""
+
+    properties: list[tuple[str, str]]
+    """(readable label, IRI) of each property with these values."""
+    values: list[Value]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A thing that links to the page's thing, and how (read from the page's side)."""
+
+    thing: Value
+    properties: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A plain-words line of the summary: a linked thing whose label already says the fact (a
+    membership, a claim), or a sentence made of a link."""
+
+    kind: str
+    text: str
+    iri: str | None
+    before: str = ""
+    after: str = ""
+
+
+@dataclass
+class QuotedSentence:
+    """A sentence of the article once, with every span quoted for the thing marked in it."""
+
+    sentence: Sentence
+    segments: list[tuple[str, bool]] = field(default_factory=list)
+    """(text, marked) pieces of the sentence in order."""
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    """(IRI, label) of each fact the marked spans support."""
+
+
+def _merged(groups: dict[tuple[str, str], list[Value]]) -> list[tuple[list[tuple[str, str]], list[Value]]]:
+    """Properties that give the same values (``rdfs:label``, ``schema:name`` and ``foaf:name`` all
+    "Zhu Jun"; ``author`` and ``wasAttributedTo``) as one entry, in the order first seen."""
+    merged: dict[tuple[str, ...], tuple[list[tuple[str, str]], list[Value]]] = {}
+    for (label, iri), values in groups.items():
+        key = tuple(sorted(str(v.term) for v in values))
+        entry = merged.setdefault(key, ([], values))
+        if readable(label, iri) not in [p[0] for p in entry[0]]:
+            entry[0].append((readable(label, iri), iri))
+    return list(merged.values())
+
+
+def property_rows(description: Description) -> list[Row]:
+    return [
+        Row(props, values)
+        for props, values in _merged(description.properties)
+        if not all(iri in SHOWN_ABOVE for _, iri in props)
+    ]
+
+
+def links_here(description: Description) -> list[Link]:
+    """Each linking thing once, with every property it links by."""
+    links: dict[str, Link] = {}
+    for props, values in _merged(description.referenced_by):
+        for value in values:
+            link = links.setdefault(str(value.term), Link(value, []))
+            link.properties.extend(p for p in props if p not in link.properties)
+    return sorted(links.values(), key=lambda link: (link.properties[0][0], link.thing.label.lower()))
+
+
+def summary(description: Description, finder: Finder) -> list[Fact]:
+    """What the graph says about the thing, in plain words: each thing linked to it whose label
+    names it (a membership "Hong Dingkun, technical lead of Flow" on Hong Dingkun's page) by that
+    label; other links as "<property> <thing>" or "<thing> <property> <this>"."""
+    name = description.label
+    facts: dict[str, Fact] = {}
+
+    def kind_of(iri: str) -> str:
+        thing = finder.get(iri)
+        return finder.kinds[thing.kind].label if thing else ""
+
+    for link in links_here(description):
+        iri = link.thing.term.value
+        props = [label for label, p in link.properties if p not in PLUMBING]
+        label = link.thing.label or compact(link.thing.term)
+        if not props or iri in facts:
+            continue
+        if name and name.lower() in label.lower():
+            facts[iri] = Fact(kind_of(iri), label, iri)
+        elif all(_VERB.search(p) for p in props):
+            facts[iri] = Fact(kind_of(iri), label, iri, after=f" {' · '.join(props)} {name}")
+        else:
+            facts[iri] = Fact(kind_of(iri), label, iri, after=f" ({' · '.join(props)}: {name})")
+    for row in property_rows(description):
+        props = [label for label, p in row.properties if p not in PLUMBING]
+        if not props:
+            continue
+        for value in row.values:
+            if not isinstance(value.term, ox.NamedNode) or value.term.value in facts:
+                continue
+            facts[value.term.value] = Fact(
+                kind_of(value.term.value),
+                value.label or compact(value.term),
+                value.term.value,
+                before=f"{' · '.join(props)}: ",
+            )
+    return sorted(facts.values(), key=lambda f: ("membership" not in f.kind, f.kind, f.before, f.text.lower()))
+
+
+def quoted_sentences(
+    quotes: list[Support], sentences: list[Sentence], article: str, finder: Finder
+) -> list[QuotedSentence]:
+    """Each sentence the quotes touch, once, in the article's order, with the union of the quoted
+    spans in it marked and the facts they support listed."""
+    found: dict[int, QuotedSentence] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for quote in quotes:
+        around = sentence_around(sentences, quote.start, quote.end) or [
+            Sentence(quote.start, quote.end, quote.exact)
+        ]
+        first = Sentence(around[0].start, around[-1].end, article[around[0].start : around[-1].end])
+        entry = found.setdefault(first.start, QuotedSentence(first))
+        spans.setdefault(first.start, []).append((quote.start, quote.end))
+        thing = finder.get(quote.fact.value) if isinstance(quote.fact, ox.NamedNode) else None
+        fact = (quote.fact.value, thing.name if thing else compact(quote.fact))
+        if fact not in entry.facts:
+            entry.facts.append(fact)
+    for start, entry in found.items():
+        entry.segments = _segments(entry.sentence, spans[start], article)
+    return [found[start] for start in sorted(found)]
+
+
+def _segments(sentence: Sentence, spans: list[tuple[int, int]], article: str) -> list[tuple[str, bool]]:
+    """The sentence cut into plain and marked pieces, overlapping spans merged into one mark."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        start, end = max(start, sentence.start), min(end, sentence.end)
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        elif start < end:
+            merged.append([start, end])
+    pieces, at = [], sentence.start
+    for start, end in merged:
+        if start > at:
+            pieces.append((article[at:start], False))
+        pieces.append((article[start:end], True))
+        at = end
+    if at < sentence.end:
+        pieces.append((article[at : sentence.end], False))
+    return pieces
