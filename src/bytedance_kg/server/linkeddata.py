@@ -6,6 +6,7 @@ external one behind ``--store``) never blocks the event loop."""
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -120,18 +121,40 @@ def shapes(request: Request) -> Response:
 
 def ontology_document(request: Request) -> Response:
     site: Site = request.app.state.site
-    if request.path_params["ext"] not in ONTOLOGY_FORMATS.values():
+    if request.path_params["ext"] not in [*ONTOLOGY_FORMATS.values(), "css"]:
         return error_response(
             request, 404, "the ontology is published as /ontology.html, /ontology.ttl and /ontology.rdf"
         )
-    if request.path_params["ext"] == "html":
-        return FileResponse(site.dist / "ontology.html", media_type="text/html")
+    if request.path_params["ext"] in ("html", "css"):
+        html = (site.dist / "ontology.html").read_text(encoding="utf-8")
+        if request.path_params["ext"] == "css":
+            return Response("\n".join(_STYLE.findall(html)), media_type="text/css")
+        return Response(in_site_frame(html), media_type=HTML)
     if request.path_params["ext"] == "rdf":
         return FileResponse(site.dist / "ontology.rdf", media_type=syntax("rdfxml").media_type)
     body = site.backend.document(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", syntax("turtle").media_type, [str(GRAPH["ontology"])]
     )
     return Response(body, media_type=syntax("turtle").media_type)
+
+
+SITE_BAR = """<nav class="kg-site-bar" aria-label="Site"><a href="/">bytedance-kg</a> ›
+<a href="/ontology.html">the ontology</a> · <a href="/id/">browse the data</a> · <a href="/search">search</a>
+· <a href="/ontology.ttl">Turtle</a> · <a href="/ontology.rdf">RDF/XML</a></nav>"""
+
+
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+
+
+def in_site_frame(html: str) -> str:
+    """pyLODE's page with the way back: the site's bar on top, and a stylesheet that puts pyLODE's
+    fixed table of contents in the flow of the page on a narrow screen (where it covered half of it).
+    pyLODE's inline style, which the pages' Content Security Policy refuses, is served as
+    ``/ontology.css``. The published ``ontology.html`` stays pyLODE's own; only the served page is
+    framed."""
+    sheets = "".join(f'<link rel="stylesheet" href="{h}">' for h in ("/ontology.css", "/static/ontology.css"))
+    html = _STYLE.sub("", html).replace("</head>", sheets + "</head>", 1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + SITE_BAR, html, count=1)
 
 
 def context(request: Request) -> Response:

@@ -158,7 +158,8 @@ def summary(description: Description, finder: Finder) -> list[Fact]:
                 value.term.value,
                 before=f"{' · '.join(props)}: ",
             )
-    return sorted(facts.values(), key=lambda f: ("membership" not in f.kind, f.kind, f.before, f.text.lower()))
+    roles_first = sorted(facts.values(), key=lambda f: (f.kind, f.before, f.text.lower()))
+    return sorted(roles_first, key=lambda f: "membership" not in f.kind)
 
 
 def quoted_sentences(
