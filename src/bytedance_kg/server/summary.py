@@ -86,8 +86,8 @@ class QuotedSentence:
     """A sentence of the article once, with every span quoted for the thing marked in it."""
 
     sentence: Sentence
-    segments: list[tuple[str, bool]] = field(default_factory=list)
-    """(text, marked) pieces of the sentence in order."""
+    segments: list[tuple[str, int]] = field(default_factory=list)
+    """(text, how many quoted spans cover it) pieces of the sentence in order."""
     facts: list[tuple[str, str]] = field(default_factory=list)
     """(IRI, label) of each fact the marked spans support."""
 
@@ -185,21 +185,19 @@ def quoted_sentences(
     return [found[start] for start in sorted(found)]
 
 
-def _segments(sentence: Sentence, spans: list[tuple[int, int]], article: str) -> list[tuple[str, bool]]:
-    """The sentence cut into plain and marked pieces, overlapping spans merged into one mark."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        start, end = max(start, sentence.start), min(end, sentence.end)
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        elif start < end:
-            merged.append([start, end])
-    pieces, at = [], sentence.start
-    for start, end in merged:
-        if start > at:
-            pieces.append((article[at:start], False))
-        pieces.append((article[start:end], True))
-        at = end
-    if at < sentence.end:
-        pieces.append((article[at : sentence.end], False))
+def _segments(sentence: Sentence, spans: list[tuple[int, int]], article: str) -> list[tuple[str, int]]:
+    """The sentence cut into pieces, each with how many quoted spans cover it (0: plain): a quote
+    inside a wider one stays visible as a piece of its own (``Hong Dingkun as the technical lead``
+    within the sentence that names all of Flow's leads)."""
+    cuts = {sentence.start, sentence.end}
+    for start, end in spans:
+        cuts.update(c for c in (start, end) if sentence.start < c < sentence.end)
+    bounds = sorted(cuts)
+    pieces: list[tuple[str, int]] = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        depth = sum(1 for s, e in spans if s <= start and end <= e)
+        if pieces and pieces[-1][1] == depth:
+            pieces[-1] = (pieces[-1][0] + article[start:end], depth)
+        else:
+            pieces.append((article[start:end], depth))
     return pieces

@@ -1,0 +1,145 @@
+"""The site for people, over HTTP on 127.0.0.1: the search, the index pages, the dataset and
+downloads pages, one error page for every route, the ontology's documentation inside the site, and
+things' pages that answer first. The expected values come from the built release, not from here."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from bytedance_kg.project.namespaces import ID, KG
+from bytedance_kg.project.releasefiles import ASSERTED, VOID_FILE
+
+VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
+
+
+@pytest.fixture()
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30, follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def asserted(built) -> Graph:
+    return Graph().parse(built[0].dist / f"{ASSERTED}.ttl")
+
+
+def _links(page: str) -> list[str]:
+    return [html.unescape(text) for text in re.findall(r"<a href=\"[^\"]*\"[^>]*>([^<]+)</a>", page)]
+
+
+def test_search_finds_both_zhus_by_their_names(client: httpx.Client) -> None:
+    page = client.get("/search", params={"q": "zhu"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    hits = _links(page.text.split('<ol class="hits">', 1)[1].split("</ol>", 1)[0])
+    assert hits[:2] == ["Zhu Jun", "Zhu Wenjia"]  # the people first: their whole name starts with it
+    suggestions = client.get("/search", params={"q": "zhu", "format": "json", "limit": 3}).json()
+    assert [h["label"] for h in suggestions["hits"]][:2] == ["Zhu Jun", "Zhu Wenjia"]
+    assert (
+        suggestions["hits"][0]["kind"] == "person" and suggestions["hits"][0]["href"] == "/id/person/zhu-jun"
+    )
+    assert len(suggestions["hits"]) == 3
+    by_accept = client.get("/search", params={"q": "zhu"}, headers={"Accept": "application/json"})
+    assert by_accept.headers["content-type"].startswith("application/json")
+
+
+def test_search_reads_descriptions_and_quotes_and_ignores_case_and_accents(client: httpx.Client) -> None:
+    hits = client.get("/search", params={"q": "DOUBAO", "format": "json"}).json()["hits"]
+    assert hits and hits[0]["label"].lower().startswith("doubao")
+    words = client.get("/search", params={"q": "gravitational pull", "format": "json"}).json()["hits"]
+    assert words and {h["matched"] for h in words} <= {"quoted words", "description", "name"}
+    accented = client.get("/search", params={"q": "Zhū", "format": "json"}).json()["hits"]
+    assert accented[0]["label"] == "Zhu Jun"
+    assert client.get("/search", params={"q": "no-such-word-anywhere", "format": "json"}).json()["hits"] == []
+
+
+def test_every_person_is_listed_on_the_person_index(client: httpx.Client, asserted: Graph) -> None:
+    people = {
+        str(label)
+        for person in asserted.subjects(RDF.type, KG.Person)
+        if str(person).startswith(ID + "person/")
+        for label in asserted.objects(person, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+    }
+    page = client.get("/id/person/")
+    assert page.status_code == 200
+    listed = page.text.split('<ul class="things">', 1)[1].split("</ul>", 1)[0]
+    assert people and set(_links(listed)) == people
+
+
+def test_the_index_of_kinds_links_each_kind_with_its_count(client: httpx.Client) -> None:
+    page = client.get("/id/")
+    assert page.status_code == 200
+    kinds = re.findall(r'<a href="/id/([a-z-]+)/">[^<]+</a> <span class="count">(\d+)</span>', page.text)
+    assert (
+        "person",
+        str(len(re.findall(r'<li><a href="/id/person/', client.get("/id/person/").text))),
+    ) in kinds
+    assert client.get("/id/no-such-kind/").status_code == 404
+
+
+def test_the_dataset_iri_answers_with_a_readable_page(client: httpx.Client, built) -> None:
+    seen = client.get("/id/dataset", headers={"Accept": "text/html"})
+    assert seen.status_code == 303 and seen.headers["location"].endswith("/doc/dataset.html")
+    void = Graph().parse(built[0].dist / VOID_FILE)
+    triples = void.value(URIRef(ID + "dataset"), VOID_TRIPLES)
+    page = client.get("/doc/dataset.html")
+    assert page.status_code == 200 and f"{int(triples)} triples" in page.text
+    turtle = client.get("/id/dataset", headers={"Accept": "text/turtle"})
+    assert (
+        turtle.status_code == 303
+        and client.get(turtle.headers["location"]).content == (built[0].dist / VOID_FILE).read_bytes()
+    )
+    part = client.get("/id/dataset/graph/data", headers={"Accept": "text/html"})
+    assert part.status_code == 303 and part.headers["location"].endswith("#graph-data")
+
+
+def test_the_downloads_page_lists_every_file_with_its_size(client: httpx.Client, built) -> None:
+    page = client.get("/dist/")
+    assert page.status_code == 200
+    for path in built[0].dist.iterdir():
+        assert f'href="/dist/{path.name}"' in page.text, path.name
+    assert "sha256sum -c SHA256SUMS" in page.text
+    assert "Turtle" in page.text and "N-Quads" in page.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/no-such-page", "/static/no-such.css", "/id/no-such-kind/", "/dist/nothing"]
+)
+def test_one_error_page_for_every_route(client: httpx.Client, path: str) -> None:
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>404</h1>" in page.text and 'action="/search"' in page.text
+    assert client.get(path, headers={"Accept": "text/plain"}).headers["content-type"].startswith("text/plain")
+
+
+def test_the_ontology_docs_have_a_way_back_and_no_inline_style(client: httpx.Client) -> None:
+    page = client.get("/ontology.html")
+    assert 'class="kg-site-bar"' in page.text and '<a href="/">' in page.text
+    assert "<style" not in page.text  # the CSP refuses inline styles: pyLODE's is served as a sheet
+    style = client.get("/ontology.css")
+    assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+    assert "#toc" in style.text
+
+
+def test_a_persons_page_answers_first_and_reads_links_from_its_side(client: httpx.Client) -> None:
+    page = client.get("/doc/person/liang-rubo.html").text
+    glance = page.split('id="glance"', 1)[1].split("</section>", 1)[0]
+    assert "Liang Rubo, CEO of ByteDance" in glance  # his role, in the graph's words, up front
+    links = page.split('id="refs"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r">Zhu Wenjia</a> <span class=\"how\">reports to</span> Liang Rubo", links)
+    rows = page.split('id="props"', 1)[1].split("</table>", 1)[0]
+    assert rows.count('Liang Rubo <span class="lang">') == 1  # label, name and foaf:name: one row
+
+
+def test_a_units_page_shows_each_quoted_sentence_once(client: httpx.Client) -> None:
+    page = client.get("/doc/unit/flow.html").text
+    quotes = re.findall(r"<blockquote>(.*?)</blockquote>", page, re.S)
+    plain = [re.sub(r"</?mark>", "", q) for q in quotes]
+    assert quotes and len(plain) == len(set(plain))
+    assert "unit Of" not in page and "wasAttributedTo" not in page
