@@ -214,10 +214,14 @@ def test_a_hub_keeps_a_bounded_number_of_incoming_triples(
 ) -> None:
     monkeypatch.setattr(documents, "INCOMING_LIMIT", limit)
     hub = ox.NamedNode(BASE + "id/org/hub")
-    quads = [ox.Quad(hub, NAME, ox.Literal("Hub", language="en"), DATA)] + [
-        ox.Quad(ox.NamedNode(f"{BASE}id/person/p{n}"), MEMBER, hub, DATA) for n in range(5)
+    part = ox.NamedNode(hub.value + "#board")  # its own hash IRI's link is outgoing, not incoming
+    quads = [
+        ox.Quad(hub, NAME, ox.Literal("Hub", language="en"), DATA),
+        ox.Quad(part, MEMBER, hub, DATA),
+        *(ox.Quad(ox.NamedNode(f"{BASE}id/person/p{n}"), MEMBER, hub, DATA) for n in range(5)),
     ]
     description = documents.describe_resource(small_site(quads), hub)
-    incoming = [t for t in description.triples if t.object == hub]
+    assert ox.Triple(part, MEMBER, hub) in description.triples
+    incoming = [t for t in description.triples if t.object == hub and t.subject != part]
     assert len(incoming) == kept and description.incoming_cut == cut
     assert [str(t.subject) for t in incoming] == sorted(str(t.subject) for t in incoming)

@@ -65,6 +65,7 @@ class ResourceDescription:
     """Whether some incoming triples were left out (more than :data:`INCOMING_LIMIT`)."""
 
     def values(self, subject: Node, predicate: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
+        """The objects of ``subject``'s ``predicate`` in the document."""
         return [
             t.object
             for t in self.triples
@@ -86,12 +87,13 @@ def _construct(site: Site, query: str, graphs: list[str]) -> list[ox.Triple]:
 
 
 def _stated(site: Site, thing: ox.NamedNode) -> list[ox.Triple]:
-    """Outgoing triples of the thing and its ``#`` IRIs, and incoming ones (one past the limit, so
-    that a cut shows), from the graph that states them."""
+    """Outgoing triples of the thing and its ``#`` IRIs, and incoming ones from other subjects (one
+    past the limit, so that a cut shows), from the graph that states them."""
+    own = f'?s = {thing} || STRSTARTS(STR(?s), CONCAT(STR({thing}), "#"))'
     query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-      {{ ?s ?p ?o FILTER (?s = {thing} || STRSTARTS(STR(?s), CONCAT(STR({thing}), "#"))) }}
+      {{ ?s ?p ?o FILTER ({own}) }}
       UNION
-      {{ SELECT ?s ?p ?o WHERE {{ ?s ?p {thing} BIND ({thing} AS ?o) }}
+      {{ SELECT ?s ?p ?o WHERE {{ ?s ?p {thing} FILTER (!({own})) BIND ({thing} AS ?o) }}
          ORDER BY ?s ?p LIMIT {INCOMING_LIMIT + 1} }}
     }}"""
     return _construct(site, query, document_graphs(site, thing))
