@@ -18,28 +18,36 @@ from bytedance_kg import __version__
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, VOID_FILE
 from bytedance_kg.rdf.formats import HTML, media_type_of, syntax
+from bytedance_kg.server.documents import describe_resource, render
 from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.server.pages import thing_page
-from bytedance_kg.server.site import DOC_FORMATS, Site, document_graphs, error_response, exists
+from bytedance_kg.server.site import DOC_ALIASES, DOC_FORMATS, DOC_MEDIA_TYPES, Site, error_response, exists
 
 
 def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
-    media_type = choose(accept_header(request), list(DOC_FORMATS.values()))
+    media_type = choose(accept_header(request), DOC_MEDIA_TYPES)
     if media_type is None:
-        return error_response(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
+        return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
     if not exists(site, site.base + "id/" + path):
         return error_response(request, 404, f"nothing is known about <{site.base}id/{path}>")
-    extension = next(ext for ext, mt in DOC_FORMATS.items() if mt == media_type)
     return RedirectResponse(
-        f"/doc/{urllib.parse.quote(path)}.{extension}", status_code=303, headers={"Vary": "Accept"}
+        f"/doc/{urllib.parse.quote(path)}.{_extension(media_type)}",
+        status_code=303,
+        headers={"Vary": "Accept"},
     )
 
 
+def _extension(media_type: str) -> str:
+    """The extension of the document that answers ``media_type`` (an alias's document's)."""
+    return DOC_ALIASES.get(media_type) or next(ext for ext, mt in DOC_FORMATS.items() if mt == media_type)
+
+
 def document(request: Request) -> Response:
-    """``/doc/...[.ext]``: the document about a thing, by extension or by content negotiation."""
+    """``/doc/...[.ext]``: the document about a thing, by extension or by content negotiation
+    (what it holds: :mod:`~bytedance_kg.server.documents`)."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
     stem, dot, extension = path.rpartition(".")
@@ -48,21 +56,21 @@ def document(request: Request) -> Response:
         headers = {}
     else:
         stem = path
-        chosen = choose(accept_header(request), list(DOC_FORMATS.values()))
+        chosen = choose(accept_header(request), DOC_MEDIA_TYPES)
         if chosen is None:
-            return error_response(request, 406, "offered: " + ", ".join(DOC_FORMATS.values()))
+            return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
         media_type = chosen
         headers = {"Vary": "Accept"}
     iri = site.base + "id/" + stem
     if not exists(site, iri):
         return error_response(request, 404, f"nothing is known about <{iri}>")
     thing = ox.NamedNode(iri)
-    if media_type == "text/html":
+    if media_type == HTML:
         return thing_page(site, thing, stem)
-    query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-        ?s ?p ?o . FILTER (?s = {thing} || STRSTARTS(STR(?s), CONCAT(STR({thing}), "#"))) }}"""
-    body = site.backend.document(query, media_type, document_graphs(site, thing))
-    return Response(body, media_type=media_type, headers=headers)
+    description = describe_resource(site, thing)
+    if description.incoming_cut:
+        headers["X-Result-Truncated"] = "incoming"
+    return Response(render(site, description, media_type), media_type=media_type, headers=headers)
 
 
 def download(request: Request) -> Response:

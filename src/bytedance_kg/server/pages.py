@@ -17,10 +17,10 @@ from bytedance_kg.project.graphs import (
     WITH_IMPLIED_GRAPHS,
 )
 from bytedance_kg.query.describe import describe
-from bytedance_kg.rdf.formats import syntax
 from bytedance_kg.server.browse import finder
 from bytedance_kg.server.charts import org_chart_svg, timeline_svg
-from bytedance_kg.server.site import DOC_FORMATS, Site, document_graphs, error_response, script_safe
+from bytedance_kg.server.documents import search_summary
+from bytedance_kg.server.site import DOC_FORMATS, Site, error_response, script_safe
 from bytedance_kg.server.summary import links_here, property_rows, quoted_sentences, summary
 from bytedance_kg.sparql.querying import compact
 
@@ -29,11 +29,7 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
     description = describe(site.run(WITH_IMPLIED_GRAPHS), thing, site.run(FULL_GRAPHS))
     found = finder(site)
     sentences = site.per_release("sentences", lambda: split_sentences(site.article))
-    jsonld = site.backend.document(
-        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}",
-        syntax("jsonld").media_type,
-        document_graphs(site, thing),
-    )
+    jsonld = search_summary(site, thing)
     return site.page(
         "thing.html",
         description=description,

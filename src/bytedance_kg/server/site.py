@@ -31,6 +31,12 @@ DOC_FORMATS = {"html": HTML} | {
     syntax(name).extension[1:]: syntax(name).media_type for name in ("turtle", "jsonld", "ntriples", "rdfxml")
 }
 """A thing's document by extension: HTML first (what a browser gets), then the RDF syntaxes."""
+DOC_ALIASES = {"application/json": "jsonld"}
+"""Media types a document is also negotiated by, and the extension of the document that answers:
+a client asking for plain JSON gets the JSON-LD document (JSON whose context says what it means)."""
+DOC_MEDIA_TYPES = [*DOC_FORMATS.values(), *DOC_ALIASES]
+"""What ``/id/`` and ``/doc/`` negotiate among, in the server's order (aliases last: ``*/*`` never
+picks one)."""
 
 
 @dataclass
