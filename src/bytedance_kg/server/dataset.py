@@ -27,7 +27,7 @@ OTHER_FILES = {
     "ontology.html": "The ontology's documentation: every class and property with its definition.",
     VOID_FILE: "This description in VoID and DCAT: counts, parts, files and their checksums.",
     CONTEXT_FILE: "The JSON-LD context the JSON-LD files are compacted with, for reuse.",
-    CHECKSUMS_FILE: "The SHA-256 of every file: check a download with `sha256sum -c SHA256SUMS`.",
+    CHECKSUMS_FILE: "The SHA-256 of every file: check a download with sha256sum -c SHA256SUMS.",
 }
 """What the release's files other than the data variants are for (the variants describe themselves
 in VoID)."""

@@ -1,0 +1,47 @@
+"""Finding things in a real browser: the search box on the landing page suggests as one types and
+leads to a person's page; the search, index, dataset and downloads pages and a person's page fit a
+phone's width. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+
+def test_typing_zhu_on_the_landing_page_leads_to_zhu_juns_page(page, server: str) -> None:
+    page.goto(server + "/")
+    page.locator("#site-search-q").fill("zhu")
+    suggestions = page.locator("#site-search-suggestions")
+    suggestions.get_by_role("link", name="Zhu Jun", exact=True).wait_for()
+    assert {"Zhu Jun", "Zhu Wenjia"} <= set(suggestions.locator("a").all_text_contents())
+    page.screenshot(path=str(ARTIFACTS / "search-suggestions.png"))
+    suggestions.get_by_role("link", name="Zhu Jun", exact=True).click()
+    page.wait_for_url("**/doc/person/zhu-jun.html")
+    assert page.locator("h1").text_content() == "Zhu Jun"
+    assert "overseeing product development of Flow" in page.locator("#glance ~ ul").text_content()
+
+
+def test_enter_opens_the_full_results(page, server: str) -> None:
+    page.goto(server + "/id/")
+    page.locator("#site-search-q").fill("flow")
+    page.locator("#site-search-q").press("Enter")
+    page.wait_for_url("**/search?q=flow")
+    assert page.locator("ol.hits li").first.locator("a").text_content() == "Flow"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/search?q=zhu", "/id/", "/id/person/", "/doc/dataset.html", "/dist/", "/doc/person/liang-rubo.html"],
+)
+def test_the_finding_pages_fit_a_phone(browser, server: str, path: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    errors: list[str] = []
+    phone.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    phone.goto(server + path)
+    assert phone.evaluate("document.documentElement.scrollWidth") == 390, path
+    name = "phone" + path.replace("/", "-").replace("?", "-").replace("=", "-").rstrip("-")
+    phone.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()
+    assert errors == []
