@@ -318,3 +318,18 @@ def test_synthetic_writes_a_project_copy_that_validate_checks(tmp_path: Path) ->
     assert (
         run("synthetic", "--articles", "1", "--out", str(broken)).returncode == 2
     )  # never over a non-empty folder
+
+
+def test_readme_lists_every_prefix_and_namespace() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Namespaces and prefixes", 1)[1].split("\n## ", 1)[0]
+    listed = dict(re.findall(r"^\| `([\w-]+):` \| `([^`]+)` \|$", section, re.MULTILINE))
+    assert listed == ALL_PREFIXES
+
+
+def test_readme_documents_every_exit_code_of_the_help() -> None:
+    codes = re.findall(r"(\d) [a-z]", run("--help").stdout.split("exit codes:", 1)[1])
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    table = readme.split("Exit codes of every command:", 1)[1].split("## ", 1)[0]
+    assert codes and all(f"**{code}**" in table for code in codes)
+    assert "4" in codes

@@ -241,23 +241,26 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     store = _store(args, paths, out, mode)
     _check_iri_params(query, args.param, store, mode)
     outcome = run_user_query(store, text, str(query.path))
+    sys.stdout.write(_answer(query, outcome, args.format))
     if outcome.rows == [] or outcome.triples == []:
+        sys.stdout.flush()  # the note follows the (empty) answer on a terminal
         out.note(empty_answer_hint(mode, why))
-    fmt = args.format
+    return EXIT_OK
+
+
+def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
+    """The outcome as ``--format`` asks, if that format can carry it."""
     if outcome.triples is not None:
         if fmt not in ("table", *GRAPH_OUTPUT):
             raise UsageError(f"a {query.form} query gives a graph: use --format turtle, ntriples or jsonld")
         rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
         prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
-        sys.stdout.write(serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
-        return EXIT_OK
+        return serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8")
     if fmt == "table":
-        sys.stdout.write(to_table(outcome))
-    elif fmt in SOLUTION_FORMATS:
-        sys.stdout.write(serialise(outcome, SOLUTION_FORMATS[fmt]))
-    else:
-        raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
-    return EXIT_OK
+        return to_table(outcome)
+    if fmt in SOLUTION_FORMATS:
+        return serialise(outcome, SOLUTION_FORMATS[fmt])
+    raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
 
 
 def _check_iri_params(query: SavedQuery, assignments: list[str], store: ox.Store, mode: str) -> None:
