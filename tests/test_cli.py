@@ -141,6 +141,25 @@ def test_describe_finds_slugs_names_and_names_with_their_kind(name: str, prefixe
     assert prefixed.split(":")[1] in _described(run("describe", prefixed))
 
 
+def test_describe_prefers_the_named_thing_to_its_quote_of_the_same_slug() -> None:
+    assert _described(run("describe", "quote:ailab")).endswith("/quote/ailab")  # the slug is shared
+    assert _described(run("describe", "ailab")) == _described(run("describe", "unit:ailab"))
+
+
+def test_describe_of_a_name_two_things_share_exits_2_naming_both(tmp_path: Path) -> None:
+    scratch = copy_sources(tmp_path)
+    for name in ("Flow", "Seed"):
+        edit_data(
+            scratch,
+            f'schema:name "{name}"@en ;',
+            f'schema:name "{name}"@en ; schema:alternateName "Twin"@en ;',
+        )
+    result = run("--root", str(scratch.root), "-q", "describe", "twin")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "'twin' names several things" in result.stderr
+    assert "(unit:flow)" in result.stderr and "(unit:seed)" in result.stderr
+
+
 def test_describe_finds_an_alternative_name() -> None:
     data = (ROOT / "data/bytedance.ttl").read_text(encoding="utf-8")
     # the first schema:alternateName in the data, and the thing that has it

@@ -188,8 +188,9 @@ def _shown(run: Run, iri: str) -> str:
 def resolve(run: Run, name: str) -> ox.NamedNode:
     """The thing ``name`` stands for: an IRI or prefixed name the graph knows; else the slug of a
     thing minted under the data's base (``zhu-jun``); else a name or alternative name, ignoring case;
-    else a name with the words of its kind (``Flow team``). Nothing, or several, is an error that
-    says what was found or what is nearest."""
+    else a name with the words of its kind (``Flow team``). Where several match, a thing with a name
+    is preferred to things without (a quote shares its slug with the thing it is about). Nothing,
+    or several, is an error that says what was found or what is nearest."""
     if name.startswith("<") or ":" in name:
         try:
             iri = ox.NamedNode(expand_iri(name))
@@ -200,6 +201,8 @@ def resolve(run: Run, name: str) -> ox.NamedNode:
     index = NameIndex.read(run)
     for finder in (index.by_slug, index.by_name, index.by_name_and_kind):
         found = finder(name)
+        if len(found) > 1:  # a thing and its quote share a slug (unit:ailab, quote:ailab): the named one
+            found = [i for i in found if index.names[i]] or found
         if len(found) == 1:
             return ox.NamedNode(found[0])
         if len(found) > 1:
