@@ -2,20 +2,43 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# One stamp per set of packages: running needs the package and the query page's editor; the tests
+# and the benchmarks add their own extras on top (`make run` never installs them).
+STAMP       := $(VENV)/.installed
+TEST_STAMP  := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+# The release is rebuilt only when a source is newer than it: its checksum file is written last.
+RELEASE := dist/SHA256SUMS
+SOURCES := $(shell find data ontology queries checks src -type f -not -path '*/__pycache__/*' \
+                -not -path '*.egg-info/*' -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: setup system-deps build validate fmt fmt-check lint typecheck check test run bench clean
+.PHONY: setup setup-test setup-bench system-deps build validate fmt fmt-check lint typecheck check test run bench clean
 
 $(STAMP): pyproject.toml web/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
 	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found (the query page's editor comes from the npm registry)" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e .
 	cd web && npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the project and its test tools
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+setup: $(STAMP) ## create .venv and install the project and the query page's editor (what running needs)
+
+setup-test: $(TEST_STAMP) ## add the test tools (pytest, Playwright, ruff, mypy, ...)
+
+setup-bench: $(BENCH_STAMP) ## add the benchmark tools (matplotlib, rdflib-endpoint)
+
+$(RELEASE): $(SOURCES) $(STAMP)
+	$(BIN)/bytedance-kg build
 
 build: setup ## parse, verify quotes, reason, validate, run the gates, write dist/
 	$(BIN)/bytedance-kg build
@@ -31,12 +54,12 @@ fmt-check: setup
 
 # ruff: errors (long lines included), warnings and import order, as pyproject.toml selects, and the
 # formatter's layout.
-lint: setup ## lint and format-check the Python code with ruff
+lint: setup-test ## lint and format-check the Python code with ruff
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
 # mypy over src/bytedance_kg, with the settings in pyproject.toml's [tool.mypy].
-typecheck: setup ## type-check the package with mypy
+typecheck: setup-test ## type-check the package with mypy
 	$(BIN)/mypy
 
 # Debian packages the tests need: Virtuoso (cross-engine tests), Chromium (browser tests).
@@ -50,21 +73,22 @@ system-deps: ## install the Debian packages the tests need (as root, with apt-ge
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-check: setup ## the quick tier of the tests (under a minute, no root, no Debian packages)
+check: setup-test ## the quick tier of the tests (under a minute, no root, no Debian packages)
 	$(BIN)/pytest -m fast -q
 
-test: setup system-deps ## run the whole test suite
+test: setup-test system-deps ## run the whole test suite
 	$(BIN)/pytest
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-run: build ## build and validate the graph, then serve it at http://127.0.0.1:8000/
+# Builds only if a source changed since the last build; serve fails (exit 2) on a busy port.
+run: $(RELEASE) ## build and validate the graph if a source changed, then serve it at http://$(HOST):$(PORT)/
 	$(BIN)/bytedance-kg serve --host $(HOST) --port $(PORT)
 
 BENCH_PORT ?= 8765
 # The load test sends from one address: 12 clients are as many as one address may have running (its
 # share, 4) and waiting (twice that) at once; more would measure the fair-share refusals (429).
-bench: build ## measurements: build vs naive pipeline up to ~1M triples, endpoints, then a 60-second load test (BENCHMARKS.md)
+bench: $(BENCH_STAMP) $(RELEASE) ## measurements: build vs naive pipeline up to ~1M triples, endpoints, then a 60-second load test (BENCHMARKS.md)
 	$(BIN)/bytedance-kg bench --articles 0,6,64,645 --repeats 3 --endpoint-seconds 10 --save
 	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) --client-queries 4 & pid=$$!; \
 	trap "kill $$pid" EXIT; \

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bytedance_kg.project.namespaces import ALL_PREFIXES
 from tests.conftest import ROOT, cli, copy_sources, edit_data
 
 run = cli
@@ -114,7 +118,153 @@ def test_describe_by_label_shows_quotes() -> None:
     result = run("describe", "Hong Dingkun")
     assert result.returncode == 0, result.stderr
     assert "in the article:" in result.stdout and "[2807:2841]" in result.stdout
-    assert run("describe", "Nobody Here").returncode == 2
+
+
+def _described(result: subprocess.CompletedProcess[str]) -> str:
+    """The IRI a ``describe`` printed on its second line."""
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[1].strip("<>")
+
+
+@pytest.mark.parametrize(
+    ("name", "prefixed"),
+    [
+        ("hong-dingkun", "person:hong-dingkun"),  # a slug: the IRI's last segment
+        ("ZHU-JUN", "person:zhu-jun"),  # any case
+        ("zhu wenjia", "person:zhu-wenjia"),  # a name, any case
+        ("Flow team", "unit:flow"),  # a name with the words of its kind (kg:Team is labelled "team")
+        ("the Seed team", "unit:seed"),
+    ],
+)
+def test_describe_finds_slugs_names_and_names_with_their_kind(name: str, prefixed: str) -> None:
+    assert _described(run("describe", name)) == _described(run("describe", prefixed))
+    assert prefixed.split(":")[1] in _described(run("describe", prefixed))
+
+
+def test_describe_prefers_the_named_thing_to_its_quote_of_the_same_slug() -> None:
+    assert _described(run("describe", "quote:ailab")).endswith("/quote/ailab")  # the slug is shared
+    assert _described(run("describe", "ailab")) == _described(run("describe", "unit:ailab"))
+
+
+def test_describe_of_a_name_two_things_share_exits_2_naming_both(tmp_path: Path) -> None:
+    scratch = copy_sources(tmp_path)
+    for name in ("Flow", "Seed"):
+        edit_data(
+            scratch,
+            f'schema:name "{name}"@en ;',
+            f'schema:name "{name}"@en ; schema:alternateName "Twin"@en ;',
+        )
+    result = run("--root", str(scratch.root), "-q", "describe", "twin")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "'twin' names several things" in result.stderr
+    assert "(unit:flow)" in result.stderr and "(unit:seed)" in result.stderr
+
+
+def test_describe_finds_an_alternative_name() -> None:
+    data = (ROOT / "data/bytedance.ttl").read_text(encoding="utf-8")
+    # the first schema:alternateName in the data, and the thing that has it
+    match = re.search(r'\n(\S+)\n(?:    .*\n)*?    schema:alternateName "([^"]+)"@en', data)
+    assert match, "the data has no schema:alternateName to look for"
+    subject, alternative = match[1], match[2]
+    assert compact_of(_described(run("describe", alternative.upper()))) == subject
+
+
+def compact_of(iri: str) -> str:
+    prefix, namespace = max(
+        ((p, n) for p, n in ALL_PREFIXES.items() if iri.startswith(n)), key=lambda pn: len(pn[1])
+    )
+    return f"{prefix}:{iri[len(namespace) :]}"
+
+
+@pytest.mark.parametrize(
+    ("name", "nearest"),
+    [("Hong Dinkun", "person:hong-dingkun"), ("person:zhu-jn", "person:zhu-jun"), ("flwo", "unit:flow")],
+)
+def test_describe_of_nothing_exits_4_with_the_nearest_names(name: str, nearest: str) -> None:
+    result = run("describe", name)
+    assert result.returncode == 4 and result.stdout == ""
+    assert f"nothing in the graph is called '{name}'" in result.stderr
+    assert "did you mean: " in result.stderr and f"({nearest})" in result.stderr, result.stderr
+
+
+def test_describe_of_nothing_near_says_what_to_give() -> None:
+    result = run("describe", "Nobody Here At All")
+    assert result.returncode == 4
+    assert "did you mean" not in result.stderr and "a slug such as" in result.stderr
+
+
+PERSONS = "PREFIX schema: <https://schema.org/>\nSELECT ?p WHERE { ?p a schema:Person }\n"
+"""Only reasoning makes a person a schema:Person (the data says kg:Person)."""
+
+
+def _rows(result: subprocess.CompletedProcess[str]) -> int:
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"\((\d+) rows?\)", result.stdout)
+    assert match, result.stdout
+    return int(match[1])
+
+
+def test_ad_hoc_query_runs_on_the_reasoned_graph_and_an_empty_answer_says_which(tmp_path: Path) -> None:
+    query = tmp_path / "persons.rq"
+    query.write_text(PERSONS, encoding="utf-8")
+    default = run("query", str(query))
+    assert _rows(default) == _rows(run("query", str(query), "--graph", "full")) > 0
+    assert "note:" not in default.stderr
+    asserted = run("query", str(query), "--graph", "asserted")
+    assert _rows(asserted) == 0
+    assert "no answers from the 'asserted' graph" in asserted.stderr
+    assert "--graph full" in asserted.stderr and "--graph all" in asserted.stderr
+    # a header that declares a graph is kept, as a saved query's is
+    query.write_text("# Question: who?\n# Graph: asserted\n" + PERSONS, encoding="utf-8")
+    assert _rows(run("query", str(query))) == 0
+
+
+def test_saved_query_keeps_its_declared_graph() -> None:
+    header = (ROOT / "queries/unit-leadership.rq").read_text(encoding="utf-8")
+    declared = re.search(r"^# Graph: (\w+)$", header, re.MULTILINE)
+    assert declared
+    for unit in ("unit:flow", "unit:seed"):
+        result = run("query", "unit-leadership", "--param", f"unit={unit}")
+        chosen = run("query", "unit-leadership", "--param", f"unit={unit}", "--graph", declared[1])
+        assert result.stdout == chosen.stdout
+        note = f"no answers from the '{declared[1]}' graph (the query's Graph: header)"
+        assert (note in result.stderr) == (_rows(result) == 0), result.stderr
+
+
+def test_ad_hoc_query_answers_as_the_endpoint_does(tmp_path: Path, server: str) -> None:
+    query = tmp_path / "persons.rq"
+    query.write_text(PERSONS, encoding="utf-8")
+    answer = httpx.get(
+        f"{server}/sparql",
+        params={"query": PERSONS},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert answer.status_code == 200
+    assert _rows(run("query", str(query))) == len(answer.json()["results"]["bindings"]) > 0
+
+
+@pytest.mark.parametrize("value", ["unit:flw", "<https://w3id.org/bytedance-kg/id/unit/nowhere>"])
+def test_unknown_iri_parameter_exits_4_naming_it(value: str) -> None:
+    result = run("query", "unit-leadership", "--param", f"unit={value}")
+    assert result.returncode == 4 and result.stdout == ""
+    assert f"--param unit={value}: the 'asserted' graph says nothing about" in result.stderr
+
+
+def test_unknown_iri_parameter_suggests_the_nearest() -> None:
+    result = run("query", "unit-leadership", "--param", "unit=unit:flw")
+    assert "did you mean: " in result.stderr and "(unit:flow)" in result.stderr
+
+
+def test_serve_on_a_busy_port_fails_before_claiming_to_serve(built) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("--dist", str(built[0].dist), "serve", "--port", str(port), timeout=60)
+    assert result.returncode == 2
+    assert "serving on" not in result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and f"port {port} is in use" in result.stderr
 
 
 def test_stats_reports_coverage() -> None:
@@ -187,3 +337,18 @@ def test_synthetic_writes_a_project_copy_that_validate_checks(tmp_path: Path) ->
     assert (
         run("synthetic", "--articles", "1", "--out", str(broken)).returncode == 2
     )  # never over a non-empty folder
+
+
+def test_readme_lists_every_prefix_and_namespace() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Namespaces and prefixes", 1)[1].split("\n## ", 1)[0]
+    listed = dict(re.findall(r"^\| `([\w-]+):` \| `([^`]+)` \|$", section, re.MULTILINE))
+    assert listed == ALL_PREFIXES
+
+
+def test_readme_documents_every_exit_code_of_the_help() -> None:
+    codes = re.findall(r"(\d) [a-z]", run("--help").stdout.split("exit codes:", 1)[1])
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    table = readme.split("Exit codes of every command:", 1)[1].split("## ", 1)[0]
+    assert codes and all(f"**{code}**" in table for code in codes)
+    assert "4" in codes

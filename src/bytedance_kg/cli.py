@@ -1,12 +1,15 @@
 """The ``bytedance-kg`` command line.
 
 Exit codes: 0 success (or the data conforms), 1 the data does not conform, 2 usage or input error
-(a bad argument, a missing file, a syntax error: the message names file:line:column).
+(a bad argument, a missing file, a syntax error: the message names file:line:column; a port that
+cannot be listened on), 3 a remote store failed, 4 a name or IRI given matches nothing in the graph
+(``describe``, a query's IRI parameter; the message suggests the nearest names).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import json
 import math
@@ -29,24 +32,26 @@ from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, ENGINES
 from bytedance_kg.project.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
 from bytedance_kg.project.namespaces import BASE
 from bytedance_kg.project.paths import ProjectPaths, default_paths
-from bytedance_kg.query.describe import describe, resolve
+from bytedance_kg.query.describe import UnknownThing, describe, known, resolve, suggestion
 from bytedance_kg.query.describe import render as render_description
 from bytedance_kg.query.stats import compute as compute_stats
 from bytedance_kg.query.stats import render as render_stats
-from bytedance_kg.query.store import load_graph, load_store
+from bytedance_kg.query.store import empty_answer_hint, graph_of, load_graph, load_store
 from bytedance_kg.rdf.canonical import canonical_turtle, format_file, is_canonical, write_atomically
 from bytedance_kg.rdf.formats import RESULTS_FORMATS, syntax
 from bytedance_kg.rdf.parsing import load_turtle, read_text
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.remote.endpoint import Endpoint, checked_url
 from bytedance_kg.remote.upload import load
-from bytedance_kg.sparql.catalogue import find_query, load_catalogue
+from bytedance_kg.sparql.catalogue import GRAPHS, SavedQuery, find_query, load_catalogue
 from bytedance_kg.sparql.expected import differences, expected_path, run_example
 from bytedance_kg.sparql.expected import render as render_expected
 from bytedance_kg.sparql.querying import (
     QueryOutcome,
     bind,
+    compact,
     expand_iri,
+    parse_param_term,
     run_query,
     run_user_query,
     serialise,
@@ -72,18 +77,27 @@ EPILOG_QUERY = """examples:
   bytedance-kg query timeline --format csv
   bytedance-kg query heads-in-org-terms --reasoned
   bytedance-kg query my-question.rq --format json
+  bytedance-kg query my-question.rq --graph asserted
 
 parameters are bound as SPARQL VALUES, e.g. --param unit=unit:flow or --param unit=<https://...>;
+an IRI the graph says nothing about is an error (exit code 4) that suggests the nearest names.
 `bytedance-kg queries` lists the saved queries and their parameters.
+
+the default graph: a saved query's `Graph:` header, else `full`, the reasoned release that /sparql
+answers from; an empty answer says on stderr which graph was asked.
 """
 EPILOG_QUERIES = """examples:
   bytedance-kg queries              every saved query with its question and tags
   bytedance-kg queries --tag time   only those tagged 'time'
 """
 EPILOG_DESCRIBE = """examples:
-  bytedance-kg describe person:hong-dingkun
-  bytedance-kg describe "Zhu Wenjia"
+  bytedance-kg describe person:hong-dingkun                      a prefixed name
   bytedance-kg describe https://w3id.org/bytedance-kg/id/unit/flow
+  bytedance-kg describe zhu-jun                                  the slug: the IRI's last segment
+  bytedance-kg describe "Zhu Wenjia"                             a name or alternative name, any case
+  bytedance-kg describe "Flow team"                              a name with the words of its kind
+
+nothing found: exit code 4, with the nearest names; several found: exit code 2, naming them.
 """
 EPILOG_STATS = """examples:
   bytedance-kg stats
@@ -155,6 +169,10 @@ class Reporter:
     def error(self, message: str) -> None:
         print(self.paint("error: ", "31;1") + message, file=sys.stderr)
 
+    def note(self, message: str) -> None:
+        """Something the user may want to know about an answer (on stderr, so the answer stays clean)."""
+        print(self.paint("note: ", "36;1") + message, file=sys.stderr)
+
     def warn(self, message: str) -> None:
         print(self.paint("warning: ", "33;1") + message, file=sys.stderr)
 
@@ -219,23 +237,47 @@ def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, mode: s
 def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     query = find_query(load_catalogue(paths.queries_dir), args.query)
     text = bind(query, args.param)
-    store = _store(args, paths, out, "full" if args.reasoned else query.graph)
+    mode, why = graph_of(query, "full" if args.reasoned else args.graph)
+    store = _store(args, paths, out, mode)
+    _check_iri_params(query, args.param, store, mode)
     outcome = run_user_query(store, text, str(query.path))
-    fmt = args.format
+    sys.stdout.write(_answer(query, outcome, args.format))
+    if outcome.rows == [] or outcome.triples == []:
+        sys.stdout.flush()  # the note follows the (empty) answer on a terminal
+        out.note(empty_answer_hint(mode, why))
+    return EXIT_OK
+
+
+def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
+    """The outcome as ``--format`` asks, if that format can carry it."""
     if outcome.triples is not None:
         if fmt not in ("table", *GRAPH_OUTPUT):
             raise UsageError(f"a {query.form} query gives a graph: use --format turtle, ntriples or jsonld")
         rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
         prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
-        sys.stdout.write(serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8"))
-        return EXIT_OK
+        return serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8")
     if fmt == "table":
-        sys.stdout.write(to_table(outcome))
-    elif fmt in SOLUTION_FORMATS:
-        sys.stdout.write(serialise(outcome, SOLUTION_FORMATS[fmt]))
-    else:
-        raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
-    return EXIT_OK
+        return to_table(outcome)
+    if fmt in SOLUTION_FORMATS:
+        return serialise(outcome, SOLUTION_FORMATS[fmt])
+    raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
+
+
+def _check_iri_params(query: SavedQuery, assignments: list[str], store: ox.Store, mode: str) -> None:
+    """Refuse a parameter that names an IRI the graph says nothing about: the query would answer
+    nothing, and exit 0, for a typo (``unit:flw``)."""
+
+    def run(text: str) -> QueryOutcome:
+        return run_query(store, text)
+
+    for assignment in assignments:  # well-formed: ``bind`` has read them all
+        name, _, value = assignment.partition("=")
+        term = parse_param_term(query, name, value)
+        if isinstance(term, ox.NamedNode) and not known(run, term):
+            raise UnknownThing(
+                f"--param {name}={value}: the '{mode}' graph says nothing about {compact(term)}"
+                + suggestion(run, value)
+            )
 
 
 def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
@@ -337,6 +379,8 @@ def _listen(host: str, port: int) -> socket.socket:
     except (OSError, OverflowError) as error:
         sock.close()
         reason = getattr(error, "strerror", None) or str(error)
+        if getattr(error, "errno", None) == errno.EADDRINUSE:
+            reason = f"port {port} is in use (another server?); pick another: --port, or make run PORT=..."
         raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
     return sock
 
@@ -505,7 +549,7 @@ def parser() -> argparse.ArgumentParser:
         prog="bytedance-kg",
         description="Build, check and explore the knowledge graph of 'ByteDance on DeepSeek's Impact'.",
         epilog="exit codes: 0 success, 1 data does not conform, 2 usage or input error, "
-        "3 a remote store failed",
+        "3 a remote store failed, 4 a name or IRI given matches nothing in the graph",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -550,7 +594,14 @@ def parser() -> argparse.ArgumentParser:
         default="table",
         choices=("table", *SOLUTION_FORMATS, *GRAPH_OUTPUT),
     )
-    p.add_argument("--reasoned", action="store_true", help="query the reasoned graph (standard vocabularies)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--graph",
+        choices=GRAPHS,
+        help="the default graph to query: asserted, full (reasoned; /sparql's default) or all (with the "
+        "implied facts); default: a saved query's declared graph, else full",
+    )
+    which.add_argument("--reasoned", action="store_true", help="the same as --graph full")
     p.set_defaults(run=cmd_query)
     p = command("queries", "list the saved queries with their questions and tags", EPILOG_QUERIES)
     p.add_argument("--tag", help="only queries with this tag")

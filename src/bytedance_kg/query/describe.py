@@ -9,12 +9,14 @@ graph, which also holds the vendored vocabularies' labels of the standard proper
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from bytedance_kg.project.errors import UsageError
+from bytedance_kg.project.errors import KGError, UsageError
 from bytedance_kg.project.namespaces import ID
 from bytedance_kg.sparql.querying import QueryOutcome, compact, expand_iri
 
@@ -76,8 +78,119 @@ def _first_label(run: Run, thing: ox.NamedNode) -> str:
     return min((_label_of(r, "l") for r in rows), default="")
 
 
+EXIT_UNKNOWN = 4
+"""Exit code: a name, slug or IRI given on the command line matches nothing in the graph."""
+
+NAME_PROPERTIES = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "https://schema.org/name",
+    "https://schema.org/alternateName",
+    "http://xmlns.com/foaf/0.1/name",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+)
+"""The properties whose values are a thing's names, alternative names included."""
+
+
+class UnknownThing(KGError):
+    """A name or IRI that nothing in the graph answers to; the message suggests the nearest names."""
+
+    exit_code = EXIT_UNKNOWN
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Every thing minted under the data's base with its names, slug and kinds (its types' labels),
+    read once: matching a person's words against a few hundred names is quicker in Python than in
+    as many queries, and the same list gives the suggestions when nothing matches."""
+
+    names: dict[str, set[str]]
+    """Each thing's IRI to its names, lower-cased."""
+    kinds: dict[str, set[str]]
+    """Each thing's IRI to the labels of its types, lower-cased (``team``, ``person``)."""
+
+    @classmethod
+    def read(cls, run: Run) -> NameIndex:
+        properties = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
+        under = f'ISIRI(?thing) && STRSTARTS(STR(?thing), "{ID_BASE}")'
+        names: dict[str, set[str]] = {}
+        for row in run(f"SELECT DISTINCT ?thing WHERE {{ ?thing ?p ?o FILTER ({under}) }}").rows or []:
+            names[row["thing"].value] = set()
+        named = f"""SELECT DISTINCT ?thing ?name WHERE {{ VALUES ?p {{ {properties} }}
+                      ?thing ?p ?name FILTER ({under} && ISLITERAL(?name)) }}"""
+        for row in run(named).rows or []:
+            names.setdefault(row["thing"].value, set()).add(row["name"].value.lower())
+        kinds: dict[str, set[str]] = {}
+        typed = f"""SELECT DISTINCT ?thing ?kind WHERE {{ ?thing a ?type .
+                      ?type <http://www.w3.org/2000/01/rdf-schema#label> ?kind FILTER ({under}) }}"""
+        for row in run(typed).rows or []:
+            kinds.setdefault(row["thing"].value, set()).add(row["kind"].value.lower())
+        return cls(names, kinds)
+
+    def by_slug(self, slug: str) -> list[str]:
+        """Things whose IRI ends in ``/slug`` (hash IRIs, such as a quote's selectors, are parts)."""
+        wanted = slug.lower()
+        return sorted(i for i in self.names if "#" not in i and i.rsplit("/", 1)[-1].lower() == wanted)
+
+    def by_name(self, name: str) -> list[str]:
+        """Things with this name or alternative name, ignoring case."""
+        wanted = " ".join(name.lower().split())
+        return sorted(i for i, names in self.names.items() if wanted in names)
+
+    def by_name_and_kind(self, name: str) -> list[str]:
+        """Things a name matches once the words of their kind are left out of both: "Flow team" is
+        the team named "Flow", "the Seed team" the team "Seed"."""
+        found = []
+        for iri, names in self.names.items():
+            ignored = {"the"} | {w for kind in self.kinds.get(iri, ()) for w in _words(kind)}
+            wanted = [w for w in _words(name) if w not in ignored]
+            if wanted and any([w for w in _words(n) if w not in ignored] == wanted for n in names):
+                found.append(iri)
+        return sorted(found)
+
+    def nearest(self, text: str, count: int = 3) -> list[str]:
+        """The things whose name, slug or prefixed name is closest to ``text``, nearest first."""
+        spelled: dict[str, str] = {}
+        for iri, names in sorted(self.names.items()):
+            forms = [*sorted(names), compact(ox.NamedNode(iri)).lower()]
+            if "#" not in iri:
+                forms.append(iri.rsplit("/", 1)[-1].lower())
+            for form in forms:
+                spelled.setdefault(form, iri)
+        close = difflib.get_close_matches(text.lower(), list(spelled), n=count * 3, cutoff=0.6)
+        return list(dict.fromkeys(spelled[c] for c in close))[:count]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def known(run: Run, iri: ox.NamedNode) -> bool:
+    """Whether the graph says anything with ``iri`` in it, as subject, predicate or object."""
+    return bool(run(f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} UNION {{ ?s {iri} ?o }} }}").boolean)
+
+
+def suggestion(run: Run, text: str, index: NameIndex | None = None) -> str:
+    """``; did you mean: ...`` with the nearest names to ``text``, or a word on what to give."""
+    index = index or NameIndex.read(run)
+    shown = [_shown(run, iri) for iri in index.nearest(text)]
+    if shown:
+        return f"; did you mean: {', '.join(shown)}?"
+    return "; give an IRI, a prefixed name such as person:liang-rubo, a slug such as zhu-jun, or a name"
+
+
+def _shown(run: Run, iri: str) -> str:
+    term = ox.NamedNode(iri)
+    label = _first_label(run, term)
+    return f"{label} ({compact(term)})" if label else compact(term)
+
+
 def resolve(run: Run, name: str) -> ox.NamedNode:
-    """An IRI, a prefixed name, or a label or name of a thing (case-insensitive) to its IRI."""
+    """The thing ``name`` stands for: an IRI or prefixed name the graph knows; else the slug of a
+    thing minted under the data's base (``zhu-jun``); else a name or alternative name, ignoring case;
+    else a name with the words of its kind (``Flow team``). Where several match, a thing with a name
+    is preferred to things without (a quote shares its slug with the thing it is about). Nothing,
+    or several, is an error that says what was found or what is nearest."""
     if name.startswith("<") or ":" in name:
         try:
             iri = ox.NamedNode(expand_iri(name))
@@ -85,23 +198,18 @@ def resolve(run: Run, name: str) -> ox.NamedNode:
             iri = None
         if iri is not None and run(f"ASK {{ {iri} ?p ?o }}").boolean:
             return iri
-    # The name is compared in a FILTER, so it is bound inside the pattern, as a serialised literal.
-    query = f"""
-        SELECT DISTINCT ?thing WHERE {{
-          VALUES ?wanted {{ {ox.Literal(name)} }}
-          VALUES ?property {{ <http://www.w3.org/2000/01/rdf-schema#label> <https://schema.org/name> }}
-          ?thing ?property ?name .
-          FILTER (STRSTARTS(STR(?thing), "{ID_BASE}") && LCASE(STR(?name)) = LCASE(?wanted))
-        }} ORDER BY ?thing"""
-    # only IRIs pass the FILTER (STR of a blank node is an error), which this says to the type checker
-    rows = [t for r in run(query).rows or [] if isinstance(t := r["thing"], ox.NamedNode)]
-    if len(rows) == 1:
-        return rows[0]
-    if len(rows) > 1:
-        raise UsageError(f"'{name}' names several things: {', '.join(compact(r) for r in rows)}")
-    raise UsageError(
-        f"nothing is called '{name}' (give an IRI, a prefixed name such as person:liang-rubo, or a label)"
-    )
+    index = NameIndex.read(run)
+    for finder in (index.by_slug, index.by_name, index.by_name_and_kind):
+        found = finder(name)
+        if len(found) > 1:  # a thing and its quote share a slug (unit:ailab, quote:ailab): the named one
+            found = [i for i in found if index.names[i]] or found
+        if len(found) == 1:
+            return ox.NamedNode(found[0])
+        if len(found) > 1:
+            raise UsageError(
+                f"'{name}' names several things: {', '.join(_shown(run, i) for i in found)}; give one of them"
+            )
+    raise UnknownThing(f"nothing in the graph is called '{name}'{suggestion(run, name, index)}")
 
 
 def _grouped(

@@ -6,10 +6,14 @@ would, without writing anything). A saved query's ``Graph:`` header chooses whic
 its default graph (:data:`bytedance_kg.project.graphs.QUERY_GRAPHS`). Two engines read them: an
 embedded pyoxigraph store (fast; what the command line and the server use) and rdflib (the reference the
 expected results are recorded with; see :mod:`bytedance_kg.sparql.expected` for why).
+
+A query that declares no graph runs on the endpoint's default graph (:data:`ENDPOINT_GRAPH`), so
+the same text gives the same answer on the command line and on ``/sparql``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -23,8 +27,36 @@ from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import FULL
 from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.rdf.triples import Triples
+from bytedance_kg.sparql.catalogue import GRAPHS, SavedQuery
 
 Progress = Callable[[str], None]
+
+ENDPOINT_GRAPH = "full"
+"""The query graph that is the endpoint's default graph (:data:`FULL_GRAPHS`): the reasoned release."""
+GRAPH_CONTENTS = {
+    "asserted": "what the data states, without reasoning (ontology + data)",
+    "full": "the reasoned release, /sparql's default graph (ontology, vocabularies, data, inferences)",
+    "all": "what the article states and what it only implies, without reasoning (ontology, data, implied)",
+}
+"""What each query graph (``--graph``, a saved query's ``Graph:``) holds, in a person's words."""
+_DECLARED = re.compile(r"^# Graph:", re.MULTILINE)
+
+
+def graph_of(query: SavedQuery, chosen: str | None = None) -> tuple[str, str]:
+    """The query graph ``query`` runs on, and why: the one ``chosen`` on the command line, else the
+    one its header declares (every saved query declares one), else the endpoint's."""
+    if chosen is not None:
+        return chosen, "chosen on the command line"
+    if _DECLARED.search(query.text):
+        return query.graph, "the query's Graph: header"
+    return ENDPOINT_GRAPH, "the default for a query that declares none, as on /sparql"
+
+
+def empty_answer_hint(mode: str, why: str) -> str:
+    """What to say when a query found nothing on the graph ``mode``: which graph that was and why,
+    and the others, which hold what it does not (reasoned types, implied facts)."""
+    others = " or ".join(f"--graph {g}" for g in GRAPHS if g != mode)
+    return f"no answers from the '{mode}' graph ({why}): {GRAPH_CONTENTS[mode]}; try {others}"
 
 
 def _sources_mtime(paths: ProjectPaths) -> float:
