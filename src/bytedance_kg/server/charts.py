@@ -38,6 +38,8 @@ DOWNLOAD_WIDTH = PAGE_WIDTHS["wide"]
 MARGIN = 8
 PAD = 8
 """Space between a box's edge and its text."""
+HANG = 10
+"""How far a lead's wrapped lines sit right of its first, so that each lead reads as one item."""
 NAME, LEAD, LABEL, YEAR = Font(13, bold=True), Font(12), Font(12), Font(12)
 
 ORG_CHART_STYLE = f"""
@@ -165,7 +167,8 @@ class Box:
         inner = width - 2 * PAD
         lines = [Line(t, NAME, "oc-name") for t in NAME.wrap(node.label, inner)]
         for lead in node.leads:
-            lines += [Line(t, LEAD, "oc-lead") for t in LEAD.wrap(lead, inner)]
+            wrapped = LEAD.wrap(lead, inner - HANG)
+            lines += [Line(t, LEAD, "oc-lead", HANG if i else 0.0) for i, t in enumerate(wrapped)]
         return cls(node, x, y, width, lines)
 
     @property
