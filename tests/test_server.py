@@ -258,7 +258,7 @@ def test_timeline_draws_a_date_with_only_an_upper_bound_as_open() -> None:
 
     rows = [row("bounded", "2023-01-01", "2023-01-31"), row("by-2024", None, "2024-12-31")]
     svg = timeline_svg(lambda _: SimpleNamespace(rows=rows), lambda iri: iri)
-    assert svg.count('class="event') == 2 and svg.count('class="event vague open"') == 1
+    assert svg.count('class="tl-event') == 2 and svg.count('class="tl-event tl-vague tl-open"') == 1
     assert "by-2024 time (no earliest date recorded; by 2024-12-31)" in svg
 
 

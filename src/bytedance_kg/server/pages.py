@@ -18,7 +18,7 @@ from bytedance_kg.project.graphs import (
 )
 from bytedance_kg.query.describe import describe
 from bytedance_kg.server.browse import finder
-from bytedance_kg.server.charts import org_chart_svg, timeline_svg
+from bytedance_kg.server.charts import org_chart_html, org_chart_svg, timeline_html, timeline_svg
 from bytedance_kg.server.documents import search_summary
 from bytedance_kg.server.site import DOC_FORMATS, Site, error_response, script_safe
 from bytedance_kg.server.summary import links_here, property_rows, quoted_sentences, summary
@@ -73,8 +73,8 @@ def landing(request: Request) -> Response:
         downloads=downloads,
         examples=examples,
         queries=list(site.catalogue.values()),
-        org_chart=org_chart_svg(site.run(ASSERTED_GRAPHS), site.href),
-        timeline=timeline_svg(site.run(ASSERTED_GRAPHS), site.href),
+        org_chart=org_chart_html(site.run(ASSERTED_GRAPHS), site.href),
+        timeline=timeline_html(site.run(ASSERTED_GRAPHS), site.href),
     )
 
 
