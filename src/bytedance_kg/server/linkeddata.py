@@ -18,6 +18,7 @@ from bytedance_kg import __version__
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, VOID_FILE
 from bytedance_kg.rdf.formats import HTML, media_type_of, syntax
+from bytedance_kg.server.article import article_page, is_article
 from bytedance_kg.server.documents import describe_resource, render
 from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.server.pages import thing_page
@@ -66,6 +67,8 @@ def document(request: Request) -> Response:
         return error_response(request, 404, f"nothing is known about <{iri}>")
     thing = ox.NamedNode(iri)
     if media_type == HTML:
+        if is_article(site, iri):  # the source article is read through its graph
+            return article_page(site, thing, stem)
         return thing_page(site, thing, stem)
     description = describe_resource(site, thing)
     if description.incoming_cut:
