@@ -59,7 +59,6 @@ def _counts(site: Site) -> dict[str, int]:
 
 def landing(request: Request) -> Response:
     site: Site = request.app.state.site
-    downloads = sorted(p.name for p in site.dist.iterdir() if p.is_file())
     examples = [
         "id/person/liang-rubo",
         "id/unit/flow",
@@ -70,7 +69,6 @@ def landing(request: Request) -> Response:
     return site.page(
         "landing.html",
         counts=_counts(site),
-        downloads=downloads,
         examples=examples,
         queries=list(site.catalogue.values()),
         org_chart=org_chart_html(site.run(ASSERTED_GRAPHS), site.href),
