@@ -112,7 +112,24 @@
       return { text: "Syntax error at line " + place[2] + ", column " + place[3] + ": " + place[1],
         line: Number(place[2]), column: Number(place[3]) };
     }
+    const form = /offered for (SELECT|ASK|CONSTRUCT|DESCRIBE)/.exec(message);
+    if (code === 406 && form) {
+      const graph = form[1] === "CONSTRUCT" || form[1] === "DESCRIBE";
+      return { text: "a " + form[1] + " query's answer is " +
+        (graph ? "a graph: download it as Turtle or N-Triples" : "a table: download it as CSV or JSON") +
+        " (error 406)" };
+    }
     return { text: "Error " + code + ": " + message };
+  }
+
+  // The Turtle to show: the endpoint declares every project prefix; only those the graph uses are shown.
+  function readableTurtle(turtle) {
+    const lines = turtle.split("\n");
+    const body = lines.filter((line) => !line.startsWith("@prefix ")).join("\n");
+    return lines.filter((line) => {
+      const declared = /^@prefix ([^:\s]*):/.exec(line);
+      return !declared || new RegExp("(?:^|[\\s(\\[,;^])" + declared[1].replace(/[.-]/g, "\\$&") + ":").test(body);
+    }).join("\n");
   }
 
   // ---- the endpoint ----
@@ -341,7 +358,7 @@
     if ((response.headers.get("Content-Type") || "").startsWith("text/turtle")) {
       const pre = document.createElement("pre");
       pre.className = "graph";
-      pre.textContent = body;
+      pre.textContent = readableTurtle(body);
       results.replaceChildren(pre);
       showDownloads("graph");
       const size = new Blob([body]).size;
