@@ -316,3 +316,56 @@ def test_no_accepted_text_carries_service_outside_strings(pieces: list[str]) -> 
     except (OSError, RuntimeError) as error:
         assert "service" not in str(error).lower() and "127.0.0.1:9" not in str(error), error
     assert check_query(checked.text).text == checked.text
+
+
+UNDECLARED = [
+    ("SELECT * WHERE { ?s rdfs:label ?o }", "rdfs:label"),
+    ("PREFIX ex: <http://example.org/>\nSELECT * WHERE {\n  ?s a ex:A , nope:B }", "nope:B"),
+    ('SELECT * WHERE { ?s ?p "1"^^xsd:integer }', "xsd:integer"),
+    ("SELECT * WHERE { ?s :p ?o }", ":p"),
+    ("PREFIX Ex: <http://example.org/> ASK { ?s ex:p ?o }", "ex:p"),  # prefixes are case-sensitive
+]
+
+
+@pytest.mark.parametrize(("text", "name"), UNDECLARED)
+def test_an_undeclared_prefix_is_named_in_one_line(text: str, name: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text)
+    message = str(refused.value)
+    prefix = name.partition(":")[0]
+    assert message.startswith(f"undeclared prefix '{prefix}:' in {name}")
+    assert "\n" not in message and "\\u{" not in message and len(message) < 160
+    before = text[: text.index(name)]
+    where = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+    assert (refused.value.line, refused.value.column) == where
+    assert message.endswith(f"(line {where[0]}, column {where[1]})")
+    with pytest.raises(SyntaxError):  # the engine refuses the text too (in its many-line way)
+        ox.Store().query(text)
+
+
+def test_a_project_prefix_left_undeclared_is_suggested_never_assumed() -> None:
+    with pytest.raises(QueryRefused) as refused:
+        check_query("SELECT * WHERE { ?s org:memberOf ?o }")
+    assert "declare it: PREFIX org: <http://www.w3.org/ns/org#>" in refused.value.message
+    with pytest.raises(QueryRefused) as unknown:
+        check_query("SELECT * WHERE { ?s zzz:p ?o }")
+    assert "declare it" not in unknown.value.message  # not a project prefix: nothing to suggest
+
+
+def test_declared_prefixes_and_those_declared_outside_the_text_are_accepted() -> None:
+    checked = check_query("PREFIX : <http://e.org/>\nPREFIX ex: <http://e.org/>\nASK { :a ex:b ex: }")
+    assert checked.form == "ASK"
+    assert check_query("SELECT * WHERE { $this sh:path ?p }", prefixes=["sh"]).form == "SELECT"
+    with pytest.raises(QueryRefused, match="undeclared prefix 'rdf:'"):
+        check_query("SELECT * WHERE { $this sh:path/rdf:first ?p }", prefixes=["sh"])
+    # strings, IRIs and comments hold no prefixed names
+    check_query("SELECT * WHERE { ?s ?p 'a:b' . ?s ?q <urn:x:y> } # c:d")
+
+
+def test_the_command_lines_path_gives_the_same_one_line_message() -> None:
+    from bytedance_kg.project.errors import InputError
+    from bytedance_kg.sparql.querying import run_user_query
+
+    with pytest.raises(InputError) as refused:
+        run_user_query(ox.Store(), "SELECT * WHERE {\n  ?s a nope:Thing\n}", "mine.rq")
+    assert str(refused.value) == "mine.rq:2:8: undeclared prefix 'nope:' in nope:Thing"

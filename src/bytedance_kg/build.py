@@ -170,17 +170,19 @@ def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
     loads whatever those name, files included) in a project file is an input error naming the
     file. (The build's process cannot reach the network anyway when run from the command line:
     :data:`bytedance_kg.cli.OFFLINE_COMMANDS`.)"""
+    none: frozenset[str] = frozenset()
     queries = [
-        (read_text(path), str(path))
+        (read_text(path), str(path), none)
         for path in [*gate_files(paths.checks_dir), *sorted(paths.queries_dir.glob("*.rq"))]
     ]
+    declared = frozenset(str(shapes.value(d, SH.prefix)) for d in shapes.objects(None, SH.declare))
     for predicate in (SH.select, SH.ask, SH.construct):
         queries += [
-            (str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})")
+            (str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})", declared)
             for node, text in sorted(shapes.subject_objects(predicate))
         ]
-    for text, origin in queries:
-        if guard(text, origin).has_dataset:
+    for text, origin, prefixes in queries:
+        if guard(text, origin, prefixes).has_dataset:
             raise InputError(
                 origin,
                 "FROM and FROM NAMED are not accepted in a project query: the reference "

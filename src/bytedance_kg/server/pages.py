@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bytedance_kg.pipeline.sentences import split_sentences
+from bytedance_kg.project.errors import UsageError
 from bytedance_kg.project.graphs import (
     ASSERTED_GRAPHS,
     FULL_GRAPHS,
@@ -16,13 +19,26 @@ from bytedance_kg.project.graphs import (
     VOID_GRAPH,
     WITH_IMPLIED_GRAPHS,
 )
+from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.query.describe import describe
 from bytedance_kg.server.browse import finder
 from bytedance_kg.server.charts import org_chart_html, org_chart_svg, timeline_html, timeline_svg
 from bytedance_kg.server.documents import search_summary
 from bytedance_kg.server.site import DOC_FORMATS, Site, error_response, script_safe
 from bytedance_kg.server.summary import links_here, property_rows, quoted_sentences, summary
-from bytedance_kg.sparql.querying import compact
+from bytedance_kg.sparql.catalogue import SavedQuery
+from bytedance_kg.sparql.querying import bind, compact
+
+DEFAULT_QUERY = """PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?unit ?name
+WHERE {
+  ?unit org:subOrganizationOf+ <https://w3id.org/bytedance-kg/id/org/bytedance> ;
+    rdfs:label ?name .
+}
+ORDER BY ?name"""
+"""What the editor holds when the page opens without a query."""
 
 
 def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
@@ -76,15 +92,72 @@ def landing(request: Request) -> Response:
     )
 
 
+_EXAMPLE = re.compile(r"for example (\S+?)[;,.]?(?:\s|$)")
+
+
+def _param_fields(saved: SavedQuery, given: Mapping[str, str]) -> list[dict[str, object]]:
+    """The saved query's parameters as form fields: name, type, doc, whether required, the value
+    given in the URL and an example (from the doc's "for example ...") for the placeholder."""
+    fields: list[dict[str, object]] = []
+    for param in saved.params:
+        example = _EXAMPLE.search(param.doc)
+        fields.append(
+            {
+                "name": param.name,
+                "type": param.type,
+                "doc": param.doc,
+                "required": param.required,
+                "value": given.get(param.name, ""),
+                "example": example[1] if example else "",
+            }
+        )
+    return fields
+
+
 def query_page(request: Request) -> Response:
+    """The query page. ``?name=N&<param>=...`` opens saved query N with its parameters bound (the
+    catalogue's ``Param``s, bound by :func:`bind` as the command line binds them) and runs it, unless
+    a required parameter has no value: then its form is shown and nothing runs. ``?query=TEXT``
+    (with ``graph=asserted|full|all``) opens and runs a query of one's own: the link the page
+    offers for sharing it."""
     site: Site = request.app.state.site
-    saved = site.catalogue.get(request.query_params.get("name", ""))
-    queries = {
-        q.name: {"question": q.question, "text": q.text, "graphs": QUERY_GRAPHS[q.graph]}
-        for q in site.catalogue.values()
+    given = request.query_params
+    saved = site.catalogue.get(given.get("name", ""))
+    text, graph, params, problem, status = DEFAULT_QUERY, "", [], "", 200
+    autorun = False
+    if "query" in given:
+        text, autorun = given["query"], True
+        graph = given.get("graph", "") if given.get("graph") in QUERY_GRAPHS else ""
+        saved = None
+    elif saved is not None:
+        params = _param_fields(saved, given)
+        assignments = [f"{p['name']}={p['value']}" for p in params if p["value"]]
+        missing = [p["name"] for p in params if p["required"] and not p["value"]]
+        text, graph = saved.text, saved.graph
+        if missing:
+            problem = f"Give {', '.join(map(str, missing))} to run this query."
+        else:
+            try:
+                text, autorun = bind(saved, assignments), True
+            except UsageError as error:
+                problem, status = str(error), 400
+    queries = {q.name: q.question for q in site.catalogue.values()}
+    setup = {
+        "prefixes": ALL_PREFIXES,
+        "graphs": QUERY_GRAPHS,
+        "labelGraphs": WITH_IMPLIED_GRAPHS,
     }
     return site.page(
-        "query.html", saved=saved, queries=queries, queries_json=script_safe(json.dumps(queries))
+        "query.html",
+        status=status,
+        saved=saved,
+        queries=queries,
+        text=text,
+        graph=graph,
+        params=params,
+        problem=problem,
+        autorun=autorun,
+        setup_json=script_safe(json.dumps(setup)),
     )
 
 

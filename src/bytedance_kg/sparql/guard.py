@@ -31,8 +31,11 @@ The network sandbox (:mod:`bytedance_kg.system.sandbox`) stays underneath as the
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from bytedance_kg.project.namespaces import ALL_PREFIXES
 
 MAX_QUERY_BYTES = 64 * 1024
 """The largest query text accepted (UTF-8 bytes), the same as the endpoint's request limit."""
@@ -263,11 +266,24 @@ def _check_shape(tokens: list[Token], original: str) -> None:
         raise QueryRefused(f"unclosed {stack[-1][0]!r}", *_line_column(original, stack[-1][1]))
 
 
-def _form(tokens: list[Token], original: str) -> str:
-    """The query form: the first keyword after the prologue (BASE and PREFIX declarations)."""
+def _prologue(tokens: list[Token]) -> tuple[int, set[str]]:
+    """Where the query proper starts (the first token after the BASE and PREFIX declarations), and
+    the prefix names the prologue declares (``rdfs`` for ``PREFIX rdfs: <...>``)."""
     index = 0
+    declared: set[str] = set()
     while index < len(tokens) and tokens[index].text.upper() in ("BASE", "PREFIX"):
-        index += 3 if tokens[index].text.upper() == "PREFIX" else 2
+        if tokens[index].text.upper() == "PREFIX":
+            if index + 1 < len(tokens) and tokens[index + 1].kind == "pname":
+                declared.add(tokens[index + 1].text.partition(":")[0])
+            index += 3
+        else:
+            index += 2
+    return index, declared
+
+
+def _form(tokens: list[Token], original: str, start: int) -> str:
+    """The query form: the first keyword after the prologue (which ends at ``start``)."""
+    index = start
     if index >= len(tokens):
         raise QueryRefused("no query after the prologue", *_line_column(original, len(original)))
     keyword = tokens[index].text.upper()
@@ -281,9 +297,30 @@ def _form(tokens: list[Token], original: str) -> str:
     raise QueryRefused(f"expected SELECT, CONSTRUCT, DESCRIBE or ASK, not {tokens[index].text!r}", *where)
 
 
-def check_query(text: str, row_limit: int | None = None) -> CheckedQuery:
+def _refuse_undeclared_prefixes(
+    tokens: list[Token], original: str, start: int, declared: Collection[str]
+) -> None:
+    """A prefixed name whose prefix nothing declares, refused in one line that names it (the engine's
+    own message for it lists every character class it would have accepted, over several lines). The
+    project's prefixes are only suggested, never assumed: the text that runs is the one checked."""
+    for token in tokens[start:]:
+        if token.kind != "pname":
+            continue
+        prefix = token.text.partition(":")[0]
+        if prefix in declared:
+            continue
+        known = ALL_PREFIXES.get(prefix)
+        hint = f"; declare it: PREFIX {prefix}: <{known}>" if known else ""
+        raise QueryRefused(
+            f"undeclared prefix '{prefix}:' in {token.text}{hint}", *_line_column(original, token.offset)
+        )
+
+
+def check_query(text: str, row_limit: int | None = None, prefixes: Collection[str] = ()) -> CheckedQuery:
     """Tokenise, check and canonicalise a query; raise :class:`QueryRefused` (or a subclass) if it
-    is malformed at the token level, an update, federated, too large or too deep. Syntax the
+    is malformed at the token level, an update, federated, too large or too deep, or uses a prefix
+    it does not declare (``prefixes`` names those declared outside the text, as a SHACL shape's
+    ``sh:declare`` does for its SPARQL). Syntax the
     tokens cannot show (a misplaced keyword) is left to the engine, which gets only the checked
     canonical text. With ``row_limit``, a SELECT query's top-level ``LIMIT`` is lowered to it, or
     one added (:func:`_limit_rows`), so that the engine itself stops after that many solutions."""
@@ -296,7 +333,9 @@ def check_query(text: str, row_limit: int | None = None) -> CheckedQuery:
         raise QueryRefused("the query is empty")
     _refuse_outside_strings(tokens, original)
     _check_shape(tokens, original)
-    form = _form(tokens, original)
+    start, declared = _prologue(tokens)
+    form = _form(tokens, original, start)
+    _refuse_undeclared_prefixes(tokens, original, start, declared | set(prefixes))
     limit = None
     if row_limit is not None and form == "SELECT":
         tokens, limit = _limit_rows(tokens, row_limit, len(original))

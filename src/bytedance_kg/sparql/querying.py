@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -162,10 +162,11 @@ def run_query(
         raise InputError(origin, f"the query failed: {' '.join(str(error).split())[:300]}") from None
 
 
-def guard(text: str, origin: str) -> CheckedQuery:
-    """The guard's verdict on a user's query text, as an input error naming the place."""
+def guard(text: str, origin: str, prefixes: Collection[str] = ()) -> CheckedQuery:
+    """The guard's verdict on a user's query text, as an input error naming the place (``prefixes``:
+    those declared outside the text, see :func:`check_query`)."""
     try:
-        return check_query(text)
+        return check_query(text, prefixes=prefixes)
     except QueryRefused as refused:
         raise InputError(origin, refused.message, refused.line, refused.column) from None
 
