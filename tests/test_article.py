@@ -18,7 +18,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bytedance_kg.pipeline.sentences import split_sentences
 from bytedance_kg.project.graphs import FULL_GRAPHS
-from bytedance_kg.server import article as reading
 from bytedance_kg.server.article import Fact, Quote, article_view, read_article
 from bytedance_kg.server.executor import Limits, release_store
 from bytedance_kg.server.site import Site
@@ -285,7 +284,6 @@ class CountingBackend:
 def test_the_reading_is_worked_out_once_per_release(built, article: str, tmp_path: Path) -> None:
     backend = CountingBackend(built[0].dist)
     site = Site(backend, BASE, Environment(), {}, article, Limits())  # type: ignore[arg-type]
-    reading._views.clear()
     first = article_view(site)
     assert first is not None and first.source == SOURCE and backend.queries > 0
     asked = backend.queries

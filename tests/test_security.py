@@ -570,7 +570,13 @@ def _server_pid(url: str) -> int:
 
 
 def _rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """A process's resident memory; 0 once it has exited (a worker can end between the listing of
+    a family and the reading of its members)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0

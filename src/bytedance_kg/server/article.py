@@ -16,7 +16,6 @@ template runs per request.
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -286,25 +285,18 @@ def read_article(article: str, source: str, quotes: list[Quote]) -> ArticleView:
     return view
 
 
-_views: dict[tuple[str, str, int], ArticleView | None] = {}
-_views_lock = threading.Lock()
-
-
 def article_view(site: Site) -> ArticleView | None:
     """The article's reading for the release being served (None if the graph has no source
-    article with this text), worked out once per release."""
-    key = (str(site.dist), site.base, hash(site.article))
-    with _views_lock:
-        if key in _views:
-            return _views[key]
+    article with this text), worked out once per release (:meth:`Site.per_release`)."""
+    return site.per_release("article", lambda: _reading(site))
+
+
+def _reading(site: Site) -> ArticleView | None:
     source = _source(site)
-    view = None
-    if source:
-        view = read_article(site.article, source, _quotes(site, source))
-        view.about = describe(site.run(WITH_IMPLIED_GRAPHS), ox.NamedNode(source), site.run(FULL_GRAPHS))
-    with _views_lock:
-        _views.clear()  # one release at a time: the one before is no longer served
-        _views[key] = view
+    if not source:
+        return None
+    view = read_article(site.article, source, _quotes(site, source))
+    view.about = describe(site.run(WITH_IMPLIED_GRAPHS), ox.NamedNode(source), site.run(FULL_GRAPHS))
     return view
 
 

@@ -50,7 +50,7 @@ class Site:
     article: str
     limits: Limits
     _made: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
-    _making: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _making: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def dist(self) -> Path:
