@@ -63,3 +63,14 @@ def split_sentences(text: str) -> list[Sentence]:
 def sentence_around(sentences: list[Sentence], start: int, end: int) -> list[Sentence]:
     """The sentences a quote at ``start:end`` touches."""
     return [s for s in sentences if s.overlaps(start, end)]
+
+
+def cut(start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int, list[int]]]:
+    """``start:end`` cut at every edge of ``spans`` that falls inside it, each piece with the indexes
+    of the spans that cover it: how a text with overlapping quotes is marked (a quote inside a wider
+    one stays a piece of its own)."""
+    edges = sorted({start, end} | {edge for span in spans for edge in span if start < edge < end})
+    return [
+        (a, b, [i for i, (s, e) in enumerate(spans) if s <= a and b <= e])
+        for a, b in zip(edges, edges[1:], strict=False)
+    ]

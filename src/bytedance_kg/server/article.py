@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from starlette.responses import Response
 
-from bytedance_kg.pipeline.sentences import FURNITURE, Sentence, split_sentences
+from bytedance_kg.pipeline.sentences import FURNITURE, Sentence, cut, split_sentences
 from bytedance_kg.project.graphs import FULL_GRAPHS, WITH_IMPLIED_GRAPHS
 from bytedance_kg.query.describe import Description, describe
 from bytedance_kg.rdf.formats import syntax
@@ -236,13 +236,10 @@ class _Cutter:
         self.entries: dict[tuple[str, ...], Entry] = {}
 
     def pieces(self, start: int, end: int) -> tuple[Piece, ...]:
-        cuts = sorted(
-            {start, end} | {edge for q in self.quotes for edge in (q.start, q.end) if start < edge < end}
-        )
         pieces = []
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b, over in cut(start, end, [(q.start, q.end) for q in self.quotes]):
             text = self.article[a:b]
-            covering = tuple(q for q in self.quotes if q.start <= a and q.end >= b)
+            covering = tuple(self.quotes[i] for i in over)
             entry = None
             if covering and text.strip():
                 key = tuple(q.iri for q in covering)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from bytedance_kg.pipeline.sentences import Sentence, sentence_around
+from bytedance_kg.pipeline.sentences import Sentence, cut, sentence_around
 from bytedance_kg.query.describe import Description, Support, Value
 from bytedance_kg.server.finding import Finder
 from bytedance_kg.sparql.querying import compact
@@ -189,15 +189,10 @@ def _segments(sentence: Sentence, spans: list[tuple[int, int]], article: str) ->
     """The sentence cut into pieces, each with how many quoted spans cover it (0: plain): a quote
     inside a wider one stays visible as a piece of its own (``Hong Dingkun as the technical lead``
     within the sentence that names all of Flow's leads)."""
-    cuts = {sentence.start, sentence.end}
-    for start, end in spans:
-        cuts.update(c for c in (start, end) if sentence.start < c < sentence.end)
-    bounds = sorted(cuts)
     pieces: list[tuple[str, int]] = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
-        depth = sum(1 for s, e in spans if s <= start and end <= e)
-        if pieces and pieces[-1][1] == depth:
-            pieces[-1] = (pieces[-1][0] + article[start:end], depth)
+    for start, end, over in cut(sentence.start, sentence.end, spans):
+        if pieces and pieces[-1][1] == len(over):
+            pieces[-1] = (pieces[-1][0] + article[start:end], len(over))
         else:
-            pieces.append((article[start:end], depth))
+            pieces.append((article[start:end], len(over)))
     return pieces
