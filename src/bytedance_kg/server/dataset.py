@@ -139,11 +139,16 @@ def human_size(size: int) -> str:
 
 def dataset_identifier(request: Request) -> Response:
     """The dataset IRI (and its parts' IRIs): 303 See Other to the dataset's page or its VoID."""
+    site: Site = request.app.state.site
+    part = request.path_params.get("part", "")
+    if part and part.replace("/", "-") not in {p.anchor for p in _parts(site)}:
+        return error_response(
+            request, 404, f"the dataset has no part {part[:80]!r}; /doc/dataset.html lists them"
+        )
     media_type = choose(accept_header(request), list(DATASET_FORMATS.values()))
     if media_type is None:
         return error_response(request, 406, "offered: " + ", ".join(DATASET_FORMATS.values()))
     extension = next(ext for ext, mt in DATASET_FORMATS.items() if mt == media_type)
-    part = request.path_params.get("part", "")
     anchor = "#" + urllib.parse.quote(part.replace("/", "-")) if part and extension == "html" else ""
     return RedirectResponse(f"/doc/dataset.{extension}{anchor}", status_code=303, headers={"Vary": "Accept"})
 

@@ -8,6 +8,7 @@ in memory: the data are a few hundred things, so a scan is faster than any query
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -170,9 +171,18 @@ class Finder:
     def get(self, iri: str) -> Thing | None:
         return next((t for t in self.things if t.iri == iri), None)
 
-    def search(self, text: str, kind: str | None = None, limit: int = 50) -> list[Hit]:
-        """Things that match every word of ``text``, best first: by what matched (a name before a
-        description before a quote), then by how (the whole name, its start, the start of words)."""
+    def near(self, text: str, count: int = 5) -> list[Thing]:
+        """Things whose name or address is close to ``text`` (a typo: ``hong dinkun``), closest first."""
+        wanted = folded(text)
+        names: dict[str, Thing] = {}
+        for thing in self.things:
+            for name in (folded(thing.name), folded(thing.slug.rsplit("/", 1)[-1].replace("-", " "))):
+                names.setdefault(name, thing)
+        return [names[n] for n in difflib.get_close_matches(wanted, list(names), n=count, cutoff=0.75)]
+
+    def search(self, text: str, kind: str | None = None) -> list[Hit]:
+        """Every thing that matches every word of ``text``, best first: by what matched (a name before
+        a description before a quote), then by how (the whole name, its start, the start of words)."""
         phrase = folded(text)
         query = phrase.split()
         if not query:
@@ -187,20 +197,15 @@ class Finder:
             if best is not None:
                 hits.append(Hit(thing, *best))
         hits.sort(key=lambda h: (-h.score, folded(h.thing.name)))
-        return hits[:limit]
+        return hits
 
 
 def _kind_label(name: str, members: list[Thing], class_labels: dict[str, str]) -> str:
-    """The label of the project's class most of a kind's things have (``membership``), else its
-    path segment: the ontology, not this module, names the kinds."""
+    """The label of the project's class its identifiers are named after (``event``), else of a class
+    every one of a kind's things has (``membership``), else its path segment (``time``, whose things
+    are instants, intervals and vague periods): the ontology, not this module, names the kinds."""
     named = [iri for iri in class_labels if iri.rsplit("#", 1)[-1].lower() == name]
     if named:
-        return class_labels[named[0]]  # the class the identifiers are named after (``event``)
-    counts: dict[str, int] = {}
-    for thing in members:
-        for iri in thing.classes & class_labels.keys():
-            counts[iri] = counts.get(iri, 0) + 1
-    if not counts:
-        return name
-    top = max(counts.values())
-    return class_labels[min(iri for iri, n in counts.items() if n == top)]
+        return class_labels[named[0]]
+    shared = set.intersection(*(t.classes for t in members)) & class_labels.keys() if members else set()
+    return class_labels[min(shared)] if len(shared) == 1 else name

@@ -19,6 +19,7 @@ from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, VOID_FILE
 from bytedance_kg.rdf.formats import HTML, media_type_of, syntax
 from bytedance_kg.server.article import article_page, is_article
+from bytedance_kg.server.browse import kind_without_slash, nearest
 from bytedance_kg.server.documents import describe_resource, render
 from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.server.pages import thing_page
@@ -29,11 +30,13 @@ def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
+    iri = site.base + "id/" + path
+    if not exists(site, iri):  # before negotiation: a thing that is not there is a 404 in any format
+        found = kind_without_slash(site, path)
+        return found or error_response(request, 404, f"nothing is known about <{iri}>{nearest(site, iri)}")
     media_type = choose(accept_header(request), DOC_MEDIA_TYPES)
     if media_type is None:
         return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
-    if not exists(site, site.base + "id/" + path):
-        return error_response(request, 404, f"nothing is known about <{site.base}id/{path}>")
     return RedirectResponse(
         f"/doc/{urllib.parse.quote(path)}.{_extension(media_type)}",
         status_code=303,
@@ -64,7 +67,7 @@ def document(request: Request) -> Response:
         headers = {"Vary": "Accept"}
     iri = site.base + "id/" + stem
     if not exists(site, iri):
-        return error_response(request, 404, f"nothing is known about <{iri}>")
+        return error_response(request, 404, f"nothing is known about <{iri}>{nearest(site, iri)}")
     thing = ox.NamedNode(iri)
     if media_type == HTML:
         if is_article(site, iri):  # the source article is read through its graph

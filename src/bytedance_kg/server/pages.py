@@ -41,18 +41,29 @@ ORDER BY ?name"""
 """What the editor holds when the page opens without a query."""
 
 
+_OWN_SPAN = """SELECT ?start ?end WHERE {{ {thing} <http://www.w3.org/ns/oa#hasSelector> ?s .
+  ?s <http://www.w3.org/ns/oa#start> ?start ; <http://www.w3.org/ns/oa#end> ?end }}"""
+
+
 def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
     description = describe(site.run(WITH_IMPLIED_GRAPHS), thing, site.run(FULL_GRAPHS))
     found = finder(site)
+    known = found.get(thing.value)
+    quotes = description.quotes
+    own = site.backend.outcome(_OWN_SPAN.format(thing=thing), WITH_IMPLIED_GRAPHS).rows or []
+    if own:  # a quote: its own words, not those of every fact that cites it
+        spans = {(int(r["start"].value), int(r["end"].value)) for r in own}
+        quotes = [q for q in quotes if (q.start, q.end) in spans]
     sentences = site.per_release("sentences", lambda: split_sentences(site.article))
     jsonld = search_summary(site, thing)
     return site.page(
         "thing.html",
         description=description,
+        title=description.label or (known.name if known else "") or description.iri,
         summary=summary(description, found),
-        rows=property_rows(description),
-        links=links_here(description),
-        quoted=quoted_sentences(description.quotes, sentences, site.article, found),
+        rows=property_rows(description, found),
+        links=links_here(description, found),
+        quoted=quoted_sentences(quotes, sentences, site.article, found),
         stem=stem,
         compact=compact,
         jsonld=script_safe(jsonld.decode("utf-8")),
@@ -125,6 +136,9 @@ def query_page(request: Request) -> Response:
     saved = site.catalogue.get(given.get("name", ""))
     text, graph, params, problem, status = DEFAULT_QUERY, "", [], "", 200
     autorun = False
+    notice = ""
+    if given.get("name") and saved is None:
+        notice, status = f"There is no saved query named {given['name'][:80]!r}; pick one from the list.", 404
     if "query" in given:
         text, autorun = given["query"], True
         graph = given.get("graph", "") if given.get("graph") in QUERY_GRAPHS else ""
@@ -156,6 +170,7 @@ def query_page(request: Request) -> Response:
         graph=graph,
         params=params,
         problem=problem,
+        notice=notice,
         autorun=autorun,
         setup_json=script_safe(json.dumps(setup)),
     )

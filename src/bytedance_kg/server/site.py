@@ -93,7 +93,8 @@ def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
     site: Site = request.app.state.site
-    if choose(accept_header(request), ["text/html", "text/plain"]) == "text/html":
+    # The page only for a client that names HTML (a browser); ``*/*`` (curl, scripts) gets the line.
+    if choose(accept_header(request), ["text/plain", "text/html"]) == "text/html":
         response = site.page("error.html", status=status, status_code=status, message=message)
     else:
         response = PlainTextResponse(message + "\n", status_code=status)

@@ -104,21 +104,33 @@ def _merged(groups: dict[tuple[str, str], list[Value]]) -> list[tuple[list[tuple
     return list(merged.values())
 
 
-def property_rows(description: Description) -> list[Row]:
+def named(value: Value, finder: Finder) -> Value:
+    """``value`` with a name where the graph gives it no label: a quote by its words (from the
+    release's index), so that no link reads as a bare ``quote:flow-created``."""
+    if value.label or not isinstance(value.term, ox.NamedNode):
+        return value
+    thing = finder.get(value.term.value)
+    return Value(value.term, thing.name) if thing is not None else value
+
+
+def property_rows(description: Description, finder: Finder) -> list[Row]:
     return [
-        Row(props, values)
+        Row(props, [named(v, finder) for v in values])
         for props, values in _merged(description.properties)
         if not all(iri in SHOWN_ABOVE for _, iri in props)
     ]
 
 
-def links_here(description: Description) -> list[Link]:
-    """Each linking thing once, with every property it links by."""
+def links_here(description: Description, finder: Finder) -> list[Link]:
+    """Each linking thing once, with every property it links by, but for the records of where a
+    fact comes from (a statement's ``rdf:object``, a ``kg:mention``): those are plumbing, in the
+    thing's RDF documents, not sentences about it."""
     links: dict[str, Link] = {}
     for props, values in _merged(description.referenced_by):
-        for value in values:
-            link = links.setdefault(str(value.term), Link(value, []))
-            link.properties.extend(p for p in props if p not in link.properties)
+        meaningful = [p for p in props if p[1] not in PLUMBING]
+        for value in values if meaningful else []:
+            link = links.setdefault(str(value.term), Link(named(value, finder), []))
+            link.properties.extend(p for p in meaningful if p not in link.properties)
     return sorted(links.values(), key=lambda link: (link.properties[0][0], link.thing.label.lower()))
 
 
@@ -133,7 +145,7 @@ def summary(description: Description, finder: Finder) -> list[Fact]:
         thing = finder.get(iri)
         return finder.kinds[thing.kind].label if thing else ""
 
-    for link in links_here(description):
+    for link in links_here(description, finder):
         iri = link.thing.term.value
         props = [label for label, p in link.properties if p not in PLUMBING]
         label = link.thing.label or compact(link.thing.term)
@@ -145,7 +157,7 @@ def summary(description: Description, finder: Finder) -> list[Fact]:
             facts[iri] = Fact(kind_of(iri), label, iri, after=f" {' · '.join(props)} {name}")
         else:
             facts[iri] = Fact(kind_of(iri), label, iri, after=f" ({' · '.join(props)}: {name})")
-    for row in property_rows(description):
+    for row in property_rows(description, finder):
         props = [label for label, p in row.properties if p not in PLUMBING]
         if not props:
             continue
@@ -175,7 +187,8 @@ def quoted_sentences(
         ]
         first = Sentence(around[0].start, around[-1].end, article[around[0].start : around[-1].end])
         entry = found.setdefault(first.start, QuotedSentence(first))
-        spans.setdefault(first.start, []).append((quote.start, quote.end))
+        if (quote.start, quote.end) not in spans.setdefault(first.start, []):  # one quote, many facts
+            spans[first.start].append((quote.start, quote.end))
         thing = finder.get(quote.fact.value) if isinstance(quote.fact, ox.NamedNode) else None
         fact = (quote.fact.value, thing.name if thing else compact(quote.fact))
         if fact not in entry.facts:

@@ -48,7 +48,10 @@
   function place(mark) {
     const box = mark.getBoundingClientRect();
     const width = document.documentElement.clientWidth;
-    tip.style.top = window.scrollY + box.bottom + 6 + "px";
+    // below the words if the tip fits there, else above them (where there is more room)
+    const below = window.innerHeight - box.bottom, above = box.top;
+    const flip = tip.offsetHeight + 12 > below && above > below;
+    tip.style.top = window.scrollY + (flip ? box.top - tip.offsetHeight - 6 : box.bottom + 6) + "px";
     tip.style.left = "0px";
     const left = Math.min(window.scrollX + box.left, window.scrollX + width - tip.offsetWidth - 8);
     tip.style.left = Math.max(window.scrollX + 8, left) + "px";

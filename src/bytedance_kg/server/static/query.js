@@ -74,7 +74,7 @@
   function declarePrefixes() {
     const { declared, used } = prefixesOf(editor.getValue());
     const missing = [...used].filter((p) => !declared.has(p) && p in setup.prefixes).sort();
-    if (missing.length === 0) return;
+    if (missing.length === 0) { declaredNote.hidden = true; return; }  // no stale note from an earlier query
     const lines = missing.map((p) => "PREFIX " + p + ": <" + setup.prefixes[p] + ">\n").join("");
     editor.replaceRange(lines, { line: 0, ch: 0 });
     declaredNote.textContent = "Declared for you (the project's prefixes): " +

@@ -25,7 +25,7 @@
       a.textContent = hit.label;  // text, never markup
       const kind = document.createElement("span");
       kind.className = "kind";
-      kind.textContent = hit.kind;
+      kind.textContent = hit.kindLabel;
       li.append(a, " ", kind);
       list.appendChild(li);
     });
