@@ -143,3 +143,36 @@ def test_a_units_page_shows_each_quoted_sentence_once(client: httpx.Client) -> N
     plain = [re.sub(r"</?mark>", "", q) for q in quotes]
     assert quotes and len(plain) == len(set(plain))
     assert "unit Of" not in page and "wasAttributedTo" not in page
+
+
+def test_scripts_get_plain_errors_and_json_asks_get_json(client: httpx.Client) -> None:
+    """curl, wget and python clients send ``*/*``: a line, not a page; the search's JSON stays JSON."""
+    plain = client.get("/no-such-page", headers={"Accept": "*/*"})
+    assert plain.status_code == 404 and plain.headers["content-type"].startswith("text/plain")
+    bad = client.get("/search", params={"q": "zhu", "format": "json", "limit": "0"})
+    assert bad.status_code == 400 and "limit" in bad.json()["error"]
+    assert client.get("/search", params={"q": "zhu", "kind": "nope", "format": "json"}).status_code == 404
+
+
+def test_the_search_counts_every_match_and_suggests_near_names(client: httpx.Client) -> None:
+    every = client.get("/search", params={"q": "a", "format": "json", "limit": 200}).json()
+    some = client.get("/search", params={"q": "a", "format": "json", "limit": 5}).json()
+    assert some["total"] == every["total"] == len(every["hits"]) > 5 and len(some["hits"]) == 5
+    typo = client.get("/search", params={"q": "hong dinkun", "format": "json"}).json()
+    assert typo["hits"] == [] and typo["near"][0]["label"] == "Hong Dingkun"
+    missing = client.get("/id/person/zhu-wenja")
+    assert missing.status_code == 404 and "/id/person/zhu-wenjia" in missing.text
+
+
+def test_identifiers_that_are_not_there_are_404_in_any_format(client: httpx.Client) -> None:
+    assert client.get("/id/person/nobody", headers={"Accept": "text/plain"}).status_code == 404
+    assert client.get("/id/dataset/bogus").status_code == 404
+    assert client.get("/id/person").headers["location"] == "/id/person/"
+
+
+def test_a_quotes_page_is_titled_by_its_words_and_marks_only_them(client: httpx.Client, built) -> None:
+    page = client.get("/doc/quote/zhu-promoted.html").text
+    words = re.search(r"<h1>“(.*?)”</h1>", page)
+    assert words is not None
+    marked = re.findall(r"<mark[^>]*>(.*?)</mark>", page)
+    assert marked == [words[1]]
