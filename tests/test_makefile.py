@@ -36,13 +36,12 @@ def test_run_installs_the_package_and_the_editor_but_no_extras() -> None:
     assert "bytedance-kg build" in commands and "bytedance-kg serve" in commands
 
 
-@pytest.mark.parametrize(
-    ("target", "extra", "other"), [("test", "test", "bench"), ("bench", "bench", "test")]
-)
-def test_test_and_bench_install_their_own_extras(target: str, extra: str, other: str) -> None:
-    commands = planned(target, ROOT, "-B")
-    assert f"pip install --quiet -e '.[{extra}]'" in commands
-    assert f".[{other}" not in commands
+def test_test_installs_the_test_and_bench_extras_and_bench_its_own() -> None:
+    """The tests smoke-test the benchmark and type-check its modules, so they need its tools; the
+    benchmark needs none of the test tools."""
+    assert "pip install --quiet -e '.[test,bench]'" in planned("test", ROOT, "-B")
+    bench = planned("bench", ROOT, "-B")
+    assert "pip install --quiet -e '.[bench]'" in bench and ".[test" not in bench
 
 
 SOURCES = (
