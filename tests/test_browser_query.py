@@ -221,7 +221,9 @@ def test_a_download_of_a_construct_is_the_graph_or_a_visible_error(page, server:
         "download it as Turtle or N-Triples (error 406)"
     )
     page.locator("#download-json").click()
-    page.wait_for_function("document.getElementById('download-status').textContent.includes('406')")
+    # a locator's wait, not wait_for_function("..."): the page's CSP forbids the eval that polls
+    # a bare expression
+    page.locator("#download-status.error", has_text="406").wait_for()  # the click set "Preparing…" first
     page.wait_for_load_state("networkidle")
     assert saved == []  # no error was saved as data
     expect_refusals(page, 406, 2)
