@@ -30,9 +30,27 @@ def test_enter_opens_the_full_results(page, server: str) -> None:
     assert page.locator("ol.hits li").first.locator("a").text_content() == "Flow"
 
 
+def test_the_ontology_page_has_the_search_box_too(page, server: str) -> None:
+    page.goto(server + "/ontology.html")
+    page.locator("#site-search-q").fill("flow")
+    suggestions = page.locator("#site-search-suggestions")
+    suggestions.get_by_role("link", name="Flow", exact=True).wait_for()
+    page.screenshot(path=str(ARTIFACTS / "ontology-search.png"))
+    suggestions.get_by_role("link", name="Flow", exact=True).click()
+    page.wait_for_url("**/doc/unit/flow.html")
+
+
 @pytest.mark.parametrize(
     "path",
-    ["/search?q=zhu", "/id/", "/id/person/", "/doc/dataset.html", "/dist/", "/doc/person/liang-rubo.html"],
+    [
+        "/ontology.html",
+        "/search?q=zhu",
+        "/id/",
+        "/id/person/",
+        "/doc/dataset.html",
+        "/dist/",
+        "/doc/person/liang-rubo.html",
+    ],
 )
 def test_the_finding_pages_fit_a_phone(browser, server: str, path: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844})

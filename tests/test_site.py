@@ -121,6 +121,7 @@ def test_one_error_page_for_every_route(client: httpx.Client, path: str) -> None
 def test_the_ontology_docs_have_a_way_back_and_no_inline_style(client: httpx.Client) -> None:
     page = client.get("/ontology.html")
     assert 'class="kg-site-bar"' in page.text and '<a href="/">' in page.text
+    assert 'action="/search"' in page.text and 'src="/static/search.js"' in page.text  # on every page
     assert "<style" not in page.text  # the CSP refuses inline styles: pyLODE's is served as a sheet
     style = client.get("/ontology.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")

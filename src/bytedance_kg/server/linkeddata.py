@@ -143,7 +143,8 @@ def ontology_document(request: Request) -> Response:
         html = (site.dist / "ontology.html").read_text(encoding="utf-8")
         if request.path_params["ext"] == "css":
             return Response("\n".join(_STYLE.findall(html)), media_type="text/css")
-        return Response(in_site_frame(html), media_type=HTML)
+        bar = site.templates.get_template("site_bar.html").render()
+        return Response(in_site_frame(html, bar), media_type=HTML)
     if request.path_params["ext"] == "rdf":
         return FileResponse(site.dist / "ontology.rdf", media_type=syntax("rdfxml").media_type)
     body = site.backend.document(
@@ -152,23 +153,21 @@ def ontology_document(request: Request) -> Response:
     return Response(body, media_type=syntax("turtle").media_type)
 
 
-SITE_BAR = """<nav class="kg-site-bar" aria-label="Site"><a href="/">bytedance-kg</a> ›
-<a href="/ontology.html">the ontology</a> · <a href="/id/">browse the data</a> · <a href="/search">search</a>
-· <a href="/ontology.ttl">Turtle</a> · <a href="/ontology.rdf">RDF/XML</a></nav>"""
-
-
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 
-def in_site_frame(html: str) -> str:
-    """pyLODE's page with the way back: the site's bar on top, and a stylesheet that puts pyLODE's
+def in_site_frame(html: str, bar: str) -> str:
+    """pyLODE's page with the way back: the site's ``bar`` on top (links and the search box), the
+    script that makes the search box suggest, and a stylesheet that puts pyLODE's
     fixed table of contents in the flow of the page on a narrow screen (where it covered half of it).
     pyLODE's inline style, which the pages' Content Security Policy refuses, is served as
     ``/ontology.css``. The published ``ontology.html`` stays pyLODE's own; only the served page is
     framed."""
-    sheets = "".join(f'<link rel="stylesheet" href="{h}">' for h in ("/ontology.css", "/static/ontology.css"))
-    html = _STYLE.sub("", html).replace("</head>", sheets + "</head>", 1)
-    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + SITE_BAR, html, count=1)
+    hrefs = ("/ontology.css", "/static/ontology.css", "/static/search.css")
+    sheets = "".join(f'<link rel="stylesheet" href="{h}">' for h in hrefs)
+    head = sheets + '<script src="/static/search.js" defer></script>'
+    html = _STYLE.sub("", html).replace("</head>", head + "</head>", 1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, html, count=1)
 
 
 def context(request: Request) -> Response:
