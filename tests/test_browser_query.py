@@ -203,6 +203,20 @@ def test_results_are_paged_and_sortable(page, server: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "query-paged-sorted.png"), full_page=True)
 
 
+def test_iris_sort_by_the_labels_the_table_shows(page, server: str) -> None:
+    # by prefixed name person:zhu-jun < unit:flow < unit:seed; by label Flow < Seed < Zhu Jun
+    page.goto(server + "/query")
+    set_query(page, "SELECT ?thing WHERE { VALUES ?thing { person:zhu-jun unit:seed unit:flow } }")
+    page.locator("#run").click()
+    assert [r[0] for r in table(page)] == ["Zhu Jun", "Seed", "Flow"]  # the engine's order
+    page.locator("th button", has_text="thing").click()
+    page.wait_for_selector("th[aria-sort=ascending]")
+    assert [r[0] for r in table(page)] == ["Flow", "Seed", "Zhu Jun"]
+    page.locator("th button", has_text="thing").click()
+    page.wait_for_selector("th[aria-sort=descending]")
+    assert [r[0] for r in table(page)] == ["Zhu Jun", "Seed", "Flow"]
+
+
 def test_a_download_of_a_construct_is_the_graph_or_a_visible_error(page, server: str) -> None:
     saved: list[object] = []
     page.on("download", lambda download: saved.append(download))

@@ -22,6 +22,20 @@ def test_typing_zhu_on_the_landing_page_leads_to_zhu_juns_page(page, server: str
     assert "overseeing product development of Flow" in page.locator("#glance ~ ul").text_content()
 
 
+def test_escape_closes_the_suggestions_and_arrow_down_reopens_them(page, server: str) -> None:
+    page.goto(server + "/")
+    box = page.locator("#site-search-q")
+    box.fill("zhu")
+    suggestions = page.locator("#site-search-suggestions")
+    suggestions.get_by_role("link", name="Zhu Jun", exact=True).wait_for()
+    box.press("Escape")
+    assert suggestions.is_hidden() and box.get_attribute("aria-expanded") == "false"
+    box.press("ArrowDown")
+    assert suggestions.is_visible() and box.get_attribute("aria-expanded") == "true"
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == suggestions.locator("a").first.text_content()
+
+
 def test_enter_opens_the_full_results(page, server: str) -> None:
     page.goto(server + "/id/")
     page.locator("#site-search-q").fill("flow")

@@ -183,32 +183,39 @@
     return td;
   }
 
-  // One extra query for the labels of the IRIs on the shown page (those not looked up before).
-  async function fillLabels(links, drawn) {
-    const wanted = [...new Set(links.map((a) => a.dataset.iri))]
-      .filter((iri) => !labels.has(iri) && !/[\s<>"{}|^`\\]/.test(iri));
-    if (wanted.length === 0) return;
+  // The labels of IRIs not looked up before, in queries of at most LABEL_BATCH IRIs each: the shown
+  // page's (for its links) or a whole column's (to sort it by what the table shows).
+  const LABEL_BATCH = 200;
+  async function lookUpLabels(iris) {
+    const wanted = [...new Set(iris)].filter((iri) => !labels.has(iri) && !/[\s<>"{}|^`\\]/.test(iri));
     const prologue = Object.entries(LABEL_PREFIXES).map(([p, ns]) => "PREFIX " + p + ": <" + ns + ">").join("\n");
-    const text = prologue + "\nSELECT ?s ?label ?rank WHERE {\n  VALUES ?s { " +
-      wanted.map((iri) => "<" + iri + ">").join(" ") + " }\n" +
-      "  { ?s rdfs:label ?label BIND(1 AS ?rank) } UNION { ?s skos:prefLabel ?label BIND(2 AS ?rank) }" +
-      " UNION { ?s schema:name ?label BIND(3 AS ?rank) }\n}";
-    let data;
-    try {
-      const response = await post(text, "application/sparql-results+json", setup.labelGraphs);
-      if (!response.ok) return; // the page keeps the prefixed names
-      data = await response.json();
-    } catch (error) {
-      return;
+    for (let i = 0; i < wanted.length; i += LABEL_BATCH) {
+      const batch = wanted.slice(i, i + LABEL_BATCH);
+      const text = prologue + "\nSELECT ?s ?label ?rank WHERE {\n  VALUES ?s { " +
+        batch.map((iri) => "<" + iri + ">").join(" ") + " }\n" +
+        "  { ?s rdfs:label ?label BIND(1 AS ?rank) } UNION { ?s skos:prefLabel ?label BIND(2 AS ?rank) }" +
+        " UNION { ?s schema:name ?label BIND(3 AS ?rank) }\n}";
+      let data;
+      try {
+        const response = await post(text, "application/sparql-results+json", setup.labelGraphs);
+        if (!response.ok) return; // the page keeps the prefixed names
+        data = await response.json();
+      } catch (error) {
+        return;
+      }
+      const best = new Map();
+      data.results.bindings.forEach((b) => {
+        const lang = b.label["xml:lang"] || "";
+        const score = Number(b.rank.value) * 2 + (lang === "" || lang.startsWith("en") ? 0 : 1);
+        const seen = best.get(b.s.value);
+        if (!seen || score < seen[0]) best.set(b.s.value, [score, b.label.value]);
+      });
+      batch.forEach((iri) => labels.set(iri, best.has(iri) ? best.get(iri)[1] : null));
     }
-    const best = new Map();
-    data.results.bindings.forEach((b) => {
-      const lang = b.label["xml:lang"] || "";
-      const score = Number(b.rank.value) * 2 + (lang === "" || lang.startsWith("en") ? 0 : 1);
-      const seen = best.get(b.s.value);
-      if (!seen || score < seen[0]) best.set(b.s.value, [score, b.label.value]);
-    });
-    wanted.forEach((iri) => labels.set(iri, best.has(iri) ? best.get(iri)[1] : null));
+  }
+
+  async function fillLabels(links, drawn) {
+    await lookUpLabels(links.map((a) => a.dataset.iri));
     if (drawn !== generation) return;
     links.forEach((a) => { const label = labels.get(a.dataset.iri); if (label) a.textContent = label; });
   }
@@ -220,7 +227,7 @@
     if (term.type === "literal" && NUMERIC.test(term.datatype || "") && !isNaN(Number(term.value))) {
       return Number(term.value);
     }
-    return term.type === "uri" ? compactIri(term.value) : term.value;
+    return term.type === "uri" ? labels.get(term.value) || compactIri(term.value) : term.value;
   }
 
   function compareKeys(a, b) {
@@ -228,7 +235,18 @@
     return String(a).localeCompare(String(b), "en", { numeric: true });
   }
 
-  function sortBy(view, variable) {
+  // IRIs sort by what the table shows of them: their labels, looked up first for the whole column.
+  async function sortBy(view, variable) {
+    const iris = view.original.filter((row) => row[variable] && row[variable].type === "uri")
+      .map((row) => row[variable].value).filter((iri) => !labels.has(iri));
+    if (iris.length > 0) {
+      const asked = generation;
+      const said = status.textContent;
+      setStatus(status, "Looking up the labels of " + iris.length + " IRIs to sort by them…");
+      await lookUpLabels(iris);
+      if (asked !== generation) return; // a newer run or page replaced this table meanwhile
+      setStatus(status, said);
+    }
     view.descending = view.sortVar === variable ? !view.descending : false;
     view.sortVar = variable;
     const sign = view.descending ? -1 : 1;

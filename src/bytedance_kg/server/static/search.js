@@ -50,7 +50,12 @@
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
   input.addEventListener("keydown", (event) => {
     const links = Array.from(list.querySelectorAll("a"));
-    if (event.key === "ArrowDown" && links.length) { event.preventDefault(); links[0].focus(); }
+    if (event.key === "ArrowDown" && links.length) {  // reopens the list Escape closed, then enters it
+      event.preventDefault();
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      links[0].focus();
+    }
     if (event.key === "Escape") close();
   });
   list.addEventListener("keydown", (event) => {
