@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from bytedance_kg.project.namespaces import ID, KG
@@ -97,6 +98,26 @@ def test_the_dataset_iri_answers_with_a_readable_page(client: httpx.Client, buil
     )
     part = client.get("/id/dataset/graph/data", headers={"Accept": "text/html"})
     assert part.status_code == 303 and part.headers["location"].endswith("#graph-data")
+
+
+@pytest.mark.parametrize(
+    ("accept", "extension", "syntax"),
+    [
+        ("application/ld+json", "jsonld", "json-ld"),
+        ("application/json", "jsonld", "json-ld"),
+        ("application/n-triples", "nt", "nt"),
+        ("application/rdf+xml", "rdf", "xml"),
+    ],
+)
+def test_the_dataset_iri_answers_in_every_syntax_a_thing_does(
+    client: httpx.Client, built, accept: str, extension: str, syntax: str
+) -> None:
+    seen = client.get("/id/dataset", headers={"Accept": accept})
+    assert seen.status_code == 303 and seen.headers["location"].endswith(f"/doc/dataset.{extension}")
+    document = client.get(seen.headers["location"])
+    assert document.status_code == 200
+    got = Graph().parse(data=document.content, format=syntax)
+    assert isomorphic(got, Graph().parse(built[0].dist / VOID_FILE))  # VoID's graph, whole
 
 
 def test_the_downloads_page_lists_every_file_with_its_size(client: httpx.Client, built) -> None:

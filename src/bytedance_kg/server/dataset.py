@@ -15,13 +15,13 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from bytedance_kg.project.graphs import VOID_GRAPH
 from bytedance_kg.project.namespaces import ID
 from bytedance_kg.project.releasefiles import CHECKSUMS_FILE, CONTEXT_FILE, VOID_FILE
-from bytedance_kg.rdf.formats import HTML, RDF_SYNTAXES, syntax, syntax_of
+from bytedance_kg.rdf.formats import RDF_SYNTAXES, syntax, syntax_of
+from bytedance_kg.server.documents import constructed, render_triples
 from bytedance_kg.server.negotiation import accept_header, choose
-from bytedance_kg.server.site import Site, error_response
+from bytedance_kg.server.site import DOC_FORMATS, DOC_MEDIA_TYPES, Site, doc_extension, error_response
 
 DATASET = ID + "dataset"
-DATASET_FORMATS = {"html": HTML, "ttl": syntax("turtle").media_type}
-"""The dataset's documents: this page, and ``void.ttl`` itself."""
+TURTLE = syntax("turtle").media_type
 OTHER_FILES = {
     "ontology.rdf": "The ontology alone, in RDF/XML, for OWL editors such as Protégé.",
     "ontology.html": "The ontology's documentation: every class and property with its definition.",
@@ -145,24 +145,30 @@ def dataset_identifier(request: Request) -> Response:
         return error_response(
             request, 404, f"the dataset has no part {part[:80]!r}; /doc/dataset.html lists them"
         )
-    media_type = choose(accept_header(request), list(DATASET_FORMATS.values()))
+    media_type = choose(accept_header(request), DOC_MEDIA_TYPES)
     if media_type is None:
-        return error_response(request, 406, "offered: " + ", ".join(DATASET_FORMATS.values()))
-    extension = next(ext for ext, mt in DATASET_FORMATS.items() if mt == media_type)
+        return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
+    extension = doc_extension(media_type)
     anchor = "#" + urllib.parse.quote(part.replace("/", "-")) if part and extension == "html" else ""
     return RedirectResponse(f"/doc/dataset.{extension}{anchor}", status_code=303, headers={"Vary": "Accept"})
 
 
 def dataset_document(request: Request) -> Response:
-    """``/doc/dataset.html``: VoID's facts in words; ``/doc/dataset.ttl``: ``void.ttl``."""
+    """``/doc/dataset.html``: VoID's facts in words; ``/doc/dataset.ttl``: ``void.ttl`` itself; the
+    other syntaxes of a thing's document (JSON-LD, N-Triples, RDF/XML): VoID's graph in them."""
     site: Site = request.app.state.site
     extension = request.path_params["ext"]
-    if extension not in DATASET_FORMATS:
+    if extension not in DOC_FORMATS:
         return error_response(
-            request, 404, "the dataset is described at /doc/dataset.html and /doc/dataset.ttl"
+            request, 404, "the dataset is described at /doc/dataset." + ", .".join(DOC_FORMATS)
         )
     if extension == "ttl":
-        return FileResponse(site.dist / VOID_FILE, media_type=DATASET_FORMATS["ttl"])
+        return FileResponse(site.dist / VOID_FILE, media_type=TURTLE)
+    if extension != "html":
+        triples = constructed(site, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", [VOID_GRAPH])
+        return Response(
+            render_triples(site, triples, DOC_FORMATS[extension]), media_type=DOC_FORMATS[extension]
+        )
     parts = _parts(site)
     return site.page(
         "dataset.html",

@@ -80,7 +80,7 @@ class ResourceDescription:
         return (english or literals)[0].value if literals else None
 
 
-def _construct(site: Site, query: str, graphs: list[str]) -> list[ox.Triple]:
+def constructed(site: Site, query: str, graphs: list[str]) -> list[ox.Triple]:
     """A fixed CONSTRUCT's triples, asked for as N-Triples (which every store writes the same)."""
     body = site.backend.document(query, NTRIPLES.media_type, graphs)
     return [quad.triple for quad in ox.parse(body, format=NTRIPLES.serialiser)]
@@ -96,13 +96,13 @@ def _stated(site: Site, thing: ox.NamedNode) -> list[ox.Triple]:
       {{ SELECT ?s ?p ?o WHERE {{ ?s ?p {thing} FILTER (!({own})) BIND ({thing} AS ?o) }}
          ORDER BY ?s ?p LIMIT {INCOMING_LIMIT + 1} }}
     }}"""
-    return _construct(site, query, document_graphs(site, thing))
+    return constructed(site, query, document_graphs(site, thing))
 
 
 def _reasoned_types(site: Site, thing: ox.NamedNode) -> list[ox.Triple]:
     vocabularies = " || ".join(f'STRSTARTS(STR(?type), "{namespace}")' for namespace in TYPE_VOCABULARIES)
     query = f"CONSTRUCT {{ {thing} a ?type }} WHERE {{ {thing} a ?type FILTER ({vocabularies}) }}"
-    return _construct(site, query, FULL_GRAPHS)
+    return constructed(site, query, FULL_GRAPHS)
 
 
 def _labels(site: Site, nodes: list[ox.NamedNode]) -> list[ox.Triple]:
@@ -114,7 +114,7 @@ def _labels(site: Site, nodes: list[ox.NamedNode]) -> list[ox.Triple]:
     properties = " ".join(f"<{p}>" for p in LABELS)
     query = f"""CONSTRUCT {{ ?x ?p ?label }} WHERE {{
       VALUES ?x {{ {values} }} VALUES ?p {{ {properties} }} ?x ?p ?label }}"""
-    return _construct(site, query, [*FULL_GRAPHS, str(GRAPH["implied"])])
+    return constructed(site, query, [*FULL_GRAPHS, str(GRAPH["implied"])])
 
 
 def describe_resource(site: Site, thing: ox.NamedNode) -> ResourceDescription:
@@ -151,15 +151,21 @@ def _reading_order(thing: ox.NamedNode, triple: ox.Triple) -> tuple[int, str, in
 
 
 def render(site: Site, description: ResourceDescription, media_type: str) -> bytes:
-    """The document in ``media_type``: one of :data:`~bytedance_kg.rdf.formats.GRAPH_SYNTAXES`' media
-    types, or ``application/json`` (the JSON-LD document)."""
+    """A thing's document in ``media_type`` (see :func:`render_triples`)."""
+    return render_triples(site, description.triples, media_type)
+
+
+def render_triples(site: Site, triples: list[ox.Triple], media_type: str) -> bytes:
+    """``triples`` in ``media_type``: one of :data:`~bytedance_kg.rdf.formats.GRAPH_SYNTAXES`' media
+    types, or ``application/json`` (the JSON-LD document, compacted with the published context);
+    Turtle and RDF/XML declare only the prefixes they use."""
     if media_type in (syntax("jsonld").media_type, JSON):
         context = load_context(site.dist / CONTEXT_FILE)
-        return jsonld_text(description.triples, context).encode("utf-8")
+        return jsonld_text(triples, context).encode("utf-8")
     fmt = next(s.serialiser for s in GRAPH_SYNTAXES if s.media_type == media_type)
     if fmt not in PREFIX_USES:
-        return serialized(description.triples, format=fmt)
-    return serialized(description.triples, format=fmt, prefixes=used_prefixes(description.triples, fmt))
+        return serialized(triples, format=fmt)
+    return serialized(triples, format=fmt, prefixes=used_prefixes(triples, fmt))
 
 
 _LITERALS_AND_IRIS = re.compile(r'"(?:[^"\\]|\\.)*"|<[^>]*>')

@@ -23,7 +23,14 @@ from bytedance_kg.server.browse import kind_without_slash, nearest
 from bytedance_kg.server.documents import describe_resource, render
 from bytedance_kg.server.negotiation import accept_header, choose
 from bytedance_kg.server.pages import thing_page
-from bytedance_kg.server.site import DOC_ALIASES, DOC_FORMATS, DOC_MEDIA_TYPES, Site, error_response, exists
+from bytedance_kg.server.site import (
+    DOC_FORMATS,
+    DOC_MEDIA_TYPES,
+    Site,
+    doc_extension,
+    error_response,
+    exists,
+)
 
 
 def identifier(request: Request) -> Response:
@@ -38,15 +45,10 @@ def identifier(request: Request) -> Response:
     if media_type is None:
         return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
     return RedirectResponse(
-        f"/doc/{urllib.parse.quote(path)}.{_extension(media_type)}",
+        f"/doc/{urllib.parse.quote(path)}.{doc_extension(media_type)}",
         status_code=303,
         headers={"Vary": "Accept"},
     )
-
-
-def _extension(media_type: str) -> str:
-    """The extension of the document that answers ``media_type`` (an alias's document's)."""
-    return DOC_ALIASES.get(media_type) or next(ext for ext, mt in DOC_FORMATS.items() if mt == media_type)
 
 
 def document(request: Request) -> Response:

@@ -39,6 +39,11 @@ DOC_MEDIA_TYPES = [*DOC_FORMATS.values(), *DOC_ALIASES]
 picks one)."""
 
 
+def doc_extension(media_type: str) -> str:
+    """The extension of the document that answers ``media_type`` (an alias's document's)."""
+    return DOC_ALIASES.get(media_type) or next(ext for ext, mt in DOC_FORMATS.items() if mt == media_type)
+
+
 @dataclass
 class Site:
     """What the handlers share: the backend, the public base, the release folder, the templates."""
