@@ -18,8 +18,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bytedance_kg.pipeline.sentences import split_sentences
 from bytedance_kg.project.graphs import FULL_GRAPHS
+from bytedance_kg.query.served import release_store
 from bytedance_kg.server.article import Fact, Quote, article_view, read_article
-from bytedance_kg.server.executor import Limits, release_store
+from bytedance_kg.server.executor import Limits
 from bytedance_kg.server.site import Site
 from bytedance_kg.sparql.querying import QueryOutcome, run_query
 

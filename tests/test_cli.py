@@ -244,6 +244,52 @@ def test_ad_hoc_query_answers_as_the_endpoint_does(tmp_path: Path, server: str) 
     assert _rows(run("query", str(query))) == len(answer.json()["results"]["bindings"]) > 0
 
 
+NAMED = {
+    "from": "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/bytedance-kg/graph/data> WHERE { ?s ?p ?o }",
+    "graph": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    "implied": "PREFIX org: <http://www.w3.org/ns/org#>\n"
+    "SELECT ?u FROM <https://w3id.org/bytedance-kg/graph/implied> "
+    "WHERE { <https://w3id.org/bytedance-kg/id/person/zhu-wenjia> org:headOf ?u }",
+}
+"""Queries that name graphs: the command line's dataset must be the endpoint's."""
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_queries_naming_graphs_answer_as_the_endpoint_does(tmp_path: Path, server: str, name: str) -> None:
+    query = tmp_path / f"{name}.rq"
+    query.write_text(NAMED[name], encoding="utf-8")
+    answer = httpx.get(f"{server}/sparql", params={"query": NAMED[name]}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 200
+    result = run("query", str(query), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == answer.text.splitlines() and len(answer.text.splitlines()) > 1
+
+
+def test_an_empty_answer_from_a_named_dataset_says_the_graph_flag_does_not_apply(tmp_path: Path) -> None:
+    query = tmp_path / "none.rq"
+    query.write_text("SELECT ?s FROM <https://w3id.org/bytedance-kg/graph/none> WHERE { ?s ?p ?o }")
+    result = run("query", str(query))
+    assert result.returncode == 0 and "the dataset the query names" in result.stderr
+    assert "--graph" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "turtle"])
+def test_an_ask_query_in_a_format_without_true_or_false_exits_2(fmt: str) -> None:
+    result = run("query", "zhu-wenjia-reports-to-ceo", "--format", fmt)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert "an ASK query gives true or false: use --format table, json or xml" in result.stderr
+
+
+def test_describe_marks_what_the_article_only_implies() -> None:
+    result = run("describe", "zhu-wenjia")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    seed = [line for line in lines if "(unit:seed)" in line]
+    first = [line for line in lines if "(unit:first-large-model-team)" in line]
+    assert seed and all(line.endswith("[implied]") for line in seed)  # head of Seed: implied
+    assert first and not any(line.endswith("[implied]") for line in first)  # stated
+
+
 @pytest.mark.parametrize("value", ["unit:flw", "<https://w3id.org/bytedance-kg/id/unit/nowhere>"])
 def test_unknown_iri_parameter_exits_4_naming_it(value: str) -> None:
     result = run("query", "unit-leadership", "--param", f"unit={value}")

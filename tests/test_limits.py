@@ -15,8 +15,9 @@ import pytest
 
 from bytedance_kg.project.graphs import FULL_GRAPHS
 from bytedance_kg.project.releasefiles import FULL, VOID_FILE
+from bytedance_kg.query.served import release_store
 from bytedance_kg.server import executor
-from bytedance_kg.server.executor import ENGINE_FORMATS, Request, execute, release_store, worker_store
+from bytedance_kg.server.executor import ENGINE_FORMATS, Request, execute, worker_store
 from bytedance_kg.server.operation import ProtocolRequest
 from bytedance_kg.sparql.guard import check_query
 from bytedance_kg.sparql.results import WRITERS, write_limited

@@ -182,7 +182,8 @@ def test_no_outbound_requests_from_the_endpoint(server: str, canary: Canary) -> 
 BYPASS = """
 import sys
 import pyoxigraph as ox
-from bytedance_kg.server.executor import confine_worker, release_store
+from bytedance_kg.query.served import release_store
+from bytedance_kg.server.executor import confine_worker
 from pathlib import Path
 store = release_store(Path(sys.argv[2]))
 print("confined by", confine_worker(1024 * 1024 * 1024).describe())

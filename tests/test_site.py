@@ -159,6 +159,29 @@ def test_a_persons_page_answers_first_and_reads_links_from_its_side(client: http
     assert rows.count('Liang Rubo <span class="lang">') == 1  # label, name and foaf:name: one row
 
 
+def _glance(page: str) -> list[str]:
+    """The lines of a page's "At a glance", as text with the markup's tags left in."""
+    return re.findall(r"<li>(.*?)</li>", page.split('id="glance"', 1)[1].split("</section>", 1)[0], re.S)
+
+
+def test_a_page_marks_what_the_article_only_implies_and_says_when_roles_held(client: httpx.Client) -> None:
+    page = client.get("/doc/person/zhu-wenjia.html").text
+    glance = _glance(page)
+    seed = next(line for line in glance if "head of Seed" in line)
+    first = next(line for line in glance if "first large model team" in line)
+    assert 'class="implied"' in seed and 'class="implied"' not in first
+    assert "(since January 2023)" in first  # the role's interval, from its beginning
+    rows = page.split('id="props"', 1)[1].split("</table>", 1)[0]
+    values = re.findall(r"<li>(.*?)</li>", rows, re.S)
+    assert all(('class="implied"' in v) == (">Seed<" in v) for v in values if "/doc/unit/" in v)
+    assert any("(as of 2024)" in line for line in _glance(client.get("/doc/person/liang-rubo.html").text))
+
+
+def test_a_type_reads_with_its_article(client: httpx.Client) -> None:
+    assert '<p class="types">An <a' in client.get("/doc/product/deepseek-app.html").text
+    assert '<p class="types">A <a' in client.get("/doc/person/zhu-jun.html").text
+
+
 def test_a_units_page_shows_each_quoted_sentence_once(client: httpx.Client) -> None:
     page = client.get("/doc/unit/flow.html").text
     quotes = re.findall(r"<blockquote>(.*?)</blockquote>", page, re.S)

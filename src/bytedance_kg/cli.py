@@ -30,13 +30,21 @@ from bytedance_kg.maintainer.synthetic import INJECTIONS
 from bytedance_kg.pipeline.article import load_articles
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, ENGINES
 from bytedance_kg.project.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
+from bytedance_kg.project.graphs import STORE_GRAPHS
 from bytedance_kg.project.namespaces import BASE
 from bytedance_kg.project.paths import ProjectPaths, default_paths
 from bytedance_kg.query.describe import UnknownThing, describe, known, resolve, suggestion
 from bytedance_kg.query.describe import render as render_description
 from bytedance_kg.query.stats import compute as compute_stats
 from bytedance_kg.query.stats import render as render_stats
-from bytedance_kg.query.store import empty_answer_hint, graph_of, load_graph, load_store
+from bytedance_kg.query.store import (
+    dataset_store,
+    default_graphs,
+    empty_answer_hint,
+    graph_of,
+    load_graph,
+    load_store,
+)
 from bytedance_kg.rdf.canonical import canonical_turtle, format_file, is_canonical, write_atomically
 from bytedance_kg.rdf.formats import RESULTS_FORMATS, syntax
 from bytedance_kg.rdf.parsing import load_turtle, read_text
@@ -51,16 +59,23 @@ from bytedance_kg.sparql.querying import (
     bind,
     compact,
     expand_iri,
+    guard,
     parse_param_term,
+    run_checked,
     run_query,
-    run_user_query,
     serialise,
     to_table,
     used_prefixes,
 )
+from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES
 from bytedance_kg.system.sandbox import forbid_network
 
 SOLUTION_FORMATS = {f.name: f.media_type for f in RESULTS_FORMATS}
+BOOLEAN_OUTPUT = (
+    "table",
+    *(name for name, media in SOLUTION_FORMATS.items() if media in BOOLEAN_MEDIA_TYPES),
+)
+"""The ``--format`` names an ASK query's true or false can be written in."""
 GRAPH_OUTPUT = ("turtle", "ntriples", "jsonld")
 """The ``--format`` names of a graph answer (see :mod:`bytedance_kg.rdf.formats`)."""
 
@@ -234,42 +249,59 @@ def _store(args: argparse.Namespace, paths: ProjectPaths, out: Reporter, mode: s
     return load_store(paths, mode, out.progress)
 
 
+def _runner(store: ox.Store, mode: str) -> Callable[[str], QueryOutcome]:
+    """The project's own queries on the query graph ``mode`` of the dataset store."""
+    return lambda text: run_query(store, text, default_graphs=default_graphs(mode))
+
+
 def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     query = find_query(load_catalogue(paths.queries_dir), args.query)
     text = bind(query, args.param)
     mode, why = graph_of(query, "full" if args.reasoned else args.graph)
-    store = _store(args, paths, out, mode)
-    _check_iri_params(query, args.param, store, mode)
-    outcome = run_user_query(store, text, str(query.path))
+    store = dataset_store(paths, out.progress)  # the named graphs /sparql has: FROM and GRAPH work alike
+    _check_iri_params(query, args.param, _runner(store, mode), mode)
+    checked = guard(text, str(query.path))
+    outcome = run_checked(store, checked, str(query.path), default_graphs(mode))
     sys.stdout.write(_answer(query, outcome, args.format))
     if outcome.rows == [] or outcome.triples == []:
         sys.stdout.flush()  # the note follows the (empty) answer on a terminal
-        out.note(empty_answer_hint(mode, why))
+        out.note(
+            "no answers from the dataset the query names (its FROM / FROM NAMED); the graphs are "
+            + ", ".join(f"<{iri}>" for iri in STORE_GRAPHS)
+            if checked.has_dataset
+            else empty_answer_hint(mode, why)
+        )
     return EXIT_OK
+
+
+def _an(word: str) -> str:
+    return ("an " if word[:1].upper() in "AEIOU" else "a ") + word
 
 
 def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
     """The outcome as ``--format`` asks, if that format can carry it."""
     if outcome.triples is not None:
         if fmt not in ("table", *GRAPH_OUTPUT):
-            raise UsageError(f"a {query.form} query gives a graph: use --format turtle, ntriples or jsonld")
+            raise UsageError(
+                f"{_an(query.form)} query gives a graph: use --format turtle, ntriples or jsonld"
+            )
         rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
         prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
         return serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8")
+    if outcome.boolean is not None and fmt not in BOOLEAN_OUTPUT:
+        raise UsageError(f"{_an(query.form)} query gives true or false: use --format table, json or xml")
     if fmt == "table":
         return to_table(outcome)
     if fmt in SOLUTION_FORMATS:
         return serialise(outcome, SOLUTION_FORMATS[fmt])
-    raise UsageError(f"a {query.form} query gives solutions: use --format table, csv, tsv, json or xml")
+    raise UsageError(f"{_an(query.form)} query gives solutions: use --format table, csv, tsv, json or xml")
 
 
-def _check_iri_params(query: SavedQuery, assignments: list[str], store: ox.Store, mode: str) -> None:
+def _check_iri_params(
+    query: SavedQuery, assignments: list[str], run: Callable[[str], QueryOutcome], mode: str
+) -> None:
     """Refuse a parameter that names an IRI the graph says nothing about: the query would answer
     nothing, and exit 0, for a typo (``unit:flw``)."""
-
-    def run(text: str) -> QueryOutcome:
-        return run_query(store, text)
-
     for assignment in assignments:  # well-formed: ``bind`` has read them all
         name, _, value = assignment.partition("=")
         term = parse_param_term(query, name, value)
@@ -291,14 +323,11 @@ def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) ->
 
 
 def cmd_describe(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    asserted = _store(args, paths, out, "all")  # what the article states and what it implies, each marked
-    labels = _store(args, paths, out, "full")
-
-    def run(store: ox.Store) -> Callable[[str], QueryOutcome]:
-        return lambda text: run_query(store, text)
-
-    thing = resolve(run(asserted), args.thing)
-    sys.stdout.write(render_description(describe(run(asserted), thing, run(labels))))
+    store = dataset_store(paths, out.progress)
+    written = _runner(store, "all")  # what the article states and what it implies, the implied marked
+    thing = resolve(written, args.thing)
+    description = describe(written, thing, _runner(store, "full"), _runner(store, "asserted"))
+    sys.stdout.write(render_description(description))
     return EXIT_OK
 
 

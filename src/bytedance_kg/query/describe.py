@@ -29,13 +29,17 @@ Run = Callable[[str], QueryOutcome]
 class Value:
     term: ox.NamedNode | ox.Literal | ox.BlankNode
     label: str
+    implied: bool = False
+    """The triple that links the thing to this value is one the article only implies (it is in the
+    implied graph, not the stated data): a reader must be told, as a consumer's query is."""
 
     def show(self) -> str:
+        mark = "  [implied]" if self.implied else ""
         if isinstance(self.term, ox.Literal):
             suffix = f"@{self.term.language}" if self.term.language else ""
-            return f'"{self.term.value}"{suffix}'
+            return f'"{self.term.value}"{suffix}{mark}'
         text = compact(self.term)
-        return f"{self.label} ({text})" if self.label and self.label != text else text
+        return (f"{self.label} ({text})" if self.label and self.label != text else text) + mark
 
 
 @dataclass(frozen=True)
@@ -213,22 +217,39 @@ def resolve(run: Run, name: str) -> ox.NamedNode:
 
 
 def _grouped(
-    rows: list[dict], term: str, labels: Callable[[ox.NamedNode], str]
+    rows: list[dict], term: str, labels: Callable[[ox.NamedNode], str], stated: set[tuple[str, str]] | None
 ) -> dict[tuple[str, str], list[Value]]:
+    """Values by property, each marked implied where ``stated`` (the (property, value) pairs of the
+    stated graph) is given and lacks it."""
     groups: dict[tuple[str, str], list[Value]] = {}
     for row in rows:
         prop = row["p"]
         key = (labels(prop) or compact(prop), prop.value)
         value = row[term]
+        implied = stated is not None and (prop.value, str(value)) not in stated
         groups.setdefault(key, []).append(
-            Value(value, _label_of(row, "v") if isinstance(value, ox.NamedNode) else "")
+            Value(value, _label_of(row, "v") if isinstance(value, ox.NamedNode) else "", implied)
         )
     return {k: groups[k] for k in sorted(groups, key=lambda k: (k[0].lower(), k[1]))}
 
 
-def describe(run: Run, thing: ox.NamedNode, labels_run: Run | None = None) -> Description:
-    """Gather the description of ``thing``; property labels are looked up with ``labels_run``."""
+_OUT = "SELECT ?p ?o WHERE {{ VALUES ?t {{ {thing} }} ?t ?p ?o }}"
+_IN = "SELECT ?p ?s WHERE {{ VALUES ?t {{ {thing} }} ?s ?p ?t . FILTER (ISIRI(?s)) }}"
+
+
+def _pairs(run: Run, query: str, term: str) -> set[tuple[str, str]]:
+    return {(row["p"].value, str(row[term])) for row in run(query).rows or []}
+
+
+def describe(
+    run: Run, thing: ox.NamedNode, labels_run: Run | None = None, stated_run: Run | None = None
+) -> Description:
+    """Gather the description of ``thing``; property labels are looked up with ``labels_run``. Where
+    ``run`` reads what the article implies as well as what it states, ``stated_run`` reads the stated
+    graph alone, and each value not found there is marked :attr:`Value.implied`."""
     labels_run = labels_run or run
+    stated_out = _pairs(stated_run, _OUT.format(thing=thing), "o") if stated_run else None
+    stated_in = _pairs(stated_run, _IN.format(thing=thing), "s") if stated_run else None
     cache: dict[str, str] = {}
 
     def label(term: ox.NamedNode) -> str:
@@ -242,13 +263,13 @@ def describe(run: Run, thing: ox.NamedNode, labels_run: Run | None = None) -> De
                   {_LABEL.format(var="?o", name="v")} }} ORDER BY ?p ?o""").rows
         or []
     )
-    result.properties = _grouped(_dedupe(own, "o"), "o", label)
+    result.properties = _grouped(_dedupe(own, "o"), "o", label, stated_out)
     inverse = (
         run(f"""SELECT ?p ?s ?vEn ?vAny WHERE {{ VALUES ?t {{ {thing} }} ?s ?p ?t . FILTER (ISIRI(?s))
                       {_LABEL.format(var="?s", name="v")} }} ORDER BY ?p ?s""").rows
         or []
     )
-    result.referenced_by = _grouped(_dedupe(inverse, "s"), "s", label)
+    result.referenced_by = _grouped(_dedupe(inverse, "s"), "s", label, stated_in)
     quotes = (
         run(f"""
         PREFIX kg: <https://w3id.org/bytedance-kg/ontology#>

@@ -7,8 +7,10 @@ its default graph (:data:`bytedance_kg.project.graphs.QUERY_GRAPHS`). Two engine
 embedded pyoxigraph store (fast; what the command line and the server use) and rdflib (the reference the
 expected results are recorded with; see :mod:`bytedance_kg.sparql.expected` for why).
 
-A query that declares no graph runs on the endpoint's default graph (:data:`ENDPOINT_GRAPH`), so
-the same text gives the same answer on the command line and on ``/sparql``.
+A query that declares no graph runs on the endpoint's default graph (:data:`ENDPOINT_GRAPH`), and
+the command line's store holds the release's named graphs as ``/sparql``'s does
+(:func:`dataset_store`), so the same text gives the same answer on both, ``FROM`` and ``GRAPH``
+included.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from rdflib import Graph
 
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, engine
 from bytedance_kg.pipeline.sources import Sources, query_store
-from bytedance_kg.project.graphs import GRAPH
+from bytedance_kg.project.graphs import GRAPH, QUERY_GRAPHS
 from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import FULL
+from bytedance_kg.query.served import release_store
 from bytedance_kg.rdf.terms import from_ox
-from bytedance_kg.rdf.triples import Triples
+from bytedance_kg.rdf.triples import Triples, fill
 from bytedance_kg.sparql.catalogue import GRAPHS, SavedQuery
 
 Progress = Callable[[str], None]
+NQ = ox.RdfFormat.N_QUADS
 
 ENDPOINT_GRAPH = "full"
 """The query graph that is the endpoint's default graph (:data:`FULL_GRAPHS`): the reasoned release."""
@@ -64,22 +68,46 @@ def _sources_mtime(paths: ProjectPaths) -> float:
     return max(f.stat().st_mtime for f in files if f.exists())
 
 
+def _fresh(paths: ProjectPaths) -> bool:
+    """Whether ``dist/`` holds a release newer than every source."""
+    path = paths.dist / f"{FULL}.nq"
+    return path.exists() and path.stat().st_mtime >= _sources_mtime(paths)
+
+
+def _from_sources(paths: ProjectPaths, progress: Progress, engine_name: str) -> dict[str, Triples]:
+    progress("dist/ is missing or older than the sources; reading the sources ...")
+    sources = Sources.load(paths)
+    inferred = engine(engine_name).reason(sources.terminology(), sources.triples("stated")).inferred
+    return dict(sources.release_graphs(inferred))
+
+
 def release_graphs(
     paths: ProjectPaths, progress: Progress = lambda _: None, engine_name: str = DEFAULT_ENGINE
 ) -> dict[str, Triples]:
     """Every named graph of the release but the shapes, by name (:data:`GRAPH`): from ``dist/`` if
     it is fresh, else from the sources, reasoned by the engine ``build`` uses (named
     ``engine_name``; see :mod:`bytedance_kg.pipeline.engines`)."""
-    path = paths.dist / f"{FULL}.nq"
-    if path.exists() and path.stat().st_mtime >= _sources_mtime(paths):
-        graphs = graphs_of_nquads(path.read_bytes())
+    if _fresh(paths):
+        graphs = graphs_of_nquads((paths.dist / f"{FULL}.nq").read_bytes())
     else:
-        progress("dist/ is missing or older than the sources; reading the sources ...")
-        sources = Sources.load(paths)
-        inferred = engine(engine_name).reason(sources.terminology(), sources.triples("stated")).inferred
-        graphs = dict(sources.release_graphs(inferred))
+        graphs = _from_sources(paths, progress, engine_name)
     graphs.pop("shapes", None)
     return graphs
+
+
+def dataset_store(paths: ProjectPaths, progress: Progress = lambda _: None) -> ox.Store:
+    """The dataset the command line queries, with a query graph's named graphs as its default graph
+    (:func:`default_graphs`): the served one (:func:`release_store`) when ``dist/`` is fresh, else
+    the same named graphs built from the sources (all but VoID, which only a release has)."""
+    if _fresh(paths):
+        return release_store(paths.dist)
+    graphs = _from_sources(paths, progress, DEFAULT_ENGINE)
+    return fill(ox.Store(), (line for name, g in graphs.items() for line in g.nquads(str(GRAPH[name]))), NQ)
+
+
+def default_graphs(mode: str) -> list[str]:
+    """The named graphs a query graph (``asserted``, ``full``, ``all``) merges into the default graph."""
+    return QUERY_GRAPHS[mode]
 
 
 def graphs_of_nquads(data: bytes) -> dict[str, Triples]:

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from starlette.responses import Response
 
 from bytedance_kg.pipeline.sentences import FURNITURE, Sentence, cut, split_sentences
-from bytedance_kg.project.graphs import FULL_GRAPHS, WITH_IMPLIED_GRAPHS
+from bytedance_kg.project.graphs import ASSERTED_GRAPHS, FULL_GRAPHS, WITH_IMPLIED_GRAPHS
 from bytedance_kg.query.describe import Description, describe
 from bytedance_kg.rdf.formats import syntax
 from bytedance_kg.server.site import DOC_FORMATS, Site, document_graphs, script_safe
@@ -293,7 +293,9 @@ def _reading(site: Site) -> ArticleView | None:
     if not source:
         return None
     view = read_article(site.article, source, _quotes(site, source))
-    view.about = describe(site.run(WITH_IMPLIED_GRAPHS), ox.NamedNode(source), site.run(FULL_GRAPHS))
+    view.about = describe(
+        site.run(WITH_IMPLIED_GRAPHS), ox.NamedNode(source), site.run(FULL_GRAPHS), site.run(ASSERTED_GRAPHS)
+    )
     return view
 
 

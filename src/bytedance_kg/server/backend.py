@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from bytedance_kg.project.graphs import FULL_GRAPHS, STORE_GRAPHS
+from bytedance_kg.query.served import release_store
 from bytedance_kg.release.folders import ReleaseTracker
 from bytedance_kg.remote.endpoint import Endpoint
 from bytedance_kg.remote.endpoint import query as remote_query
@@ -26,7 +27,6 @@ from bytedance_kg.server.executor import (
     FairScheduler,
     Limits,
     QueryService,
-    release_store,
     serialise_triples,
 )
 from bytedance_kg.server.operation import ProtocolRequest, prepare

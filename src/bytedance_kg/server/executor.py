@@ -46,9 +46,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bytedance_kg.project.graphs import FULL_GRAPHS, VOID_GRAPH
+from bytedance_kg.project.graphs import FULL_GRAPHS
 from bytedance_kg.project.namespaces import ALL_PREFIXES
-from bytedance_kg.project.releasefiles import FULL, VOID_FILE
+from bytedance_kg.query.served import release_store
 from bytedance_kg.rdf.formats import RESULTS_FORMATS, results_format, syntax
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.answers import AnswerCache, answer_key
@@ -167,15 +167,6 @@ class QueryFailed(Exception):
 
 
 # ---------------------------------------------------------------- in the worker process
-
-
-def release_store(dist: Path) -> ox.Store:
-    """The full release's named graphs and the VoID graph, as served. (``load``, not ``bulk_load``:
-    the bulk loader reserves a 200 MB buffer, which a worker under its memory cap cannot.)"""
-    store = ox.Store()
-    store.load(path=str(dist / f"{FULL}.nq"), format=ox.RdfFormat.N_QUADS)
-    store.load(path=str(dist / VOID_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
-    return store
 
 
 MERGED_DEFAULT_TRIPLES = 100_000

@@ -46,7 +46,9 @@ _OWN_SPAN = """SELECT ?start ?end WHERE {{ {thing} <http://www.w3.org/ns/oa#hasS
 
 
 def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
-    description = describe(site.run(WITH_IMPLIED_GRAPHS), thing, site.run(FULL_GRAPHS))
+    description = describe(  # the implied marked: a reader is told, as a consumer's query is
+        site.run(WITH_IMPLIED_GRAPHS), thing, site.run(FULL_GRAPHS), site.run(ASSERTED_GRAPHS)
+    )
     found = finder(site)
     known = found.get(thing.value)
     quotes = description.quotes
@@ -60,7 +62,7 @@ def thing_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
         "thing.html",
         description=description,
         title=description.label or (known.name if known else "") or description.iri,
-        summary=summary(description, found),
+        summary=summary(description, found, site.run(WITH_IMPLIED_GRAPHS)),
         rows=property_rows(description, found),
         links=links_here(description, found),
         quoted=quoted_sentences(quotes, sentences, site.article, found),

@@ -8,13 +8,14 @@ from the release's index (:mod:`.finding`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from bytedance_kg.pipeline.sentences import Sentence, cut, sentence_around
-from bytedance_kg.query.describe import Description, Support, Value
+from bytedance_kg.query.describe import Description, Run, Support, Value
 from bytedance_kg.server.finding import Finder
 from bytedance_kg.sparql.querying import compact
 
@@ -38,7 +39,7 @@ PLUMBING = {
 (the table below still shows them)."""
 
 
-_VERB = re.compile(r"^(has|is|was|were|had)\b|\b(to|of|by|from|in|at|on|with)$")
+_VERB = re.compile(r"^(has|is|was|were|had)\b|\b(to|of|by|from|in|at|on|with|about|for)$")
 """A property label that reads as a verb phrase between its subject and object (``reports to``)."""
 
 
@@ -79,6 +80,10 @@ class Fact:
     iri: str | None
     before: str = ""
     after: str = ""
+    implied: bool = False
+    """The link it is made of is one the article only implies."""
+    when: str = ""
+    """When it held, for a role or reporting line (``since January 2023``), from its interval."""
 
 
 @dataclass
@@ -110,7 +115,7 @@ def named(value: Value, finder: Finder) -> Value:
     if value.label or not isinstance(value.term, ox.NamedNode):
         return value
     thing = finder.get(value.term.value)
-    return Value(value.term, thing.name) if thing is not None else value
+    return dataclasses.replace(value, label=thing.name) if thing is not None else value
 
 
 def property_rows(description: Description, finder: Finder) -> list[Row]:
@@ -134,10 +139,45 @@ def links_here(description: Description, finder: Finder) -> list[Link]:
     return sorted(links.values(), key=lambda link: (link.properties[0][0], link.thing.label.lower()))
 
 
-def summary(description: Description, finder: Finder) -> list[Fact]:
+_SPANS = """PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?fact ?begin ?end ?inside WHERE {{ VALUES ?fact {{ {facts} }}
+  ?fact <http://www.w3.org/ns/org#memberDuring> ?during .
+  OPTIONAL {{ ?during time:hasBeginning/rdfs:label ?begin }}
+  OPTIONAL {{ ?during time:hasEnd/rdfs:label ?end }}
+  OPTIONAL {{ ?during time:inside/rdfs:label ?inside }} }} ORDER BY ?fact ?begin ?end ?inside"""
+
+
+def time_spans(run: Run, iris: list[str]) -> dict[str, str]:
+    """When each of ``iris`` that is a membership held, in words, from its ``org:memberDuring``
+    interval's instants (``since January 2023``, ``until 2021``, ``2018 to 2021``, ``as of
+    2024``); a membership whose interval the article does not place is left out."""
+    if not iris:
+        return {}
+    spans: dict[str, str] = {}
+    for row in run(_SPANS.format(facts=" ".join(f"<{i}>" for i in iris))).rows or []:
+        begin, end, inside = (row[k].value if k in row else "" for k in ("begin", "end", "inside"))
+        words = _span_words(begin, end, inside)
+        if words:
+            spans.setdefault(row["fact"].value, words)
+    return spans
+
+
+def _span_words(begin: str, end: str, inside: str) -> str:
+    if begin and end:
+        return f"{begin} to {end}"
+    if begin:
+        return f"since {begin}"
+    if end:
+        return f"until {end}"
+    return f"as of {inside}" if inside else ""
+
+
+def summary(description: Description, finder: Finder, run: Run | None = None) -> list[Fact]:
     """What the graph says about the thing, in plain words: each thing linked to it whose label
     names it (a membership "Hong Dingkun, technical lead of Flow" on Hong Dingkun's page) by that
-    label; other links as "<property> <thing>" or "<thing> <property> <this>"."""
+    label; other links as "<property> <thing>" or "<thing> <property> <this>". With ``run``, a
+    role says when it held (:func:`time_spans`)."""
     name = description.label
     facts: dict[str, Fact] = {}
 
@@ -151,12 +191,13 @@ def summary(description: Description, finder: Finder) -> list[Fact]:
         label = link.thing.label or compact(link.thing.term)
         if not props or iri in facts:
             continue
-        if name and name.lower() in label.lower():
-            facts[iri] = Fact(kind_of(iri), label, iri)
-        elif all(_VERB.search(p) for p in props):
-            facts[iri] = Fact(kind_of(iri), label, iri, after=f" {' · '.join(props)} {name}")
-        else:
-            facts[iri] = Fact(kind_of(iri), label, iri, after=f" ({' · '.join(props)}: {name})")
+        if name and name.lower() in label.lower():  # the label says it: "Hong Dingkun, technical lead …"
+            before = after = ""
+        elif all(_VERB.search(p) for p in props):  # "Zhu Wenjia reports to Liang Rubo"
+            before, after = "", f" {' · '.join(props)} {name}"
+        else:  # a noun, read from the page's side: "performer of: all-staff meeting in 2025"
+            before, after = f"{' · '.join(p + ' of' for p in props)}: ", ""
+        facts[iri] = Fact(kind_of(iri), label, iri, before, after, link.thing.implied)
     for row in property_rows(description, finder):
         props = [label for label, p in row.properties if p not in PLUMBING]
         if not props:
@@ -169,8 +210,11 @@ def summary(description: Description, finder: Finder) -> list[Fact]:
                 value.label or compact(value.term),
                 value.term.value,
                 before=f"{' · '.join(props)}: ",
+                implied=value.implied,
             )
-    roles_first = sorted(facts.values(), key=lambda f: (f.kind, f.before, f.text.lower()))
+    spans = time_spans(run, list(facts)) if run else {}
+    timed = [dataclasses.replace(f, when=spans.get(f.iri or "", "")) for f in facts.values()]
+    roles_first = sorted(timed, key=lambda f: (f.kind, f.before, f.text.lower()))
     return sorted(roles_first, key=lambda f: "membership" not in f.kind)
 
 

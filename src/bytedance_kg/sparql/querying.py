@@ -175,10 +175,19 @@ def run_user_query(
     store: ox.Store, text: str, origin: str = "query", default_graphs: list[str] | None = None
 ) -> QueryOutcome:
     """Run a query a user wrote: through the guard (only its canonical text reaches the engine),
-    on a thread with the engine's large stack. The caller confines the process first where it can
+    on a thread with the engine's large stack. ``default_graphs`` is the service's default graph,
+    as on ``/sparql``: a query that names its own dataset (``FROM``, ``FROM NAMED``) gets exactly
+    that instead. The caller confines the process first where it can
     (:func:`bytedance_kg.system.sandbox.forbid_network`)."""
-    checked = guard(text, origin)
-    return with_engine_stack(lambda: run_query(store, checked.text, origin, default_graphs, checked))
+    return run_checked(store, guard(text, origin), origin, default_graphs)
+
+
+def run_checked(
+    store: ox.Store, checked: CheckedQuery, origin: str, default_graphs: list[str] | None = None
+) -> QueryOutcome:
+    """:func:`run_user_query` for a text the guard has passed (``checked``)."""
+    graphs = None if checked.has_dataset else default_graphs
+    return with_engine_stack(lambda: run_query(store, checked.text, origin, graphs, checked))
 
 
 def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
