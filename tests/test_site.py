@@ -177,6 +177,13 @@ def test_a_page_marks_what_the_article_only_implies_and_says_when_roles_held(cli
     assert any("(as of 2024)" in line for line in _glance(client.get("/doc/person/liang-rubo.html").text))
 
 
+def test_the_query_page_says_when_a_parameter_names_nothing(client: httpx.Client) -> None:
+    typo = client.get("/query", params={"name": "unit-leadership", "unit": "unit:flw"})
+    assert typo.status_code == 404
+    assert "says nothing about unit:flw; did you mean: Flow (unit:flow)" in html.unescape(typo.text)
+    assert client.get("/query", params={"name": "unit-leadership", "unit": "unit:flow"}).status_code == 200
+
+
 def test_a_type_reads_with_its_article(client: httpx.Client) -> None:
     assert '<p class="types">An <a' in client.get("/doc/product/deepseek-app.html").text
     assert '<p class="types">A <a' in client.get("/doc/person/zhu-jun.html").text

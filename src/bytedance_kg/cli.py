@@ -33,7 +33,7 @@ from bytedance_kg.project.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError,
 from bytedance_kg.project.graphs import STORE_GRAPHS
 from bytedance_kg.project.namespaces import BASE
 from bytedance_kg.project.paths import ProjectPaths, default_paths
-from bytedance_kg.query.describe import UnknownThing, describe, known, resolve, suggestion
+from bytedance_kg.query.describe import check_iri_params, describe, resolve
 from bytedance_kg.query.describe import render as render_description
 from bytedance_kg.query.stats import compute as compute_stats
 from bytedance_kg.query.stats import render as render_stats
@@ -57,10 +57,8 @@ from bytedance_kg.sparql.expected import render as render_expected
 from bytedance_kg.sparql.querying import (
     QueryOutcome,
     bind,
-    compact,
     expand_iri,
     guard,
-    parse_param_term,
     run_checked,
     run_query,
     serialise,
@@ -259,7 +257,7 @@ def cmd_query(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     text = bind(query, args.param)
     mode, why = graph_of(query, "full" if args.reasoned else args.graph)
     store = dataset_store(paths, out.progress)  # the named graphs /sparql has: FROM and GRAPH work alike
-    _check_iri_params(query, args.param, _runner(store, mode), mode)
+    check_iri_params(query, args.param, _runner(store, mode), mode, flag="--param ")
     checked = guard(text, str(query.path))
     outcome = run_checked(store, checked, str(query.path), default_graphs(mode))
     sys.stdout.write(_answer(query, outcome, args.format))
@@ -295,21 +293,6 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
     if fmt in SOLUTION_FORMATS:
         return serialise(outcome, SOLUTION_FORMATS[fmt])
     raise UsageError(f"{_an(query.form)} query gives solutions: use --format table, csv, tsv, json or xml")
-
-
-def _check_iri_params(
-    query: SavedQuery, assignments: list[str], run: Callable[[str], QueryOutcome], mode: str
-) -> None:
-    """Refuse a parameter that names an IRI the graph says nothing about: the query would answer
-    nothing, and exit 0, for a typo (``unit:flw``)."""
-    for assignment in assignments:  # well-formed: ``bind`` has read them all
-        name, _, value = assignment.partition("=")
-        term = parse_param_term(query, name, value)
-        if isinstance(term, ox.NamedNode) and not known(run, term):
-            raise UnknownThing(
-                f"--param {name}={value}: the '{mode}' graph says nothing about {compact(term)}"
-                + suggestion(run, value)
-            )
 
 
 def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:

@@ -18,7 +18,8 @@ import pyoxigraph as ox
 
 from bytedance_kg.project.errors import KGError, UsageError
 from bytedance_kg.project.namespaces import ID
-from bytedance_kg.sparql.querying import QueryOutcome, compact, expand_iri
+from bytedance_kg.sparql.catalogue import SavedQuery
+from bytedance_kg.sparql.querying import QueryOutcome, compact, expand_iri, parse_param_term
 
 ID_BASE = ID
 Run = Callable[[str], QueryOutcome]
@@ -172,6 +173,21 @@ def _words(text: str) -> list[str]:
 def known(run: Run, iri: ox.NamedNode) -> bool:
     """Whether the graph says anything with ``iri`` in it, as subject, predicate or object."""
     return bool(run(f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} UNION {{ ?s {iri} ?o }} }}").boolean)
+
+
+def check_iri_params(query: SavedQuery, assignments: list[str], run: Run, graph: str, flag: str = "") -> None:
+    """Refuse a parameter that names an IRI the graph (the query graph ``graph``, read by ``run``)
+    says nothing about: the query would answer nothing, for a typo (``unit:flw``). Raises
+    :class:`UnknownThing` naming it and the nearest names; ``assignments`` are well-formed (``bind``
+    has read them); ``flag`` leads the message (``--param `` on the command line)."""
+    for assignment in assignments:
+        name, _, value = assignment.partition("=")
+        term = parse_param_term(query, name, value)
+        if isinstance(term, ox.NamedNode) and not known(run, term):
+            raise UnknownThing(
+                f"{flag}{name}={value}: the '{graph}' graph says nothing about {compact(term)}"
+                + suggestion(run, value)
+            )
 
 
 def suggestion(run: Run, text: str, index: NameIndex | None = None) -> str:

@@ -20,7 +20,7 @@ from bytedance_kg.project.graphs import (
     WITH_IMPLIED_GRAPHS,
 )
 from bytedance_kg.project.namespaces import ALL_PREFIXES
-from bytedance_kg.query.describe import describe
+from bytedance_kg.query.describe import UnknownThing, check_iri_params, describe
 from bytedance_kg.server.browse import finder
 from bytedance_kg.server.charts import org_chart_html, org_chart_svg, timeline_html, timeline_svg
 from bytedance_kg.server.documents import search_summary
@@ -155,6 +155,9 @@ def query_page(request: Request) -> Response:
         else:
             try:
                 text, autorun = bind(saved, assignments), True
+                check_iri_params(saved, assignments, site.run(QUERY_GRAPHS[saved.graph]), saved.graph)
+            except UnknownThing as error:  # it would answer nothing: say so, as the command line does
+                problem, status, autorun = str(error), 404, False
             except UsageError as error:
                 problem, status = str(error), 400
     queries = {q.name: q.question for q in site.catalogue.values()}
