@@ -67,12 +67,14 @@ def test_the_ontology_page_has_the_search_box_too(page, server: str) -> None:
     ],
 )
 def test_the_finding_pages_fit_a_phone(browser, server: str, path: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    # is_mobile: a phone lays out a page without a viewport tag 980 px wide and shrinks it
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
     errors: list[str] = []
     phone.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     phone.goto(server + path)
     assert phone.evaluate("document.documentElement.scrollWidth") == 390, path
+    assert phone.evaluate("window.innerWidth") == 390, path  # not zoomed out to fit a wider layout
     name = "phone" + path.replace("/", "-").replace("?", "-").replace("=", "-").rstrip("-")
     phone.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()

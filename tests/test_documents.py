@@ -175,6 +175,9 @@ def test_the_page_embeds_schema_org_types_and_name(client: httpx.Client) -> None
     linked = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', event, re.S)[0])
     assert "Event" in linked["@type"]
     assert linked["performer"] == {"@id": BASE + "id/person/liang-rubo", "name": "Liang Rubo"}
+    article = client.get("/doc/source/bytedance-on-deepseeks-impact.html").text  # the article's page too
+    read = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', article, re.S)[0])
+    assert read["@context"] == "https://schema.org" and "NewsArticle" in read["@type"]
 
 
 # ------------------------------------------------ on a small store of our own, without the server

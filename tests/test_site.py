@@ -143,6 +143,9 @@ def test_the_ontology_docs_have_a_way_back_and_no_inline_style(client: httpx.Cli
     page = client.get("/ontology.html")
     assert 'class="kg-site-bar"' in page.text and '<a href="/">' in page.text
     assert 'action="/search"' in page.text and 'src="/static/search.js"' in page.text  # on every page
+    assert '<meta name="viewport" content="width=device-width' in page.text  # readable on a phone
+    published = client.get("/dist/ontology.html")  # pyLODE's file as built: saved, not shown unstyled
+    assert published.headers["content-disposition"] == 'attachment; filename="ontology.html"'
     assert "<style" not in page.text  # the CSP refuses inline styles: pyLODE's is served as a sheet
     style = client.get("/ontology.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")

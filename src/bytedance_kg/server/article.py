@@ -24,8 +24,8 @@ from starlette.responses import Response
 from bytedance_kg.pipeline.sentences import FURNITURE, Sentence, cut, split_sentences
 from bytedance_kg.project.graphs import ASSERTED_GRAPHS, FULL_GRAPHS, WITH_IMPLIED_GRAPHS
 from bytedance_kg.query.describe import Description, describe
-from bytedance_kg.rdf.formats import syntax
-from bytedance_kg.server.site import DOC_FORMATS, Site, document_graphs, script_safe
+from bytedance_kg.server.documents import search_summary
+from bytedance_kg.server.site import DOC_FORMATS, Site, script_safe
 from bytedance_kg.sparql.querying import compact
 
 _PREFIXES = """
@@ -309,11 +309,7 @@ def article_page(site: Site, thing: ox.NamedNode, stem: str) -> Response:
     """The HTML document of the source article's IRI."""
     view = article_view(site)
     assert view is not None and view.source == thing.value  # the caller asked is_article
-    jsonld = site.backend.document(
-        f"CONSTRUCT {{ {thing} ?p ?o }} WHERE {{ {thing} ?p ?o }}",
-        syntax("jsonld").media_type,
-        document_graphs(site, thing),
-    )
+    jsonld = search_summary(site, thing)  # schema.org's words for it, as every thing's page embeds
     marked = sum(1 for s in view.sentences if not s.plain)
     return site.page(
         "article.html",

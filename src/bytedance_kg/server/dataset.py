@@ -24,7 +24,8 @@ DATASET = ID + "dataset"
 TURTLE = syntax("turtle").media_type
 OTHER_FILES = {
     "ontology.rdf": "The ontology alone, in RDF/XML, for OWL editors such as Protégé.",
-    "ontology.html": "The ontology's documentation: every class and property with its definition.",
+    "ontology.html": "The ontology's documentation (every class and property with its definition), to "
+    "read offline; online at /ontology.html.",
     VOID_FILE: "This description in VoID and DCAT: counts, parts, files and their checksums.",
     CONTEXT_FILE: "The JSON-LD context the JSON-LD files are compacted with, for reuse.",
     CHECKSUMS_FILE: "The SHA-256 of every file: check a download with sha256sum -c SHA256SUMS.",

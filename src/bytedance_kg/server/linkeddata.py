@@ -92,7 +92,10 @@ def download(request: Request) -> Response:
         if name == CHECKSUMS_FILE
         else media_type_of(Path(name).suffix) or "application/octet-stream"
     )
-    return FileResponse(published[name], media_type=media_type)
+    # The published HTML is pyLODE's page as built, whose inline style the site's CSP refuses: it is
+    # saved, not shown broken (the page to read online is /ontology.html, in the site's frame).
+    saved = {"Content-Disposition": f'attachment; filename="{name}"'} if name.endswith(".html") else None
+    return FileResponse(published[name], media_type=media_type, headers=saved)
 
 
 def well_known_void(request: Request) -> Response:
@@ -168,6 +171,8 @@ def in_site_frame(html: str, bar: str) -> str:
     hrefs = ("/ontology.css", "/static/ontology.css", "/static/search.css")
     sheets = "".join(f'<link rel="stylesheet" href="{h}">' for h in hrefs)
     head = sheets + '<script src="/static/search.js" defer></script>'
+    if 'name="viewport"' not in html:  # pyLODE's page has none: a phone would lay it out 980 px wide
+        head = '<meta name="viewport" content="width=device-width, initial-scale=1">' + head
     html = _STYLE.sub("", html).replace("</head>", head + "</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, html, count=1)
 
