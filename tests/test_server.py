@@ -84,6 +84,23 @@ def test_accept_q_values_are_honoured(client: httpx.Client) -> None:
     assert default.headers["content-type"].startswith("application/sparql-results+json")
 
 
+@pytest.mark.parametrize(
+    ("query", "accept", "answered"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "application/json", "application/sparql-results+json"),
+        ("ASK { ?s ?p ?o }", "application/json", "application/sparql-results+json"),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "application/xml", "application/sparql-results+xml"),
+    ],
+)
+def test_generic_json_and_xml_get_the_results_types(
+    client: httpx.Client, query: str, accept: str, answered: str
+) -> None:
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(answered)
+    anything = client.get("/sparql", params={"query": query}, headers={"Accept": "*/*"})
+    assert anything.headers["content-type"].startswith("application/sparql-results+json")  # not an alias
+
+
 def test_nothing_acceptable_is_406(client: httpx.Client) -> None:
     response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
     assert response.status_code == 406

@@ -20,7 +20,7 @@ from bytedance_kg.sparql.guard import (
     UpdateRefused,
     check_query,
 )
-from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, WRITERS
+from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, WRITERS, JsonWriter, XmlWriter
 
 GRAPH_FORMATS = {syntax.media_type: syntax.serialiser for syntax in GRAPH_SYNTAXES}
 """CONSTRUCT and DESCRIBE answers by media type, in the server's order of preference."""
@@ -50,11 +50,18 @@ class Operation:
         return self.default_graphs == list(FULL_GRAPHS) and self.named_graphs is None
 
 
+RESULTS_ALIASES = {"application/json": JsonWriter.media_type, "application/xml": XmlWriter.media_type}
+"""Generic types clients send for SPARQL results (``requests``' and many a script's ``Accept``),
+answered with the results type they stand for. Offered after the results types, so that ``*/*``
+never picks one."""
+
+
 def offered(form: str) -> list[str]:
-    """The media types an answer of this query form is offered in."""
+    """The media types an answer of this query form is offered in (aliases last)."""
     if form in ("CONSTRUCT", "DESCRIBE"):
         return list(GRAPH_FORMATS)
-    return BOOLEAN_MEDIA_TYPES if form == "ASK" else list(WRITERS)
+    results = BOOLEAN_MEDIA_TYPES if form == "ASK" else list(WRITERS)
+    return [*results, *(alias for alias, media_type in RESULTS_ALIASES.items() if media_type in results)]
 
 
 def dataset(
@@ -94,10 +101,11 @@ def prepare(request: ProtocolRequest, row_limit: int | None = None) -> Operation
         prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
         raise Refused(400, prefix + str(refused)) from None
     formats = offered(checked.form)
-    media_type = choose(request.accept, formats)
-    if media_type is None:
+    chosen = choose(request.accept, formats)
+    if chosen is None:
         raise Refused(
             406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}"
         )
+    media_type = RESULTS_ALIASES.get(chosen, chosen)
     default_graphs, named_graphs = dataset(request.default_param, request.named_param, checked)
     return Operation(checked, media_type, default_graphs, named_graphs)
