@@ -187,6 +187,18 @@ def test_describe_of_nothing_exits_4_with_the_nearest_names(name: str, nearest: 
     assert "did you mean: " in result.stderr and f"({nearest})" in result.stderr, result.stderr
 
 
+def test_describe_of_one_word_suggests_every_name_with_that_word() -> None:
+    result = run("describe", "zhu")
+    assert result.returncode == 4
+    assert "Zhu Jun (person:zhu-jun)" in result.stderr and "Zhu Wenjia (person:zhu-wenjia)" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_describe_of_an_empty_name_is_a_usage_error(name: str) -> None:
+    result = run("describe", name)
+    assert result.returncode == 2 and "not an empty one" in result.stderr
+
+
 def test_describe_of_nothing_near_says_what_to_give() -> None:
     result = run("describe", "Nobody Here At All")
     assert result.returncode == 4

@@ -154,7 +154,15 @@ class NameIndex:
         return sorted(found)
 
     def nearest(self, text: str, count: int = 3) -> list[str]:
-        """The things whose name, slug or prefixed name is closest to ``text``, nearest first."""
+        """The things whose name, slug or prefixed name is closest to ``text``, nearest first: those
+        with a name that has ``text`` as one of its words (``zhu``: Zhu Jun, Zhu Wenjia), shortest
+        name first, then the closest spellings."""
+        wanted = _words(text)
+        by_word = sorted(
+            (min(len(n) for n in names if _has_words(n, wanted)), iri)
+            for iri, names in self.names.items()
+            if "#" not in iri and any(_has_words(n, wanted) for n in names)
+        )
         spelled: dict[str, str] = {}
         for iri, names in sorted(self.names.items()):
             forms = [*sorted(names), compact(ox.NamedNode(iri)).lower()]
@@ -163,11 +171,17 @@ class NameIndex:
             for form in forms:
                 spelled.setdefault(form, iri)
         close = difflib.get_close_matches(text.lower(), list(spelled), n=count * 3, cutoff=0.6)
-        return list(dict.fromkeys(spelled[c] for c in close))[:count]
+        return list(dict.fromkeys([*(iri for _, iri in by_word), *(spelled[c] for c in close)]))[:count]
 
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
+
+
+def _has_words(name: str, wanted: list[str]) -> bool:
+    """Whether ``wanted`` (one or more words) occur in ``name`` as whole words, in order."""
+    words = _words(name)
+    return bool(wanted) and any(words[i : i + len(wanted)] == wanted for i in range(len(words)))
 
 
 def known(run: Run, iri: ox.NamedNode) -> bool:
@@ -211,6 +225,8 @@ def resolve(run: Run, name: str) -> ox.NamedNode:
     else a name with the words of its kind (``Flow team``). Where several match, a thing with a name
     is preferred to things without (a quote shares its slug with the thing it is about). Nothing,
     or several, is an error that says what was found or what is nearest."""
+    if not name.strip():
+        raise UsageError("give a name, a slug such as zhu-jun, a prefixed name or an IRI (not an empty one)")
     if name.startswith("<") or ":" in name:
         try:
             iri = ox.NamedNode(expand_iri(name))
