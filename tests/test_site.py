@@ -187,6 +187,13 @@ def test_the_query_page_says_when_a_parameter_names_nothing(client: httpx.Client
     assert client.get("/query", params={"name": "unit-leadership", "unit": "unit:flow"}).status_code == 200
 
 
+def test_the_landing_page_names_the_events_its_timeline_leaves_out(client: httpx.Client) -> None:
+    page = html.unescape(client.get("/").text)
+    left = page.split("Left out, their date only implied by the article:", 1)[1].split("</figcaption>")[0]
+    assert "Zhu Wenjia promoted to report directly to Liang Rubo" in left  # April, the year from context
+    assert "all-staff meeting in 2025" not in left  # drawn: its year is stated
+
+
 def test_a_type_reads_with_its_article(client: httpx.Client) -> None:
     assert '<p class="types">An <a' in client.get("/doc/product/deepseek-app.html").text
     assert '<p class="types">A <a' in client.get("/doc/person/zhu-jun.html").text

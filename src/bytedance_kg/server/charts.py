@@ -320,6 +320,25 @@ def timeline_events(run: Run) -> list[Event]:
     return sorted(events, key=lambda e: (e.earliest or start, e.latest, e.label))
 
 
+def undated_events(run: Run, drawn: set[str]) -> list[tuple[str, str, str]]:
+    """(IRI, label, words for when) of the events with a time in ``run``'s graph (which holds what
+    the article implies) that the timeline, drawn from what it states, leaves out (``drawn``: the
+    events it drew): the April 2024 promotion, whose year only the context gives."""
+    rows = (
+        run(
+            PREFIXES
+            + """
+        SELECT DISTINCT ?event ?label ?when WHERE {
+          ?event a/rdfs:subClassOf* kg:Event ; rdfs:label ?label ; time:hasTime/rdfs:label ?when .
+          FILTER (LANG(?label) = "en")
+        } ORDER BY ?label ?when"""
+        ).rows
+        or []
+    )
+    left = {r["event"].value: (r["event"].value, r["label"].value, r["when"].value) for r in rows}
+    return [row for iri, row in left.items() if iri not in drawn]
+
+
 def _axis_start(events: list[Event]) -> dt.date:
     lower_bounds = [e.earliest for e in events if e.earliest is not None]
     return dt.date(min(lower_bounds or [e.latest for e in events]).year, 1, 1)

@@ -22,7 +22,14 @@ from bytedance_kg.project.graphs import (
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.query.describe import UnknownThing, check_iri_params, describe
 from bytedance_kg.server.browse import finder
-from bytedance_kg.server.charts import org_chart_html, org_chart_svg, timeline_html, timeline_svg
+from bytedance_kg.server.charts import (
+    org_chart_html,
+    org_chart_svg,
+    timeline_events,
+    timeline_html,
+    timeline_svg,
+    undated_events,
+)
 from bytedance_kg.server.documents import search_summary
 from bytedance_kg.server.site import DOC_FORMATS, Site, error_response, script_safe
 from bytedance_kg.server.summary import links_here, property_rows, quoted_sentences, summary
@@ -102,6 +109,9 @@ def landing(request: Request) -> Response:
         queries=list(site.catalogue.values()),
         org_chart=org_chart_html(site.run(ASSERTED_GRAPHS), site.href),
         timeline=timeline_html(site.run(ASSERTED_GRAPHS), site.href),
+        undated=undated_events(
+            site.run(WITH_IMPLIED_GRAPHS), {e.iri for e in timeline_events(site.run(ASSERTED_GRAPHS))}
+        ),
     )
 
 
