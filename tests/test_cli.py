@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bytedance_kg.build import BuildResult
 from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.project.paths import ProjectPaths
 from tests.conftest import ROOT, cli, copy_sources, edit_data
 
 run = cli
@@ -267,14 +269,27 @@ NAMED = {
 
 
 @pytest.mark.parametrize("name", sorted(NAMED))
-def test_queries_naming_graphs_answer_as_the_endpoint_does(tmp_path: Path, server: str, name: str) -> None:
+def test_queries_naming_graphs_answer_as_the_endpoint_does(
+    tmp_path: Path, built: tuple[ProjectPaths, BuildResult], server: str, name: str
+) -> None:
+    """The command line over the release the server serves (``--dist``): a clean checkout has no
+    ``dist/`` of its own, and the VoID graph is in a release only."""
     query = tmp_path / f"{name}.rq"
     query.write_text(NAMED[name], encoding="utf-8")
     answer = httpx.get(f"{server}/sparql", params={"query": NAMED[name]}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200
-    result = run("query", str(query), "--format", "csv")
+    result = run("--dist", str(built[0].dist), "query", str(query), "--format", "csv")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == answer.text.splitlines() and len(answer.text.splitlines()) > 1
+
+
+def test_a_query_without_a_release_says_the_void_graph_is_missing(tmp_path: Path) -> None:
+    query = tmp_path / "graphs.rq"
+    query.write_text(NAMED["graph"], encoding="utf-8")
+    result = run("--dist", str(tmp_path / "no-release"), "query", str(query), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert "/graph/data," in result.stdout and "/graph/void," not in result.stdout
+    assert "the VoID graph <https://w3id.org/bytedance-kg/graph/void> is in a release only" in result.stderr
 
 
 def test_an_empty_answer_from_a_named_dataset_says_the_graph_flag_does_not_apply(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from rdflib import Graph
 
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, engine
 from bytedance_kg.pipeline.sources import Sources, query_store
-from bytedance_kg.project.graphs import GRAPH, QUERY_GRAPHS
+from bytedance_kg.project.graphs import GRAPH, QUERY_GRAPHS, VOID_GRAPH
 from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import FULL
@@ -102,6 +102,7 @@ def dataset_store(paths: ProjectPaths, progress: Progress = lambda _: None) -> o
     if _fresh(paths):
         return release_store(paths.dist)
     graphs = _from_sources(paths, progress, DEFAULT_ENGINE)
+    progress(f"the VoID graph <{VOID_GRAPH}> is in a release only: `bytedance-kg build` writes one")
     return fill(ox.Store(), (line for name, g in graphs.items() for line in g.nquads(str(GRAPH[name]))), NQ)
 
 
