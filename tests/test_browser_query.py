@@ -10,6 +10,7 @@ import json
 import random
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
@@ -123,6 +124,19 @@ def test_a_syntax_error_is_one_line_with_its_place_marked(page, server: str) -> 
     set_query(page, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert page.locator(".query-error-mark").count() == 0  # an edit clears the mark
     expect_refusals(page, 400, 2)
+
+
+def test_the_error_mark_counts_characters_as_the_server_does(page, server: str) -> None:
+    """The server's column counts characters; the editor's, UTF-16 units (an emoji is two)."""
+    page.goto(server + "/query")
+    set_query(page, 'SELECT ("\U0001f600\U0001f600" AS ?x) WHERE { ?s ?p ?o . ?s ?p }')
+    page.locator("#run").click()
+    page.wait_for_selector(".query-error-mark")
+    assert (
+        page.locator("#status").text_content().startswith("Syntax error at line 1, column 46: unexpected '}'")
+    )
+    assert page.locator(".query-error-mark").text_content() == "}"
+    expect_refusals(page, 400, 1)
 
 
 def test_ctrl_enter_runs_and_the_projects_prefixes_are_declared(page, server: str) -> None:
@@ -250,3 +264,23 @@ def test_a_download_of_a_construct_is_the_graph_or_a_visible_error(page, server:
     page.locator("#run").click()
     page.wait_for_selector("pre.graph")
     assert not page.locator("#download-csv").is_visible() and page.locator("#download-ttl").is_visible()
+
+
+def test_an_ask_answer_downloads_as_json_and_never_offers_csv(page, server: str) -> None:
+    """CSV and TSV have no form for a yes or no: after an ASK the CSV button is gone, and a CSV
+    asked for before the run says to take JSON, not to take CSV."""
+    page.goto(server + "/query")
+    set_query(page, "ASK { ?s ?p ?o }")
+    page.locator("#download-csv").click()  # not run yet: the table downloads are offered
+    page.locator("#download-status.error", has_text="406").wait_for()
+    assert page.locator("#download-status").text_content() == (
+        "Not downloaded: an ASK query's answer is yes or no: "
+        "download it as JSON (CSV and TSV have no form for it) (error 406)"
+    )
+    expect_refusals(page, 406, 1)
+    page.locator("#run").click()
+    page.wait_for_selector("#status:has-text('Answer: yes')")
+    assert not page.locator("#download-csv").is_visible() and page.locator("#download-json").is_visible()
+    with page.expect_download() as info:
+        page.locator("#download-json").click()
+    assert json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["boolean"] is True

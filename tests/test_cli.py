@@ -114,6 +114,10 @@ def test_queries_lists_questions_and_tags() -> None:
     assert result.returncode == 0
     assert "timeline  [SELECT; events, time, timeline]" in result.stdout
     assert result.stdout.count("\n    ") >= 25
+    tagged = run("queries", "--tag", "TIME")
+    assert tagged.returncode == 0 and "timeline  [" in tagged.stdout and "org-chart  [" not in tagged.stdout
+    unknown = run("queries", "--tag", "no-such-tag")
+    assert unknown.returncode == 2 and "the tags are aggregate, ask," in unknown.stderr
 
 
 def test_describe_by_label_shows_quotes() -> None:
@@ -425,3 +429,33 @@ def test_readme_documents_every_exit_code_of_the_help() -> None:
     table = readme.split("Exit codes of every command:", 1)[1].split("## ", 1)[0]
     assert codes and all(f"**{code}**" in table for code in codes)
     assert "4" in codes
+
+
+BROKEN = {
+    "no-object": ("SELECT ?x WHERE { ?x ?y }", "unexpected '}'", 1, 25),
+    "missing-operand": ("SELECT ?x WHERE { ?x ?y ?z FILTER(?z > ) }", "unexpected '}'", 1, 42),
+    "emoji-before": ('SELECT ("😀😀" AS ?x) WHERE { ?s ?p ?o . ?s ?p }', "unexpected '}'", 1, 46),
+    "lines": ("SELECT ?x WHERE {\n  ?x ?y ?z .\n  ?x ?y\n}\n", "unexpected '}'", 4, 1),
+}
+"""Syntax errors the engine finds, with the message and the place a person should see (line and
+column in characters, 1-based)."""
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
+    tmp_path: Path, server: str, name: str
+) -> None:
+    """The endpoint runs the text with the LIMIT its row limit sets; the error must still be the one
+    in the text as written, where the command line finds it, with no list of what no one can write."""
+    text, message, line, column = BROKEN[name]
+    query = tmp_path / f"{name}.rq"
+    query.write_text(text, encoding="utf-8")
+    result = run("query", str(query))
+    assert result.returncode == 2
+    assert f"{query}:{line}:{column}: SPARQL syntax error: {message}" in result.stderr, result.stderr
+    answer = httpx.post(f"{server}/sparql", data={"query": text})
+    assert answer.status_code == 400
+    assert answer.text.startswith(f"malformed query: {message}"), answer.text
+    assert answer.text.rstrip().endswith(f"(line {line}, column {column})"), answer.text
+    for noise in ("LATERAL", "[_]", "SERVICE"):
+        assert noise not in answer.text and noise not in result.stderr

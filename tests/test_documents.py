@@ -142,6 +142,9 @@ def test_turtle_declares_only_the_prefixes_it_uses(client: httpx.Client) -> None
         for name, namespace in declared.items():
             assert namespace == ALL_PREFIXES[name]
             assert any(t.startswith(namespace) for t in terms), (path, name)
+        xml = client.get(f"/doc/{path}.rdf").text
+        for name in re.findall(r'xmlns:([\w.-]+)="', xml):
+            assert f"<{name}:" in xml or f" {name}:" in xml.split(">", 1)[1], (path, name)
     # the quote's offsets are bare integers: nothing in the document is written with xsd:
     quote = client.get("/doc/quote/flow-technical-lead.ttl").text
     assert "oa:start 2807" in quote and "@prefix xsd:" not in quote

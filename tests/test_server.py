@@ -106,6 +106,9 @@ def test_nothing_acceptable_is_406(client: httpx.Client) -> None:
     assert response.status_code == 406
     response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
     assert response.status_code == 406
+    for path in ("/id/person/zhu-jun", "/id/dataset", "/shapes"):
+        refused = client.get(path, headers={"Accept": "image/png"})
+        assert refused.status_code == 406 and "accept" in refused.headers["vary"].lower(), path
 
 
 def test_malformed_query_is_400_with_the_parser_message(client: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from bytedance_kg.project.namespaces import ID, KG
+from bytedance_kg.project.namespaces import ALL_PREFIXES, ID, KG
 from bytedance_kg.project.releasefiles import ASSERTED, VOID_FILE
 
 VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
@@ -48,6 +48,8 @@ def test_search_finds_both_zhus_by_their_names(client: httpx.Client) -> None:
     assert len(suggestions["hits"]) == 3
     by_accept = client.get("/search", params={"q": "zhu"}, headers={"Accept": "application/json"})
     assert by_accept.headers["content-type"].startswith("application/json")
+    for answer in (page, by_accept):  # a shared cache must not give one client the other's answer
+        assert "accept" in answer.headers["vary"].lower()
 
 
 def test_search_reads_descriptions_and_quotes_and_ignores_case_and_accents(client: httpx.Client) -> None:
@@ -238,3 +240,29 @@ def test_a_quotes_page_is_titled_by_its_words_and_marks_only_them(client: httpx.
     assert words is not None
     marked = re.findall(r"<mark[^>]*>(.*?)</mark>", page)
     assert marked == [words[1]]
+
+
+def test_an_index_without_its_slash_redirects_by_a_relative_location(client: httpx.Client) -> None:
+    """The ``Host`` header is the client's to choose: no redirect may carry it."""
+    for path in ("/id", "/id/person", "/dist"):
+        response = client.get(path, headers={"Host": "attacker.example"})
+        assert response.status_code == 308, path
+        assert response.headers["location"] == path + "/", response.headers["location"]
+    assert client.get("/query/").status_code == 404  # no slash redirect of Starlette's own
+
+
+def test_the_chart_captions_name_only_properties_the_graph_uses(client: httpx.Client) -> None:
+    page = client.get("/").text
+    named = {
+        name
+        for caption in re.findall(r"<figcaption>(.*?)</figcaption>", page, re.S)
+        for name in re.findall(r"<code>(\w+:\w+)</code>", caption)
+    }
+    assert named
+    for name in named:
+        prefix, local = name.split(":")
+        ask = f"PREFIX {prefix}: <{ALL_PREFIXES[prefix]}> ASK {{ ?s {prefix}:{local} ?o }}"
+        answer = client.get(
+            "/sparql", params={"query": ask}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert answer.json()["boolean"] is True, name

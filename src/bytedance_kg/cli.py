@@ -296,8 +296,15 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
 
 
 def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    for query in load_catalogue(paths.queries_dir).values():
-        if args.tag and args.tag not in query.tags:
+    """The saved queries, or those with one tag (in any case); a tag no query has is a usage error
+    that lists the tags, not an empty list that looks like an answer."""
+    catalogue = load_catalogue(paths.queries_dir).values()
+    tag = args.tag.lower() if args.tag else None
+    tags = sorted({t for query in catalogue for t in query.tags})
+    if tag is not None and tag not in {t.lower() for t in tags}:
+        raise UsageError(f"no saved query is tagged {args.tag[:80]!r}; the tags are {', '.join(tags)}")
+    for query in catalogue:
+        if tag is not None and tag not in {t.lower() for t in query.tags}:
             continue
         params = "".join(f" --param {p.name}=..." for p in query.params)
         print(f"{query.name}{params}  [{query.form}; {', '.join(query.tags)}]")

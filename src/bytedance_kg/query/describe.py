@@ -210,7 +210,10 @@ def suggestion(run: Run, text: str, index: NameIndex | None = None) -> str:
     shown = [_shown(run, iri) for iri in index.nearest(text)]
     if shown:
         return f"; did you mean: {', '.join(shown)}?"
-    return "; give an IRI, a prefixed name such as person:liang-rubo, a slug such as zhu-jun, or a name"
+    return (
+        "; no name is near it: give a slug such as zhu-jun, a prefixed name such as person:liang-rubo, "
+        "a name, or the IRI of a thing the article's graph describes"
+    )
 
 
 def _shown(run: Run, iri: str) -> str:

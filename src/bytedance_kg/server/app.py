@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -64,6 +64,12 @@ async def _not_found(request: Request, error: Exception) -> Response:
     return error_response(request, 404, f"there is no page at {request.url.path[:200]}; try the search")
 
 
+async def _with_slash(request: Request) -> Response:
+    """``/id`` and ``/dist``: 308 to the index with its slash, by a relative ``Location`` (Starlette's
+    own slash redirect is absolute, built from the request's ``Host`` header, which a client chooses)."""
+    return RedirectResponse(request.url.path + "/", status_code=308)
+
+
 async def _not_allowed(request: Request, error: Exception) -> Response:
     return error_response(request, 405, f"{request.method} is not allowed here")
 
@@ -91,6 +97,7 @@ def create_app(
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/query", query_page),
         Route("/search", search),
+        Route("/id", _with_slash),
         Route("/id/", all_kinds),
         Route("/id/dataset", dataset_identifier),
         Route("/id/dataset/{part:path}", dataset_identifier),
@@ -104,6 +111,7 @@ def create_app(
         Route("/shapes", shapes),
         Route("/context.jsonld", context),
         Route("/charts/{name}", chart),
+        Route("/dist", _with_slash),
         Route("/dist/", downloads_page),
         Route("/dist/{name}", download),
         Route("/.well-known/void", well_known_void),
@@ -137,5 +145,6 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
+    app.router.redirect_slashes = False  # see _with_slash
     app.state.site = site
     return app

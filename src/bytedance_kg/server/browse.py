@@ -41,7 +41,13 @@ def _hit_json(site: Site, hit: Hit, found: Finder) -> dict[str, object]:
 
 def search(request: Request) -> Response:
     """``/search?q=TEXT[&kind=KIND][&limit=N][&format=json]``: things ranked by what matched; with
-    none, the nearest names (a typo)."""
+    none, the nearest names (a typo). HTML or JSON by ``Accept``, so every answer says it varies."""
+    response = _search(request)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _search(request: Request) -> Response:
     site: Site = request.app.state.site
     wants_json = (
         request.query_params.get("format") == "json"

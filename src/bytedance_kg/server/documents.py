@@ -165,7 +165,15 @@ def render_triples(site: Site, triples: list[ox.Triple], media_type: str) -> byt
     fmt = next(s.serialiser for s in GRAPH_SYNTAXES if s.media_type == media_type)
     if fmt not in PREFIX_USES:
         return serialized(triples, format=fmt)
-    return serialized(triples, format=fmt, prefixes=used_prefixes(triples, fmt))
+    text = serialized(triples, format=fmt, prefixes=used_prefixes(triples, fmt))
+    if fmt == ox.RdfFormat.RDF_XML and b"its:" not in text:  # declared, never used
+        text = text.replace(_ITS_DECLARATION, b"", 1)
+    return text
+
+
+_ITS_DECLARATION = b' xmlns:its="http://www.w3.org/2005/11/its"'
+"""pyoxigraph's RDF/XML serialiser declares the ITS namespace (for RDF 1.2's ``its:dir``) in every
+document, whether or not a literal has a direction; a document declares only what it uses."""
 
 
 _LITERALS_AND_IRIS = re.compile(r'"(?:[^"\\]|\\.)*"|<[^>]*>')

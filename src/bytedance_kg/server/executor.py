@@ -372,7 +372,7 @@ def execute(
             named_graphs=named_graphs,
         )
     except SyntaxError as error:
-        raise QueryFailed(*engine_error(error, operation.checked)) from None
+        raise QueryFailed(*engine_error(error, operation.checked, request.base)) from None
     truncated: str | None = None
     if isinstance(result, ox.QueryBoolean):
         body = WRITERS[media_type].boolean(bool(result)).encode("utf-8")

@@ -103,7 +103,7 @@ def error_response(
         response = site.page("error.html", status=status, status_code=status, message=message)
     else:
         response = PlainTextResponse(message + "\n", status_code=status)
-    response.headers.update(headers or {})
+    response.headers.update({"Vary": "Accept", **(headers or {})})  # the page or the line, by Accept
     return response
 
 

@@ -113,25 +113,73 @@ class QueryOutcome:
     triples: list[ox.Triple] | None = None
 
 
+NOT_SPARQL = {"[_]", "LATERAL", "SERVICE"}
+"""Names pyoxigraph's parser lists among what it expected that a person cannot write here: an
+internal rule, an extension of the engine's to SPARQL 1.1, and ``SERVICE``, which the guard refuses."""
+
+
 def engine_error(
-    error: SyntaxError, checked: CheckedQuery | None = None
+    error: SyntaxError, checked: CheckedQuery | None = None, base_iri: str | None = None
 ) -> tuple[str, int | None, int | None]:
     """A one-line message and the (original) line and column of a pyoxigraph syntax error.
 
     pyoxigraph lists every character class it would have accepted (``['A' ..= 'Z' | ...]``), which
-    is noise to a person; the list is cut to the names of what was expected.
+    is noise to a person; the list is cut to the names of what was expected. A text whose ``LIMIT``
+    the guard lowered (the endpoint's, :attr:`CheckedQuery.row_limit`) is parsed again as written,
+    so that the endpoint and the command line name the same error at the same place.
     """
+    if checked is not None and checked.row_limit is not None:
+        as_written = check_query(checked.original)
+        try:
+            ox.Store().query(as_written.text, base_iri=base_iri)
+        except SyntaxError as unbounded:
+            error, checked = unbounded, as_written
+        except (OSError, RuntimeError, ValueError):  # parsed (the error was the LIMIT's): keep it
+            pass
     message = str(error.msg if hasattr(error, "msg") else error)
     place = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
     line, column = (int(place[1]), int(place[2])) if place else (error.lineno, error.offset)
     if place:
         message = place[3]
     message = re.sub(r"\[[^\]]*\.\.=[^\]]*\]", "a name", " ".join(message.split()))
-    if len(message) > 200:
-        message = message[:199] + "…"
     if checked is not None and line is not None:
         line, column = checked.place(line, column or 1)
+    message = _readable_expectation(message, _found(checked.original, line, column) if checked else None)
+    if len(message) > 200:
+        message = message[:199] + "…"
     return message, line, column
+
+
+def _found(text: str, line: int | None, column: int | None) -> str | None:
+    """What stands at a 1-based line and column of ``text``: a word, a variable, an IRI or one
+    character (quoted), or "end of the query"."""
+    if line is None or column is None:
+        return None
+    lines = text.split("\n")
+    if line > len(lines):
+        return "end of the query"
+    rest = "\n".join([lines[line - 1][column - 1 :], *lines[line:]]).lstrip()
+    if not rest:
+        return "end of the query"
+    token = re.match(r"[?$]?\w[\w-]*|<[^>\s]{0,60}>?|\S", rest)
+    assert token is not None  # rest starts with a non-space character, which \S matches
+    return repr(token[0][:60])
+
+
+def _readable_expectation(message: str, found: str | None) -> str:
+    """pyoxigraph's "expected one of A, B, ..." as "unexpected X (expected ...)": without what no one
+    can write (:data:`NOT_SPARQL`), its "IRI parsing failed" said as what was expected, and what
+    stands at the place named first (the engine's list names only the alternatives of the rule it
+    tried last, so it is a hint, not the grammar)."""
+    expected = re.fullmatch(r"expected (?:one of )?(.*)", message)
+    if expected is None:
+        return message
+    names = [n.strip() for n in expected[1].split(", ")]
+    names = ["a valid IRI" if n == "IRI parsing failed" else n for n in names if n not in NOT_SPARQL]
+    hint = ("expected " + ("one of " if len(names) > 1 else "") + ", ".join(names)) if names else ""
+    if found is None:
+        return hint or "syntax error"
+    return f"unexpected {found}" + (f" ({hint})" if hint else "")
 
 
 def run_query(

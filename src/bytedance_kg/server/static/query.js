@@ -93,7 +93,9 @@
     const last = editor.lineCount() - 1;
     const at = Math.min(Math.max(line - 1, 0), last);
     const text = editor.getLine(at);
-    const ch = Math.min(Math.max(column - 1, 0), text.length);
+    // The server counts characters (code points); the editor counts UTF-16 units, two for an emoji.
+    const before = Array.from(text).slice(0, Math.max(column - 1, 0)).join("");
+    const ch = Math.min(before.length, text.length);
     const word = /^[^\s{}()[\],;]+/.exec(text.slice(ch));
     const end = { line: at, ch: word ? ch + word[0].length : Math.min(ch + 1, text.length) };
     const start = { line: at, ch: end.ch > ch ? ch : Math.max(ch - 1, 0) };
@@ -114,10 +116,13 @@
     }
     const form = /offered for (SELECT|ASK|CONSTRUCT|DESCRIBE)/.exec(message);
     if (code === 406 && form) {
-      const graph = form[1] === "CONSTRUCT" || form[1] === "DESCRIBE";
-      return { text: "a " + form[1] + " query's answer is " +
-        (graph ? "a graph: download it as Turtle or N-Triples" : "a table: download it as CSV or JSON") +
-        " (error 406)" };
+      const advice = {
+        SELECT: "a table: download it as CSV or JSON",
+        ASK: "yes or no: download it as JSON (CSV and TSV have no form for it)",
+        CONSTRUCT: "a graph: download it as Turtle or N-Triples",
+        DESCRIBE: "a graph: download it as Turtle or N-Triples",
+      }[form[1]];
+      return { text: (form[1] === "ASK" ? "an " : "a ") + form[1] + " query's answer is " + advice + " (error 406)" };
     }
     return { text: "Error " + code + ": " + message };
   }
@@ -326,9 +331,11 @@
     return "/query?" + params.toString();
   }
 
+  // kind: "graph", "table" or "boolean" (an ASK's yes or no, which CSV has no form for)
   function showDownloads(kind) {
     tableDownloads.hidden = kind === "graph";
-    graphDownloads.hidden = kind === "table";
+    graphDownloads.hidden = kind === "table" || kind === "boolean";
+    document.getElementById("download-csv").hidden = kind === "boolean";
   }
 
   function clearResults() {
@@ -384,7 +391,7 @@
       return;
     }
     const data = JSON.parse(body);
-    showDownloads("table");
+    showDownloads(typeof data.boolean === "boolean" ? "boolean" : "table");
     if (typeof data.boolean === "boolean") {
       setStatus(status, "Answer: " + (data.boolean ? "yes" : "no"));
       return;
