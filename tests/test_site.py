@@ -159,7 +159,17 @@ def test_a_persons_page_answers_first_and_reads_links_from_its_side(client: http
     glance = page.split('id="glance"', 1)[1].split("</section>", 1)[0]
     assert "Liang Rubo, CEO of ByteDance" in glance  # his role, in the graph's words, up front
     links = page.split('id="refs"', 1)[1].split("</section>", 1)[0]
-    assert re.search(r">Zhu Wenjia</a> <span class=\"how\">reports to</span> Liang Rubo", links)
+    # each link named from this page's side: the inverse of what the triple says
+    assert re.search(r"<span class=\"how\">reported to by:</span> <a [^>]*>Zhu Wenjia</a>", links)
+    assert re.search(
+        r"<span class=\"how\">presented at:</span> <a [^>]*>all-staff meeting in 2025</a>", links
+    )
+    assert "performer" not in links and "Liang Rubo</li>" not in links
+    flow = client.get("/doc/unit/flow.html").text.split('id="refs"', 1)[1].split("</section>", 1)[0]
+    assert re.search(
+        r"<span class=\"how\">established in:</span> <a [^>]*>creation of the Flow team</a>", flow
+    )
+    assert re.search(r"<span class=\"how\">has member:</span> <a [^>]*>Hong Dingkun</a>", flow)
     rows = page.split('id="props"', 1)[1].split("</table>", 1)[0]
     assert rows.count('Liang Rubo <span class="lang">') == 1  # label, name and foaf:name: one row
 
@@ -176,6 +186,7 @@ def test_a_page_marks_what_the_article_only_implies_and_says_when_roles_held(cli
     first = next(line for line in glance if "first large model team" in line)
     assert 'class="implied"' in seed and 'class="implied"' not in first
     assert "(since January 2023)" in first  # the role's interval, from its beginning
+    assert "(as of April 2024, the year read from context)" in seed  # no brackets in brackets
     rows = page.split('id="props"', 1)[1].split("</table>", 1)[0]
     values = re.findall(r"<li>(.*?)</li>", rows, re.S)
     assert all(('class="implied"' in v) == (">Seed<" in v) for v in values if "/doc/unit/" in v)
