@@ -219,7 +219,9 @@ def time_spans(run: Run, iris: list[str]) -> dict[str, str]:
         return {}
     spans: dict[str, str] = {}
     for row in run(_SPANS.format(facts=" ".join(f"<{i}>" for i in iris))).rows or []:
-        begin, end, inside = (_unbracketed(row[k].value) if k in row else "" for k in ("begin", "end", "inside"))
+        begin, end, inside = (
+            _unbracketed(row[k].value) if k in row else "" for k in ("begin", "end", "inside")
+        )
         words = _span_words(begin, end, inside)
         if words:
             spans.setdefault(row["fact"].value, words)
