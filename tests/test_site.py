@@ -84,6 +84,8 @@ def test_the_index_of_kinds_links_each_kind_with_its_count(client: httpx.Client)
         str(len(re.findall(r'<li><a href="/id/person/', client.get("/id/person/").text))),
     ) in kinds
     assert client.get("/id/no-such-kind/").status_code == 404
+    landing = client.get("/").text  # the landing's count of things is the index's
+    assert re.search(rf'<a href="/id/">{sum(int(n) for _, n in kinds)} things have a page</a>', landing)
 
 
 def test_the_dataset_iri_answers_with_a_readable_page(client: httpx.Client, built) -> None:

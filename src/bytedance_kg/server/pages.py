@@ -105,6 +105,7 @@ def landing(request: Request) -> Response:
     return site.page(
         "landing.html",
         counts=_counts(site),
+        things=sum(len(kind.things) for kind in finder(site).kinds.values()),
         examples=examples,
         queries=list(site.catalogue.values()),
         org_chart=org_chart_html(site.run(ASSERTED_GRAPHS), site.href),
