@@ -279,3 +279,17 @@ def test_the_chart_captions_name_only_properties_the_graph_uses(client: httpx.Cl
             "/sparql", params={"query": ask}, headers={"Accept": "application/sparql-results+json"}
         )
         assert answer.json()["boolean"] is True, name
+
+
+def test_search_reads_punctuated_words_as_words_and_shows_the_quoted_words(client: httpx.Client) -> None:
+    """ "A/B" is the words "a" and "b" in a row, not any word starting with a or b; a quote found by
+    its words shows them, not the words of its address."""
+    hits = client.get("/search", params={"q": "A/B", "format": "json"}).json()
+    assert hits["hits"][0]["label"] == "an A/B testing company"
+    assert hits["total"] < 20 and all("ByteDance" not in h["label"] for h in hits["hits"][:2])
+    quotes = [
+        h
+        for h in client.get("/search", params={"q": "tiktok", "format": "json"}).json()["hits"]
+        if h["kind"] == "quote"
+    ]
+    assert quotes and all(h["matched"] == "quoted words" and "TikTok" in h["text"] for h in quotes)

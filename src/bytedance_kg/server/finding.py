@@ -37,10 +37,11 @@ WEIGHT = {
     "also called": 0.9,
     "description": 0.4,
     "definition": 0.4,
-    "address": 0.35,
     "quoted words": 0.3,
+    "address": 0.25,
 }
-"""How much a match in each field counts: a thing is found first by what it is called."""
+"""How much a match in each field counts: a thing is found first by what it is called; its address
+last, as its words are made from its name or its quote (a quote found by its words shows them)."""
 
 _INDEX_QUERY = """
 SELECT ?thing ?field ?text WHERE {{
@@ -112,18 +113,24 @@ class Kind:
 
 def _score(query: list[str], phrase: str, text: str) -> float:
     """How well ``text`` (folded) answers the folded query: 1 for the text itself; less for a text
-    that starts with it, less again for one whose words start with each query word, least for one
-    that holds each; 0 if a word is missing. Within a tier, the more of the text the query covers,
-    the better (``Zhu Jun`` before ``Zhu Jun, overseeing product development of Flow``)."""
+    that starts with it, less for one that holds its words in a row, less again for one whose words
+    start with each query word, least for one that holds each; 0 if a word is missing. Within a
+    tier, the more of the text the query covers, the better (``Zhu Jun`` before ``Zhu Jun,
+    overseeing product development of Flow``)."""
     covered = len(phrase) / max(len(text), 1)
     if text == phrase:
         return 1.0
     if text.startswith(phrase):
         return 0.7 + 0.2 * covered
+    if f" {phrase} " in f" {text} ":  # the words in a row: "a b" in "an a b testing company"
+        return 0.6 + 0.1 * covered
     words = text.split()
-    if all(any(w.startswith(q) for w in words) for q in query):
+    # One letter beside other words (the "a" and "b" of "A/B") must be a whole word: as a prefix it
+    # would match every word that starts with it. Alone, it is someone typing a name's start.
+    whole = {q for q in query if len(q) == 1 and len(query) > 1}
+    if all(any(w == q if q in whole else w.startswith(q) for w in words) for q in query):
         return 0.5 + 0.1 * covered
-    if all(q in text for q in query):
+    if all(q in words if q in whole else q in text for q in query):
         return 0.2 + 0.1 * covered
     return 0.0
 
