@@ -75,6 +75,9 @@ def test_the_finding_pages_fit_a_phone(browser, server: str, path: str) -> None:
     phone.goto(server + path)
     assert phone.evaluate("document.documentElement.scrollWidth") == 390, path
     assert phone.evaluate("window.innerWidth") == 390, path  # not zoomed out to fit a wider layout
+    assert phone.evaluate("document.documentElement.lang") == "en", path
+    left = phone.evaluate("document.querySelector('h1').getBoundingClientRect().left")
+    assert left < 30, (path, left)  # the text starts at the screen's edge, not after a wide margin
     name = "phone" + path.replace("/", "-").replace("?", "-").replace("=", "-").rstrip("-")
     phone.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()

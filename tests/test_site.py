@@ -293,3 +293,32 @@ def test_search_reads_punctuated_words_as_words_and_shows_the_quoted_words(clien
         if h["kind"] == "quote"
     ]
     assert quotes and all(h["matched"] == "quoted words" and "TikTok" in h["text"] for h in quotes)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_graph_iris_and_the_shapes_iri_answer_a_browser(client: httpx.Client) -> None:
+    """Every IRI the dataset page names leads a person somewhere readable."""
+    for name, target in (("data", "#graph-data"), ("implied", "#graph-implied"), ("void", "")):
+        seen = client.get(f"/graph/{name}", headers={"Accept": BROWSER})
+        assert seen.status_code == 303 and seen.headers["location"] == "/doc/dataset.html" + target, name
+    assert client.get("/graph/no-such-graph", headers={"Accept": BROWSER}).status_code == 404
+    shapes = client.get("/shapes", headers={"Accept": BROWSER})
+    assert shapes.status_code == 303 and shapes.headers["location"] == "/doc/dataset.html#graph-shapes"
+    assert 'href="/shapes.ttl"' in client.get("/doc/dataset.html").text
+    turtle = client.get("/shapes.ttl", headers={"Accept": BROWSER})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert len(Graph().parse(data=turtle.text, format="turtle")) > 100
+    assert client.get("/shapes", headers={"Accept": "*/*"}).headers["content-type"].startswith("text/turtle")
+
+
+def test_an_escaped_hash_names_another_iri_and_says_where_the_fragment_is(client: httpx.Client) -> None:
+    """``%23`` is not ``#`` (RFC 3986): the path names nothing, and the answer points at the
+    document that describes the thing with the fragment."""
+    for path in ("/id/quote/headline%23text", "/doc/quote/headline%23text.ttl"):
+        answer = client.get(path, headers={"Accept": "text/plain"})
+        assert answer.status_code == 404, path
+        assert "is described at /doc/quote/headline.html" in answer.text
+    document = client.get("/doc/quote/headline.ttl").text
+    assert "quote:headline\\#text a oa:TextQuoteSelector" in document  # in its quote's document

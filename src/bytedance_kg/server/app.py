@@ -27,7 +27,7 @@ from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.server.backend import Backend
 from bytedance_kg.server.browse import all_kinds, one_kind, search
 from bytedance_kg.server.charts import INLINE_STYLES
-from bytedance_kg.server.dataset import dataset_document, dataset_identifier, downloads_page
+from bytedance_kg.server.dataset import dataset_document, dataset_identifier, downloads_page, graph_identifier
 from bytedance_kg.server.executor import Limits
 from bytedance_kg.server.hardening import SecurityHeaders
 from bytedance_kg.server.linkeddata import (
@@ -39,6 +39,7 @@ from bytedance_kg.server.linkeddata import (
     ontology_document,
     ontology_version,
     shapes,
+    shapes_turtle,
     well_known_void,
 )
 from bytedance_kg.server.pages import chart, landing, query_page
@@ -103,12 +104,14 @@ def create_app(
         Route("/id/dataset/{part:path}", dataset_identifier),
         Route("/id/{kind}/", one_kind),
         Route("/id/{path:path}", identifier),
+        Route("/graph/{name}", graph_identifier),
         Route("/doc/dataset.{ext:str}", dataset_document),
         Route("/doc/{path:path}", document),
         Route("/ontology", ontology),
         Route("/ontology.{ext:str}", ontology_document),
         Route("/ontology/{version:str}", ontology_version),
         Route("/shapes", shapes),
+        Route("/shapes.ttl", shapes_turtle),
         Route("/context.jsonld", context),
         Route("/charts/{name}", chart),
         Route("/dist", _with_slash),

@@ -140,8 +140,19 @@ def human_size(size: int) -> str:
 
 def dataset_identifier(request: Request) -> Response:
     """The dataset IRI (and its parts' IRIs): 303 See Other to the dataset's page or its VoID."""
+    return _see_dataset(request, request.path_params.get("part", ""))
+
+
+def graph_identifier(request: Request) -> Response:
+    """A named graph's IRI (``/graph/data``): 303 See Other to where the dataset's description
+    tells of it, as for its part of the dataset (``/id/dataset/graph/data``); the VoID graph's IRI
+    to the description as a whole, which is what that graph holds."""
+    name = request.path_params["name"]
+    return _see_dataset(request, "" if VOID_GRAPH.endswith("/graph/" + name) else "graph/" + name)
+
+
+def _see_dataset(request: Request, part: str) -> Response:
     site: Site = request.app.state.site
-    part = request.path_params.get("part", "")
     if part and part.replace("/", "-") not in {p.anchor for p in _parts(site)}:
         return error_response(
             request, 404, f"the dataset has no part {part[:80]!r}; /doc/dataset.html lists them"

@@ -33,10 +33,28 @@ from bytedance_kg.server.site import (
 )
 
 
+def escaped_fragment(request: Request, site: Site, path: str) -> Response | None:
+    """A 404 for a path with ``%23`` in it (an escaped ``#``), which names another IRI than the one
+    with a fragment (RFC 3986: ``%23`` and ``#`` are not the same): it says where the fragment's
+    thing is described, as a client that strips the fragment would have asked."""
+    if "#" not in path:
+        return None
+    base = path.partition("#")[0]
+    return error_response(
+        request,
+        404,
+        f"nothing is known about <{site.base}id/{path[:200].replace('#', '%23')}>; "
+        f"<{site.base}id/{path[:200]}> is described at /doc/{base[:200]}.html",
+    )
+
+
 def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
+    escaped = escaped_fragment(request, site, path)
+    if escaped is not None:
+        return escaped
     iri = site.base + "id/" + path
     if not exists(site, iri):  # before negotiation: a thing that is not there is a 404 in any format
         found = kind_without_slash(site, path)
@@ -67,6 +85,9 @@ def document(request: Request) -> Response:
             return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
         media_type = chosen
         headers = {"Vary": "Accept"}
+    escaped = escaped_fragment(request, site, stem)
+    if escaped is not None:
+        return escaped
     iri = site.base + "id/" + stem
     if not exists(site, iri):
         return error_response(request, 404, f"nothing is known about <{iri}>{nearest(site, iri)}")
@@ -128,14 +149,25 @@ def ontology_version(request: Request) -> Response:
 
 
 def shapes(request: Request) -> Response:
-    """The shapes' IRI (what VoID's ``dct:conformsTo`` names): the shapes graph, in Turtle."""
+    """The shapes' IRI (what VoID's ``dct:conformsTo`` names): the shapes graph in Turtle; a browser
+    is sent to the dataset page's words on the shapes graph, which link :func:`shapes_turtle`."""
+    chosen = choose(accept_header(request), [syntax("turtle").media_type, "text/html"])
+    if chosen is None:
+        return error_response(request, 406, "offered: text/turtle, text/html")
+    if chosen == "text/html":
+        return RedirectResponse("/doc/dataset.html#graph-shapes", status_code=303, headers={"Vary": "Accept"})
+    response = shapes_turtle(request)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def shapes_turtle(request: Request) -> Response:
+    """``/shapes.ttl``: the shapes graph in Turtle, whatever the client accepts (a link to click)."""
     site: Site = request.app.state.site
-    if choose(accept_header(request), [syntax("turtle").media_type]) is None:
-        return error_response(request, 406, "offered: text/turtle")
     body = site.backend.document(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", syntax("turtle").media_type, [str(GRAPH["shapes"])]
     )
-    return Response(body, media_type=syntax("turtle").media_type, headers={"Vary": "Accept"})
+    return Response(body, media_type=syntax("turtle").media_type)
 
 
 def ontology_document(request: Request) -> Response:
@@ -164,7 +196,8 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 def in_site_frame(html: str, bar: str) -> str:
     """pyLODE's page with the way back: the site's ``bar`` on top (links and the search box), the
     script that makes the search box suggest, and a stylesheet that puts pyLODE's
-    fixed table of contents in the flow of the page on a narrow screen (where it covered half of it).
+    fixed table of contents in the flow of the page on a narrow screen (where it covered half of it)
+    and its "made by pyLODE" strip at the foot of the page there (it took a sixth of a phone's width).
     pyLODE's inline style, which the pages' Content Security Policy refuses, is served as
     ``/ontology.css``. The published ``ontology.html`` stays pyLODE's own; only the served page is
     framed."""
@@ -174,6 +207,7 @@ def in_site_frame(html: str, bar: str) -> str:
     if 'name="viewport"' not in html:  # pyLODE's page has none: a phone would lay it out 980 px wide
         head = '<meta name="viewport" content="width=device-width, initial-scale=1">' + head
     html = _STYLE.sub("", html).replace("</head>", head + "</head>", 1)
+    html = re.sub(r"<html(?![^>]*\blang=)", '<html lang="en"', html, count=1)  # pyLODE names no language
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, html, count=1)
 
 
