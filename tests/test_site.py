@@ -207,6 +207,7 @@ def test_the_landing_page_names_the_events_its_timeline_leaves_out(client: httpx
     left = page.split("Left out, their date only implied by the article:", 1)[1].split("</figcaption>")[0]
     assert "Zhu Wenjia promoted to report directly to Liang Rubo" in left  # April, the year from context
     assert "all-staff meeting in 2025" not in left  # drawn: its year is stated
+    assert "(April 2024, the year read from context)" in left and "((" not in left and "))" not in left
 
 
 def test_a_type_reads_with_its_article(client: httpx.Client) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from bytedance_kg.project.namespaces import ALL_PREFIXES, ID
+from bytedance_kg.server.phrasing import unbracketed
 from bytedance_kg.server.svgtext import Font, Line, block_height, text_block
 from bytedance_kg.sparql.querying import QueryOutcome
 
@@ -335,7 +336,9 @@ def undated_events(run: Run, drawn: set[str]) -> list[tuple[str, str, str]]:
         ).rows
         or []
     )
-    left = {r["event"].value: (r["event"].value, r["label"].value, r["when"].value) for r in rows}
+    left = {
+        r["event"].value: (r["event"].value, r["label"].value, unbracketed(r["when"].value)) for r in rows
+    }
     return [row for iri, row in left.items() if iri not in drawn]
 
 
