@@ -118,6 +118,10 @@ def test_queries_lists_questions_and_tags() -> None:
     assert tagged.returncode == 0 and "timeline  [" in tagged.stdout and "org-chart  [" not in tagged.stdout
     unknown = run("queries", "--tag", "no-such-tag")
     assert unknown.returncode == 2 and "the tags are aggregate, ask," in unknown.stderr
+    near = run("queries", "--tag", "role")
+    assert near.returncode == 2 and "did you mean: roles" in near.stderr
+    assert run("queries", "--tag", "").returncode == 2
+    assert run("queries", "--tag", " roles").returncode == 0
 
 
 def test_describe_by_label_shows_quotes() -> None:
@@ -436,6 +440,12 @@ BROKEN = {
     "missing-operand": ("SELECT ?x WHERE { ?x ?y ?z FILTER(?z > ) }", "unexpected '}'", 1, 42),
     "emoji-before": ('SELECT ("😀😀" AS ?x) WHERE { ?s ?p ?o . ?s ?p }', "unexpected '}'", 1, 46),
     "lines": ("SELECT ?x WHERE {\n  ?x ?y ?z .\n  ?x ?y\n}\n", "unexpected '}'", 4, 1),
+    "ungrouped": (
+        "SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?o",
+        "The SELECT contains a variable that is unbound (at '?o')",
+        1,
+        39,
+    ),
 }
 """Syntax errors the engine finds, with the message and the place a person should see (line and
 column in characters, 1-based)."""
@@ -457,5 +467,5 @@ def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
     assert answer.status_code == 400
     assert answer.text.startswith(f"malformed query: {message}"), answer.text
     assert answer.text.rstrip().endswith(f"(line {line}, column {column})"), answer.text
-    for noise in ("LATERAL", "[_]", "SERVICE"):
+    for noise in ("LATERAL", "[_]", "['", "SERVICE", "a name"):
         assert noise not in answer.text and noise not in result.stderr

@@ -241,3 +241,11 @@ def test_void_counts_each_named_graph_and_variant(void: Graph, dist: Path) -> No
         variant = URIRef(f"https://w3id.org/bytedance-kg/id/dataset/{key}")
         lines = (dist / f"{stem}.nt").read_text(encoding="utf-8").count("\n")
         assert int(void.value(variant, VOID.triples)) == lines, key
+
+
+def test_the_ontology_in_rdfxml_declares_only_the_namespaces_it_uses(dist: Path) -> None:
+    text = (dist / "ontology.rdf").read_text(encoding="utf-8")
+    declared = re.findall(r'xmlns:([\w.-]+)="', text)
+    assert declared and "its" not in declared
+    for name in declared:
+        assert re.search(rf"<{re.escape(name)}:|\s{re.escape(name)}:\w+=", text), name

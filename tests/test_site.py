@@ -167,6 +167,10 @@ def test_a_persons_page_answers_first_and_reads_links_from_its_side(client: http
         r"<span class=\"how\">presented at:</span> <a [^>]*>all-staff meeting in 2025</a>", links
     )
     assert "performer" not in links and "Liang Rubo</li>" not in links
+    claims = [line for line in _glance(page) if "claim</span>" in line or ">claim<" in line]
+    assert claims and all(line.lstrip().startswith("author of:") for line in claims), claims
+    meeting = client.get("/doc/event/all-staff-meeting-2025.html").text.split('id="refs"', 1)[1]
+    assert "recorded here:" in meeting.split("</section>", 1)[0] and "time of:" not in meeting
     flow = client.get("/doc/unit/flow.html").text.split('id="refs"', 1)[1].split("</section>", 1)[0]
     assert re.search(
         r"<span class=\"how\">established in:</span> <a [^>]*>creation of the Flow team</a>", flow
@@ -288,6 +292,7 @@ def test_search_reads_punctuated_words_as_words_and_shows_the_quoted_words(clien
     hits = client.get("/search", params={"q": "A/B", "format": "json"}).json()
     assert hits["hits"][0]["label"] == "an A/B testing company"
     assert hits["total"] < 20 and all("ByteDance" not in h["label"] for h in hits["hits"][:2])
+    assert not {"AILab", "Xiang Liang’s team"} & {h["label"] for h in hits["hits"]}  # "a B…" is not "a b"
     quotes = [
         h
         for h in client.get("/search", params={"q": "tiktok", "format": "json"}).json()["hits"]
@@ -321,5 +326,8 @@ def test_an_escaped_hash_names_another_iri_and_says_where_the_fragment_is(client
         answer = client.get(path, headers={"Accept": "text/plain"})
         assert answer.status_code == 404, path
         assert "is described at /doc/quote/headline.html" in answer.text
+    for path in ("/id/person/nobody%23x", "/id/person/zhu-jun%23x", "/doc/person/zhu-jun.html%23x"):
+        answer = client.get(path, headers={"Accept": "text/plain"})  # no such thing: no pointer
+        assert answer.status_code == 404 and "described at" not in answer.text, path
     document = client.get("/doc/quote/headline.ttl").text
     assert "quote:headline\\#text a oa:TextQuoteSelector" in document  # in its quote's document

@@ -9,6 +9,7 @@ cannot be listened on), 3 a remote store failed, 4 a name or IRI given matches n
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import ipaddress
 import json
@@ -48,7 +49,7 @@ from bytedance_kg.query.store import (
 from bytedance_kg.rdf.canonical import canonical_turtle, format_file, is_canonical, write_atomically
 from bytedance_kg.rdf.formats import RESULTS_FORMATS, syntax
 from bytedance_kg.rdf.parsing import load_turtle, read_text
-from bytedance_kg.rdf.terms import serialized
+from bytedance_kg.rdf.prefixes import with_used_prefixes
 from bytedance_kg.remote.endpoint import Endpoint, checked_url
 from bytedance_kg.remote.upload import load
 from bytedance_kg.sparql.catalogue import GRAPHS, SavedQuery, find_query, load_catalogue
@@ -63,7 +64,6 @@ from bytedance_kg.sparql.querying import (
     run_query,
     serialise,
     to_table,
-    used_prefixes,
 )
 from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES
 from bytedance_kg.system.sandbox import forbid_network
@@ -284,8 +284,7 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
                 f"{_an(query.form)} query gives a graph: use --format turtle, ntriples or jsonld"
             )
         rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
-        prefixes = used_prefixes(outcome.triples) if rdf_format == ox.RdfFormat.TURTLE else None
-        return serialized(outcome.triples, format=rdf_format, prefixes=prefixes).decode("utf-8")
+        return with_used_prefixes(outcome.triples, rdf_format).decode("utf-8")
     if outcome.boolean is not None and fmt not in BOOLEAN_OUTPUT:
         raise UsageError(f"{_an(query.form)} query gives true or false: use --format table, json or xml")
     if fmt == "table":
@@ -299,10 +298,12 @@ def cmd_queries(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) ->
     """The saved queries, or those with one tag (in any case); a tag no query has is a usage error
     that lists the tags, not an empty list that looks like an answer."""
     catalogue = load_catalogue(paths.queries_dir).values()
-    tag = args.tag.lower() if args.tag else None
+    tag = args.tag.strip().lower() if args.tag is not None else None
     tags = sorted({t for query in catalogue for t in query.tags})
     if tag is not None and tag not in {t.lower() for t in tags}:
-        raise UsageError(f"no saved query is tagged {args.tag[:80]!r}; the tags are {', '.join(tags)}")
+        near = difflib.get_close_matches(tag, tags, n=3)
+        hint = f"did you mean: {', '.join(near)}? " if near else ""
+        raise UsageError(f"no saved query is tagged {args.tag[:80]!r}; {hint}the tags are {', '.join(tags)}")
     for query in catalogue:
         if tag is not None and tag not in {t.lower() for t in query.tags}:
             continue

@@ -53,6 +53,7 @@ from bytedance_kg.project.releasefiles import (
 )
 from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.jsonld import jsonld_text
+from bytedance_kg.rdf.prefixes import with_used_prefixes
 from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, serialized
 from bytedance_kg.rdf.triples import Triples, in_graph
 from bytedance_kg.release.reified import reifications
@@ -115,10 +116,9 @@ def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
 
 
 def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
-    """RDF/XML of ``graph`` from its canonical triples, in sorted order."""
-    return serialized(
-        as_triples(canonical_quads({None: graph})), format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES
-    )
+    """RDF/XML of ``graph`` from its canonical triples, in sorted order, declaring the prefixes it
+    uses (:func:`~bytedance_kg.rdf.prefixes.with_used_prefixes`)."""
+    return with_used_prefixes(as_triples(canonical_quads({None: graph})), ox.RdfFormat.RDF_XML)
 
 
 def _reparsed(text: bytes, syntax: ox.RdfFormat) -> Iterator[ox.Quad]:

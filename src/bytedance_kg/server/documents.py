@@ -20,17 +20,16 @@ RDF/XML declare only the prefixes they use, and JSON-LD is compacted with the pu
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from bytedance_kg.project.graphs import FULL_GRAPHS, GRAPH
-from bytedance_kg.project.namespaces import ALL_PREFIXES, STANDARD_PREFIXES
+from bytedance_kg.project.namespaces import STANDARD_PREFIXES
 from bytedance_kg.project.releasefiles import CONTEXT_FILE
 from bytedance_kg.rdf.formats import GRAPH_SYNTAXES, syntax
 from bytedance_kg.rdf.jsonld import RDF_TYPE, jsonld_text
-from bytedance_kg.rdf.terms import serialized
+from bytedance_kg.rdf.prefixes import with_used_prefixes
 from bytedance_kg.release.writer import load_context
 from bytedance_kg.server.site import Site, document_graphs
 
@@ -163,54 +162,7 @@ def render_triples(site: Site, triples: list[ox.Triple], media_type: str) -> byt
         context = load_context(site.dist / CONTEXT_FILE)
         return jsonld_text(triples, context).encode("utf-8")
     fmt = next(s.serialiser for s in GRAPH_SYNTAXES if s.media_type == media_type)
-    if fmt not in PREFIX_USES:
-        return serialized(triples, format=fmt)
-    text = serialized(triples, format=fmt, prefixes=used_prefixes(triples, fmt))
-    if fmt == ox.RdfFormat.RDF_XML and b"its:" not in text:  # declared, never used
-        text = text.replace(_ITS_DECLARATION, b"", 1)
-    return text
-
-
-_ITS_DECLARATION = b' xmlns:its="http://www.w3.org/2005/11/its"'
-"""pyoxigraph's RDF/XML serialiser declares the ITS namespace (for RDF 1.2's ``its:dir``) in every
-document, whether or not a literal has a direction; a document declares only what it uses."""
-
-
-_LITERALS_AND_IRIS = re.compile(r'"(?:[^"\\]|\\.)*"|<[^>]*>')
-"""In Turtle written by pyoxigraph: a quoted string (escapes inside) or a full IRI, where a colon
-is no prefix's."""
-PREFIX_USES = {
-    ox.RdfFormat.TURTLE: lambda text: re.findall(
-        r"(?:^|[\s(\[,;]|\^\^)([A-Za-z][\w.-]*)?:", _LITERALS_AND_IRIS.sub(" ", _body(text)), re.M
-    ),
-    ox.RdfFormat.RDF_XML: lambda text: re.findall(r"</?([A-Za-z][\w.-]*):", text),
-}
-"""The prefix names a text in each syntax uses: Turtle's prefixed names outside literals and IRIs,
-RDF/XML's element names (its subjects and objects are written as full IRIs)."""
-
-
-def _body(turtle: str) -> str:
-    return "\n".join(line for line in turtle.splitlines() if not line.startswith("@prefix "))
-
-
-def used_prefixes(triples: list[ox.Triple], fmt: ox.RdfFormat) -> dict[str, str]:
-    """The project's prefixes that the document written in ``fmt`` uses, and no other: written once
-    with every prefix whose namespace one of its IRIs is in, then read for the names it used (the
-    serialiser decides when it writes a prefixed name: a bare number needs no ``xsd:``, RDF/XML
-    abbreviates only properties)."""
-    iris = {
-        term.value
-        for t in triples
-        for term in (t.subject, t.predicate, t.object, getattr(t.object, "datatype", None))
-        if isinstance(term, ox.NamedNode)
-    }
-    candidates = {
-        name: namespace
-        for name, namespace in ALL_PREFIXES.items()
-        if any(iri.startswith(namespace) for iri in iris)
-    }
-    used = set(PREFIX_USES[fmt](serialized(triples, format=fmt, prefixes=candidates).decode("utf-8")))
-    return {name: namespace for name, namespace in sorted(candidates.items()) if name in used}
+    return with_used_prefixes(triples, fmt)
 
 
 def search_summary(site: Site, thing: ox.NamedNode) -> bytes:

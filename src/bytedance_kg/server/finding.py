@@ -118,16 +118,16 @@ def _score(query: list[str], phrase: str, text: str) -> float:
     tier, the more of the text the query covers, the better (``Zhu Jun`` before ``Zhu Jun,
     overseeing product development of Flow``)."""
     covered = len(phrase) / max(len(text), 1)
+    # One letter beside other words (the "a" and "b" of "A/B") must be a whole word: as a prefix it
+    # would match every word that starts with it. Alone, it is someone typing a name's start.
+    whole = {q for q in query if len(q) == 1 and len(query) > 1}
     if text == phrase:
         return 1.0
-    if text.startswith(phrase):
+    if text.startswith(phrase if query[-1] not in whole else phrase + " "):
         return 0.7 + 0.2 * covered
     if f" {phrase} " in f" {text} ":  # the words in a row: "a b" in "an a b testing company"
         return 0.6 + 0.1 * covered
     words = text.split()
-    # One letter beside other words (the "a" and "b" of "A/B") must be a whole word: as a prefix it
-    # would match every word that starts with it. Alone, it is someone typing a name's start.
-    whole = {q for q in query if len(q) == 1 and len(query) > 1}
     if all(any(w == q if q in whole else w.startswith(q) for w in words) for q in query):
         return 0.5 + 0.1 * covered
     if all(q in words if q in whole else q in text for q in query):

@@ -35,17 +35,20 @@ from bytedance_kg.server.site import (
 
 def escaped_fragment(request: Request, site: Site, path: str) -> Response | None:
     """A 404 for a path with ``%23`` in it (an escaped ``#``), which names another IRI than the one
-    with a fragment (RFC 3986: ``%23`` and ``#`` are not the same): it says where the fragment's
-    thing is described, as a client that strips the fragment would have asked."""
+    with a fragment (RFC 3986: ``%23`` and ``#`` are not the same). When the thing with that
+    fragment exists, the answer says which document describes it, as a client that strips the
+    fragment would have asked."""
     if "#" not in path:
         return None
-    base = path.partition("#")[0]
-    return error_response(
-        request,
-        404,
-        f"nothing is known about <{site.base}id/{path[:200].replace('#', '%23')}>; "
-        f"<{site.base}id/{path[:200]}> is described at /doc/{base[:200]}.html",
-    )
+    base, _, fragment = path.partition("#")
+    stem, dot, extension = base.rpartition(".")
+    base = stem if dot and extension in DOC_FORMATS else base  # /doc/x.html%23y: the document is x
+    fragment = fragment.rpartition(".")[0] if fragment.rpartition(".")[2] in DOC_FORMATS else fragment
+    iri = f"{site.base}id/{base}#{fragment}"
+    message = f"nothing is known about <{site.base}id/{path[:200].replace('#', '%23')}>"
+    if base and exists(site, iri):
+        message += f"; <{iri[:300]}> is described at /doc/{base}.html"
+    return error_response(request, 404, message)
 
 
 def identifier(request: Request) -> Response:
@@ -74,6 +77,9 @@ def document(request: Request) -> Response:
     (what it holds: :mod:`~bytedance_kg.server.documents`)."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
+    escaped = escaped_fragment(request, site, path)  # before negotiation: a 404 in any format
+    if escaped is not None:
+        return escaped
     stem, dot, extension = path.rpartition(".")
     if dot and extension in DOC_FORMATS:
         media_type = DOC_FORMATS[extension]
@@ -85,9 +91,6 @@ def document(request: Request) -> Response:
             return error_response(request, 406, "offered: " + ", ".join(DOC_MEDIA_TYPES))
         media_type = chosen
         headers = {"Vary": "Accept"}
-    escaped = escaped_fragment(request, site, stem)
-    if escaped is not None:
-        return escaped
     iri = site.base + "id/" + stem
     if not exists(site, iri):
         return error_response(request, 404, f"nothing is known about <{iri}>{nearest(site, iri)}")

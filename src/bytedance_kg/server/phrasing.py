@@ -19,7 +19,7 @@ _SCHEMA = "https://schema.org/"
 _KG = "https://w3id.org/bytedance-kg/ontology#"
 FROM_THE_OBJECTS_SIDE = {
     _ORG + "organization": "has membership",
-    _ORG + "member": "membership",
+    _ORG + "member": "has membership",
     _ORG + "role": "role in",
     _ORG + "headOf": "headed by",
     _ORG + "reportsTo": "reported to by",
@@ -40,7 +40,7 @@ FROM_THE_OBJECTS_SIDE = {
     _SCHEMA + "mentions": "mentioned in",
     _SCHEMA + "observationAbout": "observed in",
     _SCHEMA + "variableMeasured": "measured in",
-    _SCHEMA + "recordedAt": "time of",
+    _SCHEMA + "recordedAt": "recorded here",
     "http://www.w3.org/ns/prov#wasAttributedTo": "author of",
     "http://www.w3.org/ns/prov#wasInfluencedBy": "influenced",
     "http://www.w3.org/2006/time#hasTime": "time of",

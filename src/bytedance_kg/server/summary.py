@@ -167,11 +167,17 @@ def _span_words(begin: str, end: str, inside: str) -> str:
     return f"as of {inside}" if inside else ""
 
 
+MEMBERSHIP_LINKS = {"http://www.w3.org/ns/org#member", "http://www.w3.org/ns/org#organization"}
+"""How a membership links to its member and its organisation: its label names both and the role
+("Hong Dingkun, technical lead of Flow"), so on either's page it is shown as it is, with no link
+name before it."""
+
+
 def summary(description: Description, finder: Finder, run: Run | None = None) -> list[Fact]:
-    """What the graph says about the thing, in plain words: each thing linked to it whose label
-    names it (a membership "Hong Dingkun, technical lead of Flow" on Hong Dingkun's page) by that
-    label; other links as "<property> <thing>" or "<thing> <property> <this>". With ``run``, a
-    role says when it held (:func:`time_spans`)."""
+    """What the graph says about the thing, in plain words: a membership by its label, which says
+    it ("Hong Dingkun, technical lead of Flow", on his page and on Flow's); other links as
+    "<thing> <verb> <this>" or "<link named from this side>: <thing>". With ``run``, a role says
+    when it held (:func:`time_spans`)."""
     name = description.label
     facts: dict[str, Fact] = {}
 
@@ -185,7 +191,7 @@ def summary(description: Description, finder: Finder, run: Run | None = None) ->
         label = link.thing.label or compact(link.thing.term)
         if not props or iri in facts:
             continue
-        if name and name.lower() in label.lower():  # the label says it: "Hong Dingkun, technical lead …"
+        if all(p in MEMBERSHIP_LINKS for _, p in link.properties):  # its label says it: "Hong Dingkun, …"
             before = after = ""
         elif all(VERB.search(p) for p in props):  # "Zhu Wenjia reports to Liang Rubo"
             before, after = "", f" {' · '.join(props)} {name}"

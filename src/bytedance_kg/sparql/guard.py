@@ -208,8 +208,9 @@ def tokenize(text: str) -> list[Token]:
             gap = False
         position = match.end()
     if position < len(text):
-        what = "an unterminated or malformed string" if text[position] in "\"'" else repr(text[position])
-        raise QueryRefused(f"unexpected {what}", *_line_column(text, position))
+        if text[position] in "\"'":
+            raise QueryRefused("a string is not closed, or is malformed", *_line_column(text, position))
+        raise QueryRefused(f"unexpected {text[position]!r}", *_line_column(text, position))
     return tokens
 
 

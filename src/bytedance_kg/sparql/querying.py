@@ -141,7 +141,7 @@ def engine_error(
     line, column = (int(place[1]), int(place[2])) if place else (error.lineno, error.offset)
     if place:
         message = place[3]
-    message = re.sub(r"\[[^\]]*\.\.=[^\]]*\]", "a name", " ".join(message.split()))
+    message = " ".join(message.split())
     if checked is not None and line is not None:
         line, column = checked.place(line, column or 1)
     message = _readable_expectation(message, _found(checked.original, line, column) if checked else None)
@@ -166,17 +166,32 @@ def _found(text: str, line: int | None, column: int | None) -> str | None:
     return repr(token[0][:60])
 
 
+_EXPECTED_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|\[(?:[^\]\'"]|\'(?:[^\'\\]|\\.)*\')*\]|[^,]+')
+"""One item of pyoxigraph's "expected one of" list: a quoted token, a character class, or a name."""
+
+
 def _readable_expectation(message: str, found: str | None) -> str:
-    """pyoxigraph's "expected one of A, B, ..." as "unexpected X (expected ...)": without what no one
-    can write (:data:`NOT_SPARQL`), its "IRI parsing failed" said as what was expected, and what
-    stands at the place named first (the engine's list names only the alternatives of the rule it
-    tried last, so it is a hint, not the grammar)."""
-    expected = re.fullmatch(r"expected (?:one of )?(.*)", message)
+    """pyoxigraph's "expected one of A, B, ..." as "unexpected X (expected ...)", and what stands at
+    the place named first (the engine's list names only the alternatives of the rule it tried
+    last, so it is a hint, not the grammar). Left out of the hint: character classes
+    (``['0'..='9']``), what no one can write (:data:`NOT_SPARQL`) and repeats; a sentence in the
+    list (a check after the parse: "The SELECT contains a variable that is unbound") is the
+    message; "IRI parsing failed" is said as what was expected."""
+    expected = re.fullmatch(r"expected (?:one of )?(.*)", message, re.S)
     if expected is None:
         return message
-    names = [n.strip() for n in expected[1].split(", ")]
-    names = ["a valid IRI" if n == "IRI parsing failed" else n for n in names if n not in NOT_SPARQL]
-    hint = ("expected " + ("one of " if len(names) > 1 else "") + ", ".join(names)) if names else ""
+    names: list[str] = []
+    for match in _EXPECTED_ITEM.finditer(expected[1]):
+        item = match[0].strip()
+        if item.startswith(("The ", "A ", "An ")) and " " in item[4:]:  # a sentence: the error itself
+            return item + (f" (at {found})" if found else "")
+        if not item or item.startswith("[") or item in NOT_SPARQL:
+            continue
+        item = "a valid IRI" if item == "IRI parsing failed" else item
+        if item not in names:
+            names.append(item)
+    shown = ", ".join(names[:15]) + (", …" if len(names) > 15 else "")
+    hint = ("expected " + ("one of " if len(names) > 1 else "") + shown) if names else ""
     if found is None:
         return hint or "syntax error"
     return f"unexpected {found}" + (f" ({hint})" if hint else "")
@@ -323,18 +338,6 @@ def to_sparql_json(outcome: QueryOutcome) -> str:
 def to_ntriples(triples: list[ox.Triple]) -> str:
     """Sorted N-Triples, one triple a line: the engine-neutral form of a graph result."""
     return "".join(sorted(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples))
-
-
-def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
-    """The project prefixes whose namespaces occur in ``triples`` (for readable Turtle output)."""
-    iris = {
-        t.value
-        for triple in triples
-        for t in (triple.subject, triple.predicate, triple.object)
-        if isinstance(t, ox.NamedNode)
-    }
-    iris |= {t.datatype.value for triple in triples for t in (triple.object,) if isinstance(t, ox.Literal)}
-    return {p: ns for p, ns in sorted(ALL_PREFIXES.items()) if any(i.startswith(ns) for i in iris)}
 
 
 def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
