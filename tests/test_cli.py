@@ -442,7 +442,7 @@ BROKEN = {
     "lines": ("SELECT ?x WHERE {\n  ?x ?y ?z .\n  ?x ?y\n}\n", "unexpected '}'", 4, 1),
     "ungrouped": (
         "SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?o",
-        "The SELECT contains a variable that is unbound (at '?o')",
+        "The SELECT contains a variable that is unbound",
         1,
         39,
     ),

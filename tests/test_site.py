@@ -171,6 +171,8 @@ def test_a_persons_page_answers_first_and_reads_links_from_its_side(client: http
     assert claims and all(line.lstrip().startswith("author of:") for line in claims), claims
     meeting = client.get("/doc/event/all-staff-meeting-2025.html").text.split('id="refs"', 1)[1]
     assert "recorded here:" in meeting.split("</section>", 1)[0] and "time of:" not in meeting
+    launch = client.get("/doc/event/deepseek-app-launch.html").text.split('id="refs"', 1)[1]
+    assert "reference point of:" in launch.split("</section>", 1)[0]  # "21 days following" it
     flow = client.get("/doc/unit/flow.html").text.split('id="refs"', 1)[1].split("</section>", 1)[0]
     assert re.search(
         r"<span class=\"how\">established in:</span> <a [^>]*>creation of the Flow team</a>", flow

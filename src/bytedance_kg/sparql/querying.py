@@ -184,7 +184,7 @@ def _readable_expectation(message: str, found: str | None) -> str:
     for match in _EXPECTED_ITEM.finditer(expected[1]):
         item = match[0].strip()
         if item.startswith(("The ", "A ", "An ")) and " " in item[4:]:  # a sentence: the error itself
-            return item + (f" (at {found})" if found else "")
+            return item  # its place is where the parser noticed, not what it names: none is added
         if not item or item.startswith("[") or item in NOT_SPARQL:
             continue
         item = "a valid IRI" if item == "IRI parsing failed" else item
