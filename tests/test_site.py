@@ -331,5 +331,13 @@ def test_an_escaped_hash_names_another_iri_and_says_where_the_fragment_is(client
     for path in ("/id/person/nobody%23x", "/id/person/zhu-jun%23x", "/doc/person/zhu-jun.html%23x"):
         answer = client.get(path, headers={"Accept": "text/plain"})  # no such thing: no pointer
         assert answer.status_code == 404 and "described at" not in answer.text, path
+    vocabulary = {
+        "/ontology%23Person": "is described at /ontology.html#Person",
+        "/shapes%23PersonShape": "is described at /shapes.ttl",
+    }
+    for path, pointer in vocabulary.items():
+        answer = client.get(path, headers={"Accept": "text/plain"})
+        assert answer.status_code == 404 and pointer in answer.text, path
+    assert "described at" not in client.get("/ontology%23NoSuchTerm", headers={"Accept": "text/plain"}).text
     document = client.get("/doc/quote/headline.ttl").text
     assert "quote:headline\\#text a oa:TextQuoteSelector" in document  # in its quote's document

@@ -34,6 +34,7 @@ from bytedance_kg.server.linkeddata import (
     context,
     document,
     download,
+    escaped_vocabulary_term,
     identifier,
     ontology,
     ontology_document,
@@ -62,7 +63,10 @@ async def _follow_releases(backend: Backend) -> None:
 
 async def _not_found(request: Request, error: Exception) -> Response:
     """Every 404 is the site's one error page (or plain text), whichever route gave it."""
-    return error_response(request, 404, f"there is no page at {request.url.path[:200]}; try the search")
+    pointer = escaped_vocabulary_term(request.app.state.site, request.url.path)
+    return error_response(
+        request, 404, f"there is no page at {request.url.path[:200]}{pointer or '; try the search'}"
+    )
 
 
 async def _with_slash(request: Request) -> Response:

@@ -51,6 +51,23 @@ def escaped_fragment(request: Request, site: Site, path: str) -> Response | None
     return error_response(request, 404, message)
 
 
+_VOCABULARY_DOCUMENTS = {"ontology": "/ontology.html#{local}", "shapes": "/shapes.ttl"}
+"""Where a term of the ontology or a shape (a hash IRI) is described, by the path before its ``#``."""
+
+
+def escaped_vocabulary_term(site: Site, path: str) -> str:
+    """For ``/ontology%23Person`` (a raw path; ``%23`` is not ``#``): where the term the client
+    probably meant, ``<.../ontology#Person>``, is described, when it exists; else nothing."""
+    found = re.fullmatch(r"/(ontology|shapes)%23([A-Za-z][\w.-]{0,100})", path)
+    if found is None:
+        return ""
+    iri = f"{site.base}{found[1]}#{found[2]}"
+    graph = GRAPH["shapes"] if found[1] == "shapes" else GRAPH["ontology"]
+    if not site.backend.outcome(f"ASK {{ <{iri}> ?p ?o }}", [str(graph)]).boolean:
+        return ""
+    return f"; <{iri}> is described at " + _VOCABULARY_DOCUMENTS[found[1]].format(local=found[2])
+
+
 def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
