@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from bytedance_kg.server.linkeddata import (
     context,
     document,
     download,
-    escaped_vocabulary_term,
+    escaped_hash,
     identifier,
     ontology,
     ontology_document,
@@ -63,7 +64,7 @@ async def _follow_releases(backend: Backend) -> None:
 
 async def _not_found(request: Request, error: Exception) -> Response:
     """Every 404 is the site's one error page (or plain text), whichever route gave it."""
-    pointer = escaped_vocabulary_term(request.app.state.site, request.url.path)
+    pointer = escaped_hash(request.app.state.site, urllib.parse.unquote(request.url.path))
     return error_response(
         request, 404, f"there is no page at {request.url.path[:200]}{pointer or '; try the search'}"
     )

@@ -33,46 +33,49 @@ from bytedance_kg.server.site import (
 )
 
 
-def escaped_fragment(request: Request, site: Site, path: str) -> Response | None:
-    """A 404 for a path with ``%23`` in it (an escaped ``#``), which names another IRI than the one
-    with a fragment (RFC 3986: ``%23`` and ``#`` are not the same). When the thing with that
-    fragment exists, the answer says which document describes it, as a client that strips the
-    fragment would have asked."""
+def escaped_hash(site: Site, path: str) -> str | None:
+    """For a path whose ``#`` came escaped (``/id/quote/headline%23text``, ``/ontology%23Person``;
+    ``path`` decoded): ``None`` if it has no ``#``, else where the thing with that fragment is
+    described (``"; <...#text> is described at /doc/quote/headline.html"``), or ``""`` when there
+    is no such thing. Such a path names another IRI than the one with a fragment (RFC 3986: ``%23``
+    is not ``#``), so it is a 404 that points where a client stripping the fragment would ask."""
     if "#" not in path:
         return None
-    base, _, fragment = path.partition("#")
-    stem, dot, extension = base.rpartition(".")
-    base = stem if dot and extension in DOC_FORMATS else base  # /doc/x.html%23y: the document is x
-    fragment = fragment.rpartition(".")[0] if fragment.rpartition(".")[2] in DOC_FORMATS else fragment
-    iri = f"{site.base}id/{base}#{fragment}"
-    message = f"nothing is known about <{site.base}id/{path[:200].replace('#', '%23')}>"
-    if base and exists(site, iri):
-        message += f"; <{iri[:300]}> is described at /doc/{base}.html"
-    return error_response(request, 404, message)
-
-
-_VOCABULARY_DOCUMENTS = {"ontology": "/ontology.html#{local}", "shapes": "/shapes.ttl"}
-"""Where a term of the ontology or a shape (a hash IRI) is described, by the path before its ``#``."""
-
-
-def escaped_vocabulary_term(site: Site, path: str) -> str:
-    """For ``/ontology%23Person`` (a raw path; ``%23`` is not ``#``): where the term the client
-    probably meant, ``<.../ontology#Person>``, is described, when it exists; else nothing."""
-    found = re.fullmatch(r"/(ontology|shapes)%23([A-Za-z][\w.-]{0,100})", path)
-    if found is None:
+    before, _, fragment = path.partition("#")
+    fragment = _without_extension(fragment)  # /doc/x%23y.ttl: the fragment is y
+    graphs: list[str] | None = None
+    if before in ("/ontology", "/shapes"):
+        iri = f"{site.base}{before[1:]}#{fragment}"
+        document = f"/ontology.html#{fragment}" if before == "/ontology" else "/shapes.ttl"
+        graphs = [str(GRAPH[before[1:]])]
+    elif before.startswith(("/id/", "/doc/")):
+        stem = _without_extension(before.split("/", 2)[2])  # /doc/x.html%23y: the document is x
+        iri, document = f"{site.base}id/{stem}#{fragment}", f"/doc/{stem}.html"
+    else:
         return ""
-    iri = f"{site.base}{found[1]}#{found[2]}"
-    graph = GRAPH["shapes"] if found[1] == "shapes" else GRAPH["ontology"]
-    if not site.backend.outcome(f"ASK {{ <{iri}> ?p ?o }}", [str(graph)]).boolean:
-        return ""
-    return f"; <{iri}> is described at " + _VOCABULARY_DOCUMENTS[found[1]].format(local=found[2])
+    known = fragment and exists(site, iri, graphs)
+    return f"; <{iri[:300]}> is described at {document[:300]}" if known else ""
+
+
+def _without_extension(name: str) -> str:
+    stem, dot, extension = name.rpartition(".")
+    return stem if dot and extension in DOC_FORMATS else name
+
+
+def _escaped_hash_refused(request: Request, site: Site, prefix: str, path: str) -> Response | None:
+    """The 404 of :func:`escaped_hash` for ``/id/`` and ``/doc/`` (``path``: what follows ``prefix``)."""
+    pointer = escaped_hash(site, prefix + path)
+    if pointer is None:
+        return None
+    iri = f"{site.base}id/{path[:200].replace('#', '%23')}"
+    return error_response(request, 404, f"nothing is known about <{iri}>{pointer}")
 
 
 def identifier(request: Request) -> Response:
     """``/id/...``: a thing, not a document: 303 See Other to the document in the asked format."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
-    escaped = escaped_fragment(request, site, path)
+    escaped = _escaped_hash_refused(request, site, "/id/", path)
     if escaped is not None:
         return escaped
     iri = site.base + "id/" + path
@@ -94,7 +97,7 @@ def document(request: Request) -> Response:
     (what it holds: :mod:`~bytedance_kg.server.documents`)."""
     site: Site = request.app.state.site
     path = request.path_params["path"]
-    escaped = escaped_fragment(request, site, path)  # before negotiation: a 404 in any format
+    escaped = _escaped_hash_refused(request, site, "/doc/", path)  # before negotiation: any format
     if escaped is not None:
         return escaped
     stem, dot, extension = path.rpartition(".")

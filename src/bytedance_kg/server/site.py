@@ -113,15 +113,15 @@ def script_safe(json_text: str) -> str:
     return json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def exists(site: Site, iri: str) -> bool:
-    """Whether the graph says anything about ``iri`` (False for a string that is not a valid IRI)."""
+def exists(site: Site, iri: str, graphs: list[str] | None = None) -> bool:
+    """Whether the graph (``graphs``; by default the reasoned release and what the article implies)
+    says anything about ``iri`` (False for a string that is not a valid IRI)."""
     try:
         thing = ox.NamedNode(iri)
     except ValueError:
         return False
-    return bool(
-        site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", [*FULL_GRAPHS, str(GRAPH["implied"])]).boolean
-    )
+    graphs = graphs if graphs is not None else [*FULL_GRAPHS, str(GRAPH["implied"])]
+    return bool(site.backend.outcome(f"ASK {{ {thing} ?p ?o }}", graphs).boolean)
 
 
 def document_graphs(site: Site, thing: ox.NamedNode) -> list[str]:

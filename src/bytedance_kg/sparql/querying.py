@@ -113,9 +113,10 @@ class QueryOutcome:
     triples: list[ox.Triple] | None = None
 
 
-NOT_SPARQL = {"[_]", "LATERAL", "SERVICE"}
+NOT_SPARQL = {"LATERAL", "SERVICE"}
 """Names pyoxigraph's parser lists among what it expected that a person cannot write here: an
-internal rule, an extension of the engine's to SPARQL 1.1, and ``SERVICE``, which the guard refuses."""
+extension of the engine's to SPARQL 1.1, and ``SERVICE``, which the guard refuses (its internal
+rules, such as ``[_]``, are bracketed like character classes and left out with them)."""
 
 
 def engine_error(
