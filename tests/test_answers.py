@@ -143,3 +143,25 @@ def test_the_budget_holds_and_the_least_recently_used_go_first() -> None:
     off: AnswerCache[str] = AnswerCache(0)
     off.put(keys[10], "answer", b"")
     assert len(off) == 0
+
+
+def test_the_guard_s_verdict_on_a_repeated_text_is_reused_and_bounded() -> None:
+    """A worker keeps the guard's verdicts on recent short texts: the same text and row limit give
+    the same verdict, another row limit is checked anew, refusals and long texts are never kept,
+    and at most ``size`` verdicts are held, the least recently used going first."""
+    from bytedance_kg.server.operation import CheckedQueries
+    from bytedance_kg.sparql.guard import QueryRefused, check_query
+
+    kept = CheckedQueries(size=2, max_chars=200)
+    first = kept.check("SELECT * WHERE { ?s ?p ?o }", 11)
+    assert kept.check("SELECT * WHERE { ?s ?p ?o }", 11) is first
+    assert first == check_query("SELECT * WHERE { ?s ?p ?o }", 11)
+    other = kept.check("SELECT * WHERE { ?s ?p ?o }", 5)
+    assert other is not first and other.row_limit == 5
+    with pytest.raises(QueryRefused):
+        kept.check("SELECT * WHERE { SERVICE <http://127.0.0.1/> { ?s ?p ?o } }", 11)
+    assert len(kept._kept) == 2
+    kept.check("ASK {}", None)  # a third: the least recently used (the first) goes
+    assert kept.check("SELECT * WHERE { ?s ?p ?o }", 11) is not first
+    long = "SELECT * WHERE { ?s ?p ?o }" + " " * 300
+    assert kept.check(long, 11) is not kept.check(long, 11)

@@ -8,6 +8,8 @@ client's own share of a worker to spend, not every other client's.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from bytedance_kg.project.graphs import FULL_GRAPHS
@@ -92,11 +94,47 @@ class ProtocolRequest:
     named_param: list[str] | None
 
 
+class CheckedQueries:
+    """The guard's verdicts on the last few query texts that passed it, to give again when the same
+    text comes back (a page's saved query, a client polling): the guard is a pure function of the
+    text and the row limit, so its verdict can be reused, and that is a quarter of a worker's time
+    on a typical saved query. Only texts up to ``max_chars`` are kept, so that a worker holds at
+    most about ``size`` small verdicts (a long query's token offsets take far more room than its
+    text). Refusals are not kept: they are cheap to reach again and carry the client's positions.
+    The engine still parses and runs every query; no answer is kept here."""
+
+    def __init__(self, size: int = 128, max_chars: int = 8192) -> None:
+        self.size, self.max_chars = size, max_chars
+        self._kept: OrderedDict[tuple[str, int | None], CheckedQuery] = OrderedDict()
+        self._lock = threading.Lock()  # the remote backend prepares on a pool of threads
+
+    def check(self, text: str, row_limit: int | None) -> CheckedQuery:
+        """:func:`check_query`'s answer, from the kept ones when the same text passed before."""
+        if len(text) > self.max_chars:
+            return check_query(text, row_limit)
+        key = (text, row_limit)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return kept
+        checked = check_query(text, row_limit)
+        with self._lock:
+            self._kept[key] = checked
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return checked
+
+
+CHECKED = CheckedQueries()
+"""This process's recent verdicts (each query worker has its own)."""
+
+
 def prepare(request: ProtocolRequest, row_limit: int | None = None) -> Operation:
     """Check the query, choose the answer's format and the dataset; raise :class:`Refused`. With
     ``row_limit``, the guard bounds a SELECT query's solutions in its text (``checked.row_limit``)."""
     try:
-        checked = check_query(request.text, row_limit)
+        checked = CHECKED.check(request.text, row_limit)
     except QueryRefused as refused:
         prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
         raise Refused(400, prefix + str(refused)) from None
