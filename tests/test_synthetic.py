@@ -63,6 +63,10 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert {"parse", "reason", "validate", "queries"} <= set(rows[1]["stages"])
     assert all(r["peak_rss"] > 10 * 2**20 for r in rows)
     assert "naive / ours" in bench.render(rows)
+    ours = rows[0]
+    assert ours["build"] == pytest.approx(ours["total"] - ours["stages"]["queries"])
+    alone = ours["build"] / rows[2]["total"]
+    assert f"`build` alone, without the saved queries: {alone:.1f})" in bench.render(rows)
 
 
 def test_endpoint_benchmark_smoke(built) -> None:

@@ -1,0 +1,70 @@
+"""What the fast validator's parts find, in one form: each becomes a pySHACL-like record
+(:class:`~bytedance_kg.pipeline.engines.shaperesults.ShapeResult`) and a node of the SHACL
+validation report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH, NamespaceManager
+from rdflib.term import Node
+
+from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
+from bytedance_kg.project.namespaces import new_graph
+
+NAMES = new_graph().namespace_manager
+
+
+def default_message(component: str, shape: Node) -> str:
+    """The message of a result whose shape writes none (pySHACL writes its own English there; the
+    differential tests compare only the shapes' own messages)."""
+    return f"Violates sh:{component} of {shape.n3(NAMES)}."
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result as RDF terms: a :class:`ShapeResult` and a report node are made from it."""
+
+    shape: Node
+    focus: Node
+    path: Node | None
+    component: URIRef
+    value: Node | None
+    message: str
+    severity: Node
+
+    def record(self, names: NamespaceManager) -> ShapeResult:
+        return ShapeResult(
+            shape=self.shape.n3(names),
+            focus=self.focus.n3(names),
+            path="" if self.path is None else self.path.n3(names),
+            component=self.component.n3(names),
+            value="" if self.value is None else self.value.n3(names),
+            message=self.message,
+            severity=self.severity.n3(names),
+        )
+
+
+def report_graph(findings: list[Finding], conforms: bool) -> Graph:
+    """The findings as a SHACL validation report graph."""
+    report = new_graph()
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(conforms)))
+    for finding in findings:
+        node = BNode()
+        report.add((root, SH.result, node))
+        report.add((node, RDF.type, SH.ValidationResult))
+        for predicate, value in (
+            (SH.sourceShape, finding.shape),
+            (SH.focusNode, finding.focus),
+            (SH.resultPath, finding.path),
+            (SH.sourceConstraintComponent, finding.component),
+            (SH.value, finding.value),
+            (SH.resultSeverity, finding.severity),
+        ):
+            if value is not None:
+                report.add((node, predicate, value))
+        report.add((node, SH.resultMessage, Literal(finding.message)))
+    return report
