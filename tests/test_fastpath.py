@@ -221,3 +221,76 @@ def test_qualified_counts_of_a_class_run_outside_the_core_engine_only_in_their_p
         reference = REFERENCE.validate(data, shapes, sources.terminology())
         assert Counter(r.key for r in fast.results) == Counter(r.key for r in reference.results)
         assert Counter(r.key for r in fast.results) == expected_keys(case)
+
+
+HEAD = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+ex:P sh:targetNode ex:a ; sh:property ex:Q .
+ex:Q sh:path ex:p ; sh:message "a qualified count"@en .
+"""
+NOT_PLAIN = {
+    "a sibling reads the value shape (qualifiedValueShapesDisjoint)": """
+        ex:P sh:property ex:S .
+        ex:Q sh:qualifiedValueShape [ sh:class ex:A ] ; sh:qualifiedMinCount 1 .
+        ex:S sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:B ] ;
+            sh:qualifiedValueShapesDisjoint true ; sh:qualifiedMinCount 1 .""",
+    "the parent is a property shape, whose focus nodes are its values": """
+        ex:P sh:path ex:knows .
+        ex:Q sh:qualifiedValueShape [ sh:class ex:A ] ; sh:qualifiedMinCount 1 .""",
+    "two qualified value shapes": """
+        ex:Q sh:qualifiedValueShape [ sh:class ex:A ], [ sh:class ex:B ] ; sh:qualifiedMinCount 2 .""",
+    "a class that is a blank node": """
+        ex:Q sh:qualifiedValueShape [ sh:class [] ] ; sh:qualifiedMinCount 1 .""",
+}
+DATA = """@prefix ex: <http://example.org/> .
+ex:a ex:p ex:x ; ex:knows ex:b . ex:b ex:p ex:y . ex:x a ex:A, ex:B ."""
+
+
+@pytest.mark.parametrize("case", sorted(NOT_PLAIN))
+def test_a_qualified_count_that_reads_more_than_its_own_values_stays_with_the_core_engine(case: str) -> None:
+    """Each of these would be counted wrongly on the parent's focus nodes alone (a review found
+    them): they are left to the Core engine, and the results are pySHACL's."""
+    from rdflib import Graph
+
+    from bytedance_kg.pipeline.engines.fast.qualified import qualified_counts
+
+    shapes = Graph().parse(data=HEAD + NOT_PLAIN[case], format="turtle")
+    data = Graph().parse(data=DATA, format="turtle")
+    assert qualified_counts(shapes) == []
+    fast, reference = (
+        engine(name).validate(Triples.of_graph(data), shapes) for name in ("fast", "reference")
+    )
+    assert fast.results and Counter(r.key for r in fast.results) == Counter(r.key for r in reference.results)
+
+
+@pytest.mark.parametrize("count", ["true", '"1"', "1, 2", "1.5"])
+def test_a_qualified_count_that_is_not_one_integer_is_not_counted_outside_the_core_engine(count: str) -> None:
+    """A malformed count is the Core engine's to report, not ours to read as something."""
+    from rdflib import Graph
+
+    from bytedance_kg.pipeline.engines.fast.qualified import qualified_counts
+
+    shape = f"ex:Q sh:qualifiedValueShape [ sh:class ex:A ] ; sh:qualifiedMinCount {count} ."
+    assert qualified_counts(Graph().parse(data=HEAD + shape, format="turtle")) == []
+
+
+def test_messages_keep_their_language_tag_in_the_report_as_pyshacl_writes_them() -> None:
+    """The report graph's sh:resultMessage is the shape's literal, ``@en`` included, whichever part
+    of the fast validator found the result (the Core engine reports only the text)."""
+    from rdflib import Graph, Literal
+
+    shapes = Graph().parse(
+        data=HEAD
+        + """ex:Q sh:qualifiedValueShape [ sh:class ex:C ] ; sh:qualifiedMinCount 1 .
+        ex:P sh:property [ sh:path ex:p ; sh:minCount 2 ; sh:message "too few"@en ] .""",
+        format="turtle",
+    )
+    data = Triples.of_graph(Graph().parse(data=DATA, format="turtle"))
+    messages = {
+        name: Counter(engine(name).validate(data, shapes).report.objects(None, SH.resultMessage))
+        for name in ("fast", "reference")
+    }
+    assert (
+        messages["fast"]
+        == messages["reference"]
+        == Counter({Literal("a qualified count", lang="en"): 1, Literal("too few", lang="en"): 1})
+    )

@@ -16,10 +16,27 @@ from bytedance_kg.project.namespaces import new_graph
 NAMES = new_graph().namespace_manager
 
 
-def default_message(component: str, shape: Node) -> str:
+def default_message(component: str, shape: Node) -> Literal:
     """The message of a result whose shape writes none (pySHACL writes its own English there; the
     differential tests compare only the shapes' own messages)."""
-    return f"Violates sh:{component} of {shape.n3(NAMES)}."
+    return Literal(f"Violates sh:{component} of {shape.n3(NAMES)}.")
+
+
+def shape_message(shapes: Graph, shape: Node) -> Literal | None:
+    """The shape's ``sh:message`` as written, language tag included (the first in a fixed order if
+    it has several); None when it writes none."""
+    return min((m for m in shapes.objects(shape, SH.message) if isinstance(m, Literal)), default=None)
+
+
+def written_message(shapes: Graph, shape: Node, text: str) -> Literal:
+    """The ``sh:message`` literal whose text an engine reported without its language tag: the
+    shape's own, else any shape's with that text (a blank-node shape's label in an engine's report
+    is not the one in ``shapes``); the bare text when no shape wrote it."""
+    for candidates in (shapes.objects(shape, SH.message), shapes.objects(None, SH.message)):
+        matching = [m for m in candidates if isinstance(m, Literal) and str(m) == text]
+        if matching:
+            return min(matching)
+    return Literal(text)
 
 
 @dataclass(frozen=True)
@@ -31,17 +48,18 @@ class Finding:
     path: Node | None
     component: URIRef
     value: Node | None
-    message: str
+    message: Literal
     severity: Node
 
     def record(self, names: NamespaceManager) -> ShapeResult:
+        """The finding as the record both engines' results are compared in."""
         return ShapeResult(
             shape=self.shape.n3(names),
             focus=self.focus.n3(names),
             path="" if self.path is None else self.path.n3(names),
             component=self.component.n3(names),
             value="" if self.value is None else self.value.n3(names),
-            message=self.message,
+            message=str(self.message),
             severity=self.severity.n3(names),
         )
 
@@ -66,5 +84,5 @@ def report_graph(findings: list[Finding], conforms: bool) -> Graph:
         ):
             if value is not None:
                 report.add((node, predicate, value))
-        report.add((node, SH.resultMessage, Literal(finding.message)))
+        report.add((node, SH.resultMessage, finding.message))
     return report

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
@@ -48,12 +48,21 @@ class Targets:
         """The focus nodes of these targets in ``store`` (SHACL instances of a class through
         ``rdfs:subClassOf*``, as SHACL defines class targets)."""
         nodes = set(map(to_ox, self.nodes))
-        patterns = [f"?x <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}>" for cls in self.classes]
-        patterns += [f"?x <{predicate}> ?y" for predicate in self.subjects_of]
+        for cls in self.classes:
+            nodes |= instances_of(store, cls)
+        patterns = [f"?x <{predicate}> ?y" for predicate in self.subjects_of]
         patterns += [f"?y <{predicate}> ?x" for predicate in self.objects_of]
         for pattern in patterns:
             nodes |= select_x(store, f"SELECT DISTINCT ?x WHERE {{ {pattern} }}")
         return nodes
+
+
+def instances_of(store: ox.Store, cls: Node) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
+    """The SHACL instances of ``cls`` in ``store``: the subjects of ``rdf:type`` one of its
+    ``rdfs:subClassOf*`` subclasses (a class that is not an IRI has none that a query can name)."""
+    if not isinstance(cls, URIRef):
+        return set()
+    return select_x(store, f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}> }}")
 
 
 def select_x(store: ox.Store, query: str) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
