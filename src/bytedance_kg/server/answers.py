@@ -3,9 +3,11 @@
 A release never changes once written (a rebuild writes a new folder, and the server moves to it
 between queries), so an answer depends only on the release, the query text, what the client
 accepts, the dataset it names, and the server's limits (fixed for its life), unless the query
-calls a function whose value is new on every run (``NOW()``, ``RAND()``, ...: :data:`VOLATILE`);
-such a query is always run. Those (but the limits)
-are the key; the release folder is part of it, so a move to a new release never serves an old
+calls a function whose value is new on every run (``NOW()``, ``RAND()``, ...). Whether it may is
+the worker's to say, from the guard's reading of the text the engine runs (escapes decoded,
+comments dropped): such an answer is never kept, so its key never finds one, and the query is
+always run. The event loop does not try to read the text itself. Those (but the limits) are the
+key; the release folder is part of it, so a move to a new release never serves an old
 answer. Only answers a worker gave in full or cut at a documented limit are kept, never refusals,
 failures or timeouts, and only inline ones (at most ``INLINE_BYTES``); the whole is bounded in bytes,
 least recently used first out. A hit skips the worker pool and its fair-share queue: it costs the
@@ -14,7 +16,6 @@ server a dictionary lookup and a copy, less than the queue itself.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
@@ -24,22 +25,13 @@ Key = tuple[str, str, str | None, tuple[str, ...] | None, tuple[str, ...] | None
 A = TypeVar("A")
 MAX_KEY_CHARACTERS = 4096
 """Longer requests are not kept: the server's event loop does nothing that grows with the query
-text (SECURITY.md), and hashing a key and one regular expression (:data:`VOLATILE`) are all
-a lookup does with it. Saved queries and
-the pages' queries are far shorter."""
-
-
-VOLATILE = re.compile(r"(?i)\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(")
-"""SPARQL's functions whose value is new on every run (the time, a random number, a fresh IRI,
-string or blank node): a query that may call one is run again, never answered from a kept answer.
-Matched on the text, so a name inside a string or an IRI also keeps a query out, which costs only
-a run; the text is at most :data:`MAX_KEY_CHARACTERS` long when this is tried."""
+text (SECURITY.md), and hashing a key is all a lookup does with it. Saved queries and the pages'
+queries are far shorter."""
 
 
 def answer_key(release: str, request: ProtocolRequest) -> Key | None:
     """What an answer depends on, besides the server's limits; ``None`` for a request too long to
-    keep (:data:`MAX_KEY_CHARACTERS`, measured before anything is copied or hashed) or one whose
-    answer may differ from run to run (:data:`VOLATILE`)."""
+    keep (:data:`MAX_KEY_CHARACTERS`, measured before anything is copied or hashed)."""
     default, named = request.default_param, request.named_param
     length = len(request.text) + len(request.accept or "")
     for values in (default, named):
@@ -47,7 +39,7 @@ def answer_key(release: str, request: ProtocolRequest) -> Key | None:
             if len(values) > MAX_KEY_CHARACTERS:
                 return None
             length += sum(len(value) for value in values)
-    if length > MAX_KEY_CHARACTERS or VOLATILE.search(request.text):
+    if length > MAX_KEY_CHARACTERS:
         return None
     return (
         release,

@@ -171,7 +171,7 @@ class RemoteBackend:
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": operation.media_type},
             self.limits.max_bytes,
         )
-        return Answer(len(body), operation.media_type, body=body)
+        return Answer(len(body), operation.media_type, body=body, volatile=operation.checked.volatile)
 
     async def stream(self, answer: Answer) -> AsyncIterator[bytes]:
         yield answer.body or b""

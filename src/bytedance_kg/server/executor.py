@@ -128,6 +128,9 @@ class Answer:
     path: str | None = None
     truncated: str | None = None
     """``None``, ``"rows"`` or ``"bytes"``."""
+    volatile: bool = False
+    """The query may call a function whose value is new on every run, as the guard read it in the
+    worker (:attr:`~bytedance_kg.sparql.guard.CheckedQuery.volatile`): the answer is never kept."""
 
 
 class QueryTimeout(Exception):
@@ -397,10 +400,14 @@ def execute(
             406, f"the answer holds a control character, which XML 1.0 cannot carry: ask for {instead}"
         )
     if len(body) <= INLINE_BYTES:
-        return Answer(len(body), media_type, body=body, truncated=truncated)
+        return Answer(
+            len(body), media_type, body=body, truncated=truncated, volatile=operation.checked.volatile
+        )
     with open(request.spool, "wb") as spool:
         spool.write(body)
-    return Answer(len(body), media_type, path=request.spool, truncated=truncated)
+    return Answer(
+        len(body), media_type, path=request.spool, truncated=truncated, volatile=operation.checked.volatile
+    )
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -705,7 +712,7 @@ class QueryService:
             assert isinstance(value, Answer)
             if value.path is not None:  # counted from now until it is sent or given up (:meth:`done`)
                 self.spooled[value.path] = (client, time.monotonic())
-            elif value.body is not None and key is not None:
+            elif value.body is not None and key is not None and not value.volatile:
                 self.answers.put(key, value, value.body)
             return dataclasses.replace(value, client=client)
         if status == "memory":

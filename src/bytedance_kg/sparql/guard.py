@@ -141,6 +141,10 @@ class CheckedQuery:
     """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
     (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
     if it was not asked, or the query is not a SELECT, or its ``LIMIT`` is not a plain integer."""
+    volatile: bool = False
+    """Whether ``text`` may call one of :data:`VOLATILE_FUNCTIONS`, read on the tokens the engine
+    gets (escapes decoded, comments gone; a name in a string or an IRI is not a call): its answer
+    may differ from run to run, so none is kept for reuse."""
 
     def place(self, line: int, column: int) -> tuple[int, int]:
         """The original line and column of a 1-based position the engine reported in ``text``."""
@@ -152,6 +156,11 @@ class CheckedQuery:
                 break
             original = source
         return _line_column(self.original, original)
+
+
+VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+"""SPARQL's built-in functions whose value is new on every run: the time, a random number, a fresh
+IRI, string or blank node."""
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -341,8 +350,16 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
     if row_limit is not None and form == "SELECT":
         tokens, limit = _limit_rows(tokens, row_limit, len(original))
     text, offsets = _serialise(tokens)
-    has_dataset = any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens)
-    return CheckedQuery(text, form, has_dataset, original, offsets, limit)
+    words = {t.text.upper() for t in tokens if t.kind == "word"}
+    return CheckedQuery(
+        text,
+        form,
+        "FROM" in words,
+        original,
+        offsets,
+        limit,
+        volatile=not words.isdisjoint(VOLATILE_FUNCTIONS),
+    )
 
 
 def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], int | None]:
