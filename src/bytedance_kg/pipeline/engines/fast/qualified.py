@@ -121,8 +121,10 @@ def _plain(shapes: Graph, shape: Node) -> QualifiedCount | None:
     if len(set(shapes.subjects(None, inner))) != 1 or len(list(shapes.objects(shape, SH.severity))) > 1:
         return None
     parent = _parent(shapes, shape)
-    targets = None if parent is None else Targets.of(shapes, parent)
-    if parent is None or targets is None or not targets.declared or targets.advanced:
+    if parent is None:
+        return None
+    targets = Targets.of(shapes, parent)
+    if not targets.declared or targets.advanced:
         return None
     counts = _counts(shapes, shape)
     if counts is None or counts == (None, None):
