@@ -455,3 +455,42 @@ def test_offline_commands_run_without_network() -> None:
             [sys.executable, "-c", probe, command], cwd=ROOT, capture_output=True, text=True, timeout=120
         )
         assert result.stdout.strip().splitlines()[-1] == expected, (command, result.stdout, result.stderr)
+
+
+BAD_SHAPES = {
+    "a count that is a boolean": (
+        "sh:qualifiedMinCount 1 ;",
+        "sh:qualifiedMinCount true ;",
+        "not a non-negative",
+    ),
+    "a count that is a string": (
+        "sh:qualifiedMinCount 1 ;",
+        'sh:qualifiedMinCount "1" ;',
+        "not a non-negative",
+    ),
+    "two counts": ("sh:qualifiedMinCount 1 ;", "sh:qualifiedMinCount 1, 2 ;", "at most one value"),
+    "a pattern that is no regular expression": (
+        'sh:pattern "^https://w3id\\\\.org/bytedance-kg/id/claim/',
+        'sh:pattern "^(https://w3id\\\\.org/bytedance-kg/id/claim/',
+        "cannot run the shapes",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SHAPES))
+def test_a_malformed_shapes_graph_is_one_input_error_on_every_engine(tmp_path: Path, case: str) -> None:
+    """SHACL fixes the form of a shape's counts; the two engines read a count in another form
+    differently (one as a number, one not at all), so it is refused before either runs, naming the
+    file, the shape and the parameter; what an engine cannot compile (a broken sh:pattern) is one
+    line too, never a traceback."""
+    old, new, message = BAD_SHAPES[case]
+    scratch = copy_sources(tmp_path)
+    text = scratch.shapes.read_text(encoding="utf-8")
+    assert old in text
+    scratch.shapes.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for command in (["validate"], ["validate", "--engine", "reference"]):
+        result = cli("--root", str(scratch.root), *command)
+        _one_line_error(result, 2)
+        assert message in result.stderr
+        if "count" in case:
+            assert f"{scratch.shapes} (shape:" in result.stderr and "sh:qualifiedMinCount" in result.stderr

@@ -25,6 +25,7 @@ from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, engine
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult, gate_files
+from bytedance_kg.pipeline.shapesgraph import check_shape_parameters
 from bytedance_kg.pipeline.sources import Sources, query_store
 from bytedance_kg.project.errors import InputError, NonConformanceError
 from bytedance_kg.project.graphs import QUERY_GRAPHS
@@ -141,6 +142,7 @@ def _check_sources(
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
         check_project_queries(paths, sources.shapes)
+        check_shape_parameters(sources.shapes, paths.shapes)
     report = CheckReport()
     with _timed(timings, "quotes", progress):
         quoted = quote_graph(sources.triples("data"))

@@ -50,7 +50,7 @@ from bytedance_kg.pipeline.engines.fast.findings import (
 from bytedance_kg.pipeline.engines.fast.qualified import qualified_counts, run_qualified_counts
 from bytedance_kg.pipeline.engines.fast.targets import Targets
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
-from bytedance_kg.project.errors import KGError
+from bytedance_kg.project.errors import InputError, KGError
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.rdf.triples import Triples, fill
 
@@ -205,7 +205,14 @@ def run_sparql_constraints(
 
 @lru_cache(maxsize=8)
 def _compiled(shapes_text: str) -> shacl.Shapes:
-    return shacl.Shapes.from_text(shapes_text, format="ntriples")
+    """The shapes compiled by the Core engine; a shapes graph it refuses is an input error in one
+    line, as pySHACL's refusals are in the reference engine."""
+    try:
+        return shacl.Shapes.from_text(shapes_text, format="ntriples")
+    except ValueError as error:
+        raise InputError(
+            "shapes", f"the SHACL Core engine cannot run the shapes: {' '.join(str(error).split())[:300]}"
+        ) from None
 
 
 def core_shapes(shapes: Graph, run_here: Collection[Node] = ()) -> str:
