@@ -21,11 +21,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from bytedance_kg.pipeline.article import load_articles, quote_graph, verify_quotes
-from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, engine
+from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, ShapesRefused, engine
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult, gate_files
-from bytedance_kg.pipeline.shapesgraph import check_shape_parameters
+from bytedance_kg.pipeline.shapesgraph import check_shapes_graph, name_of
 from bytedance_kg.pipeline.sources import Sources, query_store
 from bytedance_kg.project.errors import InputError, NonConformanceError
 from bytedance_kg.project.graphs import QUERY_GRAPHS
@@ -142,7 +142,7 @@ def _check_sources(
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
         check_project_queries(paths, sources.shapes)
-        check_shape_parameters(sources.shapes, paths.shapes)
+        check_shapes_graph(sources.shapes, paths.shapes)
     report = CheckReport()
     with _timed(timings, "quotes", progress):
         quoted = quote_graph(sources.triples("data"))
@@ -152,7 +152,10 @@ def _check_sources(
         reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
         report.reasoning_problems = reasoned.problems + sources.shared_triples()
     with _timed(timings, "validate", progress):
-        validation = checker.validate(sources.triples("data"), sources.shapes, sources.terminology())
+        try:
+            validation = checker.validate(sources.triples("data"), sources.shapes, sources.terminology())
+        except ShapesRefused as refused:
+            raise InputError(paths.shapes, str(refused)) from None
         report.shape_results, report.shacl_report = validation.results, validation.report
     with _timed(timings, "gates", progress):
         report.gate_results = checker.gates(sources, paths.checks_dir)
@@ -180,7 +183,7 @@ def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
     declared = frozenset(str(shapes.value(d, SH.prefix)) for d in shapes.objects(None, SH.declare))
     for predicate in (SH.select, SH.ask, SH.construct):
         queries += [
-            (str(text), f"{paths.shapes} ({node.n3(shapes.namespace_manager)})", declared)
+            (str(text), f"{paths.shapes} ({name_of(shapes, node)})", declared)
             for node, text in sorted(shapes.subject_objects(predicate))
         ]
     for text, origin, prefixes in queries:

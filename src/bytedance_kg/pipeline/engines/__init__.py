@@ -27,7 +27,14 @@ from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult
 from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.errors import KGError
 from bytedance_kg.rdf.triples import Triples
+
+
+class ShapesRefused(KGError):
+    """An engine cannot run the shapes it was given (a pattern it cannot compile, a form it does not
+    run exactly): the build reports it as an input error in the shapes file (exit 2). The engines
+    are given the shapes as a graph, so the build, which read the file, names it."""
 
 
 @dataclass(frozen=True)

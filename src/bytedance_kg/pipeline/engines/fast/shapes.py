@@ -39,6 +39,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from bytedance_kg.pipeline.engines import ShapesRefused
 from bytedance_kg.pipeline.engines.fast.findings import (
     NAMES,
     Finding,
@@ -50,12 +51,11 @@ from bytedance_kg.pipeline.engines.fast.findings import (
 from bytedance_kg.pipeline.engines.fast.qualified import qualified_counts, run_qualified_counts
 from bytedance_kg.pipeline.engines.fast.targets import Targets
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
-from bytedance_kg.project.errors import InputError, KGError
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.rdf.triples import Triples, fill
 
 
-class UnsupportedShapes(KGError):
+class UnsupportedShapes(ShapesRefused):
     """The shapes use something the fast validator cannot run exactly: the build stops (exit 2)."""
 
 
@@ -210,8 +210,8 @@ def _compiled(shapes_text: str) -> shacl.Shapes:
     try:
         return shacl.Shapes.from_text(shapes_text, format="ntriples")
     except ValueError as error:
-        raise InputError(
-            "shapes", f"the SHACL Core engine cannot run the shapes: {' '.join(str(error).split())[:300]}"
+        raise ShapesRefused(
+            f"the SHACL Core engine cannot run the shapes: {' '.join(str(error).split())[:300]}"
         ) from None
 
 

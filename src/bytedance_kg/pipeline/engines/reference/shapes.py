@@ -8,8 +8,8 @@ from __future__ import annotations
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph
 
+from bytedance_kg.pipeline.engines import ShapesRefused
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult, results_of
-from bytedance_kg.project.errors import InputError
 
 
 def validate_graph(
@@ -35,10 +35,8 @@ def validate_graph(
             allow_warnings=True,
         )
     except Exception as error:  # pySHACL raises its own and pyparsing's types on shapes it cannot run
-        raise InputError(
-            "shapes", f"pySHACL cannot run the shapes: {' '.join(str(error).split())[:300]}"
-        ) from None
+        raise ShapesRefused(f"pySHACL cannot run the shapes: {' '.join(str(error).split())[:300]}") from None
     if not isinstance(report, Graph):  # pySHACL returns a failure object instead of a report in some cases
-        raise InputError("shapes", f"pySHACL cannot run the shapes: {' '.join(str(report).split())[:300]}")
+        raise ShapesRefused(f"pySHACL cannot run the shapes: {' '.join(str(report).split())[:300]}")
     report.namespace_manager = data.namespace_manager
     return bool(conforms), results_of(report), report
