@@ -47,6 +47,16 @@ def _iri(shapes: Graph, value: Node) -> str | None:
     return None if isinstance(value, URIRef) else "not an IRI"
 
 
+def _shape(shapes: Graph, value: Node) -> str | None:
+    return "not a shape (an IRI or a blank node)" if isinstance(value, Literal) else None
+
+
+def _property_shape(shapes: Graph, value: Node) -> str | None:
+    if isinstance(value, Literal):
+        return "not a shape (an IRI or a blank node)"
+    return None if len(list(shapes.objects(value, SH.path))) == 1 else "a shape without one sh:path"
+
+
 def _string(shapes: Graph, value: Node) -> str | None:
     plain = isinstance(value, Literal) and value.datatype in (None, XSD.string) and not value.language
     return None if plain else "not an xsd:string"
@@ -88,8 +98,8 @@ def _list_of(rule: Rule | None) -> Rule:
         listed = members(shapes, value)
         if listed is None:
             return "not a well-formed list"
-        wrong = [problem for member in listed if rule and (problem := rule(shapes, member))]
-        return f"a list with a member {wrong[0]}" if wrong else None
+        wrong = [(member, problem) for member in listed if rule and (problem := rule(shapes, member))]
+        return f"a list whose member {shown(shapes, wrong[0][0])} is {wrong[0][1]}" if wrong else None
 
     return check
 
@@ -100,6 +110,8 @@ PATH_OPERATORS = (SH.inversePath, SH.alternativePath, SH.zeroOrMorePath, SH.oneO
 def _path(shapes: Graph, value: Node, depth: int = 0) -> str | None:
     """SHACL's property paths (section 2.3.1): an IRI, a list of two or more paths, one of the
     path operators on a path, ``sh:alternativePath`` on a list of two or more paths."""
+    if value == RDF.nil:
+        return "not a well-formed property path (an empty sequence)"
     if isinstance(value, URIRef):
         return None
     if not isinstance(value, BNode) or depth > 64:
@@ -136,8 +148,12 @@ RULES: dict[URIRef, Rule] = {
     SH["in"]: _list_of(None),
     SH.languageIn: _list_of(_string),
     SH.ignoredProperties: _list_of(_iri),
-    **dict.fromkeys((SH["and"], SH["or"], SH.xone), _list_of(None)),
+    **dict.fromkeys((SH["and"], SH["or"], SH.xone), _list_of(_shape)),
     SH.path: _path,
+    **dict.fromkeys((SH.node, SH["not"], SH.qualifiedValueShape), _shape),
+    SH.property: _property_shape,
+    **dict.fromkeys((SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals), _iri),
+    SH.prefixes: _shape,
 }
 """Each checked parameter's rule for its values."""
 
