@@ -83,6 +83,10 @@ class BuildResult:
     timings: dict[str, float]
     outputs: list[Path]
     counts: dict[str, int]
+    helper_peak: int = 0
+    """The sum of the peak resident memory (bytes) of the processes that helped write the release
+    (:mod:`~bytedance_kg.release.derived`, pyLODE): with this process's own peak, an upper bound
+    on what the build held at any one time."""
 
 
 Progress = Callable[[str], None]
@@ -256,7 +260,7 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
         "full triples": reasoned.full_size,
         "shapes": len(set(sources.shapes.subjects(None, None))),
     }
-    return BuildResult(report, reasoned, timings, outputs, counts)
+    return BuildResult(report, reasoned, timings, outputs, counts, sum(written.helper_peaks.values()))
 
 
 def format_report(report: CheckReport) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import resource
 import shutil
 import statistics
 import tempfile
@@ -28,8 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bytedance_kg.project.paths import ProjectPaths
+from bytedance_kg.system.memory import peak_resident_bytes
 
 Stages = dict[str, float]
+Run = tuple[Stages, int]
+"""A pipeline's stage timings, and the peak memory (bytes) of the processes it started, if any."""
 
 
 def _queries(paths: ProjectPaths, run: Callable[[str, str], object]) -> float:
@@ -42,7 +44,7 @@ def _queries(paths: ProjectPaths, run: Callable[[str, str], object]) -> float:
     return time.perf_counter() - started
 
 
-def naive(paths: ProjectPaths) -> Stages:
+def naive(paths: ProjectPaths) -> Run:
     import owlrl
     import pyshacl
     from rdflib import Graph
@@ -70,10 +72,10 @@ def naive(paths: ProjectPaths) -> Stages:
     stages["queries"] = _queries(
         paths, lambda text, graph: list((full if graph == "full" else asserted).query(text))
     )
-    return stages
+    return stages, 0
 
 
-def ours(paths: ProjectPaths) -> Stages:
+def ours(paths: ProjectPaths) -> Run:
     from bytedance_kg.build import build
     from bytedance_kg.query.store import load_store
     from bytedance_kg.sparql.querying import run_query
@@ -82,10 +84,10 @@ def ours(paths: ProjectPaths) -> Stages:
     stages = dict(result.timings)
     stores = {mode: load_store(paths, mode) for mode in ("asserted", "full", "all")}
     stages["queries"] = _queries(paths, lambda text, graph: run_query(stores[graph], text))
-    return stages
+    return stages, result.helper_peak
 
 
-def parse_only(paths: ProjectPaths) -> Stages:
+def parse_only(paths: ProjectPaths) -> Run:
     """pyoxigraph parsing every source file into an in-memory store: the baseline."""
     import pyoxigraph as ox
 
@@ -93,20 +95,22 @@ def parse_only(paths: ProjectPaths) -> Stages:
     store = ox.Store()
     for path in [paths.ontology, *paths.imports, paths.shapes, paths.data]:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
-    return {"parse": time.perf_counter() - started}
+    return {"parse": time.perf_counter() - started}, 0
 
 
-PIPELINES: dict[str, Callable[[ProjectPaths], Stages]] = {"ours": ours, "naive": naive, "parse": parse_only}
+PIPELINES: dict[str, Callable[[ProjectPaths], Run]] = {"ours": ours, "naive": naive, "parse": parse_only}
 
 
 def _child(pipeline: str, root: str, dist: str, queue: multiprocessing.Queue) -> None:
     paths = ProjectPaths(Path(root), Path(dist))
-    stages = PIPELINES[pipeline](paths)
-    queue.put((stages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+    stages, helpers = PIPELINES[pipeline](paths)
+    queue.put((stages, peak_resident_bytes() + helpers))
 
 
 def measure(pipeline: str, paths: ProjectPaths, timeout: float) -> tuple[Stages, int] | None:
-    """One run in a fresh process: stage timings and peak RSS (bytes); None past ``timeout``."""
+    """One run in a fresh process: stage timings and peak RSS (bytes: the process's own, plus the
+    peaks of the processes it started, which may not have peaked at the same time); None past
+    ``timeout``."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(pipeline, str(paths.root), str(paths.dist), queue))

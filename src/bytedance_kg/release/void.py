@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from rdflib.term import Node
 from bytedance_kg import __version__
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
-from bytedance_kg.project.releasefiles import CONTEXT_FILE
+from bytedance_kg.project.releasefiles import ASSERTED, CONTEXT_FILE
 from bytedance_kg.rdf.formats import media_type_of
 from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -49,6 +49,7 @@ class Statistics:
     """VoID's counts, gathered in one pass over the triples (a SPARQL aggregate per count was most
     of the cost of writing the release); classes and properties as rdflib terms for the description."""
 
+    triples: int = 0
     subjects: int = 0
     objects: int = 0
     entities: int = 0
@@ -60,7 +61,7 @@ class Statistics:
     """Every IRI the triples use, in any position."""
 
     @classmethod
-    def of(cls, lines: Iterable[bytes]) -> Statistics:
+    def of(cls, lines: Collection[bytes]) -> Statistics:
         """The counts of distinct triples given as N-Triples lines, as pyoxigraph writes them: a
         subject and a predicate are one token each (an IRI or a blank node holds no space), the
         object is the rest of the line before its closing `` .``; each token is the term's
@@ -79,6 +80,7 @@ class Statistics:
         iris = {t[1:-1].decode() for t in (*subjects, *objects, *by_property) if t.startswith(b"<")}
         local = f"<{ID}".encode()
         return cls(
+            triples=len(lines),
             subjects=len(subjects),
             objects=len(objects),
             entities=sum(1 for t in subjects if t.startswith(local)),
@@ -199,16 +201,17 @@ def _describe_examples(g: Graph, d: URIRef, queries: Iterable[SavedQuery]) -> No
 
 
 def describe_dataset(
-    asserted: set[bytes],
+    stats: Statistics,
     graph_sizes: dict[str, int],
     variant_sizes: dict[str, int],
     ontology: Graph,
     folder: Path,
-    canonical_hash: str,
+    digests: Mapping[str, str],
     queries: Iterable[SavedQuery] = (),
 ) -> Graph:
-    """The VoID/DCAT graph for the release in ``folder``, from the asserted triples (ontology + data)
-    as N-Triples lines."""
+    """The VoID/DCAT graph for the release in ``folder``, from the statistics of the asserted
+    triples (ontology + data) and the SHA-256 of each file written (by name: the writer hashed
+    them as it wrote them, and reading 1.8 GB back at a million triples would double that)."""
     g = new_graph()
     d = DATASET
     for kind in (VOID.Dataset, DCAT.Dataset):
@@ -249,12 +252,11 @@ def describe_dataset(
     _checksum(
         g,
         d,
-        canonical_hash,
+        digests[f"{ASSERTED}.nq"],  # that file *is* the asserted release's canonical N-Quads
         "SHA-256 of the RDFC-1.0 canonical N-Quads of the asserted release "
         "(ontology, vocabularies, stated data, shapes and implied data as named graphs)",
     )
 
-    stats = Statistics.of(asserted)
     g.add(
         (
             d,
@@ -267,7 +269,7 @@ def describe_dataset(
             ),
         )
     )
-    g.add((d, VOID.triples, Literal(len(asserted))))
+    g.add((d, VOID.triples, Literal(stats.triples)))
     g.add((d, VOID.entities, Literal(stats.entities)))
     g.add((d, VOID.classes, Literal(len(stats.instances))))
     g.add((d, VOID.properties, Literal(len(stats.triples_by_property))))
@@ -305,5 +307,5 @@ def describe_dataset(
         g.add((dist, DCAT.mediaType, URIRef(MEDIA_TYPE_BASE + media_type)))
         g.add((dist, DCTERMS.format, Literal(media_type)))
         g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.integer)))
-        _checksum(g, dist, hashlib.sha256(path.read_bytes()).hexdigest())
+        _checksum(g, dist, digests[path.name])
     return g

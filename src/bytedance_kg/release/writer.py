@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -41,7 +40,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.sources import Sources
 from bytedance_kg.project.graphs import GRAPH
-from bytedance_kg.project.namespaces import ALL_PREFIXES, ONTOLOGY_IRI
+from bytedance_kg.project.namespaces import ONTOLOGY_IRI
 from bytedance_kg.project.releasefiles import (
     ASSERTED,
     CHECKSUMS_FILE,
@@ -52,13 +51,14 @@ from bytedance_kg.project.releasefiles import (
     VOID_FILE,
 )
 from bytedance_kg.rdf.canonical import canonical_turtle
-from bytedance_kg.rdf.jsonld import jsonld_text
 from bytedance_kg.rdf.prefixes import with_used_prefixes
 from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, serialized
 from bytedance_kg.rdf.triples import Triples, in_graph
+from bytedance_kg.release.derived import Derivation, Derivations, Derived, Syntax
 from bytedance_kg.release.reified import reifications
-from bytedance_kg.release.void import describe_dataset
+from bytedance_kg.release.void import Statistics, describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
+from bytedance_kg.system.children import child_environment
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,16 @@ first two's datasets (see :mod:`bytedance_kg.pipeline.evidence`)."""
 
 class ReleaseFolder:
     """The folder a release is written into, hashing each file as it is written: ``SHA256SUMS`` and
-    VoID's canonical hash then never read a file back (at a million triples, 1.8 GB)."""
+    VoID's canonical hash then never read a file back (at a million triples, 1.8 GB). Files derived
+    from others (:mod:`.derived`) are made by :class:`~.derived.Derivations` and counted here once
+    they are done."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, derivations: Derivations) -> None:
         self.path = path
         self.digests: dict[str, str] = {}
         self.written: list[Path] = []
+        self._derivations = derivations
+        self._pending: dict[str, Future[Derived]] = {}
 
     def write(self, name: str, text: str | bytes) -> Path:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -103,12 +107,21 @@ class ReleaseFolder:
         self.written.append(path)
         return path
 
+    def derive(self, source: str, target: str, syntax: Syntax) -> None:
+        """Have ``target`` made from ``source``, a file written before (:func:`~.derived.derive`)."""
+        self._pending[target] = self._derivations.submit(Derivation(source, target, syntax))
+        self.written.append(self.path / target)
+
+    def wait(self) -> None:
+        """Wait until every derived file is written (raises what a derivation raised)."""
+        for name, future in self._pending.items():
+            self.digests[name] = self._derivations.result(future)
+        self._pending.clear()
+
     def write_checksums(self) -> Path:
         """``SHA256SUMS`` in the format ``sha256sum -c`` reads, for every file written before it."""
+        self.wait()
         return self.write(CHECKSUMS_FILE, "".join(f"{self.digests[n]}  {n}\n" for n in sorted(self.digests)))
-
-
-PREFIXES = dict(sorted(ALL_PREFIXES.items()))
 
 
 def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
@@ -119,29 +132,6 @@ def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
     """RDF/XML of ``graph`` from its canonical triples, in sorted order, declaring the prefixes it
     uses (:func:`~bytedance_kg.rdf.prefixes.with_used_prefixes`)."""
     return with_used_prefixes(as_triples(canonical_quads({None: graph})), ox.RdfFormat.RDF_XML)
-
-
-def _reparsed(text: bytes, syntax: ox.RdfFormat) -> Iterator[ox.Quad]:
-    """The quads of sorted lines parsed back one at a time, in order, for a serialiser that takes
-    terms: never held as a list (at a million triples that list alone was hundreds of megabytes)."""
-    return iter(ox.parse(text, format=syntax))
-
-
-def turtle_of(ntriples: bytes) -> bytes:
-    """Turtle of sorted N-Triples, by pyoxigraph's serialiser (subjects grouped, prefixed names)."""
-    return serialized(
-        _reparsed(ntriples, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES
-    )
-
-
-def by_graph(lines: list[bytes]) -> list[bytes]:
-    """Sorted N-Quads lines of named graphs regrouped graph by graph (graphs in IRI order, each
-    keeping its lines' order), so that TriG writes each graph once. A line's last two tokens are
-    its graph's IRI and the closing ``.``."""
-    groups: dict[bytes, list[bytes]] = {}
-    for line in lines:
-        groups.setdefault(line.rsplit(b" ", 2)[1], []).append(line)
-    return [line for graph in sorted(groups) for line in groups[graph]]
 
 
 @dataclass(frozen=True)
@@ -161,24 +151,22 @@ class GraphLines:
         return cls({name: in_graph(lines, str(GRAPH[name])) for name, lines in triples.items()}, triples)
 
 
-def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines, context: dict) -> int:
+def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines) -> int:
     """All syntaxes of one variant, and how many triples its one-graph files hold.
 
     Everything is written from canonical N-Quads lines (:func:`canonical_lines`): the N-Quads and
-    N-Triples files are those lines, and pyoxigraph parses them back (in their order, one quad at
-    a time) for its Turtle and TriG serialisers and for the JSON-LD writer. A line holds exactly
-    one quad, so the ordering never needs a Python comparison of terms."""
+    N-Triples files are those lines, and the Turtle, TriG and JSON-LD files are derived from those
+    two files (:mod:`.derived`) while the next variant is written. A line holds exactly one quad,
+    so the ordering never needs a Python comparison of terms."""
     stem = variant.stem
     quad_lines = canonical_lines(line for name in variant.graphs for line in lines.quads[name])
     folder.write(f"{stem}.nq", b"".join(quad_lines))
-    grouped = _reparsed(b"".join(by_graph(quad_lines)), ox.RdfFormat.N_QUADS)
-    folder.write(f"{stem}.trig", serialized(grouped, format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
-    del quad_lines, grouped
+    folder.derive(f"{stem}.nq", f"{stem}.trig", "trig")
+    del quad_lines
     triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
-    triples = b"".join(triple_lines)
-    folder.write(f"{stem}.nt", triples)
-    folder.write(f"{stem}.ttl", turtle_of(triples))
-    folder.write(f"{stem}.jsonld", jsonld_text(_reparsed(triples, ox.RdfFormat.N_TRIPLES), context))
+    folder.write(f"{stem}.nt", b"".join(triple_lines))
+    folder.derive(f"{stem}.nt", f"{stem}.ttl", "turtle")
+    folder.derive(f"{stem}.nt", f"{stem}.jsonld", "jsonld")
     return len(triple_lines)
 
 
@@ -190,9 +178,11 @@ _PYLODE = """
 import logging, sys
 import rdflib
 from pylode import OntPub
+from bytedance_kg.system.memory import peak_resident_bytes
 logging.disable(logging.INFO)
 graph = rdflib.Graph().parse(data=sys.stdin.read(), format="turtle")
 sys.stdout.write(OntPub(ontology=graph).make_html())
+sys.stderr.write(f"peak {peak_resident_bytes()}\\n")
 """
 
 
@@ -217,8 +207,11 @@ class OntologyDocs:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            env=child_environment(PYTHONHASHSEED="0"),
         )
+        self.peak = 0
+        """pyLODE's peak resident memory (bytes), once it has finished."""
+        self.pid = self._process.pid
         self._input = graph.serialize(format="turtle")
         self._ontology = ontology
 
@@ -227,6 +220,7 @@ class OntologyDocs:
         stdout, stderr = self._process.communicate(self._input)
         if self._process.returncode != 0:
             raise RuntimeError(f"pyLODE failed: {stderr.strip()[-2000:]}")
+        self.peak = int(stderr.rsplit("peak ", 1)[1])
         return complete_docs(stdout, self._ontology)
 
     def cancel(self) -> None:
@@ -242,9 +236,8 @@ def write_reified(folder: ReleaseFolder, sources: Sources) -> int:
     data = sources.triples("data")
     reified = serialized(reifications(data, sources.triples("implied")), format=ox.RdfFormat.N_TRIPLES)
     lines = sorted(set(data.lines()) | set(reified.splitlines(keepends=True)))
-    text = b"".join(lines)
-    folder.write(f"{REIFIED}.nt", text)
-    folder.write(f"{REIFIED}.ttl", turtle_of(text))
+    folder.write(f"{REIFIED}.nt", b"".join(lines))
+    folder.derive(f"{REIFIED}.nt", f"{REIFIED}.ttl", "turtle")
     return len(lines)
 
 
@@ -302,6 +295,9 @@ class Written:
 
     paths: list[Path]
     sizes: dict[str, int]
+    helper_peaks: dict[int, int]
+    """The peak resident memory (bytes) of each process that helped (the derivations' helpers and
+    pyLODE's), by process id: their sum and the build's own peak bound what the build held."""
 
 
 def write_release(
@@ -314,27 +310,32 @@ def write_release(
     """Every distribution, the VoID description and the checksums, into ``folder``."""
 
     docs = OntologyDocs(sources.ontology)  # runs alongside the writing below
-    out = ReleaseFolder(folder)
+    context = load_context(context_path)
+    derivations = Derivations(folder, context)
+    out = ReleaseFolder(folder, derivations)
     try:
-        context = load_context(context_path)
         converted = sources.release_graphs(reasoned.inferred)
         lines = GraphLines.of(converted)
-        variant_sizes = {variant.stem: write_variant(out, variant, lines, context) for variant in VARIANTS}
+        variant_sizes = {variant.stem: write_variant(out, variant, lines) for variant in VARIANTS}
+        del lines
         variant_sizes[REIFIED] = write_reified(out, sources)
         out.write("ontology.rdf", rdfxml_bytes(sources.ontology))
+        out.write(CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n")
+        stats = Statistics.of(sources.asserted_lines())
         out.write("ontology.html", docs.result())
+        out.wait()  # the derived files: VoID lists every file with its size and checksum
     finally:
         docs.cancel()
-    out.write(CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n")
+        derivations.close()
     void = describe_dataset(
-        sources.asserted_lines(),
+        stats,
         {name: len(triples) for name, triples in converted.items()},
         variant_sizes,
         sources.ontology,
         folder,
-        out.digests[f"{ASSERTED}.nq"],  # that file *is* the asserted release's canonical N-Quads
+        out.digests,
         queries or [],
     )
     out.write(VOID_FILE, canonical_turtle(void))
     out.write_checksums()
-    return Written(out.written, variant_sizes)
+    return Written(out.written, variant_sizes, {**derivations.helper_peaks, docs.pid: docs.peak})

@@ -1,0 +1,240 @@
+"""The syntaxes derived from a canonical file once it is written: Turtle and JSON-LD from sorted
+N-Triples, TriG from sorted N-Quads.
+
+Each is a pure function of the bytes of one file in the release folder, so it can be made by
+another process while the build goes on with the next variant: at a million triples these
+serialisations were half of the write stage, and the build otherwise keeps one core busy. A
+derivation reads its source back from the folder (the operating system's page cache still holds
+it) and streams its target to disk, hashing it as it goes, so a helper process never holds the
+release's terms; it returns the target's SHA-256 and the helper's peak memory, which the build
+reports beside its own.
+
+:class:`Derivations` hands derivations to helper processes (one fewer than the usable cores, at
+most three; none on a single core, where they run in the build's own process), and the result is
+byte for byte the same either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Literal, cast
+
+import pyoxigraph as ox
+
+from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.rdf.jsonld import encoded_nodes, jsonld_head
+from bytedance_kg.system.children import child_environment
+from bytedance_kg.system.memory import peak_resident_bytes
+
+PREFIXES = dict(sorted(ALL_PREFIXES.items()))
+
+Syntax = Literal["turtle", "trig", "jsonld"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """One file of the release made from another of the same folder."""
+
+    source: str
+    """A sorted N-Triples file (for ``turtle`` and ``jsonld``) or sorted N-Quads file (``trig``)."""
+    target: str
+    syntax: Syntax
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a derivation reports back: the target's SHA-256, and the peak resident memory of the
+    process that made it (bytes) with that process's id, so that each helper is counted once."""
+
+    sha256: str
+    peak: int
+    pid: int
+
+
+class _HashingWriter:
+    """A file opened for writing that hashes what goes through it."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb")
+        self._hash = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._hash.update(data)
+        return self._file.write(data)
+
+    def flush(self) -> None:
+        """pyoxigraph's serialisers flush the output they are given when they finish."""
+        self._file.flush()
+
+    def close(self) -> str:
+        self._file.close()
+        return self._hash.hexdigest()
+
+
+def _parsed(path: Path, syntax: ox.RdfFormat) -> Iterator[ox.Quad]:
+    """The quads of a sorted file, streamed from disk in order for a serialiser that takes terms:
+    neither the file nor its terms are ever held whole (at a million triples, hundreds of MB)."""
+    return iter(ox.parse(path=str(path), format=syntax))
+
+
+def _by_graph(path: Path, parts: Path) -> Iterator[ox.Quad]:
+    """The quads of sorted N-Quads of named graphs regrouped graph by graph (graphs in IRI order,
+    each keeping its lines' order), so that TriG writes each graph once: one pass sorts the lines
+    into a file per graph in ``parts``, which are then streamed in turn. A line's last two tokens
+    are its graph's IRI and the closing ``.``."""
+    files: dict[bytes, IO[bytes]] = {}
+    with path.open("rb") as source, ExitStack() as closing:
+        for line in source:
+            graph = line.rsplit(b" ", 2)[1]
+            out = files.get(graph)
+            if out is None:
+                out = files[graph] = closing.enter_context((parts / str(len(files))).open("wb"))
+            out.write(line)
+    for graph in sorted(files):
+        yield from _parsed(Path(files[graph].name), ox.RdfFormat.N_QUADS)
+
+
+def derive(folder: str, job: Derivation, context: dict) -> Derived:
+    """Write ``job.target`` from ``job.source`` in ``folder`` (``context`` is the JSON-LD context).
+    TriG's regrouping uses a scratch folder beside the target, gone when this returns."""
+    source = Path(folder) / job.source
+    out = _HashingWriter(Path(folder) / job.target)
+    try:
+        if job.syntax == "jsonld":
+            out.write(jsonld_head(context).encode("utf-8"))
+            first = True
+            for node in encoded_nodes(_parsed(source, ox.RdfFormat.N_TRIPLES), context):
+                out.write(("[\n    " if first else ",\n    ").encode("utf-8") + node.encode("utf-8"))
+                first = False
+            out.write(b"[]\n}\n" if first else b"\n  ]\n}\n")
+        elif job.syntax == "trig":
+            with tempfile.TemporaryDirectory(prefix=f".{job.target}-", dir=folder) as parts:
+                quads = _by_graph(source, Path(parts))
+                # pyoxigraph needs only ``write`` and ``flush`` of a file object
+                ox.serialize(quads, cast(IO[bytes], out), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+        else:
+            quads = _parsed(source, ox.RdfFormat.N_TRIPLES)
+            ox.serialize(quads, cast(IO[bytes], out), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    finally:
+        digest = out.close()
+    return Derived(digest, peak_resident_bytes(), os.getpid())
+
+
+def helper_count() -> int:
+    """Helper processes for the derivations: one fewer than the cores this process may use (the
+    build keeps one), at most three (a release has three variants with three derivations each)."""
+    return max(0, min(3, len(os.sched_getaffinity(0)) - 1))
+
+
+class HelperFailed(RuntimeError):
+    """A helper process could not make a derived file."""
+
+
+class Derivations:
+    """Derivations run by helper processes, or in this process when there are none.
+
+    A helper is a fresh interpreter running this module (``python -m``), fed one derivation a line
+    on its standard input and answering one a line: not a fork (the build has threads and
+    gigabytes of terms), and not :mod:`multiprocessing`, whose fresh interpreters import the
+    caller's main module again (a script calling :func:`~bytedance_kg.build.build` without a
+    ``__main__`` guard would build again in each of them). A thread per helper hands it the next
+    derivation and resolves its future."""
+
+    def __init__(self, folder: Path, context: dict, helpers: int | None = None) -> None:
+        self._folder = str(folder)
+        self._context = context
+        self._jobs: queue.SimpleQueue[tuple[Derivation, Future[Derived]] | None] = queue.SimpleQueue()
+        self._processes: list[subprocess.Popen[str]] = []
+        self._futures: list[Future[Derived]] = []
+        count = helper_count() if helpers is None else helpers
+        self._threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(count)]
+        for thread in self._threads:
+            thread.start()
+        self.helper_peaks: dict[int, int] = {}
+        """Each helper's peak resident memory (bytes), by process id, from the derivations done."""
+
+    def submit(self, job: Derivation) -> Future[Derived]:
+        future: Future[Derived] = Future()
+        self._futures.append(future)
+        if self._threads:
+            self._jobs.put((job, future))
+        else:
+            future.set_result(derive(self._folder, job, self._context))
+        return future
+
+    def _serve(self) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=child_environment(),
+        )
+        self._processes.append(process)
+        assert process.stdin is not None and process.stdout is not None
+        while (item := self._jobs.get()) is not None:
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                process.stdin.write(json.dumps([self._folder, asdict(job), self._context]) + "\n")
+                process.stdin.flush()
+                reply = json.loads(process.stdout.readline() or "null")
+            except (OSError, ValueError) as error:
+                reply = {"error": str(error)}
+            if reply is None or "error" in reply:
+                why = "it stopped" if reply is None else reply["error"]
+                future.set_exception(HelperFailed(f"deriving {job.target} from {job.source}: {why}"))
+            else:
+                future.set_result(Derived(**reply))
+        process.stdin.close()
+        process.wait()
+
+    def result(self, future: Future[Derived]) -> str:
+        """The target's SHA-256, once it is written (raises what the derivation raised)."""
+        derived = future.result()
+        if derived.pid != os.getpid():
+            self.helper_peaks[derived.pid] = max(derived.peak, self.helper_peaks.get(derived.pid, 0))
+        return derived.sha256
+
+    def close(self) -> None:
+        """Stop the helpers. After a failure, derivations not yet started are cancelled and a
+        helper still at work is killed: nothing waits for files that will not be published."""
+        unfinished = [future for future in self._futures if not future.done()]
+        for future in unfinished:
+            future.cancel()
+        if any(future.running() for future in unfinished):
+            for process in self._processes:
+                process.kill()
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
+def _serve_standard_input() -> None:
+    """A helper's loop: a derivation per line in, its :class:`Derived` (or an error) per line out."""
+    for line in sys.stdin:
+        folder, job, context = json.loads(line)
+        try:
+            reply: dict[str, object] = asdict(derive(folder, Derivation(**job), context))
+        except Exception as error:  # reported to the build, which fails with it
+            reply = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve_standard_input()
