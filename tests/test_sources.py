@@ -57,3 +57,24 @@ def test_each_vendored_vocabulary_says_where_it_comes_from(path: Path) -> None:
     assert graph.value(header, OWL.versionInfo) is not None, path.name
     comment = str(graph.value(header, RDFS.comment) or "").lower()
     assert "trimmed" in comment or "keeps only" in comment, path.name
+
+
+def _quads(store: object) -> set[str]:
+    return {str(quad) for quad in store}  # type: ignore[attr-defined]
+
+
+def test_the_store_filled_in_background_is_the_store_and_is_handed_over_once() -> None:
+    from bytedance_kg.pipeline.engines import ENGINES, engine
+    from bytedance_kg.pipeline.sources import Sources
+
+    sources = Sources.load(PATHS)
+    engine("fast").prepare(sources)  # the fast engine starts the gates' store
+    prefetched = sources.store()
+    again = sources.store()  # not kept: a second call fills a store of its own, the same quads
+    assert again is not prefetched
+    assert _quads(prefetched) == _quads(again)
+    assert len(prefetched) == sum(
+        len(sources.triples(part)) for part in ("ontology", "imports", "shapes", "data")
+    )
+    for name in ENGINES:
+        engine(name).prepare(Sources.load(PATHS))  # every engine answers the whole protocol

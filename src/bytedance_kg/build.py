@@ -147,6 +147,7 @@ def _check_sources(
         sources = Sources.load(paths, data_files)
         check_project_queries(paths, sources.shapes)
         check_shapes_graph(sources.shapes, paths.shapes)
+    checker.prepare(sources)
     report = CheckReport()
     with _timed(timings, "quotes", progress):
         quoted = quote_graph(sources.triples("data"))

@@ -47,9 +47,15 @@ class Validation:
 
 
 class Engine(Protocol):
-    """The build's checking stages. Every method is pure: it reads its inputs and changes none."""
+    """The build's checking stages. Every method reads its inputs and changes none of what they
+    hold (:meth:`prepare` may start work that they keep for a later stage)."""
 
     name: str
+
+    def prepare(self, sources: Sources) -> None:
+        """Start, in the background, what a later stage of this engine will need from ``sources``,
+        while the stages before it run (the build calls it once the sources are parsed)."""
+        ...
 
     def reason(self, terminology: Graph, data: Triples) -> Closure:
         """The cleaned OWL RL closure of ``terminology`` (small: an rdflib graph) and ``data`` (the

@@ -25,6 +25,11 @@ class FastEngine:
 
     name = "fast"
 
+    def prepare(self, sources: Sources) -> None:
+        """The gates' store is filled beside the quotes and the reasoning
+        (:meth:`~bytedance_kg.pipeline.sources.Sources.fill_store_in_background`)."""
+        sources.fill_store_in_background()
+
     def reason(self, terminology: Graph, data: Triples) -> Closure:
         return fast_closure(terminology, data)
 

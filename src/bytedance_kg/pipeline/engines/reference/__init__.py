@@ -24,6 +24,9 @@ class ReferenceEngine:
 
     name = "reference"
 
+    def prepare(self, sources: Sources) -> None:
+        """Nothing: the oracle runs each stage on its own, as written."""
+
     def reason(self, terminology: Graph, data: Triples) -> Closure:
         return closure(union(terminology, data.graph()))
 
