@@ -135,7 +135,8 @@ def derive(folder: str, job: Derivation, context: dict) -> Derived:
 def helper_count() -> int:
     """Helper processes for the derivations: one fewer than the cores this process may use (the
     build keeps one), at most three (a release has three variants with three derivations each)."""
-    return max(0, min(3, len(os.sched_getaffinity(0)) - 1))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(0, min(3, usable - 1))
 
 
 class HelperFailed(RuntimeError):
