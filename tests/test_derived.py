@@ -10,15 +10,18 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from bytedance_kg.build import BuildResult
+from bytedance_kg.cli import main
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import ASSERTED, FULL, IMPLIED, REIFIED
-from bytedance_kg.release.derived import Derivation, Derivations, HelperFailed
-from tests.conftest import ROOT
+from bytedance_kg.release import derived
+from bytedance_kg.release.derived import Derivation, DerivationFailed, Derivations
+from tests.conftest import ROOT, copy_sources
 
 JOBS = [
     Derivation(f"{FULL}.nq", f"{FULL}.trig", "trig"),
@@ -64,12 +67,15 @@ def test_helpers_write_what_the_build_process_writes(
     )
 
 
-def test_a_failed_derivation_names_its_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("helpers", [1, 0], ids=["helper", "in-process"])
+def test_a_failed_derivation_names_its_files(tmp_path: Path, helpers: int) -> None:
     (tmp_path / "broken.nt").write_text("<urn:a> <urn:b> .\n")  # no object
-    derivations = Derivations(tmp_path, {}, helpers=1)
+    derivations = Derivations(tmp_path, {}, helpers=helpers)
     try:
         future = derivations.submit(Derivation("broken.nt", "broken.ttl", "turtle"))
-        with pytest.raises(HelperFailed, match=r"deriving broken\.ttl from broken\.nt: SyntaxError"):
+        with pytest.raises(
+            DerivationFailed, match=r"broken\.ttl: could not be made from broken\.nt: SyntaxError"
+        ):
             derivations.result(future)
         # the helper is still there for the next derivation
         (tmp_path / "good.nt").write_text("<urn:a> <urn:b> <urn:c> .\n")
@@ -144,3 +150,79 @@ def test_a_helper_reports_its_own_peak_memory() -> None:
 def test_the_build_reports_its_helpers_memory(built: tuple[ProjectPaths, BuildResult]) -> None:
     result = built[1]
     assert 10 * 2**20 < result.helper_peak < 2**30  # pyLODE's process and the derivations' helpers
+
+
+def test_a_package_in_the_working_directory_does_not_stand_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m`` would put the working directory first on ``sys.path``: a ``bytedance_kg``
+    folder there (another checkout's ``src``) would be imported by the helpers instead."""
+    impostor = tmp_path / "bytedance_kg"
+    (impostor / "release").mkdir(parents=True)
+    (impostor / "__init__.py").write_text("raise ImportError('the wrong package')\n")
+    (impostor / "release" / "__init__.py").write_text("")
+    (tmp_path / "one.nt").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    monkeypatch.chdir(tmp_path)
+    derivations = Derivations(tmp_path, {}, helpers=1)
+    try:
+        future = derivations.submit(Derivation("one.nt", "one.ttl", "turtle"))
+        assert derivations.result(future) == hashlib.sha256((tmp_path / "one.ttl").read_bytes()).hexdigest()
+    finally:
+        derivations.close()
+
+
+def test_a_helper_that_cannot_start_is_an_error_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(derived.subprocess, "Popen", refuse)
+    with pytest.raises(DerivationFailed, match="cannot start a helper process: .*Too many open files"):
+        Derivations(tmp_path, {}, helpers=1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_helpers_end_with_a_build_killed_outright(tmp_path: Path) -> None:
+    """Even one in the middle of a derivation, which would otherwise go on writing into a folder
+    nobody will publish."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal, time
+        from pathlib import Path
+        from bytedance_kg.release.derived import Derivation, Derivations
+        folder = Path({str(tmp_path)!r})
+        os.mkfifo(folder / "stuck.nt")  # nobody writes to it: a helper reading it waits forever
+        derivations = Derivations(folder, {{}}, helpers=2)
+        derivations.submit(Derivation("stuck.nt", "stuck.ttl", "turtle"))
+        print(" ".join(str(p.pid) for p in derivations._processes), flush=True)
+        time.sleep(1)  # one helper is now at work, the other idle
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pids = [int(pid) for pid in run.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+
+def test_a_release_that_cannot_be_written_is_exit_code_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = copy_sources(tmp_path)
+
+    def full_disk(folder: str, job: Derivation, context: dict) -> None:
+        raise OSError(28, "No space left on device", str(Path(folder) / job.target))
+
+    monkeypatch.setattr(derived, "helper_count", lambda: 0)
+    monkeypatch.setattr(derived, "derive", full_disk)
+    code = main(["--quiet", "--root", str(paths.root), "build"])
+    err = capsys.readouterr().err
+    assert code == 5
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert ".trig: could not be made from bytedance-kg" in err and "No space left on device" in err
+    assert not paths.dist.exists()  # nothing published
+    assert not [p for p in (paths.dist.parent / ".releases").iterdir() if p.name.startswith("dist-")]

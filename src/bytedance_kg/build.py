@@ -27,7 +27,7 @@ from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult, gate_files
 from bytedance_kg.pipeline.shapesgraph import check_shapes_graph, name_of
 from bytedance_kg.pipeline.sources import Sources, query_store
-from bytedance_kg.project.errors import InputError, NonConformanceError
+from bytedance_kg.project.errors import InputError, NonConformanceError, WriteError
 from bytedance_kg.project.graphs import QUERY_GRAPHS
 from bytedance_kg.project.namespaces import BASE, new_graph, sorted_terms
 from bytedance_kg.project.paths import ProjectPaths
@@ -245,9 +245,16 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
         staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
         staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
         try:
-            written = write_release(
-                staging, sources, reasoned, paths.context, list(load_catalogue(paths.queries_dir).values())
-            )
+            try:
+                written = write_release(
+                    staging,
+                    sources,
+                    reasoned,
+                    paths.context,
+                    list(load_catalogue(paths.queries_dir).values()),
+                )
+            except OSError as error:  # a full disk, a folder that is not writable: said in one line
+                raise WriteError(f"writing the release into {staging}: {error}") from error
             _publish(staging, paths.dist)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -569,7 +569,8 @@ def parser() -> argparse.ArgumentParser:
         prog="bytedance-kg",
         description="Build, check and explore the knowledge graph of 'ByteDance on DeepSeek's Impact'.",
         epilog="exit codes: 0 success, 1 data does not conform, 2 usage or input error, "
-        "3 a remote store failed, 4 a name or IRI given matches nothing in the graph",
+        "3 a remote store failed, 4 a name or IRI given matches nothing in the graph, "
+        "5 the release could not be written",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -15,6 +15,9 @@ EXIT_NONCONFORMANT = 1
 """The input parsed, but the data does not conform (shapes, gates, quotes, reasoning)."""
 EXIT_USAGE = 2
 """Usage or input error: a bad argument, a missing or unparsable file."""
+EXIT_WRITE = 5
+"""The checks passed but the release could not be written (a full disk, a helper process that
+failed); ``dist`` still holds the previous release."""
 
 
 class KGError(Exception):
@@ -53,3 +56,9 @@ class NonConformanceError(KGError):
     """The data parsed but fails a check; the message is the readable report."""
 
     exit_code = EXIT_NONCONFORMANT
+
+
+class WriteError(KGError):
+    """The release could not be written; the message names the file."""
+
+    exit_code = EXIT_WRITE

@@ -20,22 +20,24 @@ import hashlib
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
+from bytedance_kg.project.errors import WriteError
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.rdf.jsonld import encoded_nodes, jsonld_head
-from bytedance_kg.system.children import child_environment
+from bytedance_kg.system.children import child_command, child_environment, die_with_parent
 from bytedance_kg.system.memory import peak_resident_bytes
 
 PREFIXES = dict(sorted(ALL_PREFIXES.items()))
@@ -132,6 +134,10 @@ def derive(folder: str, job: Derivation, context: dict) -> Derived:
     return Derived(digest, peak_resident_bytes(), os.getpid())
 
 
+def _failed(job: Derivation, why: str) -> DerivationFailed:
+    return DerivationFailed(f"{job.target}: could not be made from {job.source}: {why}")
+
+
 def helper_count() -> int:
     """Helper processes for the derivations: one fewer than the cores this process may use (the
     build keeps one), at most three (a release has three variants with three derivations each)."""
@@ -139,18 +145,20 @@ def helper_count() -> int:
     return max(0, min(3, usable - 1))
 
 
-class HelperFailed(RuntimeError):
-    """A helper process could not make a derived file."""
+class DerivationFailed(WriteError):
+    """A derived file could not be made (in a helper or in this process): the message names it."""
 
 
 class Derivations:
     """Derivations run by helper processes, or in this process when there are none.
 
-    A helper is a fresh interpreter running this module (``python -m``), fed one derivation a line
-    on its standard input and answering one a line: not a fork (the build has threads and
-    gigabytes of terms), and not :mod:`multiprocessing`, whose fresh interpreters import the
-    caller's main module again (a script calling :func:`~bytedance_kg.build.build` without a
-    ``__main__`` guard would build again in each of them). A thread per helper hands it the next
+    A helper is a fresh interpreter running this module (``python -P -m``: the package comes from
+    where the build's does, never from the working directory), fed one derivation a line on its
+    standard input and answering one a line: not a fork (the build has threads and gigabytes of
+    terms), and not :mod:`multiprocessing`, whose fresh interpreters import the caller's main
+    module again (a script calling :func:`~bytedance_kg.build.build` without a ``__main__`` guard
+    would build again in each of them). The helpers are started here, on the calling thread, so
+    that one that cannot start is an error at once; a thread per helper then hands it the next
     derivation and resolves its future."""
 
     def __init__(self, folder: Path, context: dict, helpers: int | None = None) -> None:
@@ -159,8 +167,24 @@ class Derivations:
         self._jobs: queue.SimpleQueue[tuple[Derivation, Future[Derived]] | None] = queue.SimpleQueue()
         self._processes: list[subprocess.Popen[str]] = []
         self._futures: list[Future[Derived]] = []
-        count = helper_count() if helpers is None else helpers
-        self._threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(count)]
+        try:
+            for _ in range(helper_count() if helpers is None else helpers):
+                self._processes.append(
+                    subprocess.Popen(
+                        child_command("-m", __name__),
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        text=True,
+                        env=child_environment(),
+                    )
+                )
+        except OSError as error:
+            for process in self._processes:
+                process.kill()
+            raise DerivationFailed(f"cannot start a helper process: {error}") from error
+        self._threads = [
+            threading.Thread(target=self._serve, args=(p,), daemon=True) for p in self._processes
+        ]
         for thread in self._threads:
             thread.start()
         self.helper_peaks: dict[int, int] = {}
@@ -171,19 +195,16 @@ class Derivations:
         self._futures.append(future)
         if self._threads:
             self._jobs.put((job, future))
-        else:
+            return future
+        try:
             future.set_result(derive(self._folder, job, self._context))
+        except Exception as error:
+            future.set_exception(_failed(job, f"{type(error).__name__}: {error}"))
         return future
 
-    def _serve(self) -> None:
-        process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=child_environment(),
-        )
-        self._processes.append(process)
+    def _serve(self, process: subprocess.Popen[str]) -> None:
+        """Hand ``process`` derivations until :meth:`close`; if it dies, the derivations it is
+        given fail, each naming its files."""
         assert process.stdin is not None and process.stdout is not None
         while (item := self._jobs.get()) is not None:
             job, future = item
@@ -196,11 +217,12 @@ class Derivations:
             except (OSError, ValueError) as error:
                 reply = {"error": str(error)}
             if reply is None or "error" in reply:
-                why = "it stopped" if reply is None else reply["error"]
-                future.set_exception(HelperFailed(f"deriving {job.target} from {job.source}: {why}"))
+                why = "the helper process stopped" if reply is None else reply["error"]
+                future.set_exception(_failed(job, why))
             else:
                 future.set_result(Derived(**reply))
-        process.stdin.close()
+        with suppress(OSError):  # a helper that died has closed its end already
+            process.stdin.close()
         process.wait()
 
     def result(self, future: Future[Derived]) -> str:
@@ -226,7 +248,10 @@ class Derivations:
 
 
 def _serve_standard_input() -> None:
-    """A helper's loop: a derivation per line in, its :class:`Derived` (or an error) per line out."""
+    """A helper's loop: a derivation per line in, its :class:`Derived` (or an error) per line out.
+    Ctrl-C is the build's to report (it stops its helpers), and a helper ends with its build."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     for line in sys.stdin:
         folder, job, context = json.loads(line)
         try:

@@ -27,7 +27,6 @@ import hashlib
 import json
 import re
 import subprocess
-import sys
 from concurrent.futures import Future
 from dataclasses import dataclass
 from html import escape
@@ -39,6 +38,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.sources import Sources
+from bytedance_kg.project.errors import WriteError
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.namespaces import ONTOLOGY_IRI
 from bytedance_kg.project.releasefiles import (
@@ -58,7 +58,7 @@ from bytedance_kg.release.derived import Derivation, Derivations, Derived, Synta
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import Statistics, describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
-from bytedance_kg.system.children import child_environment
+from bytedance_kg.system.children import child_command, child_environment
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ class OntologyDocs:
             if triple[1:] != (RDF.type, SKOS.ConceptScheme):
                 graph.add(triple)
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _PYLODE],
+            child_command("-c", _PYLODE),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -219,7 +219,7 @@ class OntologyDocs:
         """The HTML, once pyLODE has finished (raises if it failed), with :func:`complete_docs` applied."""
         stdout, stderr = self._process.communicate(self._input)
         if self._process.returncode != 0:
-            raise RuntimeError(f"pyLODE failed: {stderr.strip()[-2000:]}")
+            raise WriteError(f"ontology.html: pyLODE failed: {stderr.strip()[-2000:]}")
         self.peak = int(stderr.rsplit("peak ", 1)[1])
         return complete_docs(stdout, self._ontology)
 
