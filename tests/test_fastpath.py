@@ -294,3 +294,36 @@ def test_messages_keep_their_language_tag_in_the_report_as_pyshacl_writes_them()
         == messages["reference"]
         == Counter({Literal("a qualified count", lang="en"): 1, Literal("too few", lang="en"): 1})
     )
+
+
+def test_the_validators_store_filled_in_background_is_taken_once_for_that_data_only(
+    synthetic: dict[str, Sources], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prepare`` fills the validator's store beside the stages before it; ``validate`` takes it
+    for the very data it was filled from, once, and gives the results a store of its own gives."""
+    import bytedance_kg.pipeline.engines.fast as fast_engine
+    import bytedance_kg.pipeline.engines.fast.shapes as fast_shapes
+
+    made: list[int] = []
+    real = fast_shapes.validation_store
+
+    def counting(parts: list[Triples]) -> object:
+        made.append(len(parts))
+        return real(parts)
+
+    monkeypatch.setattr(fast_engine, "validation_store", counting)
+    monkeypatch.setattr(fast_shapes, "validation_store", counting)
+    sources = synthetic["injected"]
+    data = sources.triples("data")
+    prepared = engine("fast")
+    prepared.prepare(sources)
+    first = prepared.validate(data, sources.shapes, sources.terminology())
+    assert made == [3]  # the one filled in the background: data, ontology, vocabularies
+    again = prepared.validate(data, sources.shapes, sources.terminology())
+    assert made == [3, 2]  # not kept: a store of its own (data, terminology)
+    assert first.results and first.results == again.results
+    other = engine("fast")
+    other.prepare(sources)
+    copy = Triples(data)  # the same triples in another object: not what the store was filled from
+    assert other.validate(copy, sources.shapes, sources.terminology()).results == first.results
+    assert made == [3, 2, 3, 2]

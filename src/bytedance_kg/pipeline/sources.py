@@ -7,9 +7,10 @@ graphs. The same graph names label the N-Quads/TriG distributions.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
@@ -20,6 +21,7 @@ from bytedance_kg.project.namespaces import bind_prefixes, new_graph
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.rdf.parsing import load_triples
 from bytedance_kg.rdf.triples import Triples, fill
+from bytedance_kg.system.background import in_background
 
 PARTS = ("ontology", "imports", "shapes", "data")
 """The source files' parts, each a named graph of the release (``data`` as its stated share)."""
@@ -140,16 +142,21 @@ class Sources:
         started, self._store = self._store, None
         return started.result() if started is not None else self._filled_store()
 
-    def fill_store_in_background(self) -> None:
-        """Start filling :meth:`store` in a thread. pyoxigraph's bulk loader lets go of the
-        interpreter lock, so the fill (5 s at a million triples) runs beside the stages before
-        the gates (quotes, reasoning) nearly for free on a second core."""
+    def fill_store_in_background(self, after: Future[Any] | None = None) -> None:
+        """Start filling :meth:`store` in a thread, once ``after`` (other work in the background)
+        is done. pyoxigraph's bulk loader lets go of the interpreter lock, so the fill (5 s at a
+        million triples) runs beside the stages before the gates (quotes, reasoning) nearly for
+        free on a second core; two fills at once would take the build's own core too."""
         if self._store is None:
             for part in PARTS:
                 self.triples(part).lines()  # made here and kept, so that no two threads make them
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gates-store")
-            self._store = pool.submit(self._filled_store)
-            pool.shutdown(wait=False)  # its thread ends once the store is filled
+
+            def filled() -> ox.Store:
+                if after is not None:
+                    wait([after])
+                return self._filled_store()
+
+            self._store = in_background(filled, "gates-store")
 
     def _filled_store(self) -> ox.Store:
         graphs = {part: str(GRAPH[PART_GRAPH[part]]) for part in PARTS}

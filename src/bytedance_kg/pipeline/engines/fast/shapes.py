@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -268,12 +268,19 @@ def _core_message(shapes: Graph, result: shacl.Result) -> Literal:
     return written_message(shapes, _required_term(result.source_shape), result.message)
 
 
+def validation_store(parts: list[Triples]) -> ox.Store:
+    """The store the SPARQL constraints and the qualified counts run on: ``parts`` (the data, and
+    the ontology if any) merged into its default graph."""
+    return fill(ox.Store(), (line for part in parts for line in part.lines()))
+
+
 def validate_fast(
-    data: Triples, shapes: Graph, ontology: Graph | None = None
+    data: Triples, shapes: Graph, ontology: Graph | None = None, filled: Future[ox.Store] | None = None
 ) -> tuple[bool, list[ShapeResult], Graph]:
     """Validate ``data`` (with ``ontology`` mixed in, as the reference engine does):
     whether it conforms, the results as records, and the report graph. Both engines read the same
-    N-Triples: the data's own lines, as pyoxigraph wrote them."""
+    N-Triples: the data's own lines, as pyoxigraph wrote them. ``filled``, if given, is the store
+    of the same triples already being filled (:func:`validation_store`), taken instead of a new one."""
     parts = [data] if ontology is None else [data, Triples.of_graph(ontology)]
     text = b"".join(line for part in parts for line in part.lines()).decode("utf-8")
     qualified = qualified_counts(shapes)
@@ -282,7 +289,7 @@ def validate_fast(
     # constraints run in a thread while the store for the other constraints is filled and queried.
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(core.validate_text, text, format="ntriples", allow_warnings=True)
-        store = fill(ox.Store(), (line for part in parts for line in part.lines()))
+        store = filled.result() if filled is not None else validation_store(parts)
         own_findings = run_sparql_constraints(store, parts, sparql_constraints(shapes))
         own_findings += run_qualified_counts(store, qualified)
         report = running.result()
