@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,27 @@ def test_helpers_write_what_the_build_process_writes(
     assert sorted(p.name for p in by_helpers.iterdir()) == sorted(  # no scratch folder is left
         {job.source for job in JOBS} | {job.target for job in JOBS}
     )
+
+
+def test_the_build_process_makes_what_no_helper_has_taken_yet(
+    built: tuple[ProjectPaths, BuildResult], tmp_path: Path
+) -> None:
+    """``help`` (the build calls it once it has nothing else to write) makes the derivations still
+    queued in the build's own process, the same bytes, and returns when none is left."""
+    dist = built[0].dist
+    folder = _sources(dist, tmp_path / "shared")
+    context = json.loads((ROOT / "ontology" / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    derivations = Derivations(folder, context, helpers=1)
+    try:
+        futures = [derivations.submit(job) for job in JOBS]
+        derivations.help()
+        assert all(future.done() or future.running() for future in futures)  # none left queued
+        makers = [future.result().pid for future in futures]
+    finally:
+        derivations.close()
+    assert os.getpid() in makers  # one helper cannot have taken five jobs before help() was called
+    for job in JOBS:
+        assert (folder / job.target).read_bytes() == (dist / job.target).read_bytes()
 
 
 @pytest.mark.parametrize("helpers", [1, 0], ids=["helper", "in-process"])

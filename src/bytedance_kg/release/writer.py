@@ -322,6 +322,7 @@ def write_release(
         out.write("ontology.rdf", rdfxml_bytes(sources.ontology))
         out.write(CONTEXT_FILE, json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n")
         stats = Statistics.of(sources.asserted_lines())
+        derivations.help()  # nothing else to write before pyLODE's and the derivations' files
         out.write("ontology.html", docs.result())
         out.wait()  # the derived files: VoID lists every file with its size and checksum
     finally:
