@@ -238,6 +238,8 @@ class _Chainer:
         self.t = t
         self.triples: set[Triple] = set()
         self.agenda: list[Triple] = []
+        self.added: list[Triple] = []
+        """The triples the rules added, none of them given to :meth:`run`."""
         # (property, subject) -> objects and (property, object) -> subjects, for the join rules.
         self.forward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
         self.backward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
@@ -262,6 +264,7 @@ class _Chainer:
         if triple not in self.triples:
             self._index(triple)
             self.agenda.append(triple)
+            self.added.append(triple)
 
     def run(self, seed: Iterable[Triple]) -> None:
         for triple in seed:
@@ -370,4 +373,7 @@ def fast_closure(terminology: Graph, data: Triples) -> Closure:
     )
     asserted: set[Triple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in terminology}
     asserted.update(data_terms)
-    return clean_closure(chainer.triples, asserted, problems)
+    # Every triple of the closure is the terminology closed, the data, or one the rules added,
+    # and the data's own owl:equivalentClass axioms are in the closed terminology: so only the
+    # first and the last can hold inferences, and every asserted triple is in the closure.
+    return clean_closure([*schema_terms, *chainer.added], asserted, problems, asserted_size=len(asserted))
