@@ -254,7 +254,8 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
                     list(load_catalogue(paths.queries_dir).values()),
                 )
             except OSError as error:  # a full disk, a folder that is not writable: said in one line
-                raise WriteError(f"writing the release into {staging}: {error}") from error
+                where = Path(error.filename).name if error.filename else "the release"
+                raise WriteError(f"{where}: could not be written: {error.strerror or error}") from error
             _publish(staging, paths.dist)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -6,6 +6,7 @@ the line and column or the offending value, so that a maintainer can go straight
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ class KGError(Exception):
     exit_code: int = EXIT_USAGE
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 @dataclass
 class InputError(KGError):
     """A file that cannot be read or parsed, with the place of the fault."""
@@ -43,7 +47,13 @@ class InputError(KGError):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return f"{where}: {one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters written as escapes (a parser names an offending
+    newline by quoting it): an error message is one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class UsageError(KGError):

@@ -102,7 +102,10 @@ class ReleaseFolder:
     def write(self, name: str, text: str | bytes) -> Path:
         data = text.encode("utf-8") if isinstance(text, str) else text
         path = self.path / name
-        path.write_bytes(data)
+        try:
+            path.write_bytes(data)
+        except OSError as error:  # a full disk, a file size limit: said with the file's name
+            raise WriteError(f"{name}: could not be written: {error.strerror or error}") from error
         self.digests[name] = hashlib.sha256(data).hexdigest()
         self.written.append(path)
         return path
@@ -219,7 +222,8 @@ class OntologyDocs:
         """The HTML, once pyLODE has finished (raises if it failed), with :func:`complete_docs` applied."""
         stdout, stderr = self._process.communicate(self._input)
         if self._process.returncode != 0:
-            raise WriteError(f"ontology.html: pyLODE failed: {stderr.strip()[-2000:]}")
+            why = stderr.strip()[-2000:] or f"it stopped with exit status {self._process.returncode}"
+            raise WriteError(f"ontology.html: pyLODE failed: {why}")
         self.peak = int(stderr.rsplit("peak ", 1)[1])
         return complete_docs(stdout, self._ontology)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
@@ -91,6 +92,10 @@ def render(query: SavedQuery, outcome: QueryOutcome) -> str:
     return to_sparql_json(outcome)
 
 
+def _row_text(item: tuple[Any, int]) -> str:
+    return str(sorted(item[0], key=str))
+
+
 def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = False) -> list[str]:
     """How ``outcome`` differs from the expected file (empty if it matches); ``deviations`` applies
     :data:`ENGINE_DEVIATIONS` to both sides first (for pyoxigraph and Virtuoso results)."""
@@ -118,9 +123,11 @@ def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = Fal
     actual = outcome_rows(outcome)
     if deviations:
         rows, actual = normalise(rows), normalise(actual)
-    for row, count in sorted((rows - actual).items(), key=str):
+    # a row is a set of (variable, value) pairs: ordered by its sorted text, not by the set's own
+    # order, which follows the string hash and changed from run to run
+    for row, count in sorted((rows - actual).items(), key=_row_text):
         problems.append(f"missing ({count}x): {dict(sorted(row))}")
-    for row, count in sorted((actual - rows).items(), key=str):
+    for row, count in sorted((actual - rows).items(), key=_row_text):
         problems.append(f"unexpected ({count}x): {dict(sorted(row))}")
     return problems
 
