@@ -89,3 +89,34 @@ def test_the_evidence_split_leaves_a_literal_where_a_node_belongs_to_the_shapes(
     data = Triples(q.triple for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE))
     routed = split(data)
     assert len(routed.implied) == len(data) and len(routed.stated) == 0
+
+
+def test_fill_keeps_blank_node_labels_and_loads_every_line_into_its_graph() -> None:
+    """The lines that may name a blank node (``_:`` anywhere, a literal's included) are found
+    without walking the lines, and go in as terms; the rest through the bulk loader."""
+    import pyoxigraph as ox
+
+    from bytedance_kg.rdf.triples import fill, split_blank_lines
+
+    lines = [
+        b"<urn:a> <urn:p> <urn:b> .\n",
+        b"_:x1 <urn:p> <urn:b> .\n",
+        b'<urn:a> <urn:q> "a _: in a literal" .\n',
+        b"<urn:c> <urn:p> _:x2 .\n",
+        b"<urn:c> <urn:p> <urn:d> .\n",
+    ]
+    plain, blank = split_blank_lines(b"".join(lines))
+    assert plain == lines[0] + lines[4]
+    assert blank == lines[1] + lines[2] + lines[3]
+    assert split_blank_lines(lines[0]) == (lines[0], b"")
+    assert split_blank_lines(lines[1].rstrip(b"\n")) == (b"", lines[1].rstrip(b"\n"))  # no final newline
+    graph = ox.NamedNode("urn:g")
+    store = fill(ox.Store(), lines, graph=graph)
+    expected = {
+        ox.Quad(q.subject, q.predicate, q.object, graph)
+        for q in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
+    }
+    assert set(store) == expected  # labels kept: _:x1 and _:x2 as written
+    assert {str(q.subject) for q in store} >= {"_:x1"}
+    default = fill(ox.Store(), lines)
+    assert {q.triple for q in default} == {q.triple for q in expected}

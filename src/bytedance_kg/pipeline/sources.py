@@ -159,9 +159,10 @@ class Sources:
             self._store = in_background(filled, "gates-store")
 
     def _filled_store(self) -> ox.Store:
-        graphs = {part: str(GRAPH[PART_GRAPH[part]]) for part in PARTS}
-        lines = (line for part, name in graphs.items() for line in self.triples(part).nquads(name))
-        return fill(ox.Store(), lines, ox.RdfFormat.N_QUADS)
+        store = ox.Store()
+        for part in PARTS:
+            fill(store, self.triples(part).lines(), graph=ox.NamedNode(str(GRAPH[PART_GRAPH[part]])))
+        return store
 
     def dataset(self) -> Dataset:
         """All sources as named graphs in rdflib (what the reference engine runs the gates on)."""

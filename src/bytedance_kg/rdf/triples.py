@@ -154,18 +154,51 @@ class Index:
         return {t.subject for t in self.incoming.get(obj, ()) if t.predicate == predicate}
 
 
-def fill(store: ox.Store, lines: Iterable[bytes], syntax: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> ox.Store:
-    """Load N-Triples or N-Quads lines into ``store``, blank-node labels kept.
+def fill(
+    store: ox.Store,
+    lines: Iterable[bytes],
+    syntax: ox.RdfFormat = ox.RdfFormat.N_TRIPLES,
+    graph: ox.NamedNode | None = None,
+) -> ox.Store:
+    """Load N-Triples or N-Quads lines into ``store`` (N-Triples into ``graph`` if given), blank-node
+    labels kept.
 
     pyoxigraph's bulk loader gives every blank node a new label (0.5.13 has no option to keep
     them), and a label is how a validation result or a query's answer names the node the data
     names. So the few lines that may name a blank node are parsed and added as terms, and the rest
-    go through the bulk loader, which is the fast path for nearly all of a large graph."""
-    plain: list[bytes] = []
-    blank: list[bytes] = []
-    for line in lines:
-        (blank if b"_:" in line else plain).append(line)
-    store.bulk_load(b"".join(plain), format=syntax)
+    go through the bulk loader, which is the fast path for nearly all of a large graph. Nothing
+    here walks the lines one by one in Python: the stores are filled in a background thread beside
+    the build's own stages, and such a loop would take the interpreter lock from them."""
+    plain, blank = split_blank_lines(b"".join(lines))
+    if graph is None:
+        store.bulk_load(plain, format=syntax)
+    else:
+        store.bulk_load(plain, format=syntax, to_graph=graph)
     if blank:
-        store.bulk_extend(ox.parse(b"".join(blank), format=syntax))
+        quads = ox.parse(blank, format=syntax)
+        store.bulk_extend(
+            quads if graph is None else (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+        )
     return store
+
+
+def split_blank_lines(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` (whole lines) as the lines without ``_:`` and the lines with it (a blank node's
+    label, or those characters in a literal), each in its order: found with ``bytes.find``, so the
+    cost in Python is a step per such line, not per line."""
+    kept: list[bytes] = []
+    blank: list[bytes] = []
+    start = 0
+    at = data.find(b"_:")
+    while at != -1:
+        begin = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end == -1 else end + 1
+        kept.append(data[start:begin])
+        blank.append(data[begin:end])
+        start = end
+        at = data.find(b"_:", start)
+    if not blank:
+        return data, b""
+    kept.append(data[start:])
+    return b"".join(kept), b"".join(blank)

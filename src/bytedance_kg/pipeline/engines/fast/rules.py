@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -231,6 +232,17 @@ def close_terminology(terminology: Graph) -> set[RdflibTriple]:
     return out
 
 
+class _Step(NamedTuple):
+    """One property a triple's predicate implies (itself or a superproperty), with its axioms."""
+
+    prop: Term
+    domains: tuple[Term, ...]
+    ranges: tuple[Term, ...]
+    inverses: tuple[Term, ...]
+    symmetric: bool
+    transitive: bool
+
+
 class _Chainer:
     """Semi-naive forward chaining of the instance rules over a set of triples."""
 
@@ -240,6 +252,7 @@ class _Chainer:
         self.agenda: list[Triple] = []
         self.added: list[Triple] = []
         """The triples the rules added, none of them given to :meth:`run`."""
+        self._plans: dict[Term, tuple[_Step, ...]] = {}
         # (property, subject) -> objects and (property, object) -> subjects, for the join rules.
         self.forward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
         self.backward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
@@ -251,50 +264,73 @@ class _Chainer:
             | {p for keys in t.keys.values() for key in keys for p in key}
         )
 
-    def _index(self, triple: Triple) -> None:
-        s, p, o = triple
+    def _index(self, triple: Triple) -> bool:
+        """Add ``triple`` to the set and the indexes; whether it was new (one hash, not two)."""
+        size = len(self.triples)
         self.triples.add(triple)
+        if len(self.triples) == size:
+            return False
+        s, p, o = triple
         if p == _TYPE:
             self.types[s].add(o)
         elif p in self.joined:
             self.forward[(p, s)].add(o)
             self.backward[(p, o)].add(s)
+        return True
 
     def add(self, triple: Triple) -> None:
-        if triple not in self.triples:
-            self._index(triple)
+        if self._index(triple):
             self.agenda.append(triple)
             self.added.append(triple)
 
+    def _plan(self, p: Term) -> tuple[_Step, ...]:
+        """What the rules do with a triple of predicate ``p``, worked out once per predicate: a
+        pyoxigraph term is hashed in Rust on every lookup, and the data has few predicates."""
+        t = self.t
+        plan = self._plans.get(p)
+        if plan is None:
+            plan = self._plans[p] = tuple(
+                _Step(
+                    q,
+                    tuple(t.domains.get(q, ())),
+                    tuple(t.ranges.get(q, ())),
+                    tuple(t.inverses.get(q, ())),
+                    q in t.symmetric,
+                    q in t.transitive,
+                )
+                for q in t.superproperties.get(p, set()) | {p}  # prp-spo1, prp-eqp (closed)
+            )
+        return plan
+
     def run(self, seed: Iterable[Triple]) -> None:
         for triple in seed:
-            if triple not in self.triples:
-                self._index(triple)
+            self._index(triple)
             self.agenda.append(triple)
-        t = self.t
+        superclasses = self.t.superclasses
+        add = self.add
         while self.agenda:
             s, p, o = self.agenda.pop()
             if p == _TYPE:
-                for cls in t.superclasses.get(o, ()):  # cax-sco (closed, so also cax-eqc, cls-uni)
-                    self.add((s, _TYPE, cls))
+                for cls in superclasses.get(o, ()):  # cax-sco (closed, so also cax-eqc, cls-uni)
+                    add((s, _TYPE, cls))
                 continue
-            subject_ok = not isinstance(s, ox.Literal)
-            for q in t.superproperties.get(p, set()) | {p}:  # prp-spo1, prp-eqp (closed)
-                self.add((s, q, o))
-                for cls in t.domains.get(q, ()):  # prp-dom
-                    self.add((s, _TYPE, cls))
-                for cls in t.ranges.get(q, ()):  # prp-rng
-                    self.add((o, _TYPE, cls))
-                if not isinstance(o, ox.Literal) and subject_ok:
-                    for inverse in t.inverses.get(q, ()):  # prp-inv1/2
-                        self.add((o, inverse, s))
-                    if q in t.symmetric:  # prp-symp
-                        self.add((o, q, s))
-                if q in t.transitive:  # prp-trp, both ways round the new edge
+            joinable = not isinstance(o, ox.Literal) and not isinstance(s, ox.Literal)
+            for q, domains, ranges, inverses, symmetric, transitive in self._plan(p):
+                add((s, q, o))
+                for cls in domains:  # prp-dom
+                    add((s, _TYPE, cls))
+                for cls in ranges:  # prp-rng
+                    add((o, _TYPE, cls))
+                if joinable:
+                    for inverse in inverses:  # prp-inv1/2
+                        add((o, inverse, s))
+                    if symmetric:  # prp-symp
+                        add((o, q, s))
+                if transitive:  # prp-trp, both ways round the new edge
                     for after in list(self.forward.get((q, o), ())):
-                        self.add((s, q, after))
+                        add((s, q, after))
                     for before in list(self.backward.get((q, s), ())):
-                        self.add((before, q, o))
+                        add((before, q, o))
 
     def same_as(self) -> set[tuple[Term, Term]]:
         """The distinct pairs prp-fp, prp-ifp and prp-key would make ``owl:sameAs``."""

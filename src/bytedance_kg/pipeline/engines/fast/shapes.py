@@ -271,7 +271,10 @@ def _core_message(shapes: Graph, result: shacl.Result) -> Literal:
 def validation_store(parts: list[Triples]) -> ox.Store:
     """The store the SPARQL constraints and the qualified counts run on: ``parts`` (the data, and
     the ontology if any) merged into its default graph."""
-    return fill(ox.Store(), (line for part in parts for line in part.lines()))
+    store = ox.Store()
+    for part in parts:  # one at a time: only a part that names a blank node is copied once more
+        fill(store, part.lines())
+    return store
 
 
 def validate_fast(
