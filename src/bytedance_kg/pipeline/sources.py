@@ -20,7 +20,7 @@ from bytedance_kg.project.graphs import GRAPH, PART_GRAPH, QUERY_GRAPHS
 from bytedance_kg.project.namespaces import bind_prefixes, new_graph
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.rdf.parsing import load_triples
-from bytedance_kg.rdf.triples import Triples, fill
+from bytedance_kg.rdf.triples import Triples, fill, named_graph_store
 from bytedance_kg.system.background import in_background
 
 PARTS = ("ontology", "imports", "shapes", "data")
@@ -159,10 +159,7 @@ class Sources:
             self._store = in_background(filled, "gates-store")
 
     def _filled_store(self) -> ox.Store:
-        store = ox.Store()
-        for part in PARTS:
-            fill(store, self.triples(part).lines(), graph=ox.NamedNode(str(GRAPH[PART_GRAPH[part]])))
-        return store
+        return named_graph_store({str(GRAPH[PART_GRAPH[part]]): self.triples(part) for part in PARTS})
 
     def dataset(self) -> Dataset:
         """All sources as named graphs in rdflib (what the reference engine runs the gates on)."""

@@ -29,11 +29,10 @@ from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import FULL
 from bytedance_kg.query.served import release_store
 from bytedance_kg.rdf.terms import from_ox
-from bytedance_kg.rdf.triples import Triples, fill
+from bytedance_kg.rdf.triples import Triples, named_graph_store
 from bytedance_kg.sparql.catalogue import GRAPHS, SavedQuery
 
 Progress = Callable[[str], None]
-NQ = ox.RdfFormat.N_QUADS
 
 ENDPOINT_GRAPH = "full"
 """The query graph that is the endpoint's default graph (:data:`FULL_GRAPHS`): the reasoned release."""
@@ -103,7 +102,7 @@ def dataset_store(paths: ProjectPaths, progress: Progress = lambda _: None) -> o
         return release_store(paths.dist)
     graphs = _from_sources(paths, progress, DEFAULT_ENGINE)
     progress(f"the VoID graph <{VOID_GRAPH}> is in a release only: `bytedance-kg build` writes one")
-    return fill(ox.Store(), (line for name, g in graphs.items() for line in g.nquads(str(GRAPH[name]))), NQ)
+    return named_graph_store({str(GRAPH[name]): g for name, g in graphs.items()})
 
 
 def default_graphs(mode: str) -> list[str]:

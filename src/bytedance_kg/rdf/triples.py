@@ -13,7 +13,7 @@ rdflib graph of just those triples.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 import rdflib
@@ -179,6 +179,15 @@ def fill(
         store.bulk_extend(
             quads if graph is None else (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
         )
+    return store
+
+
+def named_graph_store(graphs: Mapping[str, Triples]) -> ox.Store:
+    """A store holding each of ``graphs`` (by graph IRI) in its named graph, filled from its
+    N-Triples lines (:func:`fill`)."""
+    store = ox.Store()
+    for name, triples in graphs.items():
+        fill(store, triples.lines(), graph=ox.NamedNode(name))
     return store
 
 
