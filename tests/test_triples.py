@@ -14,7 +14,7 @@ from bytedance_kg.pipeline.evidence import split
 from bytedance_kg.pipeline.sources import query_store
 from bytedance_kg.query.store import graphs_of_nquads
 from bytedance_kg.rdf.parsing import parse_file
-from bytedance_kg.rdf.triples import Triples, fill
+from bytedance_kg.rdf.triples import Index, Triples, fill
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 
@@ -120,3 +120,19 @@ def test_fill_keeps_blank_node_labels_and_loads_every_line_into_its_graph() -> N
     assert {str(q.subject) for q in store} >= {"_:x1"}
     default = fill(ox.Store(), lines)
     assert {q.triple for q in default} == {q.triple for q in expected}
+
+
+def test_an_index_holds_exactly_its_graphs_triples() -> None:
+    """``triple in index`` looks among the subject's triples: a triple that shares its subject, its
+    predicate or its object with one of the graph is not held, and neither is one of no subject."""
+    s, p, q, o = (ox.NamedNode(f"{EX}{name}") for name in ("s", "p", "q", "o"))
+    held = [ox.Triple(s, p, o), ox.Triple(s, q, ox.Literal("1")), ox.Triple(o, p, s)]
+    index = Index(Triples(held))
+    assert all(triple in index for triple in held)
+    for absent in (
+        ox.Triple(s, p, s),
+        ox.Triple(s, q, ox.Literal("2")),
+        ox.Triple(o, q, s),
+        ox.Triple(p, p, o),
+    ):
+        assert absent not in index

@@ -60,7 +60,7 @@ def _shortcuts(index: Index, record: Term) -> set[ox.Triple]:
     if not isinstance(member, ox.NamedNode | ox.BlankNode) or organisation is None:
         return set()  # a missing or literal member is the shapes' to report
     candidates = (ox.Triple(member, p, organisation) for p in SHORTCUTS)
-    return {t for t in candidates if t in index.data}
+    return {t for t in candidates if t in index}
 
 
 def split(data: Triples) -> Split:
@@ -76,7 +76,7 @@ def split(data: Triples) -> Split:
             # a missing or misplaced part is the shapes' to report (they require all three)
             if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and o is not None:
                 reified = ox.Triple(s, p, o)
-                if reified in data:
+                if reified in index:
                     implied.add(reified)
         implied |= _shortcuts(index, record)
     # a triple that points at an implied record (an event's time that is only read from context)
@@ -95,7 +95,7 @@ def split(data: Triples) -> Split:
             if not outgoing <= implied and set(index.incoming.get(node, ())) <= implied:
                 implied |= outgoing
                 changed = True
-    return Split(
-        Triples((t for t in data if t not in implied), distinct=True),
-        Triples((t for t in data if t in implied), distinct=True),
-    )
+    shares: tuple[list[ox.Triple], list[ox.Triple]] = ([], [])
+    for triple in data:  # one pass, each share in the data's order
+        shares[triple in implied].append(triple)
+    return Split(Triples(shares[0], distinct=True), Triples(shares[1], distinct=True))

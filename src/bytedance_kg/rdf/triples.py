@@ -143,6 +143,11 @@ class Index:
             self.incoming[triple.object].append(triple)
         self.data = data
 
+    def __contains__(self, triple: ox.Triple) -> bool:
+        """Whether the graph holds ``triple``, among its subject's triples: for a stage that asks of
+        a few triples, where :meth:`Triples.__contains__` would hash the whole graph first."""
+        return triple in self.outgoing.get(triple.subject, ())
+
     def value(self, subject: Term, predicate: ox.NamedNode) -> Term | None:
         """One object of ``subject`` and ``predicate`` (the first), or ``None``."""
         return next((t.object for t in self.outgoing.get(subject, ()) if t.predicate == predicate), None)

@@ -61,7 +61,7 @@ def reifications(data: Triples, implied: Triples) -> list[ox.Triple]:
         if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode) or isinstance(record, ox.Literal):
             return
         triple = ox.Triple(s, p, o)
-        if triple not in data or (triple in implied and record not in implied_records):
+        if triple not in index or (triple in implied and record not in implied_records):
             return
         out.add(ox.Triple(record, REIFIES, triple))
 
@@ -69,7 +69,7 @@ def reifications(data: Triples, implied: Triples) -> list[ox.Triple]:
     for record in records:
         if _STATEMENT in index.types(record):
             s, p, o = (index.value(record, part) for part in _PARTS)
-            # a missing part would be a wildcard in ``in data`` (the shapes require all three)
+            # a record without all three parts names no triple (the shapes require all three)
             if s is not None and p is not None and o is not None:
                 add(record, s, p, o)
             continue

@@ -302,9 +302,13 @@ class _Chainer:
             )
         return plan
 
-    def run(self, seed: Iterable[Triple]) -> None:
+    def run(self, seed: Iterable[Triple]) -> list[Triple]:
+        """Close the set over ``seed`` and what it holds already; returns the triples of ``seed``
+        that it held before (given earlier, or added by the rules)."""
+        held = []
         for triple in seed:
-            self._index(triple)
+            if not self._index(triple):
+                held.append(triple)
             self.agenda.append(triple)
         superclasses = self.t.superclasses
         add = self.add
@@ -331,6 +335,7 @@ class _Chainer:
                         add((s, q, after))
                     for before in list(self.backward.get((q, s), ())):
                         add((before, q, o))
+        return held
 
     def same_as(self) -> set[tuple[Term, Term]]:
         """The distinct pairs prp-fp, prp-ifp and prp-key would make ``owl:sameAs``."""
@@ -389,7 +394,10 @@ def fast_closure(terminology: Graph, data: Triples) -> Closure:
     schema_terms: list[Triple] = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in schema]
     data_terms: list[Triple] = [(t.subject, t.predicate, t.object) for t in data]
     chainer.run(schema_terms)
-    chainer.run(data_terms)
+    early = len(chainer.added)
+    # the data's triples the set held already: those of the terminology, closed or not (the
+    # data's own axioms among them), and those the rules drew from the terminology alone
+    stated_before = set(chainer.run(data_terms))
     same = chainer.same_as() | {(a, b) for a, p, b in schema_terms if p == _SAME_AS and a != b}
     same |= {(b, a) for a, b in same}  # owl:sameAs is symmetric; owlrl reports both directions
     problems = sorted(
@@ -407,9 +415,18 @@ def fast_closure(terminology: Graph, data: Triples) -> Closure:
         }
         | set(chainer.disjoint_members())
     )
-    asserted: set[Triple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in terminology}
-    asserted.update(data_terms)
     # Every triple of the closure is the terminology closed, the data, or one the rules added,
     # and the data's own owl:equivalentClass axioms are in the closed terminology: so only the
-    # first and the last can hold inferences, and every asserted triple is in the closure.
-    return clean_closure([*schema_terms, *chainer.added], asserted, problems, asserted_size=len(asserted))
+    # first and the last can hold inferences, and every asserted triple is in the closure. Of
+    # those, only the closed terminology and what the rules drew from it alone can be asserted
+    # triples: whatever the rules added after the data was in the set is not in the data, and
+    # the terminology was in the set before. A triple of the terminology is in the data exactly
+    # when the data's run found it held.
+    terminology_terms: set[Triple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in terminology}
+    return clean_closure(
+        [*schema_terms, *chainer.added[:early]],
+        terminology_terms | stated_before,
+        problems,
+        asserted_size=len(data_terms) + len(terminology_terms - stated_before),
+        new=chainer.added[early:],
+    )
