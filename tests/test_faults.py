@@ -541,8 +541,30 @@ def test_a_release_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
 
     (tmp_path / "bytedance-kg.nt").mkdir()  # where the file should go
     folder = ReleaseFolder(tmp_path, Derivations(tmp_path, {}, helpers=0))
-    with pytest.raises(WriteError, match=r"^bytedance-kg\.nt: could not be written: Is a directory$"):
-        folder.write("bytedance-kg.nt", b"<urn:a> <urn:b> <urn:c> .\n")
+    for write in (folder.write, lambda name, text: folder.write_lines(name, [text])):
+        with pytest.raises(WriteError, match=r"^bytedance-kg\.nt: could not be written: Is a directory$"):
+            write("bytedance-kg.nt", b"<urn:a> <urn:b> <urn:c> .\n")
+
+
+def test_a_file_written_a_chunk_at_a_time_is_its_lines_and_their_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from bytedance_kg.release import writer
+    from bytedance_kg.release.derived import Derivations
+
+    monkeypatch.setattr(writer, "_LINES_AT_ONCE", 3)  # 10 lines: four chunks, the last one short
+    lines = [f"<urn:s{i}> <urn:p> <urn:o> .\n".encode() for i in range(10)]
+    folder = writer.ReleaseFolder(tmp_path, Derivations(tmp_path, {}, helpers=0))
+    folder.write_lines("a.nt", lines)
+    folder.write_lines("empty.nt", [])
+    assert (tmp_path / "a.nt").read_bytes() == b"".join(lines)
+    assert folder.digests["a.nt"] == hashlib.sha256(b"".join(lines)).hexdigest()
+    assert (tmp_path / "empty.nt").read_bytes() == b"" and folder.written == [
+        tmp_path / "a.nt",
+        tmp_path / "empty.nt",
+    ]
 
 
 def test_pylode_stopping_without_a_word_is_still_said(monkeypatch: pytest.MonkeyPatch) -> None:
