@@ -130,3 +130,21 @@ def test_gate_catches_its_violation(
     [result] = checker.gates(_changed(sources, graph, added, removed), tmp_path)
     assert not result.passed, f"gate {gate} missed its violation"
     assert any(named.n3(NAMESPACES) in row for row in result.rows), result.report()
+
+
+@pytest.mark.parametrize("engine_name", sorted(ENGINES))
+def test_an_undeclared_term_of_ours_is_caught_as_a_class_and_as_a_value(
+    sources: Sources, paths, engine_name: str, tmp_path: Path
+) -> None:
+    """The gate looks at predicates and at objects (a class a thing is typed with is an object):
+    a misspelt class and a misspelt value are each named, with the graph they are in."""
+    shutil.copy(paths.checks_dir / "undeclared-local-term-violation.rq", tmp_path)
+    checker = engine(engine_name)
+    misspelt_class, misspelt_value = KG._NS["OrganisationalUnitt"], KG._NS["statedd"]
+    changed = _changed(
+        sources, "data", [(FLOW, RDF.type, misspelt_class), (FLOW, RDFS.seeAlso, misspelt_value)], []
+    )
+    [result] = checker.gates(changed, tmp_path)
+    named = {row[0] for row in result.rows}
+    assert named == {misspelt_class.n3(NAMESPACES), misspelt_value.n3(NAMESPACES)}, result.report()
+    assert {row[1] for row in result.rows} == {"<https://w3id.org/bytedance-kg/graph/data>"}
