@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import stat
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
@@ -57,10 +56,12 @@ def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
     return line, column
 
 
-def parse_strict(path: Path, text: str) -> tuple[list[ox.Quad], dict[str, str]]:
+def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Quad], dict[str, str]]:
     """The file's triples and declared prefixes by pyoxigraph's strict Turtle parser, or an
-    :class:`InputError` at the first syntax error, with its line and column."""
-    parser = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, path=None)
+    :class:`InputError` at the first syntax error, with its line and column. ``data`` is the file's
+    UTF-8 (checked by :func:`decoded`); each file's blank nodes get labels of their own, so that two
+    files' ``_:b0`` stay apart when their triples are put together."""
+    parser = ox.parse(data, format=ox.RdfFormat.TURTLE, path=None, rename_blank_nodes=True)
     try:
         quads = list(parser)
     except SyntaxError as error:
@@ -70,24 +71,25 @@ def parse_strict(path: Path, text: str) -> tuple[list[ox.Quad], dict[str, str]]:
     except MemoryError as error:  # pyoxigraph caps one token (a literal, an IRI) at 16 MiB
         raise InputError(path, f"a single literal or IRI is too long to parse ({error})") from None
     for quad in quads:
-        refuse_rdf12(path, text, quad)
+        refuse_rdf12(path, data, quad)
     return quads, dict(parser.prefixes)
 
 
-def refuse_rdf12(path: Path, text: str, quad: ox.Quad) -> None:
+def refuse_rdf12(path: Path, data: bytes, quad: ox.Quad) -> None:
     """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, annotations, literals
     with a base direction), which the RDF 1.1 release and rdflib (the reference engine, the Python
     API) cannot hold; such a term is an input error at its place in the file, not a crash later or
     a silently dropped direction."""
     for term in (quad.subject, quad.object):
         if isinstance(term, ox.Triple):
+            text = data.decode("utf-8")
             line, column = _locate(text, "<<") if "<<" in text else _locate(text, "{|")
             raise InputError(
                 path, "RDF 1.2 triple terms and annotations are not accepted in the sources", line, column
             )
         direction = getattr(term, "direction", None)
         if isinstance(term, ox.Literal) and direction:
-            line, column = _locate(text, f"--{direction}")
+            line, column = _locate(data.decode("utf-8"), f"--{direction}")
             raise InputError(
                 path, f"a literal with a base direction ({term}) is not accepted in the sources", line, column
             )
@@ -99,7 +101,7 @@ _PLAIN = (
 )
 
 
-def checked_literals(path: Path, text: str, triples: Iterable[ox.Triple]) -> dict[ox.Literal, ox.Literal]:
+def checked_literals(path: Path, data: bytes, triples: Iterable[ox.Triple]) -> dict[ox.Literal, ox.Literal]:
     """Reject ill-typed literals, naming the value and its place; return the typed literals whose
     lexical form rdflib normalises (``"01"^^xsd:integer`` is ``"1"``), each with its normal form.
 
@@ -120,7 +122,7 @@ def checked_literals(path: Path, text: str, triples: Iterable[ox.Triple]) -> dic
         term_log.setLevel(level)
     if bad:
         obj = bad[0]
-        line, column = _locate(text, f'"{obj}"')
+        line, column = _locate(data.decode("utf-8"), f'"{obj}"')
         raise InputError(path, f'invalid lexical form "{obj}" for datatype <{obj.datatype}>', line, column)
     return {
         literal: ox.Literal(str(normal), datatype=literal.datatype)
@@ -134,7 +136,13 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 
 def read_text(path: Path) -> str:
-    """The file's text as UTF-8, or an :class:`InputError` that says why it cannot be read.
+    """The file's text as UTF-8, or an :class:`InputError` that says why it cannot be read
+    (:func:`read_bytes`, :func:`decoded`)."""
+    return decoded(path, read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or an :class:`InputError` that says why it cannot be read.
 
     Only regular files are read, and only up to :data:`MAX_INPUT_BYTES`, both checked on the open
     file before any byte is read: ``/dev/zero`` or a FIFO is refused at once, not read until memory
@@ -161,6 +169,11 @@ def read_text(path: Path) -> str:
             raise InputError(path, error.strerror or str(error)) from None
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(path, f"larger than the limit of {MAX_INPUT_BYTES} bytes")
+    return data
+
+
+def decoded(path: Path, data: bytes) -> str:
+    """``data`` (the bytes of ``path``) as text, or an :class:`InputError` where it is not UTF-8."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -168,27 +181,16 @@ def read_text(path: Path) -> str:
 
 
 def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
-    """One Turtle file's triples, strictly parsed and checked (syntax, RDF 1.1 terms, well-typed
-    literals), and its declared prefixes. Blank nodes get labels of their own per file, so that two
-    files' ``_:b0`` stay apart when their triples are put together."""
-    text = read_text(path)
-    quads, prefixes = parse_strict(path, text)
-    own = f"f{uuid.uuid4().hex}"
-
-    def relabel(term: ox.BlankNode) -> ox.BlankNode:
-        return ox.BlankNode(own + term.value)
-
-    triples = Triples(
-        ox.Triple(
-            relabel(q.subject) if isinstance(q.subject, ox.BlankNode) else q.subject,
-            q.predicate,
-            relabel(q.object) if isinstance(q.object, ox.BlankNode) else q.object,
-        )
-        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-        else q.triple
-        for q in quads
-    )
-    normal = checked_literals(path, text, triples)
+    """One Turtle file's triples, strictly parsed and checked (UTF-8, syntax, RDF 1.1 terms,
+    well-typed literals), and its declared prefixes; its blank nodes are its own
+    (:func:`parse_strict`). pyoxigraph parses the bytes as read: the text is made only to be sure
+    that every byte is UTF-8 (the parser does not look inside comments), and only again to
+    locate an error."""
+    data = read_bytes(path)
+    decoded(path, data)
+    quads, prefixes = parse_strict(path, data)
+    triples = Triples(q.triple for q in quads)
+    normal = checked_literals(path, data, triples)
     if normal:
         triples = Triples(
             ox.Triple(t.subject, t.predicate, normal[t.object]) if t.object in normal else t  # type: ignore[index]
