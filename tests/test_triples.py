@@ -136,3 +136,14 @@ def test_an_index_holds_exactly_its_graphs_triples() -> None:
         ox.Triple(p, p, o),
     ):
         assert absent not in index
+
+
+def test_two_files_blank_nodes_stay_apart(tmp_path: Path) -> None:
+    """The same label in two files names two nodes once their triples are put together."""
+    from bytedance_kg.rdf.parsing import load_triples
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.ttl").write_text(f'_:b0 <{EX}p> "{name}" .\n', encoding="utf-8")
+    merged = load_triples([tmp_path / "a.ttl", tmp_path / "b.ttl"])
+    assert len(merged) == 2 and len({t.subject for t in merged}) == 2
+    assert all(isinstance(t.subject, ox.BlankNode) for t in merged)
