@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from bytedance_kg.pipeline.article import load_articles, quote_graph, verify_quotes
-from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, ShapesRefused, engine
+from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, ShapesRefused, Validation, engine
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult, gate_files
@@ -41,7 +41,11 @@ from bytedance_kg.sparql.catalogue import load_catalogue
 from bytedance_kg.sparql.expected import check_answers, expected_path
 from bytedance_kg.sparql.guard import PREFIX_NAME
 from bytedance_kg.sparql.querying import guard
+from bytedance_kg.system.background import in_background
 
+STAGES = ("parse", "quotes", "reason", "validate", "gates", "answers", "write")
+"""The build's stages, in the order it reports them (validate and gates may run beside quotes
+and reason: :attr:`~bytedance_kg.pipeline.engines.Engine.concurrent`)."""
 ASSERTED_FILE = f"{ASSERTED}.ttl"
 FULL_FILE = f"{FULL}.ttl"
 
@@ -132,8 +136,12 @@ def check_sources(
     shapes) on the engine named ``engine_name`` (see :mod:`bytedance_kg.pipeline.engines`): quotes,
     reasoning, shapes, gates, saved queries' answers. Raises only on bad input."""
     checker = engine(engine_name)
+    timings = {} if timings is None else timings
     with fewer_collections():
-        return _check_sources(paths, progress, {} if timings is None else timings, data_files, checker)
+        checked = _check_sources(paths, progress, timings, data_files, checker)
+    for stage in sorted(timings, key=lambda name: STAGES.index(name) if name in STAGES else len(STAGES)):
+        timings[stage] = timings.pop(stage)  # in the order of STAGES, whichever thread ended first
+    return checked
 
 
 def _check_sources(
@@ -149,6 +157,7 @@ def _check_sources(
         check_shapes_graph(sources.shapes, paths.shapes)
     checker.prepare(sources)
     report = CheckReport()
+    later = _later_checks(checker, sources, paths, progress, timings)
     with _timed(timings, "quotes", progress):
         quoted = quote_graph(sources.triples("data"))
         articles = load_articles(quoted, paths.root)
@@ -156,14 +165,11 @@ def _check_sources(
     with _timed(timings, "reason", progress):
         reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
         report.reasoning_problems = reasoned.problems + sources.shared_triples()
-    with _timed(timings, "validate", progress):
-        try:
-            validation = checker.validate(sources.triples("data"), sources.shapes, sources.terminology())
-        except ShapesRefused as refused:
-            raise InputError(paths.shapes, str(refused)) from None
-        report.shape_results, report.shacl_report = validation.results, validation.report
-    with _timed(timings, "gates", progress):
-        report.gate_results = checker.gates(sources, paths.checks_dir)
+    try:
+        validation, report.gate_results = later()
+    except ShapesRefused as refused:
+        raise InputError(paths.shapes, str(refused)) from None
+    report.shape_results, report.shacl_report = validation.results, validation.report
     with _timed(timings, "answers", progress):
         queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
         if queries and data_files is None:
@@ -171,6 +177,45 @@ def _check_sources(
             stores = {mode: query_store(graphs, mode) for mode in QUERY_GRAPHS}
             report.answer_problems = check_answers(queries, stores)
     return sources, report, reasoned
+
+
+LaterChecks = Callable[[], tuple[Validation, list[GateResult]]]
+"""The validation and the gates' results, once they are done."""
+
+
+def _later_checks(
+    checker: Engine, sources: Sources, paths: ProjectPaths, progress: Progress, timings: dict[str, float]
+) -> LaterChecks:
+    """Validation and the gates: started now on a thread of their own, beside the quotes and the
+    reasoning, on an engine that can run them so (:attr:`Engine.concurrent`), else run when asked
+    for. Everything they read is made here first (the terminology graph, the sources' own graphs),
+    so that no rdflib graph is made by two threads at once; each gets a terminology graph of its
+    own, since a reasoner may add to the one it is given. Their timings are their own, so with an
+    engine that runs them beside the others the stages add up to more than the build took."""
+    terminology = sources.terminology()
+
+    def validate_and_gate() -> tuple[Validation, list[GateResult]]:
+        started = time.perf_counter()
+        validation = checker.validate(sources.triples("data"), sources.shapes, terminology)
+        timings["validate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        gates = checker.gates(sources, paths.checks_dir)
+        timings["gates"] = time.perf_counter() - started
+        return validation, gates
+
+    if not checker.concurrent:
+        return lambda: _in_stages(timings, progress, validate_and_gate)
+    progress("validate, gates (beside quotes and reason) ...")
+    return in_background(validate_and_gate, "checks").result
+
+
+def _in_stages(
+    timings: dict[str, float], progress: Progress, work: LaterChecks
+) -> tuple[Validation, list[GateResult]]:
+    """``work`` as the build's next stages on this thread (it times them itself)."""
+    gc.freeze()
+    progress("validate, gates ...")
+    return work()
 
 
 def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:

@@ -51,6 +51,11 @@ class Engine(Protocol):
     hold (:meth:`prepare` may start work that they keep for a later stage)."""
 
     name: str
+    concurrent: bool
+    """Whether :meth:`validate` and :meth:`gates` may run on another thread beside :meth:`reason`
+    (the build then runs them so): true of an engine whose validation and gates spend their time
+    in code that lets go of the interpreter lock, and read only what the build made before
+    starting them. Python code would merely take turns with the reasoning."""
 
     def prepare(self, sources: Sources) -> None:
         """Start, in the background, what a later stage of this engine will need from ``sources``,

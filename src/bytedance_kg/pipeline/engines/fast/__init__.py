@@ -27,6 +27,7 @@ class FastEngine:
     (:func:`.shapes.validate_fast`), and the gates on the sources in a pyoxigraph store."""
 
     name = "fast"
+    concurrent = True  # the shacl engine and pyoxigraph let go of the interpreter lock
 
     def __init__(self) -> None:
         self._validation: tuple[Triples, Future[ox.Store]] | None = None

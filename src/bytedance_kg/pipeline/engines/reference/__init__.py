@@ -23,6 +23,7 @@ class ReferenceEngine:
     """owlrl's full closure of terminology and data, pySHACL, and the gates on an rdflib dataset."""
 
     name = "reference"
+    concurrent = False  # rdflib and pySHACL hold the interpreter lock: one stage after another
 
     def prepare(self, sources: Sources) -> None:
         """Nothing: the oracle runs each stage on its own, as written."""
