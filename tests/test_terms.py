@@ -75,3 +75,32 @@ def test_the_format_registry_names_each_format_once_and_each_serialiser_round_tr
         assert text is not None and len(list(ox.parse(text, format=syntax.serialiser))) == 1
         assert media_type_of(syntax.extension) == syntax.media_type
     assert media_type_of(".html") == "text/html" and media_type_of(".exe") is None
+
+
+def test_canonical_lines_of_runs_split_by_graph_equal_full_rdfc() -> None:
+    """The writer's path: each graph's lines a sorted run, the blank-node lines found once per run
+    (a literal holding "_:" is not one), then put into their graphs; the same as RDFC-1.0 over
+    the whole dataset, and ``distinct`` changes nothing when no line repeats."""
+    from bytedance_kg.rdf.terms import Lines, canonical_lines, nquads_lines
+
+    quads = [q for q in tangle() if q.graph_name == ox.DefaultGraph()]
+    quads.append(
+        ox.Quad(ox.NamedNode("http://example.org/t"), ox.NamedNode("http://example.org/p"), ox.Literal("_:x"))
+    )
+    graphs = {
+        "http://example.org/g1": quads[: len(quads) // 2],
+        "http://example.org/g2": quads[len(quads) // 2 :],
+    }
+    runs = {name: Lines.of(sorted(set(nquads_lines(part)))) for name, part in graphs.items()}
+    assert all(b'"_:x"' not in line for run in runs.values() for line in run.blank)
+    assert any(b'"_:x"' in line for run in runs.values() for line in run.lines)
+    expected = full_rdfc(
+        [
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(g))
+            for g, part in graphs.items()
+            for q in part
+        ]
+    )
+    lines = canonical_lines(run.in_graph(name) for name, run in runs.items())
+    assert list(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS)) == expected
+    assert canonical_lines((run.in_graph(name) for name, run in runs.items()), distinct=True) == lines

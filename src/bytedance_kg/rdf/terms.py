@@ -10,6 +10,7 @@ given, so sorted input gives byte-stable output.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import groupby
 
 import pyoxigraph as ox
@@ -74,37 +75,74 @@ def nquads_lines(quads: Iterable[ox.Quad]) -> list[bytes]:
     return serialized(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
 
 
-def canonical_lines(lines: Iterable[bytes]) -> list[bytes]:
-    """The RDFC-1.0 canonical form of a dataset given as N-Quads lines (as pyoxigraph writes them):
-    its lines sorted, duplicates merged.
+def in_graph(lines: Iterable[bytes], graph_name: str) -> list[bytes]:
+    """N-Triples lines as N-Quads lines in the named graph ``graph_name`` (the graph put before the
+    closing `` .``); the order of the lines is kept, and sorted lines stay sorted (a graph's name
+    comes after its triple, so only the triple decides the order)."""
+    suffix = f" <{graph_name}> .\n".encode()
+    return [line[:-3] + suffix for line in lines]
+
+
+@dataclass(frozen=True)
+class Lines:
+    """N-Quads (or N-Triples) lines as pyoxigraph writes them, with those among them that name a
+    blank node: found once, for lines that go into several datasets (a graph of the release is in
+    up to four of its files)."""
+
+    lines: list[bytes]
+    blank: frozenset[bytes]
+
+    @classmethod
+    def of(cls, lines: list[bytes]) -> Lines:
+        # a literal may hold "_:" too: parse to be sure
+        marked = [line for line in lines if b"_:" in line]
+        return cls(lines, frozenset(line for line in marked if _names_blank_node_line(line)))
+
+    def in_graph(self, graph_name: str) -> Lines:
+        """The same lines as N-Quads in the named graph ``graph_name`` (the graph put before the
+        closing `` .``), in their order: N-Triples lines to begin with."""
+        suffix = f" <{graph_name}> .\n".encode()
+        return Lines(
+            [line[:-3] + suffix for line in self.lines], frozenset(line[:-3] + suffix for line in self.blank)
+        )
+
+
+def canonical_lines(runs: Iterable[Lines], distinct: bool = False) -> list[bytes]:
+    """The RDFC-1.0 canonical form of a dataset given as :class:`Lines`: its lines sorted,
+    duplicates merged (``distinct`` says that there are none: no two runs share a line, and no run
+    repeats one, as when each run is a graph of the same dataset).
 
     RDFC-1.0 only relabels blank nodes, and a blank node's label depends only on the quads that
     name a blank node (its first-degree quads, and through them the blank nodes it is related to):
     so only those quads (a few hundred list cells and restrictions of the vocabularies) go through
     the canonicaliser, and the rest, in a large release nearly all, are sorted as bytes. Bytes sort
     as the text does (UTF-8 keeps code-point order), and sorting lines, not terms, keeps the
-    per-quad work in C; lines that come as sorted runs (each graph sorted once) merge in linear
-    time: the million-triple release is written from these lines."""
+    per-quad work in C; runs that come sorted (each graph of the release, sorted once) merge in
+    linear time, and one that names no blank node is taken whole: the million-triple release is
+    written from these lines."""
     plain: list[bytes] = []
     blank: list[bytes] = []
-    for line in lines:
-        # a literal may hold "_:" too: parse to be sure
-        if b"_:" in line and any(_names_blank_node(q) for q in ox.parse(line, format=ox.RdfFormat.N_QUADS)):
-            blank.append(line)
-        else:
-            plain.append(line)
+    for run in runs:
+        plain += [line for line in run.lines if line not in run.blank] if run.blank else run.lines
+        blank += run.blank
     if blank:
         dataset = ox.Dataset(ox.parse(b"".join(blank), format=ox.RdfFormat.N_QUADS))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         plain += nquads_lines(dataset)
     plain.sort()
-    return [line for line, _ in groupby(plain)]
+    return plain if distinct else [line for line, _ in groupby(plain)]
+
+
+def _names_blank_node_line(line: bytes) -> bool:
+    return any(_names_blank_node(quad) for quad in ox.parse(line, format=ox.RdfFormat.N_QUADS))
 
 
 def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     """The RDFC-1.0 canonical form of a dataset (duplicates merged), sorted by N-Quads text
     (:func:`canonical_lines`)."""
-    return list(ox.parse(b"".join(canonical_lines(nquads_lines(quads))), format=ox.RdfFormat.N_QUADS))
+    return list(
+        ox.parse(b"".join(canonical_lines([Lines.of(nquads_lines(quads))])), format=ox.RdfFormat.N_QUADS)
+    )
 
 
 def canonical_quads(named: Named) -> list[ox.Quad]:

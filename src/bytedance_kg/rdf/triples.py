@@ -20,7 +20,7 @@ import rdflib
 from rdflib.term import Node
 
 from bytedance_kg.project.namespaces import new_graph
-from bytedance_kg.rdf.terms import from_ox, to_ox, to_ox_predicate, to_ox_subject
+from bytedance_kg.rdf.terms import from_ox, in_graph, to_ox, to_ox_predicate, to_ox_subject
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 """A pyoxigraph term as pyoxigraph types it (the sources refuse RDF 1.2 triple terms at the parse)."""
@@ -106,14 +106,6 @@ class Triples:
         return to_graph(
             t for t in self.items if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)
         )
-
-
-def in_graph(lines: Iterable[bytes], graph_name: str) -> list[bytes]:
-    """N-Triples lines as N-Quads lines in the named graph ``graph_name`` (the graph put before the
-    closing `` .``); the order of the lines is kept, and sorted lines stay sorted (a graph's name
-    comes after its triple, so only the triple decides the order)."""
-    suffix = f" <{graph_name}> .\n".encode()
-    return [line[:-3] + suffix for line in lines]
 
 
 def to_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:

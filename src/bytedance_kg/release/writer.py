@@ -52,8 +52,8 @@ from bytedance_kg.project.releasefiles import (
 )
 from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.prefixes import with_used_prefixes
-from bytedance_kg.rdf.terms import canonical_lines, canonical_quads, serialized
-from bytedance_kg.rdf.triples import Triples, in_graph
+from bytedance_kg.rdf.terms import Lines, canonical_lines, canonical_quads, serialized
+from bytedance_kg.rdf.triples import Triples
 from bytedance_kg.release.derived import Derivation, Derivations, Derived, Syntax
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import Statistics, describe_dataset
@@ -154,18 +154,18 @@ def rdfxml_bytes(graph: rdflib.Graph) -> bytes:
 @dataclass(frozen=True)
 class GraphLines:
     """Each named graph of the release once as N-Quads lines (in its graph) and once as N-Triples
-    lines (its triples alone), by pyoxigraph's serialiser, sorted: what every variant is written
-    from."""
+    lines (its triples alone), by pyoxigraph's serialiser, sorted, with the lines that name a blank
+    node found once (:class:`~bytedance_kg.rdf.terms.Lines`): what every variant is written from."""
 
-    quads: dict[str, list[bytes]]
-    triples: dict[str, list[bytes]]
+    quads: dict[str, Lines]
+    triples: dict[str, Lines]
 
     @classmethod
     def of(cls, graphs: dict[str, Triples]) -> GraphLines:
         """Each graph's lines sorted once: a variant's lines are then sorted runs, which the
         canonical sort merges (:func:`canonical_lines`)."""
-        triples = {name: sorted(part.lines()) for name, part in graphs.items()}
-        return cls({name: in_graph(lines, str(GRAPH[name])) for name, lines in triples.items()}, triples)
+        triples = {name: Lines.of(sorted(part.lines())) for name, part in graphs.items()}
+        return cls({name: lines.in_graph(str(GRAPH[name])) for name, lines in triples.items()}, triples)
 
 
 def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines) -> int:
@@ -174,13 +174,15 @@ def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines) ->
     Everything is written from canonical N-Quads lines (:func:`canonical_lines`): the N-Quads and
     N-Triples files are those lines, and the Turtle, TriG and JSON-LD files are derived from those
     two files (:mod:`.derived`) while the next variant is written. A line holds exactly one quad,
-    so the ordering never needs a Python comparison of terms."""
+    so the ordering never needs a Python comparison of terms. A graph's triples are distinct, and
+    no two graphs' quads can be the same: only the one-graph files can repeat a line (a triple in
+    two of the graphs they merge, which the build refuses), and only they look for repeats."""
     stem = variant.stem
-    quad_lines = canonical_lines(line for name in variant.graphs for line in lines.quads[name])
+    quad_lines = canonical_lines((lines.quads[name] for name in variant.graphs), distinct=True)
     folder.write_lines(f"{stem}.nq", quad_lines)
     folder.derive(f"{stem}.nq", f"{stem}.trig", "trig")
     del quad_lines
-    triple_lines = canonical_lines(line for name in variant.merged for line in lines.triples[name])
+    triple_lines = canonical_lines(lines.triples[name] for name in variant.merged)
     folder.write_lines(f"{stem}.nt", triple_lines)
     folder.derive(f"{stem}.nt", f"{stem}.ttl", "turtle")
     folder.derive(f"{stem}.nt", f"{stem}.jsonld", "jsonld")
@@ -339,7 +341,7 @@ def write_release(
         converted = sources.release_graphs(reasoned.inferred)
         lines = GraphLines.of(converted)
         variant_sizes = {variant.stem: write_variant(out, variant, lines) for variant in VARIANTS}
-        data_lines = [*lines.triples["data"], *lines.triples["implied"]]
+        data_lines = [*lines.triples["data"].lines, *lines.triples["implied"].lines]
         del lines
         variant_sizes[REIFIED] = write_reified(out, sources, data_lines)
         del data_lines
