@@ -281,3 +281,26 @@ def test_an_answer_xml_cannot_carry_is_refused_with_the_json_to_ask_for(query: s
     instead = accept.replace("sparql-results+xml", "sparql-results+json").replace("rdf+xml", "ld+json")
     body, _ = _answer(_store(1), query, instead, 10_000, 16 * 2**20)
     assert b"\\u0007" in body or b"\\u0000" in body
+
+
+def test_solutions_read_at_once_are_the_solutions_one_by_one() -> None:
+    """Every kind of RDF 1.1 term comes back as it was bound, and an unbound variable stays out."""
+    from bytedance_kg.sparql.results import solutions_at_once
+
+    store = ox.Store()
+    subject, predicate = ox.NamedNode("urn:s"), ox.NamedNode("urn:p")
+    objects = [
+        ox.NamedNode("urn:o"),
+        ox.BlankNode("b1"),
+        ox.Literal("plain"),
+        ox.Literal("tagged", language="en-GB"),
+        ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal('quote " and \\ and\nline'),
+    ]
+    store.extend(ox.Quad(subject, predicate, o) for o in objects)
+    query = "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?o ?q ?none } }"
+    solutions = store.query(query)
+    names = [v.value for v in solutions.variables]
+    one_by_one = [{name: row[name] for name in names if row[name] is not None} for row in solutions]
+    assert solutions_at_once(store.query(query)) == one_by_one
+    assert {row["o"] for row in one_by_one} == set(objects)

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from bytedance_kg.project.errors import KGError, UsageError
 from bytedance_kg.rdf.formats import results_format, syntax
 from bytedance_kg.sparql.querying import QueryOutcome
+from bytedance_kg.sparql.results import json_term
 
 EXIT_REMOTE = 3
 
@@ -145,19 +146,6 @@ def _short(error: BaseException) -> str:
     return " ".join(str(error).split())[:200]
 
 
-def _term(binding: dict[str, str]) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    kind = binding["type"]
-    if kind == "uri":
-        return ox.NamedNode(binding["value"])
-    if kind == "bnode":
-        return ox.BlankNode(binding["value"])
-    # "typed-literal" is the 2007 draft's name for a literal with a datatype; Virtuoso still sends it.
-    if "xml:lang" in binding:
-        return ox.Literal(binding["value"], language=binding["xml:lang"])
-    datatype = binding.get("datatype")
-    return ox.Literal(binding["value"], datatype=ox.NamedNode(datatype) if datatype else None)
-
-
 def query(
     endpoint: Endpoint, text: str, graph_form: bool, default_graphs: Sequence[str] = ()
 ) -> QueryOutcome:
@@ -190,5 +178,5 @@ def _outcome(body: bytes, graph_form: bool) -> QueryOutcome:
         return QueryOutcome(
             [], boolean=bool(bindings) and bindings[0]["__ASK_RETVAL"]["value"] not in ("0", "false")
         )
-    rows = [{v: _term(b) for v, b in binding.items()} for binding in document["results"]["bindings"]]
+    rows = [{v: json_term(b) for v, b in binding.items()} for binding in document["results"]["bindings"]]
     return QueryOutcome(variables, rows=rows)

@@ -31,6 +31,7 @@ from rdflib.term import Node
 from bytedance_kg.pipeline.engines.fast.findings import Finding, default_message, shape_message
 from bytedance_kg.pipeline.engines.fast.targets import Targets, instances_of
 from bytedance_kg.rdf.terms import from_ox
+from bytedance_kg.sparql.results import solutions_at_once
 
 DESCRIPTIVE = {
     RDF.type,
@@ -163,9 +164,11 @@ def run_qualified_counts(store: ox.Store, counts: list[QualifiedCount]) -> list[
             continue
         instances = instances_of(store, count.of)
         tally: Counter[object] = Counter()  # subjects; a focus node absent from it counts 0
-        for quad in store.quads_for_pattern(None, ox.NamedNode(str(count.path)), None):
-            if quad.object in instances:
-                tally[quad.subject] += 1
+        pairs = store.query(f"SELECT ?s ?o WHERE {{ ?s <{count.path}> ?o }}")
+        assert isinstance(pairs, ox.QuerySolutions)
+        for pair in solutions_at_once(pairs):
+            if pair["o"] in instances:
+                tally[pair["s"]] += 1
         for focus in sorted(focus_nodes, key=str):
             number = tally[focus]
             for component, broken in (

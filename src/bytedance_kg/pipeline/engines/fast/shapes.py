@@ -53,6 +53,7 @@ from bytedance_kg.pipeline.engines.fast.targets import Targets
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.rdf.triples import Triples, fill
+from bytedance_kg.sparql.results import solutions_at_once
 
 
 class UnsupportedShapes(ShapesRefused):
@@ -175,11 +176,10 @@ def run_sparql_constraints(
                 f"{' '.join(str(error).split())[:300]}"
             ) from None
         assert isinstance(solutions, ox.QuerySolutions)  # sh:select is a SELECT
-        variables = {v.value for v in solutions.variables}
-        for row in solutions:
-            if row["this"] not in focus_nodes:
+        for row in solutions_at_once(solutions):
+            if row.get("this") not in focus_nodes:
                 continue
-            bound = {name: from_ox(row[name]) for name in variables if row[name] is not None}
+            bound = {name: from_ox(term) for name, term in row.items()}
             focus = bound["this"]
             path = bound.get("path", constraint.path)
             value = _as_in_data(

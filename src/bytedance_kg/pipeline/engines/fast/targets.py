@@ -11,6 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from bytedance_kg.rdf.terms import to_ox
+from bytedance_kg.sparql.results import solutions_at_once
 
 
 @dataclass(frozen=True)
@@ -69,5 +70,4 @@ def select_x(store: ox.Store, query: str) -> set[ox.NamedNode | ox.BlankNode | o
     """The values of ``?x`` in the solutions of a SELECT query on ``store``."""
     solutions = store.query(query)
     assert isinstance(solutions, ox.QuerySolutions)
-    found = {row["x"] for row in solutions}
-    return {term for term in found if term is not None and not isinstance(term, ox.Triple)}
+    return {row["x"] for row in solutions_at_once(solutions) if "x" in row}
