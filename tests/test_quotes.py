@@ -87,3 +87,26 @@ def test_anchoring_is_idempotent(sources: Sources, paths) -> None:
     for article in articles.values():
         anchor_quotes(graph, article)
     assert set(graph) == before
+
+
+def test_the_check_reads_triples_and_graphs_alike(sources: Sources, paths) -> None:
+    """The build hands the check the data as triples, the anchor command and the tests as an
+    rdflib graph: a shifted offset and an unknown source are the same problems either way."""
+    from bytedance_kg.rdf.triples import Triples
+
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    position = URIRef(f"{QUOTE}#position")
+    broken.set((position, OA.start, Literal(int(broken.value(position, OA.start)) + 1, datatype=XSD.integer)))
+    other = URIRef("https://w3id.org/bytedance-kg/id/quote/flow-members")
+    nowhere = URIRef("https://w3id.org/bytedance-kg/id/source/nowhere")
+    broken.set((other, OA.hasSource, nowhere))
+    as_graph = verify_quotes(broken, load_articles(broken, paths.root))
+    triples = Triples.of_graph(broken)
+    as_triples = verify_quotes(triples, load_articles(triples, paths.root))
+    assert as_graph == as_triples
+    assert [(p.quote, p.message) for p in as_graph if p.quote == other] == [
+        (other, f"oa:hasSource <{nowhere}> is not a known source article")
+    ]
+    assert any(p.quote == QUOTE and "not oa:exact" in p.message for p in as_graph)

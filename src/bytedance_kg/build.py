@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from bytedance_kg.pipeline.article import load_articles, quote_graph, verify_quotes
+from bytedance_kg.pipeline.article import load_articles, quote_data, verify_quotes
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, Engine, ShapesRefused, Validation, engine
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
@@ -159,7 +159,7 @@ def _check_sources(
     report = CheckReport()
     later = _later_checks(checker, sources, paths, progress, timings)
     with _timed(timings, "quotes", progress):
-        quoted = quote_graph(sources.triples("data"))
+        quoted = quote_data(sources.triples("data"))
         articles = load_articles(quoted, paths.root)
         report.quote_problems = [str(p) for p in verify_quotes(quoted, articles)]
     with _timed(timings, "reason", progress):

@@ -12,14 +12,16 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from bytedance_kg.project.errors import InputError
 from bytedance_kg.project.namespaces import KG, OA, sorted_terms
 from bytedance_kg.rdf.parsing import read_text
-from bytedance_kg.rdf.triples import Triples
+from bytedance_kg.rdf.terms import from_ox, ox_iri, to_ox
+from bytedance_kg.rdf.triples import Index, Term, Triples
 
 
 @dataclass(frozen=True)
@@ -48,94 +50,132 @@ READS = (
     [KG.SourceArticle, OA.TextQuoteSelector, OA.TextPositionSelector],
 )
 """The predicates, and the classes of ``rdf:type`` triples, that the articles and the quote check
-read: all they need of the data (see :meth:`~bytedance_kg.rdf.triples.Triples.having`)."""
+read: all they need of the data."""
+_TYPE, _SOURCE_ARTICLE = ox_iri(RDF.type), ox_iri(KG.SourceArticle)
+_LOCAL_COPY, _SHA256, _HAS_SOURCE = ox_iri(KG.localCopy), ox_iri(KG.sha256), ox_iri(OA.hasSource)
+_HAS_SELECTOR, _EXACT, _PREFIX, _SUFFIX = (
+    ox_iri(p) for p in (OA.hasSelector, OA.exact, OA.prefix, OA.suffix)
+)
+_START, _END = ox_iri(OA.start), ox_iri(OA.end)
+_QUOTE_SELECTOR, _POSITION_SELECTOR = ox_iri(OA.TextQuoteSelector), ox_iri(OA.TextPositionSelector)
 
 
-def quote_graph(data: Triples) -> Graph:
-    """The part of ``data`` that :func:`load_articles` and :func:`verify_quotes` read, as rdflib."""
+def quote_data(data: Triples | Graph) -> Index:
+    """The part of ``data`` that :func:`load_articles` and :func:`verify_quotes` read, indexed
+    (pyoxigraph terms: at a million triples an rdflib graph of this part took two seconds to make
+    and most of the check's time to read)."""
+    triples = Triples.of_graph(data) if isinstance(data, Graph) else data
     predicates, types = READS
-    return data.having(map(str, predicates), map(str, types))
+    wanted = {ox_iri(p) for p in predicates}
+    classes = {ox_iri(c) for c in types}
+    return Index(
+        Triples(
+            (t for t in triples if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)),
+            distinct=True,
+        )
+    )
+
+
+def _indexed(data: Index | Triples | Graph) -> Index:
+    return data if isinstance(data, Index) else quote_data(data)
+
+
+def _text(term: Term | None) -> str:
+    """A term's lexical form or IRI, as rdflib's ``str`` gives it ("" for none)."""
+    return "" if term is None or isinstance(term, ox.Triple) else term.value
 
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_articles(graph: Graph, root: Path) -> dict[URIRef, Article]:
+def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Article]:
     """Read every ``kg:SourceArticle``'s local copy and check it against the recorded SHA-256.
 
     A changed or missing file is an input error: every offset in the graph depends on its bytes.
+    ``data`` is the data, or what :func:`quote_data` made of it.
     """
+    index = _indexed(data)
     articles: dict[URIRef, Article] = {}
-    for iri in sorted_terms(graph.subjects(RDF.type, KG.SourceArticle)):
-        local = graph.value(iri, KG.localCopy)
-        recorded = graph.value(iri, KG.sha256)
+    for node in sorted_terms(
+        from_ox(t.subject) for t in index.incoming.get(_SOURCE_ARTICLE, ()) if t.predicate == _TYPE
+    ):
+        subject = to_ox(node)
+        local, recorded = index.value(subject, _LOCAL_COPY), index.value(subject, _SHA256)
         if local is None or recorded is None:
-            raise InputError(str(iri), "source article lacks kg:localCopy or kg:sha256")
-        path = (root / str(local)).resolve()
+            raise InputError(str(node), "source article lacks kg:localCopy or kg:sha256")
+        path = (root / _text(local)).resolve()
         if not path.is_relative_to(root.resolve()):
-            raise InputError(str(iri), f"kg:localCopy {local!r} points outside the repository")
+            raise InputError(str(node), f"kg:localCopy {_text(local)!r} points outside the repository")
         if not path.is_file():
-            raise InputError(path, f"local copy of <{iri}> is missing")
+            raise InputError(path, f"local copy of <{node}> is missing")
         actual = sha256_of(path)
-        if actual != str(recorded):
+        if actual != _text(recorded):
             raise InputError(
-                path, f"SHA-256 is {actual}, but the graph records {recorded}: the article changed"
+                path, f"SHA-256 is {actual}, but the graph records {_text(recorded)}: the article changed"
             )
         text = read_text(path)
-        articles[URIRef(iri)] = Article(URIRef(iri), path, text, actual)
+        articles[URIRef(node)] = Article(URIRef(node), path, text, actual)
     return articles
 
 
-def _int(value: Node | None) -> int | None:
-    return int(value) if isinstance(value, Literal) and str(value).isdigit() else None
+def _int(value: Term | None) -> int | None:
+    return int(value.value) if isinstance(value, ox.Literal) and value.value.isdigit() else None
 
 
-def _selectors(graph: Graph, quote: Node) -> tuple[Node | None, Node | None]:
+def _selectors(index: Index, quote: Term) -> tuple[Term | None, Term | None]:
     text_selector = position_selector = None
-    for selector in graph.objects(quote, OA.hasSelector):
-        if (selector, RDF.type, OA.TextQuoteSelector) in graph:
-            text_selector = selector
-        if (selector, RDF.type, OA.TextPositionSelector) in graph:
-            position_selector = selector
+    for triple in index.outgoing.get(quote, ()):
+        if triple.predicate == _HAS_SELECTOR:
+            kinds = index.types(triple.object)
+            if _QUOTE_SELECTOR in kinds:
+                text_selector = triple.object
+            if _POSITION_SELECTOR in kinds:
+                position_selector = triple.object
     return text_selector, position_selector
 
 
-def check_quote(graph: Graph, quote: Node, article: Article) -> list[str]:
+def check_quote(index: Index, quote: Term, article: Article) -> list[str]:
     """The ways in which one quote's selectors disagree with the article (empty if none)."""
-    text_selector, position_selector = _selectors(graph, quote)
+    text_selector, position_selector = _selectors(index, quote)
     if text_selector is None or position_selector is None:
         return ["needs both a TextQuoteSelector and a TextPositionSelector"]
-    exact = graph.value(text_selector, OA.exact)
-    start = _int(graph.value(position_selector, OA.start))
-    end = _int(graph.value(position_selector, OA.end))
+    exact = index.value(text_selector, _EXACT)
+    start = _int(index.value(position_selector, _START))
+    end = _int(index.value(position_selector, _END))
     if exact is None or start is None or end is None:
         return ["needs oa:exact, oa:start and oa:end"]
     text = article.text
     if not 0 <= start <= end <= len(text):
         return [f"offsets {start}..{end} lie outside the article (length {len(text)})"]
     problems = []
-    if text[start:end] != str(exact):
-        problems.append(f"article[{start}:{end}] is {text[start:end]!r}, not oa:exact {str(exact)!r}")
-    prefix = str(graph.value(text_selector, OA.prefix) or "")
-    suffix = str(graph.value(text_selector, OA.suffix) or "")
+    if text[start:end] != _text(exact):
+        problems.append(f"article[{start}:{end}] is {text[start:end]!r}, not oa:exact {_text(exact)!r}")
+    prefix = _text(index.value(text_selector, _PREFIX))
+    suffix = _text(index.value(text_selector, _SUFFIX))
     if prefix and text[max(0, start - len(prefix)) : start] != prefix:
         problems.append(f"oa:prefix {prefix!r} does not precede the quote")
     if suffix and text[end : end + len(suffix)] != suffix:
         problems.append(f"oa:suffix {suffix!r} does not follow the quote")
-    if not problems and text.find(prefix + str(exact) + suffix) != start - len(prefix):
+    if not problems and text.find(prefix + _text(exact) + suffix) != start - len(prefix):
         problems.append("the TextQuoteSelector first matches elsewhere: add or lengthen oa:prefix")
     return problems
 
 
-def verify_quotes(graph: Graph, articles: dict[URIRef, Article]) -> list[QuoteProblem]:
-    """Check every quote of every article; return the problems found."""
+def verify_quotes(data: Index | Triples | Graph, articles: dict[URIRef, Article]) -> list[QuoteProblem]:
+    """Check every quote of every article; return the problems found. ``data`` is the data, or
+    what :func:`quote_data` made of it."""
+    index = _indexed(data)
+    sources = {t.subject: t.object for t in index.data if t.predicate == _HAS_SOURCE}
+    named = {from_ox(quote): quote for quote in sources}
     problems: list[QuoteProblem] = []
-    for quote in sorted_terms(set(graph.subjects(OA.hasSource, None))):
-        source = graph.value(quote, OA.hasSource)
-        article = articles.get(source) if isinstance(source, URIRef) else None
+    for node in sorted_terms(named):
+        quote = named[node]
+        source = sources[quote]
+        article = articles.get(URIRef(source.value)) if isinstance(source, ox.NamedNode) else None
         if article is None:
-            problems.append(QuoteProblem(quote, f"oa:hasSource <{source}> is not a known source article"))
+            unknown = f"oa:hasSource <{_text(source)}> is not a known source article"
+            problems.append(QuoteProblem(node, unknown))
             continue
-        problems.extend(QuoteProblem(quote, message) for message in check_quote(graph, quote, article))
+        problems.extend(QuoteProblem(node, message) for message in check_quote(index, quote, article))
     return problems

@@ -6,8 +6,7 @@ there. So the data, its stated and implied shares and the inferences are held as
 :class:`Triples` from the parse to the writers: pyoxigraph terms (hashable, compared in Rust), its
 serialisers for bytes, and a pyoxigraph store where a stage asks SPARQL. rdflib stays at the edges:
 :meth:`Triples.graph` makes an rdflib graph on first use, for the reference engine, the public
-Python API and the tests, and :meth:`Triples.having` hands a stage that reads a few predicates an
-rdflib graph of just those triples.
+Python API and the tests.
 """
 
 from __future__ import annotations
@@ -96,16 +95,6 @@ class Triples:
     def graph_made(self) -> bool:
         """Whether :meth:`graph` has made its rdflib graph (the build's own path never does)."""
         return self._graph is not None
-
-    def having(self, predicates: Iterable[str], types: Iterable[str] = ()) -> rdflib.Graph:
-        """An rdflib graph of just the triples whose predicate is one of ``predicates`` and the
-        ``rdf:type`` triples whose class is one of ``types`` (IRIs): for a stage that reads a few
-        properties of a large graph (the quotes' selectors, the articles)."""
-        wanted = {ox.NamedNode(p) for p in predicates}
-        classes = {ox.NamedNode(c) for c in types}
-        return to_graph(
-            t for t in self.items if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)
-        )
 
 
 def to_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:
