@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack, suppress
 from dataclasses import asdict, dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Literal, cast
 
@@ -122,9 +123,12 @@ def derive(folder: str, job: Derivation, context: dict) -> Derived:
     try:
         if job.syntax == "jsonld":
             out.write(jsonld_head(context).encode("utf-8"))
+            nodes = encoded_nodes(_parsed(source, ox.RdfFormat.N_TRIPLES), context)
             first = True
-            for node in encoded_nodes(_parsed(source, ox.RdfFormat.N_TRIPLES), context):
-                out.write(("[\n    " if first else ",\n    ").encode("utf-8") + node.encode("utf-8"))
+            # a thousand nodes a write: a write a node was a tenth of the time at a million triples
+            while batch := list(islice(nodes, 1000)):
+                text = ",\n    ".join(batch)
+                out.write((("[\n    " if first else ",\n    ") + text).encode("utf-8"))
                 first = False
             out.write(b"[]\n}\n" if first else b"\n  ]\n}\n")
         elif job.syntax == "trig":
