@@ -51,14 +51,27 @@ def test_the_default_build_never_makes_an_rdflib_graph_of_the_data(paths, tmp_pa
     assert sources.triples("data").graph_made
 
 
-def test_failed_build_keeps_previous_release(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("org:member person:hong-dingkun ;", "", "hong-dingkun-technical-lead-flow"),
+        # found by a gate alone, once the release is written (the gates run beside the rest)
+        (
+            "unit:flow\n    a kg:Team ;",
+            "unit:flow\n    a kg:Team ;\n    rdfs:seeAlso unit:flwo ;",
+            "unit/flwo",
+        ),
+    ],
+    ids=["shape-and-answers", "gate-only"],
+)
+def test_failed_build_keeps_previous_release(tmp_path: Path, old: str, new: str, named: str) -> None:
     scratch = copy_sources(tmp_path)
     build(scratch)
     before = {p.name: p.read_bytes() for p in scratch.dist.iterdir()}
-    edit_data(scratch, "org:member person:hong-dingkun ;", "")
+    edit_data(scratch, old, new)
     with pytest.raises(NonConformanceError) as caught:
         build(scratch)
-    assert "hong-dingkun-technical-lead-flow" in str(caught.value)
+    assert named in str(caught.value)
     assert {p.name: p.read_bytes() for p in scratch.dist.iterdir()} == before
     assert [p.name for p in (tmp_path / ".releases").glob("dist-*")] == [scratch.dist.resolve().name]
 
@@ -81,3 +94,29 @@ def test_a_triple_in_two_graphs_of_the_default_graph_is_a_problem(tmp_path: Path
     _, report, _ = check_sources(paths)
     assert any("is in both the ontology and the data" in p for p in report.reasoning_problems)
     assert not report.conforms
+
+
+def test_a_failed_check_outranks_a_release_that_could_not_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release is written while the validation and the gates may still run: when both the
+    writing and a gate fail, the gate's report is the error, and the folder written into is gone."""
+    import bytedance_kg.build as building
+    from bytedance_kg.project.errors import WriteError
+
+    def full_disk(folder: Path, *args: object) -> None:
+        (folder / "partial.nt").write_text("half")
+        raise WriteError("bytedance-kg.nt: could not be written: No space left on device")
+
+    scratch = copy_sources(tmp_path)
+    # a gate's violation, which neither the quotes, the reasoning nor the saved answers see
+    edit_data(
+        scratch, "unit:flow\n    a kg:Team ;", "unit:flow\n    a kg:Team ;\n    rdfs:seeAlso unit:flwo ;"
+    )
+    monkeypatch.setattr(building, "write_release", full_disk)
+    with pytest.raises(NonConformanceError, match="dangling-reference"):
+        build(scratch)
+    assert list((tmp_path / ".releases").glob("dist-*")) == [] and not scratch.dist.exists()
+    fine = copy_sources(tmp_path / "fine")
+    with pytest.raises(WriteError, match="No space left"):  # with nothing failing, the write error
+        build(fine)

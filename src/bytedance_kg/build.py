@@ -36,7 +36,7 @@ from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.parsing import read_text
 from bytedance_kg.rdf.terms import is_iri
 from bytedance_kg.release.folders import build_lock, releases_dir, remove_unused
-from bytedance_kg.release.writer import write_release
+from bytedance_kg.release.writer import Written, write_release
 from bytedance_kg.sparql.catalogue import load_catalogue
 from bytedance_kg.sparql.expected import check_answers, expected_path
 from bytedance_kg.sparql.guard import PREFIX_NAME
@@ -138,10 +138,41 @@ def check_sources(
     checker = engine(engine_name)
     timings = {} if timings is None else timings
     with fewer_collections():
-        checked = _check_sources(paths, progress, timings, data_files, checker)
+        checking = _check_sources(paths, progress, timings, data_files, checker)
+        checking.finish()
+    _in_order(timings)
+    return checking.sources, checking.report, checking.reasoned
+
+
+def _in_order(timings: dict[str, float]) -> None:
+    """The stages in the order of :data:`STAGES`, whichever thread ended first."""
     for stage in sorted(timings, key=lambda name: STAGES.index(name) if name in STAGES else len(STAGES)):
-        timings[stage] = timings.pop(stage)  # in the order of STAGES, whichever thread ended first
-    return checked
+        timings[stage] = timings.pop(stage)
+
+
+@dataclass
+class Checking:
+    """Sources parsed and checked, the validation and the gates perhaps still running
+    (:func:`_later_checks`): the build writes the release meanwhile and publishes it only once
+    :meth:`finish` says that everything conforms."""
+
+    sources: Sources
+    report: CheckReport
+    reasoned: Closure
+    later: LaterChecks | None
+    shapes_path: Path
+
+    def finish(self) -> CheckReport:
+        """The whole report, once the validation and the gates are done (at once after the first
+        call); shapes the engine cannot run are an input error naming the shapes file."""
+        if self.later is not None:
+            later, self.later = self.later, None
+            try:
+                validation, self.report.gate_results = later()
+            except ShapesRefused as refused:
+                raise InputError(self.shapes_path, str(refused)) from None
+            self.report.shape_results, self.report.shacl_report = validation.results, validation.report
+        return self.report
 
 
 def _check_sources(
@@ -150,7 +181,7 @@ def _check_sources(
     timings: dict[str, float],
     data_files: list[Path] | None,
     checker: Engine,
-) -> tuple[Sources, CheckReport, Closure]:
+) -> Checking:
     with _timed(timings, "parse", progress):
         sources = Sources.load(paths, data_files)
         check_project_queries(paths, sources.shapes)
@@ -165,18 +196,13 @@ def _check_sources(
     with _timed(timings, "reason", progress):
         reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
         report.reasoning_problems = reasoned.problems + sources.shared_triples()
-    try:
-        validation, report.gate_results = later()
-    except ShapesRefused as refused:
-        raise InputError(paths.shapes, str(refused)) from None
-    report.shape_results, report.shacl_report = validation.results, validation.report
     with _timed(timings, "answers", progress):
         queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
         if queries and data_files is None:
             graphs = sources.release_graphs(reasoned.inferred)
             stores = {mode: query_store(graphs, mode) for mode in QUERY_GRAPHS}
             report.answer_problems = check_answers(queries, stores)
-    return sources, report, reasoned
+    return Checking(sources, report, reasoned, later, paths.shapes)
 
 
 LaterChecks = Callable[[], tuple[Validation, list[GateResult]]]
@@ -283,28 +309,15 @@ def build(
 
 def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildResult:
     timings: dict[str, float] = {}
-    sources, report, reasoned = check_sources(paths, progress, timings, engine_name=engine_name)
-    if not report.conforms:
-        raise NonConformanceError(format_report(report))
-    with _timed(timings, "write", progress), fewer_collections():
-        staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
-        staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
-        try:
-            try:
-                written = write_release(
-                    staging,
-                    sources,
-                    reasoned,
-                    paths.context,
-                    list(load_catalogue(paths.queries_dir).values()),
-                )
-            except OSError as error:  # a full disk, a folder that is not writable: said in one line
-                where = Path(error.filename).name if error.filename else "the release"
-                raise WriteError(f"{where}: could not be written: {error.strerror or error}") from error
-            _publish(staging, paths.dist)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    checker = engine(engine_name)
+    with fewer_collections():
+        checking = _check_sources(paths, progress, timings, None, checker)
+        sources, reasoned = checking.sources, checking.reasoned
+        if not checking.report.conforms:  # what has been checked failed already: nothing to write
+            raise NonConformanceError(format_report(checking.finish()))
+        with _timed(timings, "write", progress):
+            written = _write(paths, checking)
+    _in_order(timings)
     outputs = [paths.dist / p.name for p in written.paths]
     counts = {
         "asserted triples": written.sizes[ASSERTED],
@@ -314,7 +327,38 @@ def _build(paths: ProjectPaths, progress: Progress, engine_name: str) -> BuildRe
         "full triples": reasoned.full_size,
         "shapes": len(set(sources.shapes.subjects(None, None))),
     }
-    return BuildResult(report, reasoned, timings, outputs, counts, sum(written.helper_peaks.values()))
+    return BuildResult(
+        checking.report, reasoned, timings, outputs, counts, sum(written.helper_peaks.values())
+    )
+
+
+def _write(paths: ProjectPaths, checking: Checking) -> Written:
+    """The release, written into a fresh folder while the validation and the gates may still be
+    running, and published only once they have passed; a failed check says more than a file that
+    could not be written, so it is the error then."""
+    staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
+    staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
+    try:
+        try:
+            written = write_release(
+                staging,
+                checking.sources,
+                checking.reasoned,
+                paths.context,
+                list(load_catalogue(paths.queries_dir).values()),
+            )
+        except OSError as error:  # a full disk, a folder that is not writable: said in one line
+            where = Path(error.filename).name if error.filename else "the release"
+            raise WriteError(f"{where}: could not be written: {error.strerror or error}") from error
+        if not checking.finish().conforms:
+            raise NonConformanceError(format_report(checking.report))
+        _publish(staging, paths.dist)
+    except BaseException as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, WriteError) and not checking.finish().conforms:
+            raise NonConformanceError(format_report(checking.report)) from None
+        raise
+    return written
 
 
 def format_report(report: CheckReport) -> str:
