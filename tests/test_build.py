@@ -59,7 +59,7 @@ def test_the_default_build_never_makes_an_rdflib_graph_of_the_data(paths, tmp_pa
         (
             "unit:flow\n    a kg:Team ;",
             "unit:flow\n    a kg:Team ;\n    rdfs:seeAlso unit:flwo ;",
-            "unit/flwo",
+            "target=unit:flwo",
         ),
     ],
     ids=["shape-and-answers", "gate-only"],
