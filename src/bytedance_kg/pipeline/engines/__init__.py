@@ -11,7 +11,8 @@ of the quality gates. An :class:`Engine` answers all three. Two are registered:
 
 Engines are imported only when asked for by name (:func:`engine`), so owlrl and pySHACL, which
 only the reference engine imports, are never loaded by a fast build, a query or the server.
-Adding an engine is one class with these three methods and one line in :data:`ENGINES`.
+Adding an engine is one class with these methods and its :attr:`Engine.concurrent` flag, and one
+line in :data:`ENGINES`.
 """
 
 from __future__ import annotations
