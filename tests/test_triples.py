@@ -147,3 +147,19 @@ def test_two_files_blank_nodes_stay_apart(tmp_path: Path) -> None:
     merged = load_triples([tmp_path / "a.ttl", tmp_path / "b.ttl"])
     assert len(merged) == 2 and len({t.subject for t in merged}) == 2
     assert all(isinstance(t.subject, ox.BlankNode) for t in merged)
+
+
+def test_only_lines_written_here_skip_the_stores_checks() -> None:
+    """Lines pyoxigraph wrote from terms it made are loaded without checking each IRI again; lines
+    read as they are (a release file) are checked: a broken IRI in them is refused."""
+    made = Triples([ox.Triple(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("o"))])
+    read = Triples.of_lines([f"<{EX}s> <{EX}p> <{EX}not an iri> .\n".encode()])
+    assert made.written_here and not read.written_here
+    assert len(fill(ox.Store(), made.lines(), checked=made.written_here)) == 1
+    with pytest.raises(SyntaxError):
+        fill(ox.Store(), read.lines(), checked=read.written_here)
+    graphs = {"data": read} | {
+        name: Triples([]) for name in ("ontology", "imports", "inferred", "implied", "shapes")
+    }
+    with pytest.raises(SyntaxError):
+        query_store(graphs, "asserted")

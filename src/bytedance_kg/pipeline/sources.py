@@ -177,7 +177,8 @@ def query_store(graphs: dict[str, Triples], mode: str) -> ox.Store:
     """A store whose default graph merges the named graphs a saved query's ``Graph:`` header names
     (:data:`QUERY_GRAPHS`), loaded from the release's graphs' N-Triples lines."""
     wanted = [name for name, iri in GRAPH.items() if str(iri) in QUERY_GRAPHS[mode]]
-    return fill(ox.Store(), (line for name in wanted for line in graphs[name].lines()))
+    checked = all(graphs[name].written_here for name in wanted)
+    return fill(ox.Store(), (line for name in wanted for line in graphs[name].lines()), checked=checked)
 
 
 def union(*graphs: Graph) -> Graph:

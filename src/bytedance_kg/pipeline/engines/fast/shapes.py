@@ -273,7 +273,7 @@ def validation_store(parts: list[Triples]) -> ox.Store:
     the ontology if any) merged into its default graph."""
     store = ox.Store()
     for part in parts:  # one at a time: only a part that names a blank node is copied once more
-        fill(store, part.lines())
+        fill(store, part.lines(), checked=part.written_here)
     return store
 
 
