@@ -66,19 +66,22 @@ def test_invalid_utf8_is_an_input_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "line", "words"),
+    ("body", "line", "column", "words"),
     [
-        ("ex:a ex:b <<( ex:c ex:d ex:e )>> .\n", 3, "triple terms"),
-        ("ex:a ex:b ex:c {| ex:d ex:e |} .\n", 3, "triple terms and annotations"),
-        ("ex:a ex:b ex:c .\nex:a ex:b 'x'@en--rtl .\n", 4, "base direction"),
+        ("ex:a ex:b <<( ex:c ex:d ex:e )>> .\n", 3, 11, "triple terms"),
+        ("ex:a ex:b ex:c {| ex:d ex:e |} .\n", 3, 16, "annotations"),
+        ("ex:a ex:b ex:c .\nex:a ex:b 'x'@en--rtl .\n", 4, 14, "base direction"),
+        # the same characters in a comment, an IRI or a string before the reifier are passed over
+        ("# a ~ << {|\n<http://example.org/~me> ex:b 'a ~ << {|', '''~\n<<''' ~ ex:r .\n", 5, 7, "reifiers"),
+        ("<< ex:a ex:b ex:c >> ex:d ex:e .\n", 3, 1, "reifiers"),
     ],
-    ids=["triple-term", "annotation", "directional-literal"],
+    ids=["triple-term", "annotation", "directional-literal", "reifier", "reified-triple"],
 )
 def test_rdf12_in_a_source_is_an_input_error_at_its_place(
-    tmp_path: Path, body: str, line: int, words: str
+    tmp_path: Path, body: str, line: int, column: int, words: str
 ) -> None:
     """pyoxigraph reads RDF 1.2; the sources are RDF 1.1, which the checks' rdflib graphs can hold."""
     path = write(tmp_path, body)
     with pytest.raises(InputError, match=words) as caught:
         load_turtle(path)
-    assert caught.value.line == line and caught.value.path == path
+    assert (caught.value.line, caught.value.column, caught.value.path) == (line, column, path)

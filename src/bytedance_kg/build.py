@@ -27,7 +27,7 @@ from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.pipeline.gates import GateResult, gate_files
 from bytedance_kg.pipeline.shapesgraph import check_shapes_graph, name_of
 from bytedance_kg.pipeline.sources import Sources, query_store
-from bytedance_kg.project.errors import InputError, NonConformanceError, WriteError
+from bytedance_kg.project.errors import InputError, NonConformanceError, WriteError, said_as_write_error
 from bytedance_kg.project.graphs import QUERY_GRAPHS
 from bytedance_kg.project.namespaces import BASE, new_graph, sorted_terms
 from bytedance_kg.project.paths import ProjectPaths
@@ -42,6 +42,7 @@ from bytedance_kg.sparql.expected import check_answers, expected_path
 from bytedance_kg.sparql.guard import PREFIX_NAME
 from bytedance_kg.sparql.querying import guard
 from bytedance_kg.system.background import in_background
+from bytedance_kg.system.interrupts import committing
 
 STAGES = ("parse", "quotes", "reason", "validate", "gates", "answers", "write")
 """The build's stages, in the order it reports them (validate and gates may run beside quotes
@@ -278,12 +279,12 @@ def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
             raise InputError(origin, f"not an absolute IRI: {str(namespace)!r}")
 
 
-def _publish(staging: Path, dist: Path) -> None:
+def _publish(staging: Path, dist: Path) -> Path | None:
     """Point ``dist`` at ``staging`` in one atomic step (a symlink replaced by rename).
 
     At every instant ``dist`` is either the previous complete release or the new one, whatever
     kills the build; a ``dist`` that is still a plain folder (from an older layout) is moved aside
-    first, once.
+    first, once. Returns the release ``dist`` pointed at before, if any.
     """
     if dist.exists() and not dist.is_symlink():
         os.replace(dist, Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(dist))) / "legacy")
@@ -292,10 +293,13 @@ def _publish(staging: Path, dist: Path) -> None:
         link.unlink()
     link.symlink_to(os.path.relpath(staging, dist.parent))
     previous = dist.resolve() if dist.is_symlink() else None
-    os.replace(link, dist)
-    # Folders left by killed builds and releases older than the previous one go, unless a
-    # running server holds a lease on them (see :mod:`bytedance_kg.release.folders`).
-    remove_unused(dist, {p for p in (dist.resolve(), previous) if p is not None})
+    with committing():  # from here the build has published: a stop signal no longer undoes it
+        try:
+            os.replace(link, dist)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
+    return previous
 
 
 def build(
@@ -336,10 +340,11 @@ def _write(paths: ProjectPaths, checking: Checking) -> Written:
     """The release, written into a fresh folder while the validation and the gates may still be
     running, and published only once they have passed; a failed check says more than a file that
     could not be written, so it is the error then."""
-    staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
-    staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
+    with said_as_write_error():
+        staging = Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(paths.dist)))
+        staging.chmod(0o755)  # mkdtemp makes it private; the release is for everyone to read
     try:
-        try:
+        with said_as_write_error(within=staging):
             written = write_release(
                 staging,
                 checking.sources,
@@ -347,17 +352,18 @@ def _write(paths: ProjectPaths, checking: Checking) -> Written:
                 paths.context,
                 list(load_catalogue(paths.queries_dir).values()),
             )
-        except OSError as error:  # a full disk, a folder that is not writable: said in one line
-            where = Path(error.filename).name if error.filename else "the release"
-            raise WriteError(f"{where}: could not be written: {error.strerror or error}") from error
         if not checking.finish().conforms:
             raise NonConformanceError(format_report(checking.report))
-        _publish(staging, paths.dist)
+        with said_as_write_error():
+            previous = _publish(staging, paths.dist)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, WriteError) and not checking.finish().conforms:
             raise NonConformanceError(format_report(checking.report)) from None
         raise
+    # Folders left by killed builds and releases older than the previous one go, unless a
+    # running server holds a lease on them (see :mod:`bytedance_kg.release.folders`).
+    remove_unused(paths.dist, {p for p in (staging.resolve(), previous) if p is not None})
     return written
 
 

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import math
 import os
+import signal
 import socket
 import sys
 import time
@@ -66,6 +67,7 @@ from bytedance_kg.sparql.querying import (
     to_table,
 )
 from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES
+from bytedance_kg.system.interrupts import Interrupted, stop_signals
 from bytedance_kg.system.sandbox import forbid_network
 
 SOLUTION_FORMATS = {f.name: f.media_type for f in RESULTS_FORMATS}
@@ -818,6 +820,11 @@ file can reach out, whichever engine runs it. ``serve`` confines itself once it 
 (unless it serves over ``--store``); ``load``, ``loadtest`` and ``bench`` talk to servers."""
 
 
+SERVING_COMMANDS = {"serve"}
+"""Commands that run a server, which answers stop signals itself (uvicorn shuts down gracefully);
+every other command takes them as :func:`~bytedance_kg.system.interrupts.stop_signals` says."""
+
+
 def main(argv: Sequence[str] | None = None, *, confine: bool = False) -> int:
     """Run one command. ``confine`` is what the command-line entry points pass: the offline commands
     then run without network (tests call ``main`` in their own process, which must keep it)."""
@@ -829,13 +836,17 @@ def main(argv: Sequence[str] | None = None, *, confine: bool = False) -> int:
     if confine and args.command in OFFLINE_COMMANDS:
         forbid_network()
     try:
-        return int(args.run(args, paths, out))
+        with stop_signals(enabled=args.command not in SERVING_COMMANDS) as stopped:
+            code = int(args.run(args, paths, out))
+        if stopped.committed and stopped.arrived:
+            out.note("a stop signal came after the new release was published: it is in place")
+        return code
     except KGError as error:
         out.error(str(error))
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:
         out.error("interrupted")
-        return 130
+        return error.exit_code if isinstance(error, Interrupted) else 128 + signal.SIGINT
     except BrokenPipeError:  # the reader (``| head``) stopped early: not an error of ours
         sys.stderr.close()
         return EXIT_OK

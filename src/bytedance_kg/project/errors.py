@@ -7,6 +7,8 @@ the line and column or the offending value, so that a maintainer can go straight
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +19,8 @@ EXIT_NONCONFORMANT = 1
 EXIT_USAGE = 2
 """Usage or input error: a bad argument, a missing or unparsable file."""
 EXIT_WRITE = 5
-"""The checks passed but the release could not be written (a full disk, a helper process that
-failed); ``dist`` still holds the previous release."""
+"""The release could not be written (a full disk, a folder that is read-only, a helper process
+that failed); ``dist`` still holds the previous release."""
 
 
 class KGError(Exception):
@@ -72,3 +74,17 @@ class WriteError(KGError):
     """The release could not be written; the message names the file."""
 
     exit_code = EXIT_WRITE
+
+
+@contextmanager
+def said_as_write_error(name: str | None = None, *, within: Path | None = None) -> Iterator[None]:
+    """An ``OSError`` raised in the body (a full disk, a read-only folder, a file size limit) as a
+    one-line :class:`WriteError` naming ``name``, or else the path the system names (relative to
+    ``within``, a staging folder whose random name would tell the reader nothing)."""
+    try:
+        yield
+    except OSError as error:
+        where = name or (str(error.filename) if error.filename else "the release")
+        if name is None and within is not None and Path(where).is_relative_to(within):
+            where = str(Path(where).relative_to(within))
+        raise WriteError(f"{where}: could not be written: {error.strerror or error}") from error

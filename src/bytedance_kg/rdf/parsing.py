@@ -49,11 +49,31 @@ def ill_typed(literal: Literal) -> bool:
 def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
     """Line and column (1-based) of the first occurrence of ``needle`` in ``text``."""
     index = text.find(needle)
-    if index < 0:
-        return None, None
+    return _place(text, index) if index >= 0 else (None, None)
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     return line, column
+
+
+_RDF12_SYNTAX = re.compile(
+    r"""(?P<skip>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|\#[^\n]*)"""
+    r"""|(?P<rdf12><<|\{\||~|@[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)\b)"""
+)
+"""Turtle's strings, IRIs and comments (passed over), or an RDF 1.2 form: a triple term or reified
+triple ``<<``, an annotation ``{|``, a reifier ``~``, a base direction ``@en--ltr``."""
+
+
+def _locate_rdf12(text: str) -> tuple[int | None, int | None]:
+    """Line and column of the first RDF 1.2 form outside strings, IRIs and comments (where the
+    same characters mean nothing: ``<http://example.org/~me>``, ``"a << b"``)."""
+    for match in _RDF12_SYNTAX.finditer(text):
+        if match.group("rdf12"):
+            return _place(text, match.start())
+    return None, None
 
 
 def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Quad], dict[str, str]]:
@@ -82,14 +102,16 @@ def refuse_rdf12(path: Path, data: bytes, quad: ox.Quad) -> None:
     a silently dropped direction."""
     for term in (quad.subject, quad.object):
         if isinstance(term, ox.Triple):
-            text = data.decode("utf-8")
-            line, column = _locate(text, "<<") if "<<" in text else _locate(text, "{|")
+            line, column = _locate_rdf12(data.decode("utf-8"))
             raise InputError(
-                path, "RDF 1.2 triple terms and annotations are not accepted in the sources", line, column
+                path,
+                "RDF 1.2 triple terms, reifiers and annotations are not accepted in the sources",
+                line,
+                column,
             )
         direction = getattr(term, "direction", None)
         if isinstance(term, ox.Literal) and direction:
-            line, column = _locate(data.decode("utf-8"), f"--{direction}")
+            line, column = _locate_rdf12(data.decode("utf-8"))
             raise InputError(
                 path, f"a literal with a base direction ({term}) is not accepted in the sources", line, column
             )

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bytedance_kg.project.errors import said_as_write_error
+
 CHECKSUMS = "SHA256SUMS"
 """Written last into a release folder: its presence means the folder is complete."""
 
@@ -36,8 +38,10 @@ def releases_dir(dist: Path) -> Path:
 def build_lock(dist: Path, progress: Callable[[str], None] = lambda _: None) -> Iterator[None]:
     """Hold the build lock of ``dist`` for the duration; wait (and say so) while another build has it."""
     folder = releases_dir(dist)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".build.lock", "a+", encoding="utf-8") as handle:
+    with said_as_write_error():  # a read-only project: one line, not a traceback
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".build.lock", "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

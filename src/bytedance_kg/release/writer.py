@@ -38,7 +38,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from bytedance_kg.pipeline.engines.closure import Closure
 from bytedance_kg.pipeline.sources import Sources
-from bytedance_kg.project.errors import WriteError
+from bytedance_kg.project.errors import WriteError, said_as_write_error
 from bytedance_kg.project.graphs import GRAPH
 from bytedance_kg.project.namespaces import ONTOLOGY_IRI
 from bytedance_kg.project.releasefiles import (
@@ -112,14 +112,11 @@ class ReleaseFolder:
         much in fresh memory pages as in copying)."""
         path = self.path / name
         digest = hashlib.sha256()
-        try:
-            with path.open("wb") as out:
-                for start in range(0, len(lines), _LINES_AT_ONCE):
-                    chunk = b"".join(lines[start : start + _LINES_AT_ONCE])
-                    digest.update(chunk)
-                    out.write(chunk)
-        except OSError as error:  # a full disk, a file size limit: said with the file's name
-            raise WriteError(f"{name}: could not be written: {error.strerror or error}") from error
+        with said_as_write_error(name), path.open("wb") as out:
+            for start in range(0, len(lines), _LINES_AT_ONCE):
+                chunk = b"".join(lines[start : start + _LINES_AT_ONCE])
+                digest.update(chunk)
+                out.write(chunk)
         self.digests[name] = digest.hexdigest()
         self.written.append(path)
         return path

@@ -1,0 +1,87 @@
+"""Stop signals (Ctrl-C, ``kill``) as exceptions until a command's commit point, and held after it.
+
+A build that is stopped must either leave the previous release in place and say "interrupted",
+or have published the new one and say so: never publish and then report a failure. Python's
+default SIGTERM kills the process without running any ``finally`` (the staging folder stays
+behind), and its SIGINT raises wherever the main thread is, also just after ``dist`` has been
+switched. So, for the span of one command (:func:`stop_signals`):
+
+* SIGINT and SIGTERM raise :class:`Interrupted` in the main thread, so that every clean-up runs;
+* inside :func:`committing`, a signal is only recorded. If the body completes, the command has
+  committed: later signals are recorded too, and the command finishes and reports its success.
+  If the body fails, a recorded signal is raised then.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal, raised where the main thread was; ``exit_code`` is the shell's 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+class _State:
+    """Whether signals are held now, whether the command has committed, and what arrived."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.committed = False
+        self.arrived: list[int] = []
+
+
+_state = _State()
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    if _state.holding:
+        _state.arrived.append(signum)
+        return
+    raise Interrupted(signum)
+
+
+@contextmanager
+def stop_signals(*, enabled: bool = True) -> Iterator[_State]:
+    """SIGINT and SIGTERM handled as above while the body runs; the previous handlers after it.
+
+    Not ``enabled``, or outside the main thread (where Python cannot set handlers), nothing
+    changes. The state given says, once the body is done, whether it committed and which signals
+    arrived."""
+    global _state
+    _state = _State()
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield _state
+        return
+    previous = {signum: signal.signal(signum, _on_signal) for signum in STOP_SIGNALS}
+    try:
+        yield _state
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def committing() -> Iterator[None]:
+    """Hold stop signals while the body runs. If it completes, the command has committed and they
+    stay held for the rest of it; if it raises, the first signal that arrived meanwhile is raised
+    instead."""
+    _state.holding = True
+    try:
+        yield
+    except BaseException:
+        _state.holding = False
+        if _state.arrived:
+            raise Interrupted(_state.arrived.pop(0))  # noqa: B904 (the body's error is its context)
+        raise
+    _state.committed = True

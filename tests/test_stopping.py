@@ -1,0 +1,112 @@
+"""A build that is stopped or cannot write says which of the two things happened, in one line: the
+previous release is still in place (and nothing of the new one is left), or the new one is."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import bytedance_kg.build as building
+from bytedance_kg.cli import main
+from bytedance_kg.project.errors import EXIT_OK, EXIT_WRITE
+from bytedance_kg.project.paths import ProjectPaths
+from tests.conftest import copy_sources
+
+
+def _built_once(tmp_path: Path) -> tuple[ProjectPaths, Path]:
+    """A scratch project with one release published, and the folder ``dist`` points at."""
+    paths = copy_sources(tmp_path)
+    assert main(["-q", "--root", str(paths.root), "build"]) == EXIT_OK
+    return paths, paths.dist.resolve()
+
+
+def _rebuild(paths: ProjectPaths, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["-q", "--root", str(paths.root), "build"])
+    return code, capsys.readouterr().err
+
+
+def _releases(paths: ProjectPaths) -> list[str]:
+    return sorted(p.name for p in (paths.root / ".releases").glob("dist-*") if p.is_dir())
+
+
+def _signalling(work: Callable[..., object], *signums: int) -> Callable[..., object]:
+    """``work`` that, once it has run, has this process sent ``signums``."""
+
+    def signalled(*args: object, **kwargs: object) -> object:
+        result = work(*args, **kwargs)
+        for signum in signums:
+            os.kill(os.getpid(), signum)
+        return result
+
+    return signalled
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_build_stopped_before_it_publishes_keeps_the_previous_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int
+) -> None:
+    """Stopped once the new release is written but not yet published: the previous one stays, the
+    staging folder goes (Python's own SIGTERM would kill the process and leave it), and the exit
+    code is the shell's 128 + the signal."""
+    paths, before = _built_once(tmp_path)
+    monkeypatch.setattr(building, "write_release", _signalling(building.write_release, signum))
+    code, err = _rebuild(paths, capsys)
+    assert (code, err.strip()) == (128 + signum, "error: interrupted")
+    assert paths.dist.resolve() == before and _releases(paths) == [before.name]
+
+
+def test_a_stop_signal_after_the_publish_does_not_report_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once ``dist`` points at the new release, the build has succeeded: a stop signal then (while
+    old releases are cleaned up) is said, but the exit code is success, and the release stays."""
+    paths, before = _built_once(tmp_path)
+    cleanup = _signalling(building.remove_unused, signal.SIGTERM, signal.SIGINT)
+    monkeypatch.setattr(building, "remove_unused", cleanup)
+    code, err = _rebuild(paths, capsys)
+    assert code == EXIT_OK and "after the new release was published" in err, err
+    after = paths.dist.resolve()
+    assert after != before and (after / "SHA256SUMS").is_file() and after.name in _releases(paths)
+    # and the handlers are the previous ones again once the command is done
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) == signal.default_int_handler
+
+
+def test_a_read_only_releases_folder_is_a_write_error_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project on a read-only file system (root would not be stopped by permissions, so the
+    system's refusal is simulated where the build first writes: the lock's folder)."""
+    paths = copy_sources(tmp_path)
+    mkdir = Path.mkdir
+
+    def read_only(self: Path, *args: object, **kwargs: object) -> None:
+        if self.name == ".releases":
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    code, err = _rebuild(paths, capsys)
+    assert code == EXIT_WRITE, err
+    assert err == f"error: {paths.root / '.releases'}: could not be written: Read-only file system\n"
+    assert not paths.dist.exists()
+
+
+def test_a_publish_the_system_refuses_is_a_write_error_and_keeps_the_previous_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths, before = _built_once(tmp_path)
+
+    def refused(self: Path, target: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+
+    monkeypatch.setattr(Path, "symlink_to", refused)
+    code, err = _rebuild(paths, capsys)
+    assert code == EXIT_WRITE and err.count("\n") == 1 and "Read-only file system" in err, err
+    assert paths.dist.resolve() == before and _releases(paths) == [before.name]
