@@ -59,22 +59,38 @@ def test_each_vendored_vocabulary_says_where_it_comes_from(path: Path) -> None:
     assert "trimmed" in comment or "keeps only" in comment, path.name
 
 
-def _quads(store: object) -> set[str]:
-    return {str(quad) for quad in store}  # type: ignore[attr-defined]
+def test_the_sources_store_holds_each_part_and_the_data_merged_with_its_terminology(tmp_path: Path) -> None:
+    """One store serves the gates (the parts as named graphs) and the fast validator (the data
+    merged with the ontology and the vocabularies): a triple in two of those three is there once,
+    as in a merge, where a union of the three graphs would repeat it."""
+    from rdflib import Graph, Namespace
+
+    from bytedance_kg.pipeline.gates import run_gate
+    from bytedance_kg.pipeline.sources import Sources
+
+    ex = Namespace("http://example.org/")
+    shared_with_data, shared_with_imports = (ex.a, ex.p, ex.b), (ex.c, ex.p, ex.d)
+    ontology, imports, shapes, data = Graph(), Graph(), Graph(), Graph()
+    for triple in (shared_with_data, shared_with_imports, (ex.o, ex.p, ex.o)):
+        ontology.add(triple)
+    imports.add(shared_with_imports)
+    for triple in (shared_with_data, (ex.x, ex.p, Literal("data only"))):
+        data.add(triple)
+    sources = Sources.of_graphs(ontology, imports, shapes, data)
+    store = sources.store()
+    merged = Sources.data_with_terminology(store).query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    assert sorted(row["s"].value for row in merged) == [str(ex.a), str(ex.c), str(ex.o), str(ex.x)]
+    named = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert int(next(iter(named))["n"].value) == 3 + 1 + 2  # each part in its graph, as it is
+    # a gate does not see the default graph: a query of it alone finds nothing
+    gate = tmp_path / "default-graph-violation.rq"
+    gate.write_text("# reads the default graph\nSELECT ?s WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    assert run_gate(store, gate).rows == []
 
 
-def test_the_store_filled_in_background_is_the_store_and_is_handed_over_once() -> None:
+def test_every_engine_answers_the_whole_protocol() -> None:
     from bytedance_kg.pipeline.engines import ENGINES, engine
     from bytedance_kg.pipeline.sources import Sources
 
-    sources = Sources.load(PATHS)
-    engine("fast").prepare(sources)  # the fast engine starts the gates' store
-    prefetched = sources.store()
-    again = sources.store()  # not kept: a second call fills a store of its own, the same quads
-    assert again is not prefetched
-    assert _quads(prefetched) == _quads(again)
-    assert len(prefetched) == sum(
-        len(sources.triples(part)) for part in ("ontology", "imports", "shapes", "data")
-    )
     for name in ENGINES:
         engine(name).prepare(Sources.load(PATHS))  # every engine answers the whole protocol

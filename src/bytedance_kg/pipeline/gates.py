@@ -63,7 +63,9 @@ def run_gate(dataset: Dataset | ox.Store, path: Path) -> GateResult:
     text = read_text(path)
     names = NAMESPACES
     if isinstance(dataset, ox.Store):
-        solutions = dataset.query(text)
+        # a gate names the graphs it reads; the store's default graph (where the build's store
+        # keeps what the validator adds to the data, :meth:`Sources.store`) is none of them
+        solutions = dataset.query(text, default_graph=[])
         assert isinstance(solutions, ox.QuerySolutions)  # a gate is a SELECT
         variables = [v.value for v in solutions.variables]
         rows = sorted(

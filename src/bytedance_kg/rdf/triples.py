@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
 import rdflib
@@ -173,6 +175,27 @@ def fill(
             quads if graph is None else (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
         )
     return store
+
+
+class Queryable(Protocol):
+    """What a stage that asks SPARQL needs of a store: a store, or some of its graphs as one
+    (:class:`MergedGraphs`)."""
+
+    def query(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples: ...
+
+
+@dataclass(frozen=True)
+class MergedGraphs:
+    """Graphs of a store asked as one default graph, with no named graphs: what a store that holds
+    their merge answers, as long as no triple is in two of them (a union of graphs, which is what
+    a query over several sees, repeats such a triple; a merge holds it once). So one store of a
+    million triples can serve two stages that read the same data in different arrangements."""
+
+    store: ox.Store
+    graphs: tuple[ox.NamedNode | ox.DefaultGraph, ...]
+
+    def query(self, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        return self.store.query(query, default_graph=list(self.graphs), named_graphs=[])
 
 
 def named_graph_store(graphs: Mapping[str, Triples]) -> ox.Store:

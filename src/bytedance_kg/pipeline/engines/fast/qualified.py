@@ -31,6 +31,7 @@ from rdflib.term import Node
 from bytedance_kg.pipeline.engines.fast.findings import Finding, default_message, shape_message
 from bytedance_kg.pipeline.engines.fast.targets import Targets, instances_of
 from bytedance_kg.rdf.terms import from_ox
+from bytedance_kg.rdf.triples import Queryable
 from bytedance_kg.sparql.results import solutions_at_once
 
 DESCRIPTIVE = {
@@ -153,7 +154,7 @@ def qualified_counts(shapes: Graph) -> list[QualifiedCount]:
     return [count for count in found if count is not None]
 
 
-def run_qualified_counts(store: ox.Store, counts: list[QualifiedCount]) -> list[Finding]:
+def run_qualified_counts(store: Queryable, counts: list[QualifiedCount]) -> list[Finding]:
     """One result per focus node whose tally of qualifying values is under ``sh:qualifiedMinCount``
     or over ``sh:qualifiedMaxCount``, as SHACL defines them (no ``sh:value``; the path as
     ``sh:resultPath``)."""

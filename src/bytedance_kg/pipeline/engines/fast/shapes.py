@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,7 +52,7 @@ from bytedance_kg.pipeline.engines.fast.qualified import qualified_counts, run_q
 from bytedance_kg.pipeline.engines.fast.targets import Targets
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
-from bytedance_kg.rdf.triples import Triples, fill
+from bytedance_kg.rdf.triples import Queryable, Triples, fill
 from bytedance_kg.sparql.results import solutions_at_once
 
 
@@ -154,7 +154,7 @@ def _as_in_data(objects: _Objects, focus: Node, path: Node | None, value: Node |
 
 
 def run_sparql_constraints(
-    store: ox.Store, triples: list[Triples], constraints: list[SparqlConstraint]
+    store: Queryable, triples: list[Triples], constraints: list[SparqlConstraint]
 ) -> list[Finding]:
     """Each constraint once over the whole graph, keeping the solutions whose ``?this`` is one of the
     shape's focus nodes; one result per solution, as SHACL-SPARQL defines it (``sh:value`` is
@@ -278,12 +278,13 @@ def validation_store(parts: list[Triples]) -> ox.Store:
 
 
 def validate_fast(
-    data: Triples, shapes: Graph, ontology: Graph | None = None, filled: Future[ox.Store] | None = None
+    data: Triples, shapes: Graph, ontology: Graph | None = None, store: Queryable | None = None
 ) -> tuple[bool, list[ShapeResult], Graph]:
     """Validate ``data`` (with ``ontology`` mixed in, as the reference engine does):
     whether it conforms, the results as records, and the report graph. Both engines read the same
-    N-Triples: the data's own lines, as pyoxigraph wrote them. ``filled``, if given, is the store
-    of the same triples already being filled (:func:`validation_store`), taken instead of a new one."""
+    N-Triples: the data's own lines, as pyoxigraph wrote them. ``store``, if given, holds the same
+    triples as its default graph (:meth:`~bytedance_kg.pipeline.sources.Sources.data_with_terminology`),
+    taken instead of a new one (:func:`validation_store`)."""
     parts = [data] if ontology is None else [data, Triples.of_graph(ontology)]
     text = b"".join(line for part in parts for line in part.lines()).decode("utf-8")
     qualified = qualified_counts(shapes)
@@ -292,7 +293,8 @@ def validate_fast(
     # constraints run in a thread while the store for the other constraints is filled and queried.
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(core.validate_text, text, format="ntriples", allow_warnings=True)
-        store = filled.result() if filled is not None else validation_store(parts)
+        if store is None:
+            store = validation_store(parts)
         own_findings = run_sparql_constraints(store, parts, sparql_constraints(shapes))
         own_findings += run_qualified_counts(store, qualified)
         report = running.result()

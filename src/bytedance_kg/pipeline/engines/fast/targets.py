@@ -11,6 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from bytedance_kg.rdf.terms import to_ox
+from bytedance_kg.rdf.triples import Queryable
 from bytedance_kg.sparql.results import solutions_at_once
 
 
@@ -45,7 +46,7 @@ class Targets:
         ``sh:property`` has none: its focus nodes are its parent's)."""
         return bool(self.classes or self.nodes or self.subjects_of or self.objects_of or self.advanced)
 
-    def focus_nodes(self, store: ox.Store) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
+    def focus_nodes(self, store: Queryable) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
         """The focus nodes of these targets in ``store`` (SHACL instances of a class through
         ``rdfs:subClassOf*``, as SHACL defines class targets)."""
         nodes = set(map(to_ox, self.nodes))
@@ -58,7 +59,7 @@ class Targets:
         return nodes
 
 
-def instances_of(store: ox.Store, cls: Node) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
+def instances_of(store: Queryable, cls: Node) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
     """The SHACL instances of ``cls`` in ``store``: the subjects of ``rdf:type`` one of its
     ``rdfs:subClassOf*`` subclasses (a class that is not an IRI has none that a query can name)."""
     if not isinstance(cls, URIRef):
@@ -66,7 +67,7 @@ def instances_of(store: ox.Store, cls: Node) -> set[ox.NamedNode | ox.BlankNode 
     return select_x(store, f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}> }}")
 
 
-def select_x(store: ox.Store, query: str) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
+def select_x(store: Queryable, query: str) -> set[ox.NamedNode | ox.BlankNode | ox.Literal]:
     """The values of ``?x`` in the solutions of a SELECT query on ``store``."""
     solutions = store.query(query)
     assert isinstance(solutions, ox.QuerySolutions)
