@@ -90,31 +90,35 @@ def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Quad], dict[str, str]
         raise InputError(path, message, error.lineno, error.offset) from None
     except MemoryError as error:  # pyoxigraph caps one token (a literal, an IRI) at 16 MiB
         raise InputError(path, f"a single literal or IRI is too long to parse ({error})") from None
-    for quad in quads:
-        refuse_rdf12(path, data, quad)
+    refuse_rdf12(path, data, quads)
     return quads, dict(parser.prefixes)
 
 
-def refuse_rdf12(path: Path, data: bytes, quad: ox.Quad) -> None:
-    """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, annotations, literals
-    with a base direction), which the RDF 1.1 release and rdflib (the reference engine, the Python
-    API) cannot hold; such a term is an input error at its place in the file, not a crash later or
-    a silently dropped direction."""
-    for term in (quad.subject, quad.object):
-        if isinstance(term, ox.Triple):
+def refuse_rdf12(path: Path, data: bytes, quads: list[ox.Quad]) -> None:
+    """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, reifiers, annotations,
+    literals with a base direction), which the RDF 1.1 release and rdflib (the reference engine,
+    the Python API) cannot hold; such a term is an input error at its place in the file, not a
+    crash later or a silently dropped direction.
+
+    Turtle's grammar allows a triple term only as an object (``<<( ... )>>`` as a subject is a
+    syntax error), so the objects' kinds are what is looked at: gathered in one pass, with each
+    term's attributes read only for the literals (a call per quad was 1.5 s at a million)."""
+    objects = [quad.object for quad in quads]
+    kinds = set(map(type, objects))
+    if ox.Triple in kinds:
+        line, column = _locate_rdf12(data.decode("utf-8"))
+        raise InputError(
+            path,
+            "RDF 1.2 triple terms, reifiers and annotations are not accepted in the sources",
+            line,
+            column,
+        )
+    if ox.Literal in kinds:
+        directed = next((o for o in objects if type(o) is ox.Literal and o.direction), None)
+        if directed is not None:
             line, column = _locate_rdf12(data.decode("utf-8"))
-            raise InputError(
-                path,
-                "RDF 1.2 triple terms, reifiers and annotations are not accepted in the sources",
-                line,
-                column,
-            )
-        direction = getattr(term, "direction", None)
-        if isinstance(term, ox.Literal) and direction:
-            line, column = _locate_rdf12(data.decode("utf-8"))
-            raise InputError(
-                path, f"a literal with a base direction ({term}) is not accepted in the sources", line, column
-            )
+            message = f"a literal with a base direction ({directed}) is not accepted in the sources"
+            raise InputError(path, message, line, column)
 
 
 _PLAIN = (
