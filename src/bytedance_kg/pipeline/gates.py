@@ -90,5 +90,5 @@ def run_gates(dataset: Dataset | ox.Store, checks_dir: Path) -> list[GateResult]
     files = gate_files(checks_dir)
     if not isinstance(dataset, ox.Store):
         return [run_gate(dataset, path) for path in files]
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(4, (os.cpu_count() or 1) - 1))) as pool:
         return list(pool.map(lambda path: run_gate(dataset, path), files))
