@@ -53,6 +53,10 @@ _PARTS = (ox_iri(RDF.subject), ox_iri(RDF.predicate), ox_iri(RDF.object))
 class Split:
     stated: Triples
     implied: Triples
+    index: Index
+    """The data's index the split was made with, kept for the RDF 1.2 variant's reifications,
+    which join the same records (a second index of a million triples cost 1.5 s; this one's
+    memory, some 400 MB, is within the build's budget)."""
 
 
 def _shortcuts(index: Index, record: Term) -> set[ox.Triple]:
@@ -98,4 +102,4 @@ def split(data: Triples) -> Split:
     shares: tuple[list[ox.Triple], list[ox.Triple]] = ([], [])
     for triple in data:  # one pass, each share in the data's order
         shares[triple in implied].append(triple)
-    return Split(Triples(shares[0], distinct=True), Triples(shares[1], distinct=True))
+    return Split(Triples(shares[0], distinct=True), Triples(shares[1], distinct=True), index)

@@ -45,16 +45,17 @@ _MEMBER, _ORGANIZATION = ox_iri(ORG.member), ox_iri(ORG.organization)
 _SHORTCUTS = (ox_iri(ORG.headOf), ox_iri(ORG.memberOf))
 
 
-def reifications(data: Triples, implied: Triples) -> list[ox.Triple]:
-    """``record rdf:reifies <<( s p o )>>`` for every fact of ``data`` (stated and implied) that has a
-    record, where ``implied`` is the implied part of ``data`` (see :mod:`bytedance_kg.pipeline.evidence`).
+def reifications(index: Index, implied: Triples) -> list[ox.Triple]:
+    """``record rdf:reifies <<( s p o )>>`` for every fact of the data ``index`` holds (stated and
+    implied) that has a record, where ``implied`` is the implied part of the data (see
+    :mod:`bytedance_kg.pipeline.evidence`, whose split made the index).
 
     A triple's reifier says what its graph says: a stated record does not reify those of its own
     triples that are implied (the 2025 meeting's other presenters, a time read from context).
     Those are reified by the implied record that backs them instead: the ``kg:Statement`` that
     reifies them, or the implied record they point at (``when:during-2025-roles``)."""
     out: set[ox.Triple] = set()
-    index = Index(data)
+    data = index.data
     implied_records = index.subjects(_EVIDENCE, _IMPLIED)
 
     def add(record: Term, s: Term, p: Term, o: Term) -> None:

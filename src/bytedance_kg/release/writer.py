@@ -252,7 +252,7 @@ def write_reified(folder: ReleaseFolder, sources: Sources, data_lines: list[byte
     how many triples it holds. ``data_lines`` are the data's lines as sorted runs (stated, then
     implied: :class:`GraphLines`); a reification's line names a triple term, which no data line
     does, and each part is distinct, so the lines need only be sorted, not merged into a set."""
-    reified = reifications(sources.triples("data"), sources.triples("implied"))
+    reified = reifications(sources.evidence().index, sources.triples("implied"))
     lines = serialized(reified, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
     lines.sort()
     lines = [*data_lines, *lines]
