@@ -163,3 +163,18 @@ def test_only_lines_written_here_skip_the_stores_checks() -> None:
     }
     with pytest.raises(SyntaxError):
         query_store(graphs, "asserted")
+
+
+def test_the_evidence_split_gives_each_share_the_datas_own_lines(sources) -> None:
+    """When the data's lines are made, each share takes its own from them instead of serialising
+    again: the same lines a share's own serialisation gives, in the share's order; when they are
+    not, neither share has any yet."""
+    data = sources.triples("data")
+    without = split(Triples(data.items, distinct=True))
+    assert not without.stated.has_lines and not without.implied.has_lines
+    data.lines()
+    with_lines = split(data)
+    for share, again in ((with_lines.stated, without.stated), (with_lines.implied, without.implied)):
+        assert share.has_lines and share.items == again.items
+        assert share.lines() == Triples(share.items, distinct=True).lines()
+    assert len(with_lines.implied) > 0 and len(with_lines.stated) + len(with_lines.implied) == len(data)

@@ -21,6 +21,8 @@ over ``graph/implied`` (or the ``bytedance-kg-implied`` files).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
 
 import pyoxigraph as ox
 from rdflib.namespace import ORG, RDF, TIME
@@ -99,7 +101,17 @@ def split(data: Triples) -> Split:
             if not outgoing <= implied and set(index.incoming.get(node, ())) <= implied:
                 implied |= outgoing
                 changed = True
-    shares: tuple[list[ox.Triple], list[ox.Triple]] = ([], [])
-    for triple in data:  # one pass, each share in the data's order
-        shares[triple in implied].append(triple)
-    return Split(Triples(shares[0], distinct=True), Triples(shares[1], distinct=True), index)
+    # one membership test a triple, then each share taken in the data's order by C loops
+    flags = list(map(implied.__contains__, data))
+    kept = list(map(not_, flags))
+    stated, implied_share = list(compress(data, kept)), list(compress(data, flags))
+    if not data.has_lines:
+        return Split(Triples(stated, distinct=True), Triples(implied_share, distinct=True), index)
+    # the data's lines are made (the build's stores are filled from them): each share takes its
+    # own, which the writers would otherwise serialise again (0.5 s at a million triples)
+    lines = data.lines()
+    return Split(
+        Triples.with_lines(stated, list(compress(lines, kept)), data.written_here),
+        Triples.with_lines(implied_share, list(compress(lines, flags)), data.written_here),
+        index,
+    )

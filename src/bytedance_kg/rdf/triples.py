@@ -55,6 +55,19 @@ class Triples:
         return triples
 
     @classmethod
+    def with_lines(cls, items: list[ox.Triple], lines: list[bytes], written_here: bool) -> Triples:
+        """Distinct triples with their N-Triples lines, one each in the same order: a share of a
+        graph whose lines were made already, so that they are not serialised again."""
+        triples = cls(items, distinct=True)
+        triples._lines, triples.written_here = lines, written_here
+        return triples
+
+    @property
+    def has_lines(self) -> bool:
+        """Whether :meth:`lines` are made already (then asking for them costs nothing)."""
+        return self._lines is not None
+
+    @classmethod
     def of_graph(cls, graph: rdflib.Graph) -> Triples:
         """The triples of an rdflib graph (a graph has no duplicates)."""
         return cls(
