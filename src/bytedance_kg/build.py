@@ -231,18 +231,16 @@ def _later_checks(
         return validation, gates
 
     if not checker.concurrent:
-        return lambda: _in_stages(timings, progress, validate_and_gate)
+
+        def in_stages() -> tuple[Validation, list[GateResult]]:
+            """The build's next stages on its own thread, once asked for."""
+            gc.freeze()  # what the stages before made is not walked again (see :func:`_timed`)
+            progress("validate, gates ...")
+            return validate_and_gate()
+
+        return in_stages
     progress("validate, gates (beside quotes and reason) ...")
     return in_background(validate_and_gate, "checks").result
-
-
-def _in_stages(
-    timings: dict[str, float], progress: Progress, work: LaterChecks
-) -> tuple[Validation, list[GateResult]]:
-    """``work`` as the build's next stages on this thread (it times them itself)."""
-    gc.freeze()
-    progress("validate, gates ...")
-    return work()
 
 
 def check_project_queries(paths: ProjectPaths, shapes: Graph) -> None:
