@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -360,8 +360,10 @@ def _write(paths: ProjectPaths, checking: Checking) -> Written:
             raise NonConformanceError(format_report(checking.report)) from None
         raise
     # Folders left by killed builds and releases older than the previous one go, unless a
-    # running server holds a lease on them (see :mod:`bytedance_kg.release.folders`).
-    remove_unused(paths.dist, {p for p in (staging.resolve(), previous) if p is not None})
+    # running server holds a lease on them (see :mod:`bytedance_kg.release.folders`); the release
+    # is published already, so a folder that cannot be removed now is left for the next build.
+    with suppress(OSError):
+        remove_unused(paths.dist, {p for p in (staging.resolve(), previous) if p is not None})
     return written
 
 
