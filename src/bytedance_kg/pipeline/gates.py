@@ -84,9 +84,11 @@ def run_gate(dataset: Dataset | ox.Store, path: Path) -> GateResult:
 
 def run_gates(dataset: Dataset | ox.Store, checks_dir: Path) -> list[GateResult]:
     """Run every gate in ``checks_dir`` over ``dataset``, in their files' order. On pyoxigraph the
-    gates run side by side, one per processor (at most four): its query engine lets go of the
-    interpreter lock while it evaluates, so a whole-store scan per gate need not wait for the
-    last; rdflib's engine holds the lock, so the reference engine's gates run one after another."""
+    gates run side by side on one fewer thread than the processors (at least one, at most four):
+    its query engine lets go of the interpreter lock while it evaluates, so a whole-store scan per
+    gate need not wait for the last, and the build's own thread (the reasoning, beside which the
+    gates run) keeps a processor; rdflib's engine holds the lock, so the reference engine's gates
+    run one after another."""
     files = gate_files(checks_dir)
     if not isinstance(dataset, ox.Store):
         return [run_gate(dataset, path) for path in files]
