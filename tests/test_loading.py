@@ -74,8 +74,10 @@ def test_invalid_utf8_is_an_input_error(tmp_path: Path) -> None:
         # the same characters in a comment, an IRI or a string before the reifier are passed over
         ("# a ~ << {|\n<http://example.org/~me> ex:b 'a ~ << {|', '''~\n<<''' ~ ex:r .\n", 5, 7, "reifiers"),
         ("<< ex:a ex:b ex:c >> ex:d ex:e .\n", 3, 1, "reifiers"),
+        # an escaped character of a local name is not syntax either
+        ("ex:zhu\\~jun ex:b 'x' ~ ex:r .\n", 3, 22, "reifiers"),
     ],
-    ids=["triple-term", "annotation", "directional-literal", "reifier", "reified-triple"],
+    ids=["triple-term", "annotation", "directional-literal", "reifier", "reified-triple", "escaped-name"],
 )
 def test_rdf12_in_a_source_is_an_input_error_at_its_place(
     tmp_path: Path, body: str, line: int, column: int, words: str

@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,3 +112,56 @@ def test_a_publish_the_system_refuses_is_a_write_error_and_keeps_the_previous_re
     code, err = _rebuild(paths, capsys)
     assert code == EXIT_WRITE and err.count("\n") == 1 and "Read-only file system" in err, err
     assert paths.dist.resolve() == before and _releases(paths) == [before.name]
+
+
+_CHILD = """
+import os, signal, sys, time
+from bytedance_kg.system.interrupts import committing, stop_signals
+
+class Late:
+    def __del__(self):  # run as the interpreter tears its modules down, when it is ending
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.3)
+
+late = Late()
+{before}
+with stop_signals(restore=False) as stopped:
+    {body}
+print("arrived", stopped.arrived, "committed", stopped.committed)
+"""
+
+
+def _child(before: str, body: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _CHILD.format(before=before, body=body)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_on_the_command_line_a_stop_signal_after_the_command_does_not_kill_the_process() -> None:
+    """On the command line, a SIGTERM after a committed command (while the interpreter shuts down,
+    which at a million triples takes a while) is ignored, not a death by signal that would say the
+    published build failed."""
+    done = _child("", "with committing():\n        pass")
+    assert done.returncode == 0, done.stderr
+    assert "committed True" in done.stdout
+
+
+def test_a_stop_signal_the_process_ignores_stays_ignored() -> None:
+    """A background job of a shell starts with SIGINT ignored; the build does not take it back."""
+    done = _child(
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)", "os.kill(os.getpid(), signal.SIGINT); time.sleep(0.2)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "arrived []" in done.stdout  # neither the SIGINT nor the SIGTERM after the command
+
+
+def test_a_write_error_names_the_file_being_written() -> None:
+    """Of a link or a rename, the system names the target first and the file written second."""
+    from bytedance_kg.project.errors import WriteError, said_as_write_error
+
+    with pytest.raises(WriteError, match=r"^/p/dist: could not be written: Operation not permitted$"):
+        with said_as_write_error():
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM), ".releases/dist-x", None, "/p/dist")

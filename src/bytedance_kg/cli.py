@@ -827,7 +827,8 @@ every other command takes them as :func:`~bytedance_kg.system.interrupts.stop_si
 
 def main(argv: Sequence[str] | None = None, *, confine: bool = False) -> int:
     """Run one command. ``confine`` is what the command-line entry points pass: the offline commands
-    then run without network (tests call ``main`` in their own process, which must keep it)."""
+    then run without network, and stop signals stay handled until the process ends (tests call
+    ``main`` in their own process, which must keep its network and its signal handlers)."""
     args = parser().parse_args(argv)
     out = Reporter(args.quiet)
     paths = ProjectPaths(Path(args.root).resolve()) if args.root else default_paths()
@@ -836,7 +837,7 @@ def main(argv: Sequence[str] | None = None, *, confine: bool = False) -> int:
     if confine and args.command in OFFLINE_COMMANDS:
         forbid_network()
     try:
-        with stop_signals(enabled=args.command not in SERVING_COMMANDS) as stopped:
+        with stop_signals(enabled=args.command not in SERVING_COMMANDS, restore=not confine) as stopped:
             code = int(args.run(args, paths, out))
         if stopped.committed and stopped.arrived:
             out.note("a stop signal came after the new release was published: it is in place")

@@ -84,7 +84,10 @@ def said_as_write_error(name: str | None = None, *, within: Path | None = None) 
     try:
         yield
     except OSError as error:
-        where = name or (str(error.filename) if error.filename else "the release")
+        # of a link or a rename, the second file is the one being written (``filename`` is the
+        # link's target or the file renamed)
+        written = error.filename2 or error.filename
+        where = name or (str(written) if written else "the release")
         if name is None and within is not None and Path(where).is_relative_to(within):
             where = str(Path(where).relative_to(within))
         raise WriteError(f"{where}: could not be written: {error.strerror or error}") from error

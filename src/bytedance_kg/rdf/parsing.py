@@ -60,11 +60,12 @@ def _place(text: str, index: int) -> tuple[int, int]:
 
 _RDF12_SYNTAX = re.compile(
     r"""(?P<skip>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
-    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|\#[^\n]*)"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|\#[^\n]*|\\.)"""
     r"""|(?P<rdf12><<|\{\||~|@[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*--(?:ltr|rtl)\b)"""
 )
-"""Turtle's strings, IRIs and comments (passed over), or an RDF 1.2 form: a triple term or reified
-triple ``<<``, an annotation ``{|``, a reifier ``~``, a base direction ``@en--ltr``."""
+"""Turtle's strings, IRIs, comments and escaped characters of local names (``person:zhu\\~jun``),
+passed over, or an RDF 1.2 form: a triple term or reified triple ``<<``, an annotation ``{|``, a
+reifier ``~``, a base direction ``@en--ltr``."""
 
 
 def _locate_rdf12(text: str) -> tuple[int | None, int | None]:

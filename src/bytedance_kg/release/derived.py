@@ -147,6 +147,14 @@ def derive(folder: str, job: Derivation, context: dict) -> Derived:
     return Derived(digest, peak_resident_bytes(), os.getpid())
 
 
+def _why(error: Exception) -> str:
+    """What went wrong, in words: the system's for a file that could not be written or read (a full
+    disk says "No space left on device"), else the error's kind and message."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"
+
+
 def _failed(job: Derivation, why: str) -> DerivationFailed:
     return DerivationFailed(f"{job.target}: could not be made from {job.source}: {why}")
 
@@ -232,7 +240,7 @@ class Derivations:
         try:
             future.set_result(derive(self._folder, job, self._context))
         except Exception as error:
-            future.set_exception(_failed(job, f"{type(error).__name__}: {error}"))
+            future.set_exception(_failed(job, _why(error)))
 
     def _serve(self, process: subprocess.Popen[str]) -> None:
         """Hand ``process`` derivations until :meth:`close`; if it dies, the derivations it is
@@ -289,7 +297,7 @@ def _serve_standard_input() -> None:
         try:
             reply: dict[str, object] = asdict(derive(folder, Derivation(**job), context))
         except Exception as error:  # reported to the build, which fails with it
-            reply = {"error": f"{type(error).__name__}: {error}"}
+            reply = {"error": _why(error)}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 

@@ -52,23 +52,37 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 @contextmanager
-def stop_signals(*, enabled: bool = True) -> Iterator[_State]:
-    """SIGINT and SIGTERM handled as above while the body runs; the previous handlers after it.
+def stop_signals(*, enabled: bool = True, restore: bool = True) -> Iterator[_State]:
+    """SIGINT and SIGTERM handled as above while the body runs. A signal the process ignores (a
+    background job's SIGINT) stays ignored.
 
-    Not ``enabled``, or outside the main thread (where Python cannot set handlers), nothing
-    changes. The state given says, once the body is done, whether it committed and which signals
-    arrived."""
+    After the body, with ``restore``, the previous handlers are back (a test that runs a command
+    in its own process). Without it (the command line, whose process ends with the command), stop
+    signals are ignored from then on: the command's outcome is settled, and the interpreter's
+    shutdown must not turn a published build into a process killed by a signal (Python puts the
+    default action back for every signal it handles as it shuts down, but leaves an ignored one
+    ignored). Not ``enabled``, or outside the main thread (where Python cannot set handlers),
+    nothing changes. The state given says, once the body is done, whether it committed and which
+    signals arrived while it ran."""
     global _state
     _state = _State()
     if not enabled or threading.current_thread() is not threading.main_thread():
         yield _state
         return
-    previous = {signum: signal.signal(signum, _on_signal) for signum in STOP_SIGNALS}
+    previous = {
+        signum: signal.signal(signum, _on_signal)
+        for signum in STOP_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
     try:
         yield _state
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        if restore:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        else:
+            for signum in previous:
+                signal.signal(signum, signal.SIG_IGN)
 
 
 @contextmanager
