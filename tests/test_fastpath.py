@@ -324,3 +324,17 @@ def test_the_validator_reads_the_sources_store_for_that_data_only(
     assert other.validate(copy, sources.shapes, sources.terminology()).results == first.results
     assert made == [2]  # a store of its own: the data and the terminology
     assert first.results and not first.conforms
+
+
+def test_both_engines_name_the_sparql_constraint_of_each_result(synthetic: dict[str, Sources]) -> None:
+    """A SHACL-SPARQL result names its constraint (``sh:sourceConstraint``), in both reports."""
+    sources = synthetic["injected"]
+    named = {}
+    for name in ENGINES:
+        report = engine(name).validate(sources.triples("data"), sources.shapes, sources.terminology()).report
+        named[name] = Counter(
+            (str(report.value(result, SH.sourceShape)), str(constraint))
+            for result, constraint in report.subject_objects(SH.sourceConstraint)
+            if report.value(result, SH.sourceConstraintComponent) == SH.SPARQLConstraintComponent
+        )
+    assert named["fast"] and named["fast"] == named["reference"]

@@ -50,6 +50,8 @@ class Finding:
     value: Node | None
     message: Literal
     severity: Node
+    constraint: Node | None = None
+    """The constraint that gave the result, where SHACL names one (``sh:sparql``'s value)."""
 
     def record(self, names: NamespaceManager) -> ShapeResult:
         """The finding as the record both engines' results are compared in."""
@@ -81,6 +83,7 @@ def report_graph(findings: list[Finding], conforms: bool) -> Graph:
             (SH.sourceConstraintComponent, finding.component),
             (SH.value, finding.value),
             (SH.resultSeverity, finding.severity),
+            (SH.sourceConstraint, finding.constraint),
         ):
             if value is not None:
                 report.add((node, predicate, value))

@@ -70,6 +70,8 @@ class SparqlConstraint:
     severity: Node
     path: Node | None
     targets: Targets
+    node: Node | None = None
+    """The ``sh:sparql`` value itself: each result names it as its ``sh:sourceConstraint``."""
 
 
 def _prefixes(shapes: Graph, node: Node) -> str:
@@ -120,6 +122,7 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
                 severity=shapes.value(shape, SH.severity) or SH.Violation,
                 path=shapes.value(shape, SH.path),
                 targets=targets,
+                node=constraint,
             )
         )
     return out
@@ -198,6 +201,7 @@ def run_sparql_constraints(
                     value,
                     message,
                     constraint.severity,
+                    constraint.node,
                 )
             )
     return results
