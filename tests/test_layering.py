@@ -147,7 +147,7 @@ LAYERS = [
     ("bytedance_kg.server",),
     ("bytedance_kg.maintainer",),
     ("bytedance_kg.bench",),
-    ("bytedance_kg.cli", "bytedance_kg.__main__"),
+    ("bytedance_kg.cli", "bytedance_kg.launch", "bytedance_kg.__main__"),
 ]
 """The package from its leaves to its top, as the data flows: the project's vocabulary and layout
 (and the process's system limits); RDF plumbing; SPARQL; the pipeline's checks; the release

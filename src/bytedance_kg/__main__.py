@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from bytedance_kg.cli import entry
+from bytedance_kg.launch import entry
 
 sys.exit(entry())

@@ -352,7 +352,7 @@ def _write(paths: ProjectPaths, checking: Checking) -> Written:
             )
         if not checking.finish().conforms:
             raise NonConformanceError(format_report(checking.report))
-        with said_as_write_error():
+        with said_as_write_error(str(paths.dist)):  # whichever step failed, dist is what was not switched
             previous = _publish(staging, paths.dist)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
