@@ -2,20 +2,19 @@
 
 Importing the command line (the pipeline, pyoxigraph, rdflib) takes about a second, and Python's
 own handlers would meanwhile die of SIGTERM without a word, or print a ``KeyboardInterrupt``
-traceback from an import. So this module, which imports nothing of the package, makes a stop
-signal end the process at once with the exit code the README gives (128 + the signal) and one
-line, until :func:`bytedance_kg.cli.main` takes over the signals for the command itself
-(:mod:`bytedance_kg.system.interrupts`). Nothing has been written before that.
+traceback from an import. So this module, which imports only the package's small module of stop
+signals, makes a stop signal end the process at once with the exit code the README gives
+(128 + the signal) and one line, until :func:`bytedance_kg.cli.main` takes over the signals for
+the command itself (:mod:`bytedance_kg.system.interrupts`). Nothing has been written before that.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from types import FrameType
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from bytedance_kg.system.interrupts import take_stop_signals
 
 
 def _stopped_early(signum: int, _frame: FrameType | None) -> None:
@@ -27,9 +26,7 @@ def _stopped_early(signum: int, _frame: FrameType | None) -> None:
 def entry() -> int:
     """The command line (:func:`bytedance_kg.cli.entry`), with stop signals answered meanwhile; a
     signal the process was started ignoring stays ignored."""
-    for signum in _STOP_SIGNALS:
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, _stopped_early)
+    take_stop_signals(_stopped_early)
     from bytedance_kg.cli import entry as run_command
 
     return run_command()

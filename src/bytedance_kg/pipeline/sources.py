@@ -139,15 +139,15 @@ class Sources:
         ontology's and the vocabularies' triples that the data does not hold. The data's graph and
         the default graph are then disjoint, and together they are the data merged with its
         terminology (:meth:`data_with_terminology`, what the fast validator validates), without a
-        second copy of the data: at a million triples a second store cost 4 s and a gigabyte."""
+        second copy of the data: at a million triples a second fill took 3.7 s, and the build's peak
+        was some 500 MiB higher with it."""
         store = named_graph_store({str(GRAPH[PART_GRAPH[part]]): self.triples(part) for part in PARTS})
-        data = _DATA_GRAPH
         for part in ("ontology", "imports"):
             triples = self.triples(part)
             missing = [
                 line
                 for triple, line in zip(triples, triples.lines(), strict=True)
-                if ox.Quad(triple.subject, triple.predicate, triple.object, data) not in store
+                if ox.Quad(triple.subject, triple.predicate, triple.object, _DATA_GRAPH) not in store
             ]
             fill(store, missing, checked=triples.written_here)  # a triple in both parts: once
         return store

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -51,6 +52,16 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
+def take_stop_signals(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
+    """Set ``handler`` for the stop signals the process does not ignore (a background job's SIGINT
+    stays ignored); returns the handlers they had."""
+    return {
+        signum: signal.signal(signum, handler)
+        for signum in STOP_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
+
+
 @contextmanager
 def stop_signals(*, enabled: bool = True, restore: bool = True) -> Iterator[_State]:
     """SIGINT and SIGTERM handled as above while the body runs. A signal the process ignores (a
@@ -69,11 +80,7 @@ def stop_signals(*, enabled: bool = True, restore: bool = True) -> Iterator[_Sta
     if not enabled or threading.current_thread() is not threading.main_thread():
         yield _state
         return
-    previous = {
-        signum: signal.signal(signum, _on_signal)
-        for signum in STOP_SIGNALS
-        if signal.getsignal(signum) is not signal.SIG_IGN
-    }
+    previous = take_stop_signals(_on_signal)
     try:
         yield _state
     finally:

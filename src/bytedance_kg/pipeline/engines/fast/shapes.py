@@ -70,7 +70,7 @@ class SparqlConstraint:
     severity: Node
     path: Node | None
     targets: Targets
-    node: Node | None = None
+    node: Node
     """The ``sh:sparql`` value itself: each result names it as its ``sh:sourceConstraint``."""
 
 
