@@ -18,6 +18,8 @@ import bytedance_kg.build as building
 from bytedance_kg.cli import main
 from bytedance_kg.project.errors import EXIT_OK, EXIT_WRITE
 from bytedance_kg.project.paths import ProjectPaths
+from bytedance_kg.release import derived
+from bytedance_kg.system import files
 from tests.conftest import copy_sources
 
 
@@ -115,6 +117,40 @@ def test_a_publish_the_system_refuses_is_a_write_error_and_keeps_the_previous_re
     # whichever step of the publish failed (here the link made beside dist), dist was not switched
     assert err == f"error: {paths.dist}: could not be written: Read-only file system\n"
     assert paths.dist.resolve() == before and _releases(paths) == [before.name]
+
+
+def test_the_new_release_is_on_disk_before_dist_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash of the machine just after the switch still finds the new release whole: every file's
+    data and the release folder's entries are synced before ``dist`` is switched, the switch after."""
+    paths, _ = _built_once(tmp_path)
+    monkeypatch.setattr(derived, "helper_count", lambda: 0)  # all files made here, where syncs are seen
+    events: list[tuple[str, Path]] = []
+    sync_data, sync_folder, replace = files._sync, building.sync_folder, os.replace
+
+    def recording_data(fd: int) -> None:
+        events.append(("data", Path(os.readlink(f"/proc/self/fd/{fd}"))))
+        sync_data(fd)
+
+    def recording_folder(path: Path) -> None:
+        events.append(("folder", path.resolve()))
+        sync_folder(path)
+
+    def recording_replace(source: str | Path, target: str | Path) -> None:
+        replace(source, target)
+        if Path(target) == paths.dist:
+            events.append(("switch", paths.dist.resolve()))
+
+    monkeypatch.setattr(files, "_sync", recording_data)
+    monkeypatch.setattr(building, "sync_folder", recording_folder)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    assert main(["-q", "--root", str(paths.root), "build"]) == EXIT_OK
+    switch = next(i for i, (kind, _) in enumerate(events) if kind == "switch")
+    release = events[switch][1]
+    assert set(release.iterdir()) <= {path for kind, path in events[:switch] if kind == "data"}
+    assert {("folder", release), ("folder", release.parent)} <= set(events[:switch])
+    assert ("folder", paths.dist.parent.resolve()) in events[switch:]
 
 
 _CHILD = """

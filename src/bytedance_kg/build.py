@@ -42,6 +42,7 @@ from bytedance_kg.sparql.expected import check_answers, expected_path
 from bytedance_kg.sparql.guard import PREFIX_NAME
 from bytedance_kg.sparql.querying import guard
 from bytedance_kg.system.background import in_background
+from bytedance_kg.system.files import sync_folder
 from bytedance_kg.system.interrupts import committing
 
 STAGES = ("parse", "quotes", "reason", "validate", "gates", "answers", "write")
@@ -281,11 +282,15 @@ def _publish(staging: Path, dist: Path) -> Path | None:
     """Point ``dist`` at ``staging`` in one atomic step (a symlink replaced by rename).
 
     At every instant ``dist`` is either the previous complete release or the new one, whatever
-    kills the build; a ``dist`` that is still a plain folder (from an older layout) is moved aside
-    first, once. Returns the release ``dist`` pointed at before, if any.
+    kills the build, a crash of the machine included: the release's files and their folder are on
+    disk before the link to them is made, and the switch is on disk when this returns. A ``dist``
+    that is still a plain folder (from an older layout) is moved aside first, once. Returns the
+    release ``dist`` pointed at before, if any.
     """
     if dist.exists() and not dist.is_symlink():
         os.replace(dist, Path(tempfile.mkdtemp(prefix="dist-", dir=releases_dir(dist))) / "legacy")
+    sync_folder(staging)  # its files are on disk already (DurableFile): now their names
+    sync_folder(staging.parent)
     link = dist.with_name(f".{dist.name}-link-{os.getpid()}")
     if link.is_symlink() or link.exists():
         link.unlink()
@@ -297,6 +302,7 @@ def _publish(staging: Path, dist: Path) -> Path | None:
         except BaseException:
             link.unlink(missing_ok=True)
             raise
+        sync_folder(dist.parent)
     return previous
 
 

@@ -4,10 +4,10 @@ N-Triples, TriG from sorted N-Quads.
 Each is a pure function of the bytes of one file in the release folder, so it can be made by
 another process while the build goes on with the next variant: at a million triples these
 serialisations were half of the write stage, and the build otherwise keeps one core busy. A
-derivation reads its source back from the folder (the operating system's page cache still holds
-it) and streams its target to disk, hashing it as it goes, so a helper process never holds the
-release's terms; it returns the target's SHA-256 and the helper's peak memory, which the build
-reports beside its own.
+derivation streams its source back from the folder and its target to disk, hashing it as it goes
+and keeping little of either in the page cache (:mod:`bytedance_kg.system.files`), so a helper
+process never holds the release's terms; it returns the target's SHA-256 and the helper's peak
+memory, which the build reports beside its own.
 
 :class:`Derivations` hands derivations to helper processes (one fewer than the usable cores, at
 most three; none on a single core, where they run in the build's own process); the build makes
@@ -17,7 +17,6 @@ The result is byte for byte the same either way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -40,6 +39,7 @@ from bytedance_kg.project.errors import WriteError
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.rdf.jsonld import encoded_nodes, jsonld_head
 from bytedance_kg.system.children import child_command, child_environment, die_with_parent
+from bytedance_kg.system.files import DurableFile, ReadOnce
 from bytedance_kg.system.memory import peak_resident_bytes
 
 PREFIXES = dict(sorted(ALL_PREFIXES.items()))
@@ -67,33 +67,15 @@ class Derived:
     pid: int
 
 
-class _HashingWriter:
-    """A file opened for writing that hashes what goes through it."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("wb")
-        self._hash = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self._hash.update(data)
-        return self._file.write(data)
-
-    def flush(self) -> None:
-        """pyoxigraph's serialisers flush the output they are given when they finish."""
-        self._file.flush()
-
-    def close(self) -> str:
-        self._file.close()
-        return self._hash.hexdigest()
-
-
 def _parsed(path: Path, syntax: ox.RdfFormat) -> Iterator[ox.Quad]:
     """The quads of a sorted file, streamed from disk in order for a serialiser that takes terms:
     neither the file nor its terms are ever held whole (at a million triples, hundreds of MB).
     The file is one the build has just written into its own new folder, from terms pyoxigraph
     checked as it made them, so it is read without checking each IRI and language tag again
     (``lenient``: half the time of reading it back)."""
-    return iter(ox.parse(path=str(path), format=syntax, lenient=True))
+    with ReadOnce(path) as source:
+        # pyoxigraph needs only ``read`` of a file object
+        yield from ox.parse(cast(IO[bytes], source), format=syntax, lenient=True)
 
 
 def _by_graph(path: Path, parts: Path) -> Iterator[ox.Quad]:
@@ -101,8 +83,9 @@ def _by_graph(path: Path, parts: Path) -> Iterator[ox.Quad]:
     each keeping its lines' order), so that TriG writes each graph once: one pass sorts the lines
     into a file per graph in ``parts``, which are then streamed in turn. A line's last two tokens
     are its graph's IRI and the closing ``.``."""
-    files: dict[bytes, IO[bytes]] = {}
-    with path.open("rb") as source, ExitStack() as closing:
+    files: dict[bytes, DurableFile] = {}
+    names: dict[bytes, Path] = {}
+    with ReadOnce(path) as source, ExitStack() as closing:
         # some MB of lines at a time, each graph's share written at once: a write a line was
         # three quarters of the time at a million triples
         while lines := source.readlines(1 << 24):
@@ -112,17 +95,18 @@ def _by_graph(path: Path, parts: Path) -> Iterator[ox.Quad]:
             for graph, share in shares.items():
                 out = files.get(graph)
                 if out is None:
-                    out = files[graph] = closing.enter_context((parts / str(len(files))).open("wb"))
+                    names[graph] = parts / str(len(files))
+                    out = files[graph] = closing.enter_context(DurableFile(names[graph]))
                 out.write(b"".join(share))
-    for graph in sorted(files):
-        yield from _parsed(Path(files[graph].name), ox.RdfFormat.N_QUADS)
+    for graph in sorted(names):
+        yield from _parsed(names[graph], ox.RdfFormat.N_QUADS)
 
 
 def derive(folder: str, job: Derivation, context: dict) -> Derived:
     """Write ``job.target`` from ``job.source`` in ``folder`` (``context`` is the JSON-LD context).
     TriG's regrouping uses a scratch folder beside the target, gone when this returns."""
     source = Path(folder) / job.source
-    out = _HashingWriter(Path(folder) / job.target)
+    out = DurableFile(Path(folder) / job.target)
     try:
         if job.syntax == "jsonld":
             out.write(jsonld_head(context).encode("utf-8"))

@@ -23,7 +23,6 @@ Nothing records the time of the build.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import subprocess
@@ -59,6 +58,7 @@ from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import Statistics, describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.system.children import child_command, child_environment
+from bytedance_kg.system.files import DurableFile
 
 
 @dataclass(frozen=True)
@@ -107,17 +107,15 @@ class ReleaseFolder:
         return self.write_lines(name, [text.encode("utf-8") if isinstance(text, str) else text])
 
     def write_lines(self, name: str, lines: list[bytes]) -> Path:
-        """A file of ``lines``, written and hashed some MB at a time: the release's large files
-        are never joined into one object (at a million triples, half a GB each, which cost as
-        much in fresh memory pages as in copying)."""
+        """A file of ``lines``, written, hashed and put on disk some MB at a time
+        (:class:`~bytedance_kg.system.files.DurableFile`): the release's large files are never
+        joined into one object (at a million triples, half a GB each, which cost as much in fresh
+        memory pages as in copying)."""
         path = self.path / name
-        digest = hashlib.sha256()
-        with said_as_write_error(name), path.open("wb") as out:
+        with said_as_write_error(name), DurableFile(path) as out:
             for start in range(0, len(lines), _LINES_AT_ONCE):
-                chunk = b"".join(lines[start : start + _LINES_AT_ONCE])
-                digest.update(chunk)
-                out.write(chunk)
-        self.digests[name] = digest.hexdigest()
+                out.write(b"".join(lines[start : start + _LINES_AT_ONCE]))
+            self.digests[name] = out.close()
         self.written.append(path)
         return path
 
