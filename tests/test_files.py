@@ -71,7 +71,7 @@ def test_a_durable_file_left_by_an_error_is_closed_without_a_sync(
 def test_a_file_read_once_gives_its_bytes_and_lets_all_of_them_go(
     tmp_path: Path, calls: list[tuple[str, int, int]]
 ) -> None:
-    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n".encode() for i in range(200)]
+    lines = [f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n'.encode() for i in range(200)]
     path = tmp_path / "in.nt"
     path.write_bytes(b"".join(lines))
     with ReadOnce(path) as source:

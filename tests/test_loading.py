@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bytedance_kg.project.errors import InputError
+from bytedance_kg.rdf import parsing
 from bytedance_kg.rdf.parsing import load_turtle
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
@@ -87,3 +88,24 @@ def test_rdf12_in_a_source_is_an_input_error_at_its_place(
     with pytest.raises(InputError, match=words) as caught:
         load_turtle(path)
     assert (caught.value.line, caught.value.column, caught.value.path) == (line, column, path)
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xc3", b"\xe4\xb8", b"\xed\xa0\x80"], ids=repr)
+def test_the_utf8_check_made_in_pieces_names_the_byte_a_whole_decode_names(
+    bad: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check decodes some MB at a time; a bad byte anywhere, a character split between two
+    pieces before it included, is reported at the offset that decoding the whole file gives."""
+    monkeypatch.setattr(parsing, "_UTF8_AT_ONCE", 5)  # pieces shorter than the text's characters
+    text = "abc 中文 é ok 𝄞 end".encode()
+    parsing.check_utf8(Path("x.ttl"), text)
+    for cut in range(len(text) + 1):
+        data = text[:cut] + bad + text[cut:]
+        with pytest.raises(UnicodeDecodeError) as whole:
+            data.decode("utf-8")
+        with pytest.raises(InputError) as error:
+            parsing.check_utf8(Path("x.ttl"), data)
+        assert str(error.value).endswith(f"not valid UTF-8 at byte {whole.value.start}"), (
+            cut,
+            str(error.value),
+        )

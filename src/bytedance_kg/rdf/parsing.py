@@ -8,6 +8,7 @@ and malformed language tags are errors too, located by searching the file for th
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import re
@@ -207,6 +208,24 @@ def decoded(path: Path, data: bytes) -> str:
         raise InputError(path, f"not valid UTF-8 at byte {error.start}") from None
 
 
+_UTF8_AT_ONCE = 1 << 24
+
+
+def check_utf8(path: Path, data: bytes) -> None:
+    """An :class:`InputError` where ``data`` (the bytes of ``path``) is not UTF-8, as
+    :func:`decoded` says it; the text is made some MB at a time and let go, never whole (at a
+    million triples, some hundreds of MB of fresh memory for a check)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), _UTF8_AT_ONCE):
+        try:
+            decoder.decode(view[start : start + _UTF8_AT_ONCE], final=start + _UTF8_AT_ONCE >= len(data))
+        except UnicodeDecodeError as error:
+            # the decoder may hold the first bytes of a character from the chunk before
+            held = len(decoder.getstate()[0])
+            raise InputError(path, f"not valid UTF-8 at byte {start - held + error.start}") from None
+
+
 def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
     """One Turtle file's triples, strictly parsed and checked (UTF-8, syntax, RDF 1.1 terms,
     well-typed literals), and its declared prefixes; its blank nodes are its own
@@ -214,7 +233,7 @@ def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
     that every byte is UTF-8 (the parser does not look inside comments), and only again to
     locate an error."""
     data = read_bytes(path)
-    decoded(path, data)
+    check_utf8(path, data)
     quads, prefixes = parse_strict(path, data)
     triples = Triples(q.triple for q in quads)
     normal = checked_literals(path, data, triples)

@@ -26,6 +26,10 @@ from bytedance_kg.rdf.terms import from_ox, in_graph, to_ox, to_ox_predicate, to
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 """A pyoxigraph term as pyoxigraph types it (the sources refuse RDF 1.2 triple terms at the parse)."""
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_LINES_AT_ONCE = 1 << 15
+_FILL_AT_ONCE = 1 << 18
+"""Lines a store is filled with at once (some tens of MB): the whole graph joined into one object
+would be fresh memory twice its size, which cost as much as the fill."""
 
 
 class Triples:
@@ -93,10 +97,15 @@ class Triples:
         return triple in self._set
 
     def lines(self) -> list[bytes]:
-        """One N-Triples line a triple, by pyoxigraph's serialiser, in this order."""
+        """One N-Triples line a triple, by pyoxigraph's serialiser, in this order: serialised
+        some tens of thousands at a time, so that the whole graph is never one object as well
+        (at a million triples, two copies of 150 MB in fresh memory)."""
         if self._lines is None:
-            data = ox.serialize(self.items, format=ox.RdfFormat.N_TRIPLES)
-            self._lines = data.splitlines(keepends=True) if data else []
+            items, lines = self.items, []
+            for start in range(0, len(items), _LINES_AT_ONCE):
+                data = ox.serialize(items[start : start + _LINES_AT_ONCE], format=ox.RdfFormat.N_TRIPLES)
+                lines += data.splitlines(keepends=True)
+            self._lines = lines
         return self._lines
 
     def nquads(self, graph_name: str) -> list[bytes]:
@@ -177,16 +186,18 @@ def fill(
     time. Nothing
     here walks the lines one by one in Python: the stores are filled in a background thread beside
     the build's own stages, and such a loop would take the interpreter lock from them."""
-    plain, blank = split_blank_lines(b"".join(lines))
-    if graph is None:
-        store.bulk_load(plain, format=syntax, lenient=checked)
-    else:
-        store.bulk_load(plain, format=syntax, to_graph=graph, lenient=checked)
-    if blank:
-        quads = ox.parse(blank, format=syntax)
-        store.bulk_extend(
-            quads if graph is None else (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
-        )
+    lines = lines if isinstance(lines, list) else list(lines)
+    for start in range(0, len(lines), _FILL_AT_ONCE):
+        plain, blank = split_blank_lines(b"".join(lines[start : start + _FILL_AT_ONCE]))
+        if graph is None:
+            store.bulk_load(plain, format=syntax, lenient=checked)
+        else:
+            store.bulk_load(plain, format=syntax, to_graph=graph, lenient=checked)
+        if blank:
+            quads = ox.parse(blank, format=syntax)
+            store.bulk_extend(
+                quads if graph is None else (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+            )
     return store
 
 
