@@ -101,10 +101,10 @@ class Triples:
         some tens of thousands at a time, so that the whole graph is never one object as well
         (at a million triples, two copies of 150 MB in fresh memory)."""
         if self._lines is None:
-            items, lines = self.items, []
+            items, lines = self.items, list[bytes]()
             for start in range(0, len(items), _LINES_AT_ONCE):
                 data = ox.serialize(items[start : start + _LINES_AT_ONCE], format=ox.RdfFormat.N_TRIPLES)
-                lines += data.splitlines(keepends=True)
+                lines += data.splitlines(keepends=True) if data else []
             self._lines = lines
         return self._lines
 
