@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 
-from bytedance_kg.rdf.terms import canonical, to_quads
+from bytedance_kg.rdf.terms import canonical, line_tokens, to_quads, token, token_lines
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
@@ -104,3 +105,23 @@ def test_canonical_lines_of_runs_split_by_graph_equal_full_rdfc() -> None:
     lines = canonical_lines(run.in_graph(name) for name, run in runs.items())
     assert list(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS)) == expected
     assert canonical_lines((run.in_graph(name) for name, run in runs.items()), distinct=True) == lines
+
+
+def test_a_terms_token_is_what_pyoxigraph_writes_for_it_in_a_line() -> None:
+    """The reasoners join tokens split from the data's lines and tokens made from the terminology's
+    terms: the two must be the same bytes for the same term, or a join would miss."""
+    subject = ox.NamedNode("http://example.org/s")
+    objects = [
+        ox.Literal('a "q" \\ \n\r\t é 中 \x01 \x7f \x08 \x0c 𝄞 . x'),
+        ox.Literal("x", language="en-GB"),
+        ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal(""),
+        ox.NamedNode("http://example.org/a?é%20x#中"),
+        ox.BlankNode("b0"),
+    ]
+    lines = ox.serialize([ox.Triple(subject, subject, o) for o in objects], format=ox.RdfFormat.N_TRIPLES)
+    assert lines is not None
+    split = line_tokens(lines.splitlines(keepends=True))
+    assert split == [(token(subject), token(subject), token(o)) for o in objects]
+    assert token(rdflib.Literal("x", lang="en-GB")) == token(objects[1])
+    assert b"".join(token_lines(split)) == lines

@@ -40,6 +40,30 @@ def ox_iri(iri: object) -> ox.NamedNode:
     return ox.NamedNode(str(iri))
 
 
+Token = bytes
+"""A term as the bytes that stand for it in an N-Triples line pyoxigraph writes (``<iri>``, ``_:b0``,
+``"text"@en``): equal exactly when the terms are, hashed once per object by Python (a pyoxigraph
+term is hashed in Rust on every lookup), and what a line is split into and joined from."""
+TokenTriple = tuple[Token, Token, Token]
+
+
+def token(term: rdflib.term.Node | ox.NamedNode | ox.BlankNode | ox.Literal) -> Token:
+    """A term's :data:`Token` (a pyoxigraph term's ``str`` is its N-Triples syntax, the
+    serialiser's own)."""
+    return str(to_ox(term) if isinstance(term, rdflib.term.Node) else term).encode()
+
+
+def line_tokens(lines: Iterable[bytes]) -> list[TokenTriple]:
+    """N-Triples lines as pyoxigraph writes them (``s p o .\n``, one space apart) as triples of
+    tokens: a subject and a predicate never hold a space, so only the object can."""
+    return [tuple(line[:-3].split(b" ", 2)) for line in lines]  # type: ignore[misc]
+
+
+def token_lines(triples: Iterable[TokenTriple]) -> list[bytes]:
+    """Triples of tokens as N-Triples lines, as pyoxigraph would write them."""
+    return [b"%s %s %s .\n" % triple for triple in triples]
+
+
 def to_ox_subject(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode:
     """A triple's subject as a pyoxigraph term (:func:`to_ox`, for an IRI or a blank node)."""
     if isinstance(term, rdflib.URIRef):

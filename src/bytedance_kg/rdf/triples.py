@@ -52,10 +52,11 @@ class Triples:
         them again (:func:`fill`). Lines read from a file as they are (:meth:`of_lines`) are not."""
 
     @classmethod
-    def of_lines(cls, lines: list[bytes]) -> Triples:
-        """Distinct triples given as N-Triples lines as pyoxigraph writes them (``... .\n``)."""
+    def of_lines(cls, lines: list[bytes], written_here: bool = False) -> Triples:
+        """Distinct triples given as N-Triples lines as pyoxigraph writes them (``... .\n``);
+        ``written_here`` if pyoxigraph made them from terms it checked (:attr:`written_here`)."""
         triples = cls((), distinct=True)
-        triples._items, triples._lines, triples.written_here = None, lines, False
+        triples._items, triples._lines, triples.written_here = None, lines, written_here
         return triples
 
     @classmethod

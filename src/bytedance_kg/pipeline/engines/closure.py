@@ -11,27 +11,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from rdflib import Namespace
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from bytedance_kg.rdf.terms import ox_iri
-from bytedance_kg.rdf.triples import Term, Triples
+from bytedance_kg.rdf.terms import Token, TokenTriple, token, token_lines
+from bytedance_kg.rdf.triples import Triples
 
 OWLRL_ERROR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 """owlrl marks an inconsistency with a node of this namespace's ``ErrorMessage`` type."""
-_BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
-TermTriple = tuple[Term, Term, Term]
-"""A triple as a tuple of pyoxigraph terms: what the reasoners join (a literal may be a subject)."""
+_BUILTIN = tuple(b"<" + str(namespace).encode() for namespace in (RDF, RDFS, OWL, XSD))
+TermTriple = TokenTriple
+"""A triple as the tokens of its terms (:data:`~bytedance_kg.rdf.terms.Token`): what the reasoners
+join (a literal may be a subject)."""
+_LITERAL, _BLANK = b'"', b"_:"
 
 
 _REFLEXIVE_NOISE = {
-    ox_iri(p)
+    token(p)
     for p in (OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
 }
-_TRIVIAL_TYPES = {ox_iri(RDFS.Resource), ox_iri(OWL.Thing)}
-_TYPE, _SUBCLASS, _EQUIVALENT_CLASS = ox_iri(RDF.type), ox_iri(RDFS.subClassOf), ox_iri(OWL.equivalentClass)
-_OWLRL_ERRORS = (ox_iri(OWLRL_ERROR.error), ox_iri(OWLRL_ERROR.ErrorMessage))
+_TRIVIAL_TYPES = {token(RDFS.Resource), token(OWL.Thing)}
+_TYPE, _SUBCLASS, _EQUIVALENT_CLASS = token(RDF.type), token(RDFS.subClassOf), token(OWL.equivalentClass)
+_OWLRL_ERRORS = (token(OWLRL_ERROR.error), token(OWLRL_ERROR.ErrorMessage))
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,15 @@ class Closure:
         return self.asserted_size + len(self.inferred)
 
 
-def is_noise(subject: Term, predicate: Term, obj: Term) -> bool:
+def is_noise(subject: Token, predicate: Token, obj: Token) -> bool:
     """True for an inferred triple that is not RDF 1.1 or tells a consumer nothing."""
-    if isinstance(subject, ox.Literal):
+    if subject.startswith(_LITERAL):
         return True  # not RDF 1.1: strict parsers reject it
     if predicate in _REFLEXIVE_NOISE and subject == obj:
         return True  # x owl:sameAs x, C rdfs:subClassOf C, ...
-    if predicate == _TYPE and (obj in _TRIVIAL_TYPES or isinstance(obj, ox.BlankNode)):
+    if predicate == _TYPE and (obj in _TRIVIAL_TYPES or obj.startswith(_BLANK)):
         return True  # everything is a resource and a thing; anonymous classes (owl:unionOf) name nothing
-    if isinstance(subject, ox.NamedNode) and subject.value.startswith(_BUILTIN):
+    if subject.startswith(_BUILTIN):
         return True  # axioms about rdf:, rdfs:, owl:, xsd: terms themselves
     return False
 
@@ -82,15 +83,17 @@ def clean_closure(
     of the closure among them: the fast rules know which triples they took as given from the data.
     ``new`` are more triples of the closure that are known to be none of the asserted ones (those
     the fast rules added once every asserted triple was in their set), so they are not looked up
-    in ``asserted``: at a million triples those lookups were a quarter of the reasoning."""
+    in ``asserted``: at a million triples those lookups were a quarter of the reasoning.
+
+    The inferences are kept as their N-Triples lines, sorted: the order is the same whatever order
+    the reasoner found them in, and the release, which sorts every graph's lines, finds them sorted."""
     triples = list(triples)
     new = list(new)
     equivalent = _equivalence_classes([*triples, *new])
-    blank = ox.BlankNode
 
     def published(triple: TermTriple) -> bool:
         return (
-            not (isinstance(triple[0], blank) or isinstance(triple[2], blank))  # a predicate is an IRI
+            not (triple[0].startswith(_BLANK) or triple[2].startswith(_BLANK))  # a predicate is an IRI
             and not is_noise(*triple)
             and triple[1] != _OWLRL_ERRORS[0]
             and triple[2] != _OWLRL_ERRORS[1]
@@ -105,13 +108,15 @@ def clean_closure(
         if triple in asserted:
             kept += 1
         elif published(triple):
-            inferred.append(ox.Triple(*triple))  # type: ignore[arg-type]  # is_noise: no literal subject
-    inferred += [ox.Triple(*triple) for triple in new if published(triple)]  # type: ignore[arg-type]
+            inferred.append(triple)
+    inferred += [triple for triple in new if published(triple)]
     kept = kept if asserted_size is None else asserted_size
-    return Closure(Triples(inferred, distinct=True), problems, kept)
+    lines = token_lines(inferred)
+    lines.sort()
+    return Closure(Triples.of_lines(lines, written_here=True), problems, kept)
 
 
-def _equivalence_classes(triples: Iterable[TermTriple]) -> dict[Term, Term]:
+def _equivalence_classes(triples: Iterable[TermTriple]) -> dict[Token, Token]:
     """Each class that is owl:equivalentClass to another, mapped to one representative of its group.
 
     The published closure leaves out the ``rdfs:subClassOf`` pairs that merely restate an
@@ -119,9 +124,9 @@ def _equivalence_classes(triples: Iterable[TermTriple]) -> dict[Term, Term]:
     the hierarchy without a guard (rdf-validate-shacl) recurse forever, and they say nothing the
     ``owl:equivalentClass`` axiom does not. Inferences about blank nodes (the vocabularies' list
     cells) are left out too, so that no blank node spans two named graphs of the release."""
-    parent: dict[Term, Term] = {}
+    parent: dict[Token, Token] = {}
 
-    def find(node: Term) -> Term:
+    def find(node: Token) -> Token:
         while parent.get(node, node) != node:
             node = parent[node]
         return node

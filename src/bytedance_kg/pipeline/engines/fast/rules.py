@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
@@ -39,8 +38,8 @@ from rdflib.term import Node
 from bytedance_kg.pipeline.engines.closure import Closure, TermTriple, clean_closure
 from bytedance_kg.pipeline.sources import union
 from bytedance_kg.project.errors import KGError
-from bytedance_kg.rdf.terms import from_ox, ox_iri, to_ox
-from bytedance_kg.rdf.triples import Term, Triples
+from bytedance_kg.rdf.terms import Token, from_ox, line_tokens, token
+from bytedance_kg.rdf.triples import Triples
 
 Triple = TermTriple
 RdflibTriple = tuple[Node, Node, Node]
@@ -83,21 +82,21 @@ class UnsupportedTerminology(KGError):
 class Terminology:
     """The axioms the instance rules read, from the closed terminology."""
 
-    superclasses: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
-    superproperties: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
-    domains: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
-    ranges: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
-    inverses: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
-    symmetric: set[Term] = field(default_factory=set)
-    transitive: set[Term] = field(default_factory=set)
-    functional: set[Term] = field(default_factory=set)
-    inverse_functional: set[Term] = field(default_factory=set)
-    keys: dict[Term, list[list[Term]]] = field(default_factory=lambda: defaultdict(list))
-    disjoint: set[tuple[Term, Term]] = field(default_factory=set)
+    superclasses: dict[Token, set[Token]] = field(default_factory=lambda: defaultdict(set))
+    superproperties: dict[Token, set[Token]] = field(default_factory=lambda: defaultdict(set))
+    domains: dict[Token, set[Token]] = field(default_factory=lambda: defaultdict(set))
+    ranges: dict[Token, set[Token]] = field(default_factory=lambda: defaultdict(set))
+    inverses: dict[Token, set[Token]] = field(default_factory=lambda: defaultdict(set))
+    symmetric: set[Token] = field(default_factory=set)
+    transitive: set[Token] = field(default_factory=set)
+    functional: set[Token] = field(default_factory=set)
+    inverse_functional: set[Token] = field(default_factory=set)
+    keys: dict[Token, list[list[Token]]] = field(default_factory=lambda: defaultdict(list))
+    disjoint: set[tuple[Token, Token]] = field(default_factory=set)
 
 
-def _list(graph: Graph, head: Node) -> list[Term]:
-    return [to_ox(item) for item in graph.items(head)]
+def _list(graph: Graph, head: Node) -> list[Token]:
+    return [token(item) for item in graph.items(head)]
 
 
 def compile_terminology(closed: Graph) -> Terminology:
@@ -114,28 +113,28 @@ def compile_terminology(closed: Graph) -> Terminology:
             )
     t = Terminology()
     for s, o in closed.subject_objects(RDFS.subClassOf):
-        t.superclasses[to_ox(s)].add(to_ox(o))
+        t.superclasses[token(s)].add(token(o))
     for s, o in closed.subject_objects(RDFS.subPropertyOf):
-        t.superproperties[to_ox(s)].add(to_ox(o))
+        t.superproperties[token(s)].add(token(o))
     for s, o in closed.subject_objects(RDFS.domain):
-        t.domains[to_ox(s)].add(to_ox(o))
+        t.domains[token(s)].add(token(o))
     for s, o in closed.subject_objects(RDFS.range):
-        t.ranges[to_ox(s)].add(to_ox(o))
+        t.ranges[token(s)].add(token(o))
     for s, o in closed.subject_objects(OWL.inverseOf):
-        t.inverses[to_ox(s)].add(to_ox(o))
-        t.inverses[to_ox(o)].add(to_ox(s))
+        t.inverses[token(s)].add(token(o))
+        t.inverses[token(o)].add(token(s))
     for kind, members in (
         (OWL.SymmetricProperty, t.symmetric),
         (OWL.TransitiveProperty, t.transitive),
         (OWL.FunctionalProperty, t.functional),
         (OWL.InverseFunctionalProperty, t.inverse_functional),
     ):
-        members.update(to_ox(x) for x in closed.subjects(RDF.type, kind))
+        members.update(token(x) for x in closed.subjects(RDF.type, kind))
     for cls, head in closed.subject_objects(OWL.hasKey):
-        t.keys[to_ox(cls)].append(_list(closed, head))
+        t.keys[token(cls)].append(_list(closed, head))
     for a, b in closed.subject_objects(OWL.disjointWith):
-        t.disjoint.add((to_ox(a), to_ox(b)))
-        t.disjoint.add((to_ox(b), to_ox(a)))
+        t.disjoint.add((token(a), token(b)))
+        t.disjoint.add((token(b), token(a)))
     return t
 
 
@@ -161,16 +160,15 @@ SCHEMA_TYPES = (
 )
 
 
-_TYPE, _NOTHING, _SAME_AS = ox_iri(RDF.type), ox_iri(OWL.Nothing), ox_iri(OWL.sameAs)
-_SCHEMA_PREDICATES = {ox_iri(p) for p in (*SCHEMA_PREDICATES, *UNSUPPORTED, RDF.first, RDF.rest)}
-_SCHEMA_TYPES = {ox_iri(t) for t in (*SCHEMA_TYPES, *UNSUPPORTED_TYPES)}
+_TYPE, _NOTHING, _SAME_AS = token(RDF.type), token(OWL.Nothing), token(OWL.sameAs)
+_SCHEMA_PREDICATES = {token(p) for p in (*SCHEMA_PREDICATES, *UNSUPPORTED, RDF.first, RDF.rest)}
+_SCHEMA_TYPES = {token(t) for t in (*SCHEMA_TYPES, *UNSUPPORTED_TYPES)}
+_IRI, _LITERAL = b"<", b'"'
 
 
-def is_schema(triple: ox.Triple) -> bool:
+def is_schema(triple: Triple) -> bool:
     """True for a triple the terminology rules read, or must refuse, wherever it is stated."""
-    return triple.predicate in _SCHEMA_PREDICATES or (
-        triple.predicate == _TYPE and triple.object in _SCHEMA_TYPES
-    )
+    return triple[1] in _SCHEMA_PREDICATES or (triple[1] == _TYPE and triple[2] in _SCHEMA_TYPES)
 
 
 def _reachable(edges: dict[Node, set[Node]]) -> dict[Node, set[Node]]:
@@ -235,10 +233,10 @@ def close_terminology(terminology: Graph) -> set[RdflibTriple]:
 class _Step(NamedTuple):
     """One property a triple's predicate implies (itself or a superproperty), with its axioms."""
 
-    prop: Term
-    domains: tuple[Term, ...]
-    ranges: tuple[Term, ...]
-    inverses: tuple[Term, ...]
+    prop: Token
+    domains: tuple[Token, ...]
+    ranges: tuple[Token, ...]
+    inverses: tuple[Token, ...]
     symmetric: bool
     transitive: bool
 
@@ -252,11 +250,11 @@ class _Chainer:
         self.agenda: list[Triple] = []
         self.added: list[Triple] = []
         """The triples the rules added, none of them given to :meth:`run`."""
-        self._plans: dict[Term, tuple[_Step, ...]] = {}
+        self._plans: dict[Token, tuple[_Step, ...]] = {}
         # (property, subject) -> objects and (property, object) -> subjects, for the join rules.
-        self.forward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
-        self.backward: dict[tuple[Term, Term], set[Term]] = defaultdict(set)
-        self.types: dict[Term, set[Term]] = defaultdict(set)
+        self.forward: dict[tuple[Token, Token], set[Token]] = defaultdict(set)
+        self.backward: dict[tuple[Token, Token], set[Token]] = defaultdict(set)
+        self.types: dict[Token, set[Token]] = defaultdict(set)
         self.joined = (
             t.transitive
             | t.functional
@@ -283,9 +281,9 @@ class _Chainer:
             self.agenda.append(triple)
             self.added.append(triple)
 
-    def _plan(self, p: Term) -> tuple[_Step, ...]:
-        """What the rules do with a triple of predicate ``p``, worked out once per predicate: a
-        pyoxigraph term is hashed in Rust on every lookup, and the data has few predicates."""
+    def _plan(self, p: Token) -> tuple[_Step, ...]:
+        """What the rules do with a triple of predicate ``p``, worked out once per predicate (the
+        data has few predicates)."""
         t = self.t
         plan = self._plans.get(p)
         if plan is None:
@@ -318,7 +316,7 @@ class _Chainer:
                 for cls in superclasses.get(o, ()):  # cax-sco (closed, so also cax-eqc, cls-uni)
                     add((s, _TYPE, cls))
                 continue
-            joinable = not isinstance(o, ox.Literal) and not isinstance(s, ox.Literal)
+            joinable = not o.startswith(_LITERAL) and not s.startswith(_LITERAL)
             for q, domains, ranges, inverses, symmetric, transitive in self._plan(p):
                 add((s, q, o))
                 for cls in domains:  # prp-dom
@@ -337,9 +335,9 @@ class _Chainer:
                         add((before, q, o))
         return held
 
-    def same_as(self) -> set[tuple[Term, Term]]:
+    def same_as(self) -> set[tuple[Token, Token]]:
         """The distinct pairs prp-fp, prp-ifp and prp-key would make ``owl:sameAs``."""
-        pairs: set[tuple[Term, Term]] = set()
+        pairs: set[tuple[Token, Token]] = set()
         for (p, _), objects in self.forward.items():
             if p in self.t.functional and len(objects) > 1:
                 pairs |= {(a, b) for a in objects for b in objects if a != b}
@@ -349,7 +347,7 @@ class _Chainer:
         for cls, keys in self.t.keys.items():
             members = [x for x, classes in self.types.items() if cls in classes]
             for key in keys:
-                by_values: dict[tuple, list[Term]] = defaultdict(list)
+                by_values: dict[tuple, list[Token]] = defaultdict(list)
                 for x in members:
                     values = [self.forward.get((p, x), set()) for p in key]
                     if all(values):
@@ -364,15 +362,17 @@ class _Chainer:
         out = []
         for x, classes in self.types.items():
             if _NOTHING in classes:
-                out.append(f"{x} is an instance of owl:Nothing")
+                out.append(f"{x.decode()} is an instance of owl:Nothing")
             for a, b in self.t.disjoint:
-                if a in classes and b in classes and str(a) <= str(b):
-                    out.append(f"{x} is an instance of the disjoint classes {a} and {b}")
+                if a in classes and b in classes and a <= b:  # UTF-8 sorts as its text does
+                    out.append(
+                        f"{x.decode()} is an instance of the disjoint classes {a.decode()} and {b.decode()}"
+                    )
         return out
 
 
-def _product(values: list[set[Term]]) -> list[tuple[Term, ...]]:
-    combos: list[tuple[Term, ...]] = [()]
+def _product(values: list[set[Token]]) -> list[tuple[Token, ...]]:
+    combos: list[tuple[Token, ...]] = [()]
     for options in values:
         combos = [c + (v,) for c in combos for v in options]
     return combos
@@ -383,16 +383,19 @@ def fast_closure(terminology: Graph, data: Triples) -> Closure:
     :func:`~bytedance_kg.pipeline.engines.reference.reasoning.closure` computes it.
 
     The terminology (the vocabularies and any axiom the data states) is small and closed in
-    rdflib; the instance rules then join pyoxigraph terms, the data's own."""
+    rdflib; the instance rules then join the terms' tokens (:data:`~bytedance_kg.rdf.terms.Token`),
+    the data's split from its own N-Triples lines: at a million triples, making three pyoxigraph
+    terms a triple and hashing them in Rust at every lookup was half of the reasoning."""
     schema = union(terminology)
-    for stated in data:
+    data_terms = line_tokens(data.lines())  # the data's own lines split: no term made in Python
+    for index, stated in enumerate(data_terms):
         if is_schema(stated):
-            schema.add((from_ox(stated.subject), from_ox(stated.predicate), from_ox(stated.object)))
+            triple = data.items[index]
+            schema.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
     for closed in close_terminology(schema):
         schema.add(closed)
     chainer = _Chainer(compile_terminology(schema))
-    schema_terms: list[Triple] = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in schema]
-    data_terms: list[Triple] = [(t.subject, t.predicate, t.object) for t in data]
+    schema_terms: list[Triple] = [(token(s), token(p), token(o)) for s, p, o in schema]
     chainer.run(schema_terms)
     early = len(chainer.added)
     # the data's triples the set held already: those of the terminology, closed or not (the
@@ -402,16 +405,16 @@ def fast_closure(terminology: Graph, data: Triples) -> Closure:
     same |= {(b, a) for a, b in same}  # owl:sameAs is symmetric; owlrl reports both directions
     problems = sorted(
         {
-            f"owl:sameAs merges distinct things: {a} and {b}"
+            f"owl:sameAs merges distinct things: {a.decode()} and {b.decode()}"
             for a, b in same
-            if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)
+            if a.startswith(_IRI) and b.startswith(_IRI)
         }
         | {
-            f"the data makes distinct non-IRI terms the same: {a} and {b}"
+            f"the data makes distinct non-IRI terms the same: {a.decode()} and {b.decode()}"
             for a, b in same
-            if not (isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode))
-            and not isinstance(a, ox.Literal)
-            and not isinstance(b, ox.Literal)
+            if not (a.startswith(_IRI) and b.startswith(_IRI))
+            and not a.startswith(_LITERAL)
+            and not b.startswith(_LITERAL)
         }
         | set(chainer.disjoint_members())
     )
@@ -422,7 +425,7 @@ def fast_closure(terminology: Graph, data: Triples) -> Closure:
     # triples: whatever the rules added after the data was in the set is not in the data, and
     # the terminology was in the set before. A triple of the terminology is in the data exactly
     # when the data's run found it held.
-    terminology_terms: set[Triple] = {(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in terminology}
+    terminology_terms: set[Triple] = {(token(s), token(p), token(o)) for s, p, o in terminology}
     return clean_closure(
         [*schema_terms, *chainer.added[:early]],
         terminology_terms | stated_before,

@@ -17,7 +17,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
 from bytedance_kg.pipeline.engines.closure import OWLRL_ERROR, Closure, TermTriple, clean_closure
-from bytedance_kg.rdf.terms import to_ox
+from bytedance_kg.rdf.terms import token
 
 
 def _problems(work: Graph) -> list[str]:
@@ -63,5 +63,5 @@ def closure(asserted: Graph) -> Closure:
 
 
 def as_terms(graph: Graph) -> list[TermTriple]:
-    """An rdflib graph's triples as tuples of pyoxigraph terms (owlrl's may have literal subjects)."""
-    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph]
+    """An rdflib graph's triples as tuples of their terms' tokens (owlrl's may have literal subjects)."""
+    return [(token(s), token(p), token(o)) for s, p, o in graph]
