@@ -27,11 +27,13 @@ component, shape, value, severity, message) on the real data, on every negative 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 import shacl
@@ -54,6 +56,9 @@ from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.rdf.triples import Queryable, Triples, fill
 from bytedance_kg.sparql.results import solutions_at_once
+
+_LINES_AT_ONCE = 1 << 16
+"""Lines joined for one write of the Core engine's input (some MB)."""
 
 
 class UnsupportedShapes(ShapesRefused):
@@ -164,13 +169,11 @@ def run_sparql_constraints(
     ``?value``, or the focus node for a node shape). Running the query once and filtering equals
     pre-binding ``$this`` when the query binds it in a triple pattern first, which
     :func:`sparql_constraints` checks; binding thousands of focus nodes in a ``VALUES`` block
-    instead made pyoxigraph's plan for ``FILTER NOT EXISTS`` quadratic."""
+    instead made pyoxigraph's plan for ``FILTER NOT EXISTS`` quadratic. The focus nodes are looked
+    for only when the query has solutions to filter."""
     results = []
     objects = _Objects(triples)
     for constraint in constraints:
-        focus_nodes = constraint.targets.focus_nodes(store)
-        if not focus_nodes:
-            continue
         try:
             solutions = store.query(constraint.query)
         except SyntaxError as error:  # a malformed query in the shapes: their fault, said in one line
@@ -179,7 +182,11 @@ def run_sparql_constraints(
                 f"{' '.join(str(error).split())[:300]}"
             ) from None
         assert isinstance(solutions, ox.QuerySolutions)  # sh:select is a SELECT
-        for row in solutions_at_once(solutions):
+        rows = solutions_at_once(solutions)
+        if not rows:  # what conforms: no focus node to look for (at a million triples, seconds)
+            continue
+        focus_nodes = constraint.targets.focus_nodes(store)
+        for row in rows:
             if row.get("this") not in focus_nodes:
                 continue
             bound = {name: from_ox(term) for name, term in row.items()}
@@ -281,6 +288,19 @@ def validation_store(parts: list[Triples]) -> ox.Store:
     return store
 
 
+def _scratch_file(folder: Path, parts: list[Triples]) -> str:
+    """The N-Triples lines of ``parts`` in one file in ``folder``, for the Core engine to read: as
+    text in memory it took a copy of the lines joined, their decoded text and the UTF-8 the engine
+    is handed (at a million triples with some non-ASCII text, 600 MB of fresh memory)."""
+    path = folder / "data.nt"
+    with path.open("wb") as out:
+        for part in parts:
+            lines = part.lines()
+            for start in range(0, len(lines), _LINES_AT_ONCE):
+                out.write(b"".join(lines[start : start + _LINES_AT_ONCE]))
+    return str(path)
+
+
 def validate_fast(
     data: Triples, shapes: Graph, ontology: Graph | None = None, store: Queryable | None = None
 ) -> tuple[bool, list[ShapeResult], Graph]:
@@ -290,13 +310,15 @@ def validate_fast(
     triples as its default graph (:meth:`~bytedance_kg.pipeline.sources.Sources.data_with_terminology`),
     taken instead of a new one (:func:`validation_store`)."""
     parts = [data] if ontology is None else [data, Triples.of_graph(ontology)]
-    text = b"".join(line for part in parts for line in part.lines()).decode("utf-8")
     qualified = qualified_counts(shapes)
     core = _compiled(core_shapes(shapes, [count.shape for count in qualified]))
     # The Core engine and pyoxigraph both let go of the interpreter lock while they work: the Core
     # constraints run in a thread while the store for the other constraints is filled and queried.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(core.validate_text, text, format="ntriples", allow_warnings=True)
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        tempfile.TemporaryDirectory(prefix="validate-") as scratch,
+    ):
+        running = pool.submit(core.validate_file, _scratch_file(Path(scratch), parts), allow_warnings=True)
         if store is None:
             store = validation_store(parts)
         own_findings = run_sparql_constraints(store, parts, sparql_constraints(shapes))
