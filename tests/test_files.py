@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from bytedance_kg.system import files
-from bytedance_kg.system.files import DurableFile, ReadOnce
+from bytedance_kg.system.files import DurableFile, read_once
 
 pytestmark = pytest.mark.fast
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.fast
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
     """Every sync (``("sync", size at the time, 0)``) and every range let go (``("forget", start,
-    end)``), with a sync every 1000 bytes; the real calls still run."""
+    end)``), with a sync every 1000 bytes and reads of 300; the real calls still run."""
     seen: list[tuple[str, int, int]] = []
     sync, forget = files._sync, files._forget
 
@@ -32,6 +32,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
         forget(fd, start, end)
 
     monkeypatch.setattr(files, "SYNC_EVERY", 1000)
+    monkeypatch.setattr(files, "_READ_AT_ONCE", 300)
     monkeypatch.setattr(files, "_sync", recording_sync)
     monkeypatch.setattr(files, "_forget", recording_forget)
     return seen
@@ -74,7 +75,7 @@ def test_a_file_read_once_gives_its_bytes_and_lets_all_of_them_go(
     lines = [f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n'.encode() for i in range(200)]
     path = tmp_path / "in.nt"
     path.write_bytes(b"".join(lines))
-    with ReadOnce(path) as source:
+    with read_once(path) as source:
         parsed = list(ox.parse(source, format=ox.RdfFormat.N_TRIPLES))
     assert parsed == list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
     dropped = _forgotten(calls)
@@ -83,7 +84,7 @@ def test_a_file_read_once_gives_its_bytes_and_lets_all_of_them_go(
     assert len(dropped) > 1  # behind the reading, not only at the end
 
     calls.clear()
-    with ReadOnce(path) as source:
+    with read_once(path) as source:
         read: list[bytes] = []
         while batch := source.readlines(700):
             read += batch

@@ -39,7 +39,7 @@ from bytedance_kg.project.errors import WriteError
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.rdf.jsonld import encoded_nodes, jsonld_head
 from bytedance_kg.system.children import child_command, child_environment, die_with_parent
-from bytedance_kg.system.files import DurableFile, ReadOnce
+from bytedance_kg.system.files import DurableFile, read_once
 from bytedance_kg.system.memory import peak_resident_bytes
 
 PREFIXES = dict(sorted(ALL_PREFIXES.items()))
@@ -73,7 +73,7 @@ def _parsed(path: Path, syntax: ox.RdfFormat) -> Iterator[ox.Quad]:
     The file is one the build has just written into its own new folder, from terms pyoxigraph
     checked as it made them, so it is read without checking each IRI and language tag again
     (``lenient``: half the time of reading it back)."""
-    with ReadOnce(path) as source:
+    with read_once(path) as source:
         # pyoxigraph needs only ``read`` of a file object
         yield from ox.parse(cast(IO[bytes], source), format=syntax, lenient=True)
 
@@ -85,7 +85,7 @@ def _by_graph(path: Path, parts: Path) -> Iterator[ox.Quad]:
     are its graph's IRI and the closing ``.``."""
     files: dict[bytes, DurableFile] = {}
     names: dict[bytes, Path] = {}
-    with ReadOnce(path) as source, ExitStack() as closing:
+    with read_once(path) as source, ExitStack() as closing:
         # some MB of lines at a time, each graph's share written at once: a write a line was
         # three quarters of the time at a million triples
         while lines := source.readlines(1 << 24):

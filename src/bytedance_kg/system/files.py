@@ -11,7 +11,7 @@ page the guest has not touched lately costs a fault on the host as well).
 
 So :class:`DurableFile` puts what it has written on disk every :data:`SYNC_EVERY` bytes and then
 tells the kernel it will not read those bytes again (``POSIX_FADV_DONTNEED``): the next bytes
-reuse the pages just freed, and the file is on disk once it is closed. :class:`ReadOnce` does the
+reuse the pages just freed, and the file is on disk once it is closed. :func:`read_once` does the
 same for a file read from start to end once (a release file the build derives another from).
 Where the system has no ``posix_fadvise`` (macOS) the files are only synced.
 """
@@ -19,13 +19,20 @@ Where the system has no ``posix_fadvise`` (macOS) the files are only synced.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
-from typing import IO
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer as Buffer
 
 SYNC_EVERY = 32 << 20
 """Bytes written between two syncs, and read between two drops: some MB, so that a sync is a
 large write to the disk and the cache a file takes stays small."""
+
+_READ_AT_ONCE = 1 << 20
+"""Bytes a file read once is read from the system at a time."""
 
 _sync = getattr(os, "fdatasync", os.fsync)
 """The file's data (and the size needed to read it) on disk; macOS has only ``fsync``."""
@@ -86,41 +93,32 @@ class DurableFile:
             self._file.close()
 
 
-class ReadOnce:
-    """A file read from start to end once: its cached pages are dropped behind the reading, some
-    MB at a time (:data:`SYNC_EVERY`), so that reading it back reuses a few MB of cache. It has the
-    ``read`` and ``readlines`` that pyoxigraph's parsers and a line reader need of an input."""
+class _ForgettingFile(io.FileIO):
+    """A file opened for reading that lets the kernel drop its cached pages behind the reading,
+    some MB at a time (:data:`SYNC_EVERY`); under a buffered reader it is read a buffer at a time,
+    so this costs a Python call per MB, not per read a parser makes."""
 
-    def __init__(self, path: Path) -> None:
-        self._file: IO[bytes] = path.open("rb")
-        self._dropped = 0
+    _dropped = 0
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._file.read(size)
-        self._drop_behind()
-        return data
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        lines = self._file.readlines(hint)
-        self._drop_behind()
-        return lines
-
-    def _drop_behind(self) -> None:
-        at = self._file.tell()
+    def readinto(self, buffer: Buffer) -> int | None:
+        count = super().readinto(buffer)
+        at = self.tell()
         if at - self._dropped >= SYNC_EVERY:
-            _forget(self._file.fileno(), self._dropped, at)
+            _forget(self.fileno(), self._dropped, at)
             self._dropped = at
+        return count
 
     def close(self) -> None:
-        if not self._file.closed:
-            _forget(self._file.fileno(), self._dropped, self._file.tell())
-            self._file.close()
+        if not self.closed:
+            _forget(self.fileno(), self._dropped, self.tell())
+        super().close()
 
-    def __enter__(self) -> ReadOnce:
-        return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+def read_once(path: Path) -> io.BufferedReader:
+    """A file read from start to end once: a buffered reader (what pyoxigraph's parsers and a line
+    reader need) whose cached pages are dropped behind the reading, so that reading a large file
+    back reuses a few MB of cache."""
+    return io.BufferedReader(_ForgettingFile(path, "rb"), buffer_size=_READ_AT_ONCE)
 
 
 def sync_folder(path: Path) -> None:
