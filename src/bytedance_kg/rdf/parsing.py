@@ -78,25 +78,27 @@ def _locate_rdf12(text: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Quad], dict[str, str]]:
+def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Triple], dict[str, str]]:
     """The file's triples and declared prefixes by pyoxigraph's strict Turtle parser, or an
     :class:`InputError` at the first syntax error, with its line and column. ``data`` is the file's
-    UTF-8 (checked by :func:`decoded`); each file's blank nodes get labels of their own, so that two
-    files' ``_:b0`` stay apart when their triples are put together."""
+    UTF-8 (checked by :func:`check_utf8`); each file's blank nodes get labels of their own, so that
+    two files' ``_:b0`` stay apart when their triples are put together. Each quad the parser gives
+    is let go as soon as its triple is taken: the memory of one is the next one's (holding them
+    all first was some 400 MB of fresh memory at a million triples)."""
     parser = ox.parse(data, format=ox.RdfFormat.TURTLE, path=None, rename_blank_nodes=True)
     try:
-        quads = list(parser)
+        triples = [quad.triple for quad in parser]
     except SyntaxError as error:
         message = str(error.msg if hasattr(error, "msg") else error)
         message = re.sub(r"^Parser error (at|between) [^:]*: ", "", message)
         raise InputError(path, message, error.lineno, error.offset) from None
     except MemoryError as error:  # pyoxigraph caps one token (a literal, an IRI) at 16 MiB
         raise InputError(path, f"a single literal or IRI is too long to parse ({error})") from None
-    refuse_rdf12(path, data, quads)
-    return quads, dict(parser.prefixes)
+    refuse_rdf12(path, data, triples)
+    return triples, dict(parser.prefixes)
 
 
-def refuse_rdf12(path: Path, data: bytes, quads: list[ox.Quad]) -> None:
+def refuse_rdf12(path: Path, data: bytes, triples: list[ox.Triple]) -> None:
     """The sources are RDF 1.1: pyoxigraph also reads RDF 1.2 (triple terms, reifiers, annotations,
     literals with a base direction), which the RDF 1.1 release and rdflib (the reference engine,
     the Python API) cannot hold; such a term is an input error at its place in the file, not a
@@ -105,7 +107,7 @@ def refuse_rdf12(path: Path, data: bytes, quads: list[ox.Quad]) -> None:
     Turtle's grammar allows a triple term only as an object (``<<( ... )>>`` as a subject is a
     syntax error), so the objects' kinds are what is looked at: gathered in one pass, with each
     term's attributes read only for the literals (a call per quad was 1.5 s at a million)."""
-    objects = [quad.object for quad in quads]
+    objects = [triple.object for triple in triples]
     kinds = set(map(type, objects))
     if ox.Triple in kinds:
         line, column = _locate_rdf12(data.decode("utf-8"))
@@ -234,8 +236,9 @@ def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
     locate an error."""
     data = read_bytes(path)
     check_utf8(path, data)
-    quads, prefixes = parse_strict(path, data)
-    triples = Triples(q.triple for q in quads)
+    items, prefixes = parse_strict(path, data)
+    triples = Triples(items)
+    del items
     normal = checked_literals(path, data, triples)
     if normal:
         triples = Triples(
