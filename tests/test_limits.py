@@ -295,7 +295,13 @@ def test_solutions_read_at_once_are_the_solutions_one_by_one() -> None:
         ox.Literal("plain"),
         ox.Literal("tagged", language="en-GB"),
         ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
-        ox.Literal('quote " and \\ and\nline'),
+        ox.Literal('quote " and \\ and\nline and\ttab'),
+        ox.Literal("1.5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+        ox.Literal("150", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")),
+        ox.Literal("NaN", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")),
+        ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+        ox.Literal("x y", datatype=ox.NamedNode("urn:datatype")),
+        ox.NamedNode("urn:o?with#fragment"),
     ]
     store.extend(ox.Quad(subject, predicate, o) for o in objects)
     query = "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?o ?q ?none } }"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -57,12 +58,28 @@ def solutions_at_once(solutions: ox.QuerySolutions) -> list[Solution]:
     and read back. For a thread that runs beside Python work: pyoxigraph lets go of the
     interpreter lock for each solution it is asked for, and each time the thread then waits its
     turn for the lock (at a million triples, a focus-node query of 300,000 rows took seconds
-    instead of a fraction of one). The store must hold RDF 1.1 terms only."""
-    data = solutions.serialize(format=ox.QueryResultsFormat.JSON)
+    instead of a fraction of one). Read back from TSV, where an IRI or a blank node (nearly every
+    value such a query gives) is its own cell: a tenth of the time of JSON's document of dicts.
+    The store must hold RDF 1.1 terms only."""
+    data = solutions.serialize(format=ox.QueryResultsFormat.TSV)
     assert data is not None  # without an output file, serialize returns the bytes
-    document = json.loads(data)
-    rows = document["results"]["bindings"]
-    return [{name: json_term(value) for name, value in row.items()} for row in rows]
+    head, *rows = data.decode("utf-8").split("\n")[:-1]  # every row ends with a newline
+    names = [name.removeprefix("?") for name in head.split("\t")] if head else []
+    return [
+        {name: _tsv_term(cell) for name, cell in zip(names, row.split("\t"), strict=True) if cell}
+        for row in rows
+    ]
+
+
+def _tsv_term(cell: str) -> Term:
+    """A term as pyoxigraph writes it in a TSV cell: N-Triples for an IRI and a blank node, Turtle
+    for a literal (a number or a boolean bare), so a literal is read by the Turtle parser."""
+    if cell[0] == "<":
+        return ox.NamedNode(cell[1:-1])
+    if cell[0] == "_":
+        return ox.BlankNode(cell[2:])
+    (quad,) = ox.parse(f"<urn:s> <urn:p> {cell} .", format=ox.RdfFormat.TURTLE)
+    return cast(Term, quad.object)
 
 
 class SolutionWriter:
