@@ -107,23 +107,25 @@ def _entry(
         if predicate in context.iri_valued:
             return context.iri_valued[predicate], _node(obj, context), None
         return context.plain.get(predicate) or context.compact(predicate), {"id": _node(obj, context)}, None
-    if obj.language:
-        if (predicate, obj.language.lower()) in context.languaged:
-            return context.languaged[(predicate, obj.language.lower())], obj.value, None
+    text, language = obj.value, obj.language
+    if language:
+        keyed = context.languaged.get((predicate, language.lower()))
+        if keyed is not None:
+            return keyed, text, None
         if predicate in context.language_maps:
-            return context.language_maps[predicate], obj.value, obj.language
+            return context.language_maps[predicate], text, language
         key = context.plain.get(predicate) or context.compact(predicate)
-        return key, {"@value": obj.value, "@language": obj.language}, None
+        return key, {"@value": text, "@language": language}, None
     datatype = obj.datatype.value
     if (predicate, datatype) in context.typed:
-        return context.typed[(predicate, datatype)], obj.value, None
+        return context.typed[(predicate, datatype)], text, None
     plain = context.plain.get(predicate)
     key = context.compact(predicate) if plain is None else plain
     if datatype == XSD_STRING:
-        return key, obj.value, None
-    if datatype == XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(obj.value):
-        return key, int(obj.value), None  # a JSON number reads back as this very xsd:integer
-    return key, {"@value": obj.value, "@type": context.compact(datatype)}, None
+        return key, text, None
+    if datatype == XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(text):
+        return key, int(text), None  # a JSON number reads back as this very xsd:integer
+    return key, {"@value": text, "@type": context.compact(datatype)}, None
 
 
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
@@ -142,10 +144,11 @@ def _node_object(subject: ox.NamedNode | ox.BlankNode | ox.Triple, triples: list
     values: dict[str, list] = defaultdict(list)
     languages: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for triple in triples:
-        if triple.predicate.value == RDF_TYPE and not isinstance(triple.object, ox.Literal):
-            values["type"].append(_node(triple.object, terms))
+        predicate, obj = triple.predicate.value, triple.object  # each read makes a new object
+        if predicate == RDF_TYPE and not isinstance(obj, ox.Literal):
+            values["type"].append(_node(obj, terms))
             continue
-        key, value, language = _entry(triple.predicate.value, triple.object, terms)
+        key, value, language = _entry(predicate, obj, terms)
         if language is None:
             values[key].append(value)
         else:
