@@ -68,6 +68,7 @@ from bytedance_kg.sparql.querying import (
 )
 from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES
 from bytedance_kg.system.interrupts import Interrupted, stop_signals
+from bytedance_kg.system.memory import keep_freed_memory
 from bytedance_kg.system.sandbox import forbid_network
 
 SOLUTION_FORMATS = {f.name: f.media_type for f in RESULTS_FORMATS}
@@ -820,6 +821,11 @@ file can reach out, whichever engine runs it. ``serve`` confines itself once it 
 (unless it serves over ``--store``); ``load``, ``loadtest`` and ``bench`` talk to servers."""
 
 
+BUILDING_COMMANDS = {"build", "validate"}
+"""Commands that parse and check the whole graph in a process that ends with them: the allocator
+keeps what they free for their next allocations (:func:`bytedance_kg.system.memory.keep_freed_memory`)."""
+
+
 SERVING_COMMANDS = {"serve"}
 """Commands that run a server, which answers stop signals itself (uvicorn shuts down gracefully);
 every other command takes them as :func:`~bytedance_kg.system.interrupts.stop_signals` says."""
@@ -836,6 +842,8 @@ def main(argv: Sequence[str] | None = None, *, confine: bool = False) -> int:
         paths = ProjectPaths(paths.root, Path(args.dist).absolute())  # not resolved: a dist link is followed
     if confine and args.command in OFFLINE_COMMANDS:
         forbid_network()
+    if confine and args.command in BUILDING_COMMANDS:
+        keep_freed_memory()
     try:
         with stop_signals(enabled=args.command not in SERVING_COMMANDS, restore=not confine) as stopped:
             code = int(args.run(args, paths, out))
