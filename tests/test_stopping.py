@@ -19,7 +19,7 @@ from bytedance_kg.cli import main
 from bytedance_kg.project.errors import EXIT_OK, EXIT_WRITE
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.release import derived
-from bytedance_kg.system import files
+from bytedance_kg.system import files, interrupts
 from tests.conftest import copy_sources
 
 
@@ -64,6 +64,54 @@ def test_a_build_stopped_before_it_publishes_keeps_the_previous_release(
     code, err = _rebuild(paths, capsys)
     assert (code, err.strip()) == (128 + signum, "error: interrupted")
     assert paths.dist.resolve() == before and _releases(paths) == [before.name]
+
+
+class _Counted(interrupts.Interrupted):
+    """:class:`~bytedance_kg.system.interrupts.Interrupted` that counts how often it is raised."""
+
+    raised = 0
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        type(self).raised += 1
+
+
+class _SignalledOnCollection:
+    """An object whose finaliser has this process sent a signal: Python runs the handler inside the
+    finaliser, and the exception it raises is printed ("Exception ignored") and lost, as a build's
+    was when the signal landed while a finished ``Popen`` was collected."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+        for _ in range(1000):  # the handler runs at the next check of the interpreter's loop
+            pass
+
+
+def test_a_stop_signal_lost_in_a_finaliser_still_stops_the_build_before_it_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The signal's exception never reaches the build, yet the build does not publish: it stops
+    at its commit point, keeps the previous release and says it was interrupted."""
+    paths, before = _built_once(tmp_path)
+    write_release = building.write_release
+
+    def written_then_signalled(*args: object, **kwargs: object) -> object:
+        result = write_release(*args, **kwargs)
+        _SignalledOnCollection(signal.SIGTERM)  # collected at once: the signal's exception is lost
+        return result
+
+    lost: list[BaseException | None] = []
+    monkeypatch.setattr(building, "write_release", written_then_signalled)
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: lost.append(u.exc_value))
+    monkeypatch.setattr(interrupts, "Interrupted", _Counted)
+    code, err = _rebuild(paths, capsys)
+    assert _Counted.raised >= 2 and lost == []  # raised in the finaliser, lost there, raised again
+    assert (code, err.strip()) == (128 + signal.SIGTERM, "error: interrupted")
+    assert paths.dist.resolve() == before and _releases(paths) == [before.name]
+    assert not list(paths.root.glob(".dist-link-*"))
 
 
 def test_a_stop_signal_after_the_publish_does_not_report_a_failure(

@@ -294,15 +294,15 @@ def _publish(staging: Path, dist: Path) -> Path | None:
     link = dist.with_name(f".{dist.name}-link-{os.getpid()}")
     if link.is_symlink() or link.exists():
         link.unlink()
-    link.symlink_to(os.path.relpath(staging, dist.parent))
     previous = dist.resolve() if dist.is_symlink() else None
-    with committing():  # from here the build has published: a stop signal no longer undoes it
-        try:
+    try:
+        link.symlink_to(os.path.relpath(staging, dist.parent))
+        with committing():  # from here the build has published: a stop signal no longer undoes it
             os.replace(link, dist)
-        except BaseException:
-            link.unlink(missing_ok=True)
-            raise
-        sync_folder(dist.parent)
+    except BaseException:
+        link.unlink(missing_ok=True)
+        raise
+    sync_folder(dist.parent)
     return previous
 
 

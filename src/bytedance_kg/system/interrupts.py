@@ -7,6 +7,10 @@ behind), and its SIGINT raises wherever the main thread is, also just after ``di
 switched. So, for the span of one command (:func:`stop_signals`):
 
 * SIGINT and SIGTERM raise :class:`Interrupted` in the main thread, so that every clean-up runs;
+  each is also recorded, because an exception raised in a signal handler can be lost: when the
+  signal lands while the interpreter runs a finaliser (a ``__del__`` such as ``Popen``'s, a weak
+  reference's callback), Python prints "Exception ignored" and carries on. :func:`committing`
+  therefore refuses to begin if a signal has arrived, raised or not;
 * inside :func:`committing`, a signal is only recorded. If the body completes, the command has
   committed: later signals are recorded too, and the command finishes and reports its success.
   If the body fails, a recorded signal is raised then.
@@ -15,6 +19,7 @@ switched. So, for the span of one command (:func:`stop_signals`):
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,12 +45,16 @@ class _State:
         self.holding = False
         self.committed = False
         self.arrived: list[int] = []
+        """Signals recorded while holding, to raise if the body fails."""
+        self.received: list[int] = []
+        """Every stop signal of the command, raised or held."""
 
 
 _state = _State()
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    _state.received.append(signum)
     if _state.holding:
         _state.arrived.append(signum)
         return
@@ -60,6 +69,21 @@ def take_stop_signals(handler: Callable[[int, FrameType | None], None]) -> dict[
         for signum in STOP_SIGNALS
         if signal.getsignal(signum) is not signal.SIG_IGN
     }
+
+
+def _quiet_about_lost_interruptions(
+    hook: Callable[[Any], object],
+) -> Callable[[Any], object]:
+    """``hook`` for everything but an :class:`Interrupted` lost in a finaliser: that one is recorded
+    and raised at the commit point, and printing its traceback would only bury the one line that
+    says the command was interrupted."""
+
+    def quiet(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, Interrupted):
+            return None
+        return hook(unraisable)
+
+    return quiet
 
 
 @contextmanager
@@ -81,9 +105,12 @@ def stop_signals(*, enabled: bool = True, restore: bool = True) -> Iterator[_Sta
         yield _state
         return
     previous = take_stop_signals(_on_signal)
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = _quiet_about_lost_interruptions(unraisable)
     try:
         yield _state
     finally:
+        sys.unraisablehook = unraisable
         if restore:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -96,7 +123,10 @@ def stop_signals(*, enabled: bool = True, restore: bool = True) -> Iterator[_Sta
 def committing() -> Iterator[None]:
     """Hold stop signals while the body runs. If it completes, the command has committed and they
     stay held for the rest of it; if it raises, the first signal that arrived meanwhile is raised
-    instead."""
+    instead. A signal that arrived before, whose exception a finaliser swallowed, is raised here,
+    before the body: the command stops short of its commit point as it would have."""
+    if _state.received and not _state.committed:
+        raise Interrupted(_state.received[0])
     _state.holding = True
     try:
         yield
