@@ -107,6 +107,33 @@ def test_canonical_lines_of_runs_split_by_graph_equal_full_rdfc() -> None:
     assert canonical_lines((run.in_graph(name) for name, run in runs.items()), distinct=True) == lines
 
 
+def test_a_blank_node_inside_a_triple_term_is_relabelled_with_the_data() -> None:
+    """The reified variant's ``record rdf:reifies <<( s p _:b )>>`` names the data's ``_:b`` only
+    inside a triple term (RDF 1.2): it is a blank-node line, relabelled together with the data's
+    lines, so the labels are RDFC-1.0's whatever the parser called the node."""
+    from bytedance_kg.rdf.terms import Lines, canonical_lines
+
+    reifies = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies>"
+    outputs = set()
+    for b, r in (("x", "y"), ("y", "x"), ("e5f1", "a0")):
+        data = f'<urn:s> <urn:p> _:{b} .\n_:{b} <urn:q> "1" .\n_:{r} <urn:q> "2" .\n'.encode()
+        reified = (
+            f"<urn:s> {reifies} <<( <urn:s> <urn:p> _:{b} )>> .\n"
+            f'_:{r} {reifies} <<( _:{r} <urn:q> "2" )>> .\n'
+        )
+        runs = [
+            Lines.of(sorted(data.splitlines(keepends=True))),
+            Lines.of(reified.encode().splitlines(keepends=True)),
+        ]
+        assert len(runs[1].blank) == 2  # the first names _:b in its triple term alone
+        lines = canonical_lines(runs, distinct=True)
+        quads = list(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS))
+        assert quads == full_rdfc(list(ox.parse(data + reified.encode(), format=ox.RdfFormat.N_QUADS)))
+        outputs.add(b"".join(lines))
+    (output,) = outputs
+    assert b"<urn:p> _:c14n" in output and b"_:x" not in output and b"_:y" not in output
+
+
 def test_a_terms_token_is_what_pyoxigraph_writes_for_it_in_a_line() -> None:
     """The reasoners join tokens split from the data's lines and tokens made from the terminology's
     terms: the two must be the same bytes for the same term, or a join would miss."""

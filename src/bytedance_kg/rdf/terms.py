@@ -88,10 +88,18 @@ def to_quads(graph: rdflib.Graph, name: str | None = None) -> list[ox.Quad]:
 
 def _names_blank_node(quad: ox.Quad) -> bool:
     return (
-        isinstance(quad.subject, ox.BlankNode)
-        or isinstance(quad.object, ox.BlankNode)
+        _holds_blank_node(quad.subject)
+        or _holds_blank_node(quad.object)
         or isinstance(quad.graph_name, ox.BlankNode)
     )
+
+
+def _holds_blank_node(term: object) -> bool:
+    """Whether ``term`` is a blank node or an RDF 1.2 triple term holding one: the reified variant's
+    ``record rdf:reifies <<( _:b p o )>>`` names the data's ``_:b``, and is relabelled with it."""
+    if isinstance(term, ox.Triple):
+        return _holds_blank_node(term.subject) or _holds_blank_node(term.object)
+    return isinstance(term, ox.BlankNode)
 
 
 def nquads_lines(quads: Iterable[ox.Quad]) -> list[bytes]:

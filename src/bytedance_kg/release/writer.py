@@ -244,17 +244,21 @@ class OntologyDocs:
             self._process.communicate()
 
 
-def write_reified(folder: ReleaseFolder, sources: Sources, data_lines: list[bytes]) -> int:
+def write_reified(folder: ReleaseFolder, sources: Sources, data: list[Lines]) -> int:
     """The RDF 1.2 variant (:mod:`bytedance_kg.release.reified`): the data, stated and implied, each fact
     naming its record; in N-Triples 1.2 and Turtle 1.2 (the RDF 1.1 files stay as they are); and
-    how many triples it holds. ``data_lines`` are the data's lines as sorted runs (stated, then
-    implied: :class:`GraphLines`); a reification's line names a triple term, which no data line
-    does, and each part is distinct, so the lines need only be sorted, not merged into a set."""
+    how many triples it holds. ``data`` are the data's lines as sorted runs, stated then implied
+    (:class:`GraphLines`, whose blank-node lines are found once for every variant).
+
+    Like the other variants it is written from the RDFC-1.0 canonical form of its lines
+    (:func:`canonical_lines`): a reification that names a blank node of the data (``<<( _:b p o
+    )>>``, or a record that is one) is relabelled together with the data's lines that name it. A
+    reification's line names a triple term, which no data line does, and each part is distinct,
+    so the lines need only be sorted, not merged into a set."""
     reified = reifications(sources.evidence().index, sources.triples("implied"))
     lines = serialized(reified, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
     lines.sort()
-    lines = [*data_lines, *lines]
-    lines.sort()  # sorted runs: merged in linear time
+    lines = canonical_lines([*data, Lines.of(lines)], distinct=True)  # sorted runs: merged in linear time
     folder.write_lines(f"{REIFIED}.nt", lines)
     folder.derive(f"{REIFIED}.nt", f"{REIFIED}.ttl", "turtle")
     return len(lines)
@@ -336,7 +340,7 @@ def write_release(
         converted = sources.release_graphs(reasoned.inferred)
         lines = GraphLines.of(converted)
         variant_sizes = {variant.stem: write_variant(out, variant, lines) for variant in VARIANTS}
-        data_lines = [*lines.triples["data"].lines, *lines.triples["implied"].lines]
+        data_lines = [lines.triples["data"], lines.triples["implied"]]
         del lines
         variant_sizes[REIFIED] = write_reified(out, sources, data_lines)
         del data_lines
