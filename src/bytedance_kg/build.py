@@ -38,7 +38,7 @@ from bytedance_kg.rdf.terms import is_iri
 from bytedance_kg.release.folders import build_lock, releases_dir, remove_unused
 from bytedance_kg.release.writer import Written, write_release
 from bytedance_kg.sparql.catalogue import load_catalogue
-from bytedance_kg.sparql.expected import check_answers, expected_path
+from bytedance_kg.sparql.expected import check_answers, expected_answers
 from bytedance_kg.sparql.guard import PREFIX_NAME
 from bytedance_kg.sparql.querying import guard
 from bytedance_kg.system.background import in_background
@@ -188,6 +188,8 @@ def _check_sources(
         sources = Sources.load(paths, data_files)
         check_project_queries(paths, sources.shapes)
         check_shapes_graph(sources.shapes, paths.shapes)
+        # read now: an expected file at fault is an input error before any check has started
+        answers = expected_answers(load_catalogue(paths.queries_dir).values()) if data_files is None else []
     checker.prepare(sources)
     report = CheckReport()
     later = _later_checks(checker, sources, paths, progress, timings)
@@ -199,11 +201,10 @@ def _check_sources(
         reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
         report.reasoning_problems = reasoned.problems + sources.shared_triples()
     with _timed(timings, "answers", progress):
-        queries = [q for q in load_catalogue(paths.queries_dir).values() if expected_path(q).exists()]
-        if queries and data_files is None:
+        if answers:
             graphs = sources.release_graphs(reasoned.inferred)
             stores = {mode: query_store(graphs, mode) for mode in QUERY_GRAPHS}
-            report.answer_problems = check_answers(queries, stores)
+            report.answer_problems = check_answers(answers, stores)
     return Checking(sources, report, reasoned, later, paths.shapes)
 
 

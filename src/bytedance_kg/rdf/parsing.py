@@ -207,7 +207,16 @@ def decoded(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(path, f"not valid UTF-8 at byte {error.start}") from None
+        raise not_utf8(path, data, error.start) from None
+
+
+def not_utf8(path: Path, data: bytes, offset: int) -> InputError:
+    """The error for ``data`` (the bytes of ``path``) whose first byte that is not UTF-8 is at
+    ``offset``: at its line and column (in characters, which the bytes before it are), as a parse
+    error is, and the byte offset, which a hex editor goes to."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    line, column = data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8")) + 1
+    return InputError(path, f"not valid UTF-8 at byte {offset}", line, column)
 
 
 _UTF8_AT_ONCE = 1 << 24
@@ -225,7 +234,7 @@ def check_utf8(path: Path, data: bytes) -> None:
         except UnicodeDecodeError as error:
             # the decoder may hold the first bytes of a character from the chunk before
             held = len(decoder.getstate()[0])
-            raise InputError(path, f"not valid UTF-8 at byte {start - held + error.start}") from None
+            raise not_utf8(path, data, start - held + error.start) from None
 
 
 def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:

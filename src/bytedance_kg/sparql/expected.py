@@ -10,27 +10,43 @@ data gives it. pyoxigraph's store (like Virtuoso's) stores literals of the XSD t
 ``xsd:integer`` as ``xsd:integer`` (``"2807"^^xsd:nonNegativeInteger`` comes back as
 ``"2807"^^xsd:integer``), which RDF 1.1 term equality does not allow; :data:`ENGINE_DEVIATIONS`
 names that rewrite, and comparisons with such an engine apply it to both sides and nothing else.
+Both sides' terms are compared in one canonical form (:func:`~bytedance_kg.sparql.querying.canonical_term`,
+the same function for both): rdflib and pyoxigraph write the same value in different lexical forms
+(``1000.0`` and ``1000`` for ``"1e3"^^xsd:double``).
+
+An expected file that cannot be read (not UTF-8, not JSON or N-Triples, not the shape of SPARQL
+results) is an :class:`~bytedance_kg.project.errors.InputError` naming the file and the place or the
+value, read before any query runs.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import rdflib
 
-from bytedance_kg.project.errors import KGError
+from bytedance_kg.project.errors import InputError, KGError
+from bytedance_kg.rdf.parsing import decoded, read_bytes
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.sparql.querying import (
+    INTEGER_TYPES,
+    XSD,
+    XSD_STRING,
     QueryOutcome,
+    Row,
     bind,
-    expected_outcome,
+    canonical_term,
     outcome_rows,
     run_query,
     run_rdflib,
+    term_key,
     to_ntriples,
     to_sparql_json,
 )
@@ -53,24 +69,8 @@ def run_example(query: SavedQuery, engine: ox.Store | rdflib.Graph) -> QueryOutc
     return run_query(engine, example_text(query), str(query.path))
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGER_SUBTYPES = frozenset(
-    XSD + name
-    for name in (
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
-)
+INTEGER_SUBTYPES = INTEGER_TYPES - {XSD + "integer"}
+_XSD_INTEGER = ox.NamedNode(XSD + "integer")
 ENGINE_DEVIATIONS = {"integer-subtypes-stored-as-integer": INTEGER_SUBTYPES}
 """Known, documented ways in which an engine's results legitimately differ from the recorded ones."""
 
@@ -92,60 +92,183 @@ def render(query: SavedQuery, outcome: QueryOutcome) -> str:
     return to_sparql_json(outcome)
 
 
+@dataclass(frozen=True)
+class Expected:
+    """A saved query's expected results as read from its file: the variables and rows of a SELECT
+    (terms as :func:`~bytedance_kg.sparql.querying.term_key` gives them), the boolean of an ASK, or
+    the triples of a CONSTRUCT or DESCRIBE (in :func:`canonical_triple` form)."""
+
+    variables: list[str]
+    rows: Counter[Row] | None = None
+    boolean: bool | None = None
+    triples: frozenset[ox.Triple] | None = None
+
+
+def read_expected(query: SavedQuery) -> Expected:
+    """The expected results of ``query``, or an :class:`InputError` naming the file and the line
+    and column (of a byte that is not UTF-8, a JSON or N-Triples syntax error) or the value (that
+    is no SPARQL result) at fault."""
+    path = expected_path(query)
+    data = read_bytes(path)
+    text = decoded(path, data)  # UTF-8 checked here for both forms, at its line and column
+    if query.is_graph:
+        return Expected([], triples=_ntriples(path, data))
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(path, f"not valid JSON: {error.msg}", error.lineno, error.colno) from None
+    return _results(path, document)
+
+
+def _ntriples(path: Path, data: bytes) -> frozenset[ox.Triple]:
+    try:
+        return frozenset(
+            canonical_triple(quad.triple) for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        )
+    except SyntaxError as error:
+        message = str(error.msg if hasattr(error, "msg") else error)
+        message = re.sub(r"^Parser error (at|between) [^:]*: ", "", message)
+        raise InputError(path, f"not valid N-Triples: {message}", error.lineno, error.offset) from None
+
+
+def _results(path: Path, document: object) -> Expected:
+    """SPARQL 1.1 Query Results JSON, checked for the members a comparison reads."""
+    if not isinstance(document, dict):
+        raise InputError(path, f"not SPARQL results JSON: the document is {_shown(document)}, not an object")
+    if "boolean" in document:
+        if not isinstance(document["boolean"], bool):
+            raise InputError(path, f"boolean: {_shown(document['boolean'])} is not true or false")
+        return Expected([], boolean=document["boolean"])
+    head, results = document.get("head"), document.get("results")
+    variables = head.get("vars") if isinstance(head, dict) else None
+    if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+        raise InputError(path, f"head.vars: {_shown(variables)} is not a list of variable names")
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(bindings, list):
+        raise InputError(path, f"results.bindings: {_shown(bindings)} is not a list of solutions")
+    rows: Counter[Row] = Counter()
+    for index, solution in enumerate(bindings):
+        where = f"results.bindings[{index}]"
+        if not isinstance(solution, dict):
+            raise InputError(path, f"{where}: {_shown(solution)} is not an object")
+        rows[
+            frozenset((name, term_key(_term(path, f"{where}.{name}", b))) for name, b in solution.items())
+        ] += 1
+    return Expected(variables, rows=rows)
+
+
+def _term(path: Path, where: str, binding: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """The RDF term of one binding of a SPARQL JSON result (``where`` names it in an error)."""
+    fields = binding if isinstance(binding, dict) else {}
+    kind, value = fields.get("type"), fields.get("value")
+    datatype, language = fields.get("datatype", XSD_STRING), fields.get("xml:lang")
+    try:
+        if isinstance(value, str) and isinstance(datatype, str):
+            if kind == "uri":
+                return ox.NamedNode(value)
+            if kind == "bnode":
+                return ox.BlankNode(value) if value else ox.BlankNode()
+            if kind in ("literal", "typed-literal") and isinstance(language, str):
+                return ox.Literal(value, language=language)
+            if kind in ("literal", "typed-literal") and language is None:
+                return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    except ValueError as error:  # an IRI, a blank node label or a language tag pyoxigraph refuses
+        raise InputError(path, f"{where}: {_shown(binding)} is not an RDF term ({error})") from None
+    raise InputError(path, f"{where}: {_shown(binding)} is not an RDF term of SPARQL results JSON")
+
+
+def _shown(value: object) -> str:
+    """``value`` as JSON, cut short: what an error about it quotes."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def canonical_triple(triple: ox.Triple) -> ox.Triple:
+    """``triple`` with its object in the one form both sides are compared in
+    (:func:`~bytedance_kg.sparql.querying.canonical_term`)."""
+    term = triple.object
+    return ox.Triple(
+        triple.subject, triple.predicate, term if isinstance(term, ox.Triple) else canonical_term(term)
+    )
+
+
+def _deviated(triple: ox.Triple) -> ox.Triple:
+    """:data:`ENGINE_DEVIATIONS` applied to a triple."""
+    term = triple.object
+    if isinstance(term, ox.Literal) and term.datatype is not None and term.datatype.value in INTEGER_SUBTYPES:
+        return ox.Triple(triple.subject, triple.predicate, ox.Literal(term.value, datatype=_XSD_INTEGER))
+    return triple
+
+
 def _row_text(item: tuple[Any, int]) -> str:
     return str(sorted(item[0], key=str))
 
 
-def differences(query: SavedQuery, outcome: QueryOutcome, deviations: bool = False) -> list[str]:
-    """How ``outcome`` differs from the expected file (empty if it matches); ``deviations`` applies
+def _triple_lines(triples: Iterable[ox.Triple]) -> list[str]:
+    return sorted(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+
+
+def differences(
+    query: SavedQuery, outcome: QueryOutcome, deviations: bool = False, expected: Expected | None = None
+) -> list[str]:
+    """How ``outcome`` differs from the expected results (``expected``, else read from the file;
+    empty if it matches), both sides' terms in one canonical form; ``deviations`` applies
     :data:`ENGINE_DEVIATIONS` to both sides first (for pyoxigraph and Virtuoso results)."""
-    path = expected_path(query)
-    if not path.exists():
-        return [
-            f"no expected results file {path} (write it with: bytedance-kg expected --write {query.name})"
-        ]
-    if query.is_graph:
-        expected_lines = set(path.read_text(encoding="utf-8").splitlines())
-        actual_lines = set(to_ntriples(outcome.triples or []).splitlines())
+    if expected is None:
+        if not expected_path(query).exists():
+            return [
+                f"no expected results file {expected_path(query)} "
+                f"(write it with: bytedance-kg expected --write {query.name})"
+            ]
+        expected = read_expected(query)
+    if expected.triples is not None:
+        wanted, actual = expected.triples, {canonical_triple(t) for t in outcome.triples or []}
         if deviations:
-            pattern = re.compile(r"\^\^<(" + "|".join(re.escape(t) for t in sorted(INTEGER_SUBTYPES)) + r")>")
-            expected_lines = {pattern.sub(f"^^<{XSD}integer>", line) for line in expected_lines}
-            actual_lines = {pattern.sub(f"^^<{XSD}integer>", line) for line in actual_lines}
-        return [f"missing: {t}" for t in sorted(expected_lines - actual_lines)] + [
-            f"unexpected: {t}" for t in sorted(actual_lines - expected_lines)
+            wanted, actual = frozenset(map(_deviated, wanted)), set(map(_deviated, actual))
+        return [f"missing: {t}" for t in _triple_lines(wanted - actual)] + [
+            f"unexpected: {t}" for t in _triple_lines(actual - wanted)
         ]
-    variables, rows = expected_outcome(path)
-    if isinstance(rows, bool):
-        return [] if outcome.boolean == rows else [f"expected {rows}, got {outcome.boolean}"]
+    if expected.boolean is not None:
+        if outcome.boolean == expected.boolean:
+            return []
+        return [f"expected {expected.boolean}, got {outcome.boolean}"]
+    assert expected.rows is not None  # a SELECT's, when neither a graph nor a boolean
+    rows, variables = expected.rows, expected.variables
     problems = (
         [] if variables == outcome.variables else [f"variables {outcome.variables} != expected {variables}"]
     )
-    actual = outcome_rows(outcome)
+    actual_rows = outcome_rows(outcome)
     if deviations:
-        rows, actual = normalise(rows), normalise(actual)
+        rows, actual_rows = normalise(rows), normalise(actual_rows)
     # a row is a set of (variable, value) pairs: ordered by its sorted text, not by the set's own
     # order, which follows the string hash and changed from run to run
-    for row, count in sorted((rows - actual).items(), key=_row_text):
+    for row, count in sorted((rows - actual_rows).items(), key=_row_text):
         problems.append(f"missing ({count}x): {dict(sorted(row))}")
-    for row, count in sorted((actual - rows).items(), key=_row_text):
+    for row, count in sorted((actual_rows - rows).items(), key=_row_text):
         problems.append(f"unexpected ({count}x): {dict(sorted(row))}")
     return problems
 
 
-def check_answers(queries: list[SavedQuery], stores: dict[str, ox.Store]) -> list[str]:
-    """Every saved query that has an expected-results file must still give those results (with
-    :data:`ENGINE_DEVIATIONS`): the build's last check, which an empty or gutted data file fails
-    even where every shape and gate passes (both are vacuously true of no data)."""
+def expected_answers(queries: Iterable[SavedQuery]) -> list[tuple[SavedQuery, Expected]]:
+    """The saved queries that have an expected-results file, each with its results
+    (:func:`read_expected`): read at once, so that a file at fault stops the build before any check
+    has run, and not after the slow ones."""
+    return [(query, read_expected(query)) for query in queries if expected_path(query).exists()]
+
+
+def check_answers(answers: list[tuple[SavedQuery, Expected]], stores: dict[str, ox.Store]) -> list[str]:
+    """Every saved query that has an expected-results file (:func:`expected_answers`) must still
+    give those results (with :data:`ENGINE_DEVIATIONS`): the build's last check, which an empty or
+    gutted data file fails even where every shape and gate passes (both are vacuously true of no
+    data)."""
     problems = []
-    for query in queries:
-        if not expected_path(query).exists():
-            continue
+    for query, expected in answers:
         try:
             outcome = run_example(query, stores[query.graph])
         except KGError as error:
             problems.append(f"{query.name}: {error}")
             continue
-        found = differences(query, outcome, deviations=True)
+        found = differences(query, outcome, deviations=True, expected=expected)
         if found:
             problems.append(
                 f"{query.name}: {len(found)} difference(s) from {expected_path(query).name}, "
