@@ -79,6 +79,14 @@ MALFORMED_RESULTS = {
         'results.bindings[0].a: {"type": "uri", "value": "no iri"} is not an RDF term',
     ),
     "a-boolean-that-is-not": ('{"head": {}, "boolean": "yes"}', 'boolean: "yes" is not true or false'),
+    "an-ask-result-for-a-select": (
+        '{"head": {}, "boolean": true}',
+        "an ASK result (boolean) for a SELECT query",
+    ),
+    "nested-too-deeply": (
+        "[" * 100_000 + "]" * 100_000,
+        "not SPARQL results JSON: nested too deeply to read",
+    ),
 }
 
 
@@ -90,6 +98,15 @@ def test_json_that_is_no_sparql_result_is_an_input_error_naming_the_value(tmp_pa
     with pytest.raises(InputError) as caught:
         read_expected(query)
     assert str(caught.value).startswith(f"{expected_path(query)}: {message}"), str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_select_results_for_an_ask_query_are_an_input_error(tmp_path: Path) -> None:
+    """An ASK query's file holding a SELECT's results failed an assertion in the comparison."""
+    query = _query(tmp_path, "q", "ASK { ?a ?b ?c }")
+    expected_path(query).write_text('{"head": {"vars": []}, "results": {"bindings": []}}', encoding="utf-8")
+    with pytest.raises(InputError, match="SELECT results for an ASK query") as caught:
+        read_expected(query)
     assert caught.value.exit_code == 2
 
 

@@ -117,7 +117,14 @@ def read_expected(query: SavedQuery) -> Expected:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(path, f"not valid JSON: {error.msg}", error.lineno, error.colno) from None
-    return _results(path, document)
+    except RecursionError:
+        raise InputError(path, "not SPARQL results JSON: nested too deeply to read") from None
+    expected = _results(path, document)
+    if (expected.boolean is not None) != (query.form == "ASK"):
+        found = "an ASK result (boolean)" if expected.boolean is not None else "SELECT results"
+        article = "an" if query.form == "ASK" else "a"
+        raise InputError(path, f"{found} for {article} {query.form} query")
+    return expected
 
 
 def _ntriples(path: Path, data: bytes) -> frozenset[ox.Triple]:
