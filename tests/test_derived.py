@@ -248,3 +248,16 @@ def test_a_release_that_cannot_be_written_is_exit_code_5(
     assert ".trig: could not be made from bytedance-kg" in err and "No space left on device" in err
     assert not paths.dist.exists()  # nothing published
     assert not [p for p in (paths.dist.parent / ".releases").iterdir() if p.name.startswith("dist-")]
+
+
+def test_helpers_are_in_a_process_group_of_their_own(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C goes to its whole foreground group: the helpers, in that group, printed
+    their own KeyboardInterrupt tracebacks above the build's "error: interrupted". In a group of
+    their own they hear only the build, which stops them."""
+    derivations = Derivations(tmp_path, {}, helpers=2)
+    try:
+        groups = {os.getpgid(p.pid) for p in derivations._processes}
+        assert os.getpgrp() not in groups
+        assert groups == {p.pid for p in derivations._processes}
+    finally:
+        derivations.close()

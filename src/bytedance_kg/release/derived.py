@@ -38,7 +38,7 @@ import pyoxigraph as ox
 from bytedance_kg.project.errors import WriteError
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.rdf.jsonld import encoded_nodes, jsonld_head
-from bytedance_kg.system.children import child_command, child_environment, die_with_parent
+from bytedance_kg.system.children import OWN_GROUP, child_command, child_environment, die_with_parent
 from bytedance_kg.system.files import DurableFile, read_once
 from bytedance_kg.system.memory import peak_resident_bytes
 
@@ -181,6 +181,7 @@ class Derivations:
                         stdout=subprocess.PIPE,
                         text=True,
                         env=child_environment(),
+                        process_group=OWN_GROUP,
                     )
                 )
         except OSError as error:

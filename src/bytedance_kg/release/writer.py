@@ -57,7 +57,7 @@ from bytedance_kg.release.derived import Derivation, Derivations, Derived, Synta
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import Statistics, describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
-from bytedance_kg.system.children import child_command, child_environment
+from bytedance_kg.system.children import OWN_GROUP, child_command, child_environment
 from bytedance_kg.system.files import DurableFile
 
 
@@ -222,6 +222,7 @@ class OntologyDocs:
             stderr=subprocess.PIPE,
             text=True,
             env=child_environment(PYTHONHASHSEED="0"),
+            process_group=OWN_GROUP,
         )
         self.peak = 0
         """pyLODE's peak resident memory (bytes), once it has finished."""

@@ -11,6 +11,10 @@ from pathlib import Path
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 """The folder that holds the ``bytedance_kg`` package this process runs."""
 _PR_SET_PDEATHSIG = 1
+OWN_GROUP = 0
+"""``process_group`` for a child: a group of its own, so that a terminal's Ctrl-C, which goes to
+the whole foreground group, reaches the build alone. The build stops its children itself; a child
+interrupted on its own printed its ``KeyboardInterrupt`` traceback above "error: interrupted"."""
 
 
 def child_command(*arguments: str) -> list[str]:
