@@ -232,3 +232,37 @@ def test_the_build_checks_answers_that_expected_write_wrote_from_a_double(tmp_pa
     assert result.returncode == 1, result.stderr
     assert "RankingObservation-value" in result.stdout
     assert not re.search(r"saved queries|difference\(s\)", result.stdout + result.stderr), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            ("companies.srj", "companies.nt"),
+            "companies is a SELECT query: its expected results are companies.srj",
+        ),
+        (
+            ("describe.nt", "describe.srj"),
+            "describe is a CONSTRUCT query: its expected results are describe.nt",
+        ),
+        (
+            ("companies.srj", "renamed.srj"),
+            "expected results of no saved query (no queries/*.rq has this name)",
+        ),
+    ],
+    ids=["select-as-nt", "describe-as-srj", "no-such-query"],
+)
+def test_an_expected_file_no_query_reads_is_an_input_error(
+    tmp_path: Path, make: tuple[str, str], message: str
+) -> None:
+    """A query's results moved under the other form's extension, or left behind by a renamed query,
+    were passed over: the build said every answer held while that query went unchecked."""
+    scratch = copy_sources(tmp_path)
+    folder = scratch.queries_dir / "expected"
+    source, target = make
+    (folder / source).rename(folder / target)
+    for command in (["validate"], ["build"]):
+        result = cli("-q", "--root", str(scratch.root), *command)
+        assert result.returncode == 2, (command, result.stderr[-2000:])
+        assert result.stderr == f"error: {folder / target}: {message}\n", result.stderr
+    assert not scratch.dist.exists()

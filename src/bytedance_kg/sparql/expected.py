@@ -259,8 +259,24 @@ def differences(
 def expected_answers(queries: Iterable[SavedQuery]) -> list[tuple[SavedQuery, Expected]]:
     """The saved queries that have an expected-results file, each with its results
     (:func:`read_expected`): read at once, so that a file at fault stops the build before any check
-    has run, and not after the slow ones."""
+    has run, and not after the slow ones. A file there that no saved query reads (a query's results
+    under the other form's extension, or a query since renamed) is an input error too: passed over,
+    it would leave its query unchecked while the build said every answer held."""
+    queries = list(queries)
+    read = {expected_path(query) for query in queries}
+    for folder in sorted({path.parent for path in read}):
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if path not in read:
+                raise InputError(path, _unread(path, {query.name: query for query in queries}))
     return [(query, read_expected(query)) for query in queries if expected_path(query).exists()]
+
+
+def _unread(path: Path, queries: dict[str, SavedQuery]) -> str:
+    """Why no saved query reads ``path``."""
+    query = queries.get(path.stem)
+    if query is None:
+        return "expected results of no saved query (no queries/*.rq has this name)"
+    return f"{query.name} is a {query.form} query: its expected results are {expected_path(query).name}"
 
 
 def check_answers(answers: list[tuple[SavedQuery, Expected]], stores: dict[str, ox.Store]) -> list[str]:
