@@ -78,6 +78,15 @@ def _locate_rdf12(text: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+def syntax_error(path: Path, error: SyntaxError, what: str = "") -> InputError:
+    """pyoxigraph's syntax ``error`` in ``path`` as an input error at its line and column, without
+    the parser's own "Parser error at ...:" prefix (the place is given once); ``what`` (such as
+    "not valid N-Triples: ") goes before the parser's words."""
+    message = str(error.msg if hasattr(error, "msg") else error)
+    message = re.sub(r"^Parser error (at|between) [^:]*: ", "", message)
+    return InputError(path, what + message, error.lineno, error.offset)
+
+
 def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Triple], dict[str, str]]:
     """The file's triples and declared prefixes by pyoxigraph's strict Turtle parser, or an
     :class:`InputError` at the first syntax error, with its line and column. ``data`` is the file's
@@ -89,9 +98,7 @@ def parse_strict(path: Path, data: bytes) -> tuple[list[ox.Triple], dict[str, st
     try:
         triples = [quad.triple for quad in parser]
     except SyntaxError as error:
-        message = str(error.msg if hasattr(error, "msg") else error)
-        message = re.sub(r"^Parser error (at|between) [^:]*: ", "", message)
-        raise InputError(path, message, error.lineno, error.offset) from None
+        raise syntax_error(path, error) from None
     except MemoryError as error:  # pyoxigraph caps one token (a literal, an IRI) at 16 MiB
         raise InputError(path, f"a single literal or IRI is too long to parse ({error})") from None
     refuse_rdf12(path, data, triples)

@@ -22,7 +22,6 @@ value, read before any query runs.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,12 +32,11 @@ import pyoxigraph as ox
 import rdflib
 
 from bytedance_kg.project.errors import InputError, KGError
-from bytedance_kg.rdf.parsing import decoded, read_bytes
+from bytedance_kg.rdf.parsing import decoded, read_bytes, syntax_error
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.sparql.querying import (
     INTEGER_TYPES,
     XSD,
-    XSD_STRING,
     QueryOutcome,
     Row,
     bind,
@@ -50,6 +48,7 @@ from bytedance_kg.sparql.querying import (
     to_ntriples,
     to_sparql_json,
 )
+from bytedance_kg.sparql.results import Term, json_term
 
 
 def expected_path(query: SavedQuery) -> Path:
@@ -133,9 +132,7 @@ def _ntriples(path: Path, data: bytes) -> frozenset[ox.Triple]:
             canonical_triple(quad.triple) for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
         )
     except SyntaxError as error:
-        message = str(error.msg if hasattr(error, "msg") else error)
-        message = re.sub(r"^Parser error (at|between) [^:]*: ", "", message)
-        raise InputError(path, f"not valid N-Triples: {message}", error.lineno, error.offset) from None
+        raise syntax_error(path, error, "not valid N-Triples: ") from None
 
 
 def _results(path: Path, document: object) -> Expected:
@@ -164,23 +161,16 @@ def _results(path: Path, document: object) -> Expected:
     return Expected(variables, rows=rows)
 
 
-def _term(path: Path, where: str, binding: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """The RDF term of one binding of a SPARQL JSON result (``where`` names it in an error)."""
-    fields = binding if isinstance(binding, dict) else {}
-    kind, value = fields.get("type"), fields.get("value")
-    datatype, language = fields.get("datatype", XSD_STRING), fields.get("xml:lang")
-    try:
-        if isinstance(value, str) and isinstance(datatype, str):
-            if kind == "uri":
-                return ox.NamedNode(value)
-            if kind == "bnode":
-                return ox.BlankNode(value) if value else ox.BlankNode()
-            if kind in ("literal", "typed-literal") and isinstance(language, str):
-                return ox.Literal(value, language=language)
-            if kind in ("literal", "typed-literal") and language is None:
-                return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    except ValueError as error:  # an IRI, a blank node label or a language tag pyoxigraph refuses
-        raise InputError(path, f"{where}: {_shown(binding)} is not an RDF term ({error})") from None
+def _term(path: Path, where: str, binding: object) -> Term:
+    """The RDF term of one binding of a SPARQL JSON result (:func:`~bytedance_kg.sparql.results.json_term`),
+    or an input error naming it (``where``) and the value."""
+    if isinstance(binding, dict) and all(isinstance(v, str) for v in binding.values()):
+        try:
+            return json_term(binding)
+        except KeyError as error:
+            raise InputError(path, f"{where}: {_shown(binding)} is not an RDF term (no {error})") from None
+        except ValueError as error:  # an IRI, a blank node label or a language tag pyoxigraph refuses
+            raise InputError(path, f"{where}: {_shown(binding)} is not an RDF term ({error})") from None
     raise InputError(path, f"{where}: {_shown(binding)} is not an RDF term of SPARQL results JSON")
 
 

@@ -27,7 +27,7 @@ from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.sparql.guard import CheckedQuery, QueryRefused, check_query
-from bytedance_kg.sparql.results import WRITERS, JsonWriter
+from bytedance_kg.sparql.results import WRITERS, JsonWriter, Term
 from bytedance_kg.system.stack import with_engine_stack
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -382,9 +382,6 @@ def _canonical_floating(number: float, single: bool) -> str:
     assert isinstance(exponent, int)  # a finite number's
     power = exponent + len(digits) - 1
     return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"
-
-
-Term = ox.NamedNode | ox.Literal | ox.BlankNode
 
 
 def canonical_term(term: Term) -> Term:

@@ -42,8 +42,8 @@ def json_term(binding: dict[str, str]) -> Term:
     kind = binding["type"]
     if kind == "uri":
         return ox.NamedNode(binding["value"])
-    if kind == "bnode":
-        return ox.BlankNode(binding["value"])
+    if kind == "bnode":  # a label is the document's own: an empty one (some stores write it) is a node too
+        return ox.BlankNode(binding["value"] or None)
     # "typed-literal" is the 2007 draft's name for a literal with a datatype; Virtuoso still sends it.
     if kind not in ("literal", "typed-literal"):
         raise ValueError(f"not an RDF 1.1 term: a binding of type {kind!r}")
