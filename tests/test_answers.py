@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +21,14 @@ pytestmark = pytest.mark.fast  # the quick tier: make check
 
 QUERY = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
 JSON = "application/sparql-results+json"
+
+
+@pytest.fixture(autouse=True)
+def spool_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A pool made here is never closed (its workers are stand-ins), so its spool folder is made
+    under ``tmp_path``, which pytest removes, instead of being left in the system's /tmp."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    yield
 
 
 class CountingWorker:
