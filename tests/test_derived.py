@@ -89,6 +89,31 @@ def test_the_build_process_makes_what_no_helper_has_taken_yet(
         assert (folder / job.target).read_bytes() == (dist / job.target).read_bytes()
 
 
+def test_the_costliest_derivation_waiting_is_taken_first(
+    built: tuple[ProjectPaths, BuildResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever takes the next derivation (a helper, or the build in ``help``) takes the costliest
+    left (source size by syntax), not the first submitted: the slowest file is not left to the end."""
+    folder = _sources(built[0].dist, tmp_path / "release")
+    made_here: list[Derivation] = []
+    derive = derived.derive
+
+    def recorded(where: str, job: Derivation, context: dict) -> derived.Derived:
+        made_here.append(job)
+        return derive(where, job, context)
+
+    monkeypatch.setattr(derived, "derive", recorded)  # the build's own process; not the helper's
+    derivations = Derivations(folder, {}, helpers=1)
+    try:
+        for job in JOBS:
+            derivations.submit(job)
+        derivations.help()
+    finally:
+        derivations.close()
+    costs = [derivations._cost(job) for job in made_here]
+    assert len(made_here) >= 2 and costs == sorted(costs, reverse=True), made_here
+
+
 @pytest.mark.parametrize("helpers", [1, 0], ids=["helper", "in-process"])
 def test_a_failed_derivation_names_its_files(tmp_path: Path, helpers: int) -> None:
     (tmp_path / "broken.nt").write_text("<urn:a> <urn:b> .\n")  # no object

@@ -12,14 +12,16 @@ memory, which the build reports beside its own.
 :class:`Derivations` hands derivations to helper processes (one fewer than the usable cores, at
 most three; none on a single core, where they run in the build's own process); the build makes
 those no helper has taken yet itself once it has written everything else (:meth:`Derivations.help`).
-The result is byte for byte the same either way.
+The costliest derivation waiting is taken first, whoever takes it (:class:`_Pending`). The
+result is byte for byte the same either way.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -154,6 +156,47 @@ class DerivationFailed(WriteError):
     """A derived file could not be made (in a helper or in this process): the message names it."""
 
 
+_COST_PER_BYTE: dict[Syntax, int] = {"jsonld": 4, "trig": 2, "turtle": 1}
+"""A derivation's cost, roughly, per byte of its source: at a million triples, JSON-LD took 4.2 s,
+TriG 2.6 s (from N-Quads, a third larger) and Turtle 1.1 s from the same triples."""
+
+
+class _Pending:
+    """The derivations not taken yet, the costliest first (source size by :data:`_COST_PER_BYTE`).
+
+    Taken in the order they were submitted, the last variant's JSON-LD, the slowest file, was left
+    for whoever came last, and at a million triples one core then worked alone for seconds at the
+    end of the build while the other had nothing left to take."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, Derivation, Future[Derived]]] = []
+        self._serial = itertools.count()  # equal costs in the order submitted (never compares jobs)
+        self._changed = threading.Condition()
+        self._closed = False
+
+    def put(self, job: Derivation, future: Future[Derived], cost: int) -> None:
+        with self._changed:
+            heapq.heappush(self._heap, (-cost, next(self._serial), job, future))
+            self._changed.notify()
+
+    def take(self, wait: bool) -> tuple[Derivation, Future[Derived]] | None:
+        """The costliest derivation left; ``None`` once none is left and (``wait``) after :meth:`close`,
+        or at once when none is left (not ``wait``)."""
+        with self._changed:
+            while wait and not self._heap and not self._closed:
+                self._changed.wait()
+            if not self._heap:
+                return None
+            _, _, job, future = heapq.heappop(self._heap)
+            return job, future
+
+    def close(self) -> None:
+        """No more derivations: a helper that finds none left stops."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+
 class Derivations:
     """Derivations run by helper processes, or in this process when there are none.
 
@@ -169,7 +212,7 @@ class Derivations:
     def __init__(self, folder: Path, context: dict, helpers: int | None = None) -> None:
         self._folder = str(folder)
         self._context = context
-        self._jobs: queue.SimpleQueue[tuple[Derivation, Future[Derived]] | None] = queue.SimpleQueue()
+        self._jobs = _Pending()
         self._processes: list[subprocess.Popen[str]] = []
         self._futures: list[Future[Derived]] = []
         try:
@@ -200,23 +243,23 @@ class Derivations:
         future: Future[Derived] = Future()
         self._futures.append(future)
         if self._threads:
-            self._jobs.put((job, future))
+            self._jobs.put(job, future, self._cost(job))
         else:
             self._derive_here(job, future)
         return future
+
+    def _cost(self, job: Derivation) -> int:
+        """What ``job`` will take, roughly (a source that is missing fails in the derivation itself)."""
+        try:
+            return (Path(self._folder) / job.source).stat().st_size * _COST_PER_BYTE[job.syntax]
+        except OSError:
+            return 0
 
     def help(self) -> None:
         """Make the derivations no helper has taken yet in this process, until none is left: the
         build calls it when it has written everything else, so that its own core is not idle
         while the helpers finish (the same bytes either way)."""
-        while True:
-            try:
-                item = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if item is None:  # closing: leave the marker to the helper it is meant for
-                self._jobs.put(None)
-                return
+        while (item := self._jobs.take(wait=False)) is not None:
             job, future = item
             if future.set_running_or_notify_cancel():
                 self._derive_here(job, future)
@@ -231,7 +274,7 @@ class Derivations:
         """Hand ``process`` derivations until :meth:`close`; if it dies, the derivations it is
         given fail, each naming its files."""
         assert process.stdin is not None and process.stdout is not None
-        while (item := self._jobs.get()) is not None:
+        while (item := self._jobs.take(wait=True)) is not None:
             job, future = item
             if not future.set_running_or_notify_cancel():
                 continue
@@ -266,8 +309,7 @@ class Derivations:
         if any(future.running() for future in unfinished):
             for process in self._processes:
                 process.kill()
-        for _ in self._threads:
-            self._jobs.put(None)
+        self._jobs.close()
         for thread in self._threads:
             thread.join()
 
