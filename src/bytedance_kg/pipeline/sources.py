@@ -98,10 +98,14 @@ class Sources:
         """Ontology and stated data together: what the saved queries' ``asserted`` graph holds."""
         return union(self.ontology, self.stated)
 
-    def asserted_lines(self) -> set[bytes]:
-        """The triples of :meth:`asserted` as a set of N-Triples lines: for counting, without
-        building a graph or a Python object a term."""
-        return set(self.parts["ontology"].lines()) | set(self.evidence().stated.lines())
+    def asserted_lines(self) -> list[bytes]:
+        """The triples of :meth:`asserted` as distinct N-Triples lines: for counting, without
+        building a graph or a Python object a term. Each part's lines are distinct, so only the
+        data's lines that the (small) ontology holds too are left out: at a million triples, a set
+        of all the lines took most of a second."""
+        ontology = self.parts["ontology"].lines()
+        known = set(ontology)
+        return [*ontology, *(line for line in self.evidence().stated.lines() if line not in known)]
 
     def terminology(self) -> Graph:
         """Ontology and vendored vocabularies: the reasoner's terminology."""

@@ -26,6 +26,8 @@ XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _GENERAL_DELIMITERS = ("/", "#", ":", "?", "[", "]", "@")
+_STEM = re.compile(r".*[/#:?\[\]@](?=.)", re.DOTALL)
+"""An IRI up to its last general delimiter before its end (greedy: the last one)."""
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Context:
     languaged: dict[tuple[str, str], str] = field(default_factory=dict)
     """(property IRI, language tag) to a term that fixes that language (``"@language": "en"``)."""
     _compacted: dict[str, str] = field(default_factory=dict)
+    _best: dict[str, str] = field(default_factory=dict)
+    """An IRI's stem to the prefix name of its longest namespace (:meth:`compact`)."""
 
     @classmethod
     def parse(cls, context: dict) -> Context:
@@ -75,20 +79,29 @@ class Context:
 
     def compact(self, iri: str) -> str:
         """A compact IRI with the longest matching prefix, or the IRI itself (remembered: the
-        same IRIs come back on every node)."""
+        same IRIs come back on every node).
+
+        A namespace ends with a general delimiter and is shorter than the IRI, so it is a prefix
+        of the IRI's stem (up to its last delimiter before the end): the namespaces are searched
+        once per stem, of which a graph has few, not once per IRI, of which it has hundreds of
+        thousands at a million triples."""
         known = self._compacted.get(iri)
-        if known is not None:
-            return known
+        if known is None:
+            found = _STEM.match(iri)
+            stem = found.group() if found else ""
+            best = self._best.get(stem)
+            if best is None:
+                best = self._best[stem] = self._longest_namespace(stem)
+            known = self._compacted[iri] = f"{best}:{iri[len(self.prefixes[best]) :]}" if best else iri
+        return known
+
+    def _longest_namespace(self, stem: str) -> str:
+        """The prefix name of the longest namespace ``stem`` starts with (the first so named), or ``""``."""
         best = ""
         for name, namespace in self.prefixes.items():
-            if (
-                iri.startswith(namespace)
-                and len(namespace) > len(self.prefixes.get(best, ""))
-                and iri != namespace
-            ):
+            if stem.startswith(namespace) and len(namespace) > len(self.prefixes.get(best, "")):
                 best = name
-        self._compacted[iri] = f"{best}:{iri[len(self.prefixes[best]) :]}" if best else iri
-        return self._compacted[iri]
+        return best
 
 
 def _node(term: ox.NamedNode | ox.BlankNode | ox.Triple, context: Context) -> str:

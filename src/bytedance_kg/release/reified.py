@@ -78,9 +78,13 @@ def reifications(index: Index, implied: Triples) -> list[ox.Triple]:
         if member is not None and organisation is not None:
             for shortcut in _SHORTCUTS:
                 add(record, member, shortcut, organisation)
+        # the record's own triples: in the data by construction, with a subject and a predicate
+        # that may be reified, so only the stated-or-implied rule of ``add`` applies (most of the
+        # reifications: at a million triples, building and looking up each again took seconds)
+        own_record_implied = record in implied_records
         for triple in index.outgoing.get(record, ()):
-            if triple.predicate not in BOOKKEEPING:
-                add(record, record, triple.predicate, triple.object)
+            if triple.predicate not in BOOKKEEPING and (own_record_implied or triple not in implied):
+                out.add(ox.Triple(record, REIFIES, triple))
     for triple in implied:
         s, p, o = triple.subject, triple.predicate, triple.object
         if o in implied_records and s not in implied_records and p not in BOOKKEEPING:
