@@ -308,30 +308,42 @@ class _Chainer:
             if not self._index(triple):
                 held.append(triple)
             self.agenda.append(triple)
-        superclasses = self.t.superclasses
-        add = self.add
-        while self.agenda:
-            s, p, o = self.agenda.pop()
+        superclasses, types, forward, backward = self.t.superclasses, self.types, self.forward, self.backward
+        add, plan, plans, agenda = self.add, self._plan, self._plans, self.agenda
+        none: frozenset[Token] = frozenset()
+        # A type the thing has already is not added again: most of what the rules draw is such a
+        # type (each of a thing's triples implies its domains' classes again), and the look-up in
+        # the types index is a fraction of a call to :meth:`add`, which would find it held anyway.
+        while agenda:
+            s, p, o = agenda.pop()
             if p == _TYPE:
+                known = types.get(s, none)
                 for cls in superclasses.get(o, ()):  # cax-sco (closed, so also cax-eqc, cls-uni)
-                    add((s, _TYPE, cls))
+                    if cls not in known:
+                        add((s, _TYPE, cls))
                 continue
-            joinable = not o.startswith(_LITERAL) and not s.startswith(_LITERAL)
-            for q, domains, ranges, inverses, symmetric, transitive in self._plan(p):
-                add((s, q, o))
-                for cls in domains:  # prp-dom
-                    add((s, _TYPE, cls))
-                for cls in ranges:  # prp-rng
-                    add((o, _TYPE, cls))
-                if joinable:
+            for q, domains, ranges, inverses, symmetric, transitive in plans.get(p) or plan(p):
+                if q != p:  # the triple itself is held
+                    add((s, q, o))
+                if domains:  # prp-dom
+                    known = types.get(s, none)
+                    for cls in domains:
+                        if cls not in known:
+                            add((s, _TYPE, cls))
+                if ranges:  # prp-rng
+                    known = types.get(o, none)
+                    for cls in ranges:
+                        if cls not in known:
+                            add((o, _TYPE, cls))
+                if (inverses or symmetric) and not o.startswith(_LITERAL) and not s.startswith(_LITERAL):
                     for inverse in inverses:  # prp-inv1/2
                         add((o, inverse, s))
                     if symmetric:  # prp-symp
                         add((o, q, s))
                 if transitive:  # prp-trp, both ways round the new edge
-                    for after in list(self.forward.get((q, o), ())):
+                    for after in list(forward.get((q, o), ())):
                         add((s, q, after))
-                    for before in list(self.backward.get((q, s), ())):
+                    for before in list(backward.get((q, s), ())):
                         add((before, q, o))
         return held
 
