@@ -94,3 +94,40 @@ def test_every_engine_answers_the_whole_protocol() -> None:
 
     for name in ENGINES:
         engine(name).prepare(Sources.load(PATHS))  # every engine answers the whole protocol
+
+
+def _quads(store: object) -> list[bytes]:
+    import pyoxigraph as ox
+
+    return sorted(ox.serialize(store, format=ox.RdfFormat.N_QUADS).splitlines())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("edit", "loaded_beside"),
+    [
+        (None, True),
+        (("kg:characterCount 4371", "kg:characterCount 04371"), False),  # "04371"^^xsd:integer is put as "4371"
+        (("kg:characterCount 4371", "kg:characterCount 4371 ; rdfs:seeAlso [ rdfs:label \"b\" ]"), False),
+    ],
+    ids=["as-written", "a-normalised-literal", "a-blank-node"],
+)
+def test_the_data_store_loaded_beside_the_parse_is_the_one_filled_after_it(
+    tmp_path: Path, edit: tuple[str, str] | None, loaded_beside: bool
+) -> None:
+    """The store the build's fast engine reads is the same whether its data graph was bulk-loaded
+    from the file beside the parse, or filled from the parsed lines after it; the file's own load
+    is used only where it holds the parsed triples exactly (no literal put in its normal form, no
+    blank node, which each parse labels anew)."""
+    from bytedance_kg.pipeline.sources import Sources
+    from tests.conftest import copy_sources, edit_data
+
+    paths = copy_sources(tmp_path / "project")
+    if edit is not None:
+        text = paths.data.read_text(encoding="utf-8")
+        assert edit[0] in text, "the data changed: pick another place to edit"
+        edit_data(paths, *edit)
+    sources = Sources.load(paths, with_store=True)
+    early = sources._data_store
+    store = sources.store()
+    assert early is not None and (early.result() is store) == loaded_beside
+    assert _quads(store) == _quads(Sources(sources.parts).store())  # filled from the parsed lines

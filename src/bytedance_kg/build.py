@@ -185,7 +185,7 @@ def _check_sources(
     checker: Engine,
 ) -> Checking:
     with _timed(timings, "parse", progress):
-        sources = Sources.load(paths, data_files)
+        sources = Sources.load(paths, data_files, with_store=checker.reads_store)
         check_project_queries(paths, sources.shapes)
         check_shapes_graph(sources.shapes, paths.shapes)
         # read now: an expected file at fault is an input error before any check has started

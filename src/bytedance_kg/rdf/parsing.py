@@ -15,7 +15,7 @@ import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import cast
+from typing import NamedTuple, cast
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
@@ -244,13 +244,23 @@ def check_utf8(path: Path, data: bytes) -> None:
             raise not_utf8(path, data, start - held + error.start) from None
 
 
-def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
+class ParsedFile(NamedTuple):
+    """One Turtle file, strictly parsed (:func:`parse_bytes`)."""
+
+    triples: Triples
+    prefixes: dict[str, str]
+    as_written: bool
+    """Whether no literal was put in its normal form (:func:`checked_literals`): a store that
+    pyoxigraph bulk-loads from the same bytes then holds these very triples, up to blank nodes,
+    which each parse labels anew."""
+
+
+def parse_bytes(path: Path, data: bytes) -> ParsedFile:
     """One Turtle file's triples, strictly parsed and checked (UTF-8, syntax, RDF 1.1 terms,
-    well-typed literals), and its declared prefixes; its blank nodes are its own
-    (:func:`parse_strict`). pyoxigraph parses the bytes as read: the text is made only to be sure
-    that every byte is UTF-8 (the parser does not look inside comments), and only again to
-    locate an error."""
-    data = read_bytes(path)
+    well-typed literals), and its declared prefixes; ``data`` are its bytes (:func:`read_bytes`),
+    its blank nodes are its own (:func:`parse_strict`). pyoxigraph parses the bytes as read: the
+    text is made only to be sure that every byte is UTF-8 (the parser does not look inside
+    comments), and only again to locate an error."""
     check_utf8(path, data)
     items, prefixes = parse_strict(path, data)
     triples = Triples(items)
@@ -261,7 +271,13 @@ def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
             ox.Triple(t.subject, t.predicate, normal[t.object]) if t.object in normal else t  # type: ignore[index]
             for t in triples
         )
-    return triples, prefixes
+    return ParsedFile(triples, prefixes, not normal)
+
+
+def parse_file(path: Path) -> tuple[Triples, dict[str, str]]:
+    """One Turtle file's triples and declared prefixes (:func:`parse_bytes`)."""
+    parsed = parse_bytes(path, read_bytes(path))
+    return parsed.triples, parsed.prefixes
 
 
 def load_triples(paths: Iterable[Path]) -> Triples:

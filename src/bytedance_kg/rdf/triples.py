@@ -223,10 +223,10 @@ class MergedGraphs:
         return self.store.query(query, default_graph=list(self.graphs), named_graphs=[])
 
 
-def named_graph_store(graphs: Mapping[str, Triples]) -> ox.Store:
-    """A store holding each of ``graphs`` (by graph IRI) in its named graph, filled from its
-    N-Triples lines (:func:`fill`)."""
-    store = ox.Store()
+def named_graph_store(graphs: Mapping[str, Triples], store: ox.Store | None = None) -> ox.Store:
+    """A store (``store``, or a new one) holding each of ``graphs`` (by graph IRI) in its named
+    graph, filled from its N-Triples lines (:func:`fill`)."""
+    store = ox.Store() if store is None else store
     for name, triples in graphs.items():
         fill(store, triples.lines(), graph=ox.NamedNode(name), checked=triples.written_here)
     return store

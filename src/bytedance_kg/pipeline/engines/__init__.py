@@ -57,6 +57,9 @@ class Engine(Protocol):
     (the build then runs them so): true of an engine whose validation and gates spend their time
     in code that lets go of the interpreter lock, and read only what the build made before
     starting them. Python code would merely take turns with the reasoning."""
+    reads_store: bool
+    """Whether its stages read the sources' pyoxigraph store (:meth:`Sources.store`): the build then
+    has pyoxigraph load the data file into it beside the parse (:meth:`Sources.load`)."""
 
     def prepare(self, sources: Sources) -> None:
         """Start, in the background, what a later stage of this engine will need from ``sources``,

@@ -28,6 +28,7 @@ class FastEngine:
 
     name = "fast"
     concurrent = True  # the shacl engine and pyoxigraph let go of the interpreter lock
+    reads_store = True  # the validation and the gates
 
     def __init__(self) -> None:
         self._prepared: tuple[Triples, Future[ox.Store]] | None = None

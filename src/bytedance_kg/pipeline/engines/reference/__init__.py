@@ -24,6 +24,7 @@ class ReferenceEngine:
 
     name = "reference"
     concurrent = False  # rdflib and pySHACL hold the interpreter lock: one stage after another
+    reads_store = False  # rdflib's dataset (Sources.dataset)
 
     def prepare(self, sources: Sources) -> None:
         """Nothing: the oracle runs each stage on its own, as written."""
