@@ -106,8 +106,9 @@ def _quads(store: object) -> list[bytes]:
     ("edit", "loaded_beside"),
     [
         (None, True),
-        (("kg:characterCount 4371", "kg:characterCount 04371"), False),  # "04371"^^xsd:integer is put as "4371"
-        (("kg:characterCount 4371", "kg:characterCount 4371 ; rdfs:seeAlso [ rdfs:label \"b\" ]"), False),
+        # "04371"^^xsd:integer is put as "4371"
+        (("kg:characterCount 4371", "kg:characterCount 04371"), False),
+        (("kg:characterCount 4371", 'kg:characterCount 4371 ; rdfs:seeAlso [ rdfs:label "b" ]'), False),
     ],
     ids=["as-written", "a-normalised-literal", "a-blank-node"],
 )
