@@ -35,7 +35,8 @@ TURTLE = """
     oa:end "07"^^xsd:integer , "7"^^xsd:nonNegativeInteger ;   # not canonical, another datatype
     schema:observationDate "2025-01-01"^^xsd:date ;     # the term's datatype
     kg:evidence _:b .
-_:b rdfs:label "blank"@en .
+_:b rdfs:label "blank"@en ;
+    rdfs:comment "a \\"quote\\", a back\\\\slash, a\\nnew line, a\\ttab, \\u0001, \\U0001F600 and é" .
 <https://example.org/outside> <https://example.org/p> "x"^^<https://example.org/dt> .
 """
 

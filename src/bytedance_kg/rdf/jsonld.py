@@ -21,6 +21,8 @@ from typing import cast
 
 import pyoxigraph as ox
 
+from bytedance_kg.rdf.terms import serialized
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
@@ -83,8 +85,7 @@ class Context:
 
         A namespace ends with a general delimiter and is shorter than the IRI, so it is a prefix
         of the IRI's stem (up to its last delimiter before the end): the namespaces are searched
-        once per stem, of which a graph has few, not once per IRI, of which it has hundreds of
-        thousands at a million triples."""
+        once per stem, of which a graph has few, not once per IRI, of which it has millions."""
         known = self._compacted.get(iri)
         if known is None:
             found = _STEM.match(iri)
@@ -104,45 +105,116 @@ class Context:
         return best
 
 
-def _node(term: ox.NamedNode | ox.BlankNode | ox.Triple, context: Context) -> str:
-    if isinstance(term, ox.NamedNode):
-        return context.compact(term.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    raise TypeError(f"JSON-LD 1.1 has no triple terms: {term}")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
-def _entry(
-    predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, context: Context
-) -> tuple[str, object, str | None]:
-    """The key, the compacted value, and (for a language map) the language."""
-    if not isinstance(obj, ox.Literal):
-        if predicate in context.iri_valued:
-            return context.iri_valued[predicate], _node(obj, context), None
-        return context.plain.get(predicate) or context.compact(predicate), {"id": _node(obj, context)}, None
-    text, language = obj.value, obj.language
-    if language:
-        keyed = context.languaged.get((predicate, language.lower()))
-        if keyed is not None:
-            return keyed, text, None
-        if predicate in context.language_maps:
-            return context.language_maps[predicate], text, language
-        key = context.plain.get(predicate) or context.compact(predicate)
-        return key, {"@value": text, "@language": language}, None
-    datatype = obj.datatype.value
-    if (predicate, datatype) in context.typed:
-        return context.typed[(predicate, datatype)], text, None
-    plain = context.plain.get(predicate)
-    key = context.compact(predicate) if plain is None else plain
-    if datatype == XSD_STRING:
-        return key, text, None
-    if datatype == XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(text):
-        return key, int(text), None  # a JSON number reads back as this very xsd:integer
-    return key, {"@value": text, "@type": context.compact(datatype)}, None
+def _unescaped(match: re.Match[str]) -> str:
+    short, long, char = match.groups()
+    if char is None:
+        return chr(int(short or long, 16))
+    if char not in _ECHAR:
+        raise ValueError(f"not an N-Triples escape: \\{char}")
+    return _ECHAR[char]
+
+
+def _literal_text(body: bytes) -> str:
+    """A literal's lexical form from the text between its quotes (escapes resolved)."""
+    text = body.decode("utf-8")
+    return _ESCAPE.sub(_unescaped, text) if "\\" in text else text
+
+
+class _Writer:
+    """Keys and values of N-Triples tokens under one context (:class:`Context`): each distinct
+    node, predicate and kind of literal is worked out once, since the same ones come back on
+    every node of a large graph; the lines are never made into terms (at a million triples,
+    making and reading pyoxigraph terms was half of the JSON-LD's time)."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._nodes: dict[bytes, str] = {}
+        self._iri_entries: dict[tuple[bytes, bytes], tuple[str, object]] = {}
+        self._literal_kinds: dict[tuple[bytes, bytes], tuple[str, str, str]] = {}
+
+    def node(self, token: bytes) -> str:
+        """An IRI value's or a blank node's JSON-LD id (remembered: values come back)."""
+        known = self._nodes.get(token)
+        if known is None:
+            known = self._nodes[token] = self.subject(token)
+        return known
+
+    def subject(self, token: bytes) -> str:
+        """A node's id (a compact IRI, or ``_:label``), not remembered: each subject comes once."""
+        if token.startswith(b"_:"):
+            return token.decode()
+        if token.startswith(b"<<"):
+            raise TypeError(f"JSON-LD 1.1 has no triple terms: {token.decode()}")
+        if token.startswith(b"<") and token.endswith(b">") and b"\\" not in token:
+            return self.context.compact(token[1:-1].decode())
+        raise ValueError(f"not an N-Triples IRI or blank node: {token.decode(errors='replace')}")
+
+    def entry(self, predicate: bytes, obj: bytes) -> tuple[str, object, str | None]:
+        """The key, the compacted value, and (for a language map) the language."""
+        if not obj.startswith(b'"'):
+            known = self._iri_entries.get((predicate, obj))
+            if known is None:
+                iri, node = predicate[1:-1].decode(), self.node(obj)
+                terms = self.context
+                if iri in terms.iri_valued:
+                    known = terms.iri_valued[iri], node
+                else:
+                    known = terms.plain.get(iri) or terms.compact(iri), {"id": node}
+                self._iri_entries[(predicate, obj)] = known
+            return known[0], known[1], None
+        body, _, suffix = obj[1:].rpartition(b'"')
+        how, key, extra = self._literal_kind(predicate, suffix)
+        text = _literal_text(body)
+        if how == "text":
+            return key, text, None
+        if how == "map":
+            return key, text, extra
+        if how == "language":
+            return key, {"@value": text, "@language": extra}, None
+        if how == "integer" and _CANONICAL_INTEGER.fullmatch(text):
+            return key, int(text), None  # a JSON number reads back as this very xsd:integer
+        return key, {"@value": text, "@type": extra}, None
+
+    def _literal_kind(self, predicate: bytes, suffix: bytes) -> tuple[str, str, str]:
+        """How a literal of ``predicate`` with this ``suffix`` (``@tag``, ``^^<datatype>`` or
+        nothing) is written: ``text`` (the value alone), ``map`` (a language map's entry),
+        ``language`` or ``typed`` (a value object), ``integer`` (a number if canonical, else typed);
+        with the key and the language or compacted datatype."""
+        known = self._literal_kinds.get((predicate, suffix))
+        if known is not None:
+            return known
+        terms, iri = self.context, predicate[1:-1].decode()
+        plain = terms.plain.get(iri) or terms.compact(iri)
+        if suffix.startswith(b"@"):
+            language = suffix[1:].decode()
+            keyed = terms.languaged.get((iri, language.lower()))
+            if keyed is not None:
+                known = "text", keyed, ""
+            elif iri in terms.language_maps:
+                known = "map", terms.language_maps[iri], language
+            else:
+                known = "language", plain, language
+        else:
+            if suffix and not (suffix.startswith(b"^^<") and suffix.endswith(b">")):
+                raise ValueError(f"not an N-Triples literal's ending: {suffix.decode(errors='replace')}")
+            datatype = suffix[3:-1].decode() if suffix else XSD_STRING
+            if (iri, datatype) in terms.typed:
+                known = "text", terms.typed[(iri, datatype)], ""
+            elif datatype == XSD_STRING:
+                known = "text", plain, ""
+            else:
+                known = "integer" if datatype == XSD_INTEGER else "typed", plain, terms.compact(datatype)
+        self._literal_kinds[(predicate, suffix)] = known
+        return known
 
 
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 """JSON without indentation: the C encoder (``indent`` makes ``json`` fall back to Python)."""
+_TYPE_TOKEN = f"<{RDF_TYPE}>".encode()
 
 
 def _sort_key(value: object) -> str:
@@ -152,22 +224,22 @@ def _sort_key(value: object) -> str:
     return value if isinstance(value, str) else _ENCODE(value)
 
 
-def _node_object(subject: ox.NamedNode | ox.BlankNode | ox.Triple, triples: list, terms: Context) -> dict:
-    """The node object of one subject from its triples: keys by :func:`_entry`, arrays sorted."""
+def _node_object(subject: bytes, pairs: list[tuple[bytes, bytes]], writer: _Writer) -> dict:
+    """The node object of one subject from its (predicate, object) tokens: keys by
+    :meth:`_Writer.entry`, arrays sorted."""
     values: dict[str, list] = defaultdict(list)
     languages: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for triple in triples:
-        predicate, obj = triple.predicate.value, triple.object  # each read makes a new object
-        if predicate == RDF_TYPE and not isinstance(obj, ox.Literal):
-            values["type"].append(_node(obj, terms))
+    for predicate, obj in pairs:
+        if predicate == _TYPE_TOKEN and not obj.startswith(b'"'):
+            values["type"].append(writer.node(obj))
             continue
-        key, value, language = _entry(predicate, obj, terms)
+        key, value, language = writer.entry(predicate, obj)
         if language is None:
             values[key].append(value)
         else:
             languages[key][language].append(cast(str, value))  # a language-tagged string
             values.setdefault(key, [])
-    node: dict[str, object] = {"id": _node(subject, terms)}
+    node: dict[str, object] = {"id": writer.subject(subject)}
     for key, items in values.items():
         if key in languages:
             node[key] = {
@@ -181,46 +253,57 @@ def _node_object(subject: ox.NamedNode | ox.BlankNode | ox.Triple, triples: list
     return node
 
 
-def node_objects(triples: Iterable[ox.Quad] | Iterable[ox.Triple], context: dict) -> Iterator[dict]:
-    """One node object a subject, in the order the subjects come: ``triples`` must come grouped by
-    subject (sorted N-Triples are), so that a node is written as soon as its triples are read and
-    the document is never held whole (at a million triples its dicts took gigabytes)."""
-    terms = Context.parse(context)
-    subject = None
-    group: list = []
-    for triple in triples:
-        if triple.subject != subject:
-            if group:
-                yield _node_object(group[0].subject, group, terms)
-            subject, group = triple.subject, []
-        group.append(triple)
-    if group:
-        yield _node_object(group[0].subject, group, terms)
+def node_objects(lines: Iterable[bytes], context: dict) -> Iterator[dict]:
+    """One node object a subject, in the order the subjects come, from N-Triples lines as
+    pyoxigraph writes them (``S P O .``, one space between terms, which an IRI or a blank node
+    never holds): ``lines`` must come grouped by subject (sorted N-Triples are), so that a node is
+    written as soon as its lines are read and the document is never held whole (at a million
+    triples its dicts took gigabytes)."""
+    writer = _Writer(Context.parse(context))
+    subject = b""
+    pairs: list[tuple[bytes, bytes]] = []
+    for line in lines:
+        if not line.endswith(b" .\n"):  # a subject that is a triple term is refused as a node
+            raise ValueError(
+                f"not an N-Triples line as pyoxigraph writes it: {line.decode(errors='replace')!r}"
+            )
+        this, predicate, obj = line[:-3].split(b" ", 2)
+        if this != subject:
+            if pairs:
+                yield _node_object(subject, pairs, writer)
+            subject, pairs = this, []
+        pairs.append((predicate, obj))
+    if pairs:
+        yield _node_object(subject, pairs, writer)
+
+
+def encoded_nodes(lines: Iterable[bytes], context: dict) -> Iterator[str]:
+    """Each node object (:func:`node_objects`) as one line of JSON, keys sorted."""
+    return map(_ENCODE, node_objects(lines, context))
+
+
+def _lines(triples: Iterable[ox.Triple]) -> list[bytes]:
+    """Triples as N-Triples lines, in their order (pyoxigraph writes one a line)."""
+    return serialized(list(triples), format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+
+
+def jsonld_text(triples: Iterable[ox.Triple], context: dict) -> str:
+    """The document's text, from triples grouped by subject (:func:`node_objects`): the context
+    indented, then one node object a line, keys sorted. A line per node keeps a diff of two
+    releases to the nodes that changed, and lets ``json`` encode each node in C; indenting the
+    whole document took a third of the writer's time."""
+    nodes = list(encoded_nodes(_lines(triples), context))
+    graph = "[\n    " + ",\n    ".join(nodes) + "\n  ]" if nodes else "[]"
+    return jsonld_head(context) + graph + "\n}\n"
 
 
 def compact_document(triples: Iterable[ox.Triple], context: dict) -> dict:
     """The JSON-LD document of ``triples`` (in any order): the context inlined, one node object per
     subject in ``@graph``, every array sorted, so the same graph always gives the same text."""
-    grouped: list[ox.Triple] = sorted(triples, key=lambda t: str(t.subject))
-    return {"@context": context, "@graph": list(node_objects(grouped, context))}
+    return {"@context": context, "@graph": list(node_objects(sorted(_lines(triples)), context))}
 
 
 def jsonld_head(context: dict) -> str:
     """The document's text up to its ``@graph`` array: the context indented, keys sorted."""
     head = json.dumps({"@context": context}, indent=2, sort_keys=True, ensure_ascii=False)
     return head.removesuffix("\n}") + ',\n  "@graph": '
-
-
-def encoded_nodes(triples: Iterable[ox.Quad] | Iterable[ox.Triple], context: dict) -> Iterator[str]:
-    """Each node object (:func:`node_objects`) as one line of JSON, keys sorted."""
-    return map(_ENCODE, node_objects(triples, context))
-
-
-def jsonld_text(triples: Iterable[ox.Quad] | Iterable[ox.Triple], context: dict) -> str:
-    """The document's text, from triples grouped by subject (:func:`node_objects`): the context
-    indented, then one node object a line, keys sorted. A line per node keeps a diff of two
-    releases to the nodes that changed, and lets ``json`` encode each node in C; indenting the
-    whole document took a third of the writer's time."""
-    nodes = list(encoded_nodes(triples, context))
-    graph = "[\n    " + ",\n    ".join(nodes) + "\n  ]" if nodes else "[]"
-    return jsonld_head(context) + graph + "\n}\n"

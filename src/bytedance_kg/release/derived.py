@@ -112,13 +112,14 @@ def derive(folder: str, job: Derivation, context: dict) -> Derived:
     try:
         if job.syntax == "jsonld":
             out.write(jsonld_head(context).encode("utf-8"))
-            nodes = encoded_nodes(_parsed(source, ox.RdfFormat.N_TRIPLES), context)
-            first = True
-            # a thousand nodes a write: a write a node was a tenth of the time at a million triples
-            while batch := list(islice(nodes, 1000)):
-                text = ",\n    ".join(batch)
-                out.write((("[\n    " if first else ",\n    ") + text).encode("utf-8"))
-                first = False
+            with read_once(source) as lines:  # its lines as they are: the writer reads their tokens
+                nodes = encoded_nodes(lines, context)
+                first = True
+                # a thousand nodes a write: a write a node was a tenth of the time at a million triples
+                while batch := list(islice(nodes, 1000)):
+                    text = ",\n    ".join(batch)
+                    out.write((("[\n    " if first else ",\n    ") + text).encode("utf-8"))
+                    first = False
             out.write(b"[]\n}\n" if first else b"\n  ]\n}\n")
         elif job.syntax == "trig":
             with tempfile.TemporaryDirectory(prefix=f".{job.target}-", dir=folder) as parts:
