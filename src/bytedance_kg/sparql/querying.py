@@ -217,7 +217,12 @@ def run_query(
             return QueryOutcome([], boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = [{v: solution[v] for v in variables if solution[v] is not None} for solution in result]
+            # a solution is read as the sequence of its values (in the variables' order): asked by
+            # name, each value cost a look-up, twice (at a million triples, 2 s for 90k rows)
+            rows = [
+                {v: value for v, value in zip(variables, solution, strict=True) if value is not None}
+                for solution in result
+            ]
             return QueryOutcome(variables, rows=rows)
         return QueryOutcome([], triples=list(result))
     except SyntaxError as error:
