@@ -9,6 +9,7 @@ import pytest
 from bytedance_kg.project.errors import InputError
 from bytedance_kg.rdf import parsing
 from bytedance_kg.rdf.parsing import load_turtle
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
 
@@ -109,3 +110,27 @@ def test_the_utf8_check_made_in_pieces_names_the_byte_a_whole_decode_names(
             cut,
             str(error.value),
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "looked_at"),
+    [
+        (b"ex:a ex:b <<( ex:c ex:d ex:e )>> .", True),
+        (b"ex:a ex:b ex:c {| ex:d ex:e |} .", True),
+        (b"ex:a ex:b ex:c ~ ex:r .", True),
+        (b"ex:a ex:b 'x'@en--rtl .", True),
+        (b"ex:a ex:b 'x'@zh-Hans--ltr .", True),
+        (
+            b"ex:a time:month '--01'^^xsd:gMonth ; time:day '---28'^^xsd:gDay ; rdfs:label 'a -- b'@en .",
+            False,
+        ),
+        (b"ex:a ex:b 'x'@en , <http://example.org/a-b> .", False),
+    ],
+)
+def test_a_file_without_the_characters_of_rdf12_is_not_read_term_by_term(
+    text: bytes, looked_at: bool
+) -> None:
+    """The quick look before the term-by-term one (:func:`parsing._may_be_rdf12`) misses no RDF 1.2
+    form: every one of them is written with characters it finds; the project's sources have none."""
+    assert parsing._may_be_rdf12(text) is looked_at
+    assert not any(parsing._may_be_rdf12(path.read_bytes()) for path in (ROOT / "data").glob("*.ttl"))

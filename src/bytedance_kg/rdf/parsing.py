@@ -69,6 +69,25 @@ passed over, or an RDF 1.2 form: a triple term or reified triple ``<<``, an anno
 reifier ``~``, a base direction ``@en--ltr``."""
 
 
+_LANGUAGE_TAG_BEFORE = re.compile(rb"@[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\Z")
+
+
+def _may_be_rdf12(data: bytes) -> bool:
+    """Whether ``data`` holds the characters without which a file holds no RDF 1.2 form: ``<<``,
+    ``{|`` (``|`` is looked for), ``~``, or a language tag followed by ``--`` (anywhere: in a string
+    or a comment they are found too, and the file is then looked at term by term). Each is looked
+    for by a search of the bytes; a regular expression over the whole file took as long as reading
+    the objects."""
+    if b"~" in data or b"|" in data or b"<<" in data:  # one character at a time is the quickest search
+        return True
+    at = data.find(b"--")
+    while at != -1:  # "--" is common (a gMonth is "--01"): is it right after a language tag?
+        if _LANGUAGE_TAG_BEFORE.search(data, max(0, at - 256), at):
+            return True
+        at = data.find(b"--", at + 2)
+    return False
+
+
 def _locate_rdf12(text: str) -> tuple[int | None, int | None]:
     """Line and column of the first RDF 1.2 form outside strings, IRIs and comments (where the
     same characters mean nothing: ``<http://example.org/~me>``, ``"a << b"``)."""
@@ -113,7 +132,13 @@ def refuse_rdf12(path: Path, data: bytes, triples: list[ox.Triple]) -> None:
 
     Turtle's grammar allows a triple term only as an object (``<<( ... )>>`` as a subject is a
     syntax error), so the objects' kinds are what is looked at: gathered in one pass, with each
-    term's attributes read only for the literals (a call per quad was 1.5 s at a million)."""
+    term's attributes read only for the literals (a call per quad was 1.5 s at a million).
+
+    Every RDF 1.2 form is written with characters that a file without them cannot hold in any
+    token (:func:`_may_be_rdf12`); for such a file, which the sources are, not even the objects
+    are read (making a million of them took over a second of the parse stage)."""
+    if not _may_be_rdf12(data):
+        return
     objects = [triple.object for triple in triples]
     kinds = set(map(type, objects))
     if ox.Triple in kinds:
