@@ -134,3 +134,10 @@ def test_a_file_without_the_characters_of_rdf12_is_not_read_term_by_term(
     form: every one of them is written with characters it finds; the project's sources have none."""
     assert parsing._may_be_rdf12(text) is looked_at
     assert not any(parsing._may_be_rdf12(path.read_bytes()) for path in (ROOT / "data").glob("*.ttl"))
+
+
+def test_a_long_language_tag_before_a_direction_is_found() -> None:
+    """The look for a language tag before ``--`` has no window a long tag could outrun."""
+    text = b"ex:a ex:b 'x'@" + b"a" * 5000 + b"--ltr .\nex:c ex:d '--01'^^xsd:gMonth ."
+    assert parsing._may_be_rdf12(text)
+    assert not parsing._may_be_rdf12(text.replace(b"@", b"#"))

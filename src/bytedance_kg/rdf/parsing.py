@@ -69,7 +69,7 @@ passed over, or an RDF 1.2 form: a triple term or reified triple ``<<``, an anno
 reifier ``~``, a base direction ``@en--ltr``."""
 
 
-_LANGUAGE_TAG_BEFORE = re.compile(rb"@[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\Z")
+_LANGUAGE_TAG = re.compile(rb"@[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 
 
 def _may_be_rdf12(data: bytes) -> bool:
@@ -80,11 +80,14 @@ def _may_be_rdf12(data: bytes) -> bool:
     the objects."""
     if b"~" in data or b"|" in data or b"<<" in data:  # one character at a time is the quickest search
         return True
-    at = data.find(b"--")
-    while at != -1:  # "--" is common (a gMonth is "--01"): is it right after a language tag?
-        if _LANGUAGE_TAG_BEFORE.search(data, max(0, at - 256), at):
+    # "--" is common (a gMonth is "--01"): is one right after a language tag? A tag holds no "--",
+    # so its "@" comes after the "--" found before: each stretch of the file is looked at once
+    after, at = 0, data.find(b"--")
+    while at != -1:
+        sign = data.rfind(b"@", after, at)
+        if sign != -1 and _LANGUAGE_TAG.fullmatch(data, sign, at):
             return True
-        at = data.find(b"--", at + 2)
+        after, at = at + 2, data.find(b"--", at + 2)
     return False
 
 
