@@ -54,3 +54,14 @@ def test_every_kind_of_value_round_trips_through_pyld() -> None:
         data=jsonld.to_rdf(json.loads(json.dumps(document)), {"format": "application/n-quads"}), format="nt"
     )
     assert isomorphic(back, graph)
+
+
+@pytest.mark.parametrize(
+    "turtle", ["<schema:foo> <urn:p> 'x' .", "<urn:s> <kg:bar> 'x' .", "<urn:s> <urn:p> <xsd:string> ."]
+)
+def test_an_iri_that_would_read_back_as_a_compact_iri_is_refused(turtle: str) -> None:
+    """``<schema:foo>`` is an absolute IRI (scheme ``schema``); written as ``"schema:foo"`` under a
+    context with a ``schema`` prefix it would read back as ``https://schema.org/foo``."""
+    triples = list(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE))
+    with pytest.raises(ValueError, match="would read it as a compact IRI"):
+        compact_document(triples, CONTEXT)

@@ -85,7 +85,9 @@ class Context:
 
         A namespace ends with a general delimiter and is shorter than the IRI, so it is a prefix
         of the IRI's stem (up to its last delimiter before the end): the namespaces are searched
-        once per stem, of which a graph has few, not once per IRI, of which it has millions."""
+        once per stem, of which a graph has few, not once per IRI, of which it has millions. An IRI
+        that no namespace shortens but whose scheme is a prefix's name (``<schema:foo>``) is
+        refused: written as it is, it would be read back as that prefix's term, another IRI."""
         known = self._compacted.get(iri)
         if known is None:
             found = _STEM.match(iri)
@@ -93,6 +95,12 @@ class Context:
             best = self._best.get(stem)
             if best is None:
                 best = self._best[stem] = self._longest_namespace(stem)
+            if not best and iri.partition(":")[0] in self.prefixes:
+                raise ValueError(
+                    f"<{iri}> cannot be written with this context: JSON-LD would read it as a compact "
+                    f"IRI, its scheme being the prefix {iri.partition(':')[0]!r} (a prefixed name "
+                    "written between angle brackets?)"
+                )
             known = self._compacted[iri] = f"{best}:{iri[len(self.prefixes[best]) :]}" if best else iri
         return known
 

@@ -189,6 +189,8 @@ def load_context(path: Path) -> dict:
 
 
 _PYLODE = """
+from bytedance_kg.system.children import die_with_parent
+die_with_parent()  # a build stopped before it asked for the HTML leaves no pyLODE behind
 import logging, sys
 import rdflib
 from pylode import OntPub
@@ -215,6 +217,7 @@ class OntologyDocs:
         for triple in ontology:
             if triple[1:] != (RDF.type, SKOS.ConceptScheme):
                 graph.add(triple)
+        self._input = graph.serialize(format="turtle")  # before the child: nothing to stop between
         self._process = subprocess.Popen(
             child_command("-c", _PYLODE),
             stdin=subprocess.PIPE,
@@ -227,7 +230,6 @@ class OntologyDocs:
         self.peak = 0
         """pyLODE's peak resident memory (bytes), once it has finished."""
         self.pid = self._process.pid
-        self._input = graph.serialize(format="turtle")
         self._ontology = ontology
 
     def result(self) -> str:
