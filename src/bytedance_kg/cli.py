@@ -82,7 +82,7 @@ GRAPH_OUTPUT = ("turtle", "ntriples", "jsonld")
 
 EPILOG_BUILD = """examples:
   bytedance-kg build            parse, check and write dist/
-  bytedance-kg -q build         the same, printing only errors
+  bytedance-kg -q build         the same, without the progress lines (the summary stays)
 """
 EPILOG_FMT = """examples:
   bytedance-kg fmt              rewrite every source Turtle file in canonical form
