@@ -12,12 +12,12 @@ import pytest
 import rdflib
 
 from bytedance_kg.project.errors import InputError
+from bytedance_kg.rdf.lexical import XSD, canonical_lexical
 from bytedance_kg.rdf.parsing import parse_file
 from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.rdf.triples import fill
 from bytedance_kg.sparql.catalogue import SavedQuery, load_catalogue
 from bytedance_kg.sparql.expected import differences, expected_path, read_expected, render, run_example
-from bytedance_kg.sparql.querying import XSD, canonical_lexical
 from tests.conftest import cli, copy_sources, edit_data
 
 

@@ -21,10 +21,9 @@ from typing import cast
 
 import pyoxigraph as ox
 
+from bytedance_kg.rdf.lexical import XSD_INTEGER, XSD_STRING
 from bytedance_kg.rdf.terms import serialized
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _GENERAL_DELIMITERS = ("/", "#", ":", "?", "[", "]", "@")

@@ -16,7 +16,9 @@ from itertools import groupby
 import pyoxigraph as ox
 import rdflib
 
-_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+from bytedance_kg.rdf.lexical import XSD_STRING
+
+_XSD_STRING = ox.NamedNode(XSD_STRING)
 Named = dict[str | None, rdflib.Graph]
 """Graphs by graph name (an IRI), ``None`` for the default graph."""
 

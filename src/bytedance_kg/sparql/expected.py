@@ -10,7 +10,7 @@ data gives it. pyoxigraph's store (like Virtuoso's) stores literals of the XSD t
 ``xsd:integer`` as ``xsd:integer`` (``"2807"^^xsd:nonNegativeInteger`` comes back as
 ``"2807"^^xsd:integer``), which RDF 1.1 term equality does not allow; :data:`ENGINE_DEVIATIONS`
 names that rewrite, and comparisons with such an engine apply it to both sides and nothing else.
-Both sides' terms are compared in one canonical form (:func:`~bytedance_kg.sparql.querying.canonical_term`,
+Both sides' terms are compared in one canonical form (:func:`~bytedance_kg.rdf.lexical.canonical_term`,
 the same function for both): rdflib and pyoxigraph write the same value in different lexical forms
 (``1000.0`` and ``1000`` for ``"1e3"^^xsd:double``).
 
@@ -32,15 +32,13 @@ import pyoxigraph as ox
 import rdflib
 
 from bytedance_kg.project.errors import InputError, KGError
+from bytedance_kg.rdf.lexical import INTEGER_TYPES, XSD, canonical_term
 from bytedance_kg.rdf.parsing import decoded, read_bytes, syntax_error
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.sparql.querying import (
-    INTEGER_TYPES,
-    XSD,
     QueryOutcome,
     Row,
     bind,
-    canonical_term,
     outcome_rows,
     run_query,
     run_rdflib,
@@ -182,7 +180,7 @@ def _shown(value: object) -> str:
 
 def canonical_triple(triple: ox.Triple) -> ox.Triple:
     """``triple`` with its object in the one form both sides are compared in
-    (:func:`~bytedance_kg.sparql.querying.canonical_term`)."""
+    (:func:`~bytedance_kg.rdf.lexical.canonical_term`)."""
     term = triple.object
     return ox.Triple(
         triple.subject, triple.predicate, term if isinstance(term, ox.Triple) else canonical_term(term)

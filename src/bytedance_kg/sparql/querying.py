@@ -9,13 +9,10 @@ expected results in ``queries/expected/`` are checked.
 
 from __future__ import annotations
 
-import math
 import re
-import struct
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import cast
 
 import pyoxigraph as ox
@@ -24,14 +21,13 @@ from rdflib.query import ResultRow
 
 from bytedance_kg.project.errors import InputError, UsageError
 from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.rdf.lexical import XSD_INTEGER, XSD_STRING, canonical_literal
 from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
 from bytedance_kg.sparql.catalogue import SavedQuery
 from bytedance_kg.sparql.guard import CheckedQuery, QueryRefused, check_query
 from bytedance_kg.sparql.results import WRITERS, JsonWriter, Term
 from bytedance_kg.system.stack import with_engine_stack
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 Row = frozenset[tuple[str, tuple[str, str, str, str]]]
@@ -288,129 +284,14 @@ def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOu
     return QueryOutcome(variables, rows=rows)
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGER_TYPES = frozenset(  # xsd:integer and the types XSD derives from it
-    XSD + name
-    for name in (
-        "integer",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
-)
-_TIME_TYPES = frozenset(
-    XSD + name
-    for name in (
-        "dateTime",
-        "dateTimeStamp",
-        "time",
-        "date",
-        "gYear",
-        "gYearMonth",
-        "gMonth",
-        "gDay",
-        "gMonthDay",
-    )
-)
-_BOOLEANS = {"true": "true", "1": "true", "false": "false", "0": "false"}
-_INTEGER = re.compile(r"([+-]?)(\d+)", re.ASCII)
-_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?", re.ASCII)
-_FLOATING = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|INF|inf)|NaN|nan", re.ASCII)
-"""A double's or a float's lexical form, or rdflib's spelling of infinity and NaN (``inf``, ``nan``)."""
-_SECONDS_FRACTION = re.compile(r"(:\d\d)\.(\d*?)0*(?=Z|[+-]\d\d:\d\d|\Z)", re.ASCII)
-_ZERO_ZONE = re.compile(r"[+-]00:00\Z", re.ASCII)
-
-
-def canonical_lexical(value: str, datatype: str) -> str:
-    """The canonical lexical form (XML Schema 1.1 Part 2) of a literal's value, for the datatypes
-    whose forms the engines write differently; any other literal's (and an ill-typed number's) as it is.
-
-    rdflib writes ``"1e3"^^xsd:double`` as ``1000.0`` and keeps ``"10.50"^^xsd:decimal``; pyoxigraph's
-    store writes them ``1000`` and ``10.5``: the same values, told apart only by the serialiser. So
-    results compare by this form on both sides: integers without sign or leading zeros, decimals
-    without superfluous zeros, doubles and floats as ``1.0E3`` (a float rounded to 32 bits first),
-    booleans as ``true``/``false``, dates and times with ``Z`` for a zero time zone and no trailing
-    zeros in the seconds."""
-    if datatype in INTEGER_TYPES:
-        match = _INTEGER.fullmatch(value)
-        if match:
-            digits = match[2].lstrip("0") or "0"
-            return ("-" if match[1] == "-" and digits != "0" else "") + digits
-    elif datatype == XSD + "decimal":
-        match = _DECIMAL.fullmatch(value)
-        if match and (match[2] or match[3]):
-            whole, fraction = match[2].lstrip("0") or "0", (match[3] or "").rstrip("0")
-            sign = "-" if match[1] == "-" and (whole != "0" or fraction) else ""
-            return sign + whole + ("." + fraction if fraction else "")
-    elif datatype in (XSD + "double", XSD + "float"):
-        if _FLOATING.fullmatch(value):
-            return _canonical_floating(float(value), single=datatype == XSD + "float")
-    elif datatype == XSD + "boolean":
-        return _BOOLEANS.get(value, value)
-    elif datatype in _TIME_TYPES:
-        value = _SECONDS_FRACTION.sub(lambda m: m[1] + ("." + m[2] if m[2] else ""), value)
-        return _ZERO_ZONE.sub("Z", value)
-    return value
-
-
-def _canonical_floating(number: float, single: bool) -> str:
-    """XML Schema 1.1's canonical form of a double (or of a float: ``single``): ``1.5E2``, ``0.0E0``,
-    ``-INF``, ``NaN``."""
-    if single:
-        try:
-            number = struct.unpack("f", struct.pack("f", number))[0]
-        except OverflowError:  # beyond a float's range: rounds to infinity
-            number = math.copysign(math.inf, number)
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "INF" if number > 0 else "-INF"
-    if number == 0:
-        return "-0.0E0" if math.copysign(1, number) < 0 else "0.0E0"
-    text = repr(number)  # the fewest digits that give the double back
-    if single:  # the fewest that give the float back (nine always do)
-        for places in range(9):
-            text = f"{number:.{places}e}"
-            if struct.unpack("f", struct.pack("f", float(text)))[0] == number:
-                break
-    sign, digits, exponent = Decimal(text).as_tuple()
-    shown = "".join(map(str, digits)).rstrip("0")
-    assert isinstance(exponent, int)  # a finite number's
-    power = exponent + len(digits) - 1
-    return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"
-
-
-def canonical_term(term: Term) -> Term:
-    """``term`` with its value in :func:`canonical_lexical` form and its language tag in lower case
-    (RDF 1.1: tags are compared so; pyoxigraph writes them so, rdflib as given): the one form in
-    which expected and actual results are compared, whichever engine or file each comes from."""
-    return _canonical_literal(term) if isinstance(term, ox.Literal) else term
-
-
-def _canonical_literal(literal: ox.Literal) -> ox.Literal:
-    if literal.language:
-        return ox.Literal(literal.value, language=literal.language.lower())
-    value = canonical_lexical(literal.value, literal.datatype.value if literal.datatype else XSD_STRING)
-    return literal if value == literal.value else ox.Literal(value, datatype=literal.datatype)
-
-
 def term_key(term: Term) -> tuple[str, str, str, str]:
-    """A comparable form of a term (:func:`canonical_term`): kind, value, datatype (xsd:string if
-    none), language."""
+    """A comparable form of a term (:func:`~bytedance_kg.rdf.lexical.canonical_term`): kind, value,
+    datatype (xsd:string if none), language."""
     if isinstance(term, ox.NamedNode):
         return ("uri", term.value, "", "")
     if isinstance(term, ox.BlankNode):
         return ("bnode", "", "", "")  # labels are arbitrary; compare blank nodes by position only
-    literal = _canonical_literal(term)
+    literal = canonical_literal(term)
     language = literal.language or ""
     datatype = "" if language else (literal.datatype.value if literal.datatype else XSD_STRING)
     return ("literal", literal.value, datatype, language)

@@ -17,10 +17,10 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from bytedance_kg.rdf.formats import results_format
+from bytedance_kg.rdf.lexical import XSD_STRING
 
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
 Solution = dict[str, Term]
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def json_binding(term: Term) -> dict[str, str]:
