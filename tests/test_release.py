@@ -228,13 +228,15 @@ def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:
 def test_a_blank_node_in_the_data_is_labelled_the_same_by_every_build_and_engine(tmp_path: Path) -> None:
     """A blank node of the data (the project's has none, a workspace's may) gets its RDFC-1.0 label
     in every file, the reified variant's included, where a triple term names it too: two builds,
-    and the reference engine's, give the same bytes (the parser's labels are new on every parse)."""
+    and the reference engine's, give the same bytes (the parser's labels are new on every parse).
+    One is a class, so VoID's class partitions meet it too."""
     scratch = copy_sources(tmp_path / "sources")
     edit_data(
         scratch,
         "    org:memberDuring when:during-flow-leadership ;\n    org:organization unit:flow ;\n",
         "    org:memberDuring when:during-flow-leadership ;\n"
         '    rdfs:seeAlso [ rdfs:label "an unnamed note"@en ] ;\n'
+        '    a [ rdfs:label "an unnamed class"@en ] ;\n'
         "    org:organization unit:flow ;\n",
     )
     dists = []
