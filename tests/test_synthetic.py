@@ -69,6 +69,35 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert f"`build` alone, without the saved queries: {alone:.1f})" in bench.render(rows)
 
 
+def test_bench_pipelines_take_turns_and_one_that_times_out_is_not_run_again(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """The runs of a size alternate between the pipelines, so a slow minute falls on all of them;
+    a pipeline that passed the time limit is left out from then on (at larger sizes: "not run")."""
+    from bytedance_kg.bench import build as bench
+    from bytedance_kg.project.paths import default_paths
+
+    order: list[tuple[str, int]] = []
+
+    def fake_measure(pipeline: str, paths, timeout: float):
+        order.append((pipeline, len(order)))
+        if pipeline == "naive" and sum(p == "naive" for p, _ in order) == 2:
+            return None  # its second run is too slow
+        return {"parse": 1.0, "queries": 0.5}, 2.0 if pipeline == "ours" else 1.5, 2**20
+
+    monkeypatch.setattr(bench, "measure", fake_measure)
+    monkeypatch.setattr(bench, "workspace", lambda source, folder, articles: default_paths())
+    rows = bench.run(default_paths(), [0, 6], repeats=3, timeout=1, progress=lambda _: None)
+    assert [p for p, _ in order] == [
+        *("ours", "naive", "parse", "ours", "naive", "parse", "ours", "parse"),  # the article
+        *("ours", "parse") * 3,  # 6 articles: naive gave up
+    ]
+    by = {(r["articles"], r["pipeline"]): r for r in rows}
+    assert by[0, "naive"]["completed"] and by[0, "naive"]["runs"] == 1
+    assert by[6, "naive"].get("skipped") and not by[6, "naive"]["completed"]
+    assert by[6, "ours"]["runs"] == 3 and by[6, "ours"]["build"] == pytest.approx(1.5)
+
+
 def test_endpoint_benchmark_smoke(built) -> None:
     """The endpoint comparison itself, briefly: the four servers (ours with and without its recent
     answers) start on 127.0.0.1, give answers of the same size to every saved query (run() raises

@@ -5,13 +5,13 @@ Pipelines, side by side on the same files:
 
 - ``ours``: ``build`` (every stage and every distribution), plus every saved query on pyoxigraph;
 - ``naive``: what one would write first: rdflib parse, owlrl's full OWL RL closure, pySHACL with
-  ``inference="owlrl"``, the saved queries through rdflib. Once it fails to finish within the time
-  limit it is not tried on larger sizes;
+  ``inference="owlrl"``, the saved queries through rdflib;
 - ``parse``: pyoxigraph merely parsing the same source files into a store, the baseline of the
   million-triple target.
 
-Figures are printed as tables (with per-stage growth exponents between sizes), saved as JSON,
-written into ``BENCHMARKS.md`` and drawn as a log-log plot.
+The pipelines take turns run by run; one that fails to finish within the time limit is not tried
+again, nor on larger sizes. Figures are printed as tables (with per-stage growth exponents between
+sizes), saved as JSON, written into ``BENCHMARKS.md`` and drawn as a log-log plot.
 """
 
 from __future__ import annotations
@@ -149,52 +149,54 @@ def workspace(
     return paths
 
 
-LARGE = 200_000
-"""Sizes above this many triples (the million-triple point) are measured once per pipeline: a run
-takes minutes there, and its spread is small next to the differences measured. The ~100k point is
-below it: one run there takes seconds, and a single run's spread moved a stage's growth exponent
-between 100k and 1M by 0.07 (issue 13's n log n bound is 1.08 there)."""
-
-
 def run(
     source: ProjectPaths, sizes: list[int], repeats: int, timeout: float, progress: Callable[[str], None]
 ) -> list[dict]:
+    """``repeats`` runs of each pipeline at each size, taking turns run by run (ours, naive, parse,
+    ours, ...): the machine is shared, and a slow minute then falls on every pipeline rather than
+    on one, so the ratios compare runs made side by side. The million-triple point is measured as
+    often as the others: its ratio to the bare parse is close to the target, and one run of each,
+    made a minute apart, moved it by more than the margin. A pipeline that does not finish within
+    ``timeout`` is not run again, at that size or a larger one."""
     rows = []
-    naive_gave_up = False
+    gave_up: set[str] = set()
     for articles in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             progress(f"generating {'the article' if not articles else f'{articles} synthetic articles'}")
             paths = workspace(source, Path(tmp), articles)
             triples = count_triples(paths)
-            large = triples > LARGE
-            for pipeline in PIPELINES:
-                row = {"articles": articles, "triples": triples, "pipeline": pipeline, "completed": False}
-                if pipeline == "naive" and naive_gave_up:
-                    row["skipped"] = True
-                    rows.append(row)
-                    continue
-                runs = []
-                for i in range(1 if large else repeats):
+            skipped = set(gave_up)
+            runs: dict[str, list[Run]] = {pipeline: [] for pipeline in PIPELINES}
+            for i in range(repeats):
+                for pipeline in PIPELINES:
+                    if pipeline in gave_up:
+                        continue
                     progress(f"{pipeline} on {describe_size(articles)} ({triples} triples), run {i + 1}")
                     outcome = measure(pipeline, paths, timeout)
                     if outcome is None:
-                        break
-                    runs.append(outcome)
-                if runs:
-                    stage_names = runs[0][0].keys()
-                    row.update(
-                        completed=True,
-                        runs=len(runs),
-                        stages={s: statistics.median(r[0][s] for r in runs) for s in stage_names},
-                        total=statistics.median(r[1] for r in runs),
-                        build=statistics.median(r[1] - r[0].get("queries", 0.0) for r in runs),
-                        peak_rss=max(r[2] for r in runs),
-                    )
-                elif pipeline == "naive":
-                    naive_gave_up = True
-                row["timeout"] = timeout
-                rows.append(row)
+                        gave_up.add(pipeline)
+                    else:
+                        runs[pipeline].append(outcome)
+            for pipeline, done in runs.items():
+                rows.append(_row(articles, triples, pipeline, done, timeout, pipeline in skipped))
     return rows
+
+
+def _row(articles: int, triples: int, pipeline: str, runs: list[Run], timeout: float, skipped: bool) -> dict:
+    """One pipeline at one size: the medians of its runs (a run that timed out is not among them)."""
+    row: dict = {"articles": articles, "triples": triples, "pipeline": pipeline, "completed": bool(runs)}
+    if skipped:
+        row["skipped"] = True
+    elif runs:
+        row.update(
+            runs=len(runs),
+            stages={s: statistics.median(r[0][s] for r in runs) for s in runs[0][0]},
+            total=statistics.median(r[1] for r in runs),
+            build=statistics.median(r[1] - r[0].get("queries", 0.0) for r in runs),
+            peak_rss=max(r[2] for r in runs),
+        )
+    row["timeout"] = timeout
+    return row
 
 
 def count_triples(paths: ProjectPaths) -> int:
