@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import cast
@@ -133,14 +132,15 @@ def _literal_text(body: bytes) -> str:
 
 class _Writer:
     """Keys and values of N-Triples tokens under one context (:class:`Context`): each distinct
-    node, predicate and kind of literal is worked out once, since the same ones come back on
-    every node of a large graph; the lines are never made into terms (at a million triples,
-    making and reading pyoxigraph terms was half of the JSON-LD's time)."""
+    node, predicate-and-IRI pair and kind of literal is worked out once, since the same ones come
+    back on every node of a large graph; the lines are never made into terms (at a million
+    triples, making and reading pyoxigraph terms was half of the JSON-LD's time)."""
 
     def __init__(self, context: Context) -> None:
         self.context = context
         self._nodes: dict[bytes, str] = {}
-        self._iri_entries: dict[tuple[bytes, bytes], tuple[str, object]] = {}
+        self.iri_entries: dict[bytes, tuple[str, object]] = {}
+        """A line's ``P O`` text, for an object that is not a literal → its key and value."""
         self._literal_kinds: dict[tuple[bytes, bytes], tuple[str, str, str]] = {}
 
     def node(self, token: bytes) -> str:
@@ -160,21 +160,26 @@ class _Writer:
             return self.context.compact(token[1:-1].decode())
         raise ValueError(f"not an N-Triples IRI or blank node: {token.decode(errors='replace')}")
 
-    def entry(self, predicate: bytes, obj: bytes) -> tuple[str, object, str | None]:
-        """The key, the compacted value, and (for a language map) the language."""
-        if not obj.startswith(b'"'):
-            known = self._iri_entries.get((predicate, obj))
-            if known is None:
-                iri, node = predicate[1:-1].decode(), self.node(obj)
-                terms = self.context
-                if iri in terms.iri_valued:
-                    known = terms.iri_valued[iri], node
-                else:
-                    known = terms.plain.get(iri) or terms.compact(iri), {"id": node}
-                self._iri_entries[(predicate, obj)] = known
-            return known[0], known[1], None
+    def iri_entry(self, rest: bytes, predicate: bytes, obj: bytes) -> tuple[str, object]:
+        """The key and value of an object that is a node (``rest`` is the line's ``P O``), remembered
+        under ``rest``: a type is ``type`` and the node's id, whatever the context says."""
+        if predicate == _TYPE_TOKEN:
+            known: tuple[str, object] = "type", self.node(obj)
+        else:
+            iri, node = predicate[1:-1].decode(), self.node(obj)
+            terms = self.context
+            if iri in terms.iri_valued:
+                known = terms.iri_valued[iri], node
+            else:
+                known = terms.plain.get(iri) or terms.compact(iri), {"id": node}
+        self.iri_entries[rest] = known
+        return known
+
+    def literal_entry(self, predicate: bytes, obj: bytes) -> tuple[str, object, str | None]:
+        """The key, the compacted value, and (for a language map) the language of a literal."""
         body, _, suffix = obj[1:].rpartition(b'"')
-        how, key, extra = self._literal_kind(predicate, suffix)
+        kind = self._literal_kinds.get((predicate, suffix))
+        how, key, extra = kind if kind is not None else self._literal_kind(predicate, suffix)
         text = _literal_text(body)
         if how == "text":
             return key, text, None
@@ -191,9 +196,6 @@ class _Writer:
         nothing) is written: ``text`` (the value alone), ``map`` (a language map's entry),
         ``language`` or ``typed`` (a value object), ``integer`` (a number if canonical, else typed);
         with the key and the language or compacted datatype."""
-        known = self._literal_kinds.get((predicate, suffix))
-        if known is not None:
-            return known
         terms, iri = self.context, predicate[1:-1].decode()
         plain = terms.plain.get(iri) or terms.compact(iri)
         if suffix.startswith(b"@"):
@@ -231,21 +233,32 @@ def _sort_key(value: object) -> str:
     return value if isinstance(value, str) else _ENCODE(value)
 
 
-def _node_object(subject: bytes, pairs: list[tuple[bytes, bytes]], writer: _Writer) -> dict:
-    """The node object of one subject from its (predicate, object) tokens: keys by
-    :meth:`_Writer.entry`, arrays sorted."""
-    values: dict[str, list] = defaultdict(list)
-    languages: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for predicate, obj in pairs:
-        if predicate == _TYPE_TOKEN and not obj.startswith(b'"'):
-            values["type"].append(writer.node(obj))
-            continue
-        key, value, language = writer.entry(predicate, obj)
-        if language is None:
-            values[key].append(value)
+def _node_object(subject: bytes, rests: list[bytes], writer: _Writer) -> dict:
+    """The node object of one subject from its lines' ``P O`` texts: keys and values by
+    :meth:`_Writer.iri_entry` (looked up whole, for an object that is a node: most of them) and
+    :meth:`_Writer.literal_entry`, arrays sorted."""
+    values: dict[str, list] = {}
+    languages: dict[str, dict[str, list[str]]] = {}
+    iri_entries = writer.iri_entries
+    for rest in rests:
+        known = iri_entries.get(rest)
+        if known is None:
+            predicate, obj = rest.split(b" ", 1)
+            if not obj.startswith(b'"'):
+                known = writer.iri_entry(rest, predicate, obj)
+            else:
+                key, value, language = writer.literal_entry(predicate, obj)
+                if language is not None:  # a language-tagged string in a language map
+                    languages.setdefault(key, {}).setdefault(language, []).append(cast(str, value))
+                    values.setdefault(key, [])
+                    continue
+                known = key, value
+        key, value = known
+        items = values.get(key)
+        if items is None:
+            values[key] = [value]
         else:
-            languages[key][language].append(cast(str, value))  # a language-tagged string
-            values.setdefault(key, [])
+            items.append(value)
     node: dict[str, object] = {"id": writer.subject(subject)}
     for key, items in values.items():
         if key in languages:
@@ -268,20 +281,20 @@ def node_objects(lines: Iterable[bytes], context: dict) -> Iterator[dict]:
     triples its dicts took gigabytes)."""
     writer = _Writer(Context.parse(context))
     subject = b""
-    pairs: list[tuple[bytes, bytes]] = []
+    rests: list[bytes] = []
     for line in lines:
         if not line.endswith(b" .\n"):  # a subject that is a triple term is refused as a node
             raise ValueError(
                 f"not an N-Triples line as pyoxigraph writes it: {line.decode(errors='replace')!r}"
             )
-        this, predicate, obj = line[:-3].split(b" ", 2)
+        this, rest = line[:-3].split(b" ", 1)
         if this != subject:
-            if pairs:
-                yield _node_object(subject, pairs, writer)
-            subject, pairs = this, []
-        pairs.append((predicate, obj))
-    if pairs:
-        yield _node_object(subject, pairs, writer)
+            if rests:
+                yield _node_object(subject, rests, writer)
+            subject, rests = this, []
+        rests.append(rest)
+    if rests:
+        yield _node_object(subject, rests, writer)
 
 
 def encoded_nodes(lines: Iterable[bytes], context: dict) -> Iterator[str]:

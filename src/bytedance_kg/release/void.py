@@ -57,8 +57,10 @@ class Statistics:
     instances: dict[Node, int] = field(default_factory=dict)
     """Class → how many distinct things are typed with it."""
     triples_by_property: Counter[Node] = field(default_factory=Counter)
-    iris: set[str] = field(default_factory=set)
-    """Every IRI the triples use, in any position."""
+    vocabulary_iris: set[str] = field(default_factory=set)
+    """Every IRI the triples use, in any position, but the project's own things' (under ``id/``):
+    where the vocabularies used are read from (a million local IRIs, looked through once for
+    each namespace, took half a second)."""
 
     @classmethod
     def of(cls, lines: Collection[bytes]) -> Statistics:
@@ -77,8 +79,12 @@ class Statistics:
             by_property[predicate] += 1
             if predicate == _TYPE:
                 instances[obj].add(subject)
-        iris = {t[1:-1].decode() for t in (*subjects, *objects, *by_property) if t.startswith(b"<")}
         local = f"<{ID}".encode()
+        iris = {
+            t[1:-1].decode()
+            for t in (*subjects, *objects, *by_property)
+            if t.startswith(b"<") and not t.startswith(local)
+        }
         return cls(
             triples=len(lines),
             subjects=len(subjects),
@@ -86,7 +92,7 @@ class Statistics:
             entities=sum(1 for t in subjects if t.startswith(local)),
             instances={_term(c): len(members) for c, members in instances.items()},
             triples_by_property=Counter({_term(p): n for p, n in by_property.items()}),
-            iris=iris,
+            vocabulary_iris=iris,
         )
 
 
@@ -292,7 +298,7 @@ def describe_dataset(
         g.add((part, VOID.triples, Literal(n)))
     namespaces = set(ALL_PREFIXES.values())
     for namespace in sorted(namespaces):
-        if not namespace.startswith(ID) and any(term.startswith(namespace) for term in stats.iris):
+        if not namespace.startswith(ID) and any(term.startswith(namespace) for term in stats.vocabulary_iris):
             g.add((d, VOID.vocabulary, URIRef(namespace)))
 
     _describe_parts(g, d, folder, graph_sizes, variant_sizes)
