@@ -14,6 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from bytedance_kg.build import BuildResult
@@ -22,13 +23,14 @@ from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.project.releasefiles import ASSERTED, FULL, IMPLIED, REIFIED
 from bytedance_kg.release import derived
 from bytedance_kg.release.derived import Derivation, DerivationFailed, Derivations
+from bytedance_kg.release.writer import GRAPH_BLOCKS, ReleaseFolder
 from tests.conftest import ROOT, copy_sources
 
 JOBS = [
-    Derivation(f"{FULL}.nq", f"{FULL}.trig", "trig"),
+    Derivation(f"{FULL}.nt", f"{FULL}.ttl", "turtle"),
     Derivation(f"{ASSERTED}.nt", f"{ASSERTED}.ttl", "turtle"),
     Derivation(f"{ASSERTED}.nt", f"{ASSERTED}.jsonld", "jsonld"),
-    Derivation(f"{IMPLIED}.nq", f"{IMPLIED}.trig", "trig"),
+    Derivation(f"{IMPLIED}.nq", f"{IMPLIED}.trig", "trig"),  # one graph: one block, the whole file
     Derivation(f"{REIFIED}.nt", f"{REIFIED}.ttl", "turtle"),
 ]
 
@@ -286,3 +288,66 @@ def test_helpers_are_in_a_process_group_of_their_own(tmp_path: Path) -> None:
         assert groups == {p.pid for p in derivations._processes}
     finally:
         derivations.close()
+
+
+@pytest.mark.parametrize("stem", [ASSERTED, FULL, IMPLIED])
+def test_a_joined_trig_file_is_pyoxigraphs_trig_of_its_nquads(
+    built: tuple[ProjectPaths, BuildResult], stem: str
+) -> None:
+    """The release's TriG, joined from blocks made a graph at a time (shared between variants,
+    the vocabularies' with blank nodes made per variant), is byte for byte what pyoxigraph writes
+    for the variant's N-Quads taken graph by graph in one go: no prefixes repeated, no graph lost
+    or out of order, the blank nodes' canonical labels those of the N-Quads."""
+    dist = built[0].dist
+    quads = list(ox.parse(path=str(dist / f"{stem}.nq"), format=ox.RdfFormat.N_QUADS))
+    quads.sort(key=lambda quad: str(quad.graph_name))  # stable: each graph keeps its lines' order
+    expected = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=derived.PREFIXES)
+    assert len({quad.graph_name for quad in quads}) >= (1 if stem == IMPLIED else 5)
+    assert (dist / f"{stem}.trig").read_bytes() == expected
+
+
+def _nquads(graph: str, count: int) -> list[bytes]:
+    return [f"<urn:s{i}> <urn:p> <urn:o{i}> <{graph}> .\n".encode() for i in range(count)]
+
+
+def test_a_graph_held_by_several_trig_files_is_serialised_once(tmp_path: Path) -> None:
+    """Two TriG files sharing a graph (by key) derive its block once; each file is its graphs'
+    blocks under one set of prefixes, a graph without triples left out; the blocks' scratch folder
+    is gone once the files are made, and only the two files are listed as written."""
+    derivations = Derivations(tmp_path, {}, helpers=0)
+    made: list[str] = []
+    derive = derived.derive
+
+    def counted(where: str, job: Derivation, context: dict) -> derived.Derived:
+        made.append(job.source)
+        return derive(where, job, context)
+
+    a, b, c = _nquads("urn:g:a", 3), _nquads("urn:g:b", 2), _nquads("urn:g:c", 4)
+    folder = ReleaseFolder(tmp_path, derivations)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(derived, "derive", counted)
+            folder.write_trig("one.trig", "one.nq", [("a", a), ("b", b), ("empty", [])])
+            folder.write_trig("two.trig", "two.nq", [("a", a), ("c", c)])
+            folder.wait()
+    finally:
+        derivations.close()
+    assert sorted(made) == sorted(f"{GRAPH_BLOCKS}/{key}.nq" for key in ("a", "b", "c", "empty"))
+    for name, lines in (("one.trig", a + b), ("two.trig", a + c)):
+        expected = ox.serialize(
+            ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS),
+            format=ox.RdfFormat.TRIG,
+            prefixes=derived.PREFIXES,
+        )
+        written = (tmp_path / name).read_bytes()
+        assert written == expected and written.count(b"@prefix rdf:") == 1
+        assert folder.digests[name] == hashlib.sha256(written).hexdigest()
+    assert not (tmp_path / GRAPH_BLOCKS).exists()
+    assert [p.name for p in folder.written] == ["one.trig", "two.trig"]
+
+
+def test_blocks_with_other_prefixes_are_not_joined(tmp_path: Path) -> None:
+    (tmp_path / "x.trig").write_bytes(b"@prefix a: <urn:a:> .\n<urn:g> {\n\ta:s a:p a:o .\n}\n")
+    (tmp_path / "y.trig").write_bytes(b"@prefix b: <urn:b:> .\n<urn:h> {\n\tb:s b:p b:o .\n}\n")
+    with pytest.raises(ValueError, match=r"y\.trig: its prefixes differ"):
+        derived.join_trig(tmp_path, ["x.trig", "y.trig"], "xy.trig")

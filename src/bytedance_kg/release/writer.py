@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from html import escape
@@ -53,7 +55,7 @@ from bytedance_kg.rdf.canonical import canonical_turtle
 from bytedance_kg.rdf.prefixes import with_used_prefixes
 from bytedance_kg.rdf.terms import Lines, canonical_lines, canonical_quads, serialized
 from bytedance_kg.rdf.triples import Triples
-from bytedance_kg.release.derived import Derivation, Derivations, Derived, Syntax
+from bytedance_kg.release.derived import Derivation, DerivationFailed, Derivations, Derived, Syntax, join_trig
 from bytedance_kg.release.reified import reifications
 from bytedance_kg.release.void import Statistics, describe_dataset
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -90,6 +92,11 @@ _LINES_AT_ONCE = 1 << 16
 """Lines joined for one write (some MB): few system calls, and memory that is used again."""
 
 
+GRAPH_BLOCKS = ".trig-graphs"
+"""The scratch folder, inside the release folder while it is written, of each named graph's
+N-Quads and TriG block (:meth:`ReleaseFolder.write_trig`); gone before the release is described."""
+
+
 class ReleaseFolder:
     """The folder a release is written into, hashing each file as it is written: ``SHA256SUMS`` and
     VoID's canonical hash then never read a file back (at a million triples, 1.8 GB). Files derived
@@ -101,7 +108,10 @@ class ReleaseFolder:
         self.digests: dict[str, str] = {}
         self.written: list[Path] = []
         self._derivations = derivations
-        self._pending: dict[str, Future[Derived]] = {}
+        self._pending: dict[str, Callable[[], str]] = {}
+        """Each file still being made, in the order asked for → what gives its SHA-256 once made."""
+        self._blocks: dict[str, Future[Derived]] = {}
+        """Each named graph's TriG block being made, by key (:meth:`write_trig`)."""
 
     def write(self, name: str, text: str | bytes) -> Path:
         return self.write_lines(name, [text.encode("utf-8") if isinstance(text, str) else text])
@@ -112,28 +122,69 @@ class ReleaseFolder:
         joined into one object (at a million triples, half a GB each, which cost as much in fresh
         memory pages as in copying)."""
         path = self.path / name
-        with said_as_write_error(name), DurableFile(path) as out:
-            for start in range(0, len(lines), _LINES_AT_ONCE):
-                out.write(b"".join(lines[start : start + _LINES_AT_ONCE]))
-            self.digests[name] = out.close()
+        self.digests[name] = _write_lines(path, lines, name)
         self.written.append(path)
         return path
 
     def derive(self, source: str, target: str, syntax: Syntax) -> None:
         """Have ``target`` made from ``source``, a file written before (:func:`~.derived.derive`)."""
-        self._pending[target] = self._derivations.submit(Derivation(source, target, syntax))
+        future = self._derivations.submit(Derivation(source, target, syntax))
+        self._pending[target] = lambda: self._derivations.result(future)
         self.written.append(self.path / target)
 
+    def write_trig(self, target: str, source: str, graphs: list[tuple[str, list[bytes]]]) -> None:
+        """Have ``target`` made, the TriG of the N-Quads file ``source``, whose named graphs are
+        ``graphs`` in their order: each a key and its sorted N-Quads lines. A graph's block is
+        derived once per key, from its lines written under :data:`GRAPH_BLOCKS` (a graph with the
+        same lines in several variants has one key), and the file is joined from the blocks
+        (:func:`~.derived.join_trig`) once they are made."""
+        keys = []
+        for key, lines in graphs:
+            if key not in self._blocks:
+                (self.path / GRAPH_BLOCKS).mkdir(exist_ok=True)
+                block = f"{GRAPH_BLOCKS}/{key}"
+                _write_lines(self.path / f"{block}.nq", lines, target)
+                self._blocks[key] = self._derivations.submit(
+                    Derivation(f"{block}.nq", f"{block}.trig", "trig")
+                )
+            keys.append(key)
+        self._pending[target] = lambda: self._join_trig(target, source, keys)
+        self.written.append(self.path / target)
+
+    def _join_trig(self, target: str, source: str, keys: list[str]) -> str:
+        """``target`` joined from its graphs' blocks; a block that could not be made fails it."""
+        for key in keys:
+            try:
+                self._derivations.result(self._blocks[key])
+            except DerivationFailed as failed:
+                raise DerivationFailed(f"{target}: could not be made from {source}: {failed.why}") from None
+        try:
+            with said_as_write_error(target):
+                return join_trig(self.path, [f"{GRAPH_BLOCKS}/{key}.trig" for key in keys], target)
+        except ValueError as error:
+            raise DerivationFailed(f"{target}: could not be made from {source}: {error}") from None
+
     def wait(self) -> None:
-        """Wait until every derived file is written (raises what a derivation raised)."""
-        for name, future in self._pending.items():
-            self.digests[name] = self._derivations.result(future)
+        """Wait until every derived file is written (raises what a derivation raised), in the order
+        they were asked for; then the graphs' blocks are let go."""
+        for name, digest in self._pending.items():
+            self.digests[name] = digest()
         self._pending.clear()
+        self._blocks.clear()
+        shutil.rmtree(self.path / GRAPH_BLOCKS, ignore_errors=True)
 
     def write_checksums(self) -> Path:
         """``SHA256SUMS`` in the format ``sha256sum -c`` reads, for every file written before it."""
         self.wait()
         return self.write(CHECKSUMS_FILE, "".join(f"{self.digests[n]}  {n}\n" for n in sorted(self.digests)))
+
+
+def _write_lines(path: Path, lines: list[bytes], name: str) -> str:
+    """``lines`` into a new file at ``path``, some at a time; its SHA-256 (an error names ``name``)."""
+    with said_as_write_error(name), DurableFile(path) as out:
+        for start in range(0, len(lines), _LINES_AT_ONCE):
+            out.write(b"".join(lines[start : start + _LINES_AT_ONCE]))
+        return out.close()
 
 
 def as_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
@@ -163,6 +214,17 @@ class GraphLines:
         return cls({name: lines.in_graph(str(GRAPH[name])) for name, lines in triples.items()}, triples)
 
 
+def _graph_lines(stem: str, name: str, graph: Lines, variant_lines: list[bytes]) -> tuple[str, list[bytes]]:
+    """The key and the lines of the named graph ``name`` in the canonical N-Quads of the variant
+    ``stem``: its own lines, the same in every variant, if none names a blank node; else those the
+    canonical form relabelled along with the variant's other blank nodes (a blank node's canonical
+    label depends on every quad that names one), found by their graph and keyed by the variant."""
+    if not graph.blank:
+        return name, graph.lines
+    suffix = f" <{GRAPH[name]}> .\n".encode()
+    return f"{stem}.{name}", [line for line in variant_lines if line.endswith(suffix)]
+
+
 def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines) -> int:
     """All syntaxes of one variant, and how many triples its one-graph files hold.
 
@@ -175,7 +237,13 @@ def write_variant(folder: ReleaseFolder, variant: Variant, lines: GraphLines) ->
     stem = variant.stem
     quad_lines = canonical_lines((lines.quads[name] for name in variant.graphs), distinct=True)
     folder.write_lines(f"{stem}.nq", quad_lines)
-    folder.derive(f"{stem}.nq", f"{stem}.trig", "trig")
+    # TriG's blocks come in the order of the graphs' N-Quads tokens
+    graphs = sorted(variant.graphs, key=lambda name: f"<{GRAPH[name]}>")
+    folder.write_trig(
+        f"{stem}.trig",
+        f"{stem}.nq",
+        [_graph_lines(stem, name, lines.quads[name], quad_lines) for name in graphs],
+    )
     del quad_lines
     triple_lines = canonical_lines(lines.triples[name] for name in variant.merged)
     folder.write_lines(f"{stem}.nt", triple_lines)
