@@ -187,8 +187,12 @@ class _Writer:
             return key, text, extra
         if how == "language":
             return key, {"@value": text, "@language": extra}, None
-        if how == "integer" and _CANONICAL_INTEGER.fullmatch(text):
-            return key, int(text), None  # a JSON number reads back as this very xsd:integer
+        if how == "integer" and _CANONICAL_INTEGER.fullmatch(text) and len(text.lstrip("-")) <= 21:
+            number = int(text)
+            # a JSON number reads back as this very xsd:integer below 10^21; from there JSON-LD
+            # reads it as an xsd:double (JSON-LD 1.1, "Data Round Tripping"), so it stays typed
+            if abs(number) < 10**21:
+                return key, number, None
         return key, {"@value": text, "@type": extra}, None
 
     def _literal_kind(self, predicate: bytes, suffix: bytes) -> tuple[str, str, str]:
