@@ -315,6 +315,20 @@ def test_an_ask_query_in_a_format_without_true_or_false_exits_2(fmt: str) -> Non
     assert "an ASK query gives true or false: use --format table, json or xml" in result.stderr
 
 
+def test_an_answer_xml_cannot_carry_is_refused_in_xml_and_given_in_json(tmp_path: Path) -> None:
+    """XML 1.0 has no way to write U+0001, not even escaped: the command line refuses the XML, as
+    the endpoint does (406), rather than write a document no XML parser reads."""
+    query = tmp_path / "control.rq"
+    query.write_text('SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }')
+    refused = run("query", str(query), "--format", "xml")
+    assert refused.returncode == 2 and refused.stdout == "" and "Traceback" not in refused.stderr
+    assert "XML 1.0 cannot carry: use --format json" in refused.stderr
+    given = run("query", str(query), "--format", "json")
+    assert (
+        given.returncode == 0 and json.loads(given.stdout)["results"]["bindings"][0]["x"]["value"] == "a\x01b"
+    )
+
+
 def test_describe_marks_what_the_article_only_implies() -> None:
     result = run("describe", "zhu-wenjia")
     assert result.returncode == 0, result.stderr

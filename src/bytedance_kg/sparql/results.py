@@ -9,6 +9,7 @@ command line and the expected-results files use the same writers on whole result
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
@@ -18,6 +19,18 @@ import pyoxigraph as ox
 
 from bytedance_kg.rdf.formats import results_format
 from bytedance_kg.rdf.lexical import XSD_STRING
+
+NOT_IN_XML = "\x00-\x08\x0b\x0c\x0e-\x1f"
+"""The characters (a regular expression's class) no XML 1.0 document can hold, not even escaped; a
+literal may hold them, so an answer that has one is refused in XML, on the endpoint and on the
+command line, rather than written as a document no XML parser reads."""
+_NOT_IN_XML = re.compile(f"[{NOT_IN_XML}]")
+
+
+def xml_can_carry(text: str) -> bool:
+    """Whether ``text`` holds no character XML 1.0 refuses (:data:`NOT_IN_XML`)."""
+    return _NOT_IN_XML.search(text) is None
+
 
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
 Solution = dict[str, Term]
