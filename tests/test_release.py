@@ -239,6 +239,11 @@ def test_a_blank_node_in_the_data_is_labelled_the_same_by_every_build_and_engine
         '    a [ rdfs:label "an unnamed class"@en ] ;\n'
         "    org:organization unit:flow ;\n",
     )
+    edit_data(  # under an implied record: the blank node goes to the implied graph, whole
+        scratch,
+        '    kg:roleWording "Xiang Liang’s team" ;\n',
+        '    kg:roleWording "Xiang Liang’s team" ;\n    rdfs:seeAlso [ rdfs:label "an implied note"@en ] ;\n',
+    )
     dists = []
     for number, engine_name in enumerate(("fast", "fast", "reference")):
         # a folder of its own: a build deletes the other releases beside its dist
@@ -249,6 +254,13 @@ def test_a_blank_node_in_the_data_is_labelled_the_same_by_every_build_and_engine
     assert re.search(r"rdf-schema#seeAlso> _:c14n\d+ \)>> \.$", reified, re.MULTILINE), (
         "a triple term names it"
     )
+    nquads = (dists[0] / "bytedance-kg.nq").read_text(encoding="utf-8").splitlines()
+    note = [
+        line
+        for line in nquads
+        if '"an implied note"' in line or ("xiang-liang-head" in line and "seeAlso" in line)
+    ]
+    assert len(note) == 2 and all(line.endswith("/graph/implied> .") for line in note), note
     for dist in dists[1:]:
         for name in ALL_FILES:
             assert (dist / name).read_bytes() == (dists[0] / name).read_bytes(), name

@@ -91,6 +91,30 @@ def test_the_evidence_split_leaves_a_literal_where_a_node_belongs_to_the_shapes(
     assert len(routed.implied) == len(data) and len(routed.stated) == 0
 
 
+def _blank_nodes(triples: Triples) -> set[ox.BlankNode]:
+    return {n for t in triples for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)}
+
+
+def test_a_blank_node_goes_whole_with_the_facts_that_name_it() -> None:
+    """A blank node that only implied triples name goes to the implied graph with what it says,
+    nested ones too; one named from both graphs is a problem naming both triples (a blank node is
+    local to its graph's file: loaded apart, the two graphs would hold two nodes)."""
+    kg = "https://w3id.org/bytedance-kg/ontology#"
+    text = (
+        f"<{EX}m> <{kg}evidence> <{kg}implied> ;"
+        f' <{EX}see> [ <{EX}label> "implied" ; <{EX}part> [ <{EX}n> 1 ] ] .\n'
+        f'<{EX}s> <{kg}evidence> <{kg}stated> ; <{EX}see> [ <{EX}label> "stated" ] .\n'
+    )
+    routed = split(Triples(q.triple for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)))
+    assert len(routed.implied) == 5 and len(routed.stated) == 3 and routed.spanning == []
+    assert len(_blank_nodes(routed.implied)) == 2 and len(_blank_nodes(routed.stated)) == 1
+    assert not _blank_nodes(routed.implied) & _blank_nodes(routed.stated)
+    shared = text + f"<{EX}m> <{EX}also> _:shared .\n<{EX}s> <{EX}also> _:shared .\n"
+    routed = split(Triples(q.triple for q in ox.parse(shared.encode(), format=ox.RdfFormat.TURTLE)))
+    assert len(routed.spanning) == 1 and "give it an IRI" in routed.spanning[0]
+    assert f"<{EX}s> <{EX}also>" in routed.spanning[0] and f"<{EX}m> <{EX}also>" in routed.spanning[0]
+
+
 def test_fill_keeps_blank_node_labels_and_loads_every_line_into_its_graph() -> None:
     """The lines that may name a blank node (``_:`` anywhere, a literal's included) are found
     without walking the lines, and go in as terms; the rest through the bulk loader."""

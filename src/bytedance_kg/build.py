@@ -199,7 +199,7 @@ def _check_sources(
         report.quote_problems = [str(p) for p in verify_quotes(quoted, articles)]
     with _timed(timings, "reason", progress):
         reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
-        report.reasoning_problems = reasoned.problems + sources.shared_triples()
+        report.reasoning_problems = reasoned.problems + sources.shared_triples() + sources.evidence().spanning
     with _timed(timings, "answers", progress):
         if answers:
             graphs = sources.release_graphs(reasoned.inferred)

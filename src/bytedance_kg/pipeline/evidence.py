@@ -12,7 +12,7 @@ Wikidata keeps its "truthy" direct claims apart from the full statements:
   the plain triple an implied ``kg:Statement`` reifies, the ``org:headOf``/``org:memberOf``
   shortcuts of an implied membership (unless a stated record backs the same shortcut), every triple
   that points at an implied record (an event whose time is only read from context), and the time
-  entities that only implied triples use.
+  entities and blank nodes that only implied triples use. A blank node named by both is an error.
 
 A consumer leaves implied facts out by querying the default graph, and lists them with one query
 over ``graph/implied`` (or the ``bytedance-kg-implied`` files).
@@ -59,6 +59,8 @@ class Split:
     """The data's index the split was made with, kept for the RDF 1.2 variant's reifications,
     which join the same records (a second index of a million triples cost about a second of the
     write stage; keeping this one raised the build's peak by about 150 MiB)."""
+    spanning: list[str]
+    """A problem for each blank node the split would leave in both graphs (:func:`_spanning`)."""
 
 
 def _shortcuts(index: Index, record: Term) -> set[ox.Triple]:
@@ -67,6 +69,41 @@ def _shortcuts(index: Index, record: Term) -> set[ox.Triple]:
         return set()  # a missing or literal member is the shapes' to report
     candidates = (ox.Triple(member, p, organisation) for p in SHORTCUTS)
     return {t for t in candidates if t in index}
+
+
+def _carry(index: Index, implied: set[ox.Triple]) -> None:
+    """Add to ``implied`` what a node says that only implied triples refer to, and so on down its
+    parts: a time entity's (an event's time read from context needs no stated time), and a blank
+    node's (``[ rdfs:label "..." ]`` under an implied record), which a named graph cannot share
+    with another: each graph is published, and loaded, on its own."""
+    pending = {t.object for t in implied}
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, ox.BlankNode) and not index.types(node) & TIME_TYPES:
+            continue
+        if all(t in implied for t in index.incoming.get(node, ())):
+            for triple in index.outgoing.get(node, ()):
+                if triple not in implied:
+                    implied.add(triple)
+                    pending.add(triple.object)
+
+
+def _spanning(index: Index, implied: set[ox.Triple]) -> list[str]:
+    """A problem for each blank node that would be in both graphs (a stated and an implied triple
+    name it), naming one of each: a blank node is local to its graph's file, so a consumer who
+    loads both would find two. Such a node needs an IRI."""
+    problems = []
+    nodes = {n for t in implied for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)}
+    for node in sorted(nodes, key=str):
+        naming = [*index.incoming.get(node, ()), *index.outgoing.get(node, ())]
+        stated = next((t for t in naming if t not in implied), None)
+        if stated is not None:
+            one = next(t for t in naming if t in implied)
+            problems.append(
+                f"a blank node is named both by what the article states ({stated}) and by what it "
+                f"only implies ({one}): a graph's blank node cannot be shared with another, give it an IRI"
+            )
+    return problems
 
 
 def split(data: Triples) -> Split:
@@ -90,23 +127,14 @@ def split(data: Triples) -> Split:
     for record in implied_records:
         implied.update(index.incoming.get(record, ()))
     implied -= {t for record in stated_records for t in _shortcuts(index, record)}
-    # time entities that only implied triples refer to go with them (and so on, down their parts)
-    changed = True
-    while changed:
-        changed = False
-        for node in {t.object for t in implied}:
-            if not index.types(node) & TIME_TYPES:
-                continue
-            outgoing = set(index.outgoing.get(node, ()))
-            if not outgoing <= implied and set(index.incoming.get(node, ())) <= implied:
-                implied |= outgoing
-                changed = True
+    _carry(index, implied)
+    spanning = _spanning(index, implied)
     # one membership test a triple, then each share taken in the data's order by C loops
     flags = list(map(implied.__contains__, data))
     kept = list(map(not_, flags))
     stated, implied_share = list(compress(data, kept)), list(compress(data, flags))
     if not data.has_lines:
-        return Split(Triples(stated, distinct=True), Triples(implied_share, distinct=True), index)
+        return Split(Triples(stated, distinct=True), Triples(implied_share, distinct=True), index, spanning)
     # the data's lines are made (the build's stores are filled from them): each share takes its
     # own, which the writers would otherwise serialise again (0.5 s at a million triples)
     lines = data.lines()
@@ -114,4 +142,5 @@ def split(data: Triples) -> Split:
         Triples.with_lines(stated, list(compress(lines, kept)), data.written_here),
         Triples.with_lines(implied_share, list(compress(lines, flags)), data.written_here),
         index,
+        spanning,
     )
