@@ -296,7 +296,8 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
         text = serialise(outcome, SOLUTION_FORMATS[fmt])
         if fmt == "xml" and not xml_can_carry(text):  # as the endpoint refuses it (406)
             raise UsageError(
-                "the answer holds a control character, which XML 1.0 cannot carry: use --format json"
+                "the answer holds a character (a control character, U+FFFE or U+FFFF) that XML 1.0 cannot "
+                "carry: use --format json"
             )
         return text
     raise UsageError(f"{_an(query.form)} query gives solutions: use --format table, csv, tsv, json or xml")

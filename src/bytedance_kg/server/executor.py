@@ -54,7 +54,7 @@ from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.answers import AnswerCache, answer_key
 from bytedance_kg.server.operation import GRAPH_FORMATS, ProtocolRequest, Refused, prepare
 from bytedance_kg.sparql.querying import engine_error
-from bytedance_kg.sparql.results import NOT_IN_XML, WRITERS, Cut, write_limited
+from bytedance_kg.sparql.results import WRITERS, Cut, write_limited, xml_can_carry
 from bytedance_kg.system.sandbox import Confinement, forbid_network
 from bytedance_kg.system.stack import with_engine_stack
 
@@ -338,8 +338,6 @@ def _solutions_within(
     return fitted, "bytes"
 
 
-_NOT_IN_XML = re.compile(f"[{NOT_IN_XML}]".encode())
-"""An answer that has one of these is refused in XML (406)."""
 XML_ANSWERS = (results_format("xml").media_type, syntax("rdfxml").media_type)
 JSON_ANSWERS = (results_format("json").media_type, syntax("jsonld").media_type)
 """What to ask for instead of each of :data:`XML_ANSWERS` (results, graphs)."""
@@ -393,10 +391,12 @@ def execute(
             triples, truncated = triples[:max_rows], "rows"
         body, over = _triples_within(triples, media_type, max_bytes)
         truncated = "bytes" if over else truncated
-    if media_type in XML_ANSWERS and _NOT_IN_XML.search(body):
+    if media_type in XML_ANSWERS and not xml_can_carry(body.decode("utf-8")):
         instead = JSON_ANSWERS[XML_ANSWERS.index(media_type)]
         raise Refused(
-            406, f"the answer holds a control character, which XML 1.0 cannot carry: ask for {instead}"
+            406,
+            "the answer holds a character (a control character, U+FFFE or U+FFFF) that XML 1.0 "
+            f"cannot carry: ask for {instead}",
         )
     if len(body) <= INLINE_BYTES:
         return Answer(

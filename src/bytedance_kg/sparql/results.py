@@ -20,10 +20,12 @@ import pyoxigraph as ox
 from bytedance_kg.rdf.formats import results_format
 from bytedance_kg.rdf.lexical import XSD_STRING
 
-NOT_IN_XML = "\x00-\x08\x0b\x0c\x0e-\x1f"
-"""The characters (a regular expression's class) no XML 1.0 document can hold, not even escaped; a
-literal may hold them, so an answer that has one is refused in XML, on the endpoint and on the
-command line, rather than written as a document no XML parser reads."""
+NOT_IN_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+"""The characters (a regular expression's class) no XML 1.0 document can hold, not even escaped (its
+``Char`` production: the control characters but tab, line feed and carriage return, and U+FFFE
+and U+FFFF; a surrogate cannot be in a Python string read from UTF-8); a literal may hold them, so
+an answer that has one is refused in XML, on the endpoint and on the command line, rather than
+written as a document no XML parser reads."""
 _NOT_IN_XML = re.compile(f"[{NOT_IN_XML}]")
 
 
