@@ -33,7 +33,9 @@ TURTLE = """
     schema:founder "not an IRI" ;                       # a literal under an IRI-valued term
     oa:start "5"^^xsd:integer ;                         # a canonical integer: a JSON number
     oa:end "07"^^xsd:integer , "7"^^xsd:nonNegativeInteger ;   # not canonical, another datatype
-    schema:position "1000000000000000000000"^^xsd:integer ;   # from 10^21 a JSON number is a double
+    schema:position "9007199254740992"^^xsd:integer ;   # 2^53: a JSON number a double cannot hold
+    schema:size "9007199254740991"^^xsd:integer ;       # 2^53 - 1: one it can
+    schema:height "1000000000000000000000"^^xsd:integer ;   # from 10^21 JSON-LD reads a double
     schema:observationDate "2025-01-01"^^xsd:date ;     # the term's datatype
     kg:evidence _:b .
 _:b rdfs:label "blank"@en ;
@@ -51,7 +53,9 @@ def test_every_kind_of_value_round_trips_through_pyld() -> None:
     assert person["start"] == 5 and person["observationDate"] == "2025-01-01" and person["name"] == "Ay"
     assert person["type"] == ["kg:Person", "schema:Person"]
     assert {"@value": "07", "@type": "xsd:integer"} in person["end"]
-    assert person["schema:position"] == {"@value": "1000000000000000000000", "@type": "xsd:integer"}
+    assert person["schema:position"] == {"@value": "9007199254740992", "@type": "xsd:integer"}
+    assert person["schema:height"] == {"@value": "1000000000000000000000", "@type": "xsd:integer"}
+    assert person["schema:size"] == 9007199254740991
     back = Graph().parse(
         data=jsonld.to_rdf(json.loads(json.dumps(document)), {"format": "application/n-quads"}), format="nt"
     )

@@ -24,6 +24,8 @@ from bytedance_kg.rdf.lexical import XSD_INTEGER, XSD_STRING
 from bytedance_kg.rdf.terms import serialized
 
 _CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_SAFE_INTEGER = 2**53 - 1
+"""The largest integer a JSON reader that holds numbers as doubles reads exactly."""
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _GENERAL_DELIMITERS = ("/", "#", ":", "?", "[", "]", "@")
 _STEM = re.compile(r".*[/#:?\[\]@](?=.)", re.DOTALL)
@@ -187,11 +189,12 @@ class _Writer:
             return key, text, extra
         if how == "language":
             return key, {"@value": text, "@language": extra}, None
-        if how == "integer" and _CANONICAL_INTEGER.fullmatch(text) and len(text.lstrip("-")) <= 21:
+        if how == "integer" and _CANONICAL_INTEGER.fullmatch(text) and len(text.lstrip("-")) <= 16:
             number = int(text)
-            # a JSON number reads back as this very xsd:integer below 10^21; from there JSON-LD
-            # reads it as an xsd:double (JSON-LD 1.1, "Data Round Tripping"), so it stays typed
-            if abs(number) < 10**21:
+            # a JSON number reads back as this very xsd:integer where every JSON reader holds it
+            # exactly: JSON-LD reads one of 10^21 or more as an xsd:double, and many readers
+            # (JavaScript's, pyoxigraph's) hold a number as a double, exact only up to 2^53
+            if abs(number) <= _SAFE_INTEGER:
                 return key, number, None
         return key, {"@value": text, "@type": extra}, None
 
