@@ -12,6 +12,7 @@ from rdflib import Graph
 from bytedance_kg.pipeline.engines import engine
 from bytedance_kg.pipeline.evidence import split
 from bytedance_kg.pipeline.sources import query_store
+from bytedance_kg.project.errors import InputError
 from bytedance_kg.query.store import graphs_of_nquads
 from bytedance_kg.rdf.parsing import parse_file
 from bytedance_kg.rdf.triples import Index, Triples, fill
@@ -71,6 +72,52 @@ def test_typed_literals_take_the_normal_form_both_engines_see(tmp_path: Path, so
     reference = engine("reference").reason(sources.terminology(), triples)
     assert set(fast.inferred) == set(reference.inferred)
     assert fast.asserted_size == reference.asserted_size
+
+
+def test_a_double_past_its_range_or_not_a_number_takes_xsds_form(tmp_path: Path) -> None:
+    """rdflib's normal forms of a double's special values are Python's (``nan``, ``inf``), which
+    are not XSD lexical forms: the pipeline takes XSD's."""
+    path = tmp_path / "data.ttl"
+    path.write_text(
+        f'<{EX}a> <{EX}d> "NaN"^^<{XSD}double> , "1e400"^^<{XSD}double> , "-INF"^^<{XSD}float> , 1.5e0 .\n',
+        encoding="utf-8",
+    )
+    triples, _ = parse_file(path)
+    assert sorted(t.object.value for t in triples) == ["-INF", "1.5", "INF", "NaN"]
+
+
+@pytest.mark.parametrize(
+    ("written", "datatype"),
+    [
+        ("9223372036854775808", "long"),  # 2^63
+        ("-9223372036854775809", "long"),
+        ("18446744073709551616", "unsignedLong"),  # 2^64
+        ("-1", "unsignedShort"),
+        ("yes", "boolean"),  # rdflib reads it as false, with a warning of its own
+        ("TRUE", "boolean"),
+    ],
+)
+def test_an_ill_typed_literal_is_named_as_written_at_its_place(
+    tmp_path: Path, written: str, datatype: str, recwarn: pytest.WarningsRecorder
+) -> None:
+    path = tmp_path / "data.ttl"
+    path.write_text(f'<{EX}a> <{EX}b> <{EX}c> .\n<{EX}a> <{EX}n> "{written}"^^<{XSD}{datatype}> .\n')
+    with pytest.raises(InputError) as raised:
+        parse_file(path)
+    column = len(f"<{EX}a> <{EX}n> ") + 1
+    assert str(raised.value) == (
+        f'{path}:2:{column}: invalid lexical form "{written}" for datatype <{XSD}{datatype}>'
+    )
+    assert not [w for w in recwarn if "rdflib" in str(w.filename)]
+
+
+def test_integers_at_the_ends_of_their_range_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "data.ttl"
+    path.write_text(
+        f'<{EX}a> <{EX}n> "9223372036854775807"^^<{XSD}long> , "-9223372036854775808"^^<{XSD}long> , '
+        f'"18446744073709551615"^^<{XSD}unsignedLong> , "0"^^<{XSD}unsignedByte> .\n'
+    )
+    assert len(parse_file(path)[0]) == 4
 
 
 def test_the_evidence_split_leaves_a_literal_where_a_node_belongs_to_the_shapes() -> None:

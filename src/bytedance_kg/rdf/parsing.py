@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import stat
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple, cast
@@ -39,12 +40,38 @@ _GREGORIAN = {
 }
 
 
+# rdflib reads every integer type as a Python int, but checks the range of only some of them.
+_RANGES = {
+    XSD.long: (-(2**63), 2**63 - 1),
+    XSD.int: (-(2**31), 2**31 - 1),
+    XSD.short: (-(2**15), 2**15 - 1),
+    XSD.byte: (-(2**7), 2**7 - 1),
+    XSD.unsignedLong: (0, 2**64 - 1),
+    XSD.unsignedInt: (0, 2**32 - 1),
+    XSD.unsignedShort: (0, 2**16 - 1),
+    XSD.unsignedByte: (0, 2**8 - 1),
+}
+_NOT_A_NUMBER = {"nan": "NaN", "inf": "INF", "-inf": "-INF"}
+"""rdflib's normal forms of a double's or a float's special values (Python's), and XSD's: the
+release writes XSD's (``1e400``, past a double's range, is ``INF``)."""
+
+
 def ill_typed(literal: Literal) -> bool:
     """True when the literal's lexical form is not valid for its datatype."""
     pattern = _GREGORIAN.get(literal.datatype) if literal.datatype is not None else None
     if pattern is not None:
         return not pattern.match(str(literal))
+    bounds = _RANGES.get(literal.datatype) if literal.datatype is not None else None
+    if bounds is not None and isinstance(literal.value, int):
+        return not bounds[0] <= literal.value <= bounds[1]
     return bool(getattr(literal, "ill_typed", False))
+
+
+def _normal_form(literal: Literal) -> str:
+    """The lexical form the pipeline takes for a valid typed literal: rdflib's normal form, but
+    XSD's for a double's or a float's special values (rdflib's ``nan`` and ``inf`` are not)."""
+    text = str(literal)
+    return _NOT_A_NUMBER.get(text, text) if literal.datatype in (XSD.double, XSD.float) else text
 
 
 def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
@@ -181,18 +208,24 @@ def checked_literals(path: Path, data: bytes, triples: Iterable[ox.Triple]) -> d
     level = term_log.level
     term_log.setLevel(logging.CRITICAL)  # rdflib warns of each ill-typed literal; reported below, once
     try:
-        converted = {literal: cast(Literal, from_ox(literal)) for literal in typed}
-        bad = sorted((literal for literal in converted.values() if ill_typed(literal)), key=str)
+        with warnings.catch_warnings():  # and of a boolean it reads as false ("yes"), as a warning
+            warnings.simplefilter("ignore")
+            converted = {literal: cast(Literal, from_ox(literal)) for literal in typed}
+        # the value as written is named, and found in the file: rdflib's reading of it may differ
+        bad = sorted((literal for literal, read in converted.items() if ill_typed(read)), key=str)
     finally:
         term_log.setLevel(level)
     if bad:
         obj = bad[0]
-        line, column = _locate(data.decode("utf-8"), f'"{obj}"')
-        raise InputError(path, f'invalid lexical form "{obj}" for datatype <{obj.datatype}>', line, column)
+        line, column = _locate(data.decode("utf-8"), f'"{obj.value}"')
+        raise InputError(
+            path, f'invalid lexical form "{obj.value}" for datatype <{obj.datatype.value}>', line, column
+        )
+    normal = {literal: _normal_form(read) for literal, read in converted.items()}
     return {
-        literal: ox.Literal(str(normal), datatype=literal.datatype)
-        for literal, normal in converted.items()
-        if str(normal) != literal.value
+        literal: ox.Literal(text, datatype=literal.datatype)
+        for literal, text in normal.items()
+        if text != literal.value
     }
 
 
