@@ -295,3 +295,14 @@ def test_the_shapes_iri_dereferences(client: httpx.Client) -> None:
     }
     assert len(shapes) >= 10
     assert client.get("/shapes", headers={"Accept": "application/ld+json"}).status_code == 406
+
+
+def test_a_relative_iri_resolves_against_the_dataset_base(client: httpx.Client) -> None:
+    """As on the command line (test_cli): the same text gives the same answer in both places."""
+    query = "SELECT ?x WHERE { BIND(<id/person/zhu-jun> AS ?x) }"
+    response = client.get(
+        "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200, response.text
+    value = response.json()["results"]["bindings"][0]["x"]["value"]
+    assert value == "https://w3id.org/bytedance-kg/id/person/zhu-jun"

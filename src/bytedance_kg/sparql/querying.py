@@ -20,7 +20,7 @@ import rdflib
 from rdflib.query import ResultRow
 
 from bytedance_kg.project.errors import InputError, UsageError
-from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE
 from bytedance_kg.rdf.lexical import XSD_INTEGER, XSD_STRING, canonical_literal
 from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -201,13 +201,16 @@ def run_query(
     origin: str = "query",
     default_graphs: list[str] | None = None,
     checked: CheckedQuery | None = None,
+    base_iri: str | None = None,
 ) -> QueryOutcome:
     """Run ``text`` on ``store`` (over ``default_graphs`` if given); a syntax error becomes an error
     naming its position (in the client's text, when ``checked`` maps it back). Only the project's
     own query texts come here directly; a user's goes through :func:`run_user_query`."""
     try:
         result = store.query(
-            text, default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None
+            text,
+            default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
+            base_iri=base_iri,
         )
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome([], boolean=bool(result))
@@ -222,7 +225,7 @@ def run_query(
             return QueryOutcome(variables, rows=rows)
         return QueryOutcome([], triples=list(result))
     except SyntaxError as error:
-        message, line, column = engine_error(error, checked)
+        message, line, column = engine_error(error, checked, base_iri)
         raise InputError(origin, f"SPARQL syntax error: {message}", line, column) from None
     except (OSError, RuntimeError, ValueError) as error:  # evaluation errors (a bad regex, a custom function)
         raise InputError(origin, f"the query failed: {' '.join(str(error).split())[:300]}") from None
@@ -251,9 +254,10 @@ def run_user_query(
 def run_checked(
     store: ox.Store, checked: CheckedQuery, origin: str, default_graphs: list[str] | None = None
 ) -> QueryOutcome:
-    """:func:`run_user_query` for a text the guard has passed (``checked``)."""
+    """:func:`run_user_query` for a text the guard has passed (``checked``). A relative IRI is
+    resolved against the dataset's base, as ``/sparql`` resolves it: the same text, the same answer."""
     graphs = None if checked.has_dataset else default_graphs
-    return with_engine_stack(lambda: run_query(store, checked.text, origin, graphs, checked))
+    return with_engine_stack(lambda: run_query(store, checked.text, origin, graphs, checked, BASE))
 
 
 def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
