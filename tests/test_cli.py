@@ -329,13 +329,21 @@ def test_an_answer_xml_cannot_carry_is_refused_in_xml_and_given_in_json(tmp_path
     assert json.loads(given.stdout)["results"]["bindings"][0]["x"]["value"] == f"a{chr(int(char, 16))}b"
 
 
-def test_a_relative_iri_resolves_against_the_dataset_base_as_on_the_endpoint(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("relative", "absolute"),
+    [("id/person/zhu-jun", "id/person/zhu-jun"), ("", "sparql"), ("#f", "sparql#f"), ("?q=1", "sparql?q=1")],
+)
+def test_a_relative_iri_resolves_against_the_endpoint_iri_as_on_the_endpoint(
+    tmp_path: Path, relative: str, absolute: str
+) -> None:
+    """The same text gives the same answer here and on /sparql (test_server): relative IRIs resolve
+    against the endpoint's IRI, <https://w3id.org/bytedance-kg/sparql>."""
     query = tmp_path / "relative.rq"
-    query.write_text("SELECT ?x WHERE { BIND(<id/person/zhu-jun> AS ?x) }")
+    query.write_text(f"SELECT ?x WHERE {{ BIND(<{relative}> AS ?x) }}")
     result = run("query", str(query), "--format", "json")
     assert result.returncode == 0, result.stderr
     value = json.loads(result.stdout)["results"]["bindings"][0]["x"]["value"]
-    assert value == "https://w3id.org/bytedance-kg/id/person/zhu-jun"
+    assert value == f"https://w3id.org/bytedance-kg/{absolute}"
 
 
 def test_describe_marks_what_the_article_only_implies() -> None:

@@ -297,12 +297,18 @@ def test_the_shapes_iri_dereferences(client: httpx.Client) -> None:
     assert client.get("/shapes", headers={"Accept": "application/ld+json"}).status_code == 406
 
 
-def test_a_relative_iri_resolves_against_the_dataset_base(client: httpx.Client) -> None:
+@pytest.mark.parametrize(
+    ("relative", "absolute"),
+    [("id/person/zhu-jun", "id/person/zhu-jun"), ("", "sparql"), ("#f", "sparql#f"), ("?q=1", "sparql?q=1")],
+)
+def test_a_relative_iri_resolves_against_the_endpoint_iri(
+    client: httpx.Client, relative: str, absolute: str
+) -> None:
     """As on the command line (test_cli): the same text gives the same answer in both places."""
-    query = "SELECT ?x WHERE { BIND(<id/person/zhu-jun> AS ?x) }"
+    query = f"SELECT ?x WHERE {{ BIND(<{relative}> AS ?x) }}"
     response = client.get(
         "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
     )
     assert response.status_code == 200, response.text
     value = response.json()["results"]["bindings"][0]["x"]["value"]
-    assert value == "https://w3id.org/bytedance-kg/id/person/zhu-jun"
+    assert value == f"https://w3id.org/bytedance-kg/{absolute}"

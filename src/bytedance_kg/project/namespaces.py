@@ -17,6 +17,9 @@ from rdflib.term import Identifier, Node
 BASE = "https://w3id.org/bytedance-kg/"
 """The permanent-identifier base of every IRI the project mints."""
 ID = BASE + "id/"
+SPARQL_SERVICE = BASE + "sparql"
+"""The SPARQL endpoint's IRI, against which a query's relative IRIs resolve, on ``/sparql`` and on
+the command line alike."""
 ONTOLOGY_IRI = URIRef(BASE + "ontology")
 
 

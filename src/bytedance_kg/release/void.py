@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from bytedance_kg import __version__
 from bytedance_kg.project.graphs import GRAPH
-from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, new_graph
+from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE, ID, ONTOLOGY_IRI, SPARQL_SERVICE, new_graph
 from bytedance_kg.project.releasefiles import ASSERTED, CONTEXT_FILE
 from bytedance_kg.rdf.formats import media_type_of
 from bytedance_kg.rdf.terms import from_ox
@@ -33,7 +33,7 @@ DCAT = Namespace(
 DATASET = URIRef(ID + "dataset")
 ARTICLE = URIRef(ID + "source/bytedance-on-deepseeks-impact")
 DOWNLOADS = BASE + "dist/"
-SPARQL_ENDPOINT = URIRef(BASE + "sparql")
+SPARQL_ENDPOINT = URIRef(SPARQL_SERVICE)
 EXAMPLES = (
     "person/liang-rubo",
     "unit/flow",

@@ -20,7 +20,7 @@ import rdflib
 from rdflib.query import ResultRow
 
 from bytedance_kg.project.errors import InputError, UsageError
-from bytedance_kg.project.namespaces import ALL_PREFIXES, BASE
+from bytedance_kg.project.namespaces import ALL_PREFIXES, SPARQL_SERVICE
 from bytedance_kg.rdf.lexical import XSD_INTEGER, XSD_STRING, canonical_literal
 from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
 from bytedance_kg.sparql.catalogue import SavedQuery
@@ -255,9 +255,9 @@ def run_checked(
     store: ox.Store, checked: CheckedQuery, origin: str, default_graphs: list[str] | None = None
 ) -> QueryOutcome:
     """:func:`run_user_query` for a text the guard has passed (``checked``). A relative IRI is
-    resolved against the dataset's base, as ``/sparql`` resolves it: the same text, the same answer."""
+    resolved against the endpoint's IRI, as ``/sparql`` resolves it: the same text, the same answer."""
     graphs = None if checked.has_dataset else default_graphs
-    return with_engine_stack(lambda: run_query(store, checked.text, origin, graphs, checked, BASE))
+    return with_engine_stack(lambda: run_query(store, checked.text, origin, graphs, checked, SPARQL_SERVICE))
 
 
 def run_rdflib(graph: rdflib.Graph, text: str, origin: str = "query") -> QueryOutcome:
