@@ -329,6 +329,17 @@ def test_an_answer_xml_cannot_carry_is_refused_in_xml_and_given_in_json(tmp_path
     assert json.loads(given.stdout)["results"]["bindings"][0]["x"]["value"] == f"a{chr(int(char, 16))}b"
 
 
+def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    query = tmp_path / "cr.rq"
+    query.write_text('SELECT ?x WHERE { BIND("a\\rb" AS ?x) }')
+    result = run("query", str(query), "--format", "xml")
+    assert result.returncode == 0, result.stderr
+    assert "&#13;" in result.stdout
+    assert "a\rb" in [e.text for e in ElementTree.fromstring(result.stdout.encode()).iter()]
+
+
 @pytest.mark.parametrize(
     ("relative", "absolute"),
     [("id/person/zhu-jun", "id/person/zhu-jun"), ("", "sparql"), ("#f", "sparql#f"), ("?q=1", "sparql?q=1")],

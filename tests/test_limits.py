@@ -10,6 +10,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
@@ -262,6 +263,49 @@ def test_a_large_release_is_queried_as_the_union(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(executor, "MERGED_DEFAULT_TRIPLES", 21)  # the union holds 22 there
     store, merged = worker_store(_release(tmp_path))
     assert not merged and not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ('SELECT ?r WHERE { BIND("a\\rb\\r\\nc" AS ?r) }', "application/sparql-results+xml"),
+        ('CONSTRUCT { <a:s> <a:p> "a\\rb\\r\\nc" } WHERE {}', "application/rdf+xml"),
+    ],
+)
+def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(query: str, accept: str) -> None:
+    """Raw, an XML parser reads a carriage return back as a line feed: it is written ``&#13;``."""
+    body, _ = _answer(_store(1), query, accept, 10_000, 16 * 2**20)
+    assert b"\r" not in body and b"&#13;" in body
+    texts = [element.text for element in ElementTree.fromstring(body).iter() if element.text]
+    assert "a\rb\r\nc" in texts
+
+
+def test_escaped_carriage_returns_past_the_byte_limit_are_refused() -> None:
+    """Escaping makes a carriage return five bytes: an answer that fitted raw but not escaped is
+    refused, so the byte limit holds for what is sent."""
+    from bytedance_kg.server.executor import _as_xml
+    from bytedance_kg.server.operation import Refused
+
+    raw = b'<?xml version="1.0"?><a>' + b"\r" * 100 + b"</a>"
+    xml_type = "application/sparql-results+xml"
+    assert _as_xml(raw, xml_type, len(raw) + 400) == raw.replace(b"\r", b"&#13;")
+    with pytest.raises(Refused, match="past the limit of") as refused:
+        _as_xml(raw, xml_type, len(raw) + 399)
+    assert refused.value.status == 406
+
+
+@pytest.mark.parametrize("predicate", ["http://ex/123", "http://ex/p/", "urn:x-1:2"])
+def test_a_graph_rdfxml_cannot_write_is_refused(predicate: str) -> None:
+    """pyoxigraph writes a predicate whose IRI ends in no XML name with an empty local name, a
+    document no XML parser reads: refused, with the JSON-LD to ask for."""
+    from bytedance_kg.server.operation import Refused
+
+    query = f'CONSTRUCT {{ <http://ex/s> <{predicate}> "x" }} WHERE {{}}'
+    with pytest.raises(Refused, match="well-formed XML .*: ask for application/ld\\+json") as refused:
+        _answer(_store(1), query, "application/rdf+xml", 10_000, 16 * 2**20)
+    assert refused.value.status == 406
+    body, _ = _answer(_store(1), query, "application/ld+json", 10_000, 16 * 2**20)
+    assert predicate in body.decode()
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,9 @@ and U+FFFF; a surrogate cannot be in a Python string read from UTF-8); a literal
 an answer that has one is refused in XML, on the endpoint and on the command line, rather than
 written as a document no XML parser reads."""
 _NOT_IN_XML = re.compile(f"[{NOT_IN_XML}]")
+_XML_TEXT = {"\r": "&#13;"}
+"""What XML text escapes beyond ``&``, ``<`` and ``>``: a raw carriage return is read back as a line
+feed."""
 
 
 def xml_can_carry(text: str) -> bool:
@@ -166,14 +169,15 @@ class XmlWriter(SolutionWriter):
     def _row(self, solution: Solution) -> str:
         parts = ["<result>\n"]
         for variable, term in solution.items():
+            text = escape(term.value, _XML_TEXT)
             if isinstance(term, ox.NamedNode):
-                inner = f"<uri>{escape(term.value)}</uri>"
+                inner = f"<uri>{text}</uri>"
             elif isinstance(term, ox.BlankNode):
-                inner = f"<bnode>{escape(term.value)}</bnode>"
+                inner = f"<bnode>{text}</bnode>"
             elif term.language:
-                inner = f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+                inner = f"<literal xml:lang={quoteattr(term.language)}>{text}</literal>"
             else:
-                inner = f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+                inner = f"<literal datatype={quoteattr(term.datatype.value)}>{text}</literal>"
             parts.append(f"<binding name={quoteattr(variable)}>{inner}</binding>\n")
         parts.append("</result>\n")
         return "".join(parts)
