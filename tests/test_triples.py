@@ -95,13 +95,22 @@ def test_a_double_past_its_range_or_not_a_number_takes_xsds_form(tmp_path: Path)
         ("-1", "unsignedShort"),
         ("yes", "boolean"),  # rdflib reads it as false, with a warning of its own
         ("TRUE", "boolean"),
+        ("1_000", "integer"),  # Python's int, which rdflib reads with, takes these
+        ("\u0661", "int"),  # an Arabic-Indic one
+        ("\uff11", "integer"),  # a fullwidth one
+        ("1e3", "decimal"),  # Python's Decimal
+        ("inf", "double"),  # Python's float
+        ("nan", "double"),
+        ("Infinity", "float"),
     ],
 )
 def test_an_ill_typed_literal_is_named_as_written_at_its_place(
     tmp_path: Path, written: str, datatype: str, recwarn: pytest.WarningsRecorder
 ) -> None:
     path = tmp_path / "data.ttl"
-    path.write_text(f'<{EX}a> <{EX}b> <{EX}c> .\n<{EX}a> <{EX}n> "{written}"^^<{XSD}{datatype}> .\n')
+    path.write_text(
+        f'<{EX}a> <{EX}b> <{EX}c> .\n<{EX}a> <{EX}n> "{written}"^^<{XSD}{datatype}> .\n', encoding="utf-8"
+    )
     with pytest.raises(InputError) as raised:
         parse_file(path)
     column = len(f"<{EX}a> <{EX}n> ") + 1
@@ -111,13 +120,16 @@ def test_an_ill_typed_literal_is_named_as_written_at_its_place(
     assert not [w for w in recwarn if "rdflib" in str(w.filename)]
 
 
-def test_integers_at_the_ends_of_their_range_are_accepted(tmp_path: Path) -> None:
+def test_integers_at_the_ends_of_their_range_and_xsds_number_forms_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "data.ttl"
     path.write_text(
         f'<{EX}a> <{EX}n> "9223372036854775807"^^<{XSD}long> , "-9223372036854775808"^^<{XSD}long> , '
-        f'"18446744073709551615"^^<{XSD}unsignedLong> , "0"^^<{XSD}unsignedByte> .\n'
+        f'"18446744073709551615"^^<{XSD}unsignedLong> , "0"^^<{XSD}unsignedByte> , "+7"^^<{XSD}integer> , '
+        f'".5"^^<{XSD}decimal> , "1."^^<{XSD}decimal> , "-0.0E-5"^^<{XSD}double> , "+INF"^^<{XSD}float> , '
+        f'"1"^^<{XSD}boolean> .\n',
+        encoding="utf-8",
     )
-    assert len(parse_file(path)[0]) == 4
+    assert len(parse_file(path)[0]) == 10
 
 
 def test_the_evidence_split_leaves_a_literal_where_a_node_belongs_to_the_shapes() -> None:

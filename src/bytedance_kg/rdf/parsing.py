@@ -40,6 +40,18 @@ _GREGORIAN = {
 }
 
 
+# rdflib reads numbers with Python's int, Decimal and float, which take forms XSD does not ("1_000",
+# other scripts' digits, "1e3" as a decimal, "inf", "Infinity"): the lexical spaces of XML Schema 1.1
+# Part 2 (sections 3.3.2-3.3.6, 3.4.13), in ASCII, around the whitespace the types collapse.
+_SPACE = r"[ \t\n\r]*"
+_DIGITS = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_NUMERIC = {
+    XSD.decimal: re.compile(_SPACE + _DIGITS + _SPACE),
+    XSD.double: re.compile(_SPACE + rf"(?:{_DIGITS}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN)" + _SPACE),
+    XSD.boolean: re.compile(_SPACE + r"(?:true|false|1|0)" + _SPACE),
+}
+_NUMERIC[XSD.float] = _NUMERIC[XSD.double]
+_INTEGER = re.compile(_SPACE + r"[+-]?[0-9]+" + _SPACE)
 # rdflib reads every integer type as a Python int, but checks the range of only some of them.
 _RANGES = {
     XSD.long: (-(2**63), 2**63 - 1),
@@ -51,16 +63,30 @@ _RANGES = {
     XSD.unsignedShort: (0, 2**16 - 1),
     XSD.unsignedByte: (0, 2**8 - 1),
 }
+_INTEGER_TYPES = {
+    *_RANGES,
+    XSD.integer,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+    XSD.nonPositiveInteger,
+    XSD.negativeInteger,
+}
 _NOT_A_NUMBER = {"nan": "NaN", "inf": "INF", "-inf": "-INF"}
 """rdflib's normal forms of a double's or a float's special values (Python's), and XSD's: the
 release writes XSD's (``1e400``, past a double's range, is ``INF``)."""
 
 
-def ill_typed(literal: Literal) -> bool:
-    """True when the literal's lexical form is not valid for its datatype."""
+def ill_typed(literal: Literal, written: str | None = None) -> bool:
+    """True when the literal's lexical form is not valid for its datatype: ``written``, the form
+    as written if rdflib's reading of it (``literal``) may have normalised it, else its own."""
+    lexical = str(literal) if written is None else written
     pattern = _GREGORIAN.get(literal.datatype) if literal.datatype is not None else None
     if pattern is not None:
         return not pattern.match(str(literal))
+    if literal.datatype in _NUMERIC and not _NUMERIC[literal.datatype].fullmatch(lexical):
+        return True
+    if literal.datatype in _INTEGER_TYPES and not _INTEGER.fullmatch(lexical):
+        return True
     bounds = _RANGES.get(literal.datatype) if literal.datatype is not None else None
     if bounds is not None and isinstance(literal.value, int):
         return not bounds[0] <= literal.value <= bounds[1]
@@ -212,7 +238,9 @@ def checked_literals(path: Path, data: bytes, triples: Iterable[ox.Triple]) -> d
             warnings.simplefilter("ignore")
             converted = {literal: cast(Literal, from_ox(literal)) for literal in typed}
         # the value as written is named, and found in the file: rdflib's reading of it may differ
-        bad = sorted((literal for literal, read in converted.items() if ill_typed(read)), key=str)
+        bad = sorted(
+            (literal for literal, read in converted.items() if ill_typed(read, literal.value)), key=str
+        )
     finally:
         term_log.setLevel(level)
     if bad:
