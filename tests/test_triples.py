@@ -120,6 +120,21 @@ def test_an_ill_typed_literal_is_named_as_written_at_its_place(
     assert not [w for w in recwarn if "rdflib" in str(w.filename)]
 
 
+def test_the_first_ill_typed_literal_in_the_file_is_named_at_its_place(tmp_path: Path) -> None:
+    """Not a look-alike in a comment, whatever the quotes, and the first in the file of several."""
+    path = tmp_path / "data.ttl"
+    path.write_text(
+        f'# "yes"^^<{XSD}boolean> in a comment\n'
+        f"<{EX}a> <{EX}n> '''yes'''^^<{XSD}boolean> .\n"
+        f"<{EX}a> <{EX}n> '300'^^<{XSD}byte> .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as raised:
+        parse_file(path)
+    place = f"{path}:2:{len(f'<{EX}a> <{EX}n> ') + 1}"
+    assert str(raised.value).startswith(f'{place}: invalid lexical form "yes"')
+
+
 def test_integers_at_the_ends_of_their_range_and_xsds_number_forms_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "data.ttl"
     path.write_text(

@@ -106,6 +106,23 @@ def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
     return _place(text, index) if index >= 0 else (None, None)
 
 
+def _strings_at(text: str, values: set[str]) -> dict[str, tuple[int, int]]:
+    """Where each of ``values`` is first written as a Turtle string, as it is (not in a comment or
+    an IRI, in any of the four quotings): the line and column of its opening quote."""
+    found: dict[str, tuple[int, int]] = {}
+    for match in _RDF12_SYNTAX.finditer(text):
+        token = match["skip"]
+        if not token or token[0] not in "\"'":
+            continue
+        quotes = 3 if token[:3] in ('"""', "'''") else 1
+        inner = token[quotes:-quotes]
+        if inner in values and inner not in found:
+            found[inner] = _place(text, match.start())
+            if len(found) == len(values):
+                break
+    return found
+
+
 def _place(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
@@ -244,8 +261,10 @@ def checked_literals(path: Path, data: bytes, triples: Iterable[ox.Triple]) -> d
     finally:
         term_log.setLevel(level)
     if bad:
-        obj = bad[0]
-        line, column = _locate(data.decode("utf-8"), f'"{obj.value}"')
+        places = _strings_at(data.decode("utf-8"), {literal.value for literal in bad})
+        # the first in the file (one it cannot find, written with escapes, after those it can)
+        obj = min(bad, key=lambda literal: (literal.value not in places, places.get(literal.value, (0, 0))))
+        line, column = places.get(obj.value, (None, None))
         raise InputError(
             path, f'invalid lexical form "{obj.value}" for datatype <{obj.datatype.value}>', line, column
         )
