@@ -351,19 +351,20 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
     results.NOT_IN_XML`), and one the serialiser did not write as well-formed XML (pyoxigraph 0.5
     writes a predicate whose IRI ends in no XML name, ``<http://ex/123>``, with an empty local
     name). Its carriage returns are written ``&#13;``: raw, an XML parser reads each back as a line
-    feed. An answer that this escaping takes past ``max_bytes`` is refused too, so the byte limit
-    holds."""
+    feed. An answer that this escaping takes past ``max_bytes`` is refused too, so the escaping
+    never breaks the byte limit."""
     instead = JSON_ANSWERS[XML_ANSWERS.index(media_type)]
     if not xml_can_carry(body.decode("utf-8")):
         why = "it holds a character (a control character, U+FFFE or U+FFFF) that XML 1.0 cannot carry"
     else:
+        raw_size = len(body)
         body = body.replace(b"\r", b"&#13;")
         try:
             expat.ParserCreate(namespace_separator=" ").Parse(body, True)  # names checked as QNames
         except expat.ExpatError as error:
             why = f"it cannot be written as well-formed XML ({error})"
-        else:
-            if len(body) <= max_bytes:
+        else:  # (an answer cut to its head and tail alone may be past the limit unescaped: kept)
+            if len(body) == raw_size or len(body) <= max_bytes:
                 return body
             why = f"its carriage returns, escaped for XML, take it past the limit of {max_bytes} bytes"
     raise Refused(406, f"the answer is not offered in XML: {why}: ask for {instead}")
