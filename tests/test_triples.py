@@ -186,7 +186,7 @@ def test_a_blank_node_goes_whole_with_the_facts_that_name_it() -> None:
     shared = text + f"<{EX}m> <{EX}also> _:shared .\n<{EX}s> <{EX}also> _:shared .\n"
     routed = split(Triples(q.triple for q in ox.parse(shared.encode(), format=ox.RdfFormat.TURTLE)))
     assert len(routed.spanning) == 1 and "give it an IRI" in routed.spanning[0]
-    assert f"<{EX}s> <{EX}also>" in routed.spanning[0] and f"<{EX}m> <{EX}also>" in routed.spanning[0]
+    assert f"<{EX}s> <{EX}also> []" in routed.spanning[0] and f"<{EX}m> <{EX}also> []" in routed.spanning[0]
 
 
 def test_fill_keeps_blank_node_labels_and_loads_every_line_into_its_graph() -> None:

@@ -100,10 +100,17 @@ def _spanning(index: Index, implied: set[ox.Triple]) -> list[str]:
         if stated is not None:
             one = next(t for t in naming if t in implied)
             problems.append(
-                f"a blank node is named both by what the article states ({stated}) and by what it "
-                f"only implies ({one}): a graph's blank node cannot be shared with another, give it an IRI"
+                f"a blank node is named both by what the article states ({_shown(stated)}) and by what "
+                f"it only implies ({_shown(one)}): a graph's blank node cannot be shared with another, "
+                "give it an IRI"
             )
     return problems
+
+
+def _shown(triple: ox.Triple) -> str:
+    """A triple for a message, its blank nodes as ``[]``: their labels are the parser's, which the
+    data file does not hold."""
+    return " ".join("[]" if isinstance(t, ox.BlankNode) else str(t) for t in triple)
 
 
 def split(data: Triples) -> Split:
