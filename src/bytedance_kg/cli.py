@@ -66,7 +66,7 @@ from bytedance_kg.sparql.querying import (
     serialise,
     to_table,
 )
-from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, xml_can_carry
+from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, XML_CANNOT_CARRY, xml_can_carry
 from bytedance_kg.system.interrupts import Interrupted, stop_signals
 from bytedance_kg.system.memory import keep_freed_memory
 from bytedance_kg.system.sandbox import forbid_network
@@ -295,10 +295,7 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
     if fmt in SOLUTION_FORMATS:
         text = serialise(outcome, SOLUTION_FORMATS[fmt])
         if fmt == "xml" and not xml_can_carry(text):  # as the endpoint refuses it (406)
-            raise UsageError(
-                "the answer holds a character (a control character, U+FFFE or U+FFFF) that XML 1.0 cannot "
-                "carry: use --format json"
-            )
+            raise UsageError(f"the answer holds {XML_CANNOT_CARRY}: use --format json")
         return text
     raise UsageError(f"{_an(query.form)} query gives solutions: use --format table, csv, tsv, json or xml")
 

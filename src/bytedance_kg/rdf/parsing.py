@@ -100,12 +100,6 @@ def _normal_form(literal: Literal) -> str:
     return _NOT_A_NUMBER.get(text, text) if literal.datatype in (XSD.double, XSD.float) else text
 
 
-def _locate(text: str, needle: str) -> tuple[int | None, int | None]:
-    """Line and column (1-based) of the first occurrence of ``needle`` in ``text``."""
-    index = text.find(needle)
-    return _place(text, index) if index >= 0 else (None, None)
-
-
 def _strings_at(text: str, values: set[str]) -> dict[str, tuple[int, int]]:
     """Where each of ``values`` is first written as a Turtle string, as it is (not in a comment or
     an IRI, in any of the four quotings): the line and column of its opening quote."""

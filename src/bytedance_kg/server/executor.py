@@ -55,7 +55,7 @@ from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.answers import AnswerCache, answer_key
 from bytedance_kg.server.operation import GRAPH_FORMATS, ProtocolRequest, Refused, prepare
 from bytedance_kg.sparql.querying import engine_error
-from bytedance_kg.sparql.results import WRITERS, Cut, write_limited, xml_can_carry
+from bytedance_kg.sparql.results import WRITERS, XML_CANNOT_CARRY, Cut, write_limited, xml_can_carry
 from bytedance_kg.system.sandbox import Confinement, forbid_network
 from bytedance_kg.system.stack import with_engine_stack
 
@@ -355,7 +355,7 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
     never breaks the byte limit."""
     instead = JSON_ANSWERS[XML_ANSWERS.index(media_type)]
     if not xml_can_carry(body.decode("utf-8")):
-        why = "it holds a character (a control character, U+FFFE or U+FFFF) that XML 1.0 cannot carry"
+        why = f"it holds {XML_CANNOT_CARRY}"
     else:
         raw_size = len(body)
         body = body.replace(b"\r", b"&#13;")

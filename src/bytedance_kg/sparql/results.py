@@ -32,6 +32,10 @@ _XML_TEXT = {"\r": "&#13;"}
 feed."""
 
 
+XML_CANNOT_CARRY = "a character (a control character, U+FFFE or U+FFFF) that XML 1.0 cannot carry"
+"""What an answer that :func:`xml_can_carry` refuses holds, in the words of both refusals."""
+
+
 def xml_can_carry(text: str) -> bool:
     """Whether ``text`` holds no character XML 1.0 refuses (:data:`NOT_IN_XML`)."""
     return _NOT_IN_XML.search(text) is None
