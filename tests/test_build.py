@@ -92,8 +92,23 @@ def test_a_triple_in_two_graphs_of_the_default_graph_is_a_problem(tmp_path: Path
     restated = "\n<https://w3id.org/bytedance-kg/ontology#Person> a <http://www.w3.org/2002/07/owl#Class> .\n"
     paths.data.write_text(paths.data.read_text(encoding="utf-8") + restated, encoding="utf-8")
     _, report, _ = check_sources(paths)
-    assert any("is in both the ontology and the data" in p for p in report.reasoning_problems)
+    assert any("is in both the ontology and the data" in p for p in report.graph_problems)
     assert not report.conforms
+
+
+def test_a_blank_node_named_from_the_stated_and_the_implied_graph_is_a_problem(tmp_path: Path) -> None:
+    """The implied facts are published in a graph (and files) of their own; a blank node both sides
+    name would be two nodes once the files are loaded apart, so the build asks for an IRI."""
+    paths = copy_sources(tmp_path)
+    shared = (
+        "\nmembership:xiang-liang-head-xiang-liang-team rdfs:seeAlso _:shared ."
+        "\n<https://w3id.org/bytedance-kg/id/org/bytedance> rdfs:seeAlso _:shared .\n"
+    )
+    paths.data.write_text(paths.data.read_text(encoding="utf-8") + shared, encoding="utf-8")
+    _, report, _ = check_sources(paths)
+    assert len(report.graph_problems) == 1 and "give it an IRI" in report.graph_problems[0]
+    assert "xiang-liang-head" in report.graph_problems[0] and "org/bytedance" in report.graph_problems[0]
+    assert report.reasoning_problems == [] and not report.conforms
 
 
 def test_a_failed_check_outranks_a_release_that_could_not_be_written(

@@ -7,8 +7,10 @@ through a running server are tried in test_security.py.)"""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -327,7 +329,22 @@ def test_an_answer_xml_cannot_carry_is_refused_with_the_json_to_ask_for(query: s
     assert refused.value.status == 406
     instead = accept.replace("sparql-results+xml", "sparql-results+json").replace("rdf+xml", "ld+json")
     body, _ = _answer(_store(1), query, instead, 10_000, 16 * 2**20)
-    assert json.loads(body)  # JSON carries them
+    carried = [chr(int(code, 16)) for code in re.findall(r"\\u([0-9A-F]{4})", query)]
+    assert carried
+    assert any(all(c in value for c in carried) for value in _strings(json.loads(body)))
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a parsed JSON document, keys and values."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def test_solutions_read_at_once_are_the_solutions_one_by_one() -> None:

@@ -60,6 +60,9 @@ class CheckReport:
     gate_results: list[GateResult] = field(default_factory=list)
     quote_problems: list[str] = field(default_factory=list)
     reasoning_problems: list[str] = field(default_factory=list)
+    graph_problems: list[str] = field(default_factory=list)
+    """What would mix the release's graphs: a triple in both the ontology and the data, a blank node
+    named from both the stated and the implied graph (each graph is published on its own)."""
     answer_problems: list[str] = field(default_factory=list)
     """Saved queries whose results differ from ``queries/expected/`` (see :func:`check_answers`)."""
     shacl_report: Graph | None = None
@@ -76,6 +79,7 @@ class CheckReport:
             or self.failed_gates
             or self.quote_problems
             or self.reasoning_problems
+            or self.graph_problems
             or self.answer_problems
         )
 
@@ -199,7 +203,8 @@ def _check_sources(
         report.quote_problems = [str(p) for p in verify_quotes(quoted, articles)]
     with _timed(timings, "reason", progress):
         reasoned = checker.reason(sources.terminology(), sources.triples("stated"))
-        report.reasoning_problems = reasoned.problems + sources.shared_triples() + sources.evidence().spanning
+        report.reasoning_problems = reasoned.problems
+        report.graph_problems = sources.shared_triples() + sources.evidence().spanning
     with _timed(timings, "answers", progress):
         if answers:
             graphs = sources.release_graphs(reasoned.inferred)
@@ -392,6 +397,9 @@ def format_report(report: CheckReport) -> str:
     if report.reasoning_problems:
         lines.append(f"reasoning: {len(report.reasoning_problems)} problem(s)")
         lines += [f"  {p}" for p in report.reasoning_problems]
+    if report.graph_problems:
+        lines.append(f"graphs: {len(report.graph_problems)} problem(s)")
+        lines += [f"  {p}" for p in report.graph_problems]
     if report.answer_problems:
         lines.append(
             f"saved queries no longer give their expected answers: {len(report.answer_problems)} "
@@ -411,6 +419,7 @@ def _problems(report: CheckReport) -> list[tuple[str, str]]:
     ]
     out += [("quotes", message) for message in report.quote_problems]
     out += [("reasoning", message) for message in report.reasoning_problems]
+    out += [("graphs", message) for message in report.graph_problems]
     out += [("answers", message) for message in report.answer_problems]
     return out
 

@@ -82,7 +82,7 @@ def ill_typed(literal: Literal, written: str | None = None) -> bool:
     lexical = str(literal) if written is None else written
     pattern = _GREGORIAN.get(literal.datatype) if literal.datatype is not None else None
     if pattern is not None:
-        return not pattern.match(str(literal))
+        return not pattern.match(lexical)
     if literal.datatype in _NUMERIC and not _NUMERIC[literal.datatype].fullmatch(lexical):
         return True
     if literal.datatype in _INTEGER_TYPES and not _INTEGER.fullmatch(lexical):
@@ -249,15 +249,14 @@ def checked_literals(path: Path, data: bytes, triples: Iterable[ox.Triple]) -> d
             warnings.simplefilter("ignore")
             converted = {literal: cast(Literal, from_ox(literal)) for literal in typed}
         # the value as written is named, and found in the file: rdflib's reading of it may differ
-        bad = sorted(
-            (literal for literal, read in converted.items() if ill_typed(read, literal.value)), key=str
-        )
+        bad = [literal for literal, read in converted.items() if ill_typed(read, literal.value)]
     finally:
         term_log.setLevel(level)
     if bad:
         places = _strings_at(data.decode("utf-8"), {literal.value for literal in bad})
-        # the first in the file (one it cannot find, written with escapes, after those it can)
-        obj = min(bad, key=lambda literal: (literal.value not in places, places.get(literal.value, (0, 0))))
+        # the first in the file; one it cannot find (written with escapes) after those it can, and
+        # of those the first by its text, so that the message does not depend on hash order
+        obj = min(bad, key=lambda lit: (lit.value not in places, places.get(lit.value, (0, 0)), str(lit)))
         line, column = places.get(obj.value, (None, None))
         raise InputError(
             path, f'invalid lexical form "{obj.value}" for datatype <{obj.datatype.value}>', line, column

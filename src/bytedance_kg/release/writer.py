@@ -180,7 +180,11 @@ class ReleaseFolder:
 
 
 def _write_lines(path: Path, lines: list[bytes], name: str) -> str:
-    """``lines`` into a new file at ``path``, some at a time; its SHA-256 (an error names ``name``)."""
+    """``lines`` into a new file at ``path``, some at a time; its SHA-256 (an error names ``name``).
+
+    A scratch file (a graph's block, deleted before the publish) is synced too: the sync is not for
+    durability there but what lets the kernel drop the written pages, which it does not do for
+    pages not yet on disk (``POSIX_FADV_DONTNEED``), and a fresh page costs more than the write."""
     with said_as_write_error(name), DurableFile(path) as out:
         for start in range(0, len(lines), _LINES_AT_ONCE):
             out.write(b"".join(lines[start : start + _LINES_AT_ONCE]))
