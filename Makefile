@@ -74,11 +74,18 @@ system-deps: ## install the Debian packages the tests need (as root, with apt-ge
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The tests run in as many processes as the machine has cores, four at most (pytest-xdist), a test
+# file to a process at a time, so that a module's fixtures (a browser, a server) are started once:
+# much of the suite waits on servers, subprocesses and sockets, and one process left a core idle.
+# `make test PYTEST_WORKERS=0` runs them in this process alone.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
+
 check: setup-test ## the quick tier of the tests (under a minute, no root, no Debian packages)
-	$(BIN)/pytest -m fast -q
+	$(PYTEST) -m fast -q
 
 test: setup-test system-deps ## run the whole test suite
-	$(BIN)/pytest
+	$(PYTEST)
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
