@@ -334,6 +334,51 @@ def test_an_answer_xml_cannot_carry_is_refused_with_the_json_to_ask_for(query: s
     assert any(all(c in value for c in carried) for value in _strings(json.loads(body)))
 
 
+@pytest.mark.parametrize(
+    ("query", "accept", "answered_in"),
+    [
+        (
+            'SELECT ?r WHERE { BIND("a\\u0007b" AS ?r) }',
+            "application/sparql-results+xml, */*;q=0.1",
+            "application/sparql-results+json",
+        ),
+        (
+            'SELECT ?r WHERE { BIND("a\\u0007b" AS ?r) }',
+            "application/xml, application/json;q=0.5",
+            "application/sparql-results+json",
+        ),
+        (
+            'CONSTRUCT { <http://ex/s> <http://ex/123> "x" } WHERE {}',
+            "application/rdf+xml, application/ld+json;q=0.5",
+            "application/ld+json",
+        ),
+        ('SELECT ?r WHERE { BIND("a\\u0007b" AS ?r) }', "application/sparql-results+xml, */*;q=0", None),
+        (
+            'SELECT ?r WHERE { BIND("a\\u0007b" AS ?r) }',
+            "application/sparql-results+xml, application/sparql-results+json;q=0, */*;q=0.5",
+            None,
+        ),
+    ],
+)
+def test_a_client_that_accepts_json_too_gets_json_when_xml_cannot_carry_the_answer(
+    query: str, accept: str, answered_in: str | None
+) -> None:
+    """Content negotiation picks XML first, but a refusal is only for a client that takes nothing
+    else: one whose ``Accept`` lets JSON in (``*/*`` does) gets the answer in JSON; one that
+    excludes it (``q=0``) gets the 406."""
+    from bytedance_kg.server.operation import Refused
+
+    request = Request("", ProtocolRequest(query, accept, None, None), E, str(SPOOL))
+    if answered_in is None:
+        with pytest.raises(Refused, match="not offered in XML"):
+            execute(_store(1), request, 10_000, 16 * 2**20)
+        return
+    answer = execute(_store(1), request, 10_000, 16 * 2**20)
+    assert answer.media_type == answered_in and answer.body is not None
+    values = list(_strings(json.loads(answer.body)))
+    assert "a\x07b" in values if "SELECT" in query else "http://ex/123" in values
+
+
 def _strings(value: object) -> Iterator[str]:
     """Every string in a parsed JSON document, keys and values."""
     if isinstance(value, str):

@@ -50,10 +50,17 @@ import pyoxigraph as ox
 from bytedance_kg.project.graphs import FULL_GRAPHS
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.query.served import release_store
-from bytedance_kg.rdf.formats import RESULTS_FORMATS, results_format, syntax
+from bytedance_kg.rdf.formats import RESULTS_FORMATS
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.answers import AnswerCache, answer_key
-from bytedance_kg.server.operation import GRAPH_FORMATS, ProtocolRequest, Refused, prepare
+from bytedance_kg.server.operation import (
+    GRAPH_FORMATS,
+    JSON_FOR_XML,
+    Operation,
+    ProtocolRequest,
+    Refused,
+    prepare,
+)
 from bytedance_kg.sparql.querying import engine_error
 from bytedance_kg.sparql.results import WRITERS, XML_CANNOT_CARRY, Cut, write_limited, xml_can_carry
 from bytedance_kg.system.sandbox import Confinement, forbid_network
@@ -339,9 +346,8 @@ def _solutions_within(
     return fitted, "bytes"
 
 
-XML_ANSWERS = (results_format("xml").media_type, syntax("rdfxml").media_type)
-JSON_ANSWERS = (results_format("json").media_type, syntax("jsonld").media_type)
-"""What to ask for instead of each of :data:`XML_ANSWERS` (results, graphs)."""
+class NoXmlForm(Refused):
+    """The answer has no XML form (:func:`_as_xml`): refused, unless the client accepts JSON too."""
 
 
 def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
@@ -353,7 +359,7 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
     name). Its carriage returns are written ``&#13;``: raw, an XML parser reads each back as a line
     feed. An answer that this escaping takes past ``max_bytes`` is refused too, so the escaping
     never breaks the byte limit."""
-    instead = JSON_ANSWERS[XML_ANSWERS.index(media_type)]
+    instead = JSON_FOR_XML[media_type]
     if not xml_can_carry(body.decode("utf-8")):
         why = f"it holds {XML_CANNOT_CARRY}"
     else:
@@ -367,7 +373,7 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
             if len(body) == raw_size or len(body) <= max_bytes:
                 return body
             why = f"its carriage returns, escaped for XML, take it past the limit of {max_bytes} bytes"
-    raise Refused(406, f"the answer is not offered in XML: {why}: ask for {instead}")
+    raise NoXmlForm(406, f"the answer is not offered in XML: {why}: ask for {instead}")
 
 
 def execute(
@@ -389,14 +395,39 @@ def execute(
         default_graph = [ox.NamedNode(g) for g in operation.default_graphs]
     if operation.named_graphs is not None:
         named_graphs = [ox.NamedNode(g) for g in operation.named_graphs]
-    media_type = operation.media_type
+    dataset = (default_graph, named_graphs)
+    try:
+        return _answer(store, request, operation, operation.media_type, dataset, max_rows, max_bytes)
+    except NoXmlForm:
+        if operation.instead is None:
+            raise
+        # the client accepts JSON too: it gets the answer rather than a refusal
+        return _answer(store, request, operation, operation.instead, dataset, max_rows, max_bytes)
+
+
+Dataset = tuple[
+    list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None, list[ox.NamedNode | ox.BlankNode] | None
+]
+"""The default graph and the named graphs a query runs on (``None``: the store's)."""
+
+
+def _answer(
+    store: ox.Store,
+    request: Request,
+    operation: Operation,
+    media_type: str,
+    dataset: Dataset,
+    max_rows: int,
+    max_bytes: int,
+) -> Answer:
+    """The query run and its answer written in ``media_type``, within the limits."""
     engine_writes = operation.checked.row_limit is not None and media_type in ENGINE_FORMATS
     try:
         result = store.query(
             operation.checked.text,
             base_iri=request.base,
-            default_graph=default_graph,
-            named_graphs=named_graphs,
+            default_graph=dataset[0],
+            named_graphs=dataset[1],
         )
     except SyntaxError as error:
         raise QueryFailed(*engine_error(error, operation.checked, request.base)) from None
@@ -418,7 +449,7 @@ def execute(
             triples, truncated = triples[:max_rows], "rows"
         body, over = _triples_within(triples, media_type, max_bytes)
         truncated = "bytes" if over else truncated
-    if media_type in XML_ANSWERS:
+    if media_type in JSON_FOR_XML:
         body = _as_xml(body, media_type, max_bytes)
     if len(body) <= INLINE_BYTES:
         return Answer(

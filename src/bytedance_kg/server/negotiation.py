@@ -66,6 +66,16 @@ def choose(header: str | None, offered: list[str]) -> str | None:
     return best[2] if best else None
 
 
+def acceptable(header: str | None, media_type: str, standing_for: list[str]) -> bool:
+    """Whether the header lets ``media_type`` in: by the most specific range that matches it, or,
+    when none does, by one of ``standing_for`` (generic types answered with ``media_type``). A
+    ``q=0`` that names the type or its range excludes it, whatever a generic type allows."""
+    matching = [r for r in parse_accept(header) if r.matches(media_type)]
+    if matching:
+        return max(matching, key=lambda r: r.specificity).q > 0
+    return choose(header, standing_for) is not None
+
+
 def accept_header(request: Request) -> str | None:
     """The request's ``Accept`` ranges: several ``Accept`` lines are one list (RFC 9110, 5.3)."""
     lines = request.headers.getlist("accept")

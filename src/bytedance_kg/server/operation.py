@@ -13,8 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from bytedance_kg.project.graphs import FULL_GRAPHS
-from bytedance_kg.rdf.formats import GRAPH_SYNTAXES
-from bytedance_kg.server.negotiation import choose
+from bytedance_kg.rdf.formats import GRAPH_SYNTAXES, results_format, syntax
+from bytedance_kg.server.negotiation import acceptable, choose
 from bytedance_kg.sparql.guard import (
     CheckedQuery,
     FederatedQueryRefused,
@@ -36,10 +36,21 @@ class Refused(Exception):
         self.status, self.message = status, message
 
 
+JSON_FOR_XML = {
+    results_format("xml").media_type: results_format("json").media_type,
+    syntax("rdfxml").media_type: syntax("jsonld").media_type,
+}
+"""The JSON type that carries what each XML type cannot (results, graphs): some answers have no
+XML form (a control character in a literal, a predicate whose IRI ends in no XML name)."""
+
+
 @dataclass(frozen=True)
 class Operation:
     checked: CheckedQuery
     media_type: str
+    instead: str | None
+    """The JSON type to answer in if the XML ``media_type`` cannot carry the answer, when the client
+    accepts it too (``*/*`` does); ``None``: such an answer is refused (406)."""
     default_graphs: list[str] | None
     """``None``: the query's own dataset (FROM / FROM NAMED)."""
     named_graphs: list[str] | None
@@ -145,5 +156,13 @@ def prepare(request: ProtocolRequest, row_limit: int | None = None) -> Operation
             406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}"
         )
     media_type = RESULTS_ALIASES.get(chosen, chosen)
+    instead = JSON_FOR_XML.get(media_type)
+    if instead is not None and not acceptable(request.accept, instead, _aliases(instead)):
+        instead = None
     default_graphs, named_graphs = dataset(request.default_param, request.named_param, checked)
-    return Operation(checked, media_type, default_graphs, named_graphs)
+    return Operation(checked, media_type, instead, default_graphs, named_graphs)
+
+
+def _aliases(media_type: str) -> list[str]:
+    """The generic types that stand for ``media_type`` (:data:`RESULTS_ALIASES`)."""
+    return [alias for alias, meant in RESULTS_ALIASES.items() if meant == media_type]
