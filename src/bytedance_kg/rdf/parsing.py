@@ -9,6 +9,7 @@ and malformed language tags are errors too, located by searching the file for th
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 import os
 import re
@@ -100,21 +101,47 @@ def _normal_form(literal: Literal) -> str:
     return _NOT_A_NUMBER.get(text, text) if literal.datatype in (XSD.double, XSD.float) else text
 
 
-def _strings_at(text: str, values: set[str]) -> dict[str, tuple[int, int]]:
-    """Where each of ``values`` is first written as a Turtle string, as it is (not in a comment or
-    an IRI, in any of the four quotings): the line and column of its opening quote."""
-    found: dict[str, tuple[int, int]] = {}
+def _strings_at(text: str, values: set[str]) -> dict[str, tuple[int, int, str]]:
+    """Where each of ``values`` is first written as a Turtle string (not in a comment or an IRI, in
+    any of the four quotings, its escapes read): the line and column of its opening quote, and its
+    text between the quotes as written."""
+    found: dict[str, tuple[int, int, str]] = {}
     for match in _RDF12_SYNTAX.finditer(text):
         token = match["skip"]
         if not token or token[0] not in "\"'":
             continue
         quotes = 3 if token[:3] in ('"""', "'''") else 1
-        inner = token[quotes:-quotes]
+        written = token[quotes:-quotes]
+        inner = _unescaped(written)
         if inner in values and inner not in found:
-            found[inner] = _place(text, match.start())
+            found[inner] = (*_place(text, match.start()), written)
             if len(found) == len(values):
                 break
     return found
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _escaped(value: str) -> str:
+    """A value for a one-line message: its control characters, quotes and backslashes escaped."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _unescaped(inner: str) -> str:
+    """A Turtle string's text as the parser reads it: its ``\\u``/``\\U`` and character escapes
+    undone (an escape Turtle does not have is kept: the parser refused the file before this)."""
+    if "\\" not in inner:
+        return inner
+
+    def one(escape: re.Match[str]) -> str:
+        code = escape[1] or escape[2]
+        if code:
+            return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else escape[0]
+        return _ECHAR.get(escape[3], escape[0])
+
+    return _ESCAPE.sub(one, inner)
 
 
 def _place(text: str, index: int) -> tuple[int, int]:
@@ -254,12 +281,12 @@ def checked_literals(path: Path, data: bytes, triples: Iterable[ox.Triple]) -> d
         term_log.setLevel(level)
     if bad:
         places = _strings_at(data.decode("utf-8"), {literal.value for literal in bad})
-        # the first in the file; one it cannot find (written with escapes) after those it can, and
-        # of those the first by its text, so that the message does not depend on hash order
+        # the first in the file; any it cannot find after those it can, and of those the first by
+        # its text, so that the message does not depend on hash order
         obj = min(bad, key=lambda lit: (lit.value not in places, places.get(lit.value, (0, 0)), str(lit)))
-        line, column = places.get(obj.value, (None, None))
+        line, column, written = places.get(obj.value, (None, None, _escaped(obj.value)))
         raise InputError(
-            path, f'invalid lexical form "{obj.value}" for datatype <{obj.datatype.value}>', line, column
+            path, f'invalid lexical form "{written}" for datatype <{obj.datatype.value}>', line, column
         )
     normal = {literal: _normal_form(read) for literal, read in converted.items()}
     return {
