@@ -102,6 +102,9 @@ def test_a_double_past_its_range_or_not_a_number_takes_xsds_form(tmp_path: Path)
         ("inf", "double"),  # Python's float
         ("nan", "double"),
         ("Infinity", "float"),
+        (" 7 ", "integer"),  # no whitespace in a lexical form: rdflib published it as "7"
+        ("1.5\\n", "decimal"),
+        ("2024\\n", "gYear"),  # "$" matched before the line feed
         # written with escapes, which the parser reads: found, and named as the file writes them
         ("\\u0031_000", "integer"),
         ("1\\U0000005F000", "integer"),

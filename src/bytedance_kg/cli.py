@@ -240,7 +240,7 @@ def cmd_validate(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     elif args.format == "turtle":
         print(report_as_turtle(report), end="")
     elif report.conforms:
-        print("conforms: shapes, gates, quotes and reasoning all pass")
+        print("conforms: shapes, gates, quotes, reasoning, graphs and saved answers all pass")
     else:
         print(format_report(report))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMANT

@@ -42,17 +42,18 @@ _GREGORIAN = {
 
 
 # rdflib reads numbers with Python's int, Decimal and float, which take forms XSD does not ("1_000",
-# other scripts' digits, "1e3" as a decimal, "inf", "Infinity"): the lexical spaces of XML Schema 1.1
-# Part 2 (sections 3.3.2-3.3.6, 3.4.13), in ASCII, around the whitespace the types collapse.
-_SPACE = r"[ \t\n\r]*"
+# other scripts' digits, "1e3" as a decimal, "inf", "Infinity", " 7 "): the lexical spaces of XML
+# Schema 1.1 Part 2 (sections 3.3.2-3.3.6, 3.4.13), in ASCII. They hold no whitespace: XSD's
+# whiteSpace facet collapses it in a document before the form is read, but an RDF literal's form is
+# the string as it is (RDF 1.1 Concepts, 3.3), and rdflib would publish " 7 " as "7".
 _DIGITS = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _NUMERIC = {
-    XSD.decimal: re.compile(_SPACE + _DIGITS + _SPACE),
-    XSD.double: re.compile(_SPACE + rf"(?:{_DIGITS}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN)" + _SPACE),
-    XSD.boolean: re.compile(_SPACE + r"(?:true|false|1|0)" + _SPACE),
+    XSD.decimal: re.compile(_DIGITS),
+    XSD.double: re.compile(rf"(?:{_DIGITS}(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN)"),
+    XSD.boolean: re.compile(r"(?:true|false|1|0)"),
 }
 _NUMERIC[XSD.float] = _NUMERIC[XSD.double]
-_INTEGER = re.compile(_SPACE + r"[+-]?[0-9]+" + _SPACE)
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 # rdflib reads every integer type as a Python int, but checks the range of only some of them.
 _RANGES = {
     XSD.long: (-(2**63), 2**63 - 1),
@@ -83,7 +84,7 @@ def ill_typed(literal: Literal, written: str | None = None) -> bool:
     lexical = str(literal) if written is None else written
     pattern = _GREGORIAN.get(literal.datatype) if literal.datatype is not None else None
     if pattern is not None:
-        return not pattern.match(lexical)
+        return not pattern.fullmatch(lexical)  # not match: "$" also matches before a final line feed
     if literal.datatype in _NUMERIC and not _NUMERIC[literal.datatype].fullmatch(lexical):
         return True
     if literal.datatype in _INTEGER_TYPES and not _INTEGER.fullmatch(lexical):

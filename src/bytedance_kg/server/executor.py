@@ -360,19 +360,18 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
     feed. An answer that this escaping takes past ``max_bytes`` is refused too, so the escaping
     never breaks the byte limit."""
     instead = JSON_FOR_XML[media_type]
-    if not xml_can_carry(body.decode("utf-8")):
-        why = f"it holds {XML_CANNOT_CARRY}"
-    else:
-        raw_size = len(body)
-        body = body.replace(b"\r", b"&#13;")
-        try:
-            expat.ParserCreate(namespace_separator=" ").Parse(body, True)  # names checked as QNames
-        except expat.ExpatError as error:
+    escaped = body.replace(b"\r", b"&#13;")
+    try:  # one pass over a good answer; expat refuses the characters XML cannot carry too
+        expat.ParserCreate(namespace_separator=" ").Parse(escaped, True)  # names checked as QNames
+    except expat.ExpatError as error:
+        if not xml_can_carry(body.decode("utf-8")):  # the reason, said more plainly than expat does
+            why = f"it holds {XML_CANNOT_CARRY}"
+        else:
             why = f"it cannot be written as well-formed XML ({error})"
-        else:  # (an answer cut to its head and tail alone may be past the limit unescaped: kept)
-            if len(body) == raw_size or len(body) <= max_bytes:
-                return body
-            why = f"its carriage returns, escaped for XML, take it past the limit of {max_bytes} bytes"
+    else:  # (an answer cut to its head and tail alone may be past the limit unescaped: kept)
+        if len(escaped) == len(body) or len(escaped) <= max_bytes:
+            return escaped
+        why = f"its carriage returns, escaped for XML, take it past the limit of {max_bytes} bytes"
     raise NoXmlForm(406, f"the answer is not offered in XML: {why}: ask for {instead}")
 
 
