@@ -329,6 +329,29 @@ def test_an_answer_xml_cannot_carry_is_refused_in_xml_and_given_in_json(tmp_path
     assert json.loads(given.stdout)["results"]["bindings"][0]["x"]["value"] == f"a{chr(int(char, 16))}b"
 
 
+def test_a_triple_term_in_json_ld_is_refused_with_the_format_to_use(tmp_path: Path) -> None:
+    """JSON-LD has no triple terms (RDF 1.2): exit code 2 naming Turtle, which writes them."""
+    query = tmp_path / "triple-term.rq"
+    query.write_text(
+        'CONSTRUCT { <http://ex/s> <http://ex/p> <<( <http://ex/a> <http://ex/b> "x" )>> } WHERE {}'
+    )
+    refused = run("query", str(query), "--format", "jsonld")
+    assert refused.returncode == 2 and refused.stdout == "" and "Traceback" not in refused.stderr
+    assert "cannot be written as jsonld" in refused.stderr and "use --format turtle" in refused.stderr
+    given = run("query", str(query), "--format", "turtle")
+    assert given.returncode == 0 and '<<( <http://ex/a> <http://ex/b> "x" )>>' in given.stdout
+
+
+def test_a_table_shows_control_characters_instead_of_sending_them_to_the_terminal(tmp_path: Path) -> None:
+    """A literal's escape sequence would retitle the window or move the cursor; a bell would ring."""
+    query = tmp_path / "controls.rq"
+    query.write_text('SELECT ?x WHERE { BIND("a\\u001B]0;title\\u0007\\tb\\nc\\u0085d" AS ?x) }')
+    table = run("query", str(query))
+    assert table.returncode == 0, table.stderr
+    assert "a␛]0;title␇␉b↵c\\u0085d" in table.stdout
+    assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in table.stdout)
+
+
 def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(tmp_path: Path) -> None:
     from xml.etree import ElementTree
 

@@ -287,7 +287,10 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
                 f"{_an(query.form)} query gives a graph: use --format turtle, ntriples or jsonld"
             )
         rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
-        return with_used_prefixes(outcome.triples, rdf_format).decode("utf-8")
+        try:
+            return with_used_prefixes(outcome.triples, rdf_format).decode("utf-8")
+        except OSError as error:  # a term the format cannot write (a triple term in JSON-LD)
+            raise UsageError(f"the answer cannot be written as {fmt}: {error}: use --format turtle") from None
     if outcome.boolean is not None and fmt not in BOOLEAN_OUTPUT:
         raise UsageError(f"{_an(query.form)} query gives true or false: use --format table, json or xml")
     if fmt == "table":

@@ -50,12 +50,12 @@ import pyoxigraph as ox
 from bytedance_kg.project.graphs import FULL_GRAPHS
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.query.served import release_store
-from bytedance_kg.rdf.formats import RESULTS_FORMATS
+from bytedance_kg.rdf.formats import RESULTS_FORMATS, results_format, syntax
 from bytedance_kg.rdf.terms import serialized
 from bytedance_kg.server.answers import AnswerCache, answer_key
 from bytedance_kg.server.operation import (
+    CARRIERS,
     GRAPH_FORMATS,
-    JSON_FOR_XML,
     Operation,
     ProtocolRequest,
     Refused,
@@ -242,8 +242,14 @@ def _most_that_fit(render: Callable[[int], bytes | None], empty: bytes, count: i
 
 def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -> tuple[bytes, bool]:
     """The serialisation of as many leading triples as fit in ``max_bytes`` (:func:`_most_that_fit`),
-    and whether some were left out."""
-    body = serialise_triples(triples, media_type)
+    and whether some were left out; :class:`NotCarried` if the format cannot write them (RDF/XML's own
+    terms as predicates, triple terms in JSON-LD)."""
+    try:
+        body = serialise_triples(triples, media_type)
+    except OSError as error:  # what pyoxigraph's serialisers raise for a term they cannot write
+        raise NotCarried(
+            406, f"the answer is not offered in {media_type}: {error}: ask for {CARRIERS[media_type]}"
+        ) from None
     if len(body) <= max_bytes:
         return body, False
 
@@ -253,6 +259,8 @@ def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -
 
     return _most_that_fit(render, serialise_triples([], media_type), len(triples), max_bytes), True
 
+
+RDF_XML = syntax("rdfxml").media_type
 
 ENGINE_FORMATS = {f.media_type: f.serialiser for f in RESULTS_FORMATS if f.name != "csv"}
 """The solution formats the engine writes itself, from TSV cut at a row boundary (see
@@ -346,8 +354,9 @@ def _solutions_within(
     return fitted, "bytes"
 
 
-class NoXmlForm(Refused):
-    """The answer has no XML form (:func:`_as_xml`): refused, unless the client accepts JSON too."""
+class NotCarried(Refused):
+    """The answer cannot be written in the type negotiated (:data:`~bytedance_kg.server.operation.
+    CARRIERS`): it is written in the next type the client accepts, else refused."""
 
 
 def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
@@ -359,7 +368,7 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
     name). Its carriage returns are written ``&#13;``: raw, an XML parser reads each back as a line
     feed. An answer that this escaping takes past ``max_bytes`` is refused too, so the escaping
     never breaks the byte limit."""
-    instead = JSON_FOR_XML[media_type]
+    instead = CARRIERS[media_type]
     escaped = body.replace(b"\r", b"&#13;")
     try:  # one pass over a good answer; expat refuses the characters XML cannot carry too
         expat.ParserCreate(namespace_separator=" ").Parse(escaped, True)  # names checked as QNames
@@ -367,12 +376,13 @@ def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
         if not xml_can_carry(body.decode("utf-8")):  # the reason, said more plainly than expat does
             why = f"it holds {XML_CANNOT_CARRY}"
         else:
-            why = f"it cannot be written as well-formed XML ({error})"
+            # (expat's line and column are in a document the client never receives: left out)
+            why = f"it cannot be written as well-formed XML ({expat.ErrorString(error.code)})"
     else:  # (an answer cut to its head and tail alone may be past the limit unescaped: kept)
         if len(escaped) == len(body) or len(escaped) <= max_bytes:
             return escaped
         why = f"its carriage returns, escaped for XML, take it past the limit of {max_bytes} bytes"
-    raise NoXmlForm(406, f"the answer is not offered in XML: {why}: ask for {instead}")
+    raise NotCarried(406, f"the answer is not offered in XML: {why}: ask for {instead}")
 
 
 def execute(
@@ -395,13 +405,15 @@ def execute(
     if operation.named_graphs is not None:
         named_graphs = [ox.NamedNode(g) for g in operation.named_graphs]
     dataset = (default_graph, named_graphs)
-    try:
-        return _answer(store, request, operation, operation.media_type, dataset, max_rows, max_bytes)
-    except NoXmlForm:
-        if operation.instead is None:
-            raise
-        # the client accepts JSON too: it gets the answer rather than a refusal
-        return _answer(store, request, operation, operation.instead, dataset, max_rows, max_bytes)
+    first: NotCarried | None = None
+    # the query runs again for each type tried: only a format of CARRIERS can fail, so at most three
+    for media_type in (operation.media_type, *operation.others):
+        try:
+            return _answer(store, request, operation, media_type, dataset, max_rows, max_bytes)
+        except NotCarried as refusal:
+            first = first or refusal
+    assert first is not None
+    raise first
 
 
 Dataset = tuple[
@@ -448,7 +460,7 @@ def _answer(
             triples, truncated = triples[:max_rows], "rows"
         body, over = _triples_within(triples, media_type, max_bytes)
         truncated = "bytes" if over else truncated
-    if media_type in JSON_FOR_XML:
+    if media_type in (results_format("xml").media_type, RDF_XML):
         body = _as_xml(body, media_type, max_bytes)
     if len(body) <= INLINE_BYTES:
         return Answer(

@@ -49,31 +49,30 @@ def parse_accept(header: str | None) -> list[Range]:
     return ranges
 
 
-def choose(header: str | None, offered: list[str]) -> str | None:
-    """The offered media type with the highest quality (ties: the server's order), or None."""
+def ranked(header: str | None, offered: list[str]) -> list[str]:
+    """The offered media types the header accepts, best first: by quality, ties in the server's
+    order. A type's quality is that of the most specific range that matches it; ``q=0`` excludes."""
     ranges = parse_accept(header)
-    best: tuple[float, int, str] | None = None
+    scored = []
     for position, media_type in enumerate(offered):
         matching = [r for r in ranges if r.matches(media_type)]
-        if not matching:
-            continue
-        most_specific = max(matching, key=lambda r: r.specificity)
-        if most_specific.q <= 0:
-            continue
-        score = (most_specific.q, -position, media_type)
-        if best is None or score > best:
-            best = score
-    return best[2] if best else None
+        if matching:
+            q = max(matching, key=lambda r: r.specificity).q
+            if q > 0:
+                scored.append((-q, position, media_type))
+    return [media_type for *_, media_type in sorted(scored)]
 
 
-def acceptable(header: str | None, media_type: str, standing_for: list[str]) -> bool:
-    """Whether the header lets ``media_type`` in: by the most specific range that matches it, or,
-    when none does, by one of ``standing_for`` (generic types answered with ``media_type``). A
-    ``q=0`` that names the type or its range excludes it, whatever a generic type allows."""
+def choose(header: str | None, offered: list[str]) -> str | None:
+    """The offered media type with the highest quality (ties: the server's order), or None."""
+    best = ranked(header, offered)
+    return best[0] if best else None
+
+
+def excluded(header: str | None, media_type: str) -> bool:
+    """Whether the header names ``media_type``, or a range of it, with ``q=0``."""
     matching = [r for r in parse_accept(header) if r.matches(media_type)]
-    if matching:
-        return max(matching, key=lambda r: r.specificity).q > 0
-    return choose(header, standing_for) is not None
+    return bool(matching) and max(matching, key=lambda r: r.specificity).q <= 0
 
 
 def accept_header(request: Request) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bytedance_kg.project.graphs import FULL_GRAPHS
 from bytedance_kg.rdf.formats import GRAPH_SYNTAXES, results_format, syntax
-from bytedance_kg.server.negotiation import acceptable, choose
+from bytedance_kg.server.negotiation import excluded, ranked
 from bytedance_kg.sparql.guard import (
     CheckedQuery,
     FederatedQueryRefused,
@@ -36,21 +36,23 @@ class Refused(Exception):
         self.status, self.message = status, message
 
 
-JSON_FOR_XML = {
+CARRIERS = {
     results_format("xml").media_type: results_format("json").media_type,
-    syntax("rdfxml").media_type: syntax("jsonld").media_type,
+    syntax("rdfxml").media_type: f"{syntax('jsonld').media_type} or {syntax('turtle').media_type}",
+    syntax("jsonld").media_type: syntax("turtle").media_type,
 }
-"""The JSON type that carries what each XML type cannot (results, graphs): some answers have no
-XML form (a control character in a literal, a predicate whose IRI ends in no XML name)."""
+"""The formats that cannot write every answer, each with what to ask for instead. XML cannot carry
+a control character, nor RDF/XML a predicate whose IRI ends in no XML name or is one of its own
+terms (``rdf:li``); JSON-LD has no triple terms (RDF 1.2). SPARQL JSON and Turtle carry any answer."""
 
 
 @dataclass(frozen=True)
 class Operation:
     checked: CheckedQuery
     media_type: str
-    instead: str | None
-    """The JSON type to answer in if the XML ``media_type`` cannot carry the answer, when the client
-    accepts it too (``*/*`` does); ``None``: such an answer is refused (406)."""
+    others: tuple[str, ...]
+    """The other offered types the client accepts, best first: the answer is written in the first
+    that can carry it when ``media_type`` cannot (:data:`CARRIERS`); none left, it is refused (406)."""
     default_graphs: list[str] | None
     """``None``: the query's own dataset (FROM / FROM NAMED)."""
     named_graphs: list[str] | None
@@ -150,19 +152,15 @@ def prepare(request: ProtocolRequest, row_limit: int | None = None) -> Operation
         prefix = "" if isinstance(refused, FederatedQueryRefused | UpdateRefused) else "malformed query: "
         raise Refused(400, prefix + str(refused)) from None
     formats = offered(checked.form)
-    chosen = choose(request.accept, formats)
-    if chosen is None:
+    accepted: list[str] = []
+    for chosen in ranked(request.accept, formats):
+        media_type = RESULTS_ALIASES.get(chosen, chosen)
+        # an alias does not bring back the type it stands for where the client excluded that type
+        if media_type not in accepted and (chosen == media_type or not excluded(request.accept, media_type)):
+            accepted.append(media_type)
+    if not accepted:
         raise Refused(
             406, f"none of the acceptable types is offered for {checked.form}: {', '.join(formats)}"
         )
-    media_type = RESULTS_ALIASES.get(chosen, chosen)
-    instead = JSON_FOR_XML.get(media_type)
-    if instead is not None and not acceptable(request.accept, instead, _aliases(instead)):
-        instead = None
     default_graphs, named_graphs = dataset(request.default_param, request.named_param, checked)
-    return Operation(checked, media_type, instead, default_graphs, named_graphs)
-
-
-def _aliases(media_type: str) -> list[str]:
-    """The generic types that stand for ``media_type`` (:data:`RESULTS_ALIASES`)."""
-    return [alias for alias, meant in RESULTS_ALIASES.items() if meant == media_type]
+    return Operation(checked, accepted[0], tuple(accepted[1:]), default_graphs, named_graphs)

@@ -352,13 +352,24 @@ def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
     return str(term)
 
 
+_VISIBLE = {
+    **{code: chr(0x2400 + code) for code in range(0x20)},  # the control pictures: ␀, ␇, ␉, ...
+    0x0A: "↵",
+    0x7F: "\u2421",
+    **{code: f"\\u{code:04X}" for code in range(0x80, 0xA0)},
+}
+"""How a table shows the control characters a literal may hold: a terminal would act on them (a bell,
+an escape sequence that moves the cursor or retitles the window) rather than show them."""
+
+
 def to_table(outcome: QueryOutcome, width: int = 60) -> str:
-    """A plain-text table of the solutions, each cell cut to ``width`` characters."""
+    """A plain-text table of the solutions, each cell cut to ``width`` characters, its control
+    characters shown (:data:`_VISIBLE`)."""
     if outcome.boolean is not None:
         return ("yes" if outcome.boolean else "no") + "\n"
     assert outcome.rows is not None
     cells = [
-        [compact(row[v]).replace("\n", "↵") if v in row else "" for v in outcome.variables]
+        [compact(row[v]).translate(_VISIBLE) if v in row else "" for v in outcome.variables]
         for row in outcome.rows
     ]
     cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in line] for line in cells]
