@@ -119,14 +119,22 @@ BUILT_IN_CALLS = frozenset(
     """STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT SUBSTR
     STRLEN REPLACE UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR
     MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512
-    COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX EXISTS COUNT
+    COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX COUNT
     SUM MIN MAX AVG SAMPLE GROUP_CONCAT TRIPLE SUBJECT PREDICATE OBJECT ISTRIPLE LANGDIR HASLANG
-    HASLANGDIR STRLANGDIR""".split()
+    HASLANGDIR STRLANGDIR NOT ADJUST""".split()
 )
-"""SPARQL's built-in functions and aggregates (SPARQL 1.1 Query, 17.4 and 18.5, and RDF 1.2's).
+"""SPARQL's built-in functions and aggregates (SPARQL 1.1 Query, 17.4 and 18.5, and RDF 1.2's),
+the words that begin an expression, and Oxigraph's own function ``ADJUST``.
 When pyoxigraph's parser expects only some of these, the list is the last alternatives it tried of
 a function call, wherever the mistake is (``STRDT("x")``, one argument short, gave "expected
 ENCODE_FOR_URI" at the alias after it): no hint is better than that one."""
+
+LAST_ALTERNATIVES = frozenset(
+    {"BIND", "OPTIONAL", "FILTER", "MINUS", "GRAPH", "VALUES", "DISTINCT", "REDUCED"}
+)
+"""Keywords the parser names alone where it tried them last of several, wherever the mistake is
+(``{ ?s ?p ?o ?x }`` gave "expected BIND", ``GRAPH { ... }`` "expected OPTIONAL", ``SELECT (1)``
+"expected DISTINCT"): alone, they are left out of the hint."""
 
 
 def engine_error(
@@ -183,25 +191,38 @@ _EXPECTED_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|\[(?:[^\]\'"]|\'(?:[^\'\\]|\\.)*
 
 def _readable_expectation(message: str, found: str | None) -> str:
     """pyoxigraph's "expected one of A, B, ..." as "unexpected X (expected ...)", and what stands at
-    the place named first (the engine's list names only the alternatives of the rule it tried
-    last, so it is a hint, not the grammar). Left out of the hint: character classes
-    (``['0'..='9']``), what no one can write (:data:`NOT_SPARQL`) and repeats; a sentence in the
-    list (a check after the parse: "The SELECT contains a variable that is unbound") is the
-    message; "IRI parsing failed" is said as what was expected."""
+    the place named first. The engine's list names the alternatives of the rules it tried last, so
+    it is a hint, not the grammar, and often a misleading one; what is kept of it:
+
+    - a sentence in the list (a check after the parse: "The SELECT contains a variable that is
+      unbound", "Duplicated variable name in SELECT") is the message itself;
+    - tokens (``"{"``), keywords, "a digit" for a class of digits and "a valid IRI";
+    - function names (:data:`BUILT_IN_CALLS`), several of them said as "an expression", one alone
+      left out, as is a lone keyword of :data:`LAST_ALTERNATIVES`;
+    - not character classes, what no one can write (:data:`NOT_SPARQL`), or repeats."""
     expected = re.fullmatch(r"expected (?:one of )?(.*)", message, re.S)
     if expected is None:
         return message
     names: list[str] = []
+    functions = 0
     for match in _EXPECTED_ITEM.finditer(expected[1]):
         item = match[0].strip()
-        if item.startswith(("The ", "A ", "An ")) and " " in item[4:]:  # a sentence: the error itself
+        if item == "IRI parsing failed":
+            item = "a valid IRI"
+        elif " " in item and not item.startswith(('"', "[")):  # a sentence: the error itself
             return item  # its place is where the parser noticed, not what it names: none is added
+        elif re.fullmatch(r"\[\s*'0'\s*\.\.=\s*'9'\s*\]", item):
+            item = "a digit"
+        elif item.upper() in BUILT_IN_CALLS:
+            functions += 1
+            continue
         if not item or item.startswith("[") or item in NOT_SPARQL:
             continue
-        item = "a valid IRI" if item == "IRI parsing failed" else item
         if item not in names:
             names.append(item)
-    if all(name.upper() in BUILT_IN_CALLS for name in names):
+    if functions > 1 or (functions and names):
+        names.append("an expression")
+    if len(names) == 1 and names[0] in LAST_ALTERNATIVES:
         names = []
     shown = ", ".join(names[:15]) + (", …" if len(names) > 15 else "")
     hint = ("expected " + ("one of " if len(names) > 1 else "") + shown) if names else ""
