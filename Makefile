@@ -77,7 +77,9 @@ system-deps: ## install the Debian packages the tests need (as root, with apt-ge
 # The tests run in as many processes as the machine has cores, four at most (pytest-xdist), a test
 # file to a process at a time, so that a module's fixtures (a browser, a server) are started once:
 # much of the suite waits on servers, subprocesses and sockets, and one process left a core idle.
-# `make test PYTEST_WORKERS=0` runs them in this process alone.
+# The tests that time a server's answers under load (marker `serial`) run after the others, alone:
+# beside another test file they would measure that file too. `make test PYTEST_WORKERS=0` runs
+# the rest in this process as well.
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
 
@@ -85,7 +87,8 @@ check: setup-test ## the quick tier of the tests (under a minute, no root, no De
 	$(PYTEST) -m fast -q
 
 test: setup-test system-deps ## run the whole test suite
-	$(PYTEST)
+	$(PYTEST) -m "not serial"
+	$(BIN)/pytest -m serial
 
 HOST ?= 127.0.0.1
 PORT ?= 8000

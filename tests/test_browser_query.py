@@ -222,6 +222,10 @@ def test_iris_sort_by_the_labels_the_table_shows(page, server: str) -> None:
     page.goto(server + "/query")
     set_query(page, "SELECT ?thing WHERE { VALUES ?thing { person:zhu-jun unit:seed unit:flow } }")
     page.locator("#run").click()
+    # the labels come from a second query, after the table is drawn ("networkidle" is the page
+    # load's, not a later request's): wait for them, or fail after the timeout
+    cells = "[...document.querySelectorAll('table.results tbody td')]"
+    page.wait_for_function(f"() => {cells}.length === 3 && {cells}.every((td) => !/:/.test(td.textContent))")
     assert [r[0] for r in table(page)] == ["Zhu Jun", "Seed", "Flow"]  # the engine's order
     page.locator("th button", has_text="thing").click()
     page.wait_for_selector("th[aria-sort=ascending]")

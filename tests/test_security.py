@@ -255,6 +255,7 @@ def wait_until_idle(url: str, workers: int = 2) -> None:
     raise AssertionError(f"workers did not come back: {codes}")
 
 
+@pytest.mark.serial  # it times answers: run alone (`make test`)
 def test_pathological_queries_stop_within_the_limit(limited: str) -> None:
     wait_until_idle(limited)
     with client(limited) as http_:
@@ -276,6 +277,7 @@ def test_a_query_over_its_memory_gets_507_and_the_server_goes_on(server: str) ->
         assert http_.get("/sparql", params={"query": needing_a_worker(ASK)}).json()["boolean"] is True
 
 
+@pytest.mark.serial  # it times answers: run alone (`make test`)
 def test_other_requests_are_answered_while_a_query_runs_into_its_limit(limited: str) -> None:
     wait_until_idle(limited)
     with client(limited) as http_, client(limited, "127.0.0.2") as other, ThreadPoolExecutor(1) as pool:
@@ -472,6 +474,7 @@ def test_header_section_size_and_count_are_limited(server: str) -> None:
     assert httpx.get(server + "/", timeout=10).status_code == 200
 
 
+@pytest.mark.serial  # it times answers: run alone (`make test`)
 def test_idle_and_half_sent_connections_are_closed(server: str) -> None:
     """A connection that sends nothing, one that stops half-way through its headers, and one that
     stops half-way through its body are closed within the timeouts (10 s), the last two with 408."""
@@ -611,6 +614,7 @@ def _pathological() -> list[str]:
     return [q for q in (accepted, flat, deep, values) if len(q.encode()) <= 64 * 1024] + [MEMORY_BOMB]
 
 
+@pytest.mark.serial  # it times answers: run alone (`make test`)
 def test_a_third_client_is_served_while_two_others_attack(attacked: str) -> None:
     """One client sends 64 KiB pathological queries (two at a time), another keeps two slow queries
     in flight; a third client's simple ASK is answered within 2 s at least 19 times in 20, and
