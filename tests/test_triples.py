@@ -196,6 +196,9 @@ def test_a_blank_node_goes_whole_with_the_facts_that_name_it() -> None:
     routed = split(Triples(q.triple for q in ox.parse(shared.encode(), format=ox.RdfFormat.TURTLE)))
     assert len(routed.spanning) == 1 and "give it an IRI" in routed.spanning[0]
     assert f"<{EX}s> <{EX}also> []" in routed.spanning[0] and f"<{EX}m> <{EX}also> []" in routed.spanning[0]
+    nested = text + f"<{EX}m> <{EX}see> [ <{EX}end> _:deep ] .\n<{EX}s> <{EX}also> _:deep .\n"
+    routed = split(Triples(q.triple for q in ox.parse(nested.encode(), format=ox.RdfFormat.TURTLE)))
+    assert len(routed.spanning) == 1 and f"([] <{EX}end> [], under <{EX}m>)" in routed.spanning[0]
 
 
 def test_fill_keeps_blank_node_labels_and_loads_every_line_into_its_graph() -> None:

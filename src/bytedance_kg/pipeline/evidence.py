@@ -100,17 +100,37 @@ def _spanning(index: Index, implied: set[ox.Triple]) -> list[str]:
         if stated is not None:
             one = next(t for t in naming if t in implied)
             problems.append(
-                f"a blank node is named both by what the article states ({_shown(stated)}) and by what "
-                f"it only implies ({_shown(one)}): a graph's blank node cannot be shared with another, "
-                "give it an IRI"
+                f"a blank node is named both by what the article states ({_shown(stated, index)}) and "
+                f"by what it only implies ({_shown(one, index)}): a graph's blank node cannot be shared "
+                "with another, give it an IRI"
             )
     return problems
 
 
-def _shown(triple: ox.Triple) -> str:
-    """A triple for a message, its blank nodes as ``[]``: their labels are the parser's, which the
-    data file does not hold."""
-    return " ".join("[]" if isinstance(t, ox.BlankNode) else str(t) for t in triple)
+def _shown(triple: ox.Triple, index: Index) -> str:
+    """A triple for a message, its blank nodes as ``[]`` (their labels are the parser's, which the
+    data file does not hold); one whose subject is a blank node says which thing it is under."""
+    shown = " ".join("[]" if isinstance(t, ox.BlankNode) else str(t) for t in triple)
+    above = _named_above(index, triple.subject) if isinstance(triple.subject, ox.BlankNode) else None
+    return shown if above is None else f"{shown}, under {above}"
+
+
+def _named_above(index: Index, node: ox.BlankNode) -> ox.NamedNode | None:
+    """The nearest thing with an IRI that a blank node is nested under, going up the triples that
+    name it, if there is one."""
+    seen: set[Term] = {node}
+    level: list[Term] = [node]
+    while level:
+        up: list[Term] = []
+        for below in level:
+            for triple in index.incoming.get(below, ()):
+                if isinstance(triple.subject, ox.NamedNode):
+                    return triple.subject
+                if triple.subject not in seen:
+                    seen.add(triple.subject)
+                    up.append(triple.subject)
+        level = up
+    return None
 
 
 def split(data: Triples) -> Split:
