@@ -342,14 +342,47 @@ def test_a_triple_term_in_json_ld_is_refused_with_the_format_to_use(tmp_path: Pa
     assert given.returncode == 0 and '<<( <http://ex/a> <http://ex/b> "x" )>>' in given.stdout
 
 
+@pytest.mark.parametrize(
+    ("fmt", "written"),
+    [
+        ("table", "<<( <http://ex/a> <http://ex/b> x )>>"),
+        ("tsv", '<<( <http://ex/a> <http://ex/b> "x" )>>'),
+        ("csv", "http://ex/a http://ex/b x"),  # the values apart, as the engine writes them
+        ("json", '"type": "triple"'),
+        ("xml", "<triple><subject><uri>http://ex/a</uri></subject>"),
+    ],
+)
+def test_a_triple_term_in_a_solution_is_written_in_every_results_format(
+    tmp_path: Path, fmt: str, written: str
+) -> None:
+    """RDF 1.2 lets a solution bind a triple term; the writers raised AttributeError on it."""
+    query = tmp_path / "triple-term.rq"
+    query.write_text('SELECT ?t WHERE { BIND(<<( <http://ex/a> <http://ex/b> "x" )>> AS ?t) }')
+    result = run("query", str(query), "--format", fmt)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert written in result.stdout
+    if fmt == "json":
+        value = json.loads(result.stdout)["results"]["bindings"][0]["t"]["value"]
+        assert value["object"] == {"type": "literal", "value": "x"}
+
+
 def test_a_table_shows_control_characters_instead_of_sending_them_to_the_terminal(tmp_path: Path) -> None:
     """A literal's escape sequence would retitle the window or move the cursor; a bell would ring."""
     query = tmp_path / "controls.rq"
-    query.write_text('SELECT ?x WHERE { BIND("a\\u001B]0;title\\u0007\\tb\\nc\\u0085d" AS ?x) }')
+    query.write_text(
+        'SELECT ?x WHERE { BIND("a\\u001B]0;title\\u0007\\tb\\nc\\u0085d\\u202Ee\\u009Bf" AS ?x) }'
+    )
     table = run("query", str(query))
     assert table.returncode == 0, table.stderr
-    assert "a␛]0;title␇␉b↵c\\u0085d" in table.stdout
-    assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in table.stdout)
+    assert "a␛]0;title␇␉b↵c\\u0085d\\u202Ee\\u009Bf" in table.stdout
+    graph = tmp_path / "controls-graph.rq"  # a graph's default view is Turtle: the same characters
+    graph.write_text(query.read_text().replace("SELECT ?x WHERE", "CONSTRUCT { <urn:s> <urn:p> ?x } WHERE"))
+    turtle = run("query", str(graph))
+    assert turtle.returncode == 0, turtle.stderr
+    for shown in (table.stdout, turtle.stdout):
+        assert not any(
+            (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2028" for c in shown
+        ), shown
 
 
 def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(tmp_path: Path) -> None:

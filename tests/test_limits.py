@@ -336,6 +336,7 @@ def test_an_answer_xml_cannot_carry_is_refused_with_the_json_to_ask_for(query: s
 
 BELL = 'SELECT ?r WHERE { BIND("a\\u0007b" AS ?r) }'
 RDF_LI = 'CONSTRUCT { <http://ex/s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#li> "a\\u0007b" } WHERE {}'
+BOUND_TRIPLE = 'SELECT ?t WHERE { BIND(<<( <http://ex/a> <http://ex/b> "a\\u0007b" )>> AS ?t) }'
 TRIPLE_TERM = (
     'CONSTRUCT { <http://ex/s> <http://ex/p> <<( <http://ex/a> <http://ex/b> "a\\u0007b" )>> } WHERE {}'
 )
@@ -361,6 +362,8 @@ TRIPLE_TERM = (
         (TRIPLE_TERM, "application/rdf+xml, application/ld+json;q=0.5, */*;q=0.1", "text/turtle"),
         (TRIPLE_TERM, "application/ld+json, application/n-triples;q=0.1", "application/n-triples"),
         (TRIPLE_TERM, "application/ld+json", None),
+        (BOUND_TRIPLE, "application/sparql-results+xml, text/csv;q=0.5", "text/csv"),  # was a 500
+        (BOUND_TRIPLE, "text/csv", "text/csv"),
     ],
 )
 def test_an_answer_a_format_cannot_carry_goes_out_in_the_next_the_client_accepts(

@@ -60,6 +60,7 @@ from bytedance_kg.sparql.querying import (
     QueryOutcome,
     bind,
     expand_iri,
+    for_terminals,
     guard,
     run_checked,
     run_query,
@@ -288,9 +289,10 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
             )
         rdf_format = syntax("turtle" if fmt == "table" else fmt).serialiser
         try:
-            return with_used_prefixes(outcome.triples, rdf_format).decode("utf-8")
+            text = with_used_prefixes(outcome.triples, rdf_format).decode("utf-8")
         except OSError as error:  # a term the format cannot write (a triple term in JSON-LD)
             raise UsageError(f"the answer cannot be written as {fmt}: {error}: use --format turtle") from None
+        return for_terminals(text) if fmt == "table" else text
     if outcome.boolean is not None and fmt not in BOOLEAN_OUTPUT:
         raise UsageError(f"{_an(query.form)} query gives true or false: use --format table, json or xml")
     if fmt == "table":

@@ -362,7 +362,10 @@ def to_ntriples(triples: list[ox.Triple]) -> str:
 
 
 def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
-    """A short, readable form of a term for tables: prefixed names and plain literal values."""
+    """A short, readable form of a term for tables: prefixed names and plain literal values; a
+    triple term's three parts so, between ``<<(`` and ``)>>``."""
+    if isinstance(term, ox.Triple):
+        return "<<( " + " ".join(compact(part) for part in term) + " )>>"
     if isinstance(term, ox.NamedNode):
         for prefix, namespace in sorted(ALL_PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if term.value.startswith(namespace):
@@ -373,14 +376,28 @@ def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
     return str(term)
 
 
+_ESCAPED_FOR_TERMINALS = {
+    code: f"\\u{code:04X}"
+    for code in (*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x2028, 0x202F), *range(0x2066, 0x206A))
+}
+"""The C1 control characters, which a terminal acts on (U+009B begins an escape sequence), and the
+line separators and bidirectional controls, which reorder or break what a terminal shows: written
+``\\uXXXX``, which Turtle reads back as the character, in a literal or an IRI alike."""
+
 _VISIBLE = {
     **{code: chr(0x2400 + code) for code in range(0x20)},  # the control pictures: ␀, ␇, ␉, ...
     0x0A: "↵",
     0x7F: "\u2421",
-    **{code: f"\\u{code:04X}" for code in range(0x80, 0xA0)},
+    **_ESCAPED_FOR_TERMINALS,
 }
 """How a table shows the control characters a literal may hold: a terminal would act on them (a bell,
 an escape sequence that moves the cursor or retitles the window) rather than show them."""
+
+
+def for_terminals(turtle: str) -> str:
+    """Turtle (or N-Triples) text to show on a terminal: the characters of
+    :data:`_ESCAPED_FOR_TERMINALS` escaped; the C0 controls the serialiser escapes itself."""
+    return turtle.translate(_ESCAPED_FOR_TERMINALS)
 
 
 def to_table(outcome: QueryOutcome, width: int = 60) -> str:

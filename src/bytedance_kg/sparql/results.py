@@ -43,15 +43,20 @@ def xml_can_carry(text: str) -> bool:
 
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
 Solution = dict[str, Term]
+"""A solution's bindings. A value may also be a triple term (RDF 1.2: ``BIND(<<( s p o )>> AS ?t)``),
+which each writer writes as the engine does."""
 
 
-def json_binding(term: Term) -> dict[str, str]:
-    """A term as a SPARQL 1.1 JSON results binding."""
+def json_binding(term: Term) -> dict[str, object]:
+    """A term as a SPARQL 1.1 JSON results binding; a triple term as SPARQL 1.2's ``"triple"``."""
+    if isinstance(term, ox.Triple):
+        subject, predicate, obj = (json_binding(cast(Term, part)) for part in term)
+        return {"type": "triple", "value": {"subject": subject, "predicate": predicate, "object": obj}}
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
+    out: dict[str, object] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
     elif term.datatype is not None and term.datatype.value != XSD_STRING:
@@ -173,16 +178,7 @@ class XmlWriter(SolutionWriter):
     def _row(self, solution: Solution) -> str:
         parts = ["<result>\n"]
         for variable, term in solution.items():
-            text = escape(term.value, _XML_TEXT)
-            if isinstance(term, ox.NamedNode):
-                inner = f"<uri>{text}</uri>"
-            elif isinstance(term, ox.BlankNode):
-                inner = f"<bnode>{text}</bnode>"
-            elif term.language:
-                inner = f"<literal xml:lang={quoteattr(term.language)}>{text}</literal>"
-            else:
-                inner = f"<literal datatype={quoteattr(term.datatype.value)}>{text}</literal>"
-            parts.append(f"<binding name={quoteattr(variable)}>{inner}</binding>\n")
+            parts.append(f"<binding name={quoteattr(variable)}>{_xml_term(term)}</binding>\n")
         parts.append("</result>\n")
         return "".join(parts)
 
@@ -196,11 +192,39 @@ class XmlWriter(SolutionWriter):
         )
 
 
+def _xml_term(term: Term) -> str:
+    """A term as the results XML format writes it; a triple term as SPARQL 1.2's ``<triple>``."""
+    if isinstance(term, ox.Triple):
+        subject, predicate, obj = (_xml_term(cast(Term, part)) for part in term)
+        parts = f"<subject>{subject}</subject><predicate>{predicate}</predicate><object>{obj}</object>"
+        return f"<triple>{parts}</triple>"
+    text = escape(term.value, _XML_TEXT)
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{text}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{text}</bnode>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{text}</literal>"
+    return f"<literal datatype={quoteattr(term.datatype.value)}>{text}</literal>"
+
+
+def _csv_value(term: Term) -> str:
+    """A term's plain value in CSV; a triple term's three values apart, as the engine writes it."""
+    if isinstance(term, ox.Triple):
+        return " ".join(_csv_value(cast(Term, part)) for part in term)
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+
 def _csv_cell(term: Term | None) -> str:
     if term is None:
         return ""
-    value = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    value = _csv_value(term)
     return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
+
+
+def tsv_term(term: Term) -> str:
+    """A term in Turtle syntax for TSV; a triple term as ``<<( s p o )>>``, as the engine writes it."""
+    return f"<<( {term} )>>" if isinstance(term, ox.Triple) else str(term)
 
 
 class CsvWriter(SolutionWriter):
@@ -224,7 +248,7 @@ class TsvWriter(SolutionWriter):
         return "\t".join("?" + v for v in self.variables) + "\n"
 
     def _row(self, solution: Solution) -> str:
-        return "\t".join(str(solution[v]) if v in solution else "" for v in self.variables) + "\n"
+        return "\t".join(tsv_term(solution[v]) if v in solution else "" for v in self.variables) + "\n"
 
 
 WRITERS: dict[str, type[SolutionWriter]] = {
