@@ -547,6 +547,12 @@ BROKEN = {
         1,
         42,
     ),
+    "escapes-before": (  # six characters written for each one read
+        "SELECT ?s WHERE { ?s <http://ex/\\u0041\\u0042> ?o . FILTER(?s = ) }",
+        "unexpected '}' (expected an expression)",
+        1,
+        66,
+    ),
     "duplicated": ("SELECT (1 AS ?x) (2 AS ?x) WHERE {}", "Duplicated variable name in SELECT", 1, 35),
     "star-grouped": (
         "SELECT * WHERE { ?s ?p ?o } GROUP BY ?s",

@@ -207,6 +207,32 @@ def test_errors_name_the_place_in_the_clients_text() -> None:
     assert checked.place(line, column)[0] in (3, 4)
 
 
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ('SELECT * WHERE { ?s ?p "\\u0041\\U00000042" . ?s nope:p ?o }', "nope:p"),
+        ("SELECT * WHERE { ?s <http://ex/\\u0041> ?o }\n# \\u0041\n} ", "} "),
+        ('SELECT * WHERE { ?s ?p "\\u0041" ;\n  ?q "\\u0042" . ?s ?p "open }', '"open'),
+    ],
+)
+def test_a_refusal_after_an_escape_is_placed_in_the_text_as_written(text: str, at: str) -> None:
+    """The guard reads the text with its ``\\u`` escapes decoded, but the client's text has them: six
+    or ten characters written for one read."""
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text)
+    before = text[: text.index(at)]
+    where = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+    assert (refused.value.line, refused.value.column) == where, str(refused.value)
+
+
+def test_an_engine_error_after_an_escape_is_placed_in_the_text_as_written() -> None:
+    text = "SELECT ?s WHERE { ?s <http://ex/\\u0041\\u0042> ?o . FILTER(?s = ) }"
+    checked = check_query(text)
+    with pytest.raises(SyntaxError) as caught:
+        ox.Store().query(checked.text)
+    assert checked.place(*_position(str(caught.value))) == (1, text.rindex("}") + 1)
+
+
 def _position(message: str) -> tuple[int, int]:
     line, column = message.removeprefix("error at ").split(":")[:2]
     return int(line), int(column)

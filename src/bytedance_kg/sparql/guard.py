@@ -30,6 +30,7 @@ The network sandbox (:mod:`bytedance_kg.system.sandbox`) stays underneath as the
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -134,9 +135,11 @@ class CheckedQuery:
     has_dataset: bool
     """Whether the query names its own dataset (FROM or FROM NAMED)."""
     original: str
-    """The decoded text the client sent, for mapping engine error positions back."""
+    """The decoded text the client sent (its ``\\u`` escapes read), for mapping engine error
+    positions back."""
     offsets: tuple[tuple[int, int], ...]
     """(offset in ``text``, offset in ``original``) for every token, in order."""
+    written: Written
     row_limit: int | None = None
     """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
     (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
@@ -155,7 +158,33 @@ class CheckedQuery:
             if canonical > offset:
                 break
             original = source
-        return _line_column(self.original, original)
+        return self.written.place(original)
+
+
+@dataclass(frozen=True)
+class Written:
+    """The text as the client wrote it, and where its ``\\u``/``\\U`` escapes were: positions are
+    found in the decoded text, and said in this one, where a person looks (an escape is several
+    characters written and one read)."""
+
+    text: str
+    breaks: tuple[tuple[int, int], ...] = ()
+    """(offset in the decoded text, offset in ``text``) just after each escape, in order."""
+
+    def place(self, decoded: int) -> tuple[int, int]:
+        """The line and column in ``text`` of an offset in the decoded text."""
+        at = bisect.bisect_right(self.breaks, (decoded, len(self.text) + 1)) - 1
+        offset = decoded if at < 0 else self.breaks[at][1] + decoded - self.breaks[at][0]
+        return _line_column(self.text, offset)
+
+    def moved(self, decoded_text: str, refused: QueryRefused) -> QueryRefused:
+        """``refused``, its line and column (found in ``decoded_text``) said in ``text``."""
+        if refused.line is None or not self.breaks:
+            return refused
+        lines = decoded_text.split("\n")
+        decoded = sum(len(line) + 1 for line in lines[: refused.line - 1]) + (refused.column or 1) - 1
+        refused.line, refused.column = self.place(decoded)
+        return refused
 
 
 VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
@@ -168,25 +197,32 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _decode_escapes(text: str) -> str:
+def _decode_escapes(text: str) -> tuple[str, Written]:
     """SPARQL 1.1 section 19.2: ``\\u`` and ``\\U`` escapes are decoded before the grammar reads the
     text, so ``\\u0053ERVICE`` is ``SERVICE``. An escape that decodes to a second escape, or to a
-    surrogate, is refused: no engine may read a different text from the one checked."""
+    surrogate, is refused: no engine may read a different text from the one checked. Returns the
+    decoded text and the written one with where its escapes were (:class:`Written`)."""
+    breaks: list[tuple[int, int]] = []
+    lost = 0  # characters the escapes so far took beyond the one each stands for
 
     def replace(match: re.Match[str]) -> str:
+        nonlocal lost
         code = int(match[1] or match[2], 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
             raise QueryRefused(f"invalid code point escape {match[0]}", *_line_column(text, match.start()))
+        lost += len(match[0]) - 1
+        breaks.append((match.end() - lost, match.end()))
         return chr(code)
 
     decoded = _ESCAPE.sub(replace, text)
+    written = Written(text, tuple(breaks))
     leftover = _ESCAPE.search(decoded)
     if leftover:
         raise QueryRefused(
             "an escape sequence that spells another escape is not accepted",
-            *_line_column(decoded, leftover.start()),
+            *written.place(leftover.start()),
         )
-    return decoded
+    return decoded, written
 
 
 def _canonical_string(token: str, kind: str) -> str:
@@ -337,15 +373,18 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_QUERY_BYTES:
         raise QueryRefused(f"the query is {size} bytes; at most {MAX_QUERY_BYTES} are accepted")
-    original = _decode_escapes(text.removeprefix("\ufeff"))
-    tokens = tokenize(original)
-    if not tokens:
-        raise QueryRefused("the query is empty")
-    _refuse_outside_strings(tokens, original)
-    _check_shape(tokens, original)
-    start, declared = _prologue(tokens)
-    form = _form(tokens, original, start)
-    _refuse_undeclared_prefixes(tokens, original, start, declared | set(prefixes))
+    original, written = _decode_escapes(text.removeprefix("\ufeff"))
+    try:  # the checks find positions in the decoded text; the client's has the escapes
+        tokens = tokenize(original)
+        if not tokens:
+            raise QueryRefused("the query is empty")
+        _refuse_outside_strings(tokens, original)
+        _check_shape(tokens, original)
+        start, declared = _prologue(tokens)
+        form = _form(tokens, original, start)
+        _refuse_undeclared_prefixes(tokens, original, start, declared | set(prefixes))
+    except QueryRefused as refused:
+        raise written.moved(original, refused) from None
     limit = None
     if row_limit is not None and form == "SELECT":
         tokens, limit = _limit_rows(tokens, row_limit, len(original))
@@ -357,6 +396,7 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
         "FROM" in words,
         original,
         offsets,
+        written,
         limit,
         volatile=not words.isdisjoint(VOLATILE_FUNCTIONS),
     )
