@@ -50,13 +50,19 @@
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
   input.addEventListener("keydown", (event) => {
     const links = Array.from(list.querySelectorAll("a"));
-    if (event.key === "ArrowDown" && links.length) {  // reopens the list Escape closed, then enters it
+    // reopens the list Escape closed, then enters it: only while they are the text's suggestions
+    if (event.key === "ArrowDown" && links.length && input.value.trim() === asked) {
       event.preventDefault();
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
       links[0].focus();
     }
-    if (event.key === "Escape") close();
+    // Escape closes an open list and keeps the text; a second one clears the box, as a search field
+    // does (clearing at once would also close the list again 120 ms later, under a reopened list)
+    if (event.key === "Escape" && !list.hidden) {
+      event.preventDefault();
+      close();
+    }
   });
   list.addEventListener("keydown", (event) => {
     const links = Array.from(list.querySelectorAll("a"));
