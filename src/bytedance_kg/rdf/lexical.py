@@ -20,6 +20,10 @@ XSD_STRING = XSD + "string"
 XSD_INTEGER = XSD + "integer"
 _Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
+ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", "\\": "\\", '"': '"', "'": "'"}
+"""The character escapes of a string (``\\t`` ... ``\\'``), the same in Turtle and in SPARQL (the
+grammars' ``ECHAR``), each with the character it stands for."""
+
 INTEGER_TYPES = frozenset(  # xsd:integer and the types XSD derives from it
     XSD + name
     for name in (

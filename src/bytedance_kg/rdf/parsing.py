@@ -24,6 +24,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
 from bytedance_kg.project.errors import InputError
+from bytedance_kg.rdf.lexical import ECHAR, INTEGER_TYPES
 from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.rdf.triples import Triples
 
@@ -65,14 +66,6 @@ _RANGES = {
     XSD.unsignedShort: (0, 2**16 - 1),
     XSD.unsignedByte: (0, 2**8 - 1),
 }
-_INTEGER_TYPES = {
-    *_RANGES,
-    XSD.integer,
-    XSD.nonNegativeInteger,
-    XSD.positiveInteger,
-    XSD.nonPositiveInteger,
-    XSD.negativeInteger,
-}
 _NOT_A_NUMBER = {"nan": "NaN", "inf": "INF", "-inf": "-INF"}
 """rdflib's normal forms of a double's or a float's special values (Python's), and XSD's: the
 release writes XSD's (``1e400``, past a double's range, is ``INF``)."""
@@ -87,7 +80,7 @@ def ill_typed(literal: Literal, written: str | None = None) -> bool:
         return not pattern.fullmatch(lexical)  # not match: "$" also matches before a final line feed
     if literal.datatype in _NUMERIC and not _NUMERIC[literal.datatype].fullmatch(lexical):
         return True
-    if literal.datatype in _INTEGER_TYPES and not _INTEGER.fullmatch(lexical):
+    if str(literal.datatype) in INTEGER_TYPES and not _INTEGER.fullmatch(lexical):
         return True
     bounds = _RANGES.get(literal.datatype) if literal.datatype is not None else None
     if bounds is not None and isinstance(literal.value, int):
@@ -122,7 +115,6 @@ def _strings_at(text: str, values: set[str]) -> dict[str, tuple[int, int, str]]:
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
-_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
 def _escaped(value: str) -> str:
@@ -140,7 +132,7 @@ def _unescaped(inner: str) -> str:
         code = escape[1] or escape[2]
         if code:
             return chr(int(code, 16)) if int(code, 16) <= 0x10FFFF else escape[0]
-        return _ECHAR.get(escape[3], escape[0])
+        return ECHAR.get(escape[3], escape[0])
 
     return _ESCAPE.sub(one, inner)
 

@@ -260,7 +260,8 @@ def _triples_within(triples: list[ox.Triple], media_type: str, max_bytes: int) -
     return _most_that_fit(render, serialise_triples([], media_type), len(triples), max_bytes), True
 
 
-RDF_XML = syntax("rdfxml").media_type
+XML_ANSWERS = frozenset({results_format("xml").media_type, syntax("rdfxml").media_type})
+"""The XML types an answer may be negotiated in, checked by :func:`_as_xml` before they go."""
 
 ENGINE_FORMATS = {f.media_type: f.serialiser for f in RESULTS_FORMATS if f.name != "csv"}
 """The solution formats the engine writes itself, from TSV cut at a row boundary (see
@@ -360,7 +361,8 @@ class NotCarried(Refused):
 
 
 def _as_xml(body: bytes, media_type: str, max_bytes: int) -> bytes:
-    """An XML answer as it is sent, or a refusal (406) naming the JSON type to ask for instead.
+    """An XML answer as it is sent, or a refusal (406) naming what to ask for instead (:data:`~bytedance_kg.
+    server.operation.CARRIERS`).
 
     Refused: an answer holding a character XML 1.0 cannot carry (:data:`~bytedance_kg.sparql.
     results.NOT_IN_XML`), and one the serialiser did not write as well-formed XML (pyoxigraph 0.5
@@ -460,7 +462,7 @@ def _answer(
             triples, truncated = triples[:max_rows], "rows"
         body, over = _triples_within(triples, media_type, max_bytes)
         truncated = "bytes" if over else truncated
-    if media_type in (results_format("xml").media_type, RDF_XML):
+    if media_type in XML_ANSWERS:
         body = _as_xml(body, media_type, max_bytes)
     if len(body) <= INLINE_BYTES:
         return Answer(

@@ -49,17 +49,21 @@ def parse_accept(header: str | None) -> list[Range]:
     return ranges
 
 
+def _quality(ranges: list[Range], media_type: str) -> float | None:
+    """The quality the most specific range matching ``media_type`` gives it, ``None`` if none does."""
+    matching = [r for r in ranges if r.matches(media_type)]
+    return max(matching, key=lambda r: r.specificity).q if matching else None
+
+
 def ranked(header: str | None, offered: list[str]) -> list[str]:
     """The offered media types the header accepts, best first: by quality, ties in the server's
     order. A type's quality is that of the most specific range that matches it; ``q=0`` excludes."""
     ranges = parse_accept(header)
     scored = []
     for position, media_type in enumerate(offered):
-        matching = [r for r in ranges if r.matches(media_type)]
-        if matching:
-            q = max(matching, key=lambda r: r.specificity).q
-            if q > 0:
-                scored.append((-q, position, media_type))
+        q = _quality(ranges, media_type)
+        if q is not None and q > 0:
+            scored.append((-q, position, media_type))
     return [media_type for *_, media_type in sorted(scored)]
 
 
@@ -71,8 +75,7 @@ def choose(header: str | None, offered: list[str]) -> str | None:
 
 def excluded(header: str | None, media_type: str) -> bool:
     """Whether the header names ``media_type``, or a range of it, with ``q=0``."""
-    matching = [r for r in parse_accept(header) if r.matches(media_type)]
-    return bool(matching) and max(matching, key=lambda r: r.specificity).q <= 0
+    return _quality(parse_accept(header), media_type) == 0
 
 
 def accept_header(request: Request) -> str | None:

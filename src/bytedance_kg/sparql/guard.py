@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bytedance_kg.project.namespaces import ALL_PREFIXES
+from bytedance_kg.rdf.lexical import ECHAR
 
 MAX_QUERY_BYTES = 64 * 1024
 """The largest query text accepted (UTF-8 bytes), the same as the endpoint's request limit."""
@@ -86,7 +87,6 @@ _TOKENS = re.compile(
     )
 )
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", "\\": "\\", '"': '"', "'": "'"}
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
 _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/"}
@@ -134,12 +134,10 @@ class CheckedQuery:
     """SELECT, CONSTRUCT, DESCRIBE or ASK."""
     has_dataset: bool
     """Whether the query names its own dataset (FROM or FROM NAMED)."""
-    original: str
-    """The decoded text the client sent (its ``\\u`` escapes read), for mapping engine error
-    positions back."""
     offsets: tuple[tuple[int, int], ...]
-    """(offset in ``text``, offset in ``original``) for every token, in order."""
+    """(offset in ``text``, offset in the decoded text the client sent) for every token, in order."""
     written: Written
+    """The client's text as written, where the positions are said."""
     row_limit: int | None = None
     """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
     (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
@@ -229,7 +227,7 @@ def _canonical_string(token: str, kind: str) -> str:
     """A string literal in the one plain form every SPARQL parser reads alike: double quotes, with
     only ``\\\\``, ``\\"``, ``\\n`` and ``\\r`` escaped."""
     quote = 3 if kind.startswith("long") else 1
-    body = re.sub(r"\\(.)", lambda m: _ECHARS[m[1]], token[quote:-quote], flags=re.S)
+    body = re.sub(r"\\(.)", lambda m: ECHAR[m[1]], token[quote:-quote], flags=re.S)
     escaped = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
 
@@ -394,7 +392,6 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
         text,
         form,
         "FROM" in words,
-        original,
         offsets,
         written,
         limit,

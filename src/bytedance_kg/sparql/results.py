@@ -222,7 +222,7 @@ def _csv_cell(term: Term | None) -> str:
     return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
 
 
-def tsv_term(term: Term) -> str:
+def _tsv_cell(term: Term) -> str:
     """A term in Turtle syntax for TSV; a triple term as ``<<( s p o )>>``, as the engine writes it."""
     return f"<<( {term} )>>" if isinstance(term, ox.Triple) else str(term)
 
@@ -248,7 +248,7 @@ class TsvWriter(SolutionWriter):
         return "\t".join("?" + v for v in self.variables) + "\n"
 
     def _row(self, solution: Solution) -> str:
-        return "\t".join(tsv_term(solution[v]) if v in solution else "" for v in self.variables) + "\n"
+        return "\t".join(_tsv_cell(solution[v]) if v in solution else "" for v in self.variables) + "\n"
 
 
 WRITERS: dict[str, type[SolutionWriter]] = {
