@@ -5,18 +5,22 @@ two disagree (a ``#`` comment ended by ``\\r``, a keyword glued to a literal as 
 an escape one side decodes and the other does not). So the guard does not hand the engine the
 client's text at all: it hands it the guard's own **canonical re-serialisation** of the tokens it
 read (comments dropped, ``\\u`` escapes decoded, every string written in one plain form, white space
-between tokens one space). Whatever the engine makes of that text, it is made of the tokens
-the guard checked, and the checks are chosen so that they hold whichever way a token is read:
+between tokens one space). Escapes are read as SPARQL 1.2 reads them, and the engine with it:
+only inside strings and IRIs, in one pass with the string escapes (``"C:\\\\u0041"`` is a
+backslash then ``u0041``); SPARQL 1.1 decoded them everywhere before parsing. Whatever the engine
+makes of that text, it is made of the tokens the guard checked, and the checks are chosen so that
+they hold whichever way a token is read:
 
-* ``SERVICE`` can only be written as those seven letters in a non-string token (escapes are
-  decoded first, and backslashes, quotes and apostrophes are refused outside strings, so no
-  token can open or close a string the guard did not see). So any non-string token that contains
+* ``SERVICE`` can only be written as those seven letters in a non-string token (an escape is
+  read only inside a string or an IRI, and backslashes, quotes and apostrophes are refused outside
+  them, so no token can open or close a string the guard did not see). So any non-string token that contains
   them, in any letter case, is refused: ``trueSERVICE`` and ``ex:service`` too. Strings may
   contain the word, and so may full IRIs (``<http://www.w3.org/ns/sparql-service-description#>``,
   the vocabulary of the dataset's own description): an IRI token holds no white space, ``<`` or
   ``{``, so even an engine that read its ``<`` as an operator could not find in it a SERVICE
-  clause, which needs a target and then ``{``. A prefixed name is not exempt: ``sd:SERVICE`` could
-  be read as ``sd:`` followed by the keyword.
+  clause, which needs a target and then ``{``; nor does it once its escapes are decoded (an IRI
+  that an escape gives a character IRIs cannot hold is refused). A prefixed name is not exempt:
+  ``sd:SERVICE`` could be read as ``sd:`` followed by the keyword.
 * Nesting deeper than :data:`MAX_DEPTH` (brackets, braces, parentheses, ``!`` runs) and
   expressions with more than :data:`MAX_OPERATORS` operators at one level are refused: pyoxigraph
   recurses over them and overflows its stack (a segfault at about 8,000 terms).
@@ -30,7 +34,6 @@ The network sandbox (:mod:`bytedance_kg.system.sandbox`) stays underneath as the
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -59,7 +62,8 @@ PREFIX_NAME = re.compile(_PREFIX)
 _LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:\\.*+(?:[{_CHARS}:]|{_PLX}))*+"
 _VARNAME = f"[{_U}0-9][{_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
 _EXPONENT = r"[eE][+-]?[0-9]++"
-_ECHAR = r"\\[tbnrf\\\"']"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_STRING_ESCAPE = f"\\\\[tbnrf\\\\\"']|{_UCHAR}"
 
 _TOKENS = re.compile(
     "|".join(
@@ -67,11 +71,11 @@ _TOKENS = re.compile(
         for name, pattern in [
             ("ws", r"[ \t\r\n]++"),
             ("comment", r"\#[^\r\n]*+"),
-            ("iri", r"<[^<>\"{}|^`\\\x00-\x20]*+>"),
-            ("long2", f'"""(?:[^"\\\\]|{_ECHAR}|"(?!""))*+"""'),
-            ("long1", f"'''(?:[^'\\\\]|{_ECHAR}|'(?!''))*+'''"),
-            ("string2", f'"(?:[^"\\\\\\n\\r]|{_ECHAR})*+"'),
-            ("string1", f"'(?:[^'\\\\\\n\\r]|{_ECHAR})*+'"),
+            ("iri", f'<(?:[^<>"{{}}|^`\\\\\x00-\x20]|{_UCHAR})*+>'),
+            ("long2", f'"""(?:[^"\\\\]|{_STRING_ESCAPE}|"(?!""))*+"""'),
+            ("long1", f"'''(?:[^'\\\\]|{_STRING_ESCAPE}|'(?!''))*+'''"),
+            ("string2", f'"(?:[^"\\\\\\n\\r]|{_STRING_ESCAPE})*+"'),
+            ("string1", f"'(?:[^'\\\\\\n\\r]|{_STRING_ESCAPE})*+'"),
             ("var", f"[?$]{_VARNAME}"),
             ("bnode", f"_:[{_U}0-9](?:\\.*+[{_CHARS}])*+"),
             ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
@@ -86,7 +90,10 @@ _TOKENS = re.compile(
         ]
     )
 )
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+"""An escape inside a string or an IRI: a code point (``\\u``, ``\\U``) or a string escape."""
+_NOT_IN_IRIS = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+"""What an IRI may not hold (SPARQL's IRIREF), written or escaped."""
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
 _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/"}
@@ -118,7 +125,7 @@ class Token(NamedTuple):  # a tuple: a query has up to 30,000 of them to make
     text: str
     """The token as the engine receives it (strings in canonical form)."""
     offset: int
-    """Where it starts in the decoded original text."""
+    """Where it starts in the client's text."""
     spaced: bool = True
     """Whether white space or a comment came before it in the original (adjacency is kept: some
     parsers want a path's ``*`` right after its step, as it was written)."""
@@ -135,16 +142,16 @@ class CheckedQuery:
     has_dataset: bool
     """Whether the query names its own dataset (FROM or FROM NAMED)."""
     offsets: tuple[tuple[int, int], ...]
-    """(offset in ``text``, offset in the decoded text the client sent) for every token, in order."""
-    written: Written
-    """The client's text as written, where the positions are said."""
+    """(offset in ``text``, offset in ``source``) for every token, in order."""
+    source: str
+    """The client's text (without a byte order mark), where the positions are said."""
     row_limit: int | None = None
     """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
     (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
     if it was not asked, or the query is not a SELECT, or its ``LIMIT`` is not a plain integer."""
     volatile: bool = False
     """Whether ``text`` may call one of :data:`VOLATILE_FUNCTIONS`, read on the tokens the engine
-    gets (escapes decoded, comments gone; a name in a string or an IRI is not a call): its answer
+    gets (comments gone; a name in a string or an IRI is not a call): its answer
     may differ from run to run, so none is kept for reuse."""
 
     def place(self, line: int, column: int) -> tuple[int, int]:
@@ -156,33 +163,7 @@ class CheckedQuery:
             if canonical > offset:
                 break
             original = source
-        return self.written.place(original)
-
-
-@dataclass(frozen=True)
-class Written:
-    """The text as the client wrote it, and where its ``\\u``/``\\U`` escapes were: positions are
-    found in the decoded text, and said in this one, where a person looks (an escape is several
-    characters written and one read)."""
-
-    text: str
-    breaks: tuple[tuple[int, int], ...] = ()
-    """(offset in the decoded text, offset in ``text``) just after each escape, in order."""
-
-    def place(self, decoded: int) -> tuple[int, int]:
-        """The line and column in ``text`` of an offset in the decoded text."""
-        at = bisect.bisect_right(self.breaks, (decoded, len(self.text) + 1)) - 1
-        offset = decoded if at < 0 else self.breaks[at][1] + decoded - self.breaks[at][0]
-        return _line_column(self.text, offset)
-
-    def moved(self, decoded_text: str, refused: QueryRefused) -> QueryRefused:
-        """``refused``, its line and column (found in ``decoded_text``) said in ``text``."""
-        if refused.line is None or not self.breaks:
-            return refused
-        lines = decoded_text.split("\n")
-        decoded = sum(len(line) + 1 for line in lines[: refused.line - 1]) + (refused.column or 1) - 1
-        refused.line, refused.column = self.place(decoded)
-        return refused
+        return _line_column(self.source, original)
 
 
 VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
@@ -195,45 +176,52 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _decode_escapes(text: str) -> tuple[str, Written]:
-    """SPARQL 1.1 section 19.2: ``\\u`` and ``\\U`` escapes are decoded before the grammar reads the
-    text, so ``\\u0053ERVICE`` is ``SERVICE``. An escape that decodes to a second escape, or to a
-    surrogate, is refused: no engine may read a different text from the one checked. Returns the
-    decoded text and the written one with where its escapes were (:class:`Written`)."""
-    breaks: list[tuple[int, int]] = []
-    lost = 0  # characters the escapes so far took beyond the one each stands for
+def _unescaped(body: str, at: int, text: str) -> str:
+    """The characters a string's or an IRI's ``body`` (at offset ``at`` of ``text``) stands for, its
+    escapes decoded in one pass, as the engine reads them (``\\u005Cn`` is a backslash and ``n``). An
+    escape of a surrogate or past U+10FFFF is refused, as the engine refuses it."""
 
-    def replace(match: re.Match[str]) -> str:
-        nonlocal lost
+    def decode(match: re.Match[str]) -> str:
+        if match[3] is not None:
+            return ECHAR[match[3]]
         code = int(match[1] or match[2], 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QueryRefused(f"invalid code point escape {match[0]}", *_line_column(text, match.start()))
-        lost += len(match[0]) - 1
-        breaks.append((match.end() - lost, match.end()))
+            raise QueryRefused(
+                f"invalid code point escape {match[0]}", *_line_column(text, at + match.start())
+            )
         return chr(code)
 
-    decoded = _ESCAPE.sub(replace, text)
-    written = Written(text, tuple(breaks))
-    leftover = _ESCAPE.search(decoded)
-    if leftover:
-        raise QueryRefused(
-            "an escape sequence that spells another escape is not accepted",
-            *written.place(leftover.start()),
-        )
-    return decoded, written
+    return _ESCAPE.sub(decode, body) if "\\" in body else body
 
 
-def _canonical_string(token: str, kind: str) -> str:
+def _canonical_string(token: str, kind: str, at: int, text: str) -> str:
     """A string literal in the one plain form every SPARQL parser reads alike: double quotes, with
-    only ``\\\\``, ``\\"``, ``\\n`` and ``\\r`` escaped."""
+    only ``\\\\``, ``\\"``, ``\\n`` and ``\\r`` escaped, and the ``u`` or ``U`` after a backslash
+    written ``\\u0075`` or ``\\u0055``. A SPARQL 1.1 store (``serve --store``) decodes ``\\u``
+    everywhere before it parses, even after a backslash; so no escape it could decode is left,
+    but those, which it reads as the letter they stand for."""
     quote = 3 if kind.startswith("long") else 1
-    body = re.sub(r"\\(.)", lambda m: ECHAR[m[1]], token[quote:-quote], flags=re.S)
+    body = _unescaped(token[quote:-quote], at + quote, text)
     escaped = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if "\\u" in body or "\\U" in body:
+        escaped = escaped.replace("\\\\u", "\\\\\\u0075").replace("\\\\U", "\\\\\\u0055")
     return f'"{escaped}"'
 
 
+def _canonical_iri(token: str, at: int, text: str) -> str:
+    """An IRI with its escapes decoded; refused if they give it a character no IRI may hold (the
+    engine refuses it too, and written plainly it would end the token or open a group)."""
+    iri = _unescaped(token[1:-1], at + 1, text)
+    wrong = _NOT_IN_IRIS.search(iri)
+    if wrong:
+        raise QueryRefused(
+            f"an IRI may not hold {wrong[0]!r}, even escaped: {token[:60]}", *_line_column(text, at)
+        )
+    return f"<{iri}>"
+
+
 def tokenize(text: str) -> list[Token]:
-    """The tokens of ``text`` (escapes already decoded), comments and white space dropped."""
+    """The tokens of ``text``, comments and white space dropped."""
     tokens: list[Token] = []
     position = 0
     gap = True
@@ -246,13 +234,20 @@ def tokenize(text: str) -> list[Token]:
         else:
             value = match[0]
             if kind in ("long1", "long2", "string1", "string2"):
-                value, kind = _canonical_string(value, kind), "string"
+                value, kind = _canonical_string(value, kind, position, text), "string"
+            elif kind == "iri" and "\\" in value:
+                value = _canonical_iri(value, position, text)
             tokens.append(Token(kind, value, position, gap))
             gap = False
         position = match.end()
     if position < len(text):
         if text[position] in "\"'":
             raise QueryRefused("a string is not closed, or is malformed", *_line_column(text, position))
+        if text[position] == "\\":
+            raise QueryRefused(
+                f"an escape is read only inside a string or an IRI: {text[position : position + 10]!r}",
+                *_line_column(text, position),
+            )
         raise QueryRefused(f"unexpected {text[position]!r}", *_line_column(text, position))
     return tokens
 
@@ -371,18 +366,15 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_QUERY_BYTES:
         raise QueryRefused(f"the query is {size} bytes; at most {MAX_QUERY_BYTES} are accepted")
-    original, written = _decode_escapes(text.removeprefix("\ufeff"))
-    try:  # the checks find positions in the decoded text; the client's has the escapes
-        tokens = tokenize(original)
-        if not tokens:
-            raise QueryRefused("the query is empty")
-        _refuse_outside_strings(tokens, original)
-        _check_shape(tokens, original)
-        start, declared = _prologue(tokens)
-        form = _form(tokens, original, start)
-        _refuse_undeclared_prefixes(tokens, original, start, declared | set(prefixes))
-    except QueryRefused as refused:
-        raise written.moved(original, refused) from None
+    original = text.removeprefix("\ufeff")
+    tokens = tokenize(original)
+    if not tokens:
+        raise QueryRefused("the query is empty")
+    _refuse_outside_strings(tokens, original)
+    _check_shape(tokens, original)
+    start, declared = _prologue(tokens)
+    form = _form(tokens, original, start)
+    _refuse_undeclared_prefixes(tokens, original, start, declared | set(prefixes))
     limit = None
     if row_limit is not None and form == "SELECT":
         tokens, limit = _limit_rows(tokens, row_limit, len(original))
@@ -393,7 +385,7 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
         form,
         "FROM" in words,
         offsets,
-        written,
+        original,
         limit,
         volatile=not words.isdisjoint(VOLATILE_FUNCTIONS),
     )

@@ -148,7 +148,7 @@ def engine_error(
     so that the endpoint and the command line name the same error at the same place.
     """
     if checked is not None and checked.row_limit is not None:
-        as_written = check_query(checked.written.text)
+        as_written = check_query(checked.source)
         try:
             ox.Store().query(as_written.text, base_iri=base_iri)
         except SyntaxError as unbounded:
@@ -163,7 +163,7 @@ def engine_error(
     message = " ".join(message.split())
     if checked is not None and line is not None:
         line, column = checked.place(line, column or 1)
-    message = _readable_expectation(message, _found(checked.written.text, line, column) if checked else None)
+    message = _readable_expectation(message, _found(checked.source, line, column) if checked else None)
     if len(message) > 200:
         message = message[:199] + "…"
     return message, line, column
