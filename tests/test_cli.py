@@ -396,6 +396,20 @@ def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(tmp_path: Path)
     assert "a\rb" in [e.text for e in ElementTree.fromstring(result.stdout.encode()).iter()]
 
 
+def test_white_space_at_the_ends_of_an_xml_answer_reads_back_as_itself(tmp_path: Path) -> None:
+    """pyoxigraph's results reader trims plain white space at a value's ends; the command line
+    writes it as references, as the endpoint (the engine's writer) does."""
+    import pyoxigraph as ox
+
+    query = tmp_path / "ends.rq"
+    query.write_text('SELECT ?x ?y WHERE { BIND(" 2888 " AS ?x) BIND("\\t\\na b\\r\\n" AS ?y) }')
+    result = run("query", str(query), "--format", "xml")
+    assert result.returncode == 0, result.stderr
+    solutions = ox.parse_query_results(result.stdout.encode(), format=ox.QueryResultsFormat.XML)
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert [(s["x"].value, s["y"].value) for s in solutions] == [(" 2888 ", "\t\na b\r\n")]
+
+
 @pytest.mark.parametrize(
     ("relative", "absolute"),
     [("id/person/zhu-jun", "id/person/zhu-jun"), ("", "sparql"), ("#f", "sparql#f"), ("?q=1", "sparql?q=1")],

@@ -30,6 +30,20 @@ _NOT_IN_XML = re.compile(f"[{NOT_IN_XML}]")
 _XML_TEXT = {"\r": "&#13;"}
 """What XML text escapes beyond ``&``, ``<`` and ``>``: a raw carriage return is read back as a line
 feed."""
+_XML_SPACE = " \t\n\r"
+
+
+def _xml_text(value: str) -> str:
+    """``value`` as XML text, its leading and trailing white space as character references, as the
+    engine writes it: pyoxigraph's reader trims white space written plainly at either end of a
+    value (``" 2888 "`` came back as ``"2888"``), and takes a reference for what it says."""
+    body = value.strip(_XML_SPACE)
+    if len(body) == len(value):
+        return escape(value, _XML_TEXT)
+    lead = len(value) - len(value.lstrip(_XML_SPACE))
+    trail = len(value) - lead - len(body)
+    refs = [f"&#{ord(c)};" for c in value]
+    return "".join(refs[:lead]) + escape(body, _XML_TEXT) + "".join(refs[len(value) - trail :])
 
 
 XML_CANNOT_CARRY = "a character (a control character, U+FFFE or U+FFFF) that XML 1.0 cannot carry"
@@ -198,7 +212,7 @@ def _xml_term(term: Term) -> str:
         subject, predicate, obj = (_xml_term(cast(Term, part)) for part in term)
         parts = f"<subject>{subject}</subject><predicate>{predicate}</predicate><object>{obj}</object>"
         return f"<triple>{parts}</triple>"
-    text = escape(term.value, _XML_TEXT)
+    text = _xml_text(term.value)
     if isinstance(term, ox.NamedNode):
         return f"<uri>{text}</uri>"
     if isinstance(term, ox.BlankNode):
