@@ -385,6 +385,22 @@ def test_a_table_shows_control_characters_instead_of_sending_them_to_the_termina
         ), shown
 
 
+def test_a_tables_cut_never_splits_an_escape_and_shows_invisible_characters(tmp_path: Path) -> None:
+    """A cell is cut to 60 characters between two shown characters: ``\\u0085`` cut to ``\\u00``
+    would read as another value. A soft hyphen or a byte order mark, invisible, is shown escaped."""
+    query = tmp_path / "cut.rq"
+    query.write_text(
+        'SELECT ?x ?y WHERE { BIND(CONCAT("'
+        + "x" * 57
+        + '", "\\u0085yyy") AS ?x) BIND("a\\u00ADb\\uFEFFc" AS ?y) }'
+    )
+    table = run("query", str(query))
+    assert table.returncode == 0, table.stderr
+    row = table.stdout.splitlines()[2]
+    assert row.startswith("x" * 57 + "…  ") and "\\u00" not in row.split("  ")[0], row
+    assert row.endswith("a\\u00ADb\\uFEFFc"), row
+
+
 def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(tmp_path: Path) -> None:
     from xml.etree import ElementTree
 

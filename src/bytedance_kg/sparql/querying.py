@@ -378,11 +378,22 @@ def compact(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
 
 _ESCAPED_FOR_TERMINALS = {
     code: f"\\u{code:04X}"
-    for code in (*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x2028, 0x202F), *range(0x2066, 0x206A))
+    for code in (
+        *range(0x80, 0xA0),
+        0x00AD,
+        0x061C,
+        *range(0x200B, 0x2010),
+        *range(0x2028, 0x202F),
+        0x2060,
+        *range(0x2066, 0x206A),
+        0xFEFF,
+    )
 }
-"""The C1 control characters, which a terminal acts on (U+009B begins an escape sequence), and the
-line separators and bidirectional controls, which reorder or break what a terminal shows: written
-``\\uXXXX``, which Turtle reads back as the character, in a literal or an IRI alike."""
+"""The C1 control characters, which a terminal acts on (U+009B begins an escape sequence); the
+line separators and bidirectional controls, which reorder or break what a terminal shows; and the
+invisible ones (soft hyphen, zero-width space and joiners, word joiner, byte order mark), which
+would hide that two values differ: written ``\\uXXXX``, which Turtle reads back as the character,
+in a literal or an IRI alike."""
 
 _VISIBLE = {
     **{code: chr(0x2400 + code) for code in range(0x20)},  # the control pictures: ␀, ␇, ␉, ...
@@ -400,6 +411,22 @@ def for_terminals(turtle: str) -> str:
     return turtle.translate(_ESCAPED_FOR_TERMINALS)
 
 
+def _cell(value: str, width: int) -> str:
+    """``value`` with its characters shown (:data:`_VISIBLE`), cut to ``width`` between two of them:
+    a ``\\u0085`` is never cut to ``\\u00``, which would read as another value."""
+    shown = value.translate(_VISIBLE)
+    if len(shown) <= width:
+        return shown
+    pieces, used = [], 0
+    for char in value:
+        piece = _VISIBLE.get(ord(char), char)
+        if used + len(piece) > width - 1:
+            break
+        pieces.append(piece)
+        used += len(piece)
+    return "".join(pieces) + "…"
+
+
 def to_table(outcome: QueryOutcome, width: int = 60) -> str:
     """A plain-text table of the solutions, each cell cut to ``width`` characters, its control
     characters shown (:data:`_VISIBLE`)."""
@@ -407,10 +434,8 @@ def to_table(outcome: QueryOutcome, width: int = 60) -> str:
         return ("yes" if outcome.boolean else "no") + "\n"
     assert outcome.rows is not None
     cells = [
-        [compact(row[v]).translate(_VISIBLE) if v in row else "" for v in outcome.variables]
-        for row in outcome.rows
+        [_cell(compact(row[v]), width) if v in row else "" for v in outcome.variables] for row in outcome.rows
     ]
-    cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in line] for line in cells]
     widths = [max([len(v)] + [len(line[i]) for line in cells]) for i, v in enumerate(outcome.variables)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(outcome.variables, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
