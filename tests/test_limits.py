@@ -380,6 +380,9 @@ def test_an_answer_a_format_cannot_carry_goes_out_in_the_next_the_client_accepts
         with pytest.raises(Refused, match="not offered in .*: ask for ") as refused:
             execute(_store(1), request, 10_000, 16 * 2**20)
         assert refused.value.status == 406
+        for named in str(refused.value).rpartition("ask for ")[2].split(" or "):  # each one carries it
+            asked = Request("", ProtocolRequest(query, named, None, None), E, str(SPOOL))
+            assert execute(_store(1), asked, 10_000, 16 * 2**20).media_type == named
         return
     answer = execute(_store(1), request, 10_000, 16 * 2**20)
     assert answer.media_type == answered_in and answer.body is not None

@@ -39,7 +39,7 @@ class Refused(Exception):
 CARRIERS = {
     results_format("xml").media_type: results_format("json").media_type,
     syntax("rdfxml").media_type: f"{syntax('jsonld').media_type} or {syntax('turtle').media_type}",
-    syntax("jsonld").media_type: syntax("turtle").media_type,
+    syntax("jsonld").media_type: f"{syntax('turtle').media_type} or {syntax('ntriples').media_type}",
 }
 """The formats that cannot write every answer, each with what to ask for instead. XML cannot carry
 a control character, nor RDF/XML a predicate whose IRI ends in no XML name or is one of its own
