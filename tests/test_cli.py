@@ -584,6 +584,18 @@ BROKEN = {
         66,
     ),
     "duplicated": ("SELECT (1 AS ?x) (2 AS ?x) WHERE {}", "Duplicated variable name in SELECT", 1, 35),
+    "ends-after-a-keyword": (
+        "SELECT * WHERE { ?s ?p ?o } ORDER",
+        "the query ends after 'ORDER' (expected BY)",
+        1,
+        29,
+    ),
+    "ends-after-a-comment": (
+        "SELECT * WHERE # the pattern comes next\n",
+        "the query ends after 'WHERE' (expected \"{\")",
+        1,
+        10,
+    ),
     "star-grouped": (
         "SELECT * WHERE { ?s ?p ?o } GROUP BY ?s",
         "SELECT * is not authorized with GROUP BY",

@@ -342,6 +342,31 @@ def test_escapes_the_engine_refuses_are_refused_and_placed(text: str, message: s
         ox.Store().query(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "message", "at"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT -1", "LIMIT takes a whole number (0 or more), not '-1'", "-1"),
+        ("SELECT * WHERE { ?s ?p ?o } limit ?x", "LIMIT takes a whole number (0 or more), not '?x'", "?x"),
+        ("ASK {} OFFSET 1.5", "OFFSET takes a whole number (0 or more), not '1.5'", "1.5"),
+        ("SELECT * { { SELECT * {} LIMIT +1 } }", "LIMIT takes a whole number (0 or more), not '+1'", "+1"),
+        (
+            "SELECT * WHERE { ?s ?p ?o } LIMIT 1 OFFSET",
+            "OFFSET takes a whole number (0 or more): the query ends after it",
+            "OFFSET",
+        ),
+    ],
+)
+def test_limit_and_offset_take_a_whole_number(text: str, message: str, at: str) -> None:
+    """The engine's message for these names alternatives that cannot stand there ("expected one of
+    HAVING, OFFSET, OPTIONAL, VALUES" for ``LIMIT -1``); the engine refuses them all the same."""
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text)
+    assert str(refused.value) == f"{message} (line 1, column {text.index(at) + 1})"
+    with pytest.raises(SyntaxError):
+        ox.Store().query(text)
+    assert check_query("SELECT * { ?limit ?p ?o } LIMIT 0 OFFSET 007").form == "SELECT"
+
+
 def test_a_space_before_a_functions_parenthesis_is_no_error() -> None:
     """pyoxigraph refuses ``COALESCE (``; the canonical text glues the parenthesis on."""
     checked = check_query(

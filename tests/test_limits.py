@@ -70,7 +70,6 @@ FORMATS = {
             11,
         ),
         ("SELECT * {} LIMIT " + "0" * 5000 + "5", "SELECT * {} LIMIT 5", 5),
-        ("SELECT * {} LIMIT ?x", "SELECT * {} LIMIT ?x", None),  # not an integer: left to the engine
         ("ASK { ?s ?p ?o }", "ASK { ?s ?p ?o }", None),
         ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT WHERE { ?s ?p ?o }", None),
         ("DESCRIBE ?s WHERE { ?s ?p ?o }", "DESCRIBE ?s WHERE { ?s ?p ?o }", None),

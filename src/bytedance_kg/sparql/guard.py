@@ -148,7 +148,7 @@ class CheckedQuery:
     row_limit: int | None = None
     """The top-level ``LIMIT`` of ``text`` when the guard was asked to bound a SELECT query's rows
     (:func:`check_query`'s ``row_limit``): the engine returns at most this many solutions. ``None``
-    if it was not asked, or the query is not a SELECT, or its ``LIMIT`` is not a plain integer."""
+    if it was not asked, or the query is not a SELECT."""
     volatile: bool = False
     """Whether ``text`` may call one of :data:`VOLATILE_FUNCTIONS`, read on the tokens the engine
     gets (comments gone; a name in a string or an IRI is not a call): its answer
@@ -273,6 +273,22 @@ def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
             )
 
 
+def _check_counts(tokens: list[Token], original: str) -> None:
+    """``LIMIT`` and ``OFFSET`` are followed by a whole number, written in digits alone (SPARQL's
+    ``INTEGER``), wherever they are: the engine's own message for ``LIMIT -1`` or a ``LIMIT`` at the
+    end names alternatives that cannot stand there (``HAVING, OFFSET, OPTIONAL, VALUES``)."""
+    for index, token in enumerate(tokens):
+        if token.kind != "word" or token.text.upper() not in ("LIMIT", "OFFSET"):
+            continue
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        if after is not None and after.kind == "number" and after.text.isascii() and after.text.isdigit():
+            continue
+        needs = f"{token.text.upper()} takes a whole number (0 or more)"
+        if after is None:
+            raise QueryRefused(f"{needs}: the query ends after it", *_line_column(original, token.offset))
+        raise QueryRefused(f"{needs}, not {after.text[:40]!r}", *_line_column(original, after.offset))
+
+
 def _check_shape(tokens: list[Token], original: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH and expression levels with more than MAX_OPERATORS."""
     stack: list[tuple[str, int]] = []
@@ -359,7 +375,8 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
     """Tokenise, check and canonicalise a query; raise :class:`QueryRefused` (or a subclass) if it
     is malformed at the token level, an update, federated, too large or too deep, or uses a prefix
     it does not declare (``prefixes`` names those declared outside the text, as a SHACL shape's
-    ``sh:declare`` does for its SPARQL). Syntax the
+    ``sh:declare`` does for its SPARQL), or follows ``LIMIT`` or ``OFFSET`` with anything but a
+    whole number. Syntax the
     tokens cannot show (a misplaced keyword) is left to the engine, which gets only the checked
     canonical text. With ``row_limit``, a SELECT query's top-level ``LIMIT`` is lowered to it, or
     one added (:func:`_limit_rows`), so that the engine itself stops after that many solutions."""
@@ -372,6 +389,7 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
         raise QueryRefused("the query is empty")
     _refuse_outside_strings(tokens, original)
     _check_shape(tokens, original)
+    _check_counts(tokens, original)
     start, declared = _prologue(tokens)
     form = _form(tokens, original, start)
     _refuse_undeclared_prefixes(tokens, original, start, declared | set(prefixes))
@@ -391,10 +409,9 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
     )
 
 
-def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], int | None]:
+def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], int]:
     """The tokens of a checked SELECT query with its top-level ``LIMIT`` at most ``rows``, and that
-    limit (``None``, tokens unchanged, if the ``LIMIT`` is not followed by a plain integer: the
-    engine will refuse such a query anyway).
+    limit.
 
     Only the top level is touched: a word at nesting depth 0 after the prologue can only be a
     keyword of the query itself (subqueries, expressions and ``VALUES`` blocks are all inside
@@ -417,10 +434,8 @@ def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], 
             elif keyword == "VALUES" and values_at is None:
                 values_at = index
     if limit_at is not None:
-        after = limit_at + 1
-        value = tokens[after].text if after < len(tokens) else ""
-        if not (value.isascii() and value.isdigit()):
-            return tokens, None
+        after = limit_at + 1  # a whole number: :func:`_check_counts`
+        value = tokens[after].text
         digits = value.lstrip("0") or "0"  # Python refuses int() on more than 4,300 digits
         limit = rows if len(digits) > len(str(rows)) else min(int(digits), rows)
         return [*tokens[:after], tokens[after]._replace(text=str(limit)), *tokens[after + 1 :]], limit

@@ -163,10 +163,56 @@ def engine_error(
     message = " ".join(message.split())
     if checked is not None and line is not None:
         line, column = checked.place(line, column or 1)
-    message = _readable_expectation(message, _found(checked.source, line, column) if checked else None)
+    ended = _ended_after(checked.source, line, column) if checked else None
+    message = ended or _readable_expectation(
+        message, _found(checked.source, line, column) if checked else None
+    )
     if len(message) > 200:
         message = message[:199] + "…"
     return message, line, column
+
+
+ENDS_AFTER = {
+    "SELECT": 'a variable, "(", "*", DISTINCT or REDUCED',
+    "DISTINCT": 'a variable, "(" or "*"',
+    "REDUCED": 'a variable, "(" or "*"',
+    "CONSTRUCT": '"{" or WHERE',
+    "ASK": '"{" or WHERE',
+    "DESCRIBE": 'an IRI, a variable or "*"',
+    "WHERE": '"{"',
+    "FROM": "an IRI or NAMED",
+    "NAMED": "an IRI",
+    "ORDER": "BY",
+    "GROUP": "BY",
+    "BY": "an expression",
+    "HAVING": "an expression",
+    "VALUES": 'a variable or "("',
+    "OPTIONAL": '"{"',
+    "MINUS": '"{"',
+    "UNION": '"{"',
+    "GRAPH": "an IRI or a variable",
+    "FILTER": "an expression",
+    "BIND": '"("',
+}
+"""What each keyword needs after it, said when a query ends right after it: there the parser names
+the keyword's own alternatives instead (``ORDER`` at the end: "expected one of GROUP, LIMIT")."""
+
+
+def _ended_after(text: str, line: int | None, column: int | None) -> str | None:
+    """ "the query ends after 'ORDER' (expected BY)" when the error's place is a keyword of
+    :data:`ENDS_AFTER` followed by nothing but white space and comments; else None."""
+    if line is None or column is None:
+        return None
+    lines = text.split("\n")
+    if line > len(lines):
+        return None
+    offset = sum(len(each) + 1 for each in lines[: line - 1]) + column - 1
+    word = re.compile(r"[A-Za-z]+").match(text, offset)
+    if word is None or word[0].upper() not in ENDS_AFTER:
+        return None
+    if not re.fullmatch(r"(?:\s|#[^\n]*)*", text[word.end() :]):
+        return None
+    return f"the query ends after {word[0]!r} (expected {ENDS_AFTER[word[0].upper()]})"
 
 
 def _found(text: str, line: int | None, column: int | None) -> str | None:
