@@ -85,7 +85,9 @@ _TOKENS = re.compile(
                 f"[+-]?(?:[0-9]++\\.[0-9]*+{_EXPONENT}|\\.[0-9]++{_EXPONENT}|[0-9]++{_EXPONENT}"
                 r"|[0-9]*+\.[0-9]++|[0-9]++)",
             ),
-            ("word", r"[A-Za-z_][A-Za-z0-9_]*+"),
+            # a keyword ends where its letters do (``LIMIT1`` is ``LIMIT 1`` to the engine); only
+            # these function names hold digits
+            ("word", r"(?i:SHA(?:1|256|384|512)|MD5)(?![A-Za-z0-9_])|[A-Za-z_]++"),
             ("op", r"<<\(|\)>>|<<|>>|\{\||\|\}|\^\^|\|\||&&|!=|<=|>=|[{}()\[\],;.*/|^!=<>+\-?~]"),
         ]
     )
@@ -94,6 +96,8 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
 """An escape inside a string or an IRI: a code point (``\\u``, ``\\U``) or a string escape."""
 _NOT_IN_IRIS = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 """What an IRI may not hold (SPARQL's IRIREF), written or escaped."""
+_OPERAND_KINDS = {"var", "number", "string", "iri", "pname", "bnode", "langtag"}
+_OPERAND_CLOSERS = {")", "]", ")>>", ">>"}
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
 _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/"}
@@ -221,35 +225,122 @@ def _canonical_iri(token: str, at: int, text: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    """The tokens of ``text``, comments and white space dropped."""
+    """The tokens of ``text``, comments and white space dropped, as the engine reads them: a ``<``
+    in an expression, after an operand, is the operator even where an IRI could follow
+    (:class:`_Brackets`)."""
     tokens: list[Token] = []
+    brackets = _Brackets()
     position = 0
     gap = True
-    for match in _TOKENS.finditer(text):
-        if match.start() != position or match.end() == position:  # skipped, or matched, nothing
+    while position < len(text):
+        match = _TOKENS.match(text, position)
+        if match is None or match.end() == position:
             break
         kind = match.lastgroup or ""
         if kind in ("ws", "comment"):
             gap = True
-        else:
-            value = match[0]
-            if kind in ("long1", "long2", "string1", "string2"):
-                value, kind = _canonical_string(value, kind, position, text), "string"
-            elif kind == "iri" and "\\" in value:
-                value = _canonical_iri(value, position, text)
-            tokens.append(Token(kind, value, position, gap))
-            gap = False
-        position = match.end()
+            position = match.end()
+            continue
+        value, end = match[0], match.end()
+        if kind == "iri" and brackets.in_expression() and _ends_operand(tokens):
+            kind, value = "op", "<=" if value.startswith("<=") else "<"  # ``?x <2&&RAND()>0``
+            end = position + len(value)
+        elif kind in ("long1", "long2", "string1", "string2"):
+            value, kind = _canonical_string(value, kind, position, text), "string"
+        elif kind == "iri" and "\\" in value:
+            value = _canonical_iri(value, position, text)
+        brackets.read(kind, value, tokens)
+        tokens.append(Token(kind, value, position, gap))
+        gap = False
+        position = end
     if position < len(text):
         if text[position] in "\"'":
             raise QueryRefused("a string is not closed, or is malformed", *_line_column(text, position))
         if text[position] == "\\":
-            raise QueryRefused(
-                f"an escape is read only inside a string or an IRI: {text[position : position + 10]!r}",
-                *_line_column(text, position),
-            )
+            raise QueryRefused(_misplaced_escape(text, position), *_line_column(text, position))
         raise QueryRefused(f"unexpected {text[position]!r}", *_line_column(text, position))
     return tokens
+
+
+def _misplaced_escape(text: str, at: int) -> str:
+    """Why a backslash at ``at`` (outside any string or IRI token) is refused: a malformed escape in
+    what reads as an IRI up to it, or an escape outside strings and IRIs."""
+    start = text.rfind("<", 0, at)
+    if start >= 0 and not re.search(r'[\s<>"\']', text[start + 1 : at]):
+        end = text.find(">", at)
+        shown = text[start : end + 1] if 0 <= end - start < 80 else text[start : at + 6]
+        return f"an IRI holds a backslash that is no \\u or \\U escape: {_shown(shown)}"
+    return f"an escape is read only inside a string or an IRI: {_shown(text[at : at + 10])}"
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, as written (``repr`` would double its backslashes)."""
+    return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text) + "'"
+
+
+def _ends_operand(tokens: list[Token]) -> bool:
+    """Whether the last token read ends an operand (``?x``, ``2``, ``"a"@en``, ``)``, ``true``), so
+    that a ``<`` after it, in an expression, can only be the operator."""
+    if not tokens:
+        return False
+    last = tokens[-1]
+    return (
+        last.kind in _OPERAND_KINDS
+        or last.text in _OPERAND_CLOSERS
+        or (last.kind == "word" and last.text.upper() in ("TRUE", "FALSE"))
+    )
+
+
+class _Brackets:
+    """Which kind of bracket the tokenizer is in, to tell whether an operator may come next: a
+    ``<`` after an operand is a comparison in an expression (``FILTER(?x <2&&RAND()>0)``) and an
+    IRI in a triple pattern (``?s <p> ?o``). Only parentheses hold operators, and not all of them:
+
+    - ``(`` inside an expression's parenthesis, or after a keyword or a function's name
+      (``FILTER(``, ``BIND(``, ``STR(``, ``IN(``, ``BY(``), or after an IRI or prefixed name that
+      ``FILTER`` calls, opens an expression;
+    - so does any ``(`` outside every brace, or in a brace whose query is a subquery's
+      (``SELECT ?x (COUNT(*) AS ?n)``, ``GROUP BY ?x (...)``), but ``VALUES (``;
+    - in a graph pattern a ``(`` is a collection, a path's group or a ``VALUES`` row, and
+      ``{``, ``[``, ``<<``, ``<<(`` and ``{|`` hold terms.
+
+    Where it cannot be sure, it reads an expression: reading a ``<`` as the operator where the
+    engine reads an IRI only makes the guard check what the engine treats as an opaque name."""
+
+    def __init__(self) -> None:
+        self.open: list[str] = []
+        """``expression``, ``pattern`` or ``query`` (a brace holding a subquery's SELECT)."""
+
+    def in_expression(self) -> bool:
+        return bool(self.open) and self.open[-1] == "expression"
+
+    def read(self, kind: str, text: str, before: list[Token]) -> None:
+        """Follow one token (``before``: those read so far)."""
+        if text == "(" and kind == "op":
+            self.open.append(self._parenthesis(before))
+        elif text in _OPENERS and kind == "op":
+            self.open.append("pattern")
+        elif text in _CLOSERS and kind == "op":
+            if self.open:
+                self.open.pop()
+        elif kind == "word" and text.upper() == "SELECT" and self.open and self.open[-1] == "pattern":
+            self.open[-1] = "query"
+
+    def _parenthesis(self, before: list[Token]) -> str:
+        inner = self.open[-1] if self.open else "query"
+        previous = before[-1] if before else None
+        if inner == "expression":
+            return "expression"
+        if previous is not None and previous.kind == "word":
+            return "pattern" if previous.text.upper() == "VALUES" or previous.text == "a" else "expression"
+        if (
+            previous is not None
+            and previous.kind in ("iri", "pname")
+            and len(before) > 1
+            and before[-2].text.upper() == "FILTER"
+        ):
+            return "expression"
+        return "expression" if inner == "query" else "pattern"
 
 
 def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
@@ -273,6 +364,10 @@ def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
             )
 
 
+_MOST_SOLUTIONS = 2**64 - 1
+"""The largest ``LIMIT`` or ``OFFSET`` the engine counts to (it refuses a larger one)."""
+
+
 def _check_counts(tokens: list[Token], original: str) -> None:
     """``LIMIT`` and ``OFFSET`` are followed by a whole number, written in digits alone (SPARQL's
     ``INTEGER``), wherever they are: the engine's own message for ``LIMIT -1`` or a ``LIMIT`` at the
@@ -282,7 +377,13 @@ def _check_counts(tokens: list[Token], original: str) -> None:
             continue
         after = tokens[index + 1] if index + 1 < len(tokens) else None
         if after is not None and after.kind == "number" and after.text.isascii() and after.text.isdigit():
-            continue
+            digits = after.text.lstrip("0")
+            if len(digits) < 20 or (len(digits) == 20 and int(digits) <= _MOST_SOLUTIONS):
+                continue
+            raise QueryRefused(
+                f"{token.text.upper()} takes a whole number up to {_MOST_SOLUTIONS}, not {after.text[:40]}",
+                *_line_column(original, after.offset),
+            )
         needs = f"{token.text.upper()} takes a whole number (0 or more)"
         if after is None:
             raise QueryRefused(f"{needs}: the query ends after it", *_line_column(original, token.offset))
@@ -397,15 +498,16 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
     if row_limit is not None and form == "SELECT":
         tokens, limit = _limit_rows(tokens, row_limit, len(original))
     text, offsets = _serialise(tokens)
+    # the engine reads keywords run together (``ORDER BYRAND()``, ``FROMNAMED``): looked for inside words
     words = {t.text.upper() for t in tokens if t.kind == "word"}
     return CheckedQuery(
         text,
         form,
-        "FROM" in words,
+        any("FROM" in word for word in words),
         offsets,
         original,
         limit,
-        volatile=not words.isdisjoint(VOLATILE_FUNCTIONS),
+        volatile=any(name in word for word in words for name in VOLATILE_FUNCTIONS),
     )
 
 
@@ -435,9 +537,8 @@ def _limit_rows(tokens: list[Token], rows: int, end: int) -> tuple[list[Token], 
                 values_at = index
     if limit_at is not None:
         after = limit_at + 1  # a whole number: :func:`_check_counts`
-        value = tokens[after].text
-        digits = value.lstrip("0") or "0"  # Python refuses int() on more than 4,300 digits
-        limit = rows if len(digits) > len(str(rows)) else min(int(digits), rows)
+        # at most 20 digits but for leading zeros, of which Python's int() reads at most 4,300
+        limit = min(int(tokens[after].text.lstrip("0") or "0"), rows)
         return [*tokens[:after], tokens[after]._replace(text=str(limit)), *tokens[after + 1 :]], limit
     at = values_at if values_at is not None else len(tokens)
     offset = tokens[at].offset if at < len(tokens) else end
