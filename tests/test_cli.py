@@ -387,18 +387,19 @@ def test_a_table_shows_control_characters_instead_of_sending_them_to_the_termina
 
 def test_a_tables_cut_never_splits_an_escape_and_shows_invisible_characters(tmp_path: Path) -> None:
     """A cell is cut to 60 characters between two shown characters: ``\\u0085`` cut to ``\\u00``
-    would read as another value. A soft hyphen or a byte order mark, invisible, is shown escaped."""
+    would read as another value. What shows nothing (a soft hyphen, a byte order mark, an invisible
+    operator, a tag character, a Hangul filler: helper-50 found the last three raw) is shown escaped."""
     query = tmp_path / "cut.rq"
     query.write_text(
         'SELECT ?x ?y WHERE { BIND(CONCAT("'
         + "x" * 57
-        + '", "\\u0085yyy") AS ?x) BIND("a\\u00ADb\\uFEFFc" AS ?y) }'
+        + '", "\\u0085yyy") AS ?x) BIND("a\\u00ADb\\uFEFFc\\u2061d\\U000E0041e\\u3164f" AS ?y) }'
     )
     table = run("query", str(query))
     assert table.returncode == 0, table.stderr
     row = table.stdout.splitlines()[2]
     assert row.startswith("x" * 57 + "…  ") and "\\u00" not in row.split("  ")[0], row
-    assert row.endswith("a\\u00ADb\\uFEFFc"), row
+    assert row.endswith("a\\u00ADb\\uFEFFc\\u2061d\\U000E0041e\\u3164f"), row
 
 
 def test_a_carriage_return_in_an_xml_answer_reads_back_as_itself(tmp_path: Path) -> None:

@@ -60,14 +60,13 @@ from bytedance_kg.sparql.querying import (
     QueryOutcome,
     bind,
     expand_iri,
-    for_terminals,
     guard,
     run_checked,
     run_query,
     serialise,
-    to_table,
 )
 from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, XML_CANNOT_CARRY, xml_can_carry
+from bytedance_kg.sparql.terminal import for_terminals, to_table
 from bytedance_kg.system.interrupts import Interrupted, stop_signals
 from bytedance_kg.system.memory import keep_freed_memory
 from bytedance_kg.system.sandbox import forbid_network
