@@ -585,6 +585,12 @@ BROKEN = {
         66,
     ),
     "duplicated": ("SELECT (1 AS ?x) (2 AS ?x) WHERE {}", "Duplicated variable name in SELECT", 1, 35),
+    "ends-after-desc": (
+        "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s DESC",
+        "the query ends after 'DESC' (expected \"(\")",
+        1,
+        41,
+    ),
     "ends-after-a-keyword": (
         "SELECT * WHERE { ?s ?p ?o } ORDER",
         "the query ends after 'ORDER' (expected BY)",

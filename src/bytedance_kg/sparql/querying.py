@@ -185,6 +185,8 @@ ENDS_AFTER = {
     "ORDER": "BY",
     "GROUP": "BY",
     "BY": "an expression",
+    "ASC": '"("',
+    "DESC": '"("',
     "HAVING": "an expression",
     "VALUES": 'a variable or "("',
     "OPTIONAL": '"{"',

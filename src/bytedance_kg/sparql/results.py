@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from bytedance_kg.rdf.formats import results_format
-from bytedance_kg.rdf.lexical import XSD_STRING
+from bytedance_kg.rdf.lexical import XSD, XSD_STRING
 
 NOT_IN_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
 """The characters (a regular expression's class) no XML 1.0 document can hold, not even escaped (its
@@ -219,6 +219,8 @@ def _xml_term(term: Term) -> str:
         return f"<bnode>{text}</bnode>"
     if term.language:
         return f"<literal xml:lang={quoteattr(term.language)}>{text}</literal>"
+    if term.datatype.value == XSD_STRING:  # a simple literal, written as the engine and JSON write it
+        return f"<literal>{text}</literal>"
     return f"<literal datatype={quoteattr(term.datatype.value)}>{text}</literal>"
 
 
@@ -236,9 +238,26 @@ def _csv_cell(term: Term | None) -> str:
     return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
 
 
+_TURTLE_SHORT_FORMS = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
+"""The literals Turtle writes bare (``1.5``, ``true``): a lexical form its grammar reads back as
+that datatype."""
+
+
 def _tsv_cell(term: Term) -> str:
-    """A term in Turtle syntax for TSV; a triple term as ``<<( s p o )>>``, as the engine writes it."""
-    return f"<<( {term} )>>" if isinstance(term, ox.Triple) else str(term)
+    """A term in Turtle syntax for TSV, a number or a boolean bare where Turtle reads it back so; a
+    triple term as ``<<( s p o )>>``: as the engine writes them."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {term} )>>"
+    if isinstance(term, ox.Literal) and term.datatype is not None:
+        short = _TURTLE_SHORT_FORMS.get(term.datatype.value)
+        if short is not None and short.fullmatch(term.value):
+            return term.value
+    return str(term)
 
 
 class CsvWriter(SolutionWriter):
