@@ -337,7 +337,10 @@ def test_a_triple_term_in_json_ld_is_refused_with_the_format_to_use(tmp_path: Pa
     )
     refused = run("query", str(query), "--format", "jsonld")
     assert refused.returncode == 2 and refused.stdout == "" and "Traceback" not in refused.stderr
-    assert "cannot be written as jsonld" in refused.stderr and "use --format turtle" in refused.stderr
+    assert (
+        "cannot be written as jsonld" in refused.stderr
+        and "use --format turtle or ntriples" in refused.stderr
+    )
     given = run("query", str(query), "--format", "turtle")
     assert given.returncode == 0 and '<<( <http://ex/a> <http://ex/b> "x" )>>' in given.stdout
 

@@ -290,7 +290,9 @@ def _answer(query: SavedQuery, outcome: QueryOutcome, fmt: str) -> str:
         try:
             text = with_used_prefixes(outcome.triples, rdf_format).decode("utf-8")
         except OSError as error:  # a term the format cannot write (a triple term in JSON-LD)
-            raise UsageError(f"the answer cannot be written as {fmt}: {error}: use --format turtle") from None
+            raise UsageError(
+                f"the answer cannot be written as {fmt}: {error}: use --format turtle or ntriples"
+            ) from None
         return for_terminals(text) if fmt == "table" else text
     if outcome.boolean is not None and fmt not in BOOLEAN_OUTPUT:
         raise UsageError(f"{_an(query.form)} query gives true or false: use --format table, json or xml")
