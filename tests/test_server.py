@@ -90,6 +90,8 @@ def test_accept_q_values_are_honoured(client: httpx.Client) -> None:
         ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "application/json", "application/sparql-results+json"),
         ("ASK { ?s ?p ?o }", "application/json", "application/sparql-results+json"),
         ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "application/xml", "application/sparql-results+xml"),
+        ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "application/json", "application/ld+json"),  # was a 406
+        ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "application/xml", "application/rdf+xml"),
     ],
 )
 def test_generic_json_and_xml_get_the_results_types(
@@ -98,7 +100,8 @@ def test_generic_json_and_xml_get_the_results_types(
     response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(answered)
     anything = client.get("/sparql", params={"query": query}, headers={"Accept": "*/*"})
-    assert anything.headers["content-type"].startswith("application/sparql-results+json")  # not an alias
+    preferred = "text/turtle" if query.startswith("CONSTRUCT") else "application/sparql-results+json"
+    assert anything.headers["content-type"].startswith(preferred)  # not an alias
 
 
 def test_nothing_acceptable_is_406(client: httpx.Client) -> None:

@@ -69,14 +69,25 @@ RESULTS_ALIASES = {"application/json": JsonWriter.media_type, "application/xml":
 """Generic types clients send for SPARQL results (``requests``' and many a script's ``Accept``),
 answered with the results type they stand for. Offered after the results types, so that ``*/*``
 never picks one."""
+GRAPH_ALIASES = {
+    "application/json": syntax("jsonld").media_type,
+    "application/xml": syntax("rdfxml").media_type,
+}
+"""The same generic types for a graph answer: JSON-LD is its JSON, RDF/XML its XML."""
+
+
+def aliases(form: str) -> dict[str, str]:
+    """The generic types an answer of this query form is offered in, and what each stands for."""
+    return GRAPH_ALIASES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_ALIASES
 
 
 def offered(form: str) -> list[str]:
     """The media types an answer of this query form is offered in (aliases last)."""
     if form in ("CONSTRUCT", "DESCRIBE"):
-        return list(GRAPH_FORMATS)
-    results = BOOLEAN_MEDIA_TYPES if form == "ASK" else list(WRITERS)
-    return [*results, *(alias for alias, media_type in RESULTS_ALIASES.items() if media_type in results)]
+        types = list(GRAPH_FORMATS)
+    else:
+        types = BOOLEAN_MEDIA_TYPES if form == "ASK" else list(WRITERS)
+    return [*types, *(alias for alias, media_type in aliases(form).items() if media_type in types)]
 
 
 def dataset(
@@ -154,7 +165,7 @@ def prepare(request: ProtocolRequest, row_limit: int | None = None) -> Operation
     formats = offered(checked.form)
     accepted: list[str] = []
     for chosen in ranked(request.accept, formats):
-        media_type = RESULTS_ALIASES.get(chosen, chosen)
+        media_type = aliases(checked.form).get(chosen, chosen)
         # an alias does not bring back the type it stands for where the client excluded that type
         if media_type not in accepted and (chosen == media_type or not excluded(request.accept, media_type)):
             accepted.append(media_type)

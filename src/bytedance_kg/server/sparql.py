@@ -29,14 +29,14 @@ from bytedance_kg.server.executor import (
     serialise_triples,
 )
 from bytedance_kg.server.negotiation import accept_header, choose
-from bytedance_kg.server.operation import ProtocolRequest, Refused, offered
+from bytedance_kg.server.operation import GRAPH_FORMATS, ProtocolRequest, Refused
 from bytedance_kg.server.site import Site, error_response
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-SERVICE_DESCRIPTION_TYPES = offered("CONSTRUCT")
-"""The service description is a graph: offered as every graph answer is."""
+SERVICE_DESCRIPTION_TYPES = list(GRAPH_FORMATS)
+"""The service description is a graph: offered in every graph syntax."""
 
 
 class BodyTooLarge(Exception):
