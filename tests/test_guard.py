@@ -378,6 +378,16 @@ AFTER_AN_OPERAND = [
     ("SELECT * { { SELECT ?x (?x<=2&&UUID()>0 AS ?y) WHERE { VALUES ?x {1} } } }", "volatile"),
     ("SELECT ?x WHERE { VALUES ?x {1} } GROUP BY ?x HAVING(?x<2&&RAND()>0)", "volatile"),
     ("SELECT ?x WHERE { VALUES ?x {1 2 3} } ORDER BYRAND()", "volatile"),  # BY RAND() run together
+    (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> PREFIX FILTERxsd: <urn:x:>"
+        " SELECT ?x WHERE { VALUES ?x {1} FILTERxsd:boolean(?x <2&&RAND()>0.5) }",
+        "volatile",
+    ),
+    (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>"
+        " SELECT ?x WHERE { VALUES ?x {1} FILTER xsd:boolean (?x <2&&RAND()>0.5) }",
+        "volatile",
+    ),
     ("SELECT ?b WHERE { BIND(0 <2&&" + "(" * 100 + "1" + ")" * 100 + ">0 AS ?b) }", "nesting"),
     ("SELECT ?b WHERE { BIND(0 <2&&" + "+".join(["1"] * 1500) + ">0 AS ?b) }", "operators"),
 ]

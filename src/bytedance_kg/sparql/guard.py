@@ -298,7 +298,9 @@ class _Brackets:
 
     - ``(`` inside an expression's parenthesis, or after a keyword or a function's name
       (``FILTER(``, ``BIND(``, ``STR(``, ``IN(``, ``BY(``), or after an IRI or prefixed name that
-      ``FILTER`` calls, opens an expression;
+      ``FILTER`` calls, opens an expression (the engine reads a keyword run into a name, too:
+      ``FILTERxsd:boolean(`` is ``FILTER xsd:boolean(`` to it, wherever the guard's prefixed name
+      could not be a triple's);
     - so does any ``(`` outside every brace, or in a brace whose query is a subquery's
       (``SELECT ?x (COUNT(*) AS ?n)``, ``GROUP BY ?x (...)``), but ``VALUES (``;
     - in a graph pattern a ``(`` is a collection, a path's group or a ``VALUES`` row, and
@@ -336,9 +338,10 @@ class _Brackets:
         if (
             previous is not None
             and previous.kind in ("iri", "pname")
-            and len(before) > 1
-            and before[-2].text.upper() == "FILTER"
-        ):
+            and (
+                (len(before) > 1 and before[-2].kind == "word") or previous.text.upper().startswith("FILTER")
+            )
+        ):  # FILTER calling a function, its keyword apart or run into the name (``FILTERxsd:boolean(``)
             return "expression"
         return "expression" if inner == "query" else "pattern"
 
