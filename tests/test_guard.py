@@ -608,3 +608,13 @@ def test_the_command_lines_path_gives_the_same_one_line_message() -> None:
     with pytest.raises(InputError) as refused:
         run_user_query(ox.Store(), "SELECT * WHERE {\n  ?s a nope:Thing\n}", "mine.rq")
     assert str(refused.value) == "mine.rq:2:8: undeclared prefix 'nope:' in nope:Thing"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r", "\r\n"])
+def test_places_count_every_kind_of_line_end(newline: str) -> None:
+    """A carriage return alone ends a line too (a comment ends there): helper-50 got line 1,
+    column 43 for the fourth line of a text written with carriage returns."""
+    text = newline.join(["SELECT ?x WHERE {", " BIND(1 AS ?x) # a comment", "}", " LIMIT -1"])
+    with pytest.raises(QueryRefused) as refused:
+        check_query(text)
+    assert (refused.value.line, refused.value.column) == (4, 8)

@@ -175,9 +175,31 @@ VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 IRI, string or blank node."""
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+"""Where a line ends, for the places errors give: a line feed, a carriage return, or both (SPARQL's
+comments end at either)."""
+
+
 def _line_column(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    """The 1-based line and column of ``offset`` in ``text``."""
+    line, start = 1, 0
+    for end in _LINE_BREAK.finditer(text, 0, offset):
+        line, start = line + 1, end.end()
+    return line, offset - start + 1
+
+
+def offset_at(text: str, line: int, column: int) -> int | None:
+    """The offset of a 1-based line and column of ``text`` (:func:`_line_column` the other way
+    round); None past its last line."""
+    start = 0
+    if line > 1:
+        for number, end in enumerate(_LINE_BREAK.finditer(text), start=2):
+            if number == line:
+                start = end.end()
+                break
+        else:
+            return None
+    return start + column - 1
 
 
 def _unescaped(body: str, at: int, text: str) -> str:

@@ -24,7 +24,7 @@ from bytedance_kg.project.namespaces import ALL_PREFIXES, SPARQL_SERVICE
 from bytedance_kg.rdf.lexical import XSD_INTEGER, XSD_STRING, canonical_literal
 from bytedance_kg.rdf.terms import to_ox, to_ox_predicate, to_ox_subject
 from bytedance_kg.sparql.catalogue import SavedQuery
-from bytedance_kg.sparql.guard import CheckedQuery, QueryRefused, check_query
+from bytedance_kg.sparql.guard import CheckedQuery, QueryRefused, check_query, offset_at
 from bytedance_kg.sparql.results import WRITERS, JsonWriter, Term
 from bytedance_kg.system.stack import with_engine_stack
 
@@ -205,14 +205,13 @@ def _ended_after(text: str, line: int | None, column: int | None) -> str | None:
     :data:`ENDS_AFTER` followed by nothing but white space and comments; else None."""
     if line is None or column is None:
         return None
-    lines = text.split("\n")
-    if line > len(lines):
+    offset = offset_at(text, line, column)
+    if offset is None:
         return None
-    offset = sum(len(each) + 1 for each in lines[: line - 1]) + column - 1
     word = re.compile(r"[A-Za-z]+").match(text, offset)
     if word is None or word[0].upper() not in ENDS_AFTER:
         return None
-    if not re.fullmatch(r"(?:\s|#[^\n]*)*", text[word.end() :]):
+    if not re.fullmatch(r"(?:\s|#[^\r\n]*)*", text[word.end() :]):
         return None
     return f"the query ends after {word[0]!r} (expected {ENDS_AFTER[word[0].upper()]})"
 
@@ -222,10 +221,8 @@ def _found(text: str, line: int | None, column: int | None) -> str | None:
     character (quoted), or "end of the query"."""
     if line is None or column is None:
         return None
-    lines = text.split("\n")
-    if line > len(lines):
-        return "end of the query"
-    rest = "\n".join([lines[line - 1][column - 1 :], *lines[line:]]).lstrip()
+    offset = offset_at(text, line, column)
+    rest = "" if offset is None else text[offset:].lstrip()
     if not rest:
         return "end of the query"
     token = re.match(r"[?$]?\w[\w-]*|<[^>\s]{0,60}>?|\S", rest)
