@@ -259,6 +259,10 @@ SAME_MEANING = [
     "SELECT * WHERE { BIND(\"\\u005Cn\\\\U00000041\" AS ?x) BIND('\\u0027' AS ?y)"
     " BIND('''\\\\u0022''' AS ?z) }",
     "SELECT * WHERE { BIND(<http://example.org/\\U0001F600\\u0041> AS ?x) }",
+    # a less-than before an IRI or a triple term, written without a space (helper-51: refused)
+    "SELECT * WHERE { VALUES ?x {1} FILTER(?x<<http://a>) }",
+    "SELECT * WHERE { VALUES ?x {1} FILTER(?x<<<(<http://a> <http://b> 1)>>) }",
+    "SELECT ?b WHERE { BIND(EXISTS{}<1&&#>\n0 AS ?b) }",
 ]
 
 
@@ -388,6 +392,11 @@ AFTER_AN_OPERAND = [
         " SELECT ?x WHERE { VALUES ?x {1} FILTER xsd:boolean (?x <2&&RAND()>0.5) }",
         "volatile",
     ),
+    # operands that end in a brace or a direction (helper-51 had them cached and unlimited)
+    ("SELECT ?b WHERE { VALUES ?x {1 2} BIND(EXISTS{}<99&&RAND()>0.5 AS ?b) }", "volatile"),
+    ("SELECT ?z WHERE { BIND(NOT EXISTS{}<1AS?a)BIND(NOW()AS?z)BIND(1>0 AS ?w) }", "volatile"),
+    ('SELECT ?b WHERE { VALUES ?x {1} BIND("s"@en--ltr<99&&RAND()>0.5 AS ?b) }', "volatile"),
+    ("SELECT ?b WHERE { BIND(NOT EXISTS{}<99&&" + "(" * 70 + "1" + ")" * 70 + ">0 AS ?b) }", "nesting"),
     ("SELECT ?b WHERE { BIND(0 <2&&" + "(" * 100 + "1" + ")" * 100 + ">0 AS ?b) }", "nesting"),
     ("SELECT ?b WHERE { BIND(0 <2&&" + "+".join(["1"] * 1500) + ">0 AS ?b) }", "operators"),
 ]
@@ -458,7 +467,23 @@ def test_a_dataset_named_with_keywords_run_together_is_seen() -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["?x", "0.5", "2", " ", "<", ">", "&&", "||", "<2&&RAND()>", "RAND()", "(", ")", "<a>"]
+            [
+                "?x",
+                "0.5",
+                "2",
+                " ",
+                "<",
+                ">",
+                "&&",
+                "||",
+                "<2&&RAND()>",
+                "RAND()",
+                "(",
+                ")",
+                "<a>",
+                "EXISTS{}",
+                '"s"@en--ltr',
+            ]
         ),
         min_size=1,
         max_size=10,

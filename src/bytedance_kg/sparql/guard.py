@@ -79,7 +79,7 @@ _TOKENS = re.compile(
             ("var", f"[?$]{_VARNAME}"),
             ("bnode", f"_:[{_U}0-9](?:\\.*+[{_CHARS}])*+"),
             ("pname", f"(?:{_PREFIX})?:(?:{_LOCAL})?"),
-            ("langtag", r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+"),
+            ("langtag", r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+(?:--[a-zA-Z]++)?"),  # RDF 1.2: a direction
             (
                 "number",
                 f"[+-]?(?:[0-9]++\\.[0-9]*+{_EXPONENT}|\\.[0-9]++{_EXPONENT}|[0-9]++{_EXPONENT}"
@@ -97,7 +97,8 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
 _NOT_IN_IRIS = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 """What an IRI may not hold (SPARQL's IRIREF), written or escaped."""
 _OPERAND_KINDS = {"var", "number", "string", "iri", "pname", "bnode", "langtag"}
-_OPERAND_CLOSERS = {")", "]", ")>>", ">>"}
+_OPERAND_CLOSERS = {")", "]", ")>>", ">>", "}"}
+"""What ends an operand but its last token: in an expression, a brace closes ``EXISTS { ... }``."""
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
 _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/"}
@@ -264,8 +265,9 @@ def tokenize(text: str) -> list[Token]:
             position = match.end()
             continue
         value, end = match[0], match.end()
-        if kind == "iri" and brackets.in_expression() and _ends_operand(tokens):
-            kind, value = "op", "<=" if value.startswith("<=") else "<"  # ``?x <2&&RAND()>0``
+        if value[0] == "<" and value != "<=" and brackets.in_expression() and _ends_operand(tokens):
+            # ``?x <2&&RAND()>0`` and ``?x<<http://a>``: after an operand, the less-than
+            kind, value = "op", "<=" if value.startswith("<=") else "<"
             end = position + len(value)
         elif kind in ("long1", "long2", "string1", "string2"):
             value, kind = _canonical_string(value, kind, position, text), "string"
