@@ -643,3 +643,13 @@ def test_places_count_every_kind_of_line_end(newline: str) -> None:
     with pytest.raises(QueryRefused) as refused:
         check_query(text)
     assert (refused.value.line, refused.value.column) == (4, 8)
+
+
+def test_what_an_iri_token_holds_is_counted_as_if_it_were_read_as_code() -> None:
+    """A second wall behind the reading of ``<``: a call of RAND() or NOW() inside an IRI token makes
+    the answer volatile, and the IRI's parentheses count towards the nesting limit."""
+    assert check_query("SELECT * WHERE { ?s <urn:x:2&&RAND()> ?o }").volatile
+    assert not check_query("SELECT * WHERE { ?s <http://example.org/brand/known> ?o }").volatile
+    with pytest.raises(QueryRefused, match="nesting deeper than 64"):
+        check_query("SELECT * WHERE { ?s <urn:x:" + "(" * 65 + ")" * 65 + "> ?o }")
+    assert check_query("SELECT * WHERE { ?s <urn:x:(a)(b)> ?o }").form == "SELECT"

@@ -174,6 +174,10 @@ class CheckedQuery:
 VOLATILE_FUNCTIONS = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 """SPARQL's built-in functions whose value is new on every run: the time, a random number, a fresh
 IRI, string or blank node."""
+_CALL_IN_AN_IRI = re.compile(r"(?i)(?:NOW|RAND|UUID|BNODE)\(")
+"""One of them called inside what the guard read as an IRI (``<2&&RAND()>``): were the engine to
+read its ``<`` as an operator where the guard did not foresee it, the call would be made. No IRI in
+this project's data holds one; a query that names such an IRI is only answered afresh."""
 
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -418,12 +422,19 @@ def _check_counts(tokens: list[Token], original: str) -> None:
 
 
 def _check_shape(tokens: list[Token], original: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and expression levels with more than MAX_OPERATORS."""
+    """Refuse nesting deeper than MAX_DEPTH and expression levels with more than MAX_OPERATORS. An
+    IRI's own parentheses count too: were the engine to read its ``<`` as an operator where the
+    guard did not foresee it, they would nest (no IRI needs 64 of them)."""
     stack: list[tuple[str, int]] = []
     operators = [0]
     negations = 0
     for token in tokens:
         text = token.text
+        if token.kind == "iri" and "(" in text and len(stack) + _depth(text) > MAX_DEPTH:
+            raise QueryRefused(
+                f"nesting deeper than {MAX_DEPTH} levels is not accepted",
+                *_line_column(original, token.offset),
+            )
         negations = negations + 1 if text == "!" else 0
         if text in _OPENERS:
             stack.append((text, token.offset))
@@ -447,6 +458,18 @@ def _check_shape(tokens: list[Token], original: str) -> None:
             )
     if stack:
         raise QueryRefused(f"unclosed {stack[-1][0]!r}", *_line_column(original, stack[-1][1]))
+
+
+def _depth(text: str) -> int:
+    """How deep the parentheses in ``text`` nest."""
+    depth = deepest = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _prologue(tokens: list[Token]) -> tuple[int, set[str]]:
@@ -534,7 +557,8 @@ def check_query(text: str, row_limit: int | None = None, prefixes: Collection[st
         offsets,
         original,
         limit,
-        volatile=any(name in word for word in words for name in VOLATILE_FUNCTIONS),
+        volatile=any(name in word for word in words for name in VOLATILE_FUNCTIONS)
+        or any(_CALL_IN_AN_IRI.search(t.text) for t in tokens if t.kind == "iri"),
     )
 
 
