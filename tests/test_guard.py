@@ -3,7 +3,10 @@ hands the engine means what the client's text meant (pyoxigraph runs both and mu
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
 import pyoxigraph as ox
 import pytest
@@ -175,6 +178,8 @@ def test_updates_are_refused(text: str) -> None:
         ("SELECT * WHERE { BIND(" + "(" * 8000 + "1" + ")" * 8000 + " AS ?x) }", "nesting"),
         ("SELECT * WHERE { BIND(" + "!" * 8000 + "true AS ?x) }", "nesting"),
         ("SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 8000) + " ?o }", "operators"),
+        ("SELECT * WHERE { ?s " + "|".join(["a"] * (MAX_OPERATORS + 2)) + " ?o }", "operators"),
+        ("SELECT * WHERE { " + " union ".join(["{}"] * (MAX_OPERATORS + 2)) + " }", "operators"),
         ("SELECT * WHERE { ?s ?p ?o } #" + "x" * MAX_QUERY_BYTES, "bytes"),
     ],
 )
@@ -199,6 +204,50 @@ def test_valid_large_queries_are_accepted_and_run() -> None:
                 else bool(store.query(checked.text))
             )
         )
+
+
+_CHAINS = {
+    "MINUS": lambda n: "SELECT * WHERE { " + " ".join(["MINUS{}"] * n) + " }",
+    "OPTIONAL": lambda n: "SELECT * WHERE { " + " ".join(["OPTIONAL{}"] * n) + " }",
+    "BIND": lambda n: "SELECT * WHERE { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(n)) + " }",
+    "projection": lambda n: "SELECT " + " ".join(f"(1 AS ?v{i})" for i in range(n)) + " WHERE {}",
+    "groups": lambda n: "SELECT * WHERE { " + " ".join(["{}"] * n) + " }",
+    "UNION": lambda n: "SELECT * WHERE { " + " UNION ".join(["{}"] * min(n, MAX_OPERATORS + 1)) + " }",
+    "|": lambda n: "SELECT * WHERE { ?s " + "|".join(["a"] * min(n, MAX_OPERATORS + 1)) + " ?o }",
+}
+"""Chains the engine nests a level per use, each as long as the guard lets it be."""
+
+
+def _longest(chain: str) -> str:
+    """The longest text of ``chain`` within :data:`MAX_QUERY_BYTES` (found by halving)."""
+    low, high = 1, MAX_QUERY_BYTES
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if len(_CHAINS[chain](middle)) <= MAX_QUERY_BYTES else (low, middle - 1)
+    return _CHAINS[chain](low)
+
+
+def test_chains_as_long_as_the_text_allows_run_on_the_engine_stack() -> None:
+    """What the guard does not count (MINUS, OPTIONAL, BIND, a projection's expressions, groups) is
+    bounded by the text's size; at that size the engine, on its stack, answers (on a thread's
+    default stack, 9,000 MINUS or 3,600 BIND overflowed it: a segfault). In a child process, so
+    that a crash fails this test instead of the run."""
+    texts = {chain: check_query(_longest(chain)).text for chain in _CHAINS}
+    # as long as the guard allows: the uncounted chains up to the size limit, the counted ones to theirs
+    assert all(len(texts[chain]) > MAX_QUERY_BYTES * 0.6 for chain in ("MINUS", "BIND", "projection"))
+    assert texts["UNION"].count("UNION") == texts["|"].count("|") == MAX_OPERATORS
+    program = (
+        "import json, sys, pyoxigraph as ox\n"
+        "from bytedance_kg.system.stack import with_engine_stack\n"
+        "for chain, text in json.load(sys.stdin).items():\n"
+        "    with_engine_stack(lambda: list(ox.Store().query(text)))\n"
+        "    print(chain, flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], input=json.dumps(texts), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr[-500:])
+    assert done.stdout.split() == list(_CHAINS)
 
 
 def test_errors_name_the_place_in_the_clients_text() -> None:
