@@ -21,11 +21,12 @@ they hold whichever way a token is read:
   clause, which needs a target and then ``{``; nor does it once its escapes are decoded (an IRI
   that an escape gives a character IRIs cannot hold is refused). A prefixed name is not exempt:
   ``sd:SERVICE`` could be read as ``sd:`` followed by the keyword.
-* Nesting deeper than :data:`MAX_DEPTH` (brackets, braces, parentheses, ``!`` runs) and more
-  than :data:`MAX_OPERATORS` operators at one level (an expression's, a path's ``/`` and ``|``,
-  ``UNION``) are refused: pyoxigraph recurses over them and overflows its stack (a segfault at
-  about 8,000 terms). Other chains the engine nests (``MINUS``, ``BIND``, a projection's
-  expressions) are bounded by the text's size, which the engine's stack holds.
+* Nesting deeper than :data:`MAX_DEPTH` (brackets, braces, parentheses, ``!`` runs), more
+  than :data:`MAX_OPERATORS` operators in one chain at one level (an expression's, a path's ``/``
+  and ``|``, ``UNION``) and more than :data:`MAX_OPERATORS_IN_ALL` in the query are refused:
+  pyoxigraph recurses over them and overflows its stack (a segfault at about 8,000 terms). Other
+  chains the engine nests (``MINUS``, ``BIND``, a projection's expressions) are bounded by the
+  text's size, which the engine's stack holds.
 * The text is bounded (:data:`MAX_QUERY_BYTES`) and tokenised in one linear pass (possessive
   quantifiers, no backtracking), so the guard's own work is bounded before anything else runs.
 
@@ -49,7 +50,10 @@ MAX_QUERY_BYTES = 64 * 1024
 MAX_DEPTH = 64
 """Deepest nesting of ``( { [ <<`` and of ``!`` runs."""
 MAX_OPERATORS = 1000
-"""Most binary operators in one expression level (``1+1+...``)."""
+"""Most binary operators in one chain (``1+1+...``, ``a|a|...``, ``{} UNION {} ...``) at one level."""
+MAX_OPERATORS_IN_ALL = 4000
+"""Most of them in the whole query: chains wrapped in one another (``((a|a...)|a...)|a...``) are one
+chain to the engine, which the per-level count alone would let grow to 64 times its limit."""
 
 _BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -104,6 +108,8 @@ _OPERAND_CLOSERS = {")", "]", ")>>", ">>", "}"}
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
 _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "|"}
+_CHAIN_ENDS = {".", ";", ","}
+"""What ends a chain of operators at its level: a triple, a predicate's objects, an argument."""
 """The operators counted towards :data:`MAX_OPERATORS`: an expression's and a property path's (``/``
 and ``|``); ``UNION`` too, which the engine also nests one level per use (a chain of 16,000 ``|``
 or 7,000 ``UNION`` overflowed a thread's default 8 MiB stack)."""
@@ -427,11 +433,13 @@ def _check_counts(tokens: list[Token], original: str) -> None:
 
 
 def _check_shape(tokens: list[Token], original: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and expression levels with more than MAX_OPERATORS. An
-    IRI's own parentheses count too: were the engine to read its ``<`` as an operator where the
-    guard did not foresee it, they would nest (no IRI needs 64 of them)."""
+    """Refuse nesting deeper than MAX_DEPTH, a chain of more than MAX_OPERATORS operators at one
+    level (two paths or two arguments are two chains) and more than MAX_OPERATORS_IN_ALL in the
+    query. An IRI's own parentheses count too: were the engine to read its ``<`` as an operator
+    where the guard did not foresee it, they would nest (no IRI needs 64 of them)."""
     stack: list[tuple[str, int]] = []
     operators = [0]
+    in_all = 0
     negations = 0
     for token in tokens:
         text = token.text
@@ -455,12 +463,17 @@ def _check_shape(tokens: list[Token], original: str) -> None:
             or (token.kind == "word" and text.upper() == "UNION")
         ):
             operators[-1] += 1
-            if operators[-1] > MAX_OPERATORS:
+            in_all += 1
+            if operators[-1] > MAX_OPERATORS or in_all > MAX_OPERATORS_IN_ALL:
+                where = "in one chain" if operators[-1] > MAX_OPERATORS else "in all"
+                most = MAX_OPERATORS if operators[-1] > MAX_OPERATORS else MAX_OPERATORS_IN_ALL
                 raise QueryRefused(
-                    f"more than {MAX_OPERATORS} operators at one level are not accepted"
+                    f"more than {most} operators {where} are not accepted"
                     " (those of expressions, paths' / and |, and UNION)",
                     *_line_column(original, token.offset),
                 )
+        elif text in _CHAIN_ENDS and token.kind == "op":
+            operators[-1] = 0
         if len(stack) + negations > MAX_DEPTH:
             raise QueryRefused(
                 f"nesting deeper than {MAX_DEPTH} levels is not accepted",
