@@ -225,6 +225,7 @@ _CHAINS = {
     "groups": lambda n: "SELECT * WHERE { " + " ".join(["{}"] * n) + " }",
     "UNION": lambda n: "SELECT * WHERE { " + " UNION ".join(["{}"] * min(n, MAX_OPERATORS + 1)) + " }",
     "|": lambda n: "SELECT * WHERE { ?s " + "|".join(["a"] * min(n, MAX_OPERATORS + 1)) + " ?o }",
+    "FILTER": lambda n: "SELECT * WHERE { " + " ".join(["FILTER(1)"] * n) + " }",
     "wrapped |": lambda _: (
         "SELECT ?s WHERE { ?s " + _wrapped(MAX_OPERATORS_IN_ALL // MAX_OPERATORS) + " ?o }"
     ),
@@ -242,13 +243,15 @@ def _longest(chain: str) -> str:
 
 
 def test_chains_as_long_as_the_text_allows_run_on_the_engine_stack() -> None:
-    """What the guard does not count (MINUS, OPTIONAL, BIND, a projection's expressions, groups) is
+    """What the guard does not count (MINUS, OPTIONAL, BIND, FILTER, a projection's expressions, groups) is
     bounded by the text's size; at that size the engine, on its stack, answers (on a thread's
     default stack, 9,000 MINUS or 3,600 BIND overflowed it: a segfault). In a child process, so
     that a crash fails this test instead of the run."""
     texts = {chain: check_query(_longest(chain)).text for chain in _CHAINS}
     # as long as the guard allows: the uncounted chains up to the size limit, the counted ones to theirs
-    assert all(len(texts[chain]) > MAX_QUERY_BYTES * 0.6 for chain in ("MINUS", "BIND", "projection"))
+    assert all(
+        len(texts[chain]) > MAX_QUERY_BYTES * 0.6 for chain in ("MINUS", "BIND", "FILTER", "projection")
+    )
     assert texts["UNION"].count("UNION") == texts["|"].count("|") == MAX_OPERATORS
     assert texts["wrapped |"].count("|") == MAX_OPERATORS_IN_ALL
     program = (
@@ -270,7 +273,11 @@ def test_operators_are_counted_per_chain() -> None:
     paths = "SELECT * WHERE { ?s " + "|".join(["a"] * 900) + " ?o ; " + "|".join(["a"] * 900) + " ?p }"
     triples = "SELECT * WHERE { " + " . ".join(f"?s a/a ?o{i}" for i in range(1200)) + " }"
     arguments = "SELECT (CONCAT(" + ", ".join(["1+1"] * 1200) + ") AS ?x) WHERE {}"
-    for text in (paths, triples, arguments):
+    # "all" is no product: four full filters are the most in all, whatever is selected
+    filters = "WHERE { " + " ".join(["FILTER(" + "+".join(["1"] * MAX_OPERATORS) + " > 0)"] * 4) + " }"
+    assert MAX_OPERATORS_IN_ALL == 4 * MAX_OPERATORS
+    every = ["SELECT * " + filters, "SELECT (COUNT(*) AS ?n) " + filters]
+    for text in (paths, triples, arguments, *every):
         checked = check_query(text)
         # the engine plans 80 path patterns in 3 s and 1,200 for far longer: the verdict is the point
         if text != triples:

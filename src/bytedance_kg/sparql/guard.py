@@ -25,8 +25,8 @@ they hold whichever way a token is read:
   than :data:`MAX_OPERATORS` operators in one chain at one level (an expression's, a path's ``/``
   and ``|``, ``UNION``) and more than :data:`MAX_OPERATORS_IN_ALL` in the query are refused:
   pyoxigraph recurses over them and overflows its stack (a segfault at about 8,000 terms). Other
-  chains the engine nests (``MINUS``, ``BIND``, a projection's expressions) are bounded by the
-  text's size, which the engine's stack holds.
+  chains the engine nests (``MINUS``, ``BIND``, ``FILTER``, a projection's expressions) are
+  bounded by the text's size, which the engine's stack holds.
 * The text is bounded (:data:`MAX_QUERY_BYTES`) and tokenised in one linear pass (possessive
   quantifiers, no backtracking), so the guard's own work is bounded before anything else runs.
 
@@ -441,7 +441,7 @@ def _check_shape(tokens: list[Token], original: str) -> None:
     operators = [0]
     in_all = 0
     negations = 0
-    for token in tokens:
+    for previous, token in zip([None, *tokens], tokens, strict=False):
         text = token.text
         if token.kind == "iri" and "(" in text and len(stack) + _depth(text) > MAX_DEPTH:
             raise QueryRefused(
@@ -458,7 +458,7 @@ def _check_shape(tokens: list[Token], original: str) -> None:
             stack.pop()
             operators.pop()
         elif (
-            (text in _BINARY and token.kind == "op")
+            (text in _BINARY and token.kind == "op" and not (text == "*" and _all_of(previous)))
             or (token.kind == "number" and text[0] in "+-")
             or (token.kind == "word" and text.upper() == "UNION")
         ):
@@ -481,6 +481,16 @@ def _check_shape(tokens: list[Token], original: str) -> None:
             )
     if stack:
         raise QueryRefused(f"unclosed {stack[-1][0]!r}", *_line_column(original, stack[-1][1]))
+
+
+def _all_of(before: Token | None) -> bool:
+    """Whether a ``*`` after ``before`` means "all" (``SELECT *``, ``COUNT(*)``, ``DESCRIBE *``), not a
+    product: it is no operator then. A path's ``*`` after a step counts, as a product would."""
+    return (
+        before is None
+        or before.text == "("
+        or before.text.upper() in ("SELECT", "DISTINCT", "REDUCED", "DESCRIBE")
+    )
 
 
 def _depth(text: str) -> int:
