@@ -25,8 +25,9 @@ they hold whichever way a token is read:
   than :data:`MAX_OPERATORS` operators in one chain at one level (an expression's, a path's ``/``
   and ``|``, ``UNION``) and more than :data:`MAX_OPERATORS_IN_ALL` in the query are refused:
   pyoxigraph recurses over them and overflows its stack (a segfault at about 8,000 terms). Other
-  chains the engine nests (``MINUS``, ``BIND``, ``FILTER``, a projection's expressions) are
-  bounded by the text's size, which the engine's stack holds.
+  chains the engine nests (``MINUS``, ``OPTIONAL``, ``BIND``, ``FILTER``, a projection's
+  expressions, a group's groups and triple patterns) are bounded by the text's size, which the
+  engine's stack holds, and their time by the caller's time limit.
 * The text is bounded (:data:`MAX_QUERY_BYTES`) and tokenised in one linear pass (possessive
   quantifiers, no backtracking), so the guard's own work is bounded before anything else runs.
 
@@ -108,11 +109,12 @@ _OPERAND_CLOSERS = {")", "]", ")>>", ">>", "}"}
 _OPENERS = {"(": ")", "{": "}", "[": "]", "<<": ">>", "<<(": ")>>", "{|": "|}"}
 _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "|"}
+"""The operator tokens counted towards :data:`MAX_OPERATORS`: an expression's and a property path's
+(``/`` and ``|``; a path's ``*`` and ``+`` too, which only over-counts). The keyword ``UNION`` and a
+signed number that adds (``1 -2``) are counted too: the engine nests each of them one level per use
+(a chain of 16,000 ``|`` or 7,000 ``UNION`` overflowed a thread's default 8 MiB stack)."""
 _CHAIN_ENDS = {".", ";", ","}
 """What ends a chain of operators at its level: a triple, a predicate's objects, an argument."""
-"""The operators counted towards :data:`MAX_OPERATORS`: an expression's and a property path's (``/``
-and ``|``); ``UNION`` too, which the engine also nests one level per use (a chain of 16,000 ``|``
-or 7,000 ``UNION`` overflowed a thread's default 8 MiB stack)."""
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 _UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
@@ -145,6 +147,9 @@ class Token(NamedTuple):  # a tuple: a query has up to 30,000 of them to make
     spaced: bool = True
     """Whether white space or a comment came before it in the original (adjacency is kept: some
     parsers want a path's ``*`` right after its step, as it was written)."""
+    adds: bool = False
+    """Whether it is a signed number the engine reads as an addition or a subtraction (``?x -2`` in
+    an expression, after an operand), not a value on its own (``VALUES ?x { -1 -2 }``)."""
 
 
 @dataclass(frozen=True)
@@ -289,7 +294,8 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "iri" and "\\" in value:
             value = _canonical_iri(value, position, text)
         brackets.read(kind, value, tokens)
-        tokens.append(Token(kind, value, position, gap))
+        adds = kind == "number" and value[0] in "+-" and brackets.in_expression() and _ends_operand(tokens)
+        tokens.append(Token(kind, value, position, gap, adds))
         gap = False
         position = end
     if position < len(text):
@@ -459,14 +465,17 @@ def _check_shape(tokens: list[Token], original: str) -> None:
             operators.pop()
         elif (
             (text in _BINARY and token.kind == "op" and not (text == "*" and _all_of(previous)))
-            or (token.kind == "number" and text[0] in "+-")
+            or token.adds
             or (token.kind == "word" and text.upper() == "UNION")
         ):
             operators[-1] += 1
             in_all += 1
             if operators[-1] > MAX_OPERATORS or in_all > MAX_OPERATORS_IN_ALL:
-                where = "in one chain" if operators[-1] > MAX_OPERATORS else "in all"
-                most = MAX_OPERATORS if operators[-1] > MAX_OPERATORS else MAX_OPERATORS_IN_ALL
+                most, where = (
+                    (MAX_OPERATORS, "in one chain")
+                    if operators[-1] > MAX_OPERATORS
+                    else (MAX_OPERATORS_IN_ALL, "in all")
+                )
                 raise QueryRefused(
                     f"more than {most} operators {where} are not accepted"
                     " (those of expressions, paths' / and |, and UNION)",
