@@ -189,8 +189,8 @@ def _wrapped(levels: int) -> str:
         ("SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 8000) + " ?o }", "operators"),
         ("SELECT * WHERE { ?s " + "|".join(["a"] * (MAX_OPERATORS + 2)) + " ?o }", "operators"),
         ("SELECT * WHERE { " + " union ".join(["{}"] * (MAX_OPERATORS + 2)) + " }", "operators"),
-        # one chain to the engine, wrapped in parentheses a thousand operators at a time
-        (  # exactly one more than in all, no chain over its thousand
+        # chains wrapped in parentheses, one chain to the engine: one more than in all, none over 1,000
+        (
             "SELECT ?s WHERE { ?s " + _wrapped(MAX_OPERATORS_IN_ALL // MAX_OPERATORS) + " ?o ; a|a ?p }",
             "in all",
         ),
@@ -258,7 +258,7 @@ def _longest(chain: str) -> str:
 def test_chains_as_long_as_the_text_allows_run_on_the_engine_stack() -> None:
     """What the guard does not count (MINUS, OPTIONAL, BIND, FILTER, a projection's expressions,
     groups) is bounded by the text's size: the guard accepts each at the longest the size allows,
-    and the engine, on its stack, answers it (on a thread's default stack, 9,000 MINUS or 3,600
+    and the engine, on its stack, answers it (on a thread's default stack, 8,187 MINUS or 3,638
     BIND overflowed it: a segfault). In a child process, so that a crash fails this test instead
     of the run."""
     texts = {chain: check_query(_longest(chain)).text for chain in _CHAINS}  # accepted, each

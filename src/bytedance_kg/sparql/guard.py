@@ -111,8 +111,9 @@ _CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
 _BINARY = {"||", "&&", "=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "|"}
 """The operator tokens counted towards :data:`MAX_OPERATORS`: an expression's and a property path's
 (``/`` and ``|``; a path's ``*`` and ``+`` too, which only over-counts). The keyword ``UNION`` and a
-signed number that adds (``1 -2``) are counted too: the engine nests each of them one level per use
-(a chain of 16,000 ``|`` or 7,000 ``UNION`` overflowed a thread's default 8 MiB stack)."""
+signed number that adds (``1 -2``) are counted too (:func:`_counted`): the engine nests each of
+them one level per use (a chain of 16,000 ``|`` or 7,000 ``UNION`` overflowed a thread's default
+8 MiB stack)."""
 _CHAIN_ENDS = {".", ";", ","}
 """What ends a chain of operators at its level: a triple, a predicate's objects, an argument."""
 FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
@@ -147,9 +148,8 @@ class Token(NamedTuple):  # a tuple: a query has up to 30,000 of them to make
     spaced: bool = True
     """Whether white space or a comment came before it in the original (adjacency is kept: some
     parsers want a path's ``*`` right after its step, as it was written)."""
-    adds: bool = False
-    """Whether it is a signed number the engine reads as an addition or a subtraction (``?x -2`` in
-    an expression, after an operand), not a value on its own (``VALUES ?x { -1 -2 }``)."""
+    counted: bool = False
+    """Whether the engine reads it as an operator the limits count (:func:`_counted`)."""
 
 
 @dataclass(frozen=True)
@@ -294,8 +294,7 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "iri" and "\\" in value:
             value = _canonical_iri(value, position, text)
         brackets.read(kind, value, tokens)
-        adds = kind == "number" and value[0] in "+-" and brackets.in_expression() and _ends_operand(tokens)
-        tokens.append(Token(kind, value, position, gap, adds))
+        tokens.append(Token(kind, value, position, gap, _counted(kind, value, brackets, tokens)))
         gap = False
         position = end
     if position < len(text):
@@ -321,6 +320,20 @@ def _misplaced_escape(text: str, at: int) -> str:
 def _shown(text: str) -> str:
     """``text`` quoted for a message, as written (``repr`` would double its backslashes)."""
     return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text) + "'"
+
+
+def _counted(kind: str, text: str, brackets: _Brackets, before: list[Token]) -> bool:
+    """Whether a token is an operator that :data:`MAX_OPERATORS` counts, read where the tokenizer
+    knows its context (``before``: the tokens so far): one of :data:`_BINARY` but a ``*`` that
+    means "all" (``SELECT *``, ``COUNT(*)``, ``DESCRIBE *``; a path's ``*`` counts, as a product
+    would), ``UNION``, or a signed number the engine reads as an addition or a subtraction (``?x -2``
+    in an expression, after an operand; not ``VALUES ?x { -1 -2 }``)."""
+    if kind == "op":
+        all_of = not before or before[-1].text.upper() in ("(", "SELECT", "DISTINCT", "REDUCED", "DESCRIBE")
+        return text in _BINARY and not (text == "*" and all_of)
+    if kind == "number":
+        return text[0] in "+-" and brackets.in_expression() and _ends_operand(before)
+    return kind == "word" and text.upper() == "UNION"
 
 
 def _ends_operand(tokens: list[Token]) -> bool:
@@ -447,7 +460,7 @@ def _check_shape(tokens: list[Token], original: str) -> None:
     operators = [0]
     in_all = 0
     negations = 0
-    for previous, token in zip([None, *tokens], tokens, strict=False):
+    for token in tokens:
         text = token.text
         if token.kind == "iri" and "(" in text and len(stack) + _depth(text) > MAX_DEPTH:
             raise QueryRefused(
@@ -463,11 +476,7 @@ def _check_shape(tokens: list[Token], original: str) -> None:
                 raise QueryRefused(f"unbalanced {text!r}", *_line_column(original, token.offset))
             stack.pop()
             operators.pop()
-        elif (
-            (text in _BINARY and token.kind == "op" and not (text == "*" and _all_of(previous)))
-            or token.adds
-            or (token.kind == "word" and text.upper() == "UNION")
-        ):
+        elif token.counted:
             operators[-1] += 1
             in_all += 1
             if operators[-1] > MAX_OPERATORS or in_all > MAX_OPERATORS_IN_ALL:
@@ -490,16 +499,6 @@ def _check_shape(tokens: list[Token], original: str) -> None:
             )
     if stack:
         raise QueryRefused(f"unclosed {stack[-1][0]!r}", *_line_column(original, stack[-1][1]))
-
-
-def _all_of(before: Token | None) -> bool:
-    """Whether a ``*`` after ``before`` means "all" (``SELECT *``, ``COUNT(*)``, ``DESCRIBE *``), not a
-    product: it is no operator then. A path's ``*`` after a step counts, as a product would."""
-    return (
-        before is None
-        or before.text == "("
-        or before.text.upper() in ("SELECT", "DISTINCT", "REDUCED", "DESCRIBE")
-    )
 
 
 def _depth(text: str) -> int:
