@@ -3,6 +3,7 @@ caught by the check named for it."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert ours["build"] == pytest.approx(ours["total"] - ours["stages"]["queries"])
     alone = ours["build"] / rows[2]["total"]
     assert f"`build` alone, without the saved queries: {alone:.1f})" in bench.render(rows)
+    assert ours["fresh_page_us"] > 0 and "fresh memory, as much as ours peaked at" in bench.render(rows)
 
 
 def test_bench_pipelines_take_turns_and_one_that_times_out_is_not_run_again(
@@ -85,17 +87,44 @@ def test_bench_pipelines_take_turns_and_one_that_times_out_is_not_run_again(
             return None  # its second run is too slow
         return {"parse": 1.0, "queries": 0.5}, 2.0 if pipeline == "ours" else 1.5, 2**20
 
+    def fake_fresh_page_cost(size: int) -> float:
+        order.append(("fresh memory", len(order)))
+        return 2e-6 if sum(p == "fresh memory" for p, _ in order) <= 3 else 8e-6
+
     monkeypatch.setattr(bench, "measure", fake_measure)
+    monkeypatch.setattr(bench, "fresh_page_cost", fake_fresh_page_cost)
     monkeypatch.setattr(bench, "workspace", lambda source, folder, articles: default_paths())
     rows = bench.run(default_paths(), [0, 6], repeats=3, timeout=1, progress=lambda _: None)
     assert [p for p, _ in order] == [
-        *("ours", "naive", "parse", "ours", "naive", "parse", "ours", "parse"),  # the article
-        *("ours", "parse") * 3,  # 6 articles: naive gave up
+        *("ours", "fresh memory", "naive", "parse", "ours", "fresh memory", "naive", "parse"),  # the article
+        *("ours", "fresh memory", "parse"),
+        *("ours", "fresh memory", "parse") * 3,  # 6 articles: naive gave up
     ]
     by = {(r["articles"], r["pipeline"]): r for r in rows}
     assert by[0, "naive"]["completed"] and by[0, "naive"]["runs"] == 1
     assert by[6, "naive"].get("skipped") and not by[6, "naive"]["completed"]
     assert by[6, "ours"]["runs"] == 3 and by[6, "ours"]["build"] == pytest.approx(1.5)
+    assert by[0, "ours"]["fresh_page_us"] == pytest.approx(2.0) and by[6, "ours"]["fresh_page_us"] == 8.0
+    assert "fresh_page_us" not in by[0, "parse"]
+
+
+def test_bench_growth_table_reads_the_stages_against_the_cost_of_fresh_memory() -> None:
+    """The exponent of one fresh page's cost is printed beside the stages' (log 4 / log 10 for a
+    page four times dearer at ten times the triples), and only where both sizes measured it."""
+    from bytedance_kg.bench import build as bench
+
+    def row(articles: int, triples: int, seconds: float, page_us: float | None) -> dict:
+        measured = {"articles": articles, "triples": triples, "pipeline": "ours", "completed": True}
+        measured |= {"stages": {"reason": seconds}, "total": seconds, "peak_rss": 2**30}
+        return measured | ({} if page_us is None else {"fresh_page_us": page_us})
+
+    rows = [row(6, 10_000, 1.0, 2.0), row(64, 100_000, 12.0, 8.0), row(645, 1_000_000, 120.0, None)]
+    exponents = bench.growth_exponents(rows)
+    assert [k for _, _, k in exponents[bench.FRESH_PAGE]] == [pytest.approx(math.log10(4))]
+    assert [round(k, 3) for _, _, k in exponents["reason"]] == [round(math.log10(12), 3), 1.0]
+    table = bench.render(rows)
+    assert f"| {bench.FRESH_PAGE} | {math.log10(4):.2f} |  |" in table
+    assert "(1024 MiB): 8.00 µs a page" in table
 
 
 def test_endpoint_benchmark_smoke(built) -> None:

@@ -152,3 +152,14 @@ def test_a_terms_token_is_what_pyoxigraph_writes_for_it_in_a_line() -> None:
     assert split == [(token(subject), token(subject), token(o)) for o in objects]
     assert token(rdflib.Literal("x", lang="en-GB")) == token(objects[1])
     assert b"".join(token_lines(split)) == lines
+
+
+def test_a_term_named_by_many_lines_is_one_token() -> None:
+    """The reasoner's tokens are shared (:func:`line_tokens`): a term repeated in many lines is one
+    object, which is what keeps a million triples' tokens in the memory the data needs."""
+    lines = [b'<http://example.org/s> <http://example.org/p> "%d" .\n' % (i % 2) for i in range(4)]
+    split = line_tokens(lines)
+    assert len({id(s) for s, _, _ in split}) == 1
+    assert len({id(p) for _, p, _ in split}) == 1
+    assert len({id(o) for _, _, o in split}) == 2
+    assert [o for _, _, o in split] == [b'"0"', b'"1"', b'"0"', b'"1"']

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import shutil
 import statistics
 import tempfile
@@ -26,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bytedance_kg.bench.fresh import in_fresh_process
+from bytedance_kg.bench.memory import fresh_page_cost
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.system.memory import keep_freed_memory, peak_resident_bytes
 
@@ -107,26 +108,17 @@ def parse_only(paths: ProjectPaths) -> Run:
 PIPELINES: dict[str, Callable[[ProjectPaths], Run]] = {"ours": ours, "naive": naive, "parse": parse_only}
 
 
-def _child(pipeline: str, root: str, dist: str, queue: multiprocessing.Queue) -> None:
+def _child(pipeline: str, root: str, dist: str) -> Run:
     paths = ProjectPaths(Path(root), Path(dist))
     stages, took, helpers = PIPELINES[pipeline](paths)
-    queue.put((stages, took, peak_resident_bytes() + helpers))
+    return stages, took, peak_resident_bytes() + helpers
 
 
 def measure(pipeline: str, paths: ProjectPaths, timeout: float) -> Run | None:
     """One run in a fresh process: stage timings, time in all, and peak RSS (bytes: the process's
     own, plus the peaks of the processes it started, which may not have peaked at the same time);
     None past ``timeout``."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(pipeline, str(paths.root), str(paths.dist), queue))
-    process.start()
-    process.join(timeout)
-    if process.is_alive():
-        process.kill()
-        process.join()
-        return None
-    return queue.get() if not queue.empty() else None
+    return in_fresh_process(_child, (pipeline, str(paths.root), str(paths.dist)), timeout)
 
 
 def workspace(
@@ -153,11 +145,13 @@ def run(
     source: ProjectPaths, sizes: list[int], repeats: int, timeout: float, progress: Callable[[str], None]
 ) -> list[dict]:
     """``repeats`` runs of each pipeline at each size, taking turns run by run (ours, naive, parse,
-    ours, ...): the machine is shared, and a slow minute then falls on every pipeline rather than
-    on one, so the ratios compare runs made side by side. The million-triple point is measured as
-    often as the others: its ratio to the bare parse is close to the target, and one run of each,
-    made a minute apart, moved it by more than the margin. A pipeline that does not finish within
-    ``timeout`` is not run again, at that size or a larger one."""
+    ours, ...), each ``ours`` run followed by the cost of as much fresh memory as it peaked at
+    (:func:`~bytedance_kg.bench.memory.fresh_page_cost`): the machine is shared, and a slow minute
+    then falls on every pipeline rather than on one, so the ratios compare runs made side by side.
+    The million-triple point is measured as often as the others: its ratio to the bare parse is
+    close to the target, and one run of each, made a minute apart, moved it by more than the
+    margin. A pipeline that does not finish within ``timeout`` is not run again, at that size or a
+    larger one."""
     rows = []
     gave_up: set[str] = set()
     for articles in sizes:
@@ -167,6 +161,7 @@ def run(
             triples = count_triples(paths)
             skipped = set(gave_up)
             runs: dict[str, list[Run]] = {pipeline: [] for pipeline in PIPELINES}
+            pages: list[float] = []
             for i in range(repeats):
                 for pipeline in PIPELINES:
                     if pipeline in gave_up:
@@ -175,10 +170,16 @@ def run(
                     outcome = measure(pipeline, paths, timeout)
                     if outcome is None:
                         gave_up.add(pipeline)
-                    else:
-                        runs[pipeline].append(outcome)
+                        continue
+                    runs[pipeline].append(outcome)
+                    if pipeline == "ours":  # the machine's baseline for the growth, right after
+                        cost = fresh_page_cost(outcome[2])
+                        pages += [] if cost is None else [cost]
             for pipeline, done in runs.items():
-                rows.append(_row(articles, triples, pipeline, done, timeout, pipeline in skipped))
+                row = _row(articles, triples, pipeline, done, timeout, pipeline in skipped)
+                if pipeline == "ours" and pages:
+                    row["fresh_page_us"] = statistics.median(pages) * 1e6
+                rows.append(row)
     return rows
 
 
@@ -218,15 +219,25 @@ def _completed(rows: list[dict], pipeline: str) -> dict[int, dict]:
     return {r["articles"]: r for r in rows if r["pipeline"] == pipeline and r["completed"]}
 
 
+FRESH_PAGE = "fresh memory, a page"
+"""The growth table's row for the cost of one fresh page at the build's peak (:mod:`.memory`)."""
+
+
 def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list[tuple[int, int, float]]]:
-    """For each stage, the exponent k of time ~ n^k between consecutive synthetic sizes."""
+    """For each stage, the exponent k of time ~ n^k between consecutive synthetic sizes; and, where
+    measured, that of the cost of one page of fresh memory (:data:`FRESH_PAGE`: a stage whose time
+    were all fresh pages would grow at 1 + k)."""
     measured = sorted((r for a, r in _completed(rows, pipeline).items() if a), key=lambda r: r["triples"])
     out: dict[str, list[tuple[int, int, float]]] = {}
     for small, big in zip(measured, measured[1:]):
-        for stage in [*small["stages"], "total"]:
-            before = small["total"] if stage == "total" else small["stages"][stage]
-            after = big["total"] if stage == "total" else big["stages"][stage]
-            if before > 0.005 and after > 0:  # below 5 ms the ratio is noise
+        figures = [
+            (stage, small["stages"][stage], big["stages"].get(stage, 0.0)) for stage in small["stages"]
+        ]
+        figures.append(("total", small["total"], big["total"]))
+        if "fresh_page_us" in small and "fresh_page_us" in big:
+            figures.append((FRESH_PAGE, small["fresh_page_us"] / 1e6, big["fresh_page_us"] / 1e6))
+        for stage, before, after in figures:
+            if (before > 0.005 or stage == FRESH_PAGE) and after > 0:  # below 5 ms a stage is noise
                 k = math.log(after / before) / math.log(big["triples"] / small["triples"])
                 out.setdefault(stage, []).append((small["triples"], big["triples"], k))
     return out
@@ -282,6 +293,11 @@ def render(rows: list[dict]) -> str:
                     f"- {data}: naive did not finish within {timeout:.0f} s, so naive / ours > "
                     f"{timeout / ours[articles]['total']:.1f}"
                 )
+        if articles in ours and "fresh_page_us" in ours[articles]:
+            peak, page = ours[articles]["peak_rss"] / 2**20, ours[articles]["fresh_page_us"]
+            lines.append(
+                f"- {data}: fresh memory, as much as ours peaked at ({peak:.0f} MiB): {page:.2f} µs a page"
+            )
         if articles in ours and articles in parse:
             build = ours[articles].get("build", ours[articles]["total"])
             lines.append(
@@ -305,6 +321,14 @@ def render(rows: list[dict]) -> str:
             by_pair = {(small, big): k for small, big, k in ks}
             cells = [f"{by_pair[pair]:.2f}" if pair in by_pair else "" for pair in pairs]
             lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+        if FRESH_PAGE in exponents:
+            lines += [
+                "",
+                f"The row '{FRESH_PAGE}' is the growth of what the machine charges for one page a fresh "
+                "process has not used before, touching as much memory as our build peaked at, "
+                "measured after each of its runs: a stage whose time were all fresh pages would grow "
+                "at 1 plus it.",
+            ]
     return "\n".join(lines) + "\n"
 
 
