@@ -44,6 +44,20 @@ def test_test_installs_the_test_and_bench_extras_and_bench_its_own() -> None:
     assert "pip install --quiet -e '.[bench]'" in bench and ".[test" not in bench
 
 
+def test_the_bench_extra_holds_the_servers_the_endpoint_benchmark_starts() -> None:
+    """`make bench` installs the bench extra only (above), and the endpoint benchmark starts
+    Oxigraph's server from the environment's ``bin``: a fresh clone's `make bench` failed there,
+    after twenty minutes of build runs, when only the test extra named it."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    bench = {requirement.split("==")[0] for requirement in extras["optional-dependencies"]["bench"]}
+    source = (ROOT / "src" / "bytedance_kg" / "bench" / "endpoints.py").read_text(encoding="utf-8")
+    assert 'with_name("oxigraph")' in source and "oxigraph" in bench
+    assert "import rdflib_endpoint" in source or "rdflib_endpoint" in source
+    assert "rdflib-endpoint" in bench
+
+
 SOURCES = (
     "data/bytedance.ttl",
     "data/sources/article.txt",
