@@ -6,9 +6,10 @@ machine whose host takes back the memory the guest frees (Firecracker's free pag
 the machine the figures in ``BENCHMARKS.md`` come from), a page may also cost a fault on the host,
 and how many do depends on how much the guest asks for at once. Measured there (2026-12-07), the
 first touch of 300 MiB cost 2.5 µs a page and that of 3,000 MiB 3.0 to 9.1 µs a page. A build's
-footprint grows with the data, so that cost enters every stage's growth exponent between sizes;
-the benchmark measures it beside the build, in a fresh process touching as much memory as the
-build peaked at, so that the exponents can be read against it.
+footprint grows with the data, so that cost could enter every stage's growth between sizes; the
+benchmark measures it beside the build, in a fresh process touching as much memory as the build
+peaked at, so that a change of machine shows. (With the hand-back held off for a minute, the builds
+at a million triples took as long as with it: there it was not what made the stages grow.)
 """
 
 from __future__ import annotations
