@@ -10,8 +10,10 @@ Pipelines, side by side on the same files:
   million-triple target.
 
 The pipelines take turns run by run; one that fails to finish within the time limit is not tried
-again, nor on larger sizes. Figures are printed as tables (with per-stage growth exponents between
-sizes), saved as JSON, written into ``BENCHMARKS.md`` and drawn as a log-log plot.
+again, nor on larger sizes. After each run of ours, a fresh process touches as much fresh memory as
+that run peaked at (:mod:`bytedance_kg.bench.memory`): what the machine charges for it a page.
+Figures are printed as tables (with per-stage growth exponents between sizes), saved as JSON,
+written into ``BENCHMARKS.md`` and drawn as a log-log plot.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def run(
                         gave_up.add(pipeline)
                         continue
                     runs[pipeline].append(outcome)
-                    if pipeline == "ours":  # the machine's baseline for the growth, right after
+                    if pipeline == "ours":  # what the machine charges for that much fresh memory
                         cost = fresh_page_cost(outcome[2])
                         pages += [] if cost is None else [cost]
             for pipeline, done in runs.items():

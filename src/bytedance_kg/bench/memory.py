@@ -1,4 +1,4 @@
-"""What fresh memory costs on this machine: the benchmark's baseline for the growth of the stages.
+"""What fresh memory costs on this machine, measured beside each run of the build.
 
 A process pays for each page of memory it has not used before: the kernel faults it in and zeroes
 it. On a bare machine that cost is the same per page whatever the process's size. On a virtual
