@@ -36,7 +36,7 @@ setup: $(STAMP) ## create .venv and install the project and the query page's edi
 
 setup-test: $(TEST_STAMP) ## add the test tools (pytest, Playwright, ruff, mypy, ...) and the benchmark's
 
-setup-bench: $(BENCH_STAMP) ## add the benchmark tools (matplotlib, rdflib-endpoint)
+setup-bench: $(BENCH_STAMP) ## add the benchmark tools (matplotlib, rdflib-endpoint, the Oxigraph server)
 
 $(RELEASE): $(SOURCES) $(STAMP)
 	$(BIN)/bytedance-kg build
@@ -83,7 +83,7 @@ system-deps: ## install the Debian packages the tests need (as root, with apt-ge
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
 
-check: setup-test ## the quick tier of the tests (under a minute, no root, no Debian packages)
+check: setup-test ## the quick tier of the tests (under a minute on an idle machine, no root, no Debian packages)
 	$(PYTEST) -m fast -q
 
 test: setup-test system-deps ## run the whole test suite
