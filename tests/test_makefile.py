@@ -31,7 +31,8 @@ def planned(target: str, cwd: Path = ROOT, *flags: str) -> str:
 
 def test_run_installs_the_package_and_the_editor_but_no_extras() -> None:
     commands = planned("run", ROOT, "-B")
-    assert "pip install --quiet -e .\n" in commands and "npm ci" in commands
+    assert "pip install --quiet -e .\n" in commands and "npm ci --omit=dev " in commands
+    assert commands.count("npm ci") == 1  # the editor alone, not the test's SHACL engines
     assert ".[test" not in commands and ".[bench" not in commands
     assert "bytedance-kg build" in commands and "bytedance-kg serve" in commands
 
@@ -39,7 +40,9 @@ def test_run_installs_the_package_and_the_editor_but_no_extras() -> None:
 def test_test_installs_the_test_and_bench_extras_and_bench_its_own() -> None:
     """The tests smoke-test the benchmark and type-check its modules, so they need its tools; the
     benchmark needs none of the test tools."""
-    assert "pip install --quiet -e '.[test,bench]'" in planned("test", ROOT, "-B")
+    test = planned("test", ROOT, "-B")
+    assert "pip install --quiet -e '.[test,bench]'" in test
+    assert "npm ci --no-audit" in test  # the development packages: the conformance tests' engines
     bench = planned("bench", ROOT, "-B")
     assert "pip install --quiet -e '.[bench]'" in bench and ".[test" not in bench
 
