@@ -68,8 +68,8 @@ def js_results(
 ) -> list[dict[str, str]]:
     if NODE is None or not (ROOT / "web" / "node_modules" / "rdf-validate-shacl").exists():
         if in_ci():
-            pytest.fail("node and web/node_modules with its development packages are needed (make setup-test installs them)")
-        pytest.skip("node or rdf-validate-shacl is not installed (make setup installs them)")
+            pytest.fail("node and web/node_modules's development packages are needed (make setup-test)")
+        pytest.skip("node or rdf-validate-shacl is not installed (make setup-test installs them)")
     result = subprocess.run(
         [NODE, str(ROOT / "web" / "validate-shacl.mjs"), f"--engine={engine}", str(shapes), *map(str, paths)],
         capture_output=True,

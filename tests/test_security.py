@@ -7,6 +7,7 @@ Servers bind to 127.0.0.1. Distinct clients are distinct loopback source address
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import http.client
 import http.server
@@ -606,6 +607,21 @@ def _family_rss(pid: int) -> int:
     """The resident memory of a process and all its children."""
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return _rss(pid) + sum(_family_rss(int(c)) for c in children)
+
+
+def test_a_started_server_runs_one_set_of_workers_and_leaves_no_exited_child(built, tmp_path: Path) -> None:
+    """`serve` starts its query workers before it announces the port, and the app's start-up asks
+    for them again: that must not start a second set (it did, and the first set's processes were
+    left exited and unwaited for, one per worker, until a worker was next replaced)."""
+    with our_server(built[0].dist, tmp_path) as url:
+        pid = _server_pid(url)
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        states, workers = [], 0
+        for child in children:
+            with contextlib.suppress(FileNotFoundError):
+                states.append(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0])
+                workers += "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()
+    assert "Z" not in states and workers == 4, (states, workers)
 
 
 # ---------------------------------------------------------------- fair share under attack

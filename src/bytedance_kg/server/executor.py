@@ -729,7 +729,12 @@ class QueryService:
         self.answers: AnswerCache[Answer] = AnswerCache(limits.answer_cache)
 
     async def start(self) -> None:
-        """Start every worker (in parallel); fail if none can start."""
+        """Start every worker (in parallel); fail if none can start. Once: the command line starts
+        them before it announces the port (a worker that cannot start is an error there), and the
+        app's start-up asks again (a second set was started, and the first four left as exited
+        children that nothing waited for)."""
+        if self.scheduler.slots:
+            return
         workers = await asyncio.gather(
             *(Worker.start(self.context, self.release, self.limits) for _ in range(self.limits.workers))
         )
