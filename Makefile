@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml web/package-lock.json
 # tests run on the release (running needs neither).
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	cd web && npm ci --no-audit --no-fund --silent
+	cd web && npm ci --include=dev --no-audit --no-fund --silent
 	touch $(TEST_STAMP)
 
 $(BENCH_STAMP): $(STAMP)

@@ -759,8 +759,7 @@ class QueryService:
             raise Busy()
         if sum(1 for owner, _ in self.spooled.values() if owner == client) >= 2 * self.limits.per_client:
             raise ClientBusy()  # its earlier answers are still being sent (or not read)
-        await self.scheduler.acquire(client, self.limits.queue_wait)
-        worker = self.idle.pop()
+        worker = await self._worker_for(client)
         request = Request(release, protocol, self.base, f"{self._spool_prefix}{next(self._serial)}")
         try:
             status, value = await worker.ask(request, self.limits.timeout)
@@ -794,6 +793,17 @@ class QueryService:
             raise InternalError()
         assert isinstance(value, tuple)
         raise QueryFailed(*value)
+
+    async def _worker_for(self, client: str) -> Worker:
+        """A live idle worker, with a slot taken for ``client``. One that died while idle (killed
+        from outside, by the kernel's OOM killer or an operator) is replaced and passed over: it
+        would have failed the query given to it with a 503, and stayed an exited child until then."""
+        while True:
+            await self.scheduler.acquire(client, self.limits.queue_wait)
+            worker = self.idle.pop()
+            if worker.process.is_alive():
+                return worker
+            self._retire(worker, client)
 
     def _retire(self, worker: Worker, client: str) -> None:
         """Kill a worker that overran or died, free its client's share now, and start a replacement."""
