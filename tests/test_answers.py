@@ -34,6 +34,8 @@ def spool_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 class CountingWorker:
     """A worker that answers every request with ``reply`` and counts what it was asked."""
 
+    alive = True  # no process of its own to die
+
     def __init__(self, reply: tuple[str, object]) -> None:
         self.reply = reply
         self.asked: list[Request] = []

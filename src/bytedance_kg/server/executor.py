@@ -619,6 +619,11 @@ class Worker:
         self.connection.send(request)
         return await _receive(self.connection, timeout)
 
+    @property
+    def alive(self) -> bool:
+        """Whether the process is still running (it may have been killed while idle)."""
+        return self.process.is_alive()
+
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
@@ -801,7 +806,7 @@ class QueryService:
         while True:
             await self.scheduler.acquire(client, self.limits.queue_wait)
             worker = self.idle.pop()
-            if worker.process.is_alive():
+            if worker.alive:
                 return worker
             self._retire(worker, client)
 
