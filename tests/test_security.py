@@ -643,9 +643,9 @@ def test_a_started_server_runs_one_set_of_workers_and_leaves_no_exited_child(bui
 
 
 def test_workers_that_died_while_idle_are_replaced_before_a_query_reaches_them(built, tmp_path: Path) -> None:
-    """A worker killed while idle (the OOM killer, an operator) is passed over and replaced when the
-    next query comes: every worker here is killed, and the query is still answered (it got a 503,
-    "its worker failed", and the dead workers stayed exited children until a query reached them)."""
+    """A worker killed while idle (the OOM killer, an operator) is passed over and replaced when a
+    query would be given to it: every worker here is killed, so the next query meets them all, and
+    it is still answered (it got a 503, "its worker failed")."""
     with our_server(built[0].dist, tmp_path) as url:
         pid = _server_pid(url)
         workers = [child for child, (_, worker) in _children(pid).items() if worker]

@@ -801,8 +801,10 @@ class QueryService:
 
     async def _worker_for(self, client: str) -> Worker:
         """A live idle worker, with a slot taken for ``client``. One that died while idle (killed
-        from outside, by the kernel's OOM killer or an operator) is replaced and passed over: it
-        would have failed the query given to it with a 503, and stayed an exited child until then."""
+        from outside, by the kernel's OOM killer or an operator) is replaced and passed over when
+        it comes up here: it would have failed the query given to it with a 503. (The idle workers
+        are not all looked at: one that does not come up stays an exited child, the pool a worker
+        short, until it does.)"""
         while True:
             await self.scheduler.acquire(client, self.limits.queue_wait)
             worker = self.idle.pop()
