@@ -643,9 +643,9 @@ def test_a_started_server_runs_one_set_of_workers_and_leaves_no_exited_child(bui
 
 
 def test_workers_that_died_while_idle_are_replaced_before_a_query_reaches_them(built, tmp_path: Path) -> None:
-    """A worker killed while idle (the OOM killer, an operator) is passed over and replaced when a
-    query would be given to it: every worker here is killed, so the next query meets them all, and
-    it is still answered (it got a 503, "its worker failed")."""
+    """A worker killed while idle (the OOM killer, an operator) that a query meets before the
+    server's sweep does is passed over and replaced: every worker here is killed, and the query
+    right after is still answered (it got a 503, "its worker failed")."""
     with our_server(built[0].dist, tmp_path) as url:
         pid = _server_pid(url)
         workers = [child for child, (_, worker) in _children(pid).items() if worker]
@@ -663,6 +663,24 @@ def test_workers_that_died_while_idle_are_replaced_before_a_query_reaches_them(b
     assert not set(workers) & set(children), children  # the dead were waited for
     states = {state for state, _ in children.values()}
     assert sum(worker for _, worker in children.values()) == 4 and "Z" not in states, children
+
+
+def test_a_worker_killed_while_idle_is_replaced_without_a_query(built, tmp_path: Path) -> None:
+    """The server looks at its idle workers every second: one killed from outside is waited for
+    and replaced though no query comes (it stayed an exited child, the pool a worker short, until a
+    query happened to be given to it)."""
+    with our_server(built[0].dist, tmp_path) as url:
+        pid = _server_pid(url)
+        killed = next(child for child, (_, worker) in _children(pid).items() if worker)
+        os.kill(killed, signal.SIGKILL)
+        deadline, children = time.monotonic() + 15, _children(pid)
+        while time.monotonic() < deadline and (
+            killed in children or sum(worker for _, worker in children.values()) < 4
+        ):
+            time.sleep(0.1)
+            children = _children(pid)
+    assert killed not in children and sum(worker for _, worker in children.values()) == 4, children
+    assert "Z" not in {state for state, _ in children.values()}, children
 
 
 # ---------------------------------------------------------------- fair share under attack

@@ -801,10 +801,8 @@ class QueryService:
 
     async def _worker_for(self, client: str) -> Worker:
         """A live idle worker, with a slot taken for ``client``. One that died while idle (killed
-        from outside, by the kernel's OOM killer or an operator) is replaced and passed over when
-        it comes up here: it would have failed the query given to it with a 503. (The idle workers
-        are not all looked at: one that does not come up stays an exited child, the pool a worker
-        short, until it does.)"""
+        from outside, by the kernel's OOM killer or an operator) and was not yet found by
+        :meth:`sweep` is replaced and passed over: it would have failed the query with a 503."""
         while True:
             await self.scheduler.acquire(client, self.limits.queue_wait)
             worker = self.idle.pop()
@@ -816,9 +814,25 @@ class QueryService:
         """Kill a worker that overran or died, free its client's share now, and start a replacement."""
         worker.kill()
         self.scheduler.release(client, slot=False)
+        self._start_replacement()
+
+    def _start_replacement(self) -> None:
         task = asyncio.get_running_loop().create_task(self._replace())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _replace_dead(self) -> None:
+        """Replace the idle workers that died (killed from outside), so that the pool is whole and
+        no exited child is left unwaited for even when no query comes. Each takes its free slot
+        with it, and only while one is free: a slot handed to a waiter that has not yet taken its
+        worker keeps a worker in the list for it."""
+        for worker in [w for w in self.idle if not w.alive]:
+            if self.scheduler.slots <= 0:
+                return
+            self.idle.remove(worker)
+            self.scheduler.slots -= 1
+            worker.kill()
+            self._start_replacement()
 
     async def _replace(self) -> None:
         for attempt in range(5):
@@ -850,7 +864,9 @@ class QueryService:
             Path(answer.path).unlink(missing_ok=True)
 
     def sweep(self, older_than: float = 300.0) -> None:
-        """Forget spooled answers nobody came to read (a response that never started)."""
+        """Forget spooled answers nobody came to read (a response that never started), and replace
+        the idle workers that died (:meth:`_replace_dead`); the server calls it every second."""
+        self._replace_dead()
         cutoff = time.monotonic() - older_than
         for path, (_, created) in list(self.spooled.items()):
             if created < cutoff:
