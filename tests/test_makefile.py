@@ -57,7 +57,7 @@ def test_the_bench_extra_holds_the_servers_the_endpoint_benchmark_starts() -> No
     bench = {requirement.split("==")[0] for requirement in extras["optional-dependencies"]["bench"]}
     source = (ROOT / "src" / "bytedance_kg" / "bench" / "endpoints.py").read_text(encoding="utf-8")
     assert 'with_name("oxigraph")' in source and "oxigraph" in bench
-    assert "import rdflib_endpoint" in source or "rdflib_endpoint" in source
+    assert "rdflib_endpoint" in source
     assert "rdflib-endpoint" in bench
 
 

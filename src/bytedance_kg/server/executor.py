@@ -625,7 +625,7 @@ class Worker:
         return self.process.is_alive()
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.alive:
             self.process.kill()
         self.process.join(5)
         self.connection.close()
@@ -698,6 +698,14 @@ class FairScheduler:
         self.slots += 1
         self._dispatch()
 
+    def take_free_slot(self) -> bool:
+        """A free worker left (it died while idle); False, and nothing taken, if no slot is free
+        (those given out belong to clients, whose workers are still in the pool)."""
+        if self.slots <= 0:
+            return False
+        self.slots -= 1
+        return True
+
     def _dispatch(self) -> None:
         while self.slots > 0:
             for client in list(self.queues):
@@ -729,6 +737,7 @@ class QueryService:
         self.unavailable = ""
         """Why no replacement worker can start, once that is so (the server must be restarted)."""
         self._serial = itertools.count()
+        self._started = False
         self._spool_prefix = str(self.spool / "answer-")
         self._tasks: set[asyncio.Task[None]] = set()
         self.answers: AnswerCache[Answer] = AnswerCache(limits.answer_cache)
@@ -738,8 +747,9 @@ class QueryService:
         them before it announces the port (a worker that cannot start is an error there), and the
         app's start-up asks again (a second set was started, and the first four left as exited
         children that nothing waited for)."""
-        if self.scheduler.slots:
+        if self._started:
             return
+        self._started = True
         workers = await asyncio.gather(
             *(Worker.start(self.context, self.release, self.limits) for _ in range(self.limits.workers))
         )
@@ -827,10 +837,9 @@ class QueryService:
         with it, and only while one is free: a slot handed to a waiter that has not yet taken its
         worker keeps a worker in the list for it."""
         for worker in [w for w in self.idle if not w.alive]:
-            if self.scheduler.slots <= 0:
+            if not self.scheduler.take_free_slot():
                 return
             self.idle.remove(worker)
-            self.scheduler.slots -= 1
             worker.kill()
             self._start_replacement()
 
