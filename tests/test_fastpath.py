@@ -392,6 +392,43 @@ def test_the_validator_reads_the_sources_store_for_that_data_only(
     assert first.results and not first.conforms
 
 
+@pytest.mark.parametrize("spare", [1, 2])
+def test_the_validator_runs_its_two_engines_side_by_side_only_on_processors_the_build_can_spare(
+    synthetic: dict[str, Sources], monkeypatch: pytest.MonkeyPatch, spare: int
+) -> None:
+    """The Core engine gets a thread of its own beside the SPARQL constraints only when a processor
+    is spare for each beside the caller's: on two processors the build reasons meanwhile, and a
+    third busy thread took a third of the reasoning's processor. The results are the same."""
+    import bytedance_kg.pipeline.engines.fast.shapes as fast_shapes
+
+    started: list[str] = []
+    real = fast_shapes.in_background
+
+    def recording(work: object, name: str) -> object:
+        started.append(name)
+        return real(work, name)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fast_shapes, "in_background", recording)
+    monkeypatch.setattr(fast_shapes, "spare_processors", lambda: spare)
+    sources = synthetic["injected"]
+    data = sources.triples("data")
+    results = engine("fast").validate(data, sources.shapes, sources.terminology()).results
+    assert started == (["core-shapes"] if spare > 1 else [])
+    assert results and sorted(results) == sorted(
+        FAST.validate(Triples(data), sources.shapes, sources.terminology()).results
+    )
+
+
+def test_spare_processors_leave_the_caller_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from bytedance_kg.system import background
+
+    for usable, spare in ((1, 0), (2, 1), (8, 7)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=usable: set(range(n)))
+        assert background.spare_processors() == spare
+
+
 def test_both_engines_name_the_sparql_constraint_of_each_result(synthetic: dict[str, Sources]) -> None:
     """A SHACL-SPARQL result names its constraint (``sh:sourceConstraint``), in both reports."""
     sources = synthetic["injected"]

@@ -110,3 +110,25 @@ def test_the_check_reads_triples_and_graphs_alike(sources: Sources, paths) -> No
         (other, f"oa:hasSource <{nowhere}> is not a known source article")
     ]
     assert any(p.quote == QUOTE and "not oa:exact" in p.message for p in as_graph)
+
+
+def test_problems_come_sorted_by_quote_whatever_the_data_s_order(sources: Sources, paths) -> None:
+    """The check walks the quotes in the data's order but reports them sorted by quote, each
+    quote's problems in the order the check finds them: the same report for the same data."""
+    from bytedance_kg.rdf.triples import Triples
+
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    quotes = sorted(set(broken.subjects(RDF.type, KG.Quote)))[:3]
+    for quote in quotes:
+        text = URIRef(f"{quote}#text")
+        broken.set((text, OA.prefix, Literal("no such words before")))
+        broken.set((text, OA.suffix, Literal("no such words after")))
+    triples = Triples.of_graph(broken)
+    forwards = verify_quotes(triples, load_articles(triples, paths.root))
+    backwards = Triples(list(reversed(triples.items)))
+    assert verify_quotes(backwards, load_articles(backwards, paths.root)) == forwards
+    assert [(p.quote, p.message.split(" ")[0]) for p in forwards] == [
+        (quote, part) for quote in quotes for part in ("oa:prefix", "oa:suffix")
+    ]

@@ -68,12 +68,15 @@ def quote_data(data: Triples | Graph) -> Index:
     predicates, types = READS
     wanted = {ox_iri(p) for p in predicates}
     classes = {ox_iri(c) for c in types}
-    return Index(
-        Triples(
-            (t for t in triples if t.predicate in wanted or (t.predicate == _TYPE and t.object in classes)),
-            distinct=True,
-        )
-    )
+    return Index(Triples((t for t in triples if _reads(t, wanted, classes)), distinct=True))
+
+
+def _reads(triple: ox.Triple, predicates: set[ox.NamedNode], classes: set[ox.NamedNode]) -> bool:
+    """Whether the quote check reads ``triple``; its predicate is made once (each read of a
+    pyoxigraph term's part makes a new Python object, and all but a quarter of a million triples
+    fail both tests)."""
+    predicate = triple.predicate
+    return predicate in predicates or (predicate == _TYPE and triple.object in classes)
 
 
 def _indexed(data: Index | Triples | Graph) -> Index:
@@ -167,15 +170,18 @@ def verify_quotes(data: Index | Triples | Graph, articles: dict[URIRef, Article]
     what :func:`quote_data` made of it."""
     index = _indexed(data)
     sources = {t.subject: t.object for t in index.data if t.predicate == _HAS_SOURCE}
-    named = {from_ox(quote): quote for quote in sources}
-    problems: list[QuoteProblem] = []
-    for node in sorted_terms(named):
-        quote = named[node]
-        source = sources[quote]
+    problems: list[tuple[Term, str]] = []
+    # in the data's order, which is the order of the memory that holds it; sorted by quote below,
+    # where nearly always there is nothing to sort
+    for quote, source in sources.items():
         article = articles.get(URIRef(source.value)) if isinstance(source, ox.NamedNode) else None
         if article is None:
-            unknown = f"oa:hasSource <{_text(source)}> is not a known source article"
-            problems.append(QuoteProblem(node, unknown))
+            problems.append((quote, f"oa:hasSource <{_text(source)}> is not a known source article"))
             continue
-        problems.extend(QuoteProblem(node, message) for message in check_quote(index, quote, article))
-    return problems
+        problems.extend((quote, message) for message in check_quote(index, quote, article))
+    named = {quote: from_ox(quote) for quote, _ in problems}
+    order: dict[Node, int] = {node: rank for rank, node in enumerate(sorted_terms(named.values()))}
+    return sorted(  # stable: a quote's problems stay in the order found
+        (QuoteProblem(named[quote], message) for quote, message in problems),
+        key=lambda problem: order[problem.quote],
+    )

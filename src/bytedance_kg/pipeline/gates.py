@@ -7,7 +7,6 @@ bound in the query as ``GRAPH <https://w3id.org/bytedance-kg/graph/data>`` and s
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from rdflib.query import ResultRow
 from bytedance_kg.project.namespaces import new_graph
 from bytedance_kg.rdf.parsing import read_text
 from bytedance_kg.rdf.terms import from_ox
+from bytedance_kg.system.background import spare_processors
 
 NAMESPACES = new_graph().namespace_manager
 """Rows are written with the project's prefixes, whichever engine ran the gate."""
@@ -92,5 +92,5 @@ def run_gates(dataset: Dataset | ox.Store, checks_dir: Path) -> list[GateResult]
     files = gate_files(checks_dir)
     if not isinstance(dataset, ox.Store):
         return [run_gate(dataset, path) for path in files]
-    with ThreadPoolExecutor(max_workers=max(1, min(4, (os.cpu_count() or 1) - 1))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(4, spare_processors()))) as pool:
         return list(pool.map(lambda path: run_gate(dataset, path), files))

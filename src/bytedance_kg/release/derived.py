@@ -40,6 +40,7 @@ import pyoxigraph as ox
 from bytedance_kg.project.errors import WriteError
 from bytedance_kg.project.namespaces import ALL_PREFIXES
 from bytedance_kg.rdf.jsonld import encoded_nodes, jsonld_head
+from bytedance_kg.system.background import spare_processors
 from bytedance_kg.system.children import OWN_GROUP, child_command, child_environment, die_with_parent
 from bytedance_kg.system.files import DurableFile, read_once
 from bytedance_kg.system.memory import peak_resident_bytes
@@ -155,8 +156,7 @@ def _failed(job: Derivation, why: str) -> DerivationFailed:
 def helper_count() -> int:
     """Helper processes for the derivations: one fewer than the cores this process may use (the
     build keeps one), at most three (a release has three variants with three derivations each)."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(0, min(3, usable - 1))
+    return min(3, spare_processors())
 
 
 class DerivationFailed(WriteError):

@@ -30,9 +30,8 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -56,6 +55,7 @@ from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.rdf.triples import Queryable, Triples, fill
 from bytedance_kg.sparql.results import solutions_at_once
+from bytedance_kg.system.background import in_background, spare_processors
 
 _LINES_AT_ONCE = 1 << 16
 """Lines joined for one write of the Core engine's input (some MB)."""
@@ -313,17 +313,17 @@ def validate_fast(
     qualified = qualified_counts(shapes)
     core = _compiled(core_shapes(shapes, [count.shape for count in qualified]))
     # The Core engine and pyoxigraph both let go of the interpreter lock while they work: the Core
-    # constraints run in a thread while the store for the other constraints is filled and queried.
-    with (
-        ThreadPoolExecutor(max_workers=1) as pool,
-        tempfile.TemporaryDirectory(prefix="validate-") as scratch,
-    ):
-        running = pool.submit(core.validate_file, _scratch_file(Path(scratch), parts), allow_warnings=True)
+    # constraints run in a thread while the store for the other constraints is filled and queried,
+    # if a processor is spare for each beside the caller's (the build reasons meanwhile); else one
+    # after the other, which on two processors left the reasoning its own (:func:`spare_processors`).
+    with tempfile.TemporaryDirectory(prefix="validate-") as scratch:
+        core_run = partial(core.validate_file, _scratch_file(Path(scratch), parts), allow_warnings=True)
+        core_report = in_background(core_run, "core-shapes").result if spare_processors() > 1 else core_run
         if store is None:
             store = validation_store(parts)
         own_findings = run_sparql_constraints(store, parts, sparql_constraints(shapes))
         own_findings += run_qualified_counts(store, qualified)
-        report = running.result()
+        report = core_report()
     findings = [
         Finding(
             shape=_required_term(r.source_shape),
