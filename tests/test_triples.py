@@ -288,3 +288,39 @@ def test_the_evidence_split_gives_each_share_the_datas_own_lines(sources) -> Non
         assert share.has_lines and share.items == again.items
         assert share.lines() == Triples(share.items, distinct=True).lines()
     assert len(with_lines.implied) > 0 and len(with_lines.stated) + len(with_lines.implied) == len(data)
+
+
+@pytest.mark.parametrize(
+    ("last", "names"),
+    [
+        (ox.Triple(ox.BlankNode("b1"), ox.NamedNode("http://example.org/p"), ox.Literal("x")), True),
+        (
+            ox.Triple(
+                ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("a_:b")
+            ),
+            True,
+        ),
+        (
+            ox.Triple(
+                ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("x")
+            ),
+            False,
+        ),
+    ],
+)
+def test_whether_lines_may_name_a_blank_node_is_found_whichever_way_they_were_made(
+    last: ox.Triple, names: bool
+) -> None:
+    """Found as the lines are serialised (in the last of several runs of lines, here), and found
+    the same from lines given as they are: a literal holding ``_:`` counts, which only costs the
+    build a store filled again."""
+    items = [
+        ox.Triple(
+            ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(str(i))
+        )
+        for i in range(70_000)
+    ]
+    made = Triples([*items, last])
+    assert made.may_name_blank_node() is names
+    assert Triples.of_lines(made.lines()).may_name_blank_node() is names
+    assert Triples.with_lines(made.items, made.lines(), True).may_name_blank_node() is names

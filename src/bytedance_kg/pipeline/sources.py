@@ -193,7 +193,7 @@ class Sources:
         except (SyntaxError, OSError, ValueError):  # the parse here said the file was good
             return None
         data = self.parts["data"]
-        if len(store) != len(data) or any(b"_:" in line for line in data.lines()):
+        if len(store) != len(data) or data.may_name_blank_node():
             return None
         return store
 

@@ -27,6 +27,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 """A pyoxigraph term as pyoxigraph types it (the sources refuse RDF 1.2 triple terms at the parse)."""
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _LINES_AT_ONCE = 1 << 15
+_BLANK = b"_:"
 _FILL_AT_ONCE = 1 << 18
 """Lines a store is filled with at once (some tens of MB): the whole graph joined into one object
 would be fresh memory twice its size, which cost as much as the fill."""
@@ -39,13 +40,14 @@ class Triples:
     to a store or a writer: either form is made from the other on first use, so triples that only
     pass from a file to a store are never turned into Python objects."""
 
-    __slots__ = ("_items", "_set", "_graph", "_lines", "written_here")
+    __slots__ = ("_items", "_set", "_graph", "_lines", "_blank", "written_here")
 
     def __init__(self, items: Iterable[ox.Triple], distinct: bool = False) -> None:
         self._items: list[ox.Triple] | None = list(items) if distinct else list(dict.fromkeys(items))
         self._set: set[ox.Triple] | None = None
         self._graph: rdflib.Graph | None = None
         self._lines: list[bytes] | None = None
+        self._blank: bool | None = None
         self.written_here = True
         """Whether :meth:`lines` are pyoxigraph's serialisation of terms it made, which it checked
         as it made them (an IRI, a language tag): a store may then load them without checking
@@ -102,12 +104,29 @@ class Triples:
         some tens of thousands at a time, so that the whole graph is never one object as well
         (at a million triples, two copies of 150 MB in fresh memory)."""
         if self._lines is None:
-            items, lines = self.items, list[bytes]()
+            items, lines, blank = self.items, list[bytes](), False
             for start in range(0, len(items), _LINES_AT_ONCE):
                 data = ox.serialize(items[start : start + _LINES_AT_ONCE], format=ox.RdfFormat.N_TRIPLES)
-                lines += data.splitlines(keepends=True) if data else []
-            self._lines = lines
+                if data:
+                    blank = blank or _BLANK in data
+                    lines += data.splitlines(keepends=True)
+            self._lines, self._blank = lines, blank
         return self._lines
+
+    def may_name_blank_node(self) -> bool:
+        """Whether a line holds ``_:``: a blank node's label, or those characters in a literal.
+        Found in each run of lines as it is serialised, while it is one object in the processor's
+        cache (else once, some tens of thousands of lines at a time): a search of each line, in
+        the thread that fills a store beside the build's stages, held the interpreter lock for a
+        third of a second at a million triples."""
+        if self._blank is None:
+            lines = self.lines()
+            if self._blank is None:
+                self._blank = any(
+                    _BLANK in b"".join(lines[start : start + _LINES_AT_ONCE])
+                    for start in range(0, len(lines), _LINES_AT_ONCE)
+                )
+        return self._blank
 
     def nquads(self, graph_name: str) -> list[bytes]:
         """One N-Quads line a triple, in the named graph ``graph_name``: the N-Triples lines with
@@ -239,7 +258,7 @@ def split_blank_lines(data: bytes) -> tuple[bytes, bytes]:
     kept: list[bytes] = []
     blank: list[bytes] = []
     start = 0
-    at = data.find(b"_:")
+    at = data.find(_BLANK)
     while at != -1:
         begin = data.rfind(b"\n", 0, at) + 1
         end = data.find(b"\n", at)
@@ -247,7 +266,7 @@ def split_blank_lines(data: bytes) -> tuple[bytes, bytes]:
         kept.append(data[start:begin])
         blank.append(data[begin:end])
         start = end
-        at = data.find(b"_:", start)
+        at = data.find(_BLANK, start)
     if not blank:
         return data, b""
     kept.append(data[start:])
