@@ -71,39 +71,53 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert ours["fresh_page_us"] > 0 and "fresh memory, as much as ours peaked at" in bench.render(rows)
 
 
-def test_bench_pipelines_take_turns_and_one_that_times_out_is_not_run_again(
+def test_bench_sizes_and_pipelines_take_turns_and_one_that_times_out_is_not_run_again(
     monkeypatch, tmp_path: Path
 ) -> None:
-    """The runs of a size alternate between the pipelines, so a slow minute falls on all of them;
-    a pipeline that passed the time limit is left out from then on (at larger sizes: "not run")."""
+    """Each round runs every size once and, at each size, the pipelines in turn, so a slow minute
+    falls on all of them and on every size; a pipeline that passed the time limit is left out from
+    then on at that size and larger ones (there: "not run"), and still runs at smaller ones."""
     from bytedance_kg.bench import build as bench
     from bytedance_kg.project.paths import default_paths
 
     order: list[tuple[str, int]] = []
+    made: list[int] = []
 
     def fake_measure(pipeline: str, paths, timeout: float):
         order.append((pipeline, len(order)))
         if pipeline == "naive" and sum(p == "naive" for p, _ in order) == 2:
-            return None  # its second run is too slow
+            return None  # its second run (6 articles, first round) is too slow
         return {"parse": 1.0, "queries": 0.5}, 2.0 if pipeline == "ours" else 1.5, 2**20
 
     def fake_fresh_page_cost(size: int) -> float:
         order.append(("fresh memory", len(order)))
-        return 2e-6 if sum(p == "fresh memory" for p, _ in order) <= 3 else 8e-6
+        # the first size's probes (the first of each round of three) cost 2 µs, the others 8
+        return 2e-6 if sum(p == "fresh memory" for p, _ in order) % 3 == 1 else 8e-6
+
+    def fake_workspace(source, folder, articles):
+        made.append(articles)
+        return default_paths()
 
     monkeypatch.setattr(bench, "measure", fake_measure)
     monkeypatch.setattr(bench, "fresh_page_cost", fake_fresh_page_cost)
-    monkeypatch.setattr(bench, "workspace", lambda source, folder, articles: default_paths())
-    rows = bench.run(default_paths(), [0, 6], repeats=3, timeout=1, progress=lambda _: None)
-    assert [p for p, _ in order] == [
-        *("ours", "fresh memory", "naive", "parse", "ours", "fresh memory", "naive", "parse"),  # the article
-        *("ours", "fresh memory", "parse"),
-        *("ours", "fresh memory", "parse") * 3,  # 6 articles: naive gave up
+    monkeypatch.setattr(bench, "workspace", fake_workspace)
+    rows = bench.run(default_paths(), [0, 6, 64], repeats=2, timeout=1, progress=lambda _: None)
+    assert made == [0, 6, 64]  # each size's sources made once, before the first round
+    round_one = [
+        *("ours", "fresh memory", "naive", "parse"),  # the article
+        *("ours", "fresh memory", "naive", "parse"),  # 6 articles: naive passes the limit
+        *("ours", "fresh memory", "parse"),  # 64 articles: naive not run
     ]
+    round_two = [
+        *("ours", "fresh memory", "naive", "parse"),  # the article: naive still runs
+        *("ours", "fresh memory", "parse") * 2,
+    ]
+    assert [p for p, _ in order] == [*round_one, *round_two]
     by = {(r["articles"], r["pipeline"]): r for r in rows}
-    assert by[0, "naive"]["completed"] and by[0, "naive"]["runs"] == 1
-    assert by[6, "naive"].get("skipped") and not by[6, "naive"]["completed"]
-    assert by[6, "ours"]["runs"] == 3 and by[6, "ours"]["build"] == pytest.approx(1.5)
+    assert by[0, "naive"]["completed"] and by[0, "naive"]["runs"] == 2
+    assert not by[6, "naive"]["completed"] and not by[6, "naive"].get("skipped")  # it timed out there
+    assert by[64, "naive"].get("skipped") and not by[64, "naive"]["completed"]
+    assert by[64, "ours"]["runs"] == 2 and by[64, "ours"]["build"] == pytest.approx(1.5)
     assert by[0, "ours"]["fresh_page_us"] == pytest.approx(2.0) and by[6, "ours"]["fresh_page_us"] == 8.0
     assert "fresh_page_us" not in by[0, "parse"]
 

@@ -9,9 +9,10 @@ Pipelines, side by side on the same files:
 - ``parse``: pyoxigraph merely parsing the same source files into a store, the baseline of the
   million-triple target.
 
-The pipelines take turns run by run; one that fails to finish within the time limit is not tried
-again, nor on larger sizes. After each run of ours, a fresh process touches as much fresh memory as
-that run peaked at (:mod:`bytedance_kg.bench.memory`): what the machine charges for it a page.
+The runs are made in rounds, each round every size once and at each size the pipelines in turn;
+one that fails to finish within the time limit is not tried again, nor on larger sizes. After each
+run of ours, a fresh process touches as much fresh memory as that run peaked at
+(:mod:`bytedance_kg.bench.memory`): what the machine charges for it a page.
 Figures are printed as tables (with per-stage growth exponents between sizes), saved as JSON,
 written into ``BENCHMARKS.md`` and drawn as a log-log plot.
 """
@@ -146,42 +147,49 @@ def workspace(
 def run(
     source: ProjectPaths, sizes: list[int], repeats: int, timeout: float, progress: Callable[[str], None]
 ) -> list[dict]:
-    """``repeats`` runs of each pipeline at each size, taking turns run by run (ours, naive, parse,
-    ours, ...), each ``ours`` run followed by the cost of as much fresh memory as it peaked at
-    (:func:`~bytedance_kg.bench.memory.fresh_page_cost`): the machine is shared, and a slow minute
-    then falls on every pipeline rather than on one, so the ratios compare runs made side by side.
-    The million-triple point is measured as often as the others: its ratio to the bare parse is
-    close to the target, and one run of each, made a minute apart, moved it by more than the
-    margin. A pipeline that does not finish within ``timeout`` is not run again, at that size or a
-    larger one."""
-    rows = []
-    gave_up: set[str] = set()
-    for articles in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            progress(f"generating {'the article' if not articles else f'{articles} synthetic articles'}")
-            paths = workspace(source, Path(tmp), articles)
-            triples = count_triples(paths)
-            skipped = set(gave_up)
-            runs: dict[str, list[Run]] = {pipeline: [] for pipeline in PIPELINES}
-            pages: list[float] = []
-            for i in range(repeats):
+    """``repeats`` rounds; each round runs every size once, smallest first, and at each size the
+    pipelines in turn (ours, naive, parse), each ``ours`` run followed by the cost of as much fresh
+    memory as it peaked at (:func:`~bytedance_kg.bench.memory.fresh_page_cost`). The machine is
+    shared: a slow minute then falls on every pipeline and on every size rather than on one, so
+    the ratios between pipelines and the growth between sizes both compare runs made side by side.
+    (Each size's runs in a block of their own made the growth from 100k to 1M compare runs some
+    minutes apart: a drift of the machine's speed in between read as growth.) The million-triple
+    point is measured as often as the others. A pipeline that does not finish within ``timeout``
+    is not run again, at that size or a larger one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spaces: dict[int, tuple[ProjectPaths, int]] = {}
+        for articles in sizes:
+            progress(f"generating {describe_size(articles)}")
+            paths = workspace(source, Path(tmp) / str(articles), articles)
+            spaces[articles] = paths, count_triples(paths)
+        runs: dict[tuple[int, str], list[Run]] = {(a, p): [] for a in sizes for p in PIPELINES}
+        pages: dict[int, list[float]] = {a: [] for a in sizes}
+        too_slow: dict[str, int] = {}
+        """Each pipeline that passed the time limit, and the size at which it did."""
+        for i in range(repeats):
+            for articles in sizes:
+                paths, triples = spaces[articles]
                 for pipeline in PIPELINES:
-                    if pipeline in gave_up:
+                    if pipeline in too_slow and articles >= too_slow[pipeline]:
                         continue
                     progress(f"{pipeline} on {describe_size(articles)} ({triples} triples), run {i + 1}")
                     outcome = measure(pipeline, paths, timeout)
                     if outcome is None:
-                        gave_up.add(pipeline)
+                        too_slow[pipeline] = articles
                         continue
-                    runs[pipeline].append(outcome)
+                    runs[articles, pipeline].append(outcome)
                     if pipeline == "ours":  # what the machine charges for that much fresh memory
                         cost = fresh_page_cost(outcome[2])
-                        pages += [] if cost is None else [cost]
-            for pipeline, done in runs.items():
-                row = _row(articles, triples, pipeline, done, timeout, pipeline in skipped)
-                if pipeline == "ours" and pages:
-                    row["fresh_page_us"] = statistics.median(pages) * 1e6
-                rows.append(row)
+                        pages[articles] += [] if cost is None else [cost]
+    rows = []
+    for articles in sizes:
+        for pipeline in PIPELINES:
+            done = runs[articles, pipeline]
+            skipped = not done and pipeline in too_slow and articles > too_slow[pipeline]
+            row = _row(articles, spaces[articles][1], pipeline, done, timeout, skipped)
+            if pipeline == "ours" and pages[articles]:
+                row["fresh_page_us"] = statistics.median(pages[articles]) * 1e6
+            rows.append(row)
     return rows
 
 
