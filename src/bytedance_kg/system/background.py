@@ -32,7 +32,7 @@ def spare_processors() -> int:
     The build's own thread quotes, reasons and writes in Python while the validation, the gates
     and the release's helper processes run beside it: work beside it that keeps more threads busy
     than there are spare processors only takes turns with it. At a million triples on two
-    processors, the validation's two engines side by side took a third of the reasoning's
-    processor for three seconds."""
+    processors, the validation's two engines side by side left the reasoning about 60% of its
+    processor for some three seconds."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(0, usable - 1)
