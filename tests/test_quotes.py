@@ -132,3 +132,14 @@ def test_problems_come_sorted_by_quote_whatever_the_data_s_order(sources: Source
     assert [(p.quote, p.message.split(" ")[0]) for p in forwards] == [
         (quote, part) for quote in quotes for part in ("oa:prefix", "oa:suffix")
     ]
+
+
+def test_a_literal_source_is_shown_as_a_literal(sources: Sources, paths) -> None:
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    broken.set((QUOTE, OA.hasSource, Literal("a literal source")))
+    problems = verify_quotes(broken, load_articles(broken, paths.root))
+    assert [(p.quote, p.message) for p in problems] == [
+        (QUOTE, 'oa:hasSource "a literal source" is not a known source article')
+    ]

@@ -122,6 +122,45 @@ def test_bench_sizes_and_pipelines_take_turns_and_one_that_times_out_is_not_run_
     assert "fresh_page_us" not in by[0, "parse"]
 
 
+def test_bench_says_not_run_only_where_a_pipeline_never_ran(monkeypatch) -> None:
+    """Sizes run smallest first whatever order they are given in. A pipeline that timed out at a
+    size in one round and at a smaller size in a later one timed out at both ("did not finish"),
+    and one that never ran at a size, because it timed out at a smaller one, was not run there."""
+    from bytedance_kg.bench import build as bench
+    from bytedance_kg.project.paths import default_paths
+
+    runs: list[tuple[str, int]] = []
+    sizes: dict[int, int] = {}  # each workspace's size, by the paths object the run is given
+
+    def fake_workspace(source, folder, articles):
+        paths = default_paths()
+        sizes[id(paths)] = articles
+        return paths
+
+    def fake_measure(pipeline: str, paths, timeout: float):
+        articles = sizes[id(paths)]
+        runs.append((pipeline, articles))
+        naive = [a for p, a in runs if p == "naive"]
+        if pipeline == "naive" and (articles == 64 or (articles == 6 and len(naive) > 2)):
+            return None  # too slow at 64 in the first round, at 6 in the second
+        return {"parse": 1.0}, 1.0, 2**20
+
+    monkeypatch.setattr(bench, "measure", fake_measure)
+    monkeypatch.setattr(bench, "fresh_page_cost", lambda size: None)
+    monkeypatch.setattr(bench, "workspace", fake_workspace)
+    monkeypatch.setattr(bench, "count_triples", lambda paths: 1700 * sizes[id(paths)])
+    rows = bench.run(default_paths(), [645, 64, 6], repeats=2, timeout=1, progress=lambda _: None)
+    assert [a for p, a in runs if p == "ours"] == [6, 64, 645, 6, 64, 645]
+    assert [a for p, a in runs if p == "naive"] == [6, 64, 6]
+    by = {(r["articles"], r["pipeline"]): r for r in rows}
+    assert by[6, "naive"]["completed"] and by[6, "naive"]["runs"] == 1
+    assert not by[64, "naive"]["completed"] and not by[64, "naive"].get("skipped")  # it ran, too slow
+    assert by[645, "naive"].get("skipped")  # never run there
+    assert "Growth exponents of our build" in bench.render(rows)
+    one_size = [r for r in rows if r["articles"] == 6]
+    assert "(No growth exponents: they need our build timed at two synthetic sizes" in bench.render(one_size)
+
+
 def test_bench_growth_table_reads_the_stages_against_the_cost_of_fresh_memory() -> None:
     """The exponent of one fresh page's cost is printed beside the stages' (log 4 / log 10 for a
     page four times dearer at ten times the triples), and only where both sizes measured it."""

@@ -156,6 +156,7 @@ def run(
     minutes apart: a drift of the machine's speed in between read as growth.) The million-triple
     point is measured as often as the others. A pipeline that does not finish within ``timeout``
     is not run again, at that size or a larger one."""
+    sizes = sorted(set(sizes))  # "a larger one" is a later one
     with tempfile.TemporaryDirectory() as tmp:
         spaces: dict[int, tuple[ProjectPaths, int]] = {}
         for articles in sizes:
@@ -165,7 +166,8 @@ def run(
         runs: dict[tuple[int, str], list[Run]] = {(a, p): [] for a in sizes for p in PIPELINES}
         pages: dict[int, list[float]] = {a: [] for a in sizes}
         too_slow: dict[str, int] = {}
-        """Each pipeline that passed the time limit, and the size at which it did."""
+        """Each pipeline that passed the time limit, and the smallest size at which it did."""
+        timed_out: set[tuple[int, str]] = set()
         for i in range(repeats):
             for articles in sizes:
                 paths, triples = spaces[articles]
@@ -176,6 +178,7 @@ def run(
                     outcome = measure(pipeline, paths, timeout)
                     if outcome is None:
                         too_slow[pipeline] = articles
+                        timed_out.add((articles, pipeline))
                         continue
                     runs[articles, pipeline].append(outcome)
                     if pipeline == "ours":  # what the machine charges for that much fresh memory
@@ -185,7 +188,7 @@ def run(
     for articles in sizes:
         for pipeline in PIPELINES:
             done = runs[articles, pipeline]
-            skipped = not done and pipeline in too_slow and articles > too_slow[pipeline]
+            skipped = not done and (articles, pipeline) not in timed_out
             row = _row(articles, spaces[articles][1], pipeline, done, timeout, skipped)
             if pipeline == "ours" and pages[articles]:
                 row["fresh_page_us"] = statistics.median(pages[articles]) * 1e6
@@ -222,7 +225,9 @@ def count_triples(paths: ProjectPaths) -> int:
 
 
 def describe_size(articles: int) -> str:
-    return "the article" if not articles else f"{articles} synthetic articles"
+    if not articles:
+        return "the article"
+    return "1 synthetic article" if articles == 1 else f"{articles} synthetic articles"
 
 
 def _completed(rows: list[dict], pipeline: str) -> dict[int, dict]:
@@ -316,7 +321,9 @@ def render(rows: list[dict]) -> str:
                 f"(`build` alone, without the saved queries: {build / parse[articles]['total']:.1f})"
             )
     exponents = growth_exponents(rows)
-    if exponents:
+    if not exponents:
+        lines += ["", "(No growth exponents: they need our build timed at two synthetic sizes or more.)"]
+    else:
         # every pair of sizes any stage was measured between, each stage's exponent under its own pair
         # (a stage too quick to time at one size has no exponent for the pairs that size is in)
         pairs = sorted({(small, big) for ks in exponents.values() for small, big, _ in ks})

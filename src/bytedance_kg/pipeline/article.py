@@ -176,7 +176,8 @@ def verify_quotes(data: Index | Triples | Graph, articles: dict[URIRef, Article]
     for quote, source in sources.items():
         article = articles.get(URIRef(source.value)) if isinstance(source, ox.NamedNode) else None
         if article is None:
-            problems.append((quote, f"oa:hasSource <{_text(source)}> is not a known source article"))
+            # as N-Triples writes it: an IRI in angle brackets, a literal in quotes
+            problems.append((quote, f"oa:hasSource {source} is not a known source article"))
             continue
         problems.extend((quote, message) for message in check_quote(index, quote, article))
     named = {quote: from_ox(quote) for quote, _ in problems}
