@@ -641,3 +641,17 @@ def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
     assert answer.text.rstrip().endswith(f"(line {line}, column {column})"), answer.text
     for noise in ("LATERAL", "[_]", "['", "SERVICE", "a name", "ENCODE_FOR_URI", "OPTIONAL", "BIND", "ABS"):
         assert noise not in answer.text and noise not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--articles", "abc"], "argument --articles: not an integer: 'abc'"),
+        (["--articles", "0,-1"], "argument --articles: -1 is outside 0 to 10000"),
+        (["--articles", "6,6"], "argument --articles: a size is given twice: '6,6'"),
+        (["--repeats", "0"], "argument --repeats: 0 is outside 1 to 100"),
+    ],
+)
+def test_bench_refuses_sizes_and_repeats_it_cannot_run_in_one_line(options: list[str], says: str) -> None:
+    result = cli("bench", *options, "--endpoint-seconds", "0")
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr

@@ -195,3 +195,29 @@ def test_endpoint_benchmark_smoke(built) -> None:
         for line in endpointbench.render(result).splitlines()
         if " = " in line
     )
+
+
+def test_saved_figures_say_when_and_from_which_commit(tmp_path: Path) -> None:
+    """``bench-results.json`` records the commit it was made from and whether the tracked files
+    were as committed (the figures' prose names a commit; the JSON lets a reader check it)."""
+    import json
+    import subprocess
+
+    from bytedance_kg.bench import build as bench
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    (tmp_path / "notes.txt").write_text("one\n", encoding="utf-8")
+    git("add", "notes.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "one")
+    head = git("rev-parse", "HEAD").strip()
+    first = bench.recorded(tmp_path)
+    assert first["commit"] == head and first["tracked_files_as_committed"] is True
+    assert str(first["saved"]).endswith("+00:00")
+    (tmp_path / "notes.txt").write_text("two\n", encoding="utf-8")
+    assert bench.recorded(tmp_path)["tracked_files_as_committed"] is False
+    outside = bench.recorded(tmp_path / "..")  # not a checkout (or another one): no commit of this one
+    assert outside["commit"] != head
+    assert json.loads(json.dumps(first)) == first

@@ -545,8 +545,7 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import build as bench
 
-    sizes = [int(n) for n in args.articles.split(",")]
-    rows = bench.run(paths, sizes, args.repeats, args.timeout, out.progress)
+    rows = bench.run(paths, args.articles, args.repeats, args.timeout, out.progress)
     sys.stdout.write(bench.render(rows))
     endpoints = None
     if args.endpoint_seconds > 0:
@@ -576,6 +575,16 @@ def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[
         return value
 
     return parse
+
+
+def article_counts(text: str) -> list[int]:
+    """An argparse type: ``bench``'s sizes, comma-separated whole numbers of articles (0 is the
+    article itself), each at most 10,000 (~15M triples), none twice."""
+    whole = bounded(int, 0, 10_000)
+    sizes = [int(whole(part.strip())) for part in text.split(",")]
+    if len(set(sizes)) != len(sizes):
+        raise argparse.ArgumentTypeError(f"a size is given twice: {text!r}")
+    return sizes
 
 
 def parser() -> argparse.ArgumentParser:
@@ -790,9 +799,14 @@ def parser() -> argparse.ArgumentParser:
         EPILOG_BENCH,
     )
     p.add_argument(
-        "--articles", default="0,6", help="comma-separated sizes: 0 is the article, N is N synthetic articles"
+        "--articles",
+        type=article_counts,
+        default=[0, 6],
+        help="comma-separated sizes: 0 is the article, N is N synthetic articles (run smallest first)",
     )
-    p.add_argument("--repeats", type=int, default=3, help="runs per measurement (median reported)")
+    p.add_argument(
+        "--repeats", type=bounded(int, 1, 100), default=3, help="rounds of runs (the median is reported)"
+    )
     p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is abandoned")
     p.add_argument(
         "--endpoint-seconds",

@@ -379,12 +379,34 @@ def plot(rows: list[dict], target: Path) -> None:
     plt.close(figure)
 
 
+def recorded(root: Path) -> dict[str, object]:
+    """When the figures were saved and from which commit of ``root`` (``None`` outside a git
+    checkout), and whether its tracked files were as committed: a reader of
+    ``bench-results.json`` can then tell which code made them."""
+    import datetime
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "saved": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "commit": git("rev-parse", "HEAD"),
+        "tracked_files_as_committed": None if changed is None else not changed,
+    }
+
+
 def save(rows: list[dict], root: Path, endpoints: dict | None = None) -> None:
     """``bench-results.json``, the generated tables in ``BENCHMARKS.md`` and ``docs/benchmarks.svg``."""
     from bytedance_kg.maintainer.docs import replace_section
     from bytedance_kg.rdf.canonical import write_atomically
 
-    results: dict[str, object] = {"build": rows}
+    results: dict[str, object] = {"recorded": recorded(root), "build": rows}
     if endpoints is not None:
         results["endpoints"] = endpoints
     (root / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
