@@ -282,26 +282,3 @@ def test_a_query_waits_for_a_replacement_that_starts_slower_than_the_queue_wait(
     monkeypatch.setattr(executor.Worker, "start", classmethod(slow_start))
     answer = ask(pool, ProtocolRequest(QUERY, JSON, None, None))
     assert answer.body == body and len(replacement.asked) == 1
-
-
-def test_a_client_past_its_share_is_turned_away_after_the_queue_wait_while_a_worker_is_replaced(
-    tmp_path: Path,
-) -> None:
-    """The longer wait for a replacement is for a pool a worker short, not for a client that
-    already runs its share: that one gets its 429 after ``queue_wait`` as always."""
-    from bytedance_kg.server.executor import ClientBusy
-
-    pool = QueryService(tmp_path / "release-a", Limits(answer_cache=0, queue_wait=0.1, timeout=30), "sparql")
-    pool.scheduler.slots = 0
-    pool.scheduler.running["127.0.0.1"] = 1  # its one query runs
-    pending = asyncio.Event()
-
-    async def attempt() -> float:
-        pool._tasks.add(asyncio.get_running_loop().create_task(pending.wait()))  # a replacement starting
-        started = asyncio.get_running_loop().time()
-        with pytest.raises(ClientBusy):
-            await pool.run("127.0.0.1", ProtocolRequest(QUERY, JSON, None, None))
-        pending.set()
-        return asyncio.get_running_loop().time() - started
-
-    assert asyncio.run(attempt()) < 5

@@ -814,12 +814,10 @@ class QueryService:
         from outside, by the kernel's OOM killer or an operator) and was not yet found by
         :meth:`sweep` is replaced and passed over: it would have failed the query with a 503."""
         while True:
-            # a pool a worker short while a replacement starts is not busy: a query within its
-            # client's share waits for the replacement as long as a query may run (under load a
-            # start took longer than ``queue_wait``, and the query after a killed worker was turned
-            # away as busy); one past its client's share is turned away as before (429)
-            within_share = self.scheduler.running[client] < self.limits.per_client
-            starting = self.limits.timeout if self._tasks and within_share else 0.0
+            # a pool a worker short while a replacement starts is not busy: a query waits for the
+            # replacement as long as a query may run (under load a start took longer than
+            # ``queue_wait``, and the query after a killed worker was turned away as busy)
+            starting = self.limits.timeout if self._tasks else 0.0
             await self.scheduler.acquire(client, max(self.limits.queue_wait, starting))
             worker = self.idle.pop()
             if worker.alive:
