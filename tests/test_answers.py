@@ -250,35 +250,3 @@ def test_the_guard_s_verdict_on_a_repeated_text_is_reused_and_bounded() -> None:
     assert kept.check("SELECT * WHERE { ?s ?p ?o }", 11) is not first
     long = "SELECT * WHERE { ?s ?p ?o }" + " " * 300
     assert kept.check(long, 11) is not kept.check(long, 11)
-
-
-class DeadWorker(CountingWorker):
-    """A worker whose process died while idle (killed from outside)."""
-
-    alive = False
-
-    def kill(self) -> None:
-        pass
-
-
-def test_a_query_waits_for_a_replacement_that_starts_slower_than_the_queue_wait(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A query that meets a dead idle worker passes it over and waits for its replacement, even
-    one that takes longer to start than ``queue_wait`` (under load it did, and the query was turned
-    away as "all busy"): a pool being made whole again is not busy."""
-    from bytedance_kg.server import executor
-
-    body = b'{"head": {"vars": []}, "results": {"bindings": []}}'
-    pool = QueryService(tmp_path / "release-a", Limits(answer_cache=0, queue_wait=0.1), "sparql")
-    pool.idle = [DeadWorker(("ok", Answer(0, JSON, b"")))]  # type: ignore[list-item]
-    pool.scheduler.slots = 1
-    replacement = CountingWorker(("ok", Answer(len(body), JSON, body)))
-
-    async def slow_start(cls: object, context: object, release: object, limits: object) -> CountingWorker:
-        await asyncio.sleep(0.5)  # five times the queue wait
-        return replacement
-
-    monkeypatch.setattr(executor.Worker, "start", classmethod(slow_start))
-    answer = ask(pool, ProtocolRequest(QUERY, JSON, None, None))
-    assert answer.body == body and len(replacement.asked) == 1

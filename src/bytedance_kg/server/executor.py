@@ -814,11 +814,7 @@ class QueryService:
         from outside, by the kernel's OOM killer or an operator) and was not yet found by
         :meth:`sweep` is replaced and passed over: it would have failed the query with a 503."""
         while True:
-            # a pool a worker short while a replacement starts is not busy: a query waits for the
-            # replacement as long as a query may run (under load a start took longer than
-            # ``queue_wait``, and the query after a killed worker was turned away as busy)
-            starting = self.limits.timeout if self._tasks else 0.0
-            await self.scheduler.acquire(client, max(self.limits.queue_wait, starting))
+            await self.scheduler.acquire(client, self.limits.queue_wait)
             worker = self.idle.pop()
             if worker.alive:
                 return worker
