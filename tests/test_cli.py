@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -650,8 +651,19 @@ def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
         (["--articles", "0,-1"], "argument --articles: -1 is outside 0 to 10000"),
         (["--articles", "6,6"], "argument --articles: a size is given twice: '6,6'"),
         (["--repeats", "0"], "argument --repeats: 0 is outside 1 to 100"),
+        (["--timeout", "nan"], "argument --timeout: nan is outside 1 to 86400"),
+        (["--timeout", "0"], "argument --timeout: 0 is outside 1 to 86400"),
     ],
 )
 def test_bench_refuses_sizes_and_repeats_it_cannot_run_in_one_line(options: list[str], says: str) -> None:
     result = cli("bench", *options, "--endpoint-seconds", "0")
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bench_without_a_release_says_so_before_it_builds(tmp_path: Path) -> None:
+    """The endpoint benchmark serves the release: without one, ``bench`` says so at once rather
+    than after the build runs (with ``--save``, their figures were lost)."""
+    started = time.monotonic()
+    result = cli("--dist", str(tmp_path / "none"), "bench", "--articles", "0", "--repeats", "1")
+    assert result.returncode == 2 and "run `bytedance-kg build` first" in result.stderr
+    assert "ours on" not in result.stderr and time.monotonic() - started < 60

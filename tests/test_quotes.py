@@ -143,3 +143,28 @@ def test_a_literal_source_is_shown_as_a_literal(sources: Sources, paths) -> None
     assert [(p.quote, p.message) for p in problems] == [
         (QUOTE, 'oa:hasSource "a literal source" is not a known source article')
     ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "says"),
+    [
+        (Literal("3169\u00b3"), None, "needs oa:exact, oa:start and oa:end"),  # a superscript digit
+        (
+            Literal(300, datatype=XSD.integer),
+            Literal(200, datatype=XSD.integer),
+            "oa:start 300 is after oa:end 200",
+        ),
+    ],
+)
+def test_offsets_that_are_not_a_span_are_reported_not_a_crash(
+    sources: Sources, paths, start, end, says
+) -> None:
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    position = URIRef(f"{QUOTE}#position")
+    broken.set((position, OA.start, start))
+    if end is not None:
+        broken.set((position, OA.end, end))
+    problems = verify_quotes(broken, load_articles(broken, paths.root))
+    assert [(p.quote, p.message) for p in problems] == [(QUOTE, says)]

@@ -545,14 +545,15 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import build as bench
 
+    if args.endpoint_seconds > 0 and not (paths.dist / "bytedance-kg-full.nt").exists():
+        # said before the build runs, not after their minutes
+        raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
     rows = bench.run(paths, args.articles, args.repeats, args.timeout, out.progress)
     sys.stdout.write(bench.render(rows))
     endpoints = None
     if args.endpoint_seconds > 0:
         from bytedance_kg.bench import endpoints as endpointbench
 
-        if not (paths.dist / "bytedance-kg-full.nt").exists():
-            raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
         endpoints = endpointbench.run(paths, args.endpoint_seconds, progress=out.progress)
         sys.stdout.write("\n" + endpointbench.render(endpoints))
     if args.save:
@@ -807,7 +808,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--repeats", type=bounded(int, 1, 100), default=3, help="rounds of runs (the median is reported)"
     )
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is abandoned")
+    p.add_argument(
+        "--timeout", type=bounded(float, 1, 86_400), default=600.0, help="seconds before a run is abandoned"
+    )
     p.add_argument(
         "--endpoint-seconds",
         type=float,

@@ -123,7 +123,9 @@ def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Art
 
 
 def _int(value: Term | None) -> int | None:
-    return int(value.value) if isinstance(value, ox.Literal) and value.value.isdigit() else None
+    # ASCII digits only: str.isdigit also holds for "³" and other scripts' digits, which int() refuses
+    text = value.value if isinstance(value, ox.Literal) else ""
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _selectors(index: Index, quote: Term) -> tuple[Term | None, Term | None]:
@@ -149,7 +151,9 @@ def check_quote(index: Index, quote: Term, article: Article) -> list[str]:
     if exact is None or start is None or end is None:
         return ["needs oa:exact, oa:start and oa:end"]
     text = article.text
-    if not 0 <= start <= end <= len(text):
+    if start > end:
+        return [f"oa:start {start} is after oa:end {end}"]
+    if end > len(text):
         return [f"offsets {start}..{end} lie outside the article (length {len(text)})"]
     problems = []
     if text[start:end] != _text(exact):
