@@ -165,19 +165,17 @@ def run(
             spaces[articles] = paths, count_triples(paths)
         runs: dict[tuple[int, str], list[Run]] = {(a, p): [] for a in sizes for p in PIPELINES}
         pages: dict[int, list[float]] = {a: [] for a in sizes}
-        too_slow: dict[str, int] = {}
-        """Each pipeline that passed the time limit, and the smallest size at which it did."""
         timed_out: set[tuple[int, str]] = set()
+        """The sizes at which each pipeline passed the time limit."""
         for i in range(repeats):
             for articles in sizes:
                 paths, triples = spaces[articles]
                 for pipeline in PIPELINES:
-                    if pipeline in too_slow and articles >= too_slow[pipeline]:
+                    if any(p == pipeline and a <= articles for a, p in timed_out):
                         continue
                     progress(f"{pipeline} on {describe_size(articles)} ({triples} triples), run {i + 1}")
                     outcome = measure(pipeline, paths, timeout)
                     if outcome is None:
-                        too_slow[pipeline] = articles
                         timed_out.add((articles, pipeline))
                         continue
                     runs[articles, pipeline].append(outcome)
