@@ -71,6 +71,41 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert ours["fresh_page_us"] > 0 and "fresh memory, as much as ours peaked at" in bench.render(rows)
 
 
+def _step_process(paths) -> tuple[dict, float, int]:
+    """A bench step that says which process ran it."""
+    import os
+
+    return {f"pid{os.getpid()}": float(os.getpid())}, 1.5, 2**40  # as if it started a 1 TiB helper
+
+
+def _step_too_slow(paths) -> tuple[dict, float, int]:
+    import time
+
+    time.sleep(30)
+    return {}, 30.0, 0
+
+
+def test_bench_steps_each_run_in_a_fresh_process_and_add_up(monkeypatch) -> None:
+    """A pipeline's steps (ours: the build, then the saved queries) each run in a process of their
+    own, neither of them the bench's: the saved queries are timed as a user's `bytedance-kg query`
+    meets them, not on the heap the build left. Their stages merge, their times add up, the peak is
+    the larger one; a step past the time limit makes the run one that did not finish."""
+    import os
+
+    from bytedance_kg.bench import build as bench
+    from bytedance_kg.project.paths import default_paths
+
+    assert bench.PIPELINES["ours"] == (bench.ours, bench.saved_queries)
+    monkeypatch.setitem(bench.PIPELINES, "two", (_step_process, _step_process))
+    stages, took, peak = bench.measure("two", default_paths(), timeout=120)
+    pids = {int(v) for v in stages.values()}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert took == pytest.approx(3.0)
+    assert 2**40 < peak < 2**40 + 2**33  # one step's peak (its helper's and its own), not the two added
+    monkeypatch.setitem(bench.PIPELINES, "slow", (_step_process, _step_too_slow))
+    assert bench.measure("slow", default_paths(), timeout=3) is None
+
+
 def test_bench_sizes_and_pipelines_take_turns_and_one_that_times_out_is_not_run_again(
     monkeypatch, tmp_path: Path
 ) -> None:
