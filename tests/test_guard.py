@@ -433,6 +433,10 @@ def _value(text: str) -> list[ox.Literal] | None:
         ('SELECT * WHERE { ?s ?p "ok \\uD800" }', "invalid code point escape \\uD800", "\\uD800"),
         ("SELECT * WHERE { ?s ?p <http://e/\\U00110000> }", "invalid code point escape", "\\U0011"),
         ("\\u0053ELECT * WHERE { ?s ?p ?o }", "an escape is read only inside a string or an IRI", "\\u0053"),
+        # well-formed escapes, then what no IRI may hold: the fault is named, not the escapes
+        ("SELECT * WHERE { <urn:a\\u0041 b> ?p ?o }", "an IRI may not hold ' ': '<urn:a\\u0041 b>'", " b>"),
+        ("SELECT * WHERE { ?s ?p <http://e/\\u0041{x> }", "an IRI may not hold '{'", "{x"),
+        ("SELECT * WHERE { ?s ?p <http://e/\\u0041\\q> }", "an IRI holds a backslash that is no \\u", "\\q"),
     ],
 )
 def test_escapes_the_engine_refuses_are_refused_and_placed(text: str, message: str, at: str) -> None:

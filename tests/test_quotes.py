@@ -50,6 +50,8 @@ def test_shifted_offset_is_reported(sources: Sources, paths) -> None:
     problems = verify_quotes(broken, load_articles(broken, paths.root))
     assert {p.quote for p in problems} == {QUOTE}
     assert any("not oa:exact" in p.message for p in problems)
+    # the report names the quote as the shape and gate reports name things: by its prefixed name
+    assert all(str(p).startswith("quote:flow-technical-lead: ") for p in problems), problems
 
 
 def test_offsets_outside_the_article_are_reported(sources: Sources, paths) -> None:

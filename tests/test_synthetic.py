@@ -191,6 +191,9 @@ def test_bench_says_not_run_only_where_a_pipeline_never_ran(monkeypatch) -> None
     assert by[6, "naive"]["completed"] and by[6, "naive"]["runs"] == 1
     assert not by[64, "naive"]["completed"] and not by[64, "naive"].get("skipped")  # it ran, too slow
     assert by[645, "naive"].get("skipped")  # never run there
+    # its one run at 6 is its median there, and the table says the next one did not finish
+    assert "| 10200 | naive | 1.00 (1 run; the next did not finish within 1 s) |" in bench.render(rows)
+    assert by[6, "naive"]["timed_out"] and "timed_out" not in by[6, "ours"]
     assert "Growth exponents of our build" in bench.render(rows)
     one_size = [r for r in rows if r["articles"] == 6]
     assert "(No growth exponents: they need our build timed at two synthetic sizes" in bench.render(one_size)
@@ -203,7 +206,7 @@ def test_bench_growth_table_reads_the_stages_against_the_cost_of_fresh_memory() 
 
     def row(articles: int, triples: int, seconds: float, page_us: float | None) -> dict:
         measured = {"articles": articles, "triples": triples, "pipeline": "ours", "completed": True}
-        measured |= {"stages": {"reason": seconds}, "total": seconds, "peak_rss": 2**30}
+        measured |= {"stages": {"reason": seconds, "answers": 0.001}, "total": seconds, "peak_rss": 2**30}
         return measured | ({} if page_us is None else {"fresh_page_us": page_us})
 
     rows = [row(6, 10_000, 1.0, 2.0), row(64, 100_000, 12.0, 8.0), row(645, 1_000_000, 120.0, None)]
@@ -213,6 +216,11 @@ def test_bench_growth_table_reads_the_stages_against_the_cost_of_fresh_memory() 
     table = bench.render(rows)
     assert f"| {bench.FRESH_PAGE} | {math.log10(4):.2f} |  |" in table
     assert "(1024 MiB): 8.00 µs a page" in table
+    assert "| answers |" not in table  # 1 ms: no growth read from it, and the table says so
+    assert (
+        "Left out, under 5 ms at the smaller size (too little to read a growth from): "
+        "answers (10000 → 100000, 100000 → 1000000)."
+    ) in table
 
 
 def test_endpoint_benchmark_smoke(built) -> None:

@@ -213,6 +213,8 @@ def run(
             done = runs[articles, pipeline]
             skipped = not done and (articles, pipeline) not in timed_out
             row = _row(articles, spaces[articles][1], pipeline, done, timeout, skipped)
+            if done and (articles, pipeline) in timed_out:
+                row["timed_out"] = True  # its medians leave out the run that did not finish
             if pipeline == "ours" and pages[articles]:
                 row["fresh_page_us"] = statistics.median(pages[articles]) * 1e6
             rows.append(row)
@@ -257,6 +259,11 @@ def _completed(rows: list[dict], pipeline: str) -> dict[int, dict]:
     return {r["articles"]: r for r in rows if r["pipeline"] == pipeline and r["completed"]}
 
 
+def _synthetic(rows: list[dict], pipeline: str) -> list[dict]:
+    """The pipeline's completed rows at the synthetic sizes, smallest first."""
+    return sorted((r for a, r in _completed(rows, pipeline).items() if a), key=lambda r: r["triples"])
+
+
 FRESH_PAGE = "fresh memory, a page"
 """The growth table's row for the cost of one fresh page at the build's peak (:mod:`.memory`)."""
 
@@ -265,7 +272,7 @@ def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list
     """For each stage, the exponent k of time ~ n^k between consecutive synthetic sizes; and, where
     measured, that of the cost of one page of fresh memory (:data:`FRESH_PAGE`: a stage whose time
     were all fresh pages would grow at 1 + k)."""
-    measured = sorted((r for a, r in _completed(rows, pipeline).items() if a), key=lambda r: r["triples"])
+    measured = _synthetic(rows, pipeline)
     out: dict[str, list[tuple[int, int, float]]] = {}
     for small, big in zip(measured, measured[1:]):
         figures = [
@@ -279,6 +286,21 @@ def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list
                 k = math.log(after / before) / math.log(big["triples"] / small["triples"])
                 out.setdefault(stage, []).append((small["triples"], big["triples"], k))
     return out
+
+
+def _too_quick(
+    rows: list[dict], exponents: dict[str, list[tuple[int, int, float]]]
+) -> dict[str, list[tuple[int, int]]]:
+    """The stages :func:`growth_exponents` gave no exponent between two consecutive sizes, by stage:
+    those under 5 ms at the smaller one."""
+    measured = _synthetic(rows, "ours")
+    quick: dict[str, list[tuple[int, int]]] = {}
+    for small, big in zip(measured, measured[1:]):
+        pair = (small["triples"], big["triples"])
+        for stage in small["stages"]:
+            if pair not in {(a, b) for a, b, _ in exponents.get(stage, [])}:
+                quick.setdefault(stage, []).append(pair)
+    return quick
 
 
 def render(rows: list[dict]) -> str:
@@ -301,7 +323,11 @@ def render(rows: list[dict]) -> str:
             )
             continue
         stages = ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items())
-        runs = "" if row.get("runs", 1) > 1 else " (1 run)"
+        count = row.get("runs", 1)
+        runs = "" if count > 1 else " (1 run)"
+        if row.get("timed_out"):
+            done = f"{count} run{'s' if count > 1 else ''}"
+            runs = f" ({done}; the next did not finish within {row['timeout']:.0f} s)"
         lines.append(
             f"| {data} | {row['triples']} | {row['pipeline']} | {row['total']:.2f}{runs} | {stages} | "
             f"{row['peak_rss'] / 2**20:.0f} |"
@@ -361,6 +387,16 @@ def render(rows: list[dict]) -> str:
             by_pair = {(small, big): k for small, big, k in ks}
             cells = [f"{by_pair[pair]:.2f}" if pair in by_pair else "" for pair in pairs]
             lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+        quick = _too_quick(rows, exponents)
+        if quick:
+            lines += [
+                "",
+                "Left out, under 5 ms at the smaller size (too little to read a growth from): "
+                + "; ".join(
+                    f"{stage} ({', '.join(f'{a} → {b}' for a, b in at)})" for stage, at in quick.items()
+                )
+                + ".",
+            ]
         if FRESH_PAGE in exponents:
             lines += [
                 "",

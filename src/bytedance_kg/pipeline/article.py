@@ -22,6 +22,7 @@ from bytedance_kg.project.namespaces import KG, OA, sorted_terms
 from bytedance_kg.rdf.parsing import read_text
 from bytedance_kg.rdf.terms import from_ox, ox_iri, to_ox
 from bytedance_kg.rdf.triples import Index, Term, Triples
+from bytedance_kg.sparql.querying import compact
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ class QuoteProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.quote}: {self.message}"
+        """The quote by its prefixed name (``quote:flow-members``), as the shape and gate reports
+        name things; a blank node as N-Triples writes it."""
+        return f"{compact(to_ox(self.quote))}: {self.message}"
 
 
 READS = (

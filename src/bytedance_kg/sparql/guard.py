@@ -71,6 +71,8 @@ _VARNAME = f"[{_U}0-9][{_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
 _EXPONENT = r"[eE][+-]?[0-9]++"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _STRING_ESCAPE = f"\\\\[tbnrf\\\\\"']|{_UCHAR}"
+_IRI_PART = re.compile(f'(?:[^<>"{{}}|^`\\\\\x00-\x20]|{_UCHAR})*+')
+"""As much of an IRI's body as it may hold: where it stops is the first fault, if no ``>`` is there."""
 
 _TOKENS = re.compile(
     "|".join(
@@ -78,7 +80,7 @@ _TOKENS = re.compile(
         for name, pattern in [
             ("ws", r"[ \t\r\n]++"),
             ("comment", r"\#[^\r\n]*+"),
-            ("iri", f'<(?:[^<>"{{}}|^`\\\\\x00-\x20]|{_UCHAR})*+>'),
+            ("iri", f"<{_IRI_PART.pattern}>"),
             ("long2", f'"""(?:[^"\\\\]|{_STRING_ESCAPE}|"(?!""))*+"""'),
             ("long1", f"'''(?:[^'\\\\]|{_STRING_ESCAPE}|'(?!''))*+'''"),
             ("string2", f'"(?:[^"\\\\\\n\\r]|{_STRING_ESCAPE})*+"'),
@@ -301,20 +303,28 @@ def tokenize(text: str) -> list[Token]:
         if text[position] in "\"'":
             raise QueryRefused("a string is not closed, or is malformed", *_line_column(text, position))
         if text[position] == "\\":
-            raise QueryRefused(_misplaced_escape(text, position), *_line_column(text, position))
+            message, at = _misplaced_escape(text, position)
+            raise QueryRefused(message, *_line_column(text, at))
         raise QueryRefused(f"unexpected {text[position]!r}", *_line_column(text, position))
     return tokens
 
 
-def _misplaced_escape(text: str, at: int) -> str:
-    """Why a backslash at ``at`` (outside any string or IRI token) is refused: a malformed escape in
-    what reads as an IRI up to it, or an escape outside strings and IRIs."""
+def _misplaced_escape(text: str, at: int) -> tuple[str, int]:
+    """Why a backslash at ``at`` (outside any string or IRI token) is refused, and where the fault
+    is: in what reads as an IRI up to it, the first thing no IRI may hold (a malformed escape, or,
+    after well-formed escapes, a character such as a space); else an escape outside strings and
+    IRIs."""
     start = text.rfind("<", 0, at)
     if start >= 0 and not re.search(r'[\s<>"\']', text[start + 1 : at]):
         end = text.find(">", at)
-        shown = text[start : end + 1] if 0 <= end - start < 80 else text[start : at + 6]
-        return f"an IRI holds a backslash that is no \\u or \\U escape: {_shown(shown)}"
-    return f"an escape is read only inside a string or an IRI: {_shown(text[at : at + 10])}"
+        shown = _shown(text[start : end + 1] if 0 <= end - start < 80 else text[start : at + 6])
+        part = _IRI_PART.match(text, start + 1)  # it matches, if only the empty string
+        fault = part.end() if part else start + 1
+        if text[fault : fault + 1] == "\\":
+            return f"an IRI holds a backslash that is no \\u or \\U escape: {shown}", fault
+        if fault < len(text) and text[fault] != ">":
+            return f"an IRI may not hold {text[fault]!r}: {shown}", fault
+    return f"an escape is read only inside a string or an IRI: {_shown(text[at : at + 10])}", at
 
 
 def _shown(text: str) -> str:
