@@ -428,8 +428,14 @@ def _value(text: str) -> list[ox.Literal] | None:
 @pytest.mark.parametrize(
     ("text", "message", "at"),
     [
-        ("SELECT * WHERE { ?s ?p <http://e/\\u003E> }", "an IRI may not hold '>', even escaped", "<http"),
-        ("SELECT * WHERE { ?s ?p <http://e/a\\u0020b> }", "an IRI may not hold ' ', even escaped", "<http"),
+        # placed at the escape that gives what no IRI may hold
+        ("SELECT * WHERE { ?s ?p <http://e/\\u003E> }", "an IRI may not hold '>', even escaped", "\\u003E"),
+        ("SELECT * WHERE { ?s ?p <http://e/a\\u0020b> }", "an IRI may not hold ' ', even escaped", "\\u0020"),
+        (
+            "SELECT * WHERE { ?s ?p <http://e/\\u0041\\u005C> }",
+            "an IRI may not hold '\\', even escaped",
+            "\\u005C",
+        ),
         ('SELECT * WHERE { ?s ?p "ok \\uD800" }', "invalid code point escape \\uD800", "\\uD800"),
         ("SELECT * WHERE { ?s ?p <http://e/\\U00110000> }", "invalid code point escape", "\\U0011"),
         ("\\u0053ELECT * WHERE { ?s ?p ?o }", "an escape is read only inside a string or an IRI", "\\u0053"),
@@ -437,9 +443,18 @@ def _value(text: str) -> list[ox.Literal] | None:
         ("SELECT * WHERE { <urn:a\\u0041 b> ?p ?o }", "an IRI may not hold ' ': '<urn:a\\u0041 b>'", " b>"),
         ("SELECT * WHERE { ?s ?p <http://e/\\u0041{x> }", "an IRI may not hold '{'", "{x"),
         ("SELECT * WHERE { ?s ?p <http://e/\\u0041\\q> }", "an IRI holds a backslash that is no \\u", "\\q"),
+        # and with no escape at all: the IRI's own fault, not a prefix or a brace it was read as
+        ("SELECT * WHERE { ?s ?p <http://e/a b> }", "an IRI may not hold ' ': '<http://e/a b>'", " b>"),
+        ("SELECT * WHERE { ?s ?p <http://e/a{b> }", "an IRI may not hold '{'", "{b>"),
+        ("SELECT * WHERE { ?s ?p <http://e/a|b> }", "an IRI may not hold '|'", "|b>"),
+        ("SELECT * WHERE { ?s ?p ?o FILTER(?o = <a b>) }", "an IRI may not hold ' '", " b>"),
+        ("SELECT * WHERE { ?s ?p ?o FILTER(?o < <a b>) }", "an IRI may not hold ' '", " b>"),
+        ("SELECT * WHERE { ?s ?p <http://e/a", "an IRI is not closed", "<http"),
     ],
 )
 def test_escapes_the_engine_refuses_are_refused_and_placed(text: str, message: str, at: str) -> None:
+    """The message names the fault, where it is (where ``at`` first occurs), and the engine
+    refuses the text too."""
     with pytest.raises(QueryRefused) as refused:
         check_query(text)
     assert refused.value.message.startswith(message), refused.value.message

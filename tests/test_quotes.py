@@ -108,10 +108,43 @@ def test_the_check_reads_triples_and_graphs_alike(sources: Sources, paths) -> No
     triples = Triples.of_graph(broken)
     as_triples = verify_quotes(triples, load_articles(triples, paths.root))
     assert as_graph == as_triples
+    # named as the shape and gate reports name things; and a quote with an unknown source is still
+    # checked for what can be checked without the article (this one has no selectors at all)
     assert [(p.quote, p.message) for p in as_graph if p.quote == other] == [
-        (other, f"oa:hasSource <{nowhere}> is not a known source article")
+        (other, "oa:hasSource src:nowhere is not a known source article"),
+        (other, "needs both a TextQuoteSelector and a TextPositionSelector"),
     ]
     assert any(p.quote == QUOTE and "not oa:exact" in p.message for p in as_graph)
+
+
+def test_a_quote_with_an_unknown_source_is_still_checked_for_its_shape(sources: Sources, paths) -> None:
+    """An unknown source leaves the offsets nothing to be checked against, but a start after its
+    end is wrong whatever the article: both problems are reported at once, not one per fix."""
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    position = URIRef(f"{QUOTE}#position")
+    broken.set((QUOTE, OA.hasSource, Literal(42)))
+    broken.set((position, OA.start, Literal(5, datatype=XSD.integer)))
+    broken.set((position, OA.end, Literal(2, datatype=XSD.integer)))
+    problems = verify_quotes(broken, load_articles(broken, paths.root))
+    assert [str(p) for p in problems] == [
+        'quote:flow-technical-lead: oa:hasSource "42"^^xsd:integer is not a known source article',
+        "quote:flow-technical-lead: oa:start 5 is after oa:end 2",
+    ]
+
+
+def test_quotes_are_named_as_the_other_reports_name_them(sources: Sources, paths) -> None:
+    """A prefixed name only where it is a valid one: ``quote:x/y.`` is not, so the IRI is written
+    whole, as the shape and gate reports write it."""
+    data = type(sources.data)()
+    odd = URIRef("https://w3id.org/bytedance-kg/id/quote/x/y.")
+    data.add((odd, OA.hasSource, URIRef("http://example.org/elsewhere")))
+    problems = verify_quotes(data, load_articles(data, paths.root))
+    assert [str(p) for p in problems] == [
+        f"<{odd}>: oa:hasSource <http://example.org/elsewhere> is not a known source article",
+        f"<{odd}>: needs both a TextQuoteSelector and a TextPositionSelector",
+    ]
 
 
 def test_problems_come_sorted_by_quote_whatever_the_data_s_order(sources: Sources, paths) -> None:
@@ -150,7 +183,16 @@ def test_a_literal_source_is_shown_as_a_literal(sources: Sources, paths) -> None
 @pytest.mark.parametrize(
     ("start", "end", "says"),
     [
-        (Literal("3169\u00b3"), None, "needs oa:exact, oa:start and oa:end"),  # a superscript digit
+        (  # a superscript digit
+            Literal("3169\u00b3"),
+            None,
+            'needs oa:exact, oa:start and oa:end: oa:start "3169\u00b3" is not a whole number',
+        ),
+        (
+            Literal(0, datatype=XSD.integer),
+            Literal(-3, datatype=XSD.integer),
+            'needs oa:exact, oa:start and oa:end: oa:end "-3"^^xsd:integer is not a whole number',
+        ),
         (
             Literal(300, datatype=XSD.integer),
             Literal(200, datatype=XSD.integer),
@@ -170,3 +212,15 @@ def test_offsets_that_are_not_a_span_are_reported_not_a_crash(
         broken.set((position, OA.end, end))
     problems = verify_quotes(broken, load_articles(broken, paths.root))
     assert [(p.quote, p.message) for p in problems] == [(QUOTE, says)]
+
+
+@pytest.mark.parametrize("node", ["https://w3id.org/bytedance-kg/id/source/other", "http://example.org/art"])
+def test_a_source_article_without_its_copy_is_named_as_the_reports_name_it(paths, node: str) -> None:
+    from rdflib import Graph
+
+    data = Graph()
+    data.add((URIRef(node), RDF.type, KG.SourceArticle))
+    with pytest.raises(InputError) as error:
+        load_articles(data, paths.root)
+    named = "src:other" if node.endswith("/other") else f"<{node}>"
+    assert str(error.value) == f"{named}: source article lacks kg:localCopy or kg:sha256"

@@ -328,7 +328,7 @@ def test_one_client_gets_its_share_and_no_more(server: str) -> None:
         other = client(server, "127.0.0.41").get("/sparql", params={"query": needing_a_worker(SMALL)})
         assert (second.status_code, other.status_code) == (429, 200), second.text
         assert second.headers["retry-after"] == "1"
-        assert "you already have 1 query running" in second.text  # not "1 queries"
+        assert "you already have 1 query running; wait for it" in second.text  # not "1 queries"
         assert first.result().status_code == 504
 
 

@@ -194,6 +194,9 @@ def test_bench_says_not_run_only_where_a_pipeline_never_ran(monkeypatch) -> None
     # its one run at 6 is its median there, and the table says the next one did not finish
     assert "| 10200 | naive | 1.00 (1 run; the next did not finish within 1 s) |" in bench.render(rows)
     assert by[6, "naive"]["timed_out"] and "timed_out" not in by[6, "ours"]
+    # a limit of 1.5 s is written as given, not rounded to 2 s (nor 1.4 s to 1 s beside a 1.12 s run)
+    halves = bench.render([dict(r, timeout=1.5) for r in rows])
+    assert "the next did not finish within 1.5 s)" in halves and "did not finish within 1.5 s |" in halves
     assert "Growth exponents of our build" in bench.render(rows)
     one_size = [r for r in rows if r["articles"] == 6]
     assert "(No growth exponents: they need our build timed at two synthetic sizes" in bench.render(one_size)

@@ -319,7 +319,7 @@ def render(rows: list[dict]) -> str:
         if not row["completed"]:
             lines.append(
                 f"| {data} | {row['triples']} | {row['pipeline']} | did not finish within "
-                f"{row.get('timeout', 0):.0f} s | | |"
+                f"{row.get('timeout', 0):g} s | | |"
             )
             continue
         stages = ", ".join(f"{k} {v:.2f}" for k, v in row["stages"].items())
@@ -327,7 +327,7 @@ def render(rows: list[dict]) -> str:
         runs = "" if count > 1 else " (1 run)"
         if row.get("timed_out"):
             done = f"{count} run{'s' if count > 1 else ''}"
-            runs = f" ({done}; the next did not finish within {row['timeout']:.0f} s)"
+            runs = f" ({done}; the next did not finish within {row['timeout']:g} s)"
         lines.append(
             f"| {data} | {row['triples']} | {row['pipeline']} | {row['total']:.2f}{runs} | {stages} | "
             f"{row['peak_rss'] / 2**20:.0f} |"
@@ -354,7 +354,7 @@ def render(rows: list[dict]) -> str:
             )
             if timeout:
                 lines.append(
-                    f"- {data}: naive did not finish within {timeout:.0f} s, so naive / ours > "
+                    f"- {data}: naive did not finish within {timeout:g} s, so naive / ours > "
                     f"{timeout / ours[articles]['total']:.1f}"
                 )
         if articles in ours and "fresh_page_us" in ours[articles]:

@@ -18,11 +18,10 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from bytedance_kg.project.errors import InputError
-from bytedance_kg.project.namespaces import KG, OA, sorted_terms
+from bytedance_kg.project.namespaces import KG, OA, new_graph, sorted_terms
 from bytedance_kg.rdf.parsing import read_text
 from bytedance_kg.rdf.terms import from_ox, ox_iri, to_ox
 from bytedance_kg.rdf.triples import Index, Term, Triples
-from bytedance_kg.sparql.querying import compact
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,17 @@ class QuoteProblem:
     message: str
 
     def __str__(self) -> str:
-        """The quote by its prefixed name (``quote:flow-members``), as the shape and gate reports
-        name things; a blank node as N-Triples writes it."""
-        return f"{compact(to_ox(self.quote))}: {self.message}"
+        return f"{_named(self.quote)}: {self.message}"
+
+
+_NAMES = new_graph().namespace_manager
+
+
+def _named(term: Node) -> str:
+    """A term as the shape and gate reports write it: a prefixed name where the project's prefixes
+    make a valid one (``quote:flow-members``), else in angle brackets; a literal with its datatype
+    so named (``"42"^^xsd:integer``); a blank node as ``_:label``."""
+    return term.n3(_NAMES) if hasattr(term, "n3") else str(term)
 
 
 READS = (
@@ -109,12 +116,12 @@ def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Art
         subject = to_ox(node)
         local, recorded = index.value(subject, _LOCAL_COPY), index.value(subject, _SHA256)
         if local is None or recorded is None:
-            raise InputError(str(node), "source article lacks kg:localCopy or kg:sha256")
+            raise InputError(_named(node), "source article lacks kg:localCopy or kg:sha256")
         path = (root / _text(local)).resolve()
         if not path.is_relative_to(root.resolve()):
-            raise InputError(str(node), f"kg:localCopy {_text(local)!r} points outside the repository")
+            raise InputError(_named(node), f"kg:localCopy {_text(local)!r} points outside the repository")
         if not path.is_file():
-            raise InputError(path, f"local copy of <{node}> is missing")
+            raise InputError(path, f"local copy of {_named(node)} is missing")
         actual = sha256_of(path)
         if actual != _text(recorded):
             raise InputError(
@@ -143,19 +150,30 @@ def _selectors(index: Index, quote: Term) -> tuple[Term | None, Term | None]:
     return text_selector, position_selector
 
 
-def check_quote(index: Index, quote: Term, article: Article) -> list[str]:
-    """The ways in which one quote's selectors disagree with the article (empty if none)."""
+def check_quote(index: Index, quote: Term, article: Article | None) -> list[str]:
+    """The ways in which one quote's selectors disagree with the article (empty if none); with no
+    article (its source is not a known one), the ways in which they are malformed."""
     text_selector, position_selector = _selectors(index, quote)
     if text_selector is None or position_selector is None:
         return ["needs both a TextQuoteSelector and a TextPositionSelector"]
     exact = index.value(text_selector, _EXACT)
-    start = _int(index.value(position_selector, _START))
-    end = _int(index.value(position_selector, _END))
-    if exact is None or start is None or end is None:
-        return ["needs oa:exact, oa:start and oa:end"]
-    text = article.text
+    offsets = {
+        name: index.value(position_selector, key) for name, key in (("oa:start", _START), ("oa:end", _END))
+    }
+    start, end = (_int(value) for value in offsets.values())
+    faults = [] if exact is not None else ["oa:exact is missing"]
+    for name, value in offsets.items():
+        if value is None:
+            faults.append(f"{name} is missing")
+        elif _int(value) is None:
+            faults.append(f"{name} {_named(from_ox(value))} is not a whole number")
+    if faults or exact is None or start is None or end is None:
+        return ["needs oa:exact, oa:start and oa:end: " + "; ".join(faults)]
     if start > end:
         return [f"oa:start {start} is after oa:end {end}"]
+    if article is None:
+        return []
+    text = article.text
     if end > len(text):
         return [f"offsets {start}..{end} lie outside the article (length {len(text)})"]
     problems = []
@@ -183,9 +201,7 @@ def verify_quotes(data: Index | Triples | Graph, articles: dict[URIRef, Article]
     for quote, source in sources.items():
         article = articles.get(URIRef(source.value)) if isinstance(source, ox.NamedNode) else None
         if article is None:
-            # as N-Triples writes it: an IRI in angle brackets, a literal in quotes
-            problems.append((quote, f"oa:hasSource {source} is not a known source article"))
-            continue
+            problems.append((quote, f"oa:hasSource {_named(from_ox(source))} is not a known source article"))
         problems.extend((quote, message) for message in check_quote(index, quote, article))
     named = {quote: from_ox(quote) for quote, _ in problems}
     order: dict[Node, int] = {node: rank for rank, node in enumerate(sorted_terms(named.values()))}

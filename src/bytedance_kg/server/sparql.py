@@ -158,8 +158,11 @@ async def sparql(request: Request) -> Response:
     except Busy:
         return error_response(request, 503, "the query workers are all busy; try again shortly", retry)
     except ClientBusy:
-        running = f"{limits.per_client} quer{'y' if limits.per_client == 1 else 'ies'}"
-        return error_response(request, 429, f"you already have {running} running; wait for them", retry)
+        one = limits.per_client == 1
+        running = (
+            f"{limits.per_client} quer{'y' if one else 'ies'} running; wait for {'it' if one else 'them'}"
+        )
+        return error_response(request, 429, f"you already have {running}", retry)
     except QueryTimeout:
         return error_response(
             request, 504, f"the query ran longer than the limit of {limits.timeout:g} s and was stopped"

@@ -263,8 +263,18 @@ def _canonical_iri(token: str, at: int, text: str) -> str:
     iri = _unescaped(token[1:-1], at + 1, text)
     wrong = _NOT_IN_IRIS.search(iri)
     if wrong:
+        # placed at the escape that gives it (decoded one by one, as in one pass: left to right)
+        escape = next(
+            (
+                e
+                for e in _ESCAPE.finditer(token)
+                if _NOT_IN_IRIS.match(_unescaped(e[0], at + e.start(), text))
+            ),
+            None,
+        )
         raise QueryRefused(
-            f"an IRI may not hold {wrong[0]!r}, even escaped: {token[:60]}", *_line_column(text, at)
+            f"an IRI may not hold {_shown(wrong[0])}, even escaped: {_shown(token[:60])}",
+            *_line_column(text, at + (escape.start() if escape else 0)),
         )
     return f"<{iri}>"
 
@@ -291,6 +301,9 @@ def tokenize(text: str) -> list[Token]:
             # ``?x <2&&RAND()>0`` and ``?x<<http://a>``: after an operand, the less-than
             kind, value = "op", "<=" if value.startswith("<=") else "<"
             end = position + len(value)
+        elif kind == "op" and value == "<":  # no operator here: an IRI that does not close
+            message, at = _iri_fault(text, position) or ("an IRI is not closed", position)
+            raise QueryRefused(message, *_line_column(text, at))
         elif kind in ("long1", "long2", "string1", "string2"):
             value, kind = _canonical_string(value, kind, position, text), "string"
         elif kind == "iri" and "\\" in value:
@@ -316,15 +329,25 @@ def _misplaced_escape(text: str, at: int) -> tuple[str, int]:
     IRIs."""
     start = text.rfind("<", 0, at)
     if start >= 0 and not re.search(r'[\s<>"\']', text[start + 1 : at]):
-        end = text.find(">", at)
-        shown = _shown(text[start : end + 1] if 0 <= end - start < 80 else text[start : at + 6])
-        part = _IRI_PART.match(text, start + 1)  # it matches, if only the empty string
-        fault = part.end() if part else start + 1
-        if text[fault : fault + 1] == "\\":
-            return f"an IRI holds a backslash that is no \\u or \\U escape: {shown}", fault
-        if fault < len(text) and text[fault] != ">":
-            return f"an IRI may not hold {text[fault]!r}: {shown}", fault
+        fault = _iri_fault(text, start)
+        if fault:
+            return fault
     return f"an escape is read only inside a string or an IRI: {_shown(text[at : at + 10])}", at
+
+
+def _iri_fault(text: str, start: int) -> tuple[str, int] | None:
+    """What stops the IRI that opens at ``start`` from closing, and where: the first thing no IRI
+    may hold (a backslash that starts no ``\\u`` or ``\\U`` escape, a space, a brace ...); None if
+    nothing does, or the text ends first."""
+    part = _IRI_PART.match(text, start + 1)  # it matches, if only the empty string
+    fault = part.end() if part else start + 1
+    if fault >= len(text) or text[fault] == ">":
+        return None
+    end = text.find(">", fault)
+    shown = _shown(text[start : end + 1] if 0 <= end - start < 80 else text[start : fault + 6])
+    if text[fault] == "\\":
+        return f"an IRI holds a backslash that is no \\u or \\U escape: {shown}", fault
+    return f"an IRI may not hold {_shown(text[fault])}: {shown}", fault
 
 
 def _shown(text: str) -> str:
