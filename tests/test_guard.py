@@ -767,3 +767,14 @@ def test_what_an_iri_token_holds_is_counted_as_if_it_were_read_as_code() -> None
     with pytest.raises(QueryRefused, match="nesting deeper than 64"):
         check_query("SELECT * WHERE { ?s <urn:x:" + "(" * 65 + ")" * 65 + "> ?o }")
     assert check_query("SELECT * WHERE { ?s <urn:x:(a)(b)> ?o }").form == "SELECT"
+
+
+@pytest.mark.parametrize("iri", ["<http://e/a'b>", "<http://e/a\\u0027b>"])
+def test_an_apostrophe_in_an_iri_is_refused_with_the_way_round_it(iri: str) -> None:
+    """SECURITY.md: the guard refuses an apostrophe in an IRI (which the engine would take); the
+    message says that it is the IRI's apostrophe, and how to write it instead."""
+    with pytest.raises(QueryRefused) as refused:
+        check_query(f"SELECT * WHERE {{ ?s ?p {iri} }}")
+    assert refused.value.message.startswith("the guard does not accept an apostrophe in an IRI, even escaped")
+    assert "(write it %27)" in refused.value.message
+    assert [s["o"] for s in ox.Store().query("SELECT ?o WHERE { VALUES ?o { <http://e/a%27b> } }")]

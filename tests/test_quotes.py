@@ -224,3 +224,45 @@ def test_a_source_article_without_its_copy_is_named_as_the_reports_name_it(paths
         load_articles(data, paths.root)
     named = "src:other" if node.endswith("/other") else f"<{node}>"
     assert str(error.value) == f"{named}: source article lacks kg:localCopy or kg:sha256"
+
+
+def test_every_quote_and_every_source_of_it_is_checked(sources: Sources, paths) -> None:
+    """A quote with no source (the shapes report that) is still checked for what needs no article;
+    a quote with two sources has each one named; values are written as the shape report writes
+    them (a language-tagged oa:exact keeps its tag)."""
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    position, text = URIRef(f"{QUOTE}#position"), URIRef(f"{QUOTE}#text")
+    broken.remove((QUOTE, OA.hasSource, None))
+    broken.set((position, OA.start, Literal(9, datatype=XSD.integer)))
+    broken.set((position, OA.end, Literal(3, datatype=XSD.integer)))
+    other = URIRef("https://w3id.org/bytedance-kg/id/quote/flow-founding-leads")
+    broken.add((other, OA.hasSource, Literal(42)))
+    broken.add((other, OA.hasSource, URIRef("https://w3id.org/bytedance-kg/id/source/other")))
+    problems = [str(p) for p in verify_quotes(broken, load_articles(broken, paths.root))]
+    assert "quote:flow-technical-lead: oa:start 9 is after oa:end 3" in problems
+    assert {
+        'quote:flow-founding-leads: oa:hasSource "42"^^xsd:integer is not a known source article',
+        "quote:flow-founding-leads: oa:hasSource src:other is not a known source article",
+    } <= set(problems)
+    restored = type(sources.data)()
+    for triple in sources.data:
+        restored.add(triple)
+    restored.set((text, OA.exact, Literal("x", lang="en")))
+    shown = [str(p) for p in verify_quotes(restored, load_articles(restored, paths.root))]
+    assert any(
+        p.startswith("quote:flow-technical-lead: article[") and p.endswith(', not oa:exact "x"@en')
+        for p in shown
+    )
+
+
+def test_a_local_copy_that_is_not_a_path_is_named_so(sources: Sources, paths) -> None:
+    data = type(sources.data)()
+    for triple in sources.data:
+        data.add(triple)
+    article = next(data.subjects(RDF.type, KG.SourceArticle))
+    data.set((article, KG.localCopy, URIRef("http://e/x")))
+    with pytest.raises(InputError) as error:
+        load_articles(data, paths.root)
+    assert str(error.value).endswith("kg:localCopy <http://e/x> is not a path (a string)")

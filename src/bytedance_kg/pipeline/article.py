@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
@@ -117,9 +117,13 @@ def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Art
         local, recorded = index.value(subject, _LOCAL_COPY), index.value(subject, _SHA256)
         if local is None or recorded is None:
             raise InputError(_named(node), "source article lacks kg:localCopy or kg:sha256")
+        if not isinstance(local, ox.Literal):
+            raise InputError(_named(node), f"kg:localCopy {_named(from_ox(local))} is not a path (a string)")
         path = (root / _text(local)).resolve()
         if not path.is_relative_to(root.resolve()):
-            raise InputError(_named(node), f"kg:localCopy {_text(local)!r} points outside the repository")
+            raise InputError(
+                _named(node), f"kg:localCopy {_named(from_ox(local))} points outside the repository"
+            )
         if not path.is_file():
             raise InputError(path, f"local copy of {_named(node)} is missing")
         actual = sha256_of(path)
@@ -178,13 +182,14 @@ def check_quote(index: Index, quote: Term, article: Article | None) -> list[str]
         return [f"offsets {start}..{end} lie outside the article (length {len(text)})"]
     problems = []
     if text[start:end] != _text(exact):
-        problems.append(f"article[{start}:{end}] is {text[start:end]!r}, not oa:exact {_text(exact)!r}")
-    prefix = _text(index.value(text_selector, _PREFIX))
-    suffix = _text(index.value(text_selector, _SUFFIX))
-    if prefix and text[max(0, start - len(prefix)) : start] != prefix:
-        problems.append(f"oa:prefix {prefix!r} does not precede the quote")
-    if suffix and text[end : end + len(suffix)] != suffix:
-        problems.append(f"oa:suffix {suffix!r} does not follow the quote")
+        written = _named(Literal(text[start:end]))
+        problems.append(f"article[{start}:{end}] is {written}, not oa:exact {_named(from_ox(exact))}")
+    prefix_term, suffix_term = index.value(text_selector, _PREFIX), index.value(text_selector, _SUFFIX)
+    prefix, suffix = _text(prefix_term), _text(suffix_term)
+    if prefix_term is not None and prefix and text[max(0, start - len(prefix)) : start] != prefix:
+        problems.append(f"oa:prefix {_named(from_ox(prefix_term))} does not precede the quote")
+    if suffix_term is not None and suffix and text[end : end + len(suffix)] != suffix:
+        problems.append(f"oa:suffix {_named(from_ox(suffix_term))} does not follow the quote")
     if not problems and text.find(prefix + _text(exact) + suffix) != start - len(prefix):
         problems.append("the TextQuoteSelector first matches elsewhere: add or lengthen oa:prefix")
     return problems
@@ -194,15 +199,28 @@ def verify_quotes(data: Index | Triples | Graph, articles: dict[URIRef, Article]
     """Check every quote of every article; return the problems found. ``data`` is the data, or
     what :func:`quote_data` made of it."""
     index = _indexed(data)
-    sources = {t.subject: t.object for t in index.data if t.predicate == _HAS_SOURCE}
-    problems: list[tuple[Term, str]] = []
+    # every quote: what has a source or a selector (one with neither is the shapes' to report),
+    # each with every source it names
+    sources: dict[Term, list[Term]] = {}
+    for t in index.data:
+        if t.predicate == _HAS_SOURCE:
+            sources.setdefault(t.subject, []).append(t.object)
+        elif t.predicate == _HAS_SELECTOR:
+            sources.setdefault(t.subject, [])
+    found: dict[tuple[Term, str], None] = {}  # a set that keeps the order found
     # in the data's order, which is the order of the memory that holds it; sorted by quote below,
     # where nearly always there is nothing to sort
-    for quote, source in sources.items():
-        article = articles.get(URIRef(source.value)) if isinstance(source, ox.NamedNode) else None
-        if article is None:
-            problems.append((quote, f"oa:hasSource {_named(from_ox(source))} is not a known source article"))
-        problems.extend((quote, message) for message in check_quote(index, quote, article))
+    for quote, given in sources.items():
+        known: list[Article | None] = []
+        for source in given:
+            article = articles.get(URIRef(source.value)) if isinstance(source, ox.NamedNode) else None
+            if article is None:
+                found[quote, f"oa:hasSource {_named(from_ox(source))} is not a known source article"] = None
+            else:
+                known.append(article)
+        for article in known or [None]:  # with no known article, what can be checked without one
+            found.update(((quote, message), None) for message in check_quote(index, quote, article))
+    problems = list(found)
     named = {quote: from_ox(quote) for quote, _ in problems}
     order: dict[Node, int] = {node: rank for rank, node in enumerate(sorted_terms(named.values()))}
     return sorted(  # stable: a quote's problems stay in the order found

@@ -452,10 +452,13 @@ def _refuse_outside_strings(tokens: list[Token], original: str) -> None:
                 *_line_column(original, token.offset),
             )
         if any(c in token.text for c in "\\'\""):
-            raise QueryRefused(
-                f"escapes and quotes are not accepted outside strings: {token.text!r}",
-                *_line_column(original, token.offset),
+            message = (  # only an apostrophe is left in an IRI: the others are refused as it is read
+                "the guard does not accept an apostrophe in an IRI, even escaped (write it %27): "
+                f"{token.text!r}"
+                if token.kind == "iri"
+                else f"escapes and quotes are not accepted outside strings: {token.text!r}"
             )
+            raise QueryRefused(message, *_line_column(original, token.offset))
 
 
 _MOST_SOLUTIONS = 2**64 - 1
