@@ -266,3 +266,53 @@ def test_a_local_copy_that_is_not_a_path_is_named_so(sources: Sources, paths) ->
     with pytest.raises(InputError) as error:
         load_articles(data, paths.root)
     assert str(error.value).endswith("kg:localCopy <http://e/x> is not a path (a string)")
+
+
+def test_a_value_given_twice_is_reported_whatever_the_order_of_the_triples(sources: Sources, paths) -> None:
+    """Two oa:start values, or two position selectors: the check does not pick one (which would make
+    its verdict depend on the order of the triples); it names them, sorted."""
+    from bytedance_kg.rdf.triples import Triples
+
+    broken = type(sources.data)()
+    for triple in sources.data:
+        broken.add(triple)
+    position = URIRef(f"{QUOTE}#position")
+    broken.add((position, OA.start, Literal(0, datatype=XSD.integer)))
+    lines = Triples.of_graph(broken).lines()
+    reports = {
+        tuple(str(p) for p in verify_quotes(Triples.of_lines(order), load_articles(broken, paths.root)))
+        for order in (lines, lines[::-1])
+    }
+    assert len(reports) == 1, reports  # the same report in either order
+    (report,) = reports
+    assert any(
+        p.startswith("quote:flow-technical-lead: needs oa:exact, oa:start and oa:end: 2 values of oa:start: ")
+        for p in report
+    ), report
+    second = URIRef(f"{QUOTE}#position2")
+    broken.remove((position, OA.start, Literal(0, datatype=XSD.integer)))
+    broken.add((QUOTE, OA.hasSelector, second))
+    broken.add((second, RDF.type, OA.TextPositionSelector))
+    problems = [str(p) for p in verify_quotes(broken, load_articles(broken, paths.root))]
+    assert (
+        "quote:flow-technical-lead: needs one TextQuoteSelector and one TextPositionSelector, not 1 and 2"
+        in problems
+    )
+
+
+def test_a_changed_article_names_the_record_and_the_article(sources: Sources, paths) -> None:
+    data = type(sources.data)()
+    for triple in sources.data:
+        data.add(triple)
+    article = next(data.subjects(RDF.type, KG.SourceArticle))
+    data.set((article, KG.sha256, Literal("abc", lang="en")))
+    with pytest.raises(InputError) as error:
+        load_articles(data, paths.root)
+    assert (
+        'but src:bytedance-on-deepseeks-impact records "abc"@en: the article changed, or the record is wrong'
+        in str(error.value)
+    )
+    data.add((article, KG.localCopy, Literal("data/sources/nope.txt")))
+    with pytest.raises(InputError) as error:
+        load_articles(data, paths.root)
+    assert "source article has 2 values of kg:localCopy: " in str(error.value)

@@ -114,9 +114,16 @@ def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Art
         from_ox(t.subject) for t in index.incoming.get(_SOURCE_ARTICLE, ()) if t.predicate == _TYPE
     ):
         subject = to_ox(node)
-        local, recorded = index.value(subject, _LOCAL_COPY), index.value(subject, _SHA256)
-        if local is None or recorded is None:
+        copies, records = index.values(subject, _LOCAL_COPY), index.values(subject, _SHA256)
+        if not copies or not records:
             raise InputError(_named(node), "source article lacks kg:localCopy or kg:sha256")
+        if len(copies) > 1 or len(records) > 1:
+            several = "kg:localCopy" if len(copies) > 1 else "kg:sha256"
+            raise InputError(
+                _named(node),
+                f"source article has {_several(several, copies if len(copies) > 1 else records)}",
+            )
+        local, recorded = copies[0], records[0]
         if not isinstance(local, ox.Literal):
             raise InputError(_named(node), f"kg:localCopy {_named(from_ox(local))} is not a path (a string)")
         path = (root / _text(local)).resolve()
@@ -125,11 +132,14 @@ def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Art
                 _named(node), f"kg:localCopy {_named(from_ox(local))} points outside the repository"
             )
         if not path.is_file():
-            raise InputError(path, f"local copy of {_named(node)} is missing")
+            missing = "is not a file" if path.exists() else "is missing"
+            raise InputError(path, f"local copy of {_named(node)} ({_named(from_ox(local))}) {missing}")
         actual = sha256_of(path)
         if actual != _text(recorded):
             raise InputError(
-                path, f"SHA-256 is {actual}, but the graph records {_text(recorded)}: the article changed"
+                path,
+                f"SHA-256 is {actual}, but {_named(node)} records {_named(from_ox(recorded))}: the article "
+                "changed, or the record is wrong",
             )
         text = read_text(path)
         articles[URIRef(node)] = Article(URIRef(node), path, text, actual)
@@ -142,37 +152,54 @@ def _int(value: Term | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def _selectors(index: Index, quote: Term) -> tuple[Term | None, Term | None]:
-    text_selector = position_selector = None
-    for triple in index.outgoing.get(quote, ()):
-        if triple.predicate == _HAS_SELECTOR:
-            kinds = index.types(triple.object)
-            if _QUOTE_SELECTOR in kinds:
-                text_selector = triple.object
-            if _POSITION_SELECTOR in kinds:
-                position_selector = triple.object
-    return text_selector, position_selector
+def _selectors(index: Index, quote: Term) -> tuple[list[Term], list[Term]]:
+    """The quote's text selectors and position selectors."""
+    text_selectors: list[Term] = []
+    position_selectors: list[Term] = []
+    for selector in index.values(quote, _HAS_SELECTOR):
+        kinds = index.types(selector)
+        if _QUOTE_SELECTOR in kinds:
+            text_selectors.append(selector)
+        if _POSITION_SELECTOR in kinds:
+            position_selectors.append(selector)
+    return text_selectors, position_selectors
+
+
+def _several(name: str, values: list[Term]) -> str:
+    """``values`` of ``name`` where one is wanted, sorted so that the message does not depend on
+    the order of the triples."""
+    return f"{len(values)} values of {name}: " + ", ".join(sorted(_named(from_ox(v)) for v in values))
 
 
 def check_quote(index: Index, quote: Term, article: Article | None) -> list[str]:
     """The ways in which one quote's selectors disagree with the article (empty if none); with no
     article (its source is not a known one), the ways in which they are malformed."""
-    text_selector, position_selector = _selectors(index, quote)
-    if text_selector is None or position_selector is None:
+    text_selectors, position_selectors = _selectors(index, quote)
+    if not text_selectors or not position_selectors:
         return ["needs both a TextQuoteSelector and a TextPositionSelector"]
-    exact = index.value(text_selector, _EXACT)
-    offsets = {
-        name: index.value(position_selector, key) for name, key in (("oa:start", _START), ("oa:end", _END))
+    if len(text_selectors) > 1 or len(position_selectors) > 1:
+        counts = f"{len(text_selectors)} and {len(position_selectors)}"
+        return [f"needs one TextQuoteSelector and one TextPositionSelector, not {counts}"]
+    text_selector, position_selector = text_selectors[0], position_selectors[0]
+    given = {
+        "oa:exact": index.values(text_selector, _EXACT),
+        "oa:start": index.values(position_selector, _START),
+        "oa:end": index.values(position_selector, _END),
     }
-    start, end = (_int(value) for value in offsets.values())
-    faults = [] if exact is not None else ["oa:exact is missing"]
-    for name, value in offsets.items():
-        if value is None:
+    faults = []
+    for name, values in given.items():
+        if not values:
             faults.append(f"{name} is missing")
-        elif _int(value) is None:
-            faults.append(f"{name} {_named(from_ox(value))} is not a whole number")
-    if faults or exact is None or start is None or end is None:
+        elif len(values) > 1:
+            faults.append(_several(name, values))
+        elif name != "oa:exact" and _int(values[0]) is None:
+            faults.append(f"{name} {_named(from_ox(values[0]))} is not a whole number")
+    start, end = (
+        _int(values[0]) if len(values) == 1 else None for values in (given["oa:start"], given["oa:end"])
+    )
+    if faults or start is None or end is None:
         return ["needs oa:exact, oa:start and oa:end: " + "; ".join(faults)]
+    exact = given["oa:exact"][0]
     if start > end:
         return [f"oa:start {start} is after oa:end {end}"]
     if article is None:

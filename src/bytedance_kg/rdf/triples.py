@@ -181,6 +181,10 @@ class Index:
         """One object of ``subject`` and ``predicate`` (the first), or ``None``."""
         return next((t.object for t in self.outgoing.get(subject, ()) if t.predicate == predicate), None)
 
+    def values(self, subject: Term, predicate: ox.NamedNode) -> list[Term]:
+        """Every object of ``subject`` and ``predicate``, in the data's order."""
+        return [t.object for t in self.outgoing.get(subject, ()) if t.predicate == predicate]
+
     def types(self, node: Term) -> set[Term]:
         return {t.object for t in self.outgoing.get(node, ()) if t.predicate == _TYPE}
 
