@@ -11,9 +11,9 @@ from rdflib.namespace import OWL, RDF, RDFS, TIME
 
 from bytedance_kg.build import CheckReport
 from bytedance_kg.pipeline.engines import ENGINES, engine
-from bytedance_kg.pipeline.gates import NAMESPACES, gate_files
+from bytedance_kg.pipeline.gates import gate_files
 from bytedance_kg.pipeline.sources import Sources
-from bytedance_kg.project.namespaces import KG, ORG
+from bytedance_kg.project.namespaces import KG, ORG, REPORT_NAMES
 from bytedance_kg.project.paths import default_paths
 
 pytestmark = pytest.mark.fast  # the quick tier: make check
@@ -129,7 +129,7 @@ def test_gate_catches_its_violation(
     assert before.passed, "fires on the real data"
     [result] = checker.gates(_changed(sources, graph, added, removed), tmp_path)
     assert not result.passed, f"gate {gate} missed its violation"
-    assert any(named.n3(NAMESPACES) in row for row in result.rows), result.report()
+    assert any(named.n3(REPORT_NAMES) in row for row in result.rows), result.report()
 
 
 @pytest.mark.parametrize("engine_name", sorted(ENGINES))
@@ -146,5 +146,5 @@ def test_an_undeclared_term_of_ours_is_caught_as_a_class_and_as_a_value(
     )
     [result] = checker.gates(changed, tmp_path)
     named = {row[0] for row in result.rows}
-    assert named == {misspelt_class.n3(NAMESPACES), misspelt_value.n3(NAMESPACES)}, result.report()
+    assert named == {misspelt_class.n3(REPORT_NAMES), misspelt_value.n3(REPORT_NAMES)}, result.report()
     assert {row[1] for row in result.rows} == {"<https://w3id.org/bytedance-kg/graph/data>"}

@@ -35,6 +35,7 @@ from bytedance_kg.project.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError,
 from bytedance_kg.project.graphs import STORE_GRAPHS
 from bytedance_kg.project.namespaces import BASE
 from bytedance_kg.project.paths import ProjectPaths, default_paths
+from bytedance_kg.project.releasefiles import FULL
 from bytedance_kg.query.describe import check_iri_params, describe, resolve
 from bytedance_kg.query.describe import render as render_description
 from bytedance_kg.query.stats import compute as compute_stats
@@ -545,7 +546,7 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import build as bench
 
-    if args.endpoint_seconds > 0 and not (paths.dist / "bytedance-kg-full.nt").exists():
+    if args.endpoint_seconds > 0 and not (paths.dist / f"{FULL}.nt").exists():
         # said before the build runs, not after their minutes
         raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
     rows = bench.run(paths, args.articles, args.repeats, args.timeout, out.progress)

@@ -292,7 +292,7 @@ def _too_quick(
     rows: list[dict], exponents: dict[str, list[tuple[int, int, float]]]
 ) -> dict[str, list[tuple[int, int]]]:
     """The stages :func:`growth_exponents` gave no exponent between two consecutive sizes, by stage:
-    those under 5 ms at the smaller one."""
+    those under 5 ms at the smaller one (or not timed at the larger)."""
     measured = _synthetic(rows, "ours")
     quick: dict[str, list[tuple[int, int]]] = {}
     for small, big in zip(measured, measured[1:]):

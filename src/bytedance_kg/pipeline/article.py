@@ -18,7 +18,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from bytedance_kg.project.errors import InputError
-from bytedance_kg.project.namespaces import KG, OA, new_graph, sorted_terms
+from bytedance_kg.project.namespaces import KG, OA, REPORT_NAMES, sorted_terms
 from bytedance_kg.rdf.parsing import read_text
 from bytedance_kg.rdf.terms import from_ox, ox_iri, to_ox
 from bytedance_kg.rdf.triples import Index, Term, Triples
@@ -45,14 +45,10 @@ class QuoteProblem:
         return f"{_named(self.quote)}: {self.message}"
 
 
-_NAMES = new_graph().namespace_manager
-
-
 def _named(term: Node) -> str:
-    """A term as the shape and gate reports write it: a prefixed name where the project's prefixes
-    make a valid one (``quote:flow-members``), else in angle brackets; a literal with its datatype
-    so named (``"42"^^xsd:integer``); a blank node as ``_:label``."""
-    return term.n3(_NAMES) if hasattr(term, "n3") else str(term)
+    """A term as the shape and gate reports write it (:data:`REPORT_NAMES`); a blank node as
+    ``_:label``."""
+    return term.n3(REPORT_NAMES) if hasattr(term, "n3") else str(term)
 
 
 READS = (
@@ -117,12 +113,9 @@ def load_articles(data: Index | Triples | Graph, root: Path) -> dict[URIRef, Art
         copies, records = index.values(subject, _LOCAL_COPY), index.values(subject, _SHA256)
         if not copies or not records:
             raise InputError(_named(node), "source article lacks kg:localCopy or kg:sha256")
-        if len(copies) > 1 or len(records) > 1:
-            several = "kg:localCopy" if len(copies) > 1 else "kg:sha256"
-            raise InputError(
-                _named(node),
-                f"source article has {_several(several, copies if len(copies) > 1 else records)}",
-            )
+        for name, values in (("kg:localCopy", copies), ("kg:sha256", records)):
+            if len(values) > 1:
+                raise InputError(_named(node), f"source article has {_several(name, values)}")
         local, recorded = copies[0], records[0]
         if not isinstance(local, ox.Literal):
             raise InputError(_named(node), f"kg:localCopy {_named(from_ox(local))} is not a path (a string)")
@@ -186,17 +179,18 @@ def check_quote(index: Index, quote: Term, article: Article | None) -> list[str]
         "oa:start": index.values(position_selector, _START),
         "oa:end": index.values(position_selector, _END),
     }
+    offsets = {
+        name: _int(given[name][0]) if len(given[name]) == 1 else None for name in ("oa:start", "oa:end")
+    }
     faults = []
     for name, values in given.items():
         if not values:
             faults.append(f"{name} is missing")
         elif len(values) > 1:
             faults.append(_several(name, values))
-        elif name != "oa:exact" and _int(values[0]) is None:
+        elif name in offsets and offsets[name] is None:
             faults.append(f"{name} {_named(from_ox(values[0]))} is not a whole number")
-    start, end = (
-        _int(values[0]) if len(values) == 1 else None for values in (given["oa:start"], given["oa:end"])
-    )
+    start, end = offsets["oa:start"], offsets["oa:end"]
     if faults or start is None or end is None:
         return ["needs oa:exact, oa:start and oa:end: " + "; ".join(faults)]
     exact = given["oa:exact"][0]

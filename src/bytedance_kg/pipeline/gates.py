@@ -17,12 +17,11 @@ import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.query import ResultRow
 
-from bytedance_kg.project.namespaces import new_graph
+from bytedance_kg.project.namespaces import REPORT_NAMES
 from bytedance_kg.rdf.parsing import read_text
 from bytedance_kg.rdf.terms import from_ox
 from bytedance_kg.system.background import spare_processors
 
-NAMESPACES = new_graph().namespace_manager
 """Rows are written with the project's prefixes, whichever engine ran the gate."""
 
 
@@ -61,7 +60,7 @@ def run_gate(dataset: Dataset | ox.Store, path: Path) -> GateResult:
     """One gate over the sources as named graphs: in pyoxigraph (the build) or rdflib (the reference
     the differential tests compare it with); rows are written the same way by both."""
     text = read_text(path)
-    names = NAMESPACES
+    names = REPORT_NAMES
     if isinstance(dataset, ox.Store):
         # a gate names the graphs it reads; the store's default graph (where the build's store
         # keeps what the validator adds to the data, :meth:`Sources.store`) is none of them

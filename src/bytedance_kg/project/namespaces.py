@@ -174,3 +174,10 @@ def new_graph() -> Graph:
     """An empty graph with none of rdflib's default prefixes and all of the project's."""
     graph = Graph(bind_namespaces="none")
     return bind_prefixes(graph)
+
+
+REPORT_NAMES = new_graph().namespace_manager
+"""The project's prefixes, for writing terms in reports (``term.n3(REPORT_NAMES)``): a prefixed
+name where one is valid (``quote:flow-members``), else the IRI in angle brackets, and literals with
+their datatypes so named (``"42"^^xsd:integer``). The shape results, the gates' rows and the quote
+check all write terms with it, so one thing reads the same in each."""

@@ -11,15 +11,13 @@ from rdflib.namespace import RDF, SH, NamespaceManager
 from rdflib.term import Node
 
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
-from bytedance_kg.project.namespaces import new_graph
-
-NAMES = new_graph().namespace_manager
+from bytedance_kg.project.namespaces import REPORT_NAMES, new_graph
 
 
 def default_message(component: str, shape: Node) -> Literal:
     """The message of a result whose shape writes none (pySHACL writes its own English there; the
     differential tests compare only the shapes' own messages)."""
-    return Literal(f"Violates sh:{component} of {shape.n3(NAMES)}.")
+    return Literal(f"Violates sh:{component} of {shape.n3(REPORT_NAMES)}.")
 
 
 def shape_message(shapes: Graph, shape: Node) -> Literal | None:

@@ -42,7 +42,6 @@ from rdflib.term import Node
 
 from bytedance_kg.pipeline.engines import ShapesRefused
 from bytedance_kg.pipeline.engines.fast.findings import (
-    NAMES,
     Finding,
     default_message,
     report_graph,
@@ -52,6 +51,7 @@ from bytedance_kg.pipeline.engines.fast.findings import (
 from bytedance_kg.pipeline.engines.fast.qualified import qualified_counts, run_qualified_counts
 from bytedance_kg.pipeline.engines.fast.targets import Targets
 from bytedance_kg.pipeline.engines.shaperesults import ShapeResult
+from bytedance_kg.project.namespaces import REPORT_NAMES
 from bytedance_kg.rdf.terms import from_ox, nquads, to_ox, to_quads
 from bytedance_kg.rdf.triples import Queryable, Triples, fill
 from bytedance_kg.sparql.results import solutions_at_once
@@ -339,5 +339,5 @@ def validate_fast(
     ]
     findings += own_findings
     conforms = not any(f.severity == SH.Violation for f in findings)
-    results = sorted(f.record(NAMES) for f in findings)
+    results = sorted(f.record(REPORT_NAMES) for f in findings)
     return conforms, results, report_graph(findings, conforms)
