@@ -153,9 +153,9 @@ exit code 1 if any request failed.
 EPILOG_BENCH = """examples:
   bytedance-kg bench                         the article and 6 synthetic articles (~10k triples), 3 runs each
   bytedance-kg bench --articles 0 --repeats 1 --endpoint-seconds 0
-  bytedance-kg bench --articles 0,6,64,645 --save    what `make bench` runs (--repeats 3 and
-                                                     --endpoint-seconds 10 are the defaults): ~1M
-                                                     triples, then endpoints
+  bytedance-kg bench --articles 0,6,64,645 --repeats 5 --save
+                                             what `make bench` runs (--endpoint-seconds 10 is the
+                                             default): ~1M triples, then endpoints
 """
 EPILOG_SYNTHETIC = """examples:
   bytedance-kg synthetic --articles 6 --out /tmp/kg-10k              about 10k triples, valid by construction
