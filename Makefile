@@ -103,7 +103,7 @@ BENCH_PORT ?= 8765
 # The load test sends from one address: 12 clients are as many as one address may have running (its
 # share, 4) and waiting (twice that) at once; more would measure the fair-share refusals (429).
 bench: $(BENCH_STAMP) $(RELEASE) ## measurements: build vs naive pipeline up to ~1M triples, endpoints, then a 60-second load test (BENCHMARKS.md)
-	$(BIN)/bytedance-kg bench --articles 0,6,64,645 --repeats 5 --endpoint-seconds 10 --save
+	$(BIN)/bytedance-kg bench --articles 0,6,64,645 --repeats 5 --endpoint-seconds 5 --save
 	@$(BIN)/bytedance-kg serve --port $(BENCH_PORT) --client-queries 4 & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	up=""; for i in $$(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$(BENCH_PORT)/sparql && up=1 && break; sleep 0.2; done; \

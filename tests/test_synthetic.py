@@ -233,9 +233,10 @@ def test_endpoint_benchmark_smoke(built) -> None:
     from bytedance_kg.bench import endpoints as endpointbench
 
     paths, _ = built
-    result = endpointbench.run(paths, seconds=0.5, client_counts=(1,))
+    result = endpointbench.run(paths, seconds=0.4, client_counts=(1,), rounds=2)
     assert [r["server"] for r in result["runs"]] == ["ours", "ours-uncached", "oxigraph", "rdflib"]
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in result["runs"])
+    assert all(len(r["rounds"]) == 2 and r["seconds"] >= 0.8 for r in result["runs"])
     assert {"ours / oxigraph", "ours-uncached / oxigraph"} <= set(
         line.split(" = ")[0].split(": ")[1]
         for line in endpointbench.render(result).splitlines()
@@ -267,3 +268,24 @@ def test_saved_figures_say_when_and_from_which_commit(tmp_path: Path) -> None:
     outside = bench.recorded(tmp_path / "..")  # not a checkout (or another one): no commit of this one
     assert outside["commit"] != head
     assert json.loads(json.dumps(first)) == first
+
+
+def test_endpoint_figures_are_medians_of_rounds_and_latencies_of_every_request() -> None:
+    """A server's throughput is the median of its rounds' (a round the machine slowed is left out
+    rather than averaged in), its requests and errors those of every round, its percentiles over
+    every request of every round; the table shows each round beside the median."""
+    from bytedance_kg.bench.endpoints import Load, render, summary
+
+    def one(server: str, requests: int, seconds: float, latency: float, errors: int = 0) -> Load:
+        return Load(server, 1, seconds, [latency] * requests, errors)
+
+    ours = summary([one("ours", 80, 1.0, 0.002), one("ours", 10, 1.0, 0.050, 1), one("ours", 90, 1.0, 0.003)])
+    assert ours["throughput"] == 80.0  # the median round, not the mean (60)
+    assert ours["rounds"] == [80.0, 10.0, 90.0]
+    assert (ours["requests"], ours["errors"], ours["seconds"]) == (180, 1, 3.0)
+    assert ours["p50_ms"] == 3.0 and ours["p99_ms"] == 50.0  # over the 180 requests
+    other = summary([one("oxigraph", 60, 1.0, 0.004), one("oxigraph", 40, 1.0, 0.004)])
+    assert other["throughput"] == 50.0
+    table = render({"runs": [ours, other]})
+    assert "| ours | 1 | 180 | 1 | 80.0 | 80.0, 10.0, 90.0 | 3.0 | 50.0 |" in table
+    assert "- 1 client(s): ours / oxigraph = 1.60" in table

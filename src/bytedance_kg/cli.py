@@ -153,9 +153,9 @@ exit code 1 if any request failed.
 EPILOG_BENCH = """examples:
   bytedance-kg bench                         the article and 6 synthetic articles (~10k triples), 3 runs each
   bytedance-kg bench --articles 0 --repeats 1 --endpoint-seconds 0
-  bytedance-kg bench --articles 0,6,64,645 --repeats 5 --save
-                                             what `make bench` runs (--endpoint-seconds 10 is the
-                                             default): ~1M triples, then endpoints
+  bytedance-kg bench --articles 0,6,64,645 --repeats 5 --endpoint-seconds 5 --save
+                                             what `make bench` runs: ~1M triples, then the
+                                             endpoints, 5 rounds of each
 """
 EPILOG_SYNTHETIC = """examples:
   bytedance-kg synthetic --articles 6 --out /tmp/kg-10k              about 10k triples, valid by construction
@@ -555,7 +555,9 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     if args.endpoint_seconds > 0:
         from bytedance_kg.bench import endpoints as endpointbench
 
-        endpoints = endpointbench.run(paths, args.endpoint_seconds, progress=out.progress)
+        endpoints = endpointbench.run(
+            paths, args.endpoint_seconds, progress=out.progress, rounds=args.repeats
+        )
         sys.stdout.write("\n" + endpointbench.render(endpoints))
     if args.save:
         bench.save(rows, paths.root, endpoints)
@@ -807,7 +809,10 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated sizes: 0 is the article, N is N synthetic articles (run smallest first)",
     )
     p.add_argument(
-        "--repeats", type=bounded(int, 1, 100), default=3, help="rounds of runs (the median is reported)"
+        "--repeats",
+        type=bounded(int, 1, 100),
+        default=3,
+        help="rounds of runs, of the build and of each endpoint load (the median is reported)",
     )
     p.add_argument(
         "--timeout", type=bounded(float, 1, 86_400), default=600.0, help="seconds before a run is abandoned"
@@ -816,7 +821,7 @@ def parser() -> argparse.ArgumentParser:
         "--endpoint-seconds",
         type=float,
         default=10.0,
-        help="seconds per endpoint load run against Oxigraph and rdflib-endpoint (0 skips them)",
+        help="seconds per endpoint load run against Oxigraph and rdflib-endpoint, each round (0 skips them)",
     )
     p.add_argument(
         "--save", action="store_true", help="write bench-results.json, BENCHMARKS.md and docs/benchmarks.svg"
