@@ -51,6 +51,44 @@ def test_the_default_build_never_makes_an_rdflib_graph_of_the_data(paths, tmp_pa
     assert sources.triples("data").graph_made
 
 
+def test_the_validation_and_the_gates_start_once_the_quote_check_is_done(paths, monkeypatch) -> None:
+    """The quote check is Python throughout and took turns for the interpreter lock with the
+    validation beside it (a third slower at a million triples): the later checks start after it,
+    and still run beside the reasoning."""
+    import time
+
+    import bytedance_kg.build as build_module
+    from bytedance_kg.pipeline.engines.fast import FastEngine
+
+    events: list[str] = []
+    verify, validate, reason = build_module.verify_quotes, FastEngine.validate, FastEngine.reason
+
+    def slow_verify(*args, **kwargs):
+        time.sleep(0.3)  # long enough for a thread started before it to have begun validating
+        found = verify(*args, **kwargs)
+        events.append("quotes done")
+        return found
+
+    def recorded(name, method, pause=0.0):
+        def run(self, *args, **kwargs):
+            events.append(f"{name} started")
+            time.sleep(pause)
+            result = method(self, *args, **kwargs)
+            events.append(f"{name} done")
+            return result
+
+        return run
+
+    monkeypatch.setattr(build_module, "verify_quotes", slow_verify)
+    monkeypatch.setattr(FastEngine, "validate", recorded("validate", validate))
+    monkeypatch.setattr(FastEngine, "reason", recorded("reason", reason, pause=0.3))
+    _, report, _ = check_sources(paths)
+    assert report.conforms
+    assert events.index("quotes done") < events.index("validate started")
+    assert events.index("quotes done") < events.index("reason started")
+    assert events.index("validate started") < events.index("reason done")  # beside the reasoning
+
+
 @pytest.mark.parametrize(
     ("old", "new", "named"),
     [

@@ -35,7 +35,7 @@ class FastEngine:
         """The data :meth:`prepare` was given, and the sources' store being filled."""
 
     def prepare(self, sources: Sources) -> None:
-        """The store the later stages query is filled beside the quotes and the reasoning
+        """The store the later stages query is filled beside the quote check and the reasoning
         (pyoxigraph's bulk loader lets go of the interpreter lock, so the fill takes the second
         core): the sources as named graphs, which the gates read, with the terminology the data
         lacks in its default graph, so that the validator reads the data merged with the ontology
