@@ -205,8 +205,8 @@ def run(
     """Compare the answers, then measure each server at each client count, in ``rounds`` rounds:
     each round runs every server for ``seconds`` at each client count, starting one server further
     on than the round before. The machine is shared, and a run of one server after the other made a
-    slow minute fall on one of them (a ratio of 0.60 at 1 client where the rounds before and after
-    gave 0.97); in rounds it falls on every server, and the median of a server's rounds leaves it
+    slow minute fall on one of them (a ratio of 0.60 at 1 client, where the run before, of the same
+    server, gave 0.97); in rounds it falls on every server, and the median of a server's rounds leaves it
     out (as the build's benchmark does, :func:`bytedance_kg.bench.build.run`)."""
     queries = list(load_catalogue(paths.queries_dir).values())
     with tempfile.TemporaryDirectory() as tmp, servers(paths, Path(tmp)) as urls:
