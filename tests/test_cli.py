@@ -653,11 +653,32 @@ def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
         (["--repeats", "0"], "argument --repeats: 0 is outside 1 to 100"),
         (["--timeout", "nan"], "argument --timeout: nan is outside 1 to 86400"),
         (["--timeout", "0"], "argument --timeout: 0 is outside 1 to 86400"),
+        (["--endpoint-seconds", "-1"], "argument --endpoint-seconds: -1 is outside 0 to 3600"),
     ],
 )
 def test_bench_refuses_sizes_and_repeats_it_cannot_run_in_one_line(options: list[str], says: str) -> None:
     result = cli("bench", *options, "--endpoint-seconds", "0")
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bench_without_its_tools_says_which_before_it_builds(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A plain install has neither the Oxigraph server nor rdflib-endpoint (the ``bench`` extra):
+    ``bench`` names what it lacks and how to get it, in one line, before the build's part runs (it
+    failed with a traceback once that part was done)."""
+    import sys
+
+    from bytedance_kg.cli import main
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))  # no oxigraph beside it
+    code = main(["--root", str(ROOT), "bench", "--articles", "0", "--repeats", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "ours on" not in err
+    assert f"bench needs the Oxigraph server ({tmp_path / 'oxigraph'})" in err
+    assert "run `make setup-bench`" in err and len(err.strip().splitlines()) == 1
+    # without the endpoints, nothing of theirs is asked for
+    from bytedance_kg.bench import endpoints
+
+    assert endpoints.missing_tools() == [f"the Oxigraph server ({tmp_path / 'oxigraph'})"]
 
 
 def test_bench_without_a_release_says_so_before_it_builds(tmp_path: Path) -> None:

@@ -250,7 +250,7 @@ def _later_checks(
             return validate_and_gate()
 
         return in_stages
-    progress("validate, gates (beside reason and write) ...")
+    progress("validate, gates (beside the stages after the quote check) ...")
     return in_background(validate_and_gate, "checks").result
 
 

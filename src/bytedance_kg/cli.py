@@ -545,16 +545,20 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import build as bench
+    from bytedance_kg.bench import endpoints as endpointbench
 
+    # said before the build runs, not after its minutes
+    missing = (endpointbench.missing_tools() if args.endpoint_seconds > 0 else []) + (
+        bench.save_needs() if args.save else []
+    )
+    if missing:
+        raise UsageError(f"bench needs {' and '.join(missing)}: run `make setup-bench` (the `bench` extra)")
     if args.endpoint_seconds > 0 and not (paths.dist / f"{FULL}.nt").exists():
-        # said before the build runs, not after their minutes
         raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
     rows = bench.run(paths, args.articles, args.repeats, args.timeout, out.progress)
     sys.stdout.write(bench.render(rows))
     endpoints = None
     if args.endpoint_seconds > 0:
-        from bytedance_kg.bench import endpoints as endpointbench
-
         endpoints = endpointbench.run(
             paths, args.endpoint_seconds, progress=out.progress, rounds=args.repeats
         )
@@ -819,9 +823,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--endpoint-seconds",
-        type=float,
+        type=bounded(float, 0, 3600),
         default=10.0,
-        help="seconds per endpoint load run against Oxigraph and rdflib-endpoint, each round (0 skips them)",
+        help="seconds each endpoint (ours, ours uncached, Oxigraph, rdflib-endpoint) is loaded, each round "
+        "(0 skips them)",
     )
     p.add_argument(
         "--save", action="store_true", help="write bench-results.json, BENCHMARKS.md and docs/benchmarks.svg"

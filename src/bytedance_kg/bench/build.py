@@ -460,6 +460,13 @@ def recorded(root: Path) -> dict[str, object]:
     }
 
 
+def save_needs() -> list[str]:
+    """What :func:`save` draws with that a plain install lacks (the ``bench`` extra installs it)."""
+    import importlib.util
+
+    return [] if importlib.util.find_spec("matplotlib") is not None else ["the matplotlib package"]
+
+
 def save(rows: list[dict], root: Path, endpoints: dict | None = None) -> None:
     """``bench-results.json``, the generated tables in ``BENCHMARKS.md`` and ``docs/benchmarks.svg``."""
     from bytedance_kg.maintainer.docs import replace_section

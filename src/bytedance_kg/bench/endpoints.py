@@ -15,6 +15,7 @@ p50/p99 latency are printed. All servers bind to 127.0.0.1 and are stopped at th
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -89,11 +90,26 @@ def running(command: list[str], url: str, log: Path, timeout: float = 120) -> It
             process.wait()
 
 
+def _oxigraph() -> Path:
+    """The Oxigraph server the ``bench`` extra installs beside this Python."""
+    return Path(sys.executable).with_name("oxigraph")
+
+
+def missing_tools() -> list[str]:
+    """What the comparison starts that a plain install lacks (the ``bench`` extra installs them),
+    named, so that ``bench`` can say so before it builds anything rather than fail with a traceback
+    once the build's part is done."""
+    missing = [] if _oxigraph().is_file() else [f"the Oxigraph server ({_oxigraph()})"]
+    if importlib.util.find_spec("rdflib_endpoint") is None:
+        missing.append("the rdflib_endpoint package")
+    return missing
+
+
 @contextmanager
 def servers(paths: ProjectPaths, folder: Path) -> Iterator[dict[str, str]]:
     """The endpoints over the release in ``paths.dist``, by name."""
     full = paths.dist / "bytedance-kg-full.nt"
-    binary = Path(sys.executable).with_name("oxigraph")
+    binary = _oxigraph()
     store = folder / "oxigraph-store"
     subprocess.run(
         [str(binary), "load", "--location", str(store), "--file", str(full)], check=True, capture_output=True
