@@ -549,7 +549,7 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
     # said before the build runs, not after its minutes
     missing = (endpointbench.missing_tools() if args.endpoint_seconds > 0 else []) + (
-        bench.save_needs() if args.save else []
+        bench.missing_save_tools() if args.save else []
     )
     if missing:
         raise UsageError(f"bench needs {' and '.join(missing)}: run `make setup-bench` (the `bench` extra)")

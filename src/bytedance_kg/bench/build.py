@@ -460,7 +460,7 @@ def recorded(root: Path) -> dict[str, object]:
     }
 
 
-def save_needs() -> list[str]:
+def missing_save_tools() -> list[str]:
     """What :func:`save` draws with that a plain install lacks (the ``bench`` extra installs it)."""
     import importlib.util
 
