@@ -13,6 +13,7 @@ import http.client
 import http.server
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -956,14 +957,27 @@ def test_markup_in_literals_is_shown_as_text(tmp_path: Path) -> None:
 
 def test_load_test_command_reports_its_figures(built, tmp_path: Path) -> None:
     """The load test itself (a benchmark; `make bench` runs 12 clients for 60 s), here short. All
-    its clients come from one address, so the server is given a share that admits them."""
+    its clients come from one address, so the server is given a share that admits them. With
+    ``--save`` (here into a copy of the repository's figures) its figures join bench-results.json
+    and its table in BENCHMARKS.md is made from them."""
+    import json
+
+    from bytedance_kg.bench import results
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "queries", root / "queries")
+    for name in (results.RESULTS, results.DOCUMENT):
+        shutil.copy(ROOT / name, root / name)
     with our_server(built[0].dist, tmp_path, "--client-queries", "4") as url:
         result = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "bytedance_kg",
+                "--root",
+                str(root),
                 "loadtest",
+                "--save",
                 "--url",
                 url,
                 "--clients",
@@ -976,10 +990,15 @@ def test_load_test_command_reports_its_figures(built, tmp_path: Path) -> None:
             text=True,
             timeout=120,
         )
-    assert result.returncode == 0, result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "errors        0" in result.stdout
     for figure in ("throughput", "latency p50", "latency p99"):
         assert figure in result.stdout
+    saved = json.loads((root / results.RESULTS).read_text(encoding="utf-8"))["loadtest"]
+    assert (saved["clients"], saved["seconds"], saved["errors"]) == (4, 3, 0)
+    assert f"requests      {saved['requests']}\n" in result.stdout
+    assert f"| {saved['requests']:,} | 0 |" in (root / results.DOCUMENT).read_text(encoding="utf-8")
+    assert results.stale_tables(root) == []
 
 
 def test_serve_refuses_bad_options_and_a_busy_port(server: str) -> None:

@@ -250,7 +250,7 @@ def test_saved_figures_say_when_and_from_which_commit(tmp_path: Path) -> None:
     import json
     import subprocess
 
-    from bytedance_kg.bench import build as bench
+    from bytedance_kg.bench import results as bench
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
@@ -289,3 +289,51 @@ def test_endpoint_figures_are_medians_of_rounds_and_latencies_of_every_request()
     table = render({"runs": [ours, other]})
     assert "| ours | 1 | 180 | 1 | 80.0 | 80.0, 10.0, 90.0 | 3.0 | 50.0 |" in table
     assert "- 1 client(s): ours / oxigraph = 1.60" in table
+
+
+def test_benchmarks_tables_are_what_the_saved_figures_render() -> None:
+    """Every generated table of BENCHMARKS.md is what its part of bench-results.json renders: a
+    figure edited by hand, or a table left from a run that saved only another part, fails here."""
+    from bytedance_kg.bench.results import stale_tables
+
+    assert stale_tables(ROOT) == []
+
+
+def test_saving_one_part_keeps_the_others_and_every_table_in_step(tmp_path: Path) -> None:
+    """The load test saves its own part, dated by itself, and leaves the build's and the endpoints'
+    (and the file's date) alone; a bench run without the endpoints removes their part and says so
+    in their table; an edited table is found."""
+    import json
+    import shutil
+
+    from bytedance_kg.bench import loadtest, results
+
+    for name in (results.RESULTS, results.DOCUMENT):
+        shutil.copy(ROOT / name, tmp_path / name)
+    before = json.loads((tmp_path / results.RESULTS).read_text(encoding="utf-8"))
+    report = loadtest.Report(
+        [0.010, 0.020, 0.030, 0.500], ["GET /x: HTTP 503"], 2.0, 100 * 2**20, 101 * 2**20
+    )
+    results.save(tmp_path, {"loadtest": report.figures(3, 2.0)}, whole=False)
+    after = json.loads((tmp_path / results.RESULTS).read_text(encoding="utf-8"))
+    assert {k: after[k] for k in ("recorded", "build", "endpoints")} == {
+        k: before[k] for k in ("recorded", "build", "endpoints")
+    }
+    saved = after["loadtest"]
+    assert set(saved["recorded"]) == {"saved", "commit", "tracked_files_as_committed"}
+    assert (saved["requests"], saved["errors"], saved["throughput"], saved["p50_ms"]) == (4, 1, 2.0, 25.0)
+    document = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
+    assert "| 4 | 1 | 2.0 requests/s | 25.0 ms | 500.0 ms | 100.0 MiB → 101.0 MiB (+1.0 MiB) |" in document
+    assert results.stale_tables(tmp_path) == []
+
+    results.save(tmp_path, {"build": before["build"], "endpoints": None})
+    after = json.loads((tmp_path / results.RESULTS).read_text(encoding="utf-8"))
+    assert "endpoints" not in after and after["loadtest"] == saved
+    assert "which has no `endpoints`" in (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
+    assert results.stale_tables(tmp_path) == []
+
+    edited = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8").replace("| 4 | 1 |", "| 5 | 1 |")
+    (tmp_path / results.DOCUMENT).write_text(edited, encoding="utf-8")
+    assert results.stale_tables(tmp_path) == [
+        "BENCHMARKS.md's 'loadtest' table is not what bench-results.json's 'loadtest' renders"
+    ]

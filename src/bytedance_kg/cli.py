@@ -517,15 +517,11 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
         args.seconds,
         args.pid,
     )
-    sys.stdout.write(report.render())
+    sys.stdout.write(report.text(args.clients, args.seconds))
     if args.save:
-        document = paths.root / "BENCHMARKS.md"
-        write_atomically(
-            document,
-            replace_section(
-                document.read_text(encoding="utf-8"), "loadtest", report.markdown(args.clients, args.seconds)
-            ),
-        )
+        from bytedance_kg.bench import results
+
+        results.save(paths.root, {"loadtest": report.figures(args.clients, args.seconds)}, whole=False)
     return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
 
 
@@ -564,7 +560,10 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
         )
         sys.stdout.write("\n" + endpointbench.render(endpoints))
     if args.save:
-        bench.save(rows, paths.root, endpoints)
+        from bytedance_kg.bench import results
+
+        results.save(paths.root, {"build": rows, "endpoints": endpoints})
+        bench.plot(rows, paths.root / "docs" / "benchmarks.svg")
     return EXIT_OK
 
 

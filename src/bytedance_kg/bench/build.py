@@ -20,7 +20,6 @@ written into ``BENCHMARKS.md`` and drawn as a log-log plot.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import statistics
@@ -438,49 +437,8 @@ def plot(rows: list[dict], target: Path) -> None:
     plt.close(figure)
 
 
-def recorded(root: Path) -> dict[str, object]:
-    """When the figures were saved and from which commit of ``root`` (``None`` outside a git
-    checkout), and whether its tracked files were as committed: a reader of
-    ``bench-results.json`` can then tell which code made them."""
-    import datetime
-    import subprocess
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    changed = git("status", "--porcelain", "--untracked-files=no")
-    return {
-        "saved": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "HEAD"),
-        "tracked_files_as_committed": None if changed is None else not changed,
-    }
-
-
 def missing_save_tools() -> list[str]:
-    """What :func:`save` draws with that a plain install lacks (the ``bench`` extra installs it)."""
+    """What :func:`plot` draws with that a plain install lacks (the ``bench`` extra installs it)."""
     import importlib.util
 
     return [] if importlib.util.find_spec("matplotlib") is not None else ["the matplotlib package"]
-
-
-def save(rows: list[dict], root: Path, endpoints: dict | None = None) -> None:
-    """``bench-results.json``, the generated tables in ``BENCHMARKS.md`` and ``docs/benchmarks.svg``."""
-    from bytedance_kg.maintainer.docs import replace_section
-    from bytedance_kg.rdf.canonical import write_atomically
-
-    results: dict[str, object] = {"recorded": recorded(root), "build": rows}
-    if endpoints is not None:
-        results["endpoints"] = endpoints
-    (root / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    document = root / "BENCHMARKS.md"
-    text = replace_section(document.read_text(encoding="utf-8"), "build", render(rows).rstrip())
-    if endpoints is not None:
-        from bytedance_kg.bench.endpoints import render as render_endpoints
-
-        text = replace_section(text, "endpoints", render_endpoints(endpoints).rstrip())
-    write_atomically(document, text)
-    plot(rows, root / "docs" / "benchmarks.svg")

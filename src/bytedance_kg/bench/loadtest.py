@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,47 +34,65 @@ class Report:
     rss_before: int | None = None
     rss_after: int | None = None
 
-    def render(self) -> str:
-        count = len(self.latencies)
+    def figures(self, clients: int, seconds: float) -> dict[str, object]:
+        """What the run measured, as ``bench-results.json`` keeps it and :func:`render` shows it
+        (``seconds``: the run asked for, beside ``elapsed``, what it took)."""
         ordered = sorted(self.latencies) or [0.0]
-        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        return {
+            "clients": clients,
+            "seconds": seconds,
+            "elapsed": self.seconds,
+            "requests": len(self.latencies),
+            "errors": len(self.errors),
+            "first_errors": self.errors[:10],
+            "throughput": len(self.latencies) / self.seconds if self.seconds else None,
+            "p50_ms": statistics.median(ordered) * 1000,
+            "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
+            "rss_before": self.rss_before,
+            "rss_after": self.rss_after,
+        }
+
+    def text(self, clients: int, seconds: float) -> str:
+        """The figures as the command prints them."""
+        figures = self.figures(clients, seconds)
+        throughput = figures["throughput"]
         lines = [
-            f"requests      {count}",
-            f"errors        {len(self.errors)}",
-            f"throughput    {count / self.seconds:.1f} requests/s" if self.seconds else "throughput    -",
-            f"latency p50   {statistics.median(ordered) * 1000:.1f} ms",
-            f"latency p99   {p99 * 1000:.1f} ms",
+            f"requests      {figures['requests']}",
+            f"errors        {figures['errors']}",
+            f"throughput    {throughput:.1f} requests/s" if throughput is not None else "throughput    -",
+            f"latency p50   {figures['p50_ms']:.1f} ms",
+            f"latency p99   {figures['p99_ms']:.1f} ms",
         ]
         if self.rss_before is not None and self.rss_after is not None:
-            lines.append(
-                f"server RSS (with its workers)    {self.rss_before / 2**20:.1f} MiB -> "
-                f"{self.rss_after / 2**20:.1f} MiB "
-                f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
-            )
+            lines.append(f"server RSS (with its workers)    {_memory(figures, '->')}")
         lines += [f"  error: {e}" for e in self.errors[:10]]
         return "\n".join(lines) + "\n"
 
-    def markdown(self, clients: int, seconds: float) -> str:
-        """The figures as the table ``BENCHMARKS.md`` shows."""
-        ordered = sorted(self.latencies) or [0.0]
-        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        memory = (
-            f"{self.rss_before / 2**20:.1f} → {self.rss_after / 2**20:.1f} MiB "
-            f"({(self.rss_after - self.rss_before) / 2**20:+.1f} MiB)"
-            if self.rss_before is not None and self.rss_after is not None
-            else "not measured"
-        )
-        return "\n".join(
+
+def _memory(figures: dict[str, Any], arrow: str) -> str:
+    before, after = figures["rss_before"], figures["rss_after"]
+    if before is None or after is None:
+        return "not measured"
+    return f"{before / 2**20:.1f} MiB {arrow} {after / 2**20:.1f} MiB ({(after - before) / 2**20:+.1f} MiB)"
+
+
+def render(figures: dict[str, Any]) -> str:
+    """The figures (:meth:`Report.figures`) as the table ``BENCHMARKS.md`` shows."""
+    throughput = figures["throughput"]
+    return (
+        "\n".join(
             [
-                f"{clients} clients for {seconds:g} s:",
+                f"{figures['clients']} clients for {figures['seconds']:g} s:",
                 "",
                 "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
                 "|---|---|---|---|---|---|",
-                f"| {len(self.latencies):,} | {len(self.errors)} | "
-                f"{len(self.latencies) / self.seconds:.1f} requests/s | "
-                f"{statistics.median(ordered) * 1000:.1f} ms | {p99 * 1000:.1f} ms | {memory} |",
+                f"| {figures['requests']:,} | {figures['errors']} | "
+                f"{'-' if throughput is None else f'{throughput:.1f} requests/s'} | "
+                f"{figures['p50_ms']:.1f} ms | {figures['p99_ms']:.1f} ms | {_memory(figures, '→')} |",
             ]
         )
+        + "\n"
+    )
 
 
 def _children(pid: int) -> list[int]:

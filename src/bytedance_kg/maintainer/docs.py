@@ -111,5 +111,5 @@ def replace_section(document: str, name: str, content: str) -> str:
         re.S,
     )
     if not pattern.search(document):
-        raise ValueError(f"README has no generated section '{name}'")
+        raise ValueError(f"the document has no generated section '{name}'")
     return pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), document)
