@@ -335,5 +335,117 @@ def test_saving_one_part_keeps_the_others_and_every_table_in_step(tmp_path: Path
     edited = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8").replace("| 4 | 1 |", "| 5 | 1 |")
     (tmp_path / results.DOCUMENT).write_text(edited, encoding="utf-8")
     assert results.stale_tables(tmp_path) == [
-        "BENCHMARKS.md's 'loadtest' table is not what bench-results.json's 'loadtest' renders"
+        "BENCHMARKS.md's 'loadtest' table is not what bench-results.json renders"
     ]
+
+
+def _timed_row(articles: int, triples: int, pipeline: str, total: float, **more: object) -> dict:
+    return {
+        "articles": articles,
+        "triples": triples,
+        "pipeline": pipeline,
+        "completed": True,
+        "total": total,
+        **more,
+    }
+
+
+def test_the_targets_are_judged_from_the_figures_at_their_bounds() -> None:
+    """Each of issue 13's targets is read from the figures it names, on the right side of its
+    bound: a stage at exactly n log n is met, one just above it is missed and named; ``build`` is
+    judged without the saved queries; a naive run that did not finish gives a lower bound; a figure
+    the run lacks is "not measured", not met."""
+    from bytedance_kg.bench import targets
+
+    small, big = 100_000, 1_000_000
+    limit = targets.n_log_n(small, big)
+    exact = 0.2 * (big / small) ** limit  # a stage that grows at exactly n log n
+    rows = [
+        _timed_row(6, 10_000, "ours", 1.0, stages={"quotes": 0.01}, build=0.9, peak_rss=1),
+        _timed_row(6, 10_000, "naive", 19.9),
+        _timed_row(
+            64,
+            small,
+            "ours",
+            2.0,
+            stages={"quotes": 0.2, "reason": 0.2, "answers": 0.001, "queries": 0.1},
+            build=1.5,
+        ),
+        {"articles": 64, "triples": small, "pipeline": "naive", "completed": False, "timeout": 600.0},
+        _timed_row(
+            645,
+            big,
+            "ours",
+            40.0,
+            stages={"quotes": exact, "reason": exact * 1.01, "answers": 0.01, "queries": 1.0},
+            build=30.0,
+            peak_rss=targets.PEAK_BYTES,
+        ),
+        _timed_row(645, big, "parse", 3.0),
+    ]
+    judged = targets.build_verdicts(rows)
+
+    def one(words: str) -> targets.Verdict:
+        (verdict,) = [v for v in judged if words in v.target]
+        return verdict
+
+    assert one("peak RSS").met is False  # 4 GB is not below 4 GB
+    assert one("bare parse").met is True and one("bare parse").figure.endswith("= 10.00×")  # 30 s / 3 s
+    growth = one("no stage of `build`")
+    assert growth.met is False
+    assert f"quotes {limit:.3f}" in growth.figure and "**reason " in growth.figure
+    assert "**quotes" not in growth.figure and "queries" not in growth.figure
+    assert "left out: answers" in growth.figure
+    assert (one("saved queries").met, one("saved queries").figure) == (True, "queries 1.000")
+    naive = [v for v in judged if "naive" in v.target]
+    assert [(v.met, v.figure) for v in naive] == [
+        (False, "19.9×"),
+        (True, "> 300.0× (naive did not finish within 600 s)"),
+    ]
+    endpoints = {
+        "runs": [
+            {"server": "ours", "clients": 1, "throughput": 900.0},
+            {"server": "ours-uncached", "clients": 1, "throughput": 899.0},
+            {"server": "oxigraph", "clients": 1, "throughput": 1000.0},
+            {"server": "rdflib", "clients": 1, "throughput": 45.0},
+        ]
+    }
+    words = {v.target: v.word for v in targets.endpoint_verdicts(endpoints)}
+    assert words["endpoint (ours) ≥ 0.9× raw Oxigraph, 1 client"] == "met"
+    assert words["endpoint (ours-uncached) ≥ 0.9× raw Oxigraph, 1 client"] == "**missed**"
+    assert words["endpoint (ours) ≥ 0.9× raw Oxigraph, 8 clients"] == "not measured"
+    assert words["endpoint (ours) ≥ 20× the rdflib-backed endpoint, 1 client"] == "met"
+    assert words["endpoint (ours-uncached) ≥ 20× the rdflib-backed endpoint, 1 client"] == "**missed**"
+    table = targets.render({"build": rows, "endpoints": endpoints})
+    assert table.rstrip().endswith("5 of the 10 targets measured are met.")
+    assert all(v.met is None for v in targets.endpoint_verdicts(None))
+
+
+def test_unreadable_saved_figures_are_named_with_their_place(tmp_path: Path) -> None:
+    """A bench-results.json that is not JSON is an input error at its line and column, one that is
+    not an object says so, and a BENCHMARKS.md without a generated section is named with the
+    section's markers, rather than a traceback."""
+    import shutil
+
+    from bytedance_kg.bench import results
+    from bytedance_kg.project.errors import InputError
+
+    shutil.copy(ROOT / results.DOCUMENT, tmp_path / results.DOCUMENT)
+    (tmp_path / results.RESULTS).write_text('{"build": [\n  1,,\n]}\n', encoding="utf-8")
+    with pytest.raises(InputError) as bad:
+        results.read(tmp_path)
+    assert (bad.value.line, bad.value.column) == (2, 5) and str(bad.value).startswith(str(tmp_path))
+    (tmp_path / results.RESULTS).write_text("[]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a JSON object"):
+        results.save(tmp_path, {"loadtest": None})
+    (tmp_path / results.RESULTS).write_text("{}\n", encoding="utf-8")
+    text = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
+    start, end = (
+        text.index("<!-- BEGIN generated: targets -->"),
+        text.index("<!-- END generated: targets -->"),
+    )
+    (tmp_path / results.DOCUMENT).write_text(text[:start] + text[end + 31 :], encoding="utf-8")
+    assert "BENCHMARKS.md has no generated section 'targets'" in results.stale_tables(tmp_path)
+    with pytest.raises(InputError, match="no generated section 'targets'"):
+        results.save(tmp_path, {})
+    assert (tmp_path / results.RESULTS).read_text(encoding="utf-8") == "{}\n"  # nothing half-written

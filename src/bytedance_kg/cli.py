@@ -163,8 +163,9 @@ EPILOG_SYNTHETIC = """examples:
   bytedance-kg --root /tmp/kg-bad validate                            exit 1, naming the violation
 """
 EPILOG_DOCS = """examples:
-  bytedance-kg docs           rewrite the generated sections of README.md
-  bytedance-kg docs --check   exit 1 if they are out of date
+  bytedance-kg docs           rewrite the generated sections of README.md, and BENCHMARKS.md's
+                              tables from the figures saved in bench-results.json (measures nothing)
+  bytedance-kg docs --check   exit 1 if any of them is out of date, naming each
 """
 EPILOG_ANCHOR = """examples:
   bytedance-kg anchor           fill in every quote's offsets, prefix and suffix in data/bytedance.ttl
@@ -366,6 +367,8 @@ def cmd_expected(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
 
 
 def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
+    from bytedance_kg.bench import results
+
     readme = paths.root / "README.md"
     before = readme.read_bytes().decode("utf-8")  # bytes, so stray CRLFs count as changes
     text = replace_section(before, "diagram", model_diagram(_store(args, paths, out, "asserted")))
@@ -376,13 +379,18 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
         command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])),
     )
     if args.check:
-        if text != before:
-            out.error(f"{readme}: generated sections are out of date (run: bytedance-kg docs)")
-            return EXIT_NONCONFORMANT
-        return EXIT_OK
-    if text != before:
-        write_atomically(readme, text)
-        print(f"updated {readme}")
+        stale = [f"{readme}: generated sections are out of date"] if text != before else []
+        stale += [f"{paths.root / name}" for name in results.stale_tables(paths.root)]
+        for problem in stale:
+            out.error(f"{problem} (run: bytedance-kg docs)")
+        return EXIT_NONCONFORMANT if stale else EXIT_OK
+    benchmarks = paths.root / results.DOCUMENT
+    figures = benchmarks.read_text(encoding="utf-8")
+    regenerated = results.document(paths.root, results.read(paths.root))  # the figures as saved, not new ones
+    for path, old, new in ((readme, before, text), (benchmarks, figures, regenerated)):
+        if new != old:
+            write_atomically(path, new)
+            print(f"updated {path}")
     return EXIT_OK
 
 
@@ -542,6 +550,7 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import build as bench
     from bytedance_kg.bench import endpoints as endpointbench
+    from bytedance_kg.bench import targets
 
     # said before the build runs, not after its minutes
     missing = (endpointbench.missing_tools() if args.endpoint_seconds > 0 else []) + (
@@ -559,6 +568,8 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
             paths, args.endpoint_seconds, progress=out.progress, rounds=args.repeats
         )
         sys.stdout.write("\n" + endpointbench.render(endpoints))
+    measured = {"build": rows} if endpoints is None else {"build": rows, "endpoints": endpoints}
+    sys.stdout.write("\nIssue 13's targets:\n\n" + targets.render(measured))
     if args.save:
         from bytedance_kg.bench import results
 
@@ -831,8 +842,17 @@ def parser() -> argparse.ArgumentParser:
         "--save", action="store_true", help="write bench-results.json, BENCHMARKS.md and docs/benchmarks.svg"
     )
     p.set_defaults(run=cmd_bench)
-    p = command("docs", "regenerate the README's diagram, query catalogue and command examples", EPILOG_DOCS)
-    p.add_argument("--check", action="store_true", help="only report whether the README is up to date")
+    p = command(
+        "docs",
+        "regenerate the README's diagram, query catalogue and command examples, and BENCHMARKS.md's "
+        "tables from bench-results.json",
+        EPILOG_DOCS,
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="only report whether the README and BENCHMARKS.md's tables are up to date",
+    )
     p.set_defaults(run=cmd_docs)
     p = command("anchor", "compute quote offsets from their exact text (maintainers)", EPILOG_ANCHOR)
     p.add_argument("file", nargs="?", help="data file (default: data/bytedance.ttl)")
