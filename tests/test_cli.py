@@ -688,3 +688,40 @@ def test_bench_without_a_release_says_so_before_it_builds(tmp_path: Path) -> Non
     result = cli("--dist", str(tmp_path / "none"), "bench", "--articles", "0", "--repeats", "1")
     assert result.returncode == 2 and "run `bytedance-kg build` first" in result.stderr
     assert "ours on" not in result.stderr and time.monotonic() - started < 60
+
+
+def test_bench_saves_its_figures_and_judges_the_targets(tmp_path: Path) -> None:
+    """``bench --save`` on a copy of the project (the article only, no endpoints): it prints issue
+    13's targets last, writes bench-results.json without an endpoints part (their table says so),
+    keeps the load test's part, and leaves BENCHMARKS.md's tables what the JSON renders."""
+    import json
+    import shutil
+
+    from bytedance_kg.bench import results
+
+    copy_sources(tmp_path)
+    for name in (results.RESULTS, results.DOCUMENT):
+        shutil.copy(ROOT / name, tmp_path / name)
+    before = json.loads((tmp_path / results.RESULTS).read_text(encoding="utf-8"))
+    result = cli(
+        "--root",
+        str(tmp_path),
+        "bench",
+        "--articles",
+        "0",
+        "--repeats",
+        "1",
+        "--endpoint-seconds",
+        "0",
+        "--save",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Issue 13's targets:" in result.stdout and result.stdout.rstrip().endswith(
+        "targets measured are met."
+    )
+    assert "| endpoint (ours) ≥ 0.9× raw Oxigraph, 1 client |  | not measured |" in result.stdout
+    saved = json.loads((tmp_path / results.RESULTS).read_text(encoding="utf-8"))
+    assert "endpoints" not in saved and saved["loadtest"] == before["loadtest"]
+    assert [row["pipeline"] for row in saved["build"]] == ["ours", "naive", "parse"]
+    assert results.stale_tables(tmp_path) == []
+    assert "which has no `endpoints`" in (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")

@@ -335,7 +335,7 @@ def test_saving_one_part_keeps_the_others_and_every_table_in_step(tmp_path: Path
     edited = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8").replace("| 4 | 1 |", "| 5 | 1 |")
     (tmp_path / results.DOCUMENT).write_text(edited, encoding="utf-8")
     assert results.stale_tables(tmp_path) == [
-        "BENCHMARKS.md's 'loadtest' table is not what bench-results.json renders"
+        f"{tmp_path / 'BENCHMARKS.md'}: the 'loadtest' table is not what bench-results.json gives"
     ]
 
 
@@ -445,7 +445,7 @@ def test_unreadable_saved_figures_are_named_with_their_place(tmp_path: Path) -> 
         text.index("<!-- END generated: targets -->"),
     )
     (tmp_path / results.DOCUMENT).write_text(text[:start] + text[end + 31 :], encoding="utf-8")
-    assert "BENCHMARKS.md has no generated section 'targets'" in results.stale_tables(tmp_path)
+    assert f"{tmp_path / 'BENCHMARKS.md'}: no generated section 'targets'" in results.stale_tables(tmp_path)
     with pytest.raises(InputError, match="no generated section 'targets'"):
         results.save(tmp_path, {})
     assert (tmp_path / results.RESULTS).read_text(encoding="utf-8") == "{}\n"  # nothing half-written

@@ -380,7 +380,7 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
     )
     if args.check:
         stale = [f"{readme}: generated sections are out of date"] if text != before else []
-        stale += [f"{paths.root / name}" for name in results.stale_tables(paths.root)]
+        stale += results.stale_tables(paths.root)
         for problem in stale:
             out.error(f"{problem} (run: bytedance-kg docs)")
         return EXIT_NONCONFORMANT if stale else EXIT_OK
@@ -788,7 +788,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     p.add_argument("--seconds", type=float, default=60.0, help="duration (default 60)")
     p.add_argument("--pid", type=int, help="the server's process id, to report its memory growth")
-    p.add_argument("--save", action="store_true", help="write the figures into BENCHMARKS.md")
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="write the figures into bench-results.json and BENCHMARKS.md's table",
+    )
     p.set_defaults(run=cmd_loadtest)
     p = command(
         "synthetic",

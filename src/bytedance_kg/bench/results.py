@@ -142,7 +142,7 @@ def stale_tables(root: Path) -> list[str]:
             rf"<!-- BEGIN generated: {section} -->\n(.*?)<!-- END generated: {section} -->", text, re.S
         )
         if found is None:
-            stale.append(f"{DOCUMENT} has no generated section '{section}'")
+            stale.append(f"{root / DOCUMENT}: no generated section '{section}'")
         elif found.group(1) != render(results).rstrip() + "\n":  # as :func:`replace_section` writes it
-            stale.append(f"{DOCUMENT}'s '{section}' table is not what {RESULTS} renders")
+            stale.append(f"{root / DOCUMENT}: the '{section}' table is not what {RESULTS} gives")
     return stale
