@@ -717,7 +717,7 @@ def test_bench_saves_its_figures_and_judges_the_targets(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Issue 13's targets:" in result.stdout and result.stdout.rstrip().endswith(
-        "targets measured are met."
+        "targets measured and settled are met."
     )
     assert "| endpoint (ours) ≥ 0.9× raw Oxigraph, 1 client |  | not measured |" in result.stdout
     saved = json.loads((tmp_path / results.RESULTS).read_text(encoding="utf-8"))
@@ -725,3 +725,44 @@ def test_bench_saves_its_figures_and_judges_the_targets(tmp_path: Path) -> None:
     assert [row["pipeline"] for row in saved["build"]] == ["ours", "naive", "parse"]
     assert results.stale_tables(tmp_path) == []
     assert "which has no `endpoints`" in (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
+
+
+def test_saving_into_a_malformed_results_file_is_refused_before_the_run(tmp_path: Path) -> None:
+    """``loadtest --save`` and ``bench --save`` read bench-results.json and BENCHMARKS.md before they
+    measure anything: a malformed file is exit code 2 in one line at its line and column, at once
+    (the figures of a run were lost at its end before), and nothing is written."""
+    import shutil
+
+    from bytedance_kg.bench import results
+
+    copy_sources(tmp_path)
+    shutil.copy(ROOT / results.DOCUMENT, tmp_path / results.DOCUMENT)
+    (tmp_path / results.RESULTS).write_text('{"build": [\n  1,,\n]}\n', encoding="utf-8")
+    for command in (
+        ["loadtest", "--url", "http://127.0.0.1:9", "--clients", "1", "--seconds", "30", "--save"],
+        ["bench", "--articles", "0", "--repeats", "1", "--endpoint-seconds", "0", "--save"],
+    ):
+        started = time.monotonic()
+        result = cli("--root", str(tmp_path), *command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == f"error: {tmp_path / results.RESULTS}:2:5: not JSON: Expecting value"
+        assert "ours on" not in result.stderr and time.monotonic() - started < 20
+    assert (tmp_path / results.RESULTS).read_text(encoding="utf-8") == '{"build": [\n  1,,\n]}\n'
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--clients", "0"], "argument --clients: 0 is outside 1 to 256"),
+        (["--seconds", "nan"], "argument --seconds: nan is outside 1 to 3600"),
+        (["--seconds", "inf"], "argument --seconds: inf is outside 1 to 3600"),
+        (["--seconds", "0"], "argument --seconds: 0 is outside 1 to 3600"),
+        (["--pid", "4194303"], "argument --pid: no process 4194303 is running"),
+    ],
+)
+def test_loadtest_refuses_a_run_it_cannot_bound_or_measure(options: list[str], says: str) -> None:
+    """The load test is bounded in clients and time, and reads the memory of a process that runs:
+    a value outside is refused in one line (it ran 0 requests and saved them, ran until killed, or
+    reported a process that did not exist as using no memory)."""
+    result = cli("loadtest", "--url", "http://127.0.0.1:9", *options)
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr

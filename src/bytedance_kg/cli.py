@@ -68,7 +68,7 @@ from bytedance_kg.sparql.querying import (
 )
 from bytedance_kg.sparql.results import BOOLEAN_MEDIA_TYPES, XML_CANNOT_CARRY, xml_can_carry
 from bytedance_kg.sparql.terminal import for_terminals, to_table
-from bytedance_kg.system.interrupts import Interrupted, stop_signals
+from bytedance_kg.system.interrupts import Interrupted, committing, stop_signals
 from bytedance_kg.system.memory import keep_freed_memory
 from bytedance_kg.system.sandbox import forbid_network
 
@@ -379,15 +379,19 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
         command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])),
     )
     if args.check:
-        stale = [f"{readme}: generated sections are out of date"] if text != before else []
+        stale = (
+            [f"{readme}: generated sections are out of date (run: bytedance-kg docs)"]
+            if text != before
+            else []
+        )
         stale += results.stale_tables(paths.root)
         for problem in stale:
-            out.error(f"{problem} (run: bytedance-kg docs)")
+            out.error(problem)
         return EXIT_NONCONFORMANT if stale else EXIT_OK
     benchmarks = paths.root / results.DOCUMENT
-    figures = benchmarks.read_text(encoding="utf-8")
-    regenerated = results.document(paths.root, results.read(paths.root))  # the figures as saved, not new ones
-    for path, old, new in ((readme, before, text), (benchmarks, figures, regenerated)):
+    tables_before = benchmarks.read_text(encoding="utf-8")
+    tables = results.document(paths.root, results.read(paths.root))  # the figures as saved, not new ones
+    for path, old, new in ((readme, before, text), (benchmarks, tables_before, tables)):
         if new != old:
             write_atomically(path, new)
             print(f"updated {path}")
@@ -513,8 +517,10 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
 
 def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    from bytedance_kg.bench import loadtest
+    from bytedance_kg.bench import loadtest, results
 
+    if args.save:  # said before the run, not after its minute
+        results.check_savable(paths.root, dated_apart=True)
     downloads = ["void.ttl", "bytedance-kg.ttl", "bytedance-kg.jsonld"]
     out.progress(f"{args.clients} clients for {args.seconds:g} s against {args.url}")
     report = loadtest.run(
@@ -527,9 +533,7 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     )
     sys.stdout.write(report.text(args.clients, args.seconds))
     if args.save:
-        from bytedance_kg.bench import results
-
-        results.save(paths.root, {"loadtest": report.figures(args.clients, args.seconds)}, whole=False)
+        results.save(paths.root, {"loadtest": report.figures(args.clients, args.seconds)}, dated_apart=True)
     return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
 
 
@@ -550,7 +554,7 @@ def cmd_synthetic(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) 
 def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import build as bench
     from bytedance_kg.bench import endpoints as endpointbench
-    from bytedance_kg.bench import targets
+    from bytedance_kg.bench import results, targets
 
     # said before the build runs, not after its minutes
     missing = (endpointbench.missing_tools() if args.endpoint_seconds > 0 else []) + (
@@ -560,6 +564,8 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
         raise UsageError(f"bench needs {' and '.join(missing)}: run `make setup-bench` (the `bench` extra)")
     if args.endpoint_seconds > 0 and not (paths.dist / f"{FULL}.nt").exists():
         raise UsageError("the endpoint benchmark serves the release: run `bytedance-kg build` first")
+    if args.save:
+        results.check_savable(paths.root)
     rows = bench.run(paths, args.articles, args.repeats, args.timeout, out.progress)
     sys.stdout.write(bench.render(rows))
     endpoints = None
@@ -571,10 +577,15 @@ def cmd_bench(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
     measured = {"build": rows} if endpoints is None else {"build": rows, "endpoints": endpoints}
     sys.stdout.write("\nIssue 13's targets:\n\n" + targets.render(measured))
     if args.save:
-        from bytedance_kg.bench import results
-
-        results.save(paths.root, {"build": rows, "endpoints": endpoints})
-        bench.plot(rows, paths.root / "docs" / "benchmarks.svg")
+        plot = paths.root / "docs" / "benchmarks.svg"
+        drawn = plot.with_name(f".{plot.name}.{os.getpid()}.tmp")
+        bench.plot(rows, drawn)  # the slow part first, aside, so that the three files change together
+        try:
+            with committing():  # a stop signal from here on no longer leaves the plot of another run
+                results.save(paths.root, {"build": rows, "endpoints": endpoints})
+                os.replace(drawn, plot)
+        finally:
+            drawn.unlink(missing_ok=True)
     return EXIT_OK
 
 
@@ -593,6 +604,15 @@ def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[
         return value
 
     return parse
+
+
+def running_process(text: str) -> int:
+    """An argparse type: the id of a process running on this machine (a memory figure of one that is
+    not would read as zero)."""
+    pid = int(bounded(int, 1, 2**22)(text))
+    if not Path(f"/proc/{pid}").is_dir():
+        raise argparse.ArgumentTypeError(f"no process {pid} is running")
+    return pid
 
 
 def article_counts(text: str) -> list[int]:
@@ -785,9 +805,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--url", default="http://127.0.0.1:8000", help="the server (default http://127.0.0.1:8000)"
     )
-    p.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
-    p.add_argument("--seconds", type=float, default=60.0, help="duration (default 60)")
-    p.add_argument("--pid", type=int, help="the server's process id, to report its memory growth")
+    p.add_argument(
+        "--clients", type=bounded(int, 1, 256), default=16, help="concurrent clients, 1 to 256 (default 16)"
+    )
+    p.add_argument(
+        "--seconds", type=bounded(float, 1, 3600), default=60.0, help="duration, 1 to 3600 (default 60)"
+    )
+    p.add_argument("--pid", type=running_process, help="the server's process id, to report its memory growth")
     p.add_argument(
         "--save",
         action="store_true",

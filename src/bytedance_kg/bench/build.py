@@ -14,8 +14,9 @@ The runs are made in rounds, each round every size once and at each size the pip
 one that fails to finish within the time limit is not tried again, nor on larger sizes. After each
 run of ours, a fresh process touches as much fresh memory as that run peaked at
 (:mod:`bytedance_kg.bench.memory`): what the machine charges for it a page.
-Figures are printed as tables (with per-stage growth exponents between sizes), saved as JSON,
-written into ``BENCHMARKS.md`` and drawn as a log-log plot.
+Figures are printed as tables (with per-stage growth exponents between sizes) and drawn as a
+log-log plot; :mod:`bytedance_kg.bench.results` saves them (``bench-results.json`` and the tables
+of ``BENCHMARKS.md``).
 """
 
 from __future__ import annotations
@@ -248,6 +249,19 @@ def count_triples(paths: ProjectPaths) -> int:
     )
 
 
+def naive_over_ours(rows: list[dict], articles: int) -> tuple[float, bool] | None:
+    """How many times ours was faster than naive at one size, and whether that is only a lower
+    bound (naive did not finish within its time: at least the time it was given, over ours);
+    ``None`` if either was not timed there."""
+    ours = _completed(rows, "ours").get(articles)
+    naive = next((r for r in rows if r["articles"] == articles and r["pipeline"] == "naive"), None)
+    if ours is None or naive is None or naive.get("skipped"):
+        return None
+    if naive["completed"]:
+        return naive["total"] / ours["total"], False
+    return (naive["timeout"] / ours["total"], True) if naive.get("timeout") else None
+
+
 def describe_size(articles: int) -> str:
     if not articles:
         return "the article"
@@ -258,7 +272,7 @@ def _completed(rows: list[dict], pipeline: str) -> dict[int, dict]:
     return {r["articles"]: r for r in rows if r["pipeline"] == pipeline and r["completed"]}
 
 
-def _synthetic(rows: list[dict], pipeline: str) -> list[dict]:
+def synthetic_rows(rows: list[dict], pipeline: str) -> list[dict]:
     """The pipeline's completed rows at the synthetic sizes, smallest first."""
     return sorted((r for a, r in _completed(rows, pipeline).items() if a), key=lambda r: r["triples"])
 
@@ -271,7 +285,7 @@ def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list
     """For each stage, the exponent k of time ~ n^k between consecutive synthetic sizes; and, where
     measured, that of the cost of one page of fresh memory (:data:`FRESH_PAGE`: a stage whose time
     were all fresh pages would grow at 1 + k)."""
-    measured = _synthetic(rows, pipeline)
+    measured = synthetic_rows(rows, pipeline)
     out: dict[str, list[tuple[int, int, float]]] = {}
     for small, big in zip(measured, measured[1:]):
         figures = [
@@ -287,12 +301,12 @@ def growth_exponents(rows: list[dict], pipeline: str = "ours") -> dict[str, list
     return out
 
 
-def _too_quick(
+def too_quick(
     rows: list[dict], exponents: dict[str, list[tuple[int, int, float]]]
 ) -> dict[str, list[tuple[int, int]]]:
     """The stages :func:`growth_exponents` gave no exponent between two consecutive sizes, by stage:
     those under 5 ms at the smaller one (or not timed at the larger)."""
-    measured = _synthetic(rows, "ours")
+    measured = synthetic_rows(rows, "ours")
     quick: dict[str, list[tuple[int, int]]] = {}
     for small, big in zip(measured, measured[1:]):
         pair = (small["triples"], big["triples"])
@@ -332,30 +346,20 @@ def render(rows: list[dict]) -> str:
             f"{row['peak_rss'] / 2**20:.0f} |"
         )
     lines += ["", "Ratios (from the medians above):", ""]
-    ours, naive_rows, parse = (_completed(rows, p) for p in ("ours", "naive", "parse"))
+    ours, parse = _completed(rows, "ours"), _completed(rows, "parse")
     for articles in sorted({r["articles"] for r in rows}):
         data = describe_size(articles)
-        if articles in ours and articles in naive_rows:
-            lines.append(
-                f"- {data}: naive / ours = {naive_rows[articles]['total'] / ours[articles]['total']:.2f}"
-            )
-        elif articles in ours:
+        against_naive = naive_over_ours(rows, articles)
+        if against_naive is not None and not against_naive[1]:
+            lines.append(f"- {data}: naive / ours = {against_naive[0]:.2f}")
+        elif against_naive is not None:
             timeout = next(
-                (
-                    r.get("timeout")
-                    for r in rows
-                    if r["articles"] == articles
-                    and r["pipeline"] == "naive"
-                    and not r["completed"]
-                    and not r.get("skipped")
-                ),
-                None,
+                r["timeout"] for r in rows if r["articles"] == articles and r["pipeline"] == "naive"
             )
-            if timeout:
-                lines.append(
-                    f"- {data}: naive did not finish within {timeout:g} s, so naive / ours > "
-                    f"{timeout / ours[articles]['total']:.1f}"
-                )
+            lines.append(
+                f"- {data}: naive did not finish within {timeout:g} s, so naive / ours > "
+                f"{against_naive[0]:.1f}"
+            )
         if articles in ours and "fresh_page_us" in ours[articles]:
             peak, page = ours[articles]["peak_rss"] / 2**20, ours[articles]["fresh_page_us"]
             lines.append(
@@ -386,7 +390,7 @@ def render(rows: list[dict]) -> str:
             by_pair = {(small, big): k for small, big, k in ks}
             cells = [f"{by_pair[pair]:.2f}" if pair in by_pair else "" for pair in pairs]
             lines.append(f"| {stage} | " + " | ".join(cells) + " |")
-        quick = _too_quick(rows, exponents)
+        quick = too_quick(rows, exponents)
         if quick:
             lines += [
                 "",

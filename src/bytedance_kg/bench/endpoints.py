@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 
-from bytedance_kg.bench.loadtest import drive
+from bytedance_kg.bench.loadtest import drive, milliseconds, percentiles
 from bytedance_kg.project.paths import ProjectPaths
 from bytedance_kg.rdf.formats import results_format, syntax
 from bytedance_kg.sparql.catalogue import SavedQuery, load_catalogue
@@ -175,26 +175,22 @@ class Load:
         return len(self.latencies) / self.seconds
 
 
-def _percentile(latencies: list[float], fraction: float) -> float:
-    ordered = sorted(latencies) or [float("nan")]
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def summary(loads: list[Load]) -> dict[str, object]:
     """One server at one client count over its rounds: the median of the rounds' throughputs (a
     round the shared machine slowed moves it less than it moves a mean), each round's, and the
     latency percentiles of all its requests."""
     latencies = [latency for one in loads for latency in one.latencies]
-    return {
+    p50, p99 = percentiles(latencies) or (None, None)
+    return {  # unrounded: the targets are judged on these (bytedance_kg.bench.targets)
         "server": loads[0].server,
         "clients": loads[0].clients,
-        "seconds": round(sum(one.seconds for one in loads), 2),
+        "seconds": sum(one.seconds for one in loads),
         "requests": len(latencies),
         "errors": sum(one.errors for one in loads),
-        "throughput": round(statistics.median(one.throughput for one in loads), 1),
-        "rounds": [round(one.throughput, 1) for one in loads],
-        "p50_ms": round(statistics.median(latencies or [0]) * 1000, 2),
-        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+        "throughput": statistics.median(one.throughput for one in loads),
+        "rounds": [one.throughput for one in loads],
+        "p50_ms": p50,
+        "p99_ms": p99,
     }
 
 
@@ -254,7 +250,7 @@ def render(result: dict) -> str:
         each = ", ".join(f"{t:.1f}" for t in r.get("rounds", [r["throughput"]]))
         lines.append(
             f"| {r['server']} | {r['clients']} | {r['requests']} | {r['errors']} | {r['throughput']:.1f} | "
-            f"{each} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+            f"{each} | {milliseconds(r['p50_ms'], '')} | {milliseconds(r['p99_ms'], '')} |"
         )
     lines.append("")
     by = {(r["server"], r["clients"]): r for r in runs}

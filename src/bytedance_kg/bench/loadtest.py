@@ -34,10 +34,11 @@ class Report:
     rss_before: int | None = None
     rss_after: int | None = None
 
-    def figures(self, clients: int, seconds: float) -> dict[str, object]:
+    def figures(self, clients: int, seconds: float) -> dict[str, Any]:
         """What the run measured, as ``bench-results.json`` keeps it and :func:`render` shows it
-        (``seconds``: the run asked for, beside ``elapsed``, what it took)."""
-        ordered = sorted(self.latencies) or [0.0]
+        (``seconds``: the run asked for, beside ``elapsed``, what it took; no latency without a
+        request)."""
+        p50, p99 = percentiles(self.latencies) or (None, None)
         return {
             "clients": clients,
             "seconds": seconds,
@@ -45,9 +46,9 @@ class Report:
             "requests": len(self.latencies),
             "errors": len(self.errors),
             "first_errors": self.errors[:10],
-            "throughput": len(self.latencies) / self.seconds if self.seconds else None,
-            "p50_ms": statistics.median(ordered) * 1000,
-            "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
+            "throughput": (len(self.latencies) - len(self.errors)) / self.seconds if self.seconds else None,
+            "p50_ms": p50,
+            "p99_ms": p99,
             "rss_before": self.rss_before,
             "rss_after": self.rss_after,
         }
@@ -59,14 +60,30 @@ class Report:
         lines = [
             f"requests      {figures['requests']}",
             f"errors        {figures['errors']}",
-            f"throughput    {throughput:.1f} requests/s" if throughput is not None else "throughput    -",
-            f"latency p50   {figures['p50_ms']:.1f} ms",
-            f"latency p99   {figures['p99_ms']:.1f} ms",
+            f"throughput    {throughput:.1f} answered requests/s"
+            if throughput is not None
+            else "throughput    -",
+            f"latency p50   {milliseconds(figures['p50_ms'])}",
+            f"latency p99   {milliseconds(figures['p99_ms'])}",
         ]
         if self.rss_before is not None and self.rss_after is not None:
             lines.append(f"server RSS (with its workers)    {_memory(figures, '->')}")
         lines += [f"  error: {e}" for e in self.errors[:10]]
         return "\n".join(lines) + "\n"
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float] | None:
+    """The median and the 99th percentile (the nearest rank at or below it) of ``latencies``, in
+    milliseconds; ``None`` when there are none, rather than a figure no request took."""
+    if not latencies:
+        return None
+    ordered = sorted(latencies)
+    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000
+
+
+def milliseconds(value: float | None, unit: str = " ms") -> str:
+    """A latency for a table: one decimal, or ``-`` for none."""
+    return "-" if value is None else f"{value:.1f}{unit}"
 
 
 def _memory(figures: dict[str, Any], arrow: str) -> str:
@@ -82,13 +99,15 @@ def render(figures: dict[str, Any]) -> str:
     return (
         "\n".join(
             [
-                f"{figures['clients']} clients for {figures['seconds']:g} s:",
+                f"{figures['clients']} client{'' if figures['clients'] == 1 else 's'} "
+                f"for {figures['seconds']:g} s:",
                 "",
-                "| requests | errors | throughput | p50 | p99 | server RSS with its workers |",
+                "| requests | errors | throughput (answered) | p50 | p99 | server RSS with its workers |",
                 "|---|---|---|---|---|---|",
-                f"| {figures['requests']:,} | {figures['errors']} | "
+                f"| {figures['requests']:,} | {figures['errors']:,} | "
                 f"{'-' if throughput is None else f'{throughput:.1f} requests/s'} | "
-                f"{figures['p50_ms']:.1f} ms | {figures['p99_ms']:.1f} ms | {_memory(figures, '→')} |",
+                f"{milliseconds(figures['p50_ms'])} | {milliseconds(figures['p99_ms'])} | "
+                f"{_memory(figures, '→')} |",
             ]
         )
         + "\n"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -56,10 +55,15 @@ SECTIONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 """Each generated section of ``BENCHMARKS.md``, and how it is rendered from the whole file."""
 
 
+FIGURE_FILES = (RESULTS, DOCUMENT, "docs/benchmarks.svg")
+"""What ``--save`` writes: not the code that made the figures, so not asked about by :func:`recorded`
+(``make bench``'s load test runs after ``bench --save`` has rewritten them)."""
+
+
 def recorded(root: Path) -> dict[str, object]:
     """When the figures were saved and from which commit of ``root`` (``None`` outside a git
-    checkout), and whether its tracked files were as committed: a reader of
-    ``bench-results.json`` can then tell which code made them."""
+    checkout), and whether its tracked files, but for :data:`FIGURE_FILES`, were as committed: a
+    reader of ``bench-results.json`` can then tell which code made them."""
 
     def git(*args: str) -> str | None:
         try:
@@ -68,7 +72,9 @@ def recorded(root: Path) -> dict[str, object]:
             return None
         return done.stdout.strip() if done.returncode == 0 else None
 
-    changed = git("status", "--porcelain", "--untracked-files=no")
+    changed = git(
+        "status", "--porcelain", "--untracked-files=no", "--", ".", *(f":!{f}" for f in FIGURE_FILES)
+    )
     return {
         "saved": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": git("rev-parse", "HEAD"),
@@ -76,73 +82,126 @@ def recorded(root: Path) -> dict[str, object]:
     }
 
 
-def read(root: Path) -> dict[str, Any]:
-    """The content of ``bench-results.json`` under ``root`` (empty if there is none yet); a file
-    that is not a JSON object is an input error naming it."""
+def read(root: Path, missing_ok: bool = False) -> dict[str, Any]:
+    """The content of ``bench-results.json`` under ``root``; a file that is missing or is not a JSON
+    object of the known parts is an input error naming it (``docs`` would otherwise write every table
+    as "not measured"); ``missing_ok``: a missing file is an empty one (the first ``bench --save``)."""
     target = root / RESULTS
-    if not target.exists():
-        return {}
     try:
         results = json.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if missing_ok:
+            return {}
+        raise InputError(str(target), "no such file (`bytedance-kg bench --save` writes it)") from None
+    except OSError as error:
+        raise InputError(str(target), error.strerror or str(error)) from None
     except UnicodeDecodeError:
         raise InputError(str(target), "not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise InputError(str(target), f"not JSON: {error.msg}", error.lineno, error.colno) from None
     if not isinstance(results, dict):
         raise InputError(str(target), "not a JSON object")
+    for part, kind in (("recorded", dict), ("build", list), ("endpoints", dict), ("loadtest", dict)):
+        if part in results and not isinstance(results[part], kind):
+            raise InputError(str(target), f"'{part}' is not a JSON {'array' if kind is list else 'object'}")
     return results
 
 
 def document(root: Path, results: Mapping[str, Any]) -> str:
     """``BENCHMARKS.md`` under ``root`` with every generated section rendered from ``results``."""
-    text = (root / DOCUMENT).read_text(encoding="utf-8")
-    for section, render in SECTIONS.items():
-        try:
-            text = replace_section(text, section, render(results).rstrip())
-        except ValueError:
-            raise InputError(
-                str(root / DOCUMENT),
-                f"no generated section '{section}' (<!-- BEGIN generated: {section} --> ... "
-                f"<!-- END generated: {section} -->)",
-            ) from None
+    text = _text(root)
+    for section in SECTIONS:
+        text = _replaced(root, text, section, _rendered(root, section, results))
     return text
 
 
-def save(root: Path, parts: Mapping[str, object | None], whole: bool = True) -> None:
-    """Write ``parts`` into ``bench-results.json`` under ``root`` (``None`` removes a part), then
-    every generated table of ``BENCHMARKS.md`` from the file's new content. ``whole``: the run
-    dates the file's ``recorded`` (``bench``); else each part it saves (a table of figures) gets a
-    ``recorded`` of its own (``loadtest``)."""
-    results = read(root)
-    if whole:
+def _rendered(root: Path, section: str, results: Mapping[str, Any]) -> str:
+    """A section's table; a part the file holds but that lacks a figure, or holds one of the wrong
+    kind, is an input error naming the file and the section."""
+    try:
+        return SECTIONS[section](results)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        detail = f"no {error}" if isinstance(error, KeyError) else str(error)
+        raise InputError(str(root / RESULTS), f"cannot render the '{section}' table: {detail}") from None
+
+
+def _text(root: Path) -> str:
+    try:
+        return (root / DOCUMENT).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(str(root / DOCUMENT), error.strerror or str(error)) from None
+
+
+def _markers(section: str) -> str:
+    return f"<!-- BEGIN generated: {section} --> ... <!-- END generated: {section} -->"
+
+
+def _section_fault(text: str, section: str) -> str | None:
+    """Why ``text`` does not hold the generated section once, in order, if it does not."""
+    begin, end = f"<!-- BEGIN generated: {section} -->\n", f"<!-- END generated: {section} -->"
+    count = text.count(begin)
+    if count != 1 or text.count(end) != 1:
+        return f"the generated section '{section}' must appear once ({_markers(section)}), not {count} times"
+    if text.index(end) < text.index(begin):
+        return f"the generated section '{section}' ends before it begins ({_markers(section)})"
+    return None
+
+
+def _replaced(root: Path, text: str, section: str, table: str) -> str:
+    fault = _section_fault(text, section)
+    if fault is not None:
+        raise InputError(str(root / DOCUMENT), fault)
+    return replace_section(text, section, table.rstrip())
+
+
+def check_savable(root: Path, dated_apart: bool = False) -> None:
+    """Raise the input error that :func:`save` would, before a run whose figures it would lose."""
+    document(root, read(root, missing_ok=not dated_apart))
+
+
+def save(
+    root: Path, parts: Mapping[str, dict[str, Any] | list[dict] | None], dated_apart: bool = False
+) -> None:
+    """Write ``parts`` into ``bench-results.json`` under ``root`` (``None`` removes a part; the file's
+    other keys stay), then every generated table of ``BENCHMARKS.md`` from the file's new content.
+    The run dates the file's ``recorded`` (``bench``), or, ``dated_apart``, each part it saves, which
+    is then a JSON object, gets a ``recorded`` of its own (``loadtest``)."""
+    results = read(root, missing_ok=not dated_apart)  # a part of its own joins figures already saved
+    if not dated_apart:
         results["recorded"] = recorded(root)
     for part, value in parts.items():
         if part not in PARTS:
             raise ValueError(f"no table renders a part named {part!r}")
         if value is None:
             results.pop(part, None)
-        elif whole or not isinstance(value, dict):
+        elif not dated_apart:
             results[part] = value
         else:
+            assert isinstance(value, dict), part
             results[part] = {"recorded": recorded(root), **value}
-    ordered = {key: results[key] for key in ("recorded", *PARTS) if key in results}
+    known = ("recorded", *PARTS)
+    ordered = {key: results[key] for key in known if key in results} | {
+        key: value for key, value in results.items() if key not in known
+    }
     text = document(root, ordered)
     write_atomically(root / RESULTS, json.dumps(ordered, indent=2) + "\n")
     write_atomically(root / DOCUMENT, text)
 
 
 def stale_tables(root: Path) -> list[str]:
-    """The generated sections of ``BENCHMARKS.md`` that differ from what ``bench-results.json``
-    renders (each named), or that the document lacks."""
+    """What is wrong with the generated sections of ``BENCHMARKS.md``, each with what mends it: a
+    table that differs from what ``bench-results.json`` renders (``bytedance-kg docs``), a section
+    missing, repeated or out of order (its markers, by hand)."""
     results = read(root)
-    text = (root / DOCUMENT).read_text(encoding="utf-8")
+    text = _text(root)
     stale = []
-    for section, render in SECTIONS.items():
-        found = re.search(
-            rf"<!-- BEGIN generated: {section} -->\n(.*?)<!-- END generated: {section} -->", text, re.S
-        )
-        if found is None:
-            stale.append(f"{root / DOCUMENT}: no generated section '{section}'")
-        elif found.group(1) != render(results).rstrip() + "\n":  # as :func:`replace_section` writes it
-            stale.append(f"{root / DOCUMENT}: the '{section}' table is not what {RESULTS} gives")
+    for section in SECTIONS:
+        fault = _section_fault(text, section)
+        if fault is not None:
+            stale.append(f"{root / DOCUMENT}: {fault}")
+        elif replace_section(text, section, _rendered(root, section, results).rstrip()) != text:
+            stale.append(
+                f"{root / DOCUMENT}: the '{section}' table is not what {RESULTS} gives "
+                "(run: bytedance-kg docs)"
+            )
     return stale
