@@ -411,6 +411,10 @@ def test_the_targets_are_judged_from_the_figures_at_their_bounds() -> None:
     assert [v.figure for v in targets.build_verdicts(rows) if "naive" in v.target][
         0
     ] == "19.96×"  # not "20.0×"
+    assert (targets.shown(19.9999999, 20, 1), targets.shown(20.0000001, 20, 1)) == (
+        "19.9999999",
+        "20.0000001",
+    )
     rows[4] = {"articles": 645, "triples": big, "pipeline": "ours", "completed": False, "timeout": 600.0}
     assert [v.word for v in targets.build_verdicts(rows)[:2]] == [
         "**missed**",
@@ -435,7 +439,8 @@ def test_the_targets_are_judged_from_the_figures_at_their_bounds() -> None:
         "19.98×",
     )
     table = targets.render({"build": rows[:4] + rows[5:], "endpoints": endpoints})
-    assert table.rstrip().endswith("\n3 of the 9 targets measured and settled are met.")
+    assert table.rstrip().endswith("\n3 of the 10 targets measured and settled are met.")
+    assert "| ours not timed at 1,089,305 triples | **missed** |" in table  # not judged at 100k instead
     assert "| ours not timed | **missed** |" in table  # the largest size, where only the parse ran
     assert all(v.met is None for v in targets.endpoint_verdicts(None))
 
@@ -477,21 +482,32 @@ def test_unreadable_saved_figures_are_named_with_their_place(tmp_path: Path) -> 
 
     (tmp_path / results.RESULTS).write_text("{}\n", encoding="utf-8")
     text = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
-    start, end = (
-        text.index("<!-- BEGIN generated: targets -->"),
-        text.index("<!-- END generated: targets -->"),
-    )
+    begin_at = text.index("<!-- BEGIN generated: targets -->")
+    end_marker = "<!-- END generated: targets -->"
+    end_at = text.index(end_marker)
+    extra = "<!-- BEGIN generated: loadtest -->\nold\n<!-- END generated: loadtest -->\n"
     for broken, says in (
-        (text[:start] + text[end + 31 :], "the generated section 'targets' must appear once"),
         (
-            text + "<!-- BEGIN generated: loadtest -->\nold\n<!-- END generated: loadtest -->\n",
-            "'loadtest' must appear once",
+            text[:begin_at] + text[end_at + len(end_marker) :],
+            "'targets' needs one BEGIN and one END marker, not 0 BEGIN markers, 0 END markers",
+        ),
+        (
+            text[:end_at] + text[end_at + len(end_marker) :],
+            "'targets' needs one BEGIN and one END marker, not 1 BEGIN marker, 0 END markers",
+        ),
+        (text + extra, "'loadtest' needs one BEGIN and one END marker, not 2 BEGIN markers, 2 END markers"),
+        (
+            end_marker + "\n" + text[:end_at] + text[end_at + len(end_marker) :],
+            "'targets' ends before it begins",
         ),
     ):
         (tmp_path / results.DOCUMENT).write_text(broken, encoding="utf-8")
-        assert any(
-            f"{tmp_path / 'BENCHMARKS.md'}: " in p and says in p for p in results.stale_tables(tmp_path)
-        )
+        (fault,) = results.section_faults(tmp_path)
+        assert fault.startswith(f"{tmp_path / 'BENCHMARKS.md'}: the generated section ") and says in fault
+        assert all(says.split()[0] not in stale for stale in results.stale_tables(tmp_path))  # named once
         with pytest.raises(InputError, match=says):
             results.save(tmp_path, {})
         assert (tmp_path / results.RESULTS).read_text(encoding="utf-8") == "{}\n"  # nothing half-written
+    (tmp_path / results.DOCUMENT).unlink()
+    with pytest.raises(InputError, match="restore it from git"):
+        results.section_faults(tmp_path)

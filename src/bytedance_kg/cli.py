@@ -31,7 +31,14 @@ from bytedance_kg.maintainer.docs import command_examples, model_diagram, query_
 from bytedance_kg.maintainer.synthetic import INJECTIONS
 from bytedance_kg.pipeline.article import load_articles
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, ENGINES
-from bytedance_kg.project.errors import EXIT_NONCONFORMANT, EXIT_OK, InputError, KGError, UsageError
+from bytedance_kg.project.errors import (
+    EXIT_NONCONFORMANT,
+    EXIT_OK,
+    EXIT_USAGE,
+    InputError,
+    KGError,
+    UsageError,
+)
 from bytedance_kg.project.graphs import STORE_GRAPHS
 from bytedance_kg.project.namespaces import BASE
 from bytedance_kg.project.paths import ProjectPaths, default_paths
@@ -379,6 +386,11 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
         command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])),
     )
     if args.check:
+        faults = results.section_faults(paths.root)  # the document's own: `docs` cannot mend them
+        for fault in faults:
+            out.error(fault)
+        if faults:
+            return EXIT_USAGE
         stale = (
             [f"{readme}: generated sections are out of date (run: bytedance-kg docs)"]
             if text != before
@@ -389,7 +401,7 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
             out.error(problem)
         return EXIT_NONCONFORMANT if stale else EXIT_OK
     benchmarks = paths.root / results.DOCUMENT
-    tables_before = benchmarks.read_text(encoding="utf-8")
+    tables_before = results.read_document(paths.root)
     tables = results.document(paths.root, results.read(paths.root))  # the figures as saved, not new ones
     for path, old, new in ((readme, before, text), (benchmarks, tables_before, tables)):
         if new != old:
@@ -522,7 +534,8 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     if args.save:  # said before the run, not after its minute
         results.check_savable(paths.root, dated_apart=True)
     downloads = ["void.ttl", "bytedance-kg.ttl", "bytedance-kg.jsonld"]
-    out.progress(f"{args.clients} clients for {args.seconds:g} s against {args.url}")
+    clients = f"{args.clients} client{'' if args.clients == 1 else 's'}"
+    out.progress(f"{clients} for {args.seconds:g} s against {args.url}")
     report = loadtest.run(
         args.url.rstrip("/"),
         list(load_catalogue(paths.queries_dir).values()),
@@ -600,7 +613,8 @@ def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[
                 f"not {'an integer' if kind is int else 'a number'}: {text!r}"
             ) from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is outside {low:g} to {high:g}")
+            shown = (f"{low:g}", f"{high:g}") if kind is float else (str(int(low)), str(int(high)))
+            raise argparse.ArgumentTypeError(f"{text} is outside {shown[0]} to {shown[1]}")
         return value
 
     return parse
@@ -609,8 +623,10 @@ def bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[
 def running_process(text: str) -> int:
     """An argparse type: the id of a process running on this machine (a memory figure of one that is
     not would read as zero)."""
+    from bytedance_kg.bench.loadtest import running
+
     pid = int(bounded(int, 1, 2**22)(text))
-    if not Path(f"/proc/{pid}").is_dir():
+    if not running(pid):
         raise argparse.ArgumentTypeError(f"no process {pid} is running")
     return pid
 

@@ -122,9 +122,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (an exited one not yet waited for, a zombie, does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return not any(line.startswith("State:") and "Z" in line.split()[1:2] for line in status.splitlines())
+
+
 def rss_of(pid: int | None) -> int | None:
-    """Resident set size of a process and all its descendants (the query workers), from /proc."""
-    if pid is None:
+    """Resident set size of a process and all its descendants (the query workers), from /proc;
+    ``None`` if it no longer runs (a server that died is not a server that uses no memory)."""
+    if pid is None or not running(pid):
         return None
     total, pending = 0, [pid]
     while pending:

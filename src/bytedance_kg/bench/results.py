@@ -109,7 +109,7 @@ def read(root: Path, missing_ok: bool = False) -> dict[str, Any]:
 
 def document(root: Path, results: Mapping[str, Any]) -> str:
     """``BENCHMARKS.md`` under ``root`` with every generated section rendered from ``results``."""
-    text = _text(root)
+    text = read_document(root)
     for section in SECTIONS:
         text = _replaced(root, text, section, _rendered(root, section, results))
     return text
@@ -125,11 +125,15 @@ def _rendered(root: Path, section: str, results: Mapping[str, Any]) -> str:
         raise InputError(str(root / RESULTS), f"cannot render the '{section}' table: {detail}") from None
 
 
-def _text(root: Path) -> str:
+def read_document(root: Path) -> str:
+    """``BENCHMARKS.md``'s text; a missing or unreadable one is an input error naming it."""
     try:
         return (root / DOCUMENT).read_text(encoding="utf-8")
     except OSError as error:
-        raise InputError(str(root / DOCUMENT), error.strerror or str(error)) from None
+        reason = error.strerror or str(error)
+        raise InputError(
+            str(root / DOCUMENT), f"{reason} (it holds the generated tables: restore it from git)"
+        ) from None
 
 
 def _markers(section: str) -> str:
@@ -137,14 +141,26 @@ def _markers(section: str) -> str:
 
 
 def _section_fault(text: str, section: str) -> str | None:
-    """Why ``text`` does not hold the generated section once, in order, if it does not."""
+    """Why ``text`` does not hold the generated section once, its end after its beginning, if it
+    does not: a fault of the document itself, which only an edit of its markers mends."""
     begin, end = f"<!-- BEGIN generated: {section} -->\n", f"<!-- END generated: {section} -->"
-    count = text.count(begin)
-    if count != 1 or text.count(end) != 1:
-        return f"the generated section '{section}' must appear once ({_markers(section)}), not {count} times"
-    if text.index(end) < text.index(begin):
-        return f"the generated section '{section}' ends before it begins ({_markers(section)})"
-    return None
+    begins, ends = text.count(begin), text.count(end)
+    if (begins, ends) == (1, 1):
+        if text.index(end) < text.index(begin):
+            return f"the generated section '{section}' ends before it begins ({_markers(section)})"
+        return None
+    counted = ", ".join(
+        f"{count} {name} marker{'' if count == 1 else 's'}"
+        for name, count in (("BEGIN", begins), ("END", ends))
+    )
+    needs = f"needs one BEGIN and one END marker, not {counted}"
+    return f"the generated section '{section}' {needs} ({_markers(section)})"
+
+
+def section_faults(root: Path) -> list[str]:
+    """The faults of ``BENCHMARKS.md``'s generated sections' markers, each naming the file."""
+    text = read_document(root)
+    return [f"{root / DOCUMENT}: {fault}" for s in SECTIONS if (fault := _section_fault(text, s)) is not None]
 
 
 def _replaced(root: Path, text: str, section: str, table: str) -> str:
@@ -189,19 +205,14 @@ def save(
 
 
 def stale_tables(root: Path) -> list[str]:
-    """What is wrong with the generated sections of ``BENCHMARKS.md``, each with what mends it: a
-    table that differs from what ``bench-results.json`` renders (``bytedance-kg docs``), a section
-    missing, repeated or out of order (its markers, by hand)."""
+    """The generated tables of ``BENCHMARKS.md`` that differ from what ``bench-results.json``
+    renders, each named with what mends it (``bytedance-kg docs``); a section whose markers are at
+    fault is :func:`section_faults`'s to name, and left out here."""
     results = read(root)
-    text = _text(root)
-    stale = []
-    for section in SECTIONS:
-        fault = _section_fault(text, section)
-        if fault is not None:
-            stale.append(f"{root / DOCUMENT}: {fault}")
-        elif replace_section(text, section, _rendered(root, section, results).rstrip()) != text:
-            stale.append(
-                f"{root / DOCUMENT}: the '{section}' table is not what {RESULTS} gives "
-                "(run: bytedance-kg docs)"
-            )
-    return stale
+    text = read_document(root)
+    return [
+        f"{root / DOCUMENT}: the '{section}' table is not what {RESULTS} gives (run: bytedance-kg docs)"
+        for section in SECTIONS
+        if _section_fault(text, section) is None
+        and replace_section(text, section, _rendered(root, section, results).rstrip()) != text
+    ]
