@@ -27,14 +27,19 @@ import pyoxigraph as ox
 from bytedance_kg import __version__
 from bytedance_kg.build import build, check_sources, format_report, report_as_json, report_as_turtle
 from bytedance_kg.maintainer.anchor import anchor_quotes
-from bytedance_kg.maintainer.docs import command_examples, model_diagram, query_catalogue, replace_section
+from bytedance_kg.maintainer.docs import (
+    command_examples,
+    model_diagram,
+    query_catalogue,
+    replace_section,
+    section_fault,
+)
 from bytedance_kg.maintainer.synthetic import INJECTIONS
 from bytedance_kg.pipeline.article import load_articles
 from bytedance_kg.pipeline.engines import DEFAULT_ENGINE, ENGINES
 from bytedance_kg.project.errors import (
     EXIT_NONCONFORMANT,
     EXIT_OK,
-    EXIT_USAGE,
     InputError,
     KGError,
     UsageError,
@@ -373,11 +378,24 @@ def cmd_expected(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
     return EXIT_NONCONFORMANT if failed else EXIT_OK
 
 
+README_SECTIONS = ("diagram", "queries", "examples")
+"""The README's generated sections, which ``docs`` writes."""
+
+
 def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
     from bytedance_kg.bench import results
 
     readme = paths.root / "README.md"
-    before = readme.read_bytes().decode("utf-8")  # bytes, so stray CRLFs count as changes
+    try:
+        before = readme.read_bytes().decode("utf-8")  # bytes, so stray CRLFs count as changes
+    except OSError as error:
+        raise InputError(str(readme), error.strerror or str(error)) from None
+    faults = [f"{readme}: {fault}" for name in README_SECTIONS if (fault := section_fault(before, name))]
+    faults += results.section_faults(paths.root)  # the documents' own: `docs` cannot mend them
+    if faults:
+        for fault in faults[:-1]:
+            out.error(fault)
+        raise UsageError(faults[-1])  # exit 2: an input the command cannot mend
     text = replace_section(before, "diagram", model_diagram(_store(args, paths, out, "asserted")))
     text = replace_section(text, "queries", query_catalogue(load_catalogue(paths.queries_dir)))
     text = replace_section(
@@ -386,11 +404,6 @@ def cmd_docs(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> in
         command_examples(lambda argv: main([*argv[:1], "--root", str(paths.root), *argv[1:]])),
     )
     if args.check:
-        faults = results.section_faults(paths.root)  # the document's own: `docs` cannot mend them
-        for fault in faults:
-            out.error(fault)
-        if faults:
-            return EXIT_USAGE
         stale = (
             [f"{readme}: generated sections are out of date (run: bytedance-kg docs)"]
             if text != before

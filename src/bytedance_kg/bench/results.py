@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bytedance_kg.bench import build, endpoints, loadtest, targets
-from bytedance_kg.maintainer.docs import replace_section
+from bytedance_kg.maintainer.docs import replace_section, section_fault
 from bytedance_kg.project.errors import InputError
 from bytedance_kg.rdf.canonical import write_atomically
 
@@ -136,38 +136,17 @@ def read_document(root: Path) -> str:
         ) from None
 
 
-def _markers(section: str) -> str:
-    return f"<!-- BEGIN generated: {section} --> ... <!-- END generated: {section} -->"
-
-
-def _section_fault(text: str, section: str) -> str | None:
-    """Why ``text`` does not hold the generated section once, its end after its beginning, if it
-    does not: a fault of the document itself, which only an edit of its markers mends."""
-    begin, end = f"<!-- BEGIN generated: {section} -->\n", f"<!-- END generated: {section} -->"
-    begins, ends = text.count(begin), text.count(end)
-    if (begins, ends) == (1, 1):
-        if text.index(end) < text.index(begin):
-            return f"the generated section '{section}' ends before it begins ({_markers(section)})"
-        return None
-    counted = ", ".join(
-        f"{count} {name} marker{'' if count == 1 else 's'}"
-        for name, count in (("BEGIN", begins), ("END", ends))
-    )
-    needs = f"needs one BEGIN and one END marker, not {counted}"
-    return f"the generated section '{section}' {needs} ({_markers(section)})"
-
-
 def section_faults(root: Path) -> list[str]:
     """The faults of ``BENCHMARKS.md``'s generated sections' markers, each naming the file."""
     text = read_document(root)
-    return [f"{root / DOCUMENT}: {fault}" for s in SECTIONS if (fault := _section_fault(text, s)) is not None]
+    return [f"{root / DOCUMENT}: {fault}" for s in SECTIONS if (fault := section_fault(text, s)) is not None]
 
 
 def _replaced(root: Path, text: str, section: str, table: str) -> str:
-    fault = _section_fault(text, section)
-    if fault is not None:
-        raise InputError(str(root / DOCUMENT), fault)
-    return replace_section(text, section, table.rstrip())
+    try:
+        return replace_section(text, section, table.rstrip())
+    except ValueError as fault:
+        raise InputError(str(root / DOCUMENT), str(fault)) from None
 
 
 def check_savable(root: Path, dated_apart: bool = False) -> None:
@@ -213,6 +192,6 @@ def stale_tables(root: Path) -> list[str]:
     return [
         f"{root / DOCUMENT}: the '{section}' table is not what {RESULTS} gives (run: bytedance-kg docs)"
         for section in SECTIONS
-        if _section_fault(text, section) is None
+        if section_fault(text, section) is None
         and replace_section(text, section, _rendered(root, section, results).rstrip()) != text
     ]

@@ -104,12 +104,32 @@ def command_examples(run: Callable[[list[str]], int]) -> str:
     return "\n\n".join(blocks)
 
 
+def section_fault(document: str, name: str) -> str | None:
+    """Why ``document`` does not hold the generated section ``name`` once, its end after its
+    beginning, if it does not: a fault of the document's markers, which regenerating cannot mend (a
+    second, stale copy of a section was rewritten along with the first, and then passed the check)."""
+    begin, end = f"<!-- BEGIN generated: {name} -->\n", f"<!-- END generated: {name} -->"
+    markers = f"{begin.rstrip()} ... {end}"
+    begins, ends = document.count(begin), document.count(end)
+    if (begins, ends) == (1, 1):
+        if document.index(end) < document.index(begin):
+            return f"the generated section '{name}' ends before it begins ({markers})"
+        return None
+    counted = ", ".join(
+        f"{count} {kind} marker{'' if count == 1 else 's'}"
+        for kind, count in (("BEGIN", begins), ("END", ends))
+    )
+    return f"the generated section '{name}' needs one BEGIN and one END marker, not {counted} ({markers})"
+
+
 def replace_section(document: str, name: str, content: str) -> str:
-    """``document`` with the generated section ``name`` replaced by ``content``."""
+    """``document`` with the generated section ``name`` replaced by ``content``; a ``ValueError``
+    saying what is wrong (:func:`section_fault`) if the document does not hold it once."""
+    fault = section_fault(document, name)
+    if fault is not None:
+        raise ValueError(fault)
     pattern = re.compile(
         rf"(<!-- BEGIN generated: {re.escape(name)} -->\n).*?(<!-- END generated: {re.escape(name)} -->)",
         re.S,
     )
-    if not pattern.search(document):
-        raise ValueError(f"the document has no generated section '{name}'")
-    return pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), document)
+    return pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), document, count=1)
