@@ -644,20 +644,33 @@ def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
         assert noise not in answer.text and noise not in result.stderr
 
 
+_BENCH = ["bench", "--endpoint-seconds", "0"]
+_LOADTEST = ["loadtest", "--url", "http://127.0.0.1:9"]
+
+
 @pytest.mark.parametrize(
-    ("options", "says"),
+    ("command", "options", "says"),
     [
-        (["--articles", "abc"], "argument --articles: not an integer: 'abc'"),
-        (["--articles", "0,-1"], "argument --articles: -1 is outside 0 to 10000"),
-        (["--articles", "6,6"], "argument --articles: a size is given twice: '6,6'"),
-        (["--repeats", "0"], "argument --repeats: 0 is outside 1 to 100"),
-        (["--timeout", "nan"], "argument --timeout: nan is outside 1 to 86400"),
-        (["--timeout", "0"], "argument --timeout: 0 is outside 1 to 86400"),
-        (["--endpoint-seconds", "-1"], "argument --endpoint-seconds: -1 is outside 0 to 3600"),
+        (_BENCH, ["--articles", "abc"], "argument --articles: not an integer: 'abc'"),
+        (_BENCH, ["--articles", "0,-1"], "argument --articles: -1 is outside 0 to 10000"),
+        (_BENCH, ["--articles", "6,6"], "argument --articles: a size is given twice: '6,6'"),
+        (_BENCH, ["--repeats", "0"], "argument --repeats: 0 is outside 1 to 100"),
+        (_BENCH, ["--timeout", "nan"], "argument --timeout: nan is outside 1 to 86400"),
+        (_BENCH, ["--timeout", "0"], "argument --timeout: 0 is outside 1 to 86400"),
+        (["bench"], ["--endpoint-seconds", "-1"], "argument --endpoint-seconds: -1 is outside 0 to 3600"),
+        # the load test is bounded in clients and time, and reads the memory of a process that runs
+        # (it ran 0 requests and saved them, ran until killed, or read a dead process as using none)
+        (_LOADTEST, ["--clients", "0"], "argument --clients: 0 is outside 1 to 256"),
+        (_LOADTEST, ["--seconds", "nan"], "argument --seconds: nan is outside 1 to 3600"),
+        (_LOADTEST, ["--seconds", "inf"], "argument --seconds: inf is outside 1 to 3600"),
+        (_LOADTEST, ["--seconds", "0"], "argument --seconds: 0 is outside 1 to 3600"),
+        (_LOADTEST, ["--pid", "4194303"], "argument --pid: no process 4194303 is running"),
     ],
 )
-def test_bench_refuses_sizes_and_repeats_it_cannot_run_in_one_line(options: list[str], says: str) -> None:
-    result = cli("bench", *options, "--endpoint-seconds", "0")
+def test_benchmarks_refuse_what_they_cannot_run_in_one_line(
+    command: list[str], options: list[str], says: str
+) -> None:
+    result = cli(*command, *options)
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
 
 
@@ -748,49 +761,3 @@ def test_saving_into_a_malformed_results_file_is_refused_before_the_run(tmp_path
         assert result.stderr.strip() == f"error: {tmp_path / results.RESULTS}:2:5: not JSON: Expecting value"
         assert "ours on" not in result.stderr and time.monotonic() - started < 20
     assert (tmp_path / results.RESULTS).read_text(encoding="utf-8") == '{"build": [\n  1,,\n]}\n'
-
-
-@pytest.mark.parametrize(
-    ("options", "says"),
-    [
-        (["--clients", "0"], "argument --clients: 0 is outside 1 to 256"),
-        (["--seconds", "nan"], "argument --seconds: nan is outside 1 to 3600"),
-        (["--seconds", "inf"], "argument --seconds: inf is outside 1 to 3600"),
-        (["--seconds", "0"], "argument --seconds: 0 is outside 1 to 3600"),
-        (["--pid", "4194303"], "argument --pid: no process 4194303 is running"),
-    ],
-)
-def test_loadtest_refuses_a_run_it_cannot_bound_or_measure(options: list[str], says: str) -> None:
-    """The load test is bounded in clients and time, and reads the memory of a process that runs:
-    a value outside is refused in one line (it ran 0 requests and saved them, ran until killed, or
-    reported a process that did not exist as using no memory)."""
-    result = cli("loadtest", "--url", "http://127.0.0.1:9", *options)
-    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
-
-
-def test_docs_refuses_documents_whose_generated_sections_it_cannot_mend(tmp_path: Path) -> None:
-    """A generated section given twice (a stale second copy was rewritten with the first and passed
-    the check), or without its END marker, in the README or in BENCHMARKS.md: ``docs`` and ``docs
-    --check`` say which, with how many markers there are, exit code 2, and write nothing."""
-    import shutil
-
-    for name in ("README.md", "BENCHMARKS.md", "bench-results.json"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
-    twice = readme + "\n<!-- BEGIN generated: queries -->\nold\n<!-- END generated: queries -->\n"
-    (tmp_path / "README.md").write_text(twice, encoding="utf-8")
-    benchmarks = (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
-    (tmp_path / "BENCHMARKS.md").write_text(
-        benchmarks.replace("<!-- END generated: build -->", ""), encoding="utf-8"
-    )
-    for options in ([], ["--check"]):
-        result = cli("--root", str(tmp_path), "docs", *options)
-        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 2
-        assert (
-            f"{tmp_path / 'README.md'}: the generated section 'queries' needs one BEGIN and one END marker, "
-            "not 2 BEGIN markers, 2 END markers" in lines[0]
-        )
-        assert "'build' needs one BEGIN and one END marker, not 1 BEGIN marker, 0 END markers" in lines[1]
-    assert (tmp_path / "README.md").read_text(encoding="utf-8") == twice
