@@ -761,3 +761,31 @@ def test_saving_into_a_malformed_results_file_is_refused_before_the_run(tmp_path
         assert result.stderr.strip() == f"error: {tmp_path / results.RESULTS}:2:5: not JSON: Expecting value"
         assert "ours on" not in result.stderr and time.monotonic() - started < 20
     assert (tmp_path / results.RESULTS).read_text(encoding="utf-8") == '{"build": [\n  1,,\n]}\n'
+
+
+def test_docs_refuses_documents_whose_generated_sections_it_cannot_mend(tmp_path: Path) -> None:
+    """A generated section given twice (a stale second copy was rewritten with the first and passed
+    the check), or without its END marker, in the README or in BENCHMARKS.md: ``docs`` and ``docs
+    --check`` say which, with how many markers there are, exit code 2, and write nothing."""
+    import shutil
+
+    for name in ("README.md", "BENCHMARKS.md", "bench-results.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    twice = readme + "\n<!-- BEGIN generated: queries -->\nold\n<!-- END generated: queries -->\n"
+    (tmp_path / "README.md").write_text(twice, encoding="utf-8")
+    benchmarks = (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
+    (tmp_path / "BENCHMARKS.md").write_text(
+        benchmarks.replace("<!-- END generated: build -->", ""), encoding="utf-8"
+    )
+    for options in ([], ["--check"]):
+        result = cli("--root", str(tmp_path), "docs", *options)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 2
+        assert (
+            f"{tmp_path / 'README.md'}: the generated section 'queries' needs one BEGIN and one END marker, "
+            "not 2 BEGIN markers, 2 END markers" in lines[0]
+        )
+        assert "'build' needs one BEGIN and one END marker, not 1 BEGIN marker, 0 END markers" in lines[1]
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == twice
