@@ -273,6 +273,68 @@ def test_saved_figures_say_when_and_from_which_commit(tmp_path: Path) -> None:
     assert json.loads(json.dumps(first)) == first
 
 
+def test_the_timed_client_reads_every_answer_counts_failures_and_reconnects() -> None:
+    """The client the timed loops send with (bench/client.py): each answer is read to its end, the
+    form is sent urlencoded (a field with several values once per value), a connection the server
+    closes is reopened for the next request, a refused connection is a counted failure rather than a
+    crash of the run, and a URL that is not http(s) is refused."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    from bytedance_kg.bench.client import Session
+    from bytedance_kg.bench.endpoints import free_port
+    from bytedance_kg.bench.loadtest import drive
+
+    seen: list[tuple[str, dict[str, list[str]]]] = []
+    connections: list[object] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            connections.append(self)
+            super().setup()
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode("ascii")
+            seen.append((self.path, urllib.parse.parse_qs(body)))
+            answer = b"x" * 300_000
+            self.send_response(200 if len(seen) < 4 else 503)
+            self.send_header("Content-Length", str(len(answer)))
+            if len(seen) == 2:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with Session(f"http://127.0.0.1:{server.server_address[1]}/sparql") as session:
+            form = {"query": "ASK {}", "default-graph-uri": ["urn:a", "urn:b"]}
+            statuses = [session.request("POST", form=form) for _ in range(4)]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert statuses == [200, 200, 200, 503]
+    assert seen == [("/sparql", {"query": ["ASK {}"], "default-graph-uri": ["urn:a", "urn:b"]})] * 4
+    assert len(connections) == 2  # the second answer closed the first connection
+
+    refused = f"http://127.0.0.1:{free_port()}/"  # nothing listens there any more
+
+    def request(session: Session, _: int) -> str | None:
+        return f"HTTP {session.request('GET')}"
+
+    latencies, errors, _ = drive(refused, 1, 0.3, request)
+    assert errors and len(errors) == len(latencies)
+    assert all("refused" in error.lower() for error in errors)
+    with pytest.raises(ValueError, match="not an http"):
+        Session("ftp://127.0.0.1/")
+
+
 def test_endpoint_figures_are_medians_of_rounds_and_latencies_of_every_request() -> None:
     """A server's throughput is the median of its rounds' (a round the machine slowed is left out
     rather than averaged in), its requests and errors those of every round, its percentiles over
