@@ -665,6 +665,17 @@ _LOADTEST = ["loadtest", "--url", "http://127.0.0.1:9"]
         (_LOADTEST, ["--seconds", "inf"], "argument --seconds: inf is outside 1 to 3600"),
         (_LOADTEST, ["--seconds", "0"], "argument --seconds: 0 is outside 1 to 3600"),
         (_LOADTEST, ["--pid", "4194303"], "argument --pid: no process 4194303 is running"),
+        (
+            _LOADTEST,
+            ["--url", "ftp://127.0.0.1/"],
+            "--url: not an http(s) URL with a host: 'ftp://127.0.0.1/'",
+        ),
+        (
+            _LOADTEST,
+            ["--url", "http://127.0.0.1:99999"],
+            "--url: not a usable port in 'http://127.0.0.1:99999'",
+        ),
+        (_LOADTEST, ["--url", "http://127.0.0.1/?a=b"], "--url: a base URL without a query"),
     ],
 )
 def test_benchmarks_refuse_what_they_cannot_run_in_one_line(

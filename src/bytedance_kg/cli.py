@@ -542,15 +542,19 @@ def cmd_serve(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> i
 
 
 def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -> int:
-    from bytedance_kg.bench import loadtest, results
+    from bytedance_kg.bench import client, loadtest, results
 
+    try:
+        client.target(args.url)
+    except ValueError as error:
+        raise UsageError(f"--url: {error}") from None
     if args.save:  # said before the run, not after its minute
         results.check_savable(paths.root, dated_apart=True)
     downloads = ["void.ttl", "bytedance-kg.ttl", "bytedance-kg.jsonld"]
     clients = f"{args.clients} client{'' if args.clients == 1 else 's'}"
     out.progress(f"{clients} for {args.seconds:g} s against {args.url}")
     report = loadtest.run(
-        args.url.rstrip("/"),
+        args.url,
         list(load_catalogue(paths.queries_dir).values()),
         downloads,
         args.clients,

@@ -2,12 +2,16 @@
 connection per simulated client, from the standard library's :mod:`http.client`.
 
 Why not httpx, which the untimed requests use (starting servers, comparing answers): a timed
-request's latency is the client's work as well as the server's, and httpx's is the larger part
-here. On this machine one client sending a trivial query to our server got about 700 answers a
-second through httpx and about 1,700 through :mod:`http.client`, from the same server; and with 8
-client threads in one process, httpx's Python work, serialised by the GIL, set a ceiling on every
-server's figure. A lighter client leaves the figures to the servers: the ratios between them are
-no longer pulled towards 1 by a cost they all share.
+request's latency is the client's work as well as the server's, and httpx's was the larger part
+here. On this machine one client sending a trivial query to our uncached server got about 700
+answers a second through httpx and about 1,700 through :mod:`http.client`, from the same server.
+A cost that every server pays pulls the ratios between them towards 1; a lighter client leaves
+more of the figures to the servers. (It is still Python, on the same cores: the fastest server's
+figure, ``ours`` answering from its recent answers, is still bounded by it.)
+
+Unlike httpx's pool, a connection is not checked before it is reused: a server that closes an
+idle connection without saying so fails the next request (counted as a failure). The timed loops
+never leave a connection idle, so this is a difference in principle only.
 """
 
 from __future__ import annotations
@@ -15,13 +19,41 @@ from __future__ import annotations
 import http.client
 import urllib.parse
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-Form = Mapping[str, "str | Sequence[str]"]
-"""Form fields (a field given a sequence is sent once per value, as ``default-graph-uri`` is)."""
+Form = Mapping[str, str | Sequence[str]]
+"""Form fields (a field given a list is sent once per value, as ``default-graph-uri`` is)."""
 
 FAILURES = (OSError, http.client.HTTPException)
-"""What a request can raise when the connection or the server fails (refused, reset, timed out,
-an answer that is not HTTP): a failed request, counted as such, not a crash of the run."""
+"""What a request raises when the connection or the server fails (refused, reset, timed out, an
+answer that is not HTTP): a failed request, counted as such, not a crash of the run."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a base URL sends requests: scheme, host, port and the path the requests go below."""
+
+    scheme: str
+    host: str
+    port: int
+    prefix: str
+
+
+def target(base_url: str) -> Target:
+    """The parts of ``base_url`` the client uses; :class:`ValueError` naming what is wrong when it
+    cannot be sent to (not http(s), no host, a bad port) or holds what the client would drop (a
+    query, a fragment, a user name)."""
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL with a host: {base_url!r}")
+    if parts.query or parts.fragment or parts.username is not None:
+        raise ValueError(f"a base URL without a query, a fragment or a user name, not {base_url!r}")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"not a usable port in {base_url!r} ({error})") from None
+    default = 443 if parts.scheme == "https" else 80
+    return Target(parts.scheme, parts.hostname, port or default, parts.path.rstrip("/"))
 
 
 class Session:
@@ -29,12 +61,11 @@ class Session:
     its end, so that the time measured is the whole answer's."""
 
     def __init__(self, base_url: str, timeout: float = 30) -> None:
-        parts = urllib.parse.urlsplit(base_url)
-        kinds = {"http": http.client.HTTPConnection, "https": http.client.HTTPSConnection}
-        if parts.scheme not in kinds or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        self.prefix = parts.path.rstrip("/")
-        self.connection = kinds[parts.scheme](parts.hostname, parts.port, timeout=timeout)
+        where = target(base_url)
+        kind = http.client.HTTPSConnection if where.scheme == "https" else http.client.HTTPConnection
+        self.prefix = where.prefix
+        self._connect = lambda: kind(where.host, where.port, timeout=timeout)
+        self.connection = self._connect()
 
     def __enter__(self) -> Session:
         return self
@@ -45,18 +76,26 @@ class Session:
     def request(
         self, method: str, path: str = "", form: Form | None = None, headers: Mapping[str, str] | None = None
     ) -> int:
-        """Send one request to ``path`` (below the base URL), ``form`` as an urlencoded body, and
-        read the answer; its status. Raises one of :data:`FAILURES`."""
+        """Send one request to ``path`` (empty, or starting with ``/``, below the base URL), ``form``
+        as an urlencoded body, and read the answer; its status. Raises one of :data:`FAILURES`
+        when the connection or the server fails; anything else raised (a header http.client
+        refuses to send) is a fault of the caller's, and propagates. Either way the next request
+        goes over a new connection (a new object: a closed one would still send the lines a
+        request that failed half-built left in its buffer)."""
+        if path and not path.startswith("/"):
+            raise ValueError(f"a path below the base URL starts with '/', not {path!r}")
         sent = dict(headers or {})
         body = None
-        if form is not None:
+        if form is not None:  # (its type is the form's, whatever else the headers said)
             body = urllib.parse.urlencode(form, doseq=True).encode("ascii")
+            sent = {name: value for name, value in sent.items() if name.lower() != "content-type"}
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             self.connection.request(method, self.prefix + path or "/", body, sent)
             response = self.connection.getresponse()
             response.read()
-        except FAILURES:
-            self.connection.close()  # the next request opens a new connection
+        except BaseException:
+            self.connection.close()
+            self.connection = self._connect()
             raise
         return response.status

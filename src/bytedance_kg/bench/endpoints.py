@@ -174,7 +174,9 @@ class Load:
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.seconds
+        """Answered requests a second: a failure (a refused connection fails in microseconds) is
+        no throughput."""
+        return (len(self.latencies) - self.errors) / self.seconds
 
 
 def summary(loads: list[Load]) -> dict[str, object]:

@@ -181,14 +181,19 @@ def drive(
 ) -> tuple[list[float], list[str], float]:
     """``clients`` threads sending requests for ``seconds`` (and at most ``MAX_REQUESTS_PER_CLIENT``
     each), each over its own connection (:mod:`bytedance_kg.bench.client`): the latency of every
-    request, the failures, and the time it all took."""
+    request, the failures, and the time it all took. A failure of the connection or the server is a
+    failed request; anything else a client raises (a fault of ``request``) stops no other client,
+    and is raised once all have stopped, rather than ending one thread unseen and leaving figures
+    of fewer clients than asked."""
     latencies: list[float] = []
     errors: list[str] = []
+    faults: list[BaseException] = []
     lock = threading.Lock()
+    sessions = [Session(base_url) for _ in range(clients)]  # a URL it cannot use is refused here, once
     deadline = time.monotonic() + seconds
 
-    def client(offset: int) -> None:
-        with Session(base_url) as session:
+    def client(session: Session, offset: int) -> None:
+        with session:
             for i in range(MAX_REQUESTS_PER_CLIENT):
                 if time.monotonic() >= deadline:
                     return
@@ -197,6 +202,9 @@ def drive(
                     problem = request(session, offset + i)
                 except FAILURES as error:
                     problem = str(error) or type(error).__name__
+                except BaseException as fault:
+                    faults.append(fault)
+                    return
                 elapsed = time.monotonic() - started
                 with lock:
                     latencies.append(elapsed)
@@ -204,11 +212,13 @@ def drive(
                         errors.append(problem)
 
     started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i * 7,)) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(s, i * 7)) for i, s in enumerate(sessions)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if faults:
+        raise faults[0]
     return latencies, errors, time.monotonic() - started
 
 
