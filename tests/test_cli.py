@@ -676,6 +676,9 @@ _LOADTEST = ["loadtest", "--url", "http://127.0.0.1:9"]
             "--url: not a usable port in 'http://127.0.0.1:99999'",
         ),
         (_LOADTEST, ["--url", "http://127.0.0.1/?a=b"], "--url: a base URL without a query"),
+        (_LOADTEST, ["--url", "http://127.0.0.1:0"], "--url: not a usable port in 'http://127.0.0.1:0'"),
+        (_LOADTEST, ["--url", "http://127.0.0.1/a b"], "--url: a path of printable ASCII"),
+        (_LOADTEST, ["--url", "http://127.0.0.1/préfix"], "--url: a path of printable ASCII"),
     ],
 )
 def test_benchmarks_refuse_what_they_cannot_run_in_one_line(
@@ -749,6 +752,33 @@ def test_bench_saves_its_figures_and_judges_the_targets(tmp_path: Path) -> None:
     assert [row["pipeline"] for row in saved["build"]] == ["ours", "naive", "parse"]
     assert results.stale_tables(tmp_path) == []
     assert "which has no `endpoints`" in (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
+
+
+def test_a_load_test_in_which_requests_failed_is_not_saved(tmp_path: Path) -> None:
+    """``loadtest --save`` saves the figures of a run in which every request was answered, and no
+    other: a run against a port that refuses every connection is exit code 1, says how many of
+    its requests failed, and leaves the recorded figures as they were (such a run was saved as the
+    server's, "0.0 requests/s")."""
+    import re
+    import shutil
+    import socket
+
+    from bytedance_kg.bench import results
+
+    for name in (results.RESULTS, results.DOCUMENT):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "queries", tmp_path / "queries")
+    before = {name: (tmp_path / name).read_bytes() for name in (results.RESULTS, results.DOCUMENT)}
+    with socket.socket() as bound:  # bound, not listening: every connection is refused
+        bound.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{bound.getsockname()[1]}"
+        result = cli(
+            "--root", str(tmp_path), "loadtest", "--url", url, "--clients", "1", "--seconds", "1", "--save"
+        )
+    assert result.returncode == 1, result.stderr
+    failed = re.search(r"error: not saved: (\d+) of (\d+) requests failed", result.stderr)
+    assert failed and failed[1] == failed[2] and int(failed[1]) > 0, result.stderr
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
 
 
 def test_saving_into_a_malformed_results_file_is_refused_before_the_run(tmp_path: Path) -> None:

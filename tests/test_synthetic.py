@@ -344,7 +344,7 @@ def test_the_timed_client_reads_every_answer_counts_failures_and_reconnects() ->
             return f"HTTP {session.request('GET')}"
 
         latencies, errors, _ = drive(refused, 2, 0.3, request)
-        assert errors and len(errors) == len(latencies)
+        assert errors and latencies == []  # a failed request has no latency
         assert all("refused" in error.lower() for error in errors)
 
         def faulty(session: Session, _: int) -> str | None:
@@ -357,6 +357,59 @@ def test_the_timed_client_reads_every_answer_counts_failures_and_reconnects() ->
             drive(url, 2, 0.3, request)
 
 
+def test_a_timed_run_ends_on_time_against_a_server_that_stalls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run is bounded in time whatever the server does: a request still running :data:`GRACE`
+    seconds after the run's end (here an answer sent a byte at a time, which no socket timeout
+    ends) is cut and counted as failed, and the failure says so; a server's bytes in an error (a
+    status line with a terminal escape) are written as escapes."""
+    import socket
+    import threading
+    import time
+
+    from bytedance_kg.bench import loadtest
+
+    monkeypatch.setattr(loadtest, "GRACE", 0.5)
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                request = connection.recv(65536)
+                if b"/escape" in request:
+                    connection.sendall(b"HTTP/1.1 2\x1b[2J00 OK\r\n\r\n")
+                    continue
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+                for _ in range(100):  # a byte every 0.1 s: 10 s for the answer
+                    if stop.wait(0.1):
+                        break
+                    try:
+                        connection.sendall(b"x")
+                    except OSError:
+                        break
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    def get(path: str) -> loadtest.Request:
+        return lambda session, _: f"HTTP {session.request('GET', path)}"
+
+    try:
+        started = time.monotonic()
+        latencies, errors, took = loadtest.drive(url, 1, 0.3, get("/slow"))
+        assert time.monotonic() - started < 3 and took < 3
+        assert latencies == [] and errors == ["still running 0.5 s after the end of the run: cut"]
+        _, errors, _ = loadtest.drive(url, 1, 0.3, get("/escape"))
+        assert errors and all("\\x1b" in error and "\x1b" not in error for error in errors)
+    finally:
+        stop.set()
+        listener.close()
+
+
 def test_endpoint_figures_are_medians_of_rounds_and_latencies_of_every_request() -> None:
     """A server's throughput is the median of its rounds' (a round the machine slowed is left out
     rather than averaged in), its requests and errors those of every round, its percentiles over
@@ -367,14 +420,14 @@ def test_endpoint_figures_are_medians_of_rounds_and_latencies_of_every_request()
         return Load(server, 1, seconds, [latency] * requests, errors)
 
     ours = summary([one("ours", 80, 1.0, 0.002), one("ours", 10, 1.0, 0.050, 1), one("ours", 90, 1.0, 0.003)])
-    assert ours["throughput"] == 80.0  # the median round, not the mean (59.7)
-    assert ours["rounds"] == [80.0, 9.0, 90.0]  # answered requests: the failed one is not throughput
-    assert (ours["requests"], ours["errors"], ours["seconds"]) == (180, 1, 3.0)
+    assert ours["throughput"] == 80.0  # the median round, not the mean (60)
+    assert ours["rounds"] == [80.0, 10.0, 90.0]  # answered requests: the failed one is not throughput
+    assert (ours["requests"], ours["errors"], ours["seconds"]) == (181, 1, 3.0)
     assert ours["p50_ms"] == 3.0 and ours["p99_ms"] == 50.0  # over the 180 requests
     other = summary([one("oxigraph", 60, 1.0, 0.004), one("oxigraph", 40, 1.0, 0.004)])
     assert other["throughput"] == 50.0
     table = render({"runs": [ours, other]})
-    assert "| ours | 1 | 180 | 1 | 80.0 | 80.0, 9.0, 90.0 | 3.0 | 50.0 |" in table
+    assert "| ours | 1 | 181 | 1 | 80.0 | 80.0, 10.0, 90.0 | 3.0 | 50.0 |" in table
     assert "- 1 client(s): ours / oxigraph = 1.60" in table
 
 
@@ -408,9 +461,9 @@ def test_saving_one_part_keeps_the_others_and_every_table_in_step(tmp_path: Path
     }
     saved = after["loadtest"]
     assert set(saved["recorded"]) == {"saved", "commit", "tracked_files_as_committed"}
-    assert (saved["requests"], saved["errors"], saved["throughput"], saved["p50_ms"]) == (4, 1, 1.5, 25.0)
+    assert (saved["requests"], saved["errors"], saved["throughput"], saved["p50_ms"]) == (5, 1, 2.0, 25.0)
     document = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
-    assert "| 4 | 1 | 1.5 requests/s | 25.0 ms | 500.0 ms | 100.0 MiB → 101.0 MiB (+1.0 MiB) |" in document
+    assert "| 5 | 1 | 2.0 requests/s | 25.0 ms | 500.0 ms | 100.0 MiB → 101.0 MiB (+1.0 MiB) |" in document
     assert results.stale_tables(tmp_path) == []
 
     results.save(tmp_path, {"build": before["build"], "endpoints": None})
@@ -419,7 +472,7 @@ def test_saving_one_part_keeps_the_others_and_every_table_in_step(tmp_path: Path
     assert "which has no `endpoints`" in (tmp_path / results.DOCUMENT).read_text(encoding="utf-8")
     assert results.stale_tables(tmp_path) == []
 
-    edited = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8").replace("| 4 | 1 |", "| 5 | 1 |")
+    edited = (tmp_path / results.DOCUMENT).read_text(encoding="utf-8").replace("| 5 | 1 |", "| 6 | 1 |")
     (tmp_path / results.DOCUMENT).write_text(edited, encoding="utf-8")
     assert results.stale_tables(tmp_path) == [
         f"{tmp_path / 'BENCHMARKS.md'}: the 'loadtest' table is not what bench-results.json gives "

@@ -562,8 +562,11 @@ def cmd_loadtest(args: argparse.Namespace, paths: ProjectPaths, out: Reporter) -
         args.pid,
     )
     sys.stdout.write(report.text(args.clients, args.seconds))
-    if args.save:
-        results.save(paths.root, {"loadtest": report.figures(args.clients, args.seconds)}, dated_apart=True)
+    figures = report.figures(args.clients, args.seconds)
+    if args.save and report.errors:  # a run in which requests failed is not the server's figures
+        out.error(f"not saved: {figures['errors']} of {figures['requests']} requests failed")
+    elif args.save:
+        results.save(paths.root, {"loadtest": figures}, dated_apart=True)
     return EXIT_OK if not report.errors else EXIT_NONCONFORMANT
 
 
@@ -848,7 +851,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--save",
         action="store_true",
-        help="write the figures into bench-results.json and BENCHMARKS.md's table",
+        help="write the figures into bench-results.json and BENCHMARKS.md's table (only from a run "
+        "in which every request was answered)",
     )
     p.set_defaults(run=cmd_loadtest)
     p = command(

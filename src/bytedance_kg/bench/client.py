@@ -2,11 +2,11 @@
 connection per simulated client, from the standard library's :mod:`http.client`.
 
 Why not httpx, which the untimed requests use (starting servers, comparing answers): a timed
-request's latency is the client's work as well as the server's, and httpx's was the larger part
-here. On this machine one client sending a trivial query to our uncached server got about 700
-answers a second through httpx and about 1,700 through :mod:`http.client`, from the same server.
-A cost that every server pays pulls the ratios between them towards 1; a lighter client leaves
-more of the figures to the servers. (It is still Python, on the same cores: the fastest server's
+request's latency is the client's work as well as the server's, and httpx adds about 0.3 ms of its
+own to each request. On this machine one client sending a trivial query to our uncached server got
+1,093 answers a second through httpx and 1,596 through :mod:`http.client`, from the same server. A
+cost that every server pays pulls the ratios between them towards 1; a lighter client leaves more
+of the figures to the servers. (It is still Python, on the same cores: the fastest server's
 figure, ``ours`` answering from its recent answers, is still bounded by it.)
 
 Unlike httpx's pool, a connection is not checked before it is reused: a server that closes an
@@ -17,12 +17,17 @@ never leave a connection idle, so this is a difference in principle only.
 from __future__ import annotations
 
 import http.client
+import re
+import socket
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 Form = Mapping[str, str | Sequence[str]]
 """Form fields (a field given a list is sent once per value, as ``default-graph-uri`` is)."""
+
+_NOT_IN_A_TARGET = re.compile("[^\x21-\x7e]")
+"""What http.client will not put in a request line (space, controls, non-ASCII: percent-encode)."""
 
 FAILURES = (OSError, http.client.HTTPException)
 """What a request raises when the connection or the server fails (refused, reset, timed out, an
@@ -41,8 +46,8 @@ class Target:
 
 def target(base_url: str) -> Target:
     """The parts of ``base_url`` the client uses; :class:`ValueError` naming what is wrong when it
-    cannot be sent to (not http(s), no host, a bad port) or holds what the client would drop (a
-    query, a fragment, a user name)."""
+    cannot be sent to (not http(s), no host, a bad port, a path http.client will not send) or
+    holds what the client would drop (a query, a fragment, a user name)."""
     parts = urllib.parse.urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL with a host: {base_url!r}")
@@ -52,6 +57,10 @@ def target(base_url: str) -> Target:
         port = parts.port
     except ValueError as error:
         raise ValueError(f"not a usable port in {base_url!r} ({error})") from None
+    if port == 0:
+        raise ValueError(f"not a usable port in {base_url!r} (port 0 names no server)")
+    if _NOT_IN_A_TARGET.search(parts.path):
+        raise ValueError(f"a path of printable ASCII (percent-encode the rest), not {parts.path!r}")
     default = 443 if parts.scheme == "https" else 80
     return Target(parts.scheme, parts.hostname, port or default, parts.path.rstrip("/"))
 
@@ -72,6 +81,16 @@ class Session:
 
     def __exit__(self, *_: object) -> None:
         self.connection.close()
+
+    def abort(self) -> None:
+        """Cut the request running on this session, from another thread: its wait on the socket
+        ends at once (shutting the socket down wakes it; closing it would not)."""
+        sock = self.connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # not connected (yet, or any more)
 
     def request(
         self, method: str, path: str = "", form: Form | None = None, headers: Mapping[str, str] | None = None

@@ -27,6 +27,9 @@ MAX_REQUESTS_PER_CLIENT = 100_000
 
 @dataclass
 class Report:
+    """A run: the latency of each answered request, what went wrong with each failed one, the time
+    it took, and the server's memory before and after."""
+
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -35,17 +38,19 @@ class Report:
 
     def figures(self, clients: int, seconds: float) -> dict[str, Any]:
         """What the run measured, as ``bench-results.json`` keeps it and :func:`render` shows it
-        (``seconds``: the run asked for, beside ``elapsed``, what it took; no latency without a
-        request)."""
+        (``seconds``: the run asked for, beside ``elapsed``, what it took; ``requests``: those
+        answered and those that failed; the throughput and the latencies are of those answered: a
+        refused connection fails in microseconds, a timed-out one after seconds, and neither says
+        how fast the server answers)."""
         p50, p99 = percentiles(self.latencies) or (None, None)
         return {
             "clients": clients,
             "seconds": seconds,
             "elapsed": self.seconds,
-            "requests": len(self.latencies),
+            "requests": len(self.latencies) + len(self.errors),
             "errors": len(self.errors),
             "first_errors": self.errors[:10],
-            "throughput": (len(self.latencies) - len(self.errors)) / self.seconds if self.seconds else None,
+            "throughput": len(self.latencies) / self.seconds if self.seconds else None,
             "p50_ms": p50,
             "p99_ms": p99,
             "rss_before": self.rss_before,
@@ -175,22 +180,35 @@ def requests_mix(queries: list[SavedQuery], downloads: list[str]) -> list[tuple[
 Request = Callable[[Session, int], "str | None"]
 """Sends request number ``i`` of one client; returns None on success, else what went wrong."""
 
+GRACE = 5.0
+"""Seconds a request still running at the end of a run is given before it is cut (and counted as
+failed): a server that answers a byte a second, or never, does not hold the run past its time."""
+
+
+def _printable(text: str) -> str:
+    """``text`` with what a terminal would act on (escapes, carriage returns: a server's bytes, in
+    an error) written as Python escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
 
 def drive(
     base_url: str, clients: int, seconds: float, request: Request
 ) -> tuple[list[float], list[str], float]:
     """``clients`` threads sending requests for ``seconds`` (and at most ``MAX_REQUESTS_PER_CLIENT``
     each), each over its own connection (:mod:`bytedance_kg.bench.client`): the latency of every
-    request, the failures, and the time it all took. A failure of the connection or the server is a
-    failed request; anything else a client raises (a fault of ``request``) stops no other client,
-    and is raised once all have stopped, rather than ending one thread unseen and leaving figures
-    of fewer clients than asked."""
+    answered request, what went wrong with each failed one, and the time it all took. A failure of
+    the connection or the server is a failed request; anything else a client raises (a fault of
+    ``request``) stops no other client, and is raised once all have stopped, rather than ending one
+    thread unseen and leaving figures of fewer clients than asked. The run ends at most
+    :data:`GRACE` seconds after ``seconds``: a request still running then is cut and failed."""
     latencies: list[float] = []
     errors: list[str] = []
     faults: list[BaseException] = []
     lock = threading.Lock()
-    sessions = [Session(base_url) for _ in range(clients)]  # a URL it cannot use is refused here, once
+    # a URL it cannot use is refused here, once; no wait on the socket outlasts the run
+    sessions = [Session(base_url, timeout=seconds + GRACE) for _ in range(clients)]
     deadline = time.monotonic() + seconds
+    cut = threading.Event()
 
     def client(session: Session, offset: int) -> None:
         with session:
@@ -206,15 +224,24 @@ def drive(
                     faults.append(fault)
                     return
                 elapsed = time.monotonic() - started
+                if cut.is_set():
+                    problem = f"still running {GRACE:g} s after the end of the run: cut"
                 with lock:
-                    latencies.append(elapsed)
-                    if problem is not None:
-                        errors.append(problem)
+                    if problem is None:
+                        latencies.append(elapsed)
+                    else:
+                        errors.append(_printable(problem))
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(s, i * 7)) for i, s in enumerate(sessions)]
     for thread in threads:
         thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline + GRACE - time.monotonic()))
+    cut.set()
+    for session, thread in zip(sessions, threads, strict=True):
+        if thread.is_alive():
+            session.abort()
     for thread in threads:
         thread.join()
     if faults:
