@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -15,6 +17,28 @@ from pathlib import Path
 from bytedance_kg.bench.endpoints import free_port  # one helper for the tests and the benchmark
 
 HERE = Path(__file__).resolve().parent
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """The base of a test's own small HTTP server: HTTP/1.1 (connections kept alive, as a client's
+    are), and no line logged for each request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded server of ``handler`` on 127.0.0.1 and a free port while the block runs: its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def wait_for_http(url: str, process: subprocess.Popen, seconds: float = 60) -> None:

@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -646,6 +647,18 @@ def test_a_syntax_error_reads_the_same_on_the_command_line_and_the_endpoint(
 
 _BENCH = ["bench", "--endpoint-seconds", "0"]
 _LOADTEST = ["loadtest", "--url", "http://127.0.0.1:9"]
+_BAD_URLS = [  # what the load test's client cannot send to, or would send elsewhere than asked
+    ("ftp://127.0.0.1/", "not an http(s) URL with a host: 'ftp://127.0.0.1/'"),
+    ("http://127.0.0.1:99999", "not a usable port in 'http://127.0.0.1:99999'"),
+    ("http://127.0.0.1:0", "not a usable port in 'http://127.0.0.1:0'"),
+    ("http://127.0.0.1/?a=b", "a base URL without a query"),
+    ("http://127.0.0.1/a b", "a URL of printable ASCII without spaces"),
+    ("http://127.0.0.1/préfix", "a URL of printable ASCII without spaces"),
+    ("http://127.0.0.1:8000/a\tb", "a URL of printable ASCII without spaces"),
+    ("http://127.0.0.1:8000/a\rb", "a URL of printable ASCII without spaces"),
+    ("http://127.0.0.1\\x/", "not a host name or an IP address: '127.0.0.1\\\\x'"),
+    ("http://[::1", "not a usable URL: 'http://[::1' (Invalid IPv6 URL)"),
+]
 
 
 @pytest.mark.parametrize(
@@ -665,20 +678,7 @@ _LOADTEST = ["loadtest", "--url", "http://127.0.0.1:9"]
         (_LOADTEST, ["--seconds", "inf"], "argument --seconds: inf is outside 1 to 3600"),
         (_LOADTEST, ["--seconds", "0"], "argument --seconds: 0 is outside 1 to 3600"),
         (_LOADTEST, ["--pid", "4194303"], "argument --pid: no process 4194303 is running"),
-        (
-            _LOADTEST,
-            ["--url", "ftp://127.0.0.1/"],
-            "--url: not an http(s) URL with a host: 'ftp://127.0.0.1/'",
-        ),
-        (
-            _LOADTEST,
-            ["--url", "http://127.0.0.1:99999"],
-            "--url: not a usable port in 'http://127.0.0.1:99999'",
-        ),
-        (_LOADTEST, ["--url", "http://127.0.0.1/?a=b"], "--url: a base URL without a query"),
-        (_LOADTEST, ["--url", "http://127.0.0.1:0"], "--url: not a usable port in 'http://127.0.0.1:0'"),
-        (_LOADTEST, ["--url", "http://127.0.0.1/a b"], "--url: a path of printable ASCII"),
-        (_LOADTEST, ["--url", "http://127.0.0.1/préfix"], "--url: a path of printable ASCII"),
+        *((_LOADTEST, ["--url", url], f"--url: {says}") for url, says in _BAD_URLS),
     ],
 )
 def test_benchmarks_refuse_what_they_cannot_run_in_one_line(
@@ -779,6 +779,46 @@ def test_a_load_test_in_which_requests_failed_is_not_saved(tmp_path: Path) -> No
     failed = re.search(r"error: not saved: (\d+) of (\d+) requests failed", result.stderr)
     assert failed and failed[1] == failed[2] and int(failed[1]) > 0, result.stderr
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
+
+
+def test_a_stopped_load_test_stops_sending_at_once() -> None:
+    """Ctrl-C during a load test of several clients stops every client, not only the main thread:
+    the run ended at its full time before, the clients sending all the while. Here the server
+    counts the requests; a second after the signal the count no longer grows, and the exit code is
+    130."""
+    import signal
+
+    from tests.servers import QuietHandler, http_server
+
+    count = [0]
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            count[0] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        do_POST = do_GET
+
+    with http_server(Handler) as url:
+        command = ["loadtest", "--url", url, "--clients", "3", "--seconds", "60"]
+        process = subprocess.Popen([sys.executable, "-m", "bytedance_kg", *command], cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 30
+            while count[0] < 50 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert count[0] >= 50, "the load test sent nothing"
+            process.send_signal(signal.SIGINT)
+            assert process.wait(10) == 130
+            time.sleep(0.2)
+            after = count[0]
+            time.sleep(1)
+            assert count[0] == after
+        finally:
+            if process.poll() is None:
+                process.kill()
 
 
 def test_saving_into_a_malformed_results_file_is_refused_before_the_run(tmp_path: Path) -> None:

@@ -995,7 +995,7 @@ def test_load_test_command_reports_its_figures(built, tmp_path: Path) -> None:
     for figure in ("throughput", "latency p50", "latency p99"):
         assert figure in result.stdout
     saved = json.loads((root / results.RESULTS).read_text(encoding="utf-8"))["loadtest"]
-    assert (saved["clients"], saved["seconds"], saved["errors"]) == (4, 3, 0)
+    assert (saved["clients"], saved["seconds"], saved["errors"], saved["url"]) == (4, 3, 0, url)
     assert f"requests      {saved['requests']}\n" in result.stdout
     assert f"| {saved['requests']:,} | 0 |" in (root / results.DOCUMENT).read_text(encoding="utf-8")
     assert results.stale_tables(root) == []

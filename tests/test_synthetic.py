@@ -281,20 +281,17 @@ def test_the_timed_client_reads_every_answer_counts_failures_and_reconnects() ->
     fault of the request function is raised once the clients have stopped, a request that fails
     half-sent leaves the connection usable, and a base URL the client cannot use is refused
     before any client starts."""
-    import http.server
     import socket
-    import threading
     import urllib.parse
 
     from bytedance_kg.bench.client import Session
     from bytedance_kg.bench.loadtest import drive
+    from tests.servers import QuietHandler, http_server
 
     seen: list[tuple[str, str, str, dict[str, list[str]]]] = []
     connections: list[object] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def setup(self) -> None:
             connections.append(self)
             super().setup()
@@ -311,13 +308,7 @@ def test_the_timed_client_reads_every_answer_counts_failures_and_reconnects() ->
             self.end_headers()
             self.wfile.write(answer)
 
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with http_server(Handler) as base:
         with Session(f"{base}/sparql/") as session:
             form = {"query": "ASK {}", "default-graph-uri": ["urn:a", "urn:b"]}
             accept = {"Accept": "application/sparql-results+json"}
@@ -326,9 +317,6 @@ def test_the_timed_client_reads_every_answer_counts_failures_and_reconnects() ->
             with pytest.raises(UnicodeEncodeError):  # a header http.client cannot send: a caller's fault
                 session.request("GET", headers={"X-Name": "\u0100"})
             assert session.request("POST", form={"query": "ASK {}"}) == 503  # the connection recovered
-    finally:
-        server.shutdown()
-        server.server_close()
     assert statuses == [200, 200, 200, 503]
     fields = {"query": ["ASK {}"], "default-graph-uri": ["urn:a", "urn:b"]}
     asked = ("application/x-www-form-urlencoded", "application/sparql-results+json")
@@ -361,7 +349,9 @@ def test_a_timed_run_ends_on_time_against_a_server_that_stalls(monkeypatch: pyte
     """A run is bounded in time whatever the server does: a request still running :data:`GRACE`
     seconds after the run's end (here an answer sent a byte at a time, which no socket timeout
     ends) is cut and counted as failed, and the failure says so; a server's bytes in an error (a
-    status line with a terminal escape) are written as escapes."""
+    status line with a terminal escape) are written as escapes. An answer that never ends, or
+    declares a length no memory holds, is read a piece at a time and dropped, and cut the same way."""
+    import resource
     import socket
     import threading
     import time
@@ -383,6 +373,19 @@ def test_a_timed_run_ends_on_time_against_a_server_that_stalls(monkeypatch: pyte
                 if b"/escape" in request:
                     connection.sendall(b"HTTP/1.1 2\x1b[2J00 OK\r\n\r\n")
                     continue
+                if b"/endless" in request:  # an answer that never ends, as fast as it goes
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+                    while not stop.is_set():
+                        try:
+                            connection.sendall(chunk)
+                        except OSError:
+                            break
+                    continue
+                if b"/huge" in request:  # a length no memory holds, then nothing
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\nxx")
+                    connection.recv(1)  # until the client goes away
+                    continue
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
                 for _ in range(100):  # a byte every 0.1 s: 10 s for the answer
                     if stop.wait(0.1):
@@ -402,7 +405,14 @@ def test_a_timed_run_ends_on_time_against_a_server_that_stalls(monkeypatch: pyte
         started = time.monotonic()
         latencies, errors, took = loadtest.drive(url, 1, 0.3, get("/slow"))
         assert time.monotonic() - started < 3 and took < 3
-        assert latencies == [] and errors == ["still running 0.5 s after the end of the run: cut"]
+        assert latencies == [] and len(errors) == 1
+        assert errors[0].endswith("still running 0.5 s after the end of the run: cut)")
+        for path in ("/endless", "/huge"):  # neither reads the answer into memory, nor outlasts the run
+            started, peak = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            latencies, errors, _ = loadtest.drive(url, 1, 0.3, get(path))
+            assert time.monotonic() - started < 3
+            assert latencies == [] and len(errors) == 1 and errors[0].endswith("cut)"), errors
+            assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100 * 1024  # KiB
         _, errors, _ = loadtest.drive(url, 1, 0.3, get("/escape"))
         assert errors and all("\\x1b" in error and "\x1b" not in error for error in errors)
     finally:

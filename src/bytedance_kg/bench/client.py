@@ -26,8 +26,16 @@ from dataclasses import dataclass
 Form = Mapping[str, str | Sequence[str]]
 """Form fields (a field given a list is sent once per value, as ``default-graph-uri`` is)."""
 
-_NOT_IN_A_TARGET = re.compile("[^\x21-\x7e]")
-"""What http.client will not put in a request line (space, controls, non-ASCII: percent-encode)."""
+_NOT_IN_A_URL = re.compile("[^\x21-\x7e]")
+"""What a base URL may not hold: space, controls, non-ASCII (percent-encode them). Python's URL
+parser drops tabs and line breaks without a word, which would send requests elsewhere than asked."""
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]+|[0-9A-Fa-f:.]+")
+"""A host the client sends to: a name or an IPv4 address, or an IPv6 address (brackets gone)."""
+
+_READ_AT_ONCE = 64 * 1024
+"""An answer is read this much at a time, and dropped: only its status is kept, so an answer of
+any length (an endless one included) costs no more memory than this."""
 
 FAILURES = (OSError, http.client.HTTPException)
 """What a request raises when the connection or the server fails (refused, reset, timed out, an
@@ -48,9 +56,18 @@ def target(base_url: str) -> Target:
     """The parts of ``base_url`` the client uses; :class:`ValueError` naming what is wrong when it
     cannot be sent to (not http(s), no host, a bad port, a path http.client will not send) or
     holds what the client would drop (a query, a fragment, a user name)."""
-    parts = urllib.parse.urlsplit(base_url)
+    if _NOT_IN_A_URL.search(base_url):
+        raise ValueError(
+            f"a URL of printable ASCII without spaces (percent-encode the rest), not {base_url!r}"
+        )
+    try:
+        parts = urllib.parse.urlsplit(base_url)
+    except ValueError as error:
+        raise ValueError(f"not a usable URL: {base_url!r} ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL with a host: {base_url!r}")
+    if not _HOST.fullmatch(parts.hostname):
+        raise ValueError(f"not a host name or an IP address: {parts.hostname!r} in {base_url!r}")
     if parts.query or parts.fragment or parts.username is not None:
         raise ValueError(f"a base URL without a query, a fragment or a user name, not {base_url!r}")
     try:
@@ -59,8 +76,6 @@ def target(base_url: str) -> Target:
         raise ValueError(f"not a usable port in {base_url!r} ({error})") from None
     if port == 0:
         raise ValueError(f"not a usable port in {base_url!r} (port 0 names no server)")
-    if _NOT_IN_A_TARGET.search(parts.path):
-        raise ValueError(f"a path of printable ASCII (percent-encode the rest), not {parts.path!r}")
     default = 443 if parts.scheme == "https" else 80
     return Target(parts.scheme, parts.hostname, port or default, parts.path.rstrip("/"))
 
@@ -75,6 +90,7 @@ class Session:
         self.prefix = where.prefix
         self._connect = lambda: kind(where.host, where.port, timeout=timeout)
         self.connection = self._connect()
+        self._sink = bytearray(_READ_AT_ONCE)
 
     def __enter__(self) -> Session:
         return self
@@ -112,7 +128,8 @@ class Session:
         try:
             self.connection.request(method, self.prefix + path or "/", body, sent)
             response = self.connection.getresponse()
-            response.read()
+            while response.readinto(self._sink):
+                pass
         except BaseException:
             self.connection.close()
             self.connection = self._connect()

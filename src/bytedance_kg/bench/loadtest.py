@@ -35,6 +35,8 @@ class Report:
     seconds: float = 0.0
     rss_before: int | None = None
     rss_after: int | None = None
+    url: str | None = None
+    """The server measured, saved with the figures: a record says which server gave them."""
 
     def figures(self, clients: int, seconds: float) -> dict[str, Any]:
         """What the run measured, as ``bench-results.json`` keeps it and :func:`render` shows it
@@ -55,6 +57,7 @@ class Report:
             "p99_ms": p99,
             "rss_before": self.rss_before,
             "rss_after": self.rss_after,
+            **({} if self.url is None else {"url": self.url}),
         }
 
     def text(self, clients: int, seconds: float) -> str:
@@ -104,7 +107,8 @@ def render(figures: dict[str, Any]) -> str:
         "\n".join(
             [
                 f"{figures['clients']} client{'' if figures['clients'] == 1 else 's'} "
-                f"for {figures['seconds']:g} s:",
+                f"for {figures['seconds']:g} s"
+                + (f" against {figures['url']}:" if "url" in figures else ":"),
                 "",
                 "| requests | errors | throughput (answered) | p50 | p99 | server RSS with its workers |",
                 "|---|---|---|---|---|---|",
@@ -213,7 +217,7 @@ def drive(
     def client(session: Session, offset: int) -> None:
         with session:
             for i in range(MAX_REQUESTS_PER_CLIENT):
-                if time.monotonic() >= deadline:
+                if cut.is_set() or time.monotonic() >= deadline:
                     return
                 started = time.monotonic()
                 try:
@@ -225,7 +229,8 @@ def drive(
                     return
                 elapsed = time.monotonic() - started
                 if cut.is_set():
-                    problem = f"still running {GRACE:g} s after the end of the run: cut"
+                    late = f"still running {GRACE:g} s after the end of the run: cut"
+                    problem = late if problem is None else f"{problem} ({late})"
                 with lock:
                     if problem is None:
                         latencies.append(elapsed)
@@ -236,14 +241,16 @@ def drive(
     threads = [threading.Thread(target=client, args=(s, i * 7)) for i, s in enumerate(sessions)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(max(0.0, deadline + GRACE - time.monotonic()))
-    cut.set()
-    for session, thread in zip(sessions, threads, strict=True):
-        if thread.is_alive():
-            session.abort()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join(max(0.0, deadline + GRACE - time.monotonic()))
+    finally:  # at the run's end, or at once on Ctrl-C or SIGTERM: no client goes on sending
+        cut.set()
+        while any(thread.is_alive() for thread in threads):
+            for session, thread in zip(sessions, threads, strict=True):
+                if thread.is_alive():
+                    session.abort()  # (again: one may have opened a new connection meanwhile)
+            next((t for t in threads if t.is_alive()), threads[0]).join(0.05)
     if faults:
         raise faults[0]
     return latencies, errors, time.monotonic() - started
@@ -257,7 +264,7 @@ def run(
     seconds: float,
     pid: int | None = None,
 ) -> Report:
-    report = Report(rss_before=rss_of(pid))
+    report = Report(rss_before=rss_of(pid), url=base)
     mix = requests_mix(queries, downloads)
 
     def request(session: Session, i: int) -> str | None:
