@@ -657,6 +657,13 @@ _BAD_URLS = [  # what the load test's client cannot send to, or would send elsew
     ("http://127.0.0.1:8000/a\tb", "a URL of printable ASCII without spaces"),
     ("http://127.0.0.1:8000/a\rb", "a URL of printable ASCII without spaces"),
     ("http://127.0.0.1\\x/", "not a host name or an IP address: '127.0.0.1\\\\x'"),
+    ("http://127.0.0.1..:8000/", "not a host name or an IP address: '127.0.0.1..'"),
+    ("http://127.1:8000/", "not an IPv4 address in full (four numbers from 0 to 255): '127.1'"),
+    ("http://0x7f.0.0.1:8000/", "not an IPv4 address in full (four numbers from 0 to 255): '0x7f.0.0.1'"),
+    ("http://[v1.x]:8000/", "not an IPv6 address in brackets: 'v1.x'"),
+    ("http://[::1]x:8000/", "text after the brackets of an IPv6 address"),
+    ("http://[::1%25lo]:8000/", "an IPv6 address without a zone, not '::1%25lo'"),
+    ("http://127.0.0.1:8000?", "a base URL without a query"),
     ("http://[::1", "not a usable URL: 'http://[::1' (Invalid IPv6 URL)"),
 ]
 

@@ -382,6 +382,17 @@ def test_a_timed_run_ends_on_time_against_a_server_that_stalls(monkeypatch: pyte
                         except OSError:
                             break
                     continue
+                if b"/closing" in request:  # an answer whose end is the connection's: a trickle
+                    connection.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+                    while not stop.wait(0.1):
+                        try:
+                            connection.sendall(b"x")
+                        except OSError:
+                            break
+                    continue
+                if b"/short" in request:  # closed before the length it declared
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nxx")
+                    continue
                 if b"/huge" in request:  # a length no memory holds, then nothing
                     connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\nxx")
                     connection.recv(1)  # until the client goes away
@@ -407,7 +418,9 @@ def test_a_timed_run_ends_on_time_against_a_server_that_stalls(monkeypatch: pyte
         assert time.monotonic() - started < 3 and took < 3
         assert latencies == [] and len(errors) == 1
         assert errors[0].endswith("still running 0.5 s after the end of the run: cut)")
-        for path in ("/endless", "/huge"):  # neither reads the answer into memory, nor outlasts the run
+        _, errors, _ = loadtest.drive(url, 1, 0.3, get("/short"))
+        assert errors and all("IncompleteRead" in error for error in errors)
+        for path in ("/endless", "/huge", "/closing"):  # none read into memory, none outlasts the run
             started, peak = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             latencies, errors, _ = loadtest.drive(url, 1, 0.3, get(path))
             assert time.monotonic() - started < 3

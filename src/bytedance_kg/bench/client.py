@@ -17,6 +17,7 @@ never leave a connection idle, so this is a difference in principle only.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import re
 import socket
 import urllib.parse
@@ -30,12 +31,42 @@ _NOT_IN_A_URL = re.compile("[^\x21-\x7e]")
 """What a base URL may not hold: space, controls, non-ASCII (percent-encode them). Python's URL
 parser drops tabs and line breaks without a word, which would send requests elsewhere than asked."""
 
-_HOST = re.compile(r"[A-Za-z0-9.\-]+|[0-9A-Fa-f:.]+")
-"""A host the client sends to: a name or an IPv4 address, or an IPv6 address (brackets gone)."""
+_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+"""A host name: labels of letters, digits and inner hyphens, one dot between each."""
+
+_NUMERIC = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+"""A last label that makes a host an IPv4 address, to be written in full (``127.1``, ``0x7f.0.0.1``
+and ``2130706433`` would each reach an address the URL does not show)."""
+
+_BRACKETED = re.compile(r"\[([^\]]*)\](?::[0-9]*)?")
+"""A network location whose host is in brackets: an IPv6 address, nothing after it but a port."""
 
 _READ_AT_ONCE = 64 * 1024
-"""An answer is read this much at a time, and dropped: only its status is kept, so an answer of
-any length (an endless one included) costs no more memory than this."""
+"""An answer is read at most this much at a time (as much as one read of the socket gives), and
+dropped: only its status is kept, so an answer of any length (an endless one included) costs no
+more memory than this, and a cut (:meth:`Session.abort`) is seen after each read."""
+
+
+def _host_fault(parts: urllib.parse.SplitResult) -> str | None:
+    """Why the client cannot send to the host of ``parts`` as written, or ``None``: an IPv6 address
+    in brackets (and nothing after them but a port), an IPv4 address in full, or a host name."""
+    host = parts.hostname or ""
+    if parts.netloc.startswith("["):
+        if not _BRACKETED.fullmatch(parts.netloc):
+            return "text after the brackets of an IPv6 address"
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"not an IPv6 address in brackets: {host!r}"
+        return f"an IPv6 address without a zone, not {host!r}" if "%" in host else None
+    if _NUMERIC.fullmatch(host.rsplit(".", 1)[-1]):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"not an IPv4 address in full (four numbers from 0 to 255): {host!r}"
+        return None
+    return None if _NAME.fullmatch(host) else f"not a host name or an IP address: {host!r}"
+
 
 FAILURES = (OSError, http.client.HTTPException)
 """What a request raises when the connection or the server fails (refused, reset, timed out, an
@@ -66,9 +97,10 @@ def target(base_url: str) -> Target:
         raise ValueError(f"not a usable URL: {base_url!r} ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL with a host: {base_url!r}")
-    if not _HOST.fullmatch(parts.hostname):
-        raise ValueError(f"not a host name or an IP address: {parts.hostname!r} in {base_url!r}")
-    if parts.query or parts.fragment or parts.username is not None:
+    fault = _host_fault(parts)
+    if fault:
+        raise ValueError(f"{fault} in {base_url!r}")
+    if "?" in base_url or "#" in base_url or parts.username is not None:
         raise ValueError(f"a base URL without a query, a fragment or a user name, not {base_url!r}")
     try:
         port = parts.port
@@ -90,7 +122,7 @@ class Session:
         self.prefix = where.prefix
         self._connect = lambda: kind(where.host, where.port, timeout=timeout)
         self.connection = self._connect()
-        self._sink = bytearray(_READ_AT_ONCE)
+        self.aborted = False
 
     def __enter__(self) -> Session:
         return self
@@ -99,8 +131,10 @@ class Session:
         self.connection.close()
 
     def abort(self) -> None:
-        """Cut the request running on this session, from another thread: its wait on the socket
-        ends at once (shutting the socket down wakes it; closing it would not)."""
+        """Cut the request running on this session, from another thread, and refuse the next: its
+        wait on the socket ends at once (shutting the socket down wakes it; closing it would not),
+        and an answer still arriving is given up at its next piece."""
+        self.aborted = True
         sock = self.connection.sock
         if sock is not None:
             try:
@@ -126,12 +160,21 @@ class Session:
             sent = {name: value for name, value in sent.items() if name.lower() != "content-type"}
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         try:
+            self._check_aborted()
             self.connection.request(method, self.prefix + path or "/", body, sent)
             response = self.connection.getresponse()
-            while response.readinto(self._sink):
-                pass
+            while response.read1(_READ_AT_ONCE):
+                self._check_aborted()
+            self._check_aborted()
+            if response.length:  # the server closed before the length it declared
+                raise http.client.IncompleteRead(b"", response.length)
+            response.close()  # read to its end: the connection takes the next request
         except BaseException:
             self.connection.close()
             self.connection = self._connect()
             raise
         return response.status
+
+    def _check_aborted(self) -> None:
+        if self.aborted:
+            raise ConnectionAbortedError("stopped")
